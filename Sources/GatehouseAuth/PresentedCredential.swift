@@ -1,0 +1,40 @@
+public import GatehouseCore
+
+/// The credential a request carries, taken from the headers LiteLLM accepts. Two different
+/// credentials in one request are refused rather than letting the first valid one win.
+public struct PresentedCredential: Sendable, Equatable {
+    public var secret: String
+
+    /// Header names that carry an API key, in LiteLLM's precedence.
+    public static let keyHeaders = ["x-litellm-api-key", "authorization", "api-key", "x-api-key", "x-goog-api-key"]
+
+    /// - Parameter header: looks up a header value by lower-case name.
+    public static func extract(header: (String) -> String?) throws(GatewayError) -> PresentedCredential? {
+        var found: String?
+        for name in keyHeaders {
+            guard let raw = header(name) else { continue }
+            var value = raw.trimmingSpaces
+            if name == "authorization" {
+                guard value.count >= 7, value.prefix(7).lowercased() == "bearer " else {
+                    throw GatewayError.unauthorized("Authorization header must use the Bearer scheme.")
+                }
+                value = String(value.dropFirst(7)).trimmingSpaces
+            }
+            guard !value.isEmpty else { throw GatewayError.unauthorized("Empty credential in the `\(name)` header.") }
+            if let found, found != value {
+                throw GatewayError.unauthorized("The request carries two different credentials.")
+            }
+            found = value
+        }
+        return found.map(PresentedCredential.init(secret:))
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var view = Substring(self)
+        while view.first == " " || view.first == "\t" { view = view.dropFirst() }
+        while view.last == " " || view.last == "\t" { view = view.dropLast() }
+        return String(view)
+    }
+}

@@ -1,0 +1,150 @@
+import Yams
+
+/// Parses a LiteLLM-compatible YAML file into a validated `GatehouseConfig`.
+public enum ConfigLoader {
+    public struct Result: Sendable {
+        public var config: GatehouseConfig
+        /// One line per accepted-but-unimplemented LiteLLM setting.
+        public var warnings: [String]
+
+        public init(config: GatehouseConfig, warnings: [String]) {
+            self.config = config
+            self.warnings = warnings
+        }
+    }
+
+    public static func load(yaml: String, file: String, environment: [String: String]) throws -> Result {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                return Result(config: GatehouseConfig(), warnings: [])
+            }
+            root = node
+        } catch let error as YamlError {
+            throw ConfigError(file: file, path: "", message: "invalid YAML: \(error)")
+        }
+        // LiteLLM's `environment_variables` are visible to `os.environ/` references.
+        var environment = environment
+        if case .mapping(let mapping) = root, let node = mapping.first(where: { $0.key.string == "environment_variables" })?.value {
+            let variables = try ConfigReader(file: file, environment: environment).stringMap(node, at: "environment_variables") ?? [:]
+            environment.merge(variables) { current, _ in current }
+        }
+        var reader = ConfigReader(file: file, environment: environment)
+        let top = try reader.fields(root, at: "", known: Keys.top, ignored: Keys.topIgnored)
+
+        var config = GatehouseConfig()
+        if let node = top["gatehouse_settings"] {
+            config.server = try readServer(node, reader: &reader)
+        }
+        if let node = top["general_settings"] {
+            let general = try reader.fields(node, at: "general_settings", known: ["master_key"], ignored: Keys.generalIgnored)
+            if let key = try reader.string(general["master_key"], at: "general_settings.master_key") {
+                if let problem = MasterKeyPolicy.problem(with: key) {
+                    throw reader.error("general_settings.master_key", general["master_key"], problem)
+                }
+                config.masterKey = key
+            }
+        }
+        if let node = top["litellm_settings"] {
+            try readLiteLLMSettings(node, into: &config.router, reader: &reader)
+        }
+        if let node = top["router_settings"] {
+            try readRouterSettings(node, into: &config.router, reader: &reader)
+        }
+        let entries = try reader.sequence(top["model_list"], at: "model_list")
+        for (index, entry) in entries.enumerated() {
+            config.models.append(try DeploymentParser.parse(entry, index: index, reader: &reader))
+        }
+        try validate(config, root: root, reader: reader)
+        return Result(config: config, warnings: reader.warnings)
+    }
+
+    private static func readServer(_ node: Node, reader: inout ConfigReader) throws -> ServerSettings {
+        let p = "gatehouse_settings"
+        let f = try reader.fields(node, at: p, known: Keys.server)
+        var s = ServerSettings()
+        s.host = try reader.string(f["host"], at: "\(p).host") ?? s.host
+        s.port = try reader.int(f["port"], at: "\(p).port", range: 0...65535) ?? s.port
+        s.dataDirectory = try reader.string(f["data_dir"], at: "\(p).data_dir") ?? s.dataDirectory
+        s.maxRequestBodyBytes = try reader.int(f["max_request_body_bytes"], at: "\(p).max_request_body_bytes", range: 1024...(1 << 30)) ?? s.maxRequestBodyBytes
+        s.maxHeaderBytes = try reader.int(f["max_header_bytes"], at: "\(p).max_header_bytes", range: 1024...(1 << 20)) ?? s.maxHeaderBytes
+        s.maxHeaderCount = try reader.int(f["max_header_count"], at: "\(p).max_header_count", range: 8...10_000) ?? s.maxHeaderCount
+        s.shutdownGraceSeconds = try reader.double(f["shutdown_grace_seconds"], at: "\(p).shutdown_grace_seconds") ?? s.shutdownGraceSeconds
+        s.connectTimeout = try reader.double(f["connect_timeout"], at: "\(p).connect_timeout", minimum: 0.001) ?? s.connectTimeout
+        s.firstByteTimeout = try reader.double(f["first_byte_timeout"], at: "\(p).first_byte_timeout", minimum: 0.001) ?? s.firstByteTimeout
+        s.streamIdleTimeout = try reader.double(f["stream_idle_timeout"], at: "\(p).stream_idle_timeout", minimum: 0.001) ?? s.streamIdleTimeout
+        s.requestTimeout = try reader.double(f["request_timeout"], at: "\(p).request_timeout", minimum: 0.001) ?? s.requestTimeout
+        s.clientIdleTimeout = try reader.double(f["client_idle_timeout"], at: "\(p).client_idle_timeout", minimum: 1) ?? s.clientIdleTimeout
+        if let level = try reader.string(f["log_level"], at: "\(p).log_level") {
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(level) else {
+                throw reader.error("\(p).log_level", f["log_level"], "must be one of \(levels.joined(separator: ", "))")
+            }
+            s.logLevel = level
+        }
+        return s
+    }
+
+    private static func readLiteLLMSettings(_ node: Node, into router: inout RouterSettings, reader: inout ConfigReader) throws {
+        let p = "litellm_settings"
+        let f = try reader.fields(node, at: p, known: ["num_retries", "request_timeout", "fallbacks"], ignored: Keys.litellmIgnored)
+        router.numRetries = try reader.int(f["num_retries"], at: "\(p).num_retries", range: 0...10) ?? router.numRetries
+        if f["request_timeout"] != nil {
+            reader.warn("\(p).request_timeout", "use gatehouse_settings.request_timeout; ignored")
+        }
+        if let fallbacks = try readFallbacks(f["fallbacks"], at: "\(p).fallbacks", reader: reader) {
+            router.fallbacks.merge(fallbacks) { _, new in new }
+        }
+    }
+
+    private static func readRouterSettings(_ node: Node, into router: inout RouterSettings, reader: inout ConfigReader) throws {
+        let p = "router_settings"
+        let f = try reader.fields(node, at: p, known: Keys.router, ignored: Keys.routerIgnored)
+        if let strategy = try reader.string(f["routing_strategy"], at: "\(p).routing_strategy") {
+            if let known = RouterSettings.Strategy(rawValue: strategy) {
+                router.strategy = known
+            } else if Keys.liteLLMStrategies.contains(strategy) {
+                reader.warn("\(p).routing_strategy", "`\(strategy)` is not implemented by Gatehouse; using simple-shuffle")
+            } else {
+                let names = RouterSettings.Strategy.allCases.map(\.rawValue).joined(separator: ", ")
+                throw reader.error("\(p).routing_strategy", f["routing_strategy"], "unknown strategy `\(strategy)` (one of \(names))")
+            }
+        }
+        router.numRetries = try reader.int(f["num_retries"], at: "\(p).num_retries", range: 0...10) ?? router.numRetries
+        router.retryBackoff = try reader.double(f["retry_after"], at: "\(p).retry_after") ?? router.retryBackoff
+        router.allowedFails = try reader.int(f["allowed_fails"], at: "\(p).allowed_fails", range: 1...1000) ?? router.allowedFails
+        router.cooldownSeconds = try reader.double(f["cooldown_time"], at: "\(p).cooldown_time") ?? router.cooldownSeconds
+        if let fallbacks = try readFallbacks(f["fallbacks"], at: "\(p).fallbacks", reader: reader) {
+            router.fallbacks.merge(fallbacks) { _, new in new }
+        }
+    }
+
+    /// LiteLLM's shape: `[{"gpt-4o": ["gpt-4o-mini", "claude"]}]`.
+    private static func readFallbacks(_ node: Node?, at path: String, reader: ConfigReader) throws -> [String: [String]]? {
+        guard let node else { return nil }
+        var result: [String: [String]] = [:]
+        for (index, item) in try reader.sequence(node, at: path).enumerated() {
+            guard case .mapping(let mapping) = item else {
+                throw reader.error("\(path)[\(index)]", item, "expected a mapping of model name to a list of fallback models")
+            }
+            for (key, value) in mapping {
+                guard let model = key.string else { throw reader.error("\(path)[\(index)]", key, "model names must be strings") }
+                result[model] = try reader.stringList(value, at: "\(path)[\(index)].\(model)") ?? []
+            }
+        }
+        return result
+    }
+
+    private static func validate(_ config: GatehouseConfig, root: Node, reader: ConfigReader) throws {
+        let names = Set(config.models.map(\.modelName))
+        for (model, fallbacks) in config.router.fallbacks {
+            for fallback in fallbacks where !names.contains(fallback) {
+                throw reader.error("router_settings.fallbacks.\(model)", root, "fallback model `\(fallback)` is not in model_list")
+            }
+        }
+        var seen: Set<String> = []
+        for deployment in config.models where !seen.insert(deployment.id).inserted {
+            throw reader.error("model_list", root, "two deployments share model_info.id `\(deployment.id)`")
+        }
+    }
+}

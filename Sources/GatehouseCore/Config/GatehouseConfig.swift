@@ -1,0 +1,127 @@
+/// The whole configuration: parsed and validated once at start-up, then read-only.
+public struct GatehouseConfig: Sendable {
+    public var server: ServerSettings
+    public var masterKey: String?
+    public var models: [Deployment]
+    public var router: RouterSettings
+
+    public init(server: ServerSettings = .init(), masterKey: String? = nil, models: [Deployment] = [], router: RouterSettings = .init()) {
+        self.server = server
+        self.masterKey = masterKey
+        self.models = models
+        self.router = router
+    }
+
+    /// The embedded default: one mock model so that a fresh install answers offline.
+    public static var embeddedDefault: GatehouseConfig {
+        GatehouseConfig(models: [Deployment.mock(modelName: "mock-gpt")])
+    }
+}
+
+/// `gatehouse_settings`: the listener, limits and timeouts.
+public struct ServerSettings: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    public var port = 4000
+    public var dataDirectory = "gatehouse-data"
+    public var maxRequestBodyBytes = 8 * 1024 * 1024
+    public var maxHeaderBytes = 32 * 1024
+    public var maxHeaderCount = 100
+    /// How long SIGTERM waits for in-flight requests and streams before exiting.
+    public var shutdownGraceSeconds = 30.0
+    public var connectTimeout = 5.0
+    /// Time to the upstream's response head; past it the attempt is retried elsewhere.
+    public var firstByteTimeout = 60.0
+    /// Longest silence between two chunks of an upstream body.
+    public var streamIdleTimeout = 60.0
+    /// Whole request, retries included.
+    public var requestTimeout = 600.0
+    /// Connection idle timeout for clients (seconds).
+    public var clientIdleTimeout = 75.0
+    public var logLevel = "info"
+
+    public init() {}
+}
+
+/// `router_settings` (and the LiteLLM `litellm_settings` keys that mean the same).
+public struct RouterSettings: Sendable, Equatable {
+    public enum Strategy: String, Sendable, CaseIterable {
+        case simpleShuffle = "simple-shuffle"
+        case roundRobin = "round-robin"
+        case leastBusy = "least-busy"
+    }
+
+    public var strategy: Strategy = .simpleShuffle
+    /// Extra attempts after the first one, across deployments and fallbacks.
+    public var numRetries = 2
+    /// Base backoff between attempts, doubled each time (seconds).
+    public var retryBackoff = 0.1
+    /// Failures within a minute before a deployment is cooled down.
+    public var allowedFails = 3
+    public var cooldownSeconds = 5.0
+    /// model name → models to try, in order, when every deployment of it failed.
+    public var fallbacks: [String: [String]] = [:]
+
+    public init() {}
+}
+
+/// One `model_list` entry: a public model name served by one upstream deployment.
+public struct Deployment: Sendable, Equatable {
+    public enum Provider: String, Sendable, CaseIterable {
+        case openai, azure, anthropic, mock
+        /// LiteLLM provider prefixes that speak the OpenAI wire format.
+        static let openAICompatibleAliases: Set<String> = [
+            "openai", "hosted_vllm", "vllm", "ollama_chat", "groq", "together_ai", "deepseek", "mistral",
+            "fireworks_ai", "openrouter", "perplexity", "xai", "lm_studio", "custom_openai", "text-completion-openai",
+        ]
+    }
+
+    /// Stable id (`model_info.id`, or derived from the position in the list).
+    public var id: String
+    public var modelName: String
+    public var provider: Provider
+    /// The upstream's model name (the part after `provider/`).
+    public var upstreamModel: String
+    public var apiBase: String?
+    public var apiKey: String?
+    public var apiVersion: String?
+    public var timeout: Double?
+    public var streamTimeout: Double?
+    public var maxRetries: Int?
+    public var rpm: Int?
+    public var tpm: Int?
+    public var inputCostPerToken: Double?
+    public var outputCostPerToken: Double?
+    public var extraHeaders: [String: String] = [:]
+    public var accessGroups: [String] = []
+    public var mode: String?
+    public var mock: MockSettings = .init()
+
+    public init(id: String, modelName: String, provider: Provider, upstreamModel: String) {
+        self.id = id
+        self.modelName = modelName
+        self.provider = provider
+        self.upstreamModel = upstreamModel
+    }
+
+    public static func mock(modelName: String, latencyMs: Int = 0) -> Deployment {
+        var deployment = Deployment(id: "mock-\(modelName)", modelName: modelName, provider: .mock, upstreamModel: modelName)
+        deployment.mock.latencyMs = latencyMs
+        return deployment
+    }
+}
+
+/// Behaviour of the built-in `mock/…` provider.
+public struct MockSettings: Sendable, Equatable {
+    /// Fixed reply; by default the mock echoes the last user message.
+    public var response: String?
+    public var latencyMs = 0
+    /// Delay between streamed chunks.
+    public var chunkDelayMs = 0
+    /// Number of content chunks a streamed reply is split into.
+    public var streamChunks = 4
+    public var promptTokens: Int?
+    public var completionTokens: Int?
+    public var embeddingDimensions = 8
+
+    public init() {}
+}

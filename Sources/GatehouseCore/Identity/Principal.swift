@@ -1,0 +1,45 @@
+/// Who is calling and how they proved it. Every authenticator produces one; everything after
+/// authentication reads only this, never the raw credential.
+public struct Principal: Sendable, Equatable {
+    public enum Method: String, Sendable {
+        case masterKey = "master_key"
+        case apiKey = "api_key"
+        case jwt
+        case oauth
+        case clientCertificate = "mtls"
+        case session
+    }
+
+    public enum Role: String, Sendable {
+        case proxyAdmin = "proxy_admin"
+        case proxyAdminViewer = "proxy_admin_viewer"
+        case internalUser = "internal_user"
+        case internalUserViewer = "internal_user_viewer"
+    }
+
+    /// Stable identifier safe to log: a key id, never the key.
+    public var id: String
+    public var method: Method
+    public var role: Role
+    public var userID: String?
+    public var teamID: String?
+    public var organizationID: String?
+    /// nil: every model.
+    public var allowedModels: Set<String>?
+
+    public init(id: String, method: Method, role: Role, userID: String? = nil, teamID: String? = nil, organizationID: String? = nil, allowedModels: Set<String>? = nil) {
+        self.id = id
+        self.method = method
+        self.role = role
+        self.userID = userID
+        self.teamID = teamID
+        self.organizationID = organizationID
+        self.allowedModels = allowedModels
+    }
+
+    public static let master = Principal(id: "master", method: .masterKey, role: .proxyAdmin)
+
+    public func mayUse(model: String) -> Bool {
+        allowedModels.map { $0.contains(model) } ?? true
+    }
+}

@@ -1,0 +1,91 @@
+/// One Server-Sent Event.
+public struct SSEEvent: Sendable, Equatable {
+    public var event: String?
+    public var data: String
+
+    public init(event: String? = nil, data: String) {
+        self.event = event
+        self.data = data
+    }
+
+    /// The event in wire form, ending with the blank line.
+    public var encoded: String {
+        var text = ""
+        if let event { text += "event: \(event)\n" }
+        for line in data.split(separator: "\n", omittingEmptySubsequences: false) {
+            text += "data: \(line)\n"
+        }
+        return text + "\n"
+    }
+}
+
+/// Incremental SSE parser: feed it bytes as they arrive, take whole events out.
+/// Bounded: a single event larger than `maxEventBytes` is an error rather than unbounded growth.
+public struct SSEParser: Sendable {
+    public struct TooLarge: Error {}
+
+    private var pending: [UInt8] = []
+    private var event: String?
+    private var data: [String] = []
+    private var hasData = false
+    private let maxEventBytes: Int
+
+    public init(maxEventBytes: Int = 4 * 1024 * 1024) {
+        self.maxEventBytes = maxEventBytes
+    }
+
+    public mutating func feed(_ bytes: some Sequence<UInt8>) throws -> [SSEEvent] {
+        pending.append(contentsOf: bytes)
+        var events: [SSEEvent] = []
+        var lineStart = 0
+        var index = 0
+        while index < pending.count {
+            let byte = pending[index]
+            if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
+                // A lone CR at the end of the buffer may be the first half of CRLF: wait for more.
+                if byte == UInt8(ascii: "\r"), index + 1 == pending.count { break }
+                let line = pending[lineStart..<index]
+                if byte == UInt8(ascii: "\r"), pending[index + 1] == UInt8(ascii: "\n") { index += 1 }
+                if let completed = process(line) { events.append(completed) }
+                lineStart = index + 1
+            }
+            index += 1
+        }
+        pending.removeFirst(lineStart)
+        if pending.count > maxEventBytes { throw TooLarge() }
+        return events
+    }
+
+    /// Whatever complete event is left when the stream ends without a final blank line.
+    public mutating func finish() -> SSEEvent? {
+        if !pending.isEmpty {
+            let line = pending[...]
+            pending.removeAll()
+            if let event = process(line) { return event }
+        }
+        return process([][...])
+    }
+
+    private mutating func process(_ line: ArraySlice<UInt8>) -> SSEEvent? {
+        if line.isEmpty {
+            defer { event = nil; data = []; hasData = false }
+            guard hasData else { return nil }
+            return SSEEvent(event: event, data: data.joined(separator: "\n"))
+        }
+        if line.first == UInt8(ascii: ":") { return nil }
+        let colon = line.firstIndex(of: UInt8(ascii: ":"))
+        let field = String(decoding: line[..<(colon ?? line.endIndex)], as: UTF8.self)
+        var value = colon.map { line[line.index(after: $0)...] } ?? [][...]
+        if value.first == UInt8(ascii: " ") { value = value.dropFirst() }
+        switch field {
+        case "data":
+            data.append(String(decoding: value, as: UTF8.self))
+            hasData = true
+        case "event":
+            event = String(decoding: value, as: UTF8.self)
+        default:
+            break
+        }
+        return nil
+    }
+}

@@ -1,0 +1,106 @@
+public import GatehouseCore
+public import NIOCore
+
+/// Speaks one deployment's wire format: where a call goes, with which credential, and how the
+/// client's dialect (OpenAI or Anthropic) maps to the upstream's and back.
+public struct ProviderAdapter: Sendable {
+    public let deployment: Deployment
+    public let transport: any UpstreamTransport
+
+    public init(deployment: Deployment, transport: any UpstreamTransport) {
+        self.deployment = deployment
+        self.transport = transport
+    }
+
+    public var upstreamDialect: Dialect { deployment.provider == .anthropic ? .anthropic : .openAI }
+
+    /// Builds the upstream request. The client's own credentials never appear here: only the
+    /// deployment's key does.
+    public func makeRequest(_ operation: GatehouseCore.Operation, body: JSONValue, stream: Bool) throws -> UpstreamRequest {
+        var upstreamBody: JSONValue
+        switch (operation.clientDialect, upstreamDialect) {
+        case (.openAI, .openAI), (.anthropic, .anthropic):
+            upstreamBody = body
+            upstreamBody["model"] = .string(deployment.upstreamModel)
+        case (.openAI, .anthropic):
+            guard operation == .chatCompletions else {
+                throw GatewayError.invalidRequest("Model `\(deployment.modelName)` (Anthropic) does not support \(operation.rawValue).", param: "model")
+            }
+            upstreamBody = try ChatToMessages.request(body, upstreamModel: deployment.upstreamModel)
+        case (.anthropic, .openAI):
+            upstreamBody = try MessagesToChat.request(body, upstreamModel: deployment.upstreamModel)
+        }
+        // Ask for usage on every OpenAI-format stream, so spend is known even when the client did not ask.
+        if stream, upstreamDialect == .openAI {
+            var options = upstreamBody["stream_options"] ?? [:]
+            options["include_usage"] = true
+            upstreamBody["stream_options"] = options
+        }
+        if deployment.provider == .azure { upstreamBody["model"] = nil }
+        return UpstreamRequest(url: url(for: operation), headers: headers(), body: ByteBuffer(bytes: JSONCoding.encode(upstreamBody)))
+    }
+
+    func url(for operation: GatehouseCore.Operation) -> String {
+        let base = (deployment.apiBase ?? "").trimmingSuffix("/")
+        let path: String
+        switch (upstreamDialect, operation) {
+        case (.anthropic, _): return base.hasSuffix("/v1") ? "\(base)/messages" : "\(base)/v1/messages"
+        case (_, .embeddings): path = "embeddings"
+        case (_, .completions): path = "completions"
+        case (_, .chatCompletions), (_, .messages): path = "chat/completions"
+        }
+        if deployment.provider == .azure {
+            let version = deployment.apiVersion ?? ""
+            if base.contains("/openai/deployments/") { return "\(base)/\(path)?api-version=\(version)" }
+            return "\(base)/openai/deployments/\(deployment.upstreamModel)/\(path)?api-version=\(version)"
+        }
+        return "\(base)/\(path)"
+    }
+
+    func headers() -> [(String, String)] {
+        var headers: [(String, String)] = [("content-type", "application/json"), ("accept", "application/json, text/event-stream")]
+        switch deployment.provider {
+        case .azure:
+            if let key = deployment.apiKey { headers.append(("api-key", key)) }
+        case .anthropic:
+            if let key = deployment.apiKey { headers.append(("x-api-key", key)) }
+            headers.append(("anthropic-version", "2023-06-01"))
+        case .openai, .mock:
+            if let key = deployment.apiKey { headers.append(("authorization", "Bearer \(key)")) }
+        }
+        for (name, value) in deployment.extraHeaders.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
+        return headers
+    }
+
+    /// A complete upstream answer in the client's dialect, and its usage.
+    public func translateResponse(_ operation: GatehouseCore.Operation, body: JSONValue, clientModel: String, created: Int) -> (JSONValue, Usage?) {
+        switch (operation.clientDialect, upstreamDialect) {
+        case (.openAI, .openAI): return (body, Usage(openAI: body["usage"]))
+        case (.anthropic, .anthropic): return (body, Usage(anthropic: body["usage"]))
+        case (.openAI, .anthropic): return (ChatToMessages.response(body, model: clientModel, created: created), Usage(anthropic: body["usage"]))
+        case (.anthropic, .openAI): return (MessagesToChat.response(body, model: clientModel), Usage(openAI: body["usage"]))
+        }
+    }
+
+    public func streamTranslator(_ operation: GatehouseCore.Operation, clientModel: String, clientWantsUsage: Bool) -> any StreamTranslator {
+        switch (operation.clientDialect, upstreamDialect) {
+        case (.openAI, .openAI): return OpenAIStreamPassthrough(clientWantsUsage: clientWantsUsage)
+        case (.anthropic, .anthropic): return AnthropicStreamPassthrough()
+        case (.openAI, .anthropic): return AnthropicToChatStream(model: clientModel, clientWantsUsage: clientWantsUsage)
+        case (.anthropic, .openAI): return ChatToAnthropicStream(model: clientModel)
+        }
+    }
+
+    /// The message of an upstream error body, in either dialect, without echoing anything else.
+    public static func errorMessage(from body: JSONValue?) -> String? {
+        body?["error"]?["message"]?.stringValue ?? body?["message"]?.stringValue
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        var value = self
+        while value.hasSuffix(suffix) { value.removeLast(suffix.count) }
+        return value
+    }
+}

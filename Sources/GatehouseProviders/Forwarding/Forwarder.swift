@@ -1,0 +1,79 @@
+import Foundation
+public import GatehouseCore
+public import NIOCore
+
+/// Sends a client's request upstream through the router and brings the answer back in the
+/// client's dialect.
+public struct Forwarder: Sendable {
+    public let router: ModelRouter
+    public let settings: ServerSettings
+    /// Upper bound on a non-streamed upstream body.
+    public var maxResponseBytes = 64 * 1024 * 1024
+
+    public init(router: ModelRouter, settings: ServerSettings) {
+        self.router = router
+        self.settings = settings
+    }
+
+    /// - Parameter onStreamEnd: called once when a stream ends or is abandoned.
+    public func forward(_ request: ForwardRequest, onStreamEnd: @escaping StreamReport.Handler = { _, _ in }) async throws -> ForwardResult {
+        try await router.run(model: request.model) { adapter in
+            let upstreamRequest = try adapter.makeRequest(request.operation, body: request.body, stream: request.stream)
+            let deployment = adapter.deployment
+            let total = deployment.timeout ?? settings.requestTimeout
+            let timeouts = UpstreamTimeouts(
+                firstByte: .milliseconds(Int64(min(settings.firstByteTimeout, total) * 1000)),
+                total: .milliseconds(Int64((request.stream ? deployment.streamTimeout ?? total : total) * 1000))
+            )
+            let response: UpstreamResponse
+            do {
+                response = try await adapter.transport.send(upstreamRequest, timeouts: timeouts)
+            } catch let error as TransportError {
+                throw AttemptFailure(error.kind == .timeout ? .timeout : .unreachable, message: error.description)
+            }
+            guard (200..<300).contains(response.status) else {
+                throw try await failure(response)
+            }
+            if request.stream, request.operation.streams {
+                let translator = adapter.streamTranslator(request.operation, clientModel: request.model, clientWantsUsage: request.clientWantsUsage)
+                let stream = TranslatedEventStream(
+                    upstream: response.body, translator: translator, clientDialect: request.operation.clientDialect,
+                    report: StreamReport(onStreamEnd)
+                )
+                return .stream(stream, deployment: deployment)
+            }
+            let bytes = try await collect(response.body)
+            guard let json = try? JSONCoding.decode(bytes.readableBytesView) else {
+                throw AttemptFailure(.status(502), message: "upstream answered with a body that is not JSON")
+            }
+            let (translated, usage) = adapter.translateResponse(
+                request.operation, body: json, clientModel: request.model, created: Int(Date().timeIntervalSince1970)
+            )
+            // Same dialect: hand the upstream's bytes on untouched rather than re-encoding them.
+            let body = adapter.upstreamDialect == request.operation.clientDialect ? bytes : ByteBuffer(bytes: JSONCoding.encode(translated))
+            return .complete(body: body, usage: usage, deployment: deployment)
+        }
+    }
+
+    private func collect(_ body: UpstreamBody) async throws -> ByteBuffer {
+        do {
+            return try await body.collect(upTo: maxResponseBytes)
+        } catch let error as TransportError {
+            throw AttemptFailure(error.kind == .timeout ? .timeout : .unreachable, message: error.description)
+        }
+    }
+
+    /// 429 and 5xx may succeed elsewhere; any other status is the client's problem and returned as is.
+    private func failure(_ response: UpstreamResponse) async throws -> any Error {
+        let bytes = (try? await response.body.collect(upTo: 1024 * 1024)) ?? ByteBuffer()
+        let json = try? JSONCoding.decode(bytes.readableBytesView)
+        let message = ProviderAdapter.errorMessage(from: json) ?? "upstream returned status \(response.status)"
+        if response.status == 429 || response.status >= 500 {
+            return AttemptFailure(.status(response.status), message: message)
+        }
+        var error = GatewayError.upstream(status: response.status, message: message)
+        error.type = json?["error"]?["type"]?.stringValue ?? "invalid_request_error"
+        error.param = json?["error"]?["param"]?.stringValue
+        return error
+    }
+}

@@ -1,0 +1,43 @@
+public import GatehouseCore
+
+/// Pure routing decision: in which order to try a model's deployments.
+public enum DeploymentOrder {
+    /// - Parameters:
+    ///   - inFlight: requests currently running per deployment id (for least-busy).
+    ///   - cooledDown: deployments that failed recently; tried last, not never, so a model whose
+    ///     every deployment is cooling down still gets an attempt.
+    ///   - rotation: a counter that advances per request (for round-robin).
+    public static func order<R: RandomNumberGenerator>(
+        _ deployments: [Deployment],
+        strategy: RouterSettings.Strategy,
+        inFlight: [String: Int],
+        cooledDown: Set<String>,
+        rotation: Int,
+        random: inout R
+    ) -> [Deployment] {
+        guard deployments.count > 1 else { return deployments }
+        let ordered: [Deployment]
+        switch strategy {
+        case .simpleShuffle:
+            ordered = deployments.shuffled(using: &random)
+        case .roundRobin:
+            let start = rotation % deployments.count
+            ordered = Array(deployments[start...] + deployments[..<start])
+        case .leastBusy:
+            ordered = deployments.enumerated().sorted { lhs, rhs in
+                let (l, r) = (inFlight[lhs.element.id] ?? 0, inFlight[rhs.element.id] ?? 0)
+                return l != r ? l < r : lhs.offset < rhs.offset
+            }.map(\.element)
+        }
+        return ordered.filter { !cooledDown.contains($0.id) } + ordered.filter { cooledDown.contains($0.id) }
+    }
+
+    /// The attempts for one request: the model's deployments cycled to `retries + 1` attempts,
+    /// then each fallback model's deployments once.
+    public static func attempts(primary: [Deployment], retries: Int, fallbacks: [[Deployment]]) -> [Deployment] {
+        guard !primary.isEmpty else { return fallbacks.flatMap { $0 } }
+        let count = max(retries + 1, 1)
+        let first = (0..<count).map { primary[$0 % primary.count] }
+        return first + fallbacks.flatMap { $0 }
+    }
+}

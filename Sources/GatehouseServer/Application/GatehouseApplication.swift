@@ -1,0 +1,73 @@
+import Foundation
+import GatehouseAuth
+public import GatehouseCore
+import GatehouseProviders
+public import Hummingbird
+import HummingbirdCore
+public import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+
+/// Wires configuration, providers, authenticators and routes into a Hummingbird application.
+public enum GatehouseApplication {
+    public typealias App = Application<RouterResponder<GatewayRequestContext>>
+
+    /// - Parameters:
+    ///   - masterKey: the operator's key (from config or the data folder).
+    ///   - onServerRunning: told the bound port once the listener is up.
+    public static func make(
+        config: GatehouseConfig,
+        masterKey: String,
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> App {
+        let settings = config.server
+        let http = HTTPClientTransport(
+            connectTimeout: .milliseconds(Int64(settings.connectTimeout * 1000)),
+            idleTimeout: .milliseconds(Int64(settings.streamIdleTimeout * 1000))
+        )
+        let adapters = config.models.map { deployment in
+            let transport: any UpstreamTransport = deployment.provider == .mock
+                ? MockUpstream(model: deployment.upstreamModel, settings: deployment.mock) : http
+            return ProviderAdapter(deployment: deployment, transport: transport)
+        }
+        let modelRouter = ModelRouter(adapters: adapters, settings: config.router)
+        let forwarder = Forwarder(router: modelRouter, settings: settings)
+
+        let router = Router(context: GatewayRequestContext.self)
+        router.middlewares.add(ErrorEnvelopeMiddleware())
+        HealthRoutes().register(on: router)
+        let authenticated = router.group()
+            .add(middleware: AuthenticationMiddleware(authenticators: AuthenticatorChain([MasterKeyAuthenticator(masterKey: masterKey)])))
+        ProxyRoutes(forwarder: forwarder, maxBodyBytes: settings.maxRequestBodyBytes).register(on: authenticated)
+        ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: authenticated)
+
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [HeaderLimitResponder()],
+            idleTimeout: .milliseconds(Int64(settings.clientIdleTimeout * 1000)),
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: settings.maxHeaderBytes,
+                maxHeaderListSize: settings.maxHeaderBytes,
+                maxHeaderFieldCount: settings.maxHeaderCount
+            )
+        )
+        var app = Application(
+            router: router,
+            server: .http1(configuration: http1),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil, reuseAddress: true),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+            logger: logger
+        )
+        app.addServices(http)
+        return app
+    }
+
+    /// Runs until SIGTERM or SIGINT, then stops accepting and lets in-flight requests and
+    /// streams finish for up to `shutdownGraceSeconds` before cancelling them.
+    public static func run(_ app: App, settings: ServerSettings, logger: Logger) async throws {
+        var configuration = ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .milliseconds(Int64(settings.shutdownGraceSeconds * 1000))
+        try await ServiceGroup(configuration: configuration).run()
+    }
+}

@@ -1,0 +1,24 @@
+import GatehouseAuth
+import GatehouseCore
+public import Hummingbird
+import HTTPTypes
+
+/// Step 2 of the pipeline: turns the request's credential into a `Principal`, or answers 401
+/// before the body is read and before anything goes upstream.
+public struct AuthenticationMiddleware: RouterMiddleware {
+    public typealias Context = GatewayRequestContext
+    let authenticators: AuthenticatorChain
+
+    public init(authenticators: AuthenticatorChain) {
+        self.authenticators = authenticators
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let credential = try PresentedCredential.extract { name in
+            HTTPField.Name(name).flatMap { request.headers[$0] }
+        }
+        var context = context
+        context.principal = try await authenticators.authenticate(credential)
+        return try await next(request, context)
+    }
+}

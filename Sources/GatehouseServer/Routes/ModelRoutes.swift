@@ -1,0 +1,43 @@
+import Foundation
+import GatehouseCore
+import GatehouseProviders
+import HTTPTypes
+public import Hummingbird
+import NIOCore
+
+/// `GET /v1/models` and `/v1/models/{id}`: the models the caller may use, in OpenAI's shape.
+public struct ModelRoutes: Sendable {
+    let router: ModelRouter
+    /// Fixed at start-up so the listing does not change between calls.
+    let created: Int
+
+    public init(router: ModelRouter, created: Int) {
+        self.router = router
+        self.created = created
+    }
+
+    public func register(on routes: some RouterMethods<GatewayRequestContext>) {
+        for prefix in ["/v1/", "/"] {
+            routes.get(RouterPath(prefix + "models")) { _, context in
+                let models = router.modelNames.filter { context.principal?.mayUse(model: $0) ?? false }
+                return Self.json(["object": "list", "data": .array(models.map(self.entry))])
+            }
+            routes.get(RouterPath(prefix + "models/{id}")) { request, context in
+                // Model ids may contain slashes (`openai/gpt-4o`): take the whole remaining path.
+                let id = String(request.uri.path.dropFirst(prefix.count + "models/".count)).removingPercentEncoding ?? ""
+                guard router.hasModel(id), context.principal?.mayUse(model: id) ?? false else {
+                    throw GatewayError.modelNotFound(id)
+                }
+                return Self.json(self.entry(id))
+            }
+        }
+    }
+
+    func entry(_ name: String) -> JSONValue {
+        ["id": .string(name), "object": "model", "created": JSONValue(created), "owned_by": "gatehouse"]
+    }
+
+    static func json(_ value: JSONValue) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSONCoding.encode(value))))
+    }
+}

@@ -1,0 +1,106 @@
+import GatehouseCore
+import GatehouseProviders
+import HTTPTypes
+public import Hummingbird
+import Logging
+import NIOCore
+
+/// `/v1/chat/completions`, `/v1/completions`, `/v1/embeddings` and `/v1/messages`, also without
+/// the `/v1` prefix as LiteLLM serves them.
+public struct ProxyRoutes: Sendable {
+    let forwarder: Forwarder
+    let maxBodyBytes: Int
+
+    public init(forwarder: Forwarder, maxBodyBytes: Int) {
+        self.forwarder = forwarder
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    public func register(on router: some RouterMethods<GatewayRequestContext>) {
+        let routes: [(String, GatehouseCore.Operation)] = [
+            ("chat/completions", .chatCompletions), ("completions", .completions), ("embeddings", .embeddings), ("messages", .messages),
+        ]
+        for (path, operation) in routes {
+            for prefix in ["/v1/", "/"] {
+                router.post(RouterPath(prefix + path)) { request, context in
+                    try await self.handle(operation, request: request, context: context)
+                }
+            }
+        }
+    }
+
+    func handle(_ operation: GatehouseCore.Operation, request: Request, context: GatewayRequestContext) async throws -> Response {
+        let forward = try await parse(operation, request: request, context: context)
+        let started = ContinuousClock.now
+        let logger = context.logger
+        let result = try await forwarder.forward(forward) { usage, completed in
+            logger.debug("stream ended", metadata: [
+                "model": "\(forward.model)", "completed": "\(completed)", "completion_tokens": "\(usage?.completionTokens ?? 0)",
+                "duration_ms": "\((ContinuousClock.now - started).milliseconds)",
+            ])
+        }
+        switch result {
+        case .complete(let body, _, let deployment):
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json", .gatehouseDeployment: deployment.id],
+                body: .init(byteBuffer: body)
+            )
+        case .stream(let events, let deployment):
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .gatehouseDeployment: deployment.id],
+                body: .init(asyncSequence: events)
+            )
+        }
+    }
+
+    /// Reads and checks the body: size, JSON, model, fields that would redirect the upstream.
+    func parse(_ operation: GatehouseCore.Operation, request: Request, context: GatewayRequestContext) async throws -> ForwardRequest {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
+            throw GatewayError.payloadTooLarge(limit: maxBodyBytes)
+        }
+        let bytes: ByteBuffer
+        do {
+            bytes = try await request.body.collect(upTo: maxBodyBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw GatewayError.payloadTooLarge(limit: maxBodyBytes)
+        }
+        let body: JSONValue
+        do {
+            body = try JSONCoding.decode(bytes.readableBytesView)
+        } catch {
+            throw GatewayError.invalidRequest("Request body is not valid JSON.")
+        }
+        guard case .object = body else { throw GatewayError.invalidRequest("Request body must be a JSON object.") }
+        guard let model = body["model"]?.stringValue, !model.isEmpty else {
+            throw GatewayError.invalidRequest("`model` is required.", param: "model")
+        }
+        if let field = ForbiddenRequestFields.first(in: body) {
+            throw GatewayError.invalidRequest("`\(field)` cannot be set by the client: the upstream is chosen by the gateway.", param: field)
+        }
+        if let principal = context.principal, !principal.mayUse(model: model) {
+            throw GatewayError.forbidden("This credential may not use model `\(model)`.", param: "model")
+        }
+        guard forwarder.router.hasModel(model) else { throw GatewayError.modelNotFound(model) }
+        let stream: Bool
+        switch body["stream"] {
+        case nil, .null?: stream = false
+        case .bool(let value)?: stream = value
+        default: throw GatewayError.invalidRequest("`stream` must be a boolean.", param: "stream")
+        }
+        let wantsUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
+        return ForwardRequest(operation: operation, model: model, body: body, stream: stream, clientWantsUsage: wantsUsage)
+    }
+}
+
+extension HTTPField.Name {
+    static let gatehouseDeployment = HTTPField.Name("x-gatehouse-deployment")!
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

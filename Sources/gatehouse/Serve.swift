@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import GatehouseCore
+import GatehouseServer
+import Logging
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the gateway.")
+
+    @Option(name: .long, help: "YAML configuration file (LiteLLM-compatible). Without it: the embedded default.")
+    var config: String?
+
+    @Option(name: .long, help: "Address to listen on (overrides gatehouse_settings.host).")
+    var host: String?
+
+    @Option(name: .long, help: "Port to listen on (overrides gatehouse_settings.port).")
+    var port: Int?
+
+    func run() async throws {
+        let loaded: ConfigLoader.Result
+        do {
+            loaded = try ConfigFile.load(path: config)
+        } catch let error as ConfigError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        var settings = loaded.config
+        if let host { settings.server.host = host }
+        if let port { settings.server.port = port }
+
+        let level = Logger.Level(rawValue: settings.server.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "gatehouse")
+        for warning in loaded.warnings { logger.warning("\(warning)") }
+
+        let (masterKey, announce) = try settings.masterKey.map { ($0, nil) } ?? {
+            let (key, created) = try MasterKeyFile.loadOrCreate(dataDirectory: settings.server.dataDirectory)
+            return (key, created ? key : nil)
+        }()
+        let server = settings.server
+        let firstModel = settings.models.first?.modelName ?? "mock-gpt"
+        let app = GatehouseApplication.make(config: settings, masterKey: masterKey, logger: logger) { port in
+            logger.info("Gatehouse listening on http://\(server.host):\(port)")
+            if let key = announce {
+                let banner = Banner.firstStart(masterKey: key, host: server.host, port: port, model: firstModel, dataDirectory: server.dataDirectory)
+                FileHandle.standardOutput.write(Data(banner.utf8))
+            }
+        }
+        try await GatehouseApplication.run(app, settings: server, logger: logger)
+    }
+}
+
+enum Banner {
+    /// Shown once, when the master key was just generated: the only time it is printed.
+    static func firstStart(masterKey: String, host: String, port: Int, model: String, dataDirectory: String) -> String {
+        let base = "http://\(host):\(port)"
+        return """
+
+            Gatehouse generated a master key and saved it in \(dataDirectory)/master_key (owner-only).
+            It is shown this once:
+
+                \(masterKey)
+
+            Try it:
+
+                curl \(base)/v1/chat/completions \\
+                  -H "Authorization: Bearer \(masterKey)" \\
+                  -H "Content-Type: application/json" \\
+                  -d '{"model": "\(model)", "messages": [{"role": "user", "content": "Hello"}]}'
+
+            Or with the OpenAI Python SDK:
+
+                from openai import OpenAI
+                client = OpenAI(base_url="\(base)/v1", api_key="\(masterKey)")
+                print(client.chat.completions.create(model="\(model)", messages=[{"role": "user", "content": "Hello"}]).choices[0].message.content)
+
+            """
+    }
+}
