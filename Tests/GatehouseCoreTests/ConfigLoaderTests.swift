@@ -1,0 +1,183 @@
+import GatehouseCore
+import Testing
+
+@Suite("Config loading")
+struct ConfigLoaderTests {
+    let strongKey = "sk-Hq3vT9pXw2LmZr8Yc4Nd7Bf6Gk1Js5Ve0Ua"
+
+    func load(_ yaml: String, env: [String: String] = [:]) throws -> ConfigLoader.Result {
+        try ConfigLoader.load(yaml: yaml, file: "test.yaml", environment: env)
+    }
+
+    @Test func readsALiteLLMProxyConfig() throws {
+        let result = try load(
+            """
+            model_list:
+              - model_name: gpt-4o
+                litellm_params:
+                  model: openai/gpt-4o
+                  api_key: os.environ/OPENAI_API_KEY
+                  rpm: 60
+                  input_cost_per_token: 0.0000025
+              - model_name: gpt-4o
+                litellm_params:
+                  model: azure/my-gpt4o
+                  api_base: https://example.openai.azure.com
+                  api_version: "2024-06-01"
+                  api_key: os.environ/AZURE_KEY
+                model_info:
+                  id: azure-east
+                  access_groups: [beta]
+              - model_name: claude
+                litellm_params:
+                  model: anthropic/claude-sonnet-4-5
+                  api_key: os.environ/ANTHROPIC_API_KEY
+              - model_name: local
+                litellm_params:
+                  model: hosted_vllm/llama
+                  api_base: http://127.0.0.1:8000/v1
+            general_settings:
+              master_key: os.environ/MASTER
+            router_settings:
+              routing_strategy: least-busy
+              num_retries: 3
+              fallbacks: [{"gpt-4o": ["claude"]}]
+            """,
+            env: ["OPENAI_API_KEY": "sk-openai", "AZURE_KEY": "az", "ANTHROPIC_API_KEY": "ant", "MASTER": strongKey]
+        )
+        let config = result.config
+        #expect(result.warnings.isEmpty)
+        #expect(config.masterKey == strongKey)
+        #expect(config.models.map(\.provider) == [.openai, .azure, .anthropic, .openai])
+        #expect(config.models[0].apiKey == "sk-openai")
+        #expect(config.models[0].apiBase == "https://api.openai.com/v1")
+        #expect(config.models[0].rpm == 60)
+        #expect(config.models[0].inputCostPerToken == 0.0000025)
+        #expect(config.models[1].id == "azure-east")
+        #expect(config.models[1].accessGroups == ["beta"])
+        #expect(config.models[2].apiBase == "https://api.anthropic.com")
+        #expect(config.models[3].upstreamModel == "llama")
+        #expect(config.router.strategy == .leastBusy)
+        #expect(config.router.numRetries == 3)
+        #expect(config.router.fallbacks == ["gpt-4o": ["claude"]])
+    }
+
+    @Test func unknownKeyFailsNamingPathLineAndClosestKey() throws {
+        let error = try #require(throws: ConfigError.self) {
+            try load(
+                """
+                model_list:
+                  - model_name: m
+                    litellm_params:
+                      model: openai/gpt-4o
+                      api_bsae: http://x
+                """
+            )
+        }
+        #expect(error.path == "model_list[0].litellm_params.api_bsae")
+        #expect(error.line == 5)
+        #expect(error.description.contains("did you mean `api_base`?"))
+        #expect(error.description.hasPrefix("test.yaml:5"))
+    }
+
+    @Test func unimplementedLiteLLMSettingsWarnOncePerKey() throws {
+        let result = try load(
+            """
+            litellm_settings:
+              drop_params: true
+              success_callback: ["langfuse"]
+            general_settings:
+              database_url: postgres://x
+            """
+        )
+        #expect(result.warnings.count == 3)
+        #expect(result.warnings.contains { $0.contains("litellm_settings.drop_params") })
+        #expect(result.warnings.contains { $0.contains("general_settings.database_url") })
+    }
+
+    @Test func missingEnvironmentVariableNamesTheKey() throws {
+        let error = try #require(throws: ConfigError.self) {
+            try load("general_settings:\n  master_key: os.environ/NOPE\n")
+        }
+        #expect(error.path == "general_settings.master_key")
+        #expect(error.message.contains("NOPE"))
+    }
+
+    @Test func environmentVariablesSectionFeedsReferences() throws {
+        let result = try load(
+            """
+            environment_variables:
+              MASTER: \(strongKey)
+            general_settings:
+              master_key: os.environ/MASTER
+            """
+        )
+        #expect(result.config.masterKey == strongKey)
+    }
+
+    @Test(arguments: ["sk-1234", "sk-changeme-changeme-changeme-changeme", "sk-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"])
+    func weakMasterKeysRefuseToStart(key: String) throws {
+        let error = try #require(throws: ConfigError.self) {
+            try load("general_settings:\n  master_key: \(key)\n")
+        }
+        #expect(error.path == "general_settings.master_key")
+    }
+
+    @Test func azureNeedsAnAPIVersionAndABase() throws {
+        let noVersion = try #require(throws: ConfigError.self) {
+            try load("model_list:\n  - model_name: a\n    litellm_params:\n      model: azure/dep\n      api_base: https://x\n")
+        }
+        #expect(noVersion.path.hasSuffix("api_version"))
+        let noBase = try #require(throws: ConfigError.self) {
+            try load("model_list:\n  - model_name: a\n    litellm_params:\n      model: hosted_vllm/x\n")
+        }
+        #expect(noBase.path.hasSuffix("api_base"))
+    }
+
+    @Test func unknownProviderSuggestsTheClosest() throws {
+        let error = try #require(throws: ConfigError.self) {
+            try load("model_list:\n  - model_name: a\n    litellm_params:\n      model: antropic/claude\n")
+        }
+        #expect(error.message.contains("did you mean `anthropic`?"))
+    }
+
+    @Test func fallbackToAnUnknownModelFails() throws {
+        let error = try #require(throws: ConfigError.self) {
+            try load(
+                """
+                model_list:
+                  - model_name: a
+                    litellm_params: {model: mock/a}
+                router_settings:
+                  fallbacks: [{"a": ["b"]}]
+                """
+            )
+        }
+        #expect(error.message.contains("`b`"))
+    }
+
+    @Test func serverSettingsAreRangeChecked() throws {
+        let result = try load("gatehouse_settings:\n  port: 8080\n  max_request_body_bytes: 1048576\n  request_timeout: 30\n")
+        #expect(result.config.server.port == 8080)
+        #expect(result.config.server.maxRequestBodyBytes == 1_048_576)
+        #expect(result.config.server.requestTimeout == 30)
+        let error = try #require(throws: ConfigError.self) { try load("gatehouse_settings:\n  port: 70000\n") }
+        #expect(error.path == "gatehouse_settings.port")
+        let typo = try #require(throws: ConfigError.self) { try load("gatehouse_settings:\n  prot: 1\n") }
+        #expect(typo.message.contains("did you mean `port`?"))
+    }
+
+    @Test func mockSettingsAreRead() throws {
+        let result = try load(
+            """
+            model_list:
+              - model_name: m
+                litellm_params: {model: mock/m, mock_response: hi, mock_latency_ms: 5, mock_stream_chunks: 2}
+            """
+        )
+        let mock = result.config.models[0].mock
+        #expect(mock.response == "hi")
+        #expect(mock.latencyMs == 5)
+        #expect(mock.streamChunks == 2)
+    }
+}

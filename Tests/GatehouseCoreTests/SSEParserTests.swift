@@ -1,0 +1,44 @@
+import GatehouseCore
+import Testing
+
+@Suite("SSE parsing")
+struct SSEParserTests {
+    @Test func eventsSplitAcrossChunksAreReassembled() throws {
+        var parser = SSEParser()
+        var events = try parser.feed(Array("event: message_start\nda".utf8))
+        #expect(events.isEmpty)
+        events = try parser.feed(Array("ta: {\"a\":1}\n\ndata: second\n".utf8))
+        #expect(events == [SSEEvent(event: "message_start", data: #"{"a":1}"#)])
+        events = try parser.feed(Array("\n".utf8))
+        #expect(events == [SSEEvent(data: "second")])
+    }
+
+    @Test func crlfCommentsAndMultiLineData() throws {
+        var parser = SSEParser()
+        let events = try parser.feed(Array(": keep-alive\r\ndata: one\r\ndata: two\r\n\r\ndata:[DONE]\r\n\r\n".utf8))
+        #expect(events == [SSEEvent(data: "one\ntwo"), SSEEvent(data: "[DONE]")])
+    }
+
+    @Test func crSplitFromLFAcrossChunks() throws {
+        var parser = SSEParser()
+        #expect(try parser.feed(Array("data: x\r".utf8)).isEmpty)
+        #expect(try parser.feed(Array("\n\r\n".utf8)) == [SSEEvent(data: "x")])
+    }
+
+    @Test func unterminatedFinalEventIsDeliveredAtFinish() throws {
+        var parser = SSEParser()
+        #expect(try parser.feed(Array("data: tail".utf8)).isEmpty)
+        #expect(parser.finish() == SSEEvent(data: "tail"))
+    }
+
+    @Test func oversizedEventIsRefused() throws {
+        var parser = SSEParser(maxEventBytes: 16)
+        #expect(throws: SSEParser.TooLarge.self) { try parser.feed(Array("data: 0123456789012345678901234567890".utf8)) }
+    }
+
+    @Test func encodingRoundTrips() throws {
+        var parser = SSEParser()
+        let event = SSEEvent(event: "x", data: "a\nb")
+        #expect(try parser.feed(Array(event.encoded.utf8)) == [event])
+    }
+}
