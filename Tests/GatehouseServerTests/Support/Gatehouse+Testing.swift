@@ -1,0 +1,67 @@
+import AsyncHTTPClient
+import Foundation
+import GatehouseCore
+import GatehouseServer
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+
+enum TestKeys {
+    static let master = "sk-test-Hq3vT9pXw2LmZr8Yc4Nd7Bf6Gk1Js5Ve0Ua"
+    static let upstream = "sk-upstream-deployment-key"
+}
+
+/// Runs a live Gatehouse on a free port with `config`, and hands the test a client and the port.
+func withGatehouse<T: Sendable>(_ config: GatehouseConfig, _ test: @Sendable (any TestClientProtocol, Int) async throws -> T) async throws -> T {
+    var config = config
+    config.server.host = "127.0.0.1"
+    config.server.port = 0
+    var logger = Logger(label: "gatehouse-test")
+    logger.logLevel = .warning
+    let app = GatehouseApplication.make(config: config, masterKey: TestKeys.master, logger: logger)
+    return try await app.test(.live) { client in try await test(client, client.port!) }
+}
+
+/// A deployment pointing at a local upstream.
+func deployment(_ name: String, provider: Deployment.Provider = .openai, port: Int, id: String? = nil) -> Deployment {
+    var deployment = Deployment(id: id ?? "\(name)-\(port)", modelName: name, provider: provider, upstreamModel: "up-\(name)")
+    deployment.apiBase = provider == .anthropic ? "http://127.0.0.1:\(port)" : "http://127.0.0.1:\(port)/v1"
+    deployment.apiKey = TestKeys.upstream
+    if provider == .azure {
+        deployment.apiVersion = "2024-06-01"
+        deployment.apiBase = "http://127.0.0.1:\(port)"
+    }
+    return deployment
+}
+
+extension TestClientProtocol {
+    /// POST a JSON body with the master key (or the given headers).
+    func post(_ path: String, _ body: JSONValue, headers: HTTPFields = [.authorization: "Bearer \(TestKeys.master)"]) async throws -> TestResponse {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return try await execute(uri: path, method: .post, headers: headers, body: ByteBuffer(bytes: JSONCoding.encode(body))) { $0 }
+    }
+
+    func get(_ path: String, headers: HTTPFields = [.authorization: "Bearer \(TestKeys.master)"]) async throws -> TestResponse {
+        try await execute(uri: path, method: .get, headers: headers) { $0 }
+    }
+}
+
+extension TestResponse {
+    var json: JSONValue? { try? JSONCoding.decode(body.readableBytesView) }
+    var text: String { String(buffer: body) }
+
+    /// The events of an SSE body.
+    var events: [SSEEvent] {
+        var parser = SSEParser()
+        return (try? parser.feed(body.readableBytesView)) ?? []
+    }
+}
+
+func chat(_ model: String, _ text: String = "Hello", stream: Bool? = nil) -> JSONValue {
+    var body: JSONValue = ["model": .string(model), "messages": [["role": "user", "content": .string(text)]]]
+    if let stream { body["stream"] = .bool(stream) }
+    return body
+}
