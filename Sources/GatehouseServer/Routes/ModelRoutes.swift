@@ -22,7 +22,7 @@ public struct ModelRoutes: Sendable {
                 let models = router.modelNames.filter { context.principal?.mayUse(model: $0) ?? false }
                 return Self.json(["object": "list", "data": .array(models.map(self.entry))])
             }
-            routes.get(RouterPath(prefix + "models/{id}")) { request, context in
+            routes.get(RouterPath(prefix + "models/**")) { request, context in
                 // Model ids may contain slashes (`openai/gpt-4o`): take the whole remaining path.
                 let id = String(request.uri.path.dropFirst(prefix.count + "models/".count)).removingPercentEncoding ?? ""
                 guard router.hasModel(id), context.principal?.mayUse(model: id) ?? false else {
