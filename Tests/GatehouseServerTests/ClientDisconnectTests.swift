@@ -1,0 +1,56 @@
+import AsyncHTTPClient
+import GatehouseCore
+import Hummingbird
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import Testing
+
+@Suite("Client going away")
+struct ClientDisconnectTests {
+    @Test func abandoningAStreamCancelsTheUpstreamRequest() async throws {
+        let upstreamStopped = Mutex<ContinuousClock.Instant?>(nil)
+        let upstream = RecordingUpstream { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init { writer in
+                do {
+                    for index in 0..<100 {
+                        try await writer.write(ByteBuffer(string: "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\(index)\"}}]}\n\n"))
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    try await writer.finish(nil)
+                } catch {
+                    upstreamStopped.withLock { $0 = .now }
+                    throw error
+                }
+            })
+        }
+        try await upstream.run { port in
+            try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: port)])) { _, gatehousePort in
+                let client = HTTPClient(eventLoopGroupProvider: .singleton)
+                let reader = Task {
+                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(gatehousePort)/v1/chat/completions")
+                    request.method = .POST
+                    request.headers.add(name: "authorization", value: "Bearer \(TestKeys.master)")
+                    request.body = .bytes(ByteBuffer(bytes: JSONCoding.encode(chat("gpt", stream: true))))
+                    let response = try await client.execute(request, timeout: .seconds(10))
+                    var iterator = response.body.makeAsyncIterator()
+                    _ = try await iterator.next()
+                    try await Task.sleep(for: .seconds(30))
+                }
+                try await Task.sleep(for: .milliseconds(300))
+                let abandoned = ContinuousClock.now
+                reader.cancel()
+                _ = await reader.result
+                try await client.shutdown()
+                // The upstream would keep streaming for 5 s; it must see its request end within a second.
+                var stoppedAt: ContinuousClock.Instant?
+                for _ in 0..<40 where stoppedAt == nil {
+                    try await Task.sleep(for: .milliseconds(50))
+                    stoppedAt = upstreamStopped.withLock { $0 }
+                }
+                let stopped = try #require(stoppedAt)
+                #expect(stopped - abandoned < .seconds(1))
+            }
+        }
+    }
+}
