@@ -1,0 +1,71 @@
+"""Starts the real gatehouse binary for a test and stops it afterwards."""
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BINARY = Path(os.environ.get("GATEHOUSE_BIN", ROOT / ".build" / "debug" / "gatehouse"))
+MASTER_KEY = "sk-compat-Hq3vT9pXw2LmZr8Yc4Nd7Bf6Gk1Js5Ve0Ua"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gatehouse:
+    """A live Gatehouse with the given YAML config, on a free loopback port."""
+
+    def __init__(self, tmp_path, config_yaml=None, master_key=MASTER_KEY):
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.workdir = tmp_path
+        args = [str(BINARY), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        if config_yaml is not None:
+            if master_key:
+                config_yaml += f"\ngeneral_settings:\n  master_key: {master_key}\n"
+            path = tmp_path / "config.yaml"
+            path.write_text(config_yaml)
+            args += ["--config", str(path)]
+        self.master_key = master_key
+        self.stdout_path = tmp_path / "stdout.txt"
+        self.stderr_path = tmp_path / "stderr.txt"
+        self.process = subprocess.Popen(
+            args, cwd=tmp_path, stdout=open(self.stdout_path, "w"), stderr=open(self.stderr_path, "w")
+        )
+        self._wait_ready()
+
+    def _wait_ready(self):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gatehouse exited: {self.stderr_path.read_text()}")
+            try:
+                with urllib.request.urlopen(self.base_url + "/health/readiness", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("gatehouse did not become ready")
+
+    @property
+    def stdout(self):
+        return self.stdout_path.read_text()
+
+    @property
+    def stderr(self):
+        return self.stderr_path.read_text()
+
+    def terminate(self, timeout=30):
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()

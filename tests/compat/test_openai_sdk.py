@@ -1,0 +1,94 @@
+"""The official OpenAI Python SDK against a live Gatehouse, unmodified but for base URL and key."""
+import openai
+import pytest
+from openai import OpenAI
+
+
+@pytest.fixture()
+def client(gatehouse):
+    return OpenAI(base_url=gatehouse.base_url + "/v1", api_key=gatehouse.master_key, max_retries=0)
+
+
+def test_chat_completion(client):
+    completion = client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "Hello SDK"}])
+    assert completion.choices[0].message.content == "You said: Hello SDK"
+    assert completion.choices[0].finish_reason == "stop"
+    assert completion.usage.completion_tokens > 0
+
+
+def test_streaming_chat_completion(client):
+    stream = client.chat.completions.create(
+        model="mock-gpt", messages=[{"role": "user", "content": "stream me"}], stream=True
+    )
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "You said: stream me"
+    assert all(c.usage is None for c in chunks)
+
+
+def test_streaming_usage_when_asked(client):
+    stream = client.chat.completions.create(
+        model="mock-gpt",
+        messages=[{"role": "user", "content": "count"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+    assert chunks[-1].usage is not None
+    assert chunks[-1].usage.total_tokens == chunks[-1].usage.prompt_tokens + chunks[-1].usage.completion_tokens
+
+
+def test_embeddings(client):
+    result = client.embeddings.create(model="mock-gpt", input=["one", "two"])
+    assert len(result.data) == 2
+    assert len(result.data[0].embedding) == 8
+    assert result.data[0].embedding != result.data[1].embedding
+
+
+def test_models(client):
+    ids = [model.id for model in client.models.list()]
+    assert ids == ["claude-test", "mock-gpt"]
+    assert client.models.retrieve("mock-gpt").id == "mock-gpt"
+
+
+def test_chat_through_an_anthropic_deployment(client, fake_anthropic):
+    completion = client.chat.completions.create(
+        model="claude-test",
+        messages=[{"role": "system", "content": "Be terse."}, {"role": "user", "content": "ping"}],
+    )
+    assert completion.choices[0].message.content == "Claude heard: ping"
+    assert completion.usage.prompt_tokens == 11
+    sent = fake_anthropic.requests[-1]
+    assert sent["path"] == "/v1/messages"
+    assert sent["body"]["system"] == "Be terse."
+    assert sent["headers"]["x-api-key"] == "sk-ant-upstream-secret"
+
+
+def test_streaming_chat_through_an_anthropic_deployment(client):
+    stream = client.chat.completions.create(
+        model="claude-test", messages=[{"role": "user", "content": "pong"}], stream=True
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    assert text == "Claude heard: pong"
+
+
+def test_wrong_key_is_an_authentication_error(gatehouse):
+    bad = OpenAI(base_url=gatehouse.base_url + "/v1", api_key="sk-not-the-key", max_retries=0)
+    with pytest.raises(openai.AuthenticationError) as caught:
+        bad.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "x"}])
+    assert caught.value.status_code == 401
+    assert caught.value.body["type"] == "authentication_error"
+
+
+def test_unknown_model_is_not_found(client):
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.chat.completions.create(model="nope", messages=[{"role": "user", "content": "x"}])
+    assert caught.value.body["code"] == "model_not_found"
+
+
+def test_redirecting_the_upstream_is_a_bad_request(client):
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(
+            model="mock-gpt", messages=[{"role": "user", "content": "x"}], extra_body={"api_base": "http://evil"}
+        )
+    assert caught.value.body["param"] == "api_base"
