@@ -37,10 +37,12 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "gatehouse")
         for warning in loaded.warnings { logger.warning("\(warning)") }
 
-        let (masterKey, announce) = try settings.masterKey.map { ($0, nil) } ?? {
-            let (key, created) = try MasterKeyFile.loadOrCreate(dataDirectory: settings.server.dataDirectory)
-            return (key, created ? key : nil)
-        }()
+        let (masterKey, announce) =
+            try settings.masterKey.map { ($0, nil) }
+            ?? {
+                let (key, created) = try MasterKeyFile.loadOrCreate(dataDirectory: settings.server.dataDirectory)
+                return (key, created ? key : nil)
+            }()
         let server = settings.server
         let firstModel = settings.models.first?.modelName ?? "mock-gpt"
         let app = GatehouseApplication.make(config: settings, masterKey: masterKey, logger: logger) { port in

@@ -16,7 +16,8 @@ struct RoutingTests {
 
     @Test func leastBusyPrefersIdleDeployments() {
         var random = SystemRandomNumberGenerator()
-        let order = DeploymentOrder.order(deployments, strategy: .leastBusy, inFlight: ["d0": 4, "d1": 0, "d2": 1], cooledDown: [], rotation: 0, random: &random)
+        let order = DeploymentOrder.order(
+            deployments, strategy: .leastBusy, inFlight: ["d0": 4, "d1": 0, "d2": 1], cooledDown: [], rotation: 0, random: &random)
         #expect(order.map(\.id) == ["d1", "d2", "d0"])
     }
 
@@ -30,7 +31,8 @@ struct RoutingTests {
         var random = SystemRandomNumberGenerator()
         var firsts: Set<String> = []
         for _ in 0..<200 {
-            firsts.insert(DeploymentOrder.order(deployments, strategy: .simpleShuffle, inFlight: [:], cooledDown: [], rotation: 0, random: &random)[0].id)
+            firsts.insert(
+                DeploymentOrder.order(deployments, strategy: .simpleShuffle, inFlight: [:], cooledDown: [], rotation: 0, random: &random)[0].id)
         }
         #expect(firsts == ["d0", "d1", "d2"])
     }

@@ -9,7 +9,10 @@ struct TranslationTests {
             "messages": [
                 ["role": "system", "content": "Be brief."],
                 ["role": "user", "content": "What is the weather?"],
-                ["role": "assistant", "content": .null, "tool_calls": [["id": "call_1", "type": "function", "function": ["name": "weather", "arguments": #"{"city":"Paris"}"#]]]],
+                [
+                    "role": "assistant", "content": .null,
+                    "tool_calls": [["id": "call_1", "type": "function", "function": ["name": "weather", "arguments": #"{"city":"Paris"}"#]]],
+                ],
                 ["role": "tool", "tool_call_id": "call_1", "content": "sunny"],
             ],
             "tools": [["type": "function", "function": ["name": "weather", "description": "d", "parameters": ["type": "object"]]]],
@@ -146,10 +149,11 @@ struct StreamTranslationTests {
         ] {
             out += translator.translate(SSEEvent(data: data))
         }
-        #expect(out.map(\.event) == [
-            "message_start", "content_block_start", "content_block_delta", "content_block_stop",
-            "content_block_start", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop",
-        ])
+        #expect(
+            out.map(\.event) == [
+                "message_start", "content_block_start", "content_block_delta", "content_block_stop",
+                "content_block_start", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop",
+            ])
         let delta = try decode(out[8])
         #expect(delta["delta"]?["stop_reason"] == "tool_use")
         #expect(delta["usage"]?["output_tokens"] == 9)

@@ -11,18 +11,20 @@ struct ClientDisconnectTests {
     @Test func abandoningAStreamCancelsTheUpstreamRequest() async throws {
         let upstreamStopped = Mutex<ContinuousClock.Instant?>(nil)
         let upstream = RecordingUpstream { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init { writer in
-                do {
-                    for index in 0..<100 {
-                        try await writer.write(ByteBuffer(string: "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\(index)\"}}]}\n\n"))
-                        try await Task.sleep(for: .milliseconds(50))
+            Response(
+                status: .ok, headers: [.contentType: "text/event-stream"],
+                body: .init { writer in
+                    do {
+                        for index in 0..<100 {
+                            try await writer.write(ByteBuffer(string: "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\(index)\"}}]}\n\n"))
+                            try await Task.sleep(for: .milliseconds(50))
+                        }
+                        try await writer.finish(nil)
+                    } catch {
+                        upstreamStopped.withLock { $0 = .now }
+                        throw error
                     }
-                    try await writer.finish(nil)
-                } catch {
-                    upstreamStopped.withLock { $0 = .now }
-                    throw error
-                }
-            })
+                })
         }
         try await upstream.run { port in
             try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: port)])) { _, gatehousePort in

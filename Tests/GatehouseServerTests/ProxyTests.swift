@@ -155,9 +155,13 @@ struct ProxyTests {
 
     @Test func embeddingsAndCompletionsReachTheirUpstreamPaths() async throws {
         let upstream = RecordingUpstream { request, _ in
-            RecordingUpstream.json(request.path.hasSuffix("embeddings")
-                ? ["object": "list", "data": [["object": "embedding", "index": 0, "embedding": [0.1]]], "usage": ["prompt_tokens": 1, "total_tokens": 1]]
-                : ["object": "text_completion", "choices": [["text": "x", "index": 0]], "usage": ["prompt_tokens": 1, "completion_tokens": 1]])
+            RecordingUpstream.json(
+                request.path.hasSuffix("embeddings")
+                    ? [
+                        "object": "list", "data": [["object": "embedding", "index": 0, "embedding": [0.1]]],
+                        "usage": ["prompt_tokens": 1, "total_tokens": 1],
+                    ]
+                    : ["object": "text_completion", "choices": [["text": "x", "index": 0]], "usage": ["prompt_tokens": 1, "completion_tokens": 1]])
         }
         try await upstream.run { port in
             try await withGatehouse(GatehouseConfig(models: [deployment("m", port: port)])) { client, _ in
@@ -174,10 +178,12 @@ struct ProxyTests {
         try await withGatehouse(GatehouseConfig.embeddedDefault) { client, _ in
             let completion = try await client.post("/v1/chat/completions", chat("mock-gpt", "ping"))
             #expect(completion.json?["choices"]?.arrayValue?.first?["message"]?["content"] == "You said: ping")
-            let message = try await client.post("/v1/messages", ["model": "mock-gpt", "max_tokens": 9, "messages": [["role": "user", "content": "pong"]]])
+            let message = try await client.post(
+                "/v1/messages", ["model": "mock-gpt", "max_tokens": 9, "messages": [["role": "user", "content": "pong"]]])
             #expect(message.json?["content"] == [["type": "text", "text": "You said: pong"]])
             #expect(message.json?["type"] == "message")
-            let stream = try await client.post("/v1/messages", ["model": "mock-gpt", "max_tokens": 9, "stream": true, "messages": [["role": "user", "content": "x"]]])
+            let stream = try await client.post(
+                "/v1/messages", ["model": "mock-gpt", "max_tokens": 9, "stream": true, "messages": [["role": "user", "content": "x"]]])
             #expect(stream.events.first?.event == "message_start")
             #expect(stream.events.last?.event == "message_stop")
             let embedding = try await client.post("/v1/embeddings", ["model": "mock-gpt", "input": ["a", "b"]])

@@ -53,7 +53,8 @@ struct RequestBoundsTests {
     @Test func malformedBodiesAre400WithAClearMessage() async throws {
         try await withGatehouse(config) { client, _ in
             let garbage = try await client.execute(
-                uri: "/v1/chat/completions", method: .post, headers: [.authorization: "Bearer \(TestKeys.master)"], body: ByteBuffer(string: "{not json")
+                uri: "/v1/chat/completions", method: .post, headers: [.authorization: "Bearer \(TestKeys.master)"],
+                body: ByteBuffer(string: "{not json")
             ) { $0 }
             #expect(garbage.status == .badRequest)
             #expect(garbage.json?["error"]?["type"] == "invalid_request_error")

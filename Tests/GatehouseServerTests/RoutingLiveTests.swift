@@ -36,7 +36,8 @@ struct RoutingLiveTests {
 
     @Test func clientErrorsAreReturnedAsIsWithoutRetry() async throws {
         let upstream = RecordingUpstream { _, _ in
-            RecordingUpstream.json(["error": ["message": "max_tokens is too large", "type": "invalid_request_error", "param": "max_tokens"]], status: .badRequest)
+            RecordingUpstream.json(
+                ["error": ["message": "max_tokens is too large", "type": "invalid_request_error", "param": "max_tokens"]], status: .badRequest)
         }
         try await upstream.run { port in
             try await withGatehouse(config([deployment("gpt", port: port)])) { client, _ in
@@ -110,7 +111,8 @@ struct RoutingLiveTests {
 
     @Test func streamIdleTimeoutEndsASilentStreamInBand() async throws {
         let upstream = RecordingUpstream { _, _ in
-            RecordingUpstream.stream(["data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n", "data: [DONE]\n\n"], delay: .seconds(3))
+            RecordingUpstream.stream(
+                ["data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n", "data: [DONE]\n\n"], delay: .seconds(3))
         }
         try await upstream.run { port in
             var config = config([deployment("gpt", port: port)], retries: 0)

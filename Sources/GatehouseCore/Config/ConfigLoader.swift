@@ -66,7 +66,8 @@ public enum ConfigLoader {
         s.host = try reader.string(f["host"], at: "\(p).host") ?? s.host
         s.port = try reader.int(f["port"], at: "\(p).port", range: 0...65535) ?? s.port
         s.dataDirectory = try reader.string(f["data_dir"], at: "\(p).data_dir") ?? s.dataDirectory
-        s.maxRequestBodyBytes = try reader.int(f["max_request_body_bytes"], at: "\(p).max_request_body_bytes", range: 1024...(1 << 30)) ?? s.maxRequestBodyBytes
+        s.maxRequestBodyBytes =
+            try reader.int(f["max_request_body_bytes"], at: "\(p).max_request_body_bytes", range: 1024...(1 << 30)) ?? s.maxRequestBodyBytes
         s.maxHeaderBytes = try reader.int(f["max_header_bytes"], at: "\(p).max_header_bytes", range: 1024...(1 << 20)) ?? s.maxHeaderBytes
         s.maxHeaderCount = try reader.int(f["max_header_count"], at: "\(p).max_header_count", range: 8...10_000) ?? s.maxHeaderCount
         s.shutdownGraceSeconds = try reader.double(f["shutdown_grace_seconds"], at: "\(p).shutdown_grace_seconds") ?? s.shutdownGraceSeconds

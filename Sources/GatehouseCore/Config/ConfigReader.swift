@@ -1,5 +1,4 @@
 import Foundation
-
 import Yams
 
 /// Walks a YAML node tree, resolving `os.environ/NAME` references, rejecting unknown keys and

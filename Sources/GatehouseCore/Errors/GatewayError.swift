@@ -46,11 +46,15 @@ extension GatewayError {
     }
 
     public static func modelNotFound(_ model: String) -> Self {
-        .init(status: 404, message: "The model `\(model)` does not exist or you do not have access to it.", type: "invalid_request_error", param: "model", code: "model_not_found")
+        .init(
+            status: 404, message: "The model `\(model)` does not exist or you do not have access to it.", type: "invalid_request_error",
+            param: "model", code: "model_not_found")
     }
 
     public static func payloadTooLarge(limit: Int) -> Self {
-        .init(status: 413, message: "Request body is larger than the limit of \(limit) bytes.", type: "invalid_request_error", code: "request_too_large")
+        .init(
+            status: 413, message: "Request body is larger than the limit of \(limit) bytes.", type: "invalid_request_error", code: "request_too_large"
+        )
     }
 
     public static func upstream(status: Int, message: String) -> Self {

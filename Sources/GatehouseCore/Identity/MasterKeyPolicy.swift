@@ -2,8 +2,10 @@
 public enum MasterKeyPolicy {
     public static let minimumLength = 32
 
-    static let placeholders = ["changeme", "change-me", "change_me", "placeholder", "your-master-key", "your_master_key",
-                               "yourkey", "example", "replace", "secret", "password", "1234567890", "abcdefgh", "xxxxxxxx"]
+    static let placeholders = [
+        "changeme", "change-me", "change_me", "placeholder", "your-master-key", "your_master_key",
+        "yourkey", "example", "replace", "secret", "password", "1234567890", "abcdefgh", "xxxxxxxx",
+    ]
 
     /// Why `key` is refused, or nil when it is acceptable.
     public static func problem(with key: String) -> String? {

@@ -27,7 +27,10 @@ public struct Principal: Sendable, Equatable {
     /// nil: every model.
     public var allowedModels: Set<String>?
 
-    public init(id: String, method: Method, role: Role, userID: String? = nil, teamID: String? = nil, organizationID: String? = nil, allowedModels: Set<String>? = nil) {
+    public init(
+        id: String, method: Method, role: Role, userID: String? = nil, teamID: String? = nil, organizationID: String? = nil,
+        allowedModels: Set<String>? = nil
+    ) {
         self.id = id
         self.method = method
         self.role = role

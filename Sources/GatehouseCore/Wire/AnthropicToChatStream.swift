@@ -27,10 +27,16 @@ public struct AnthropicToChatStream: StreamTranslator {
             guard payload["content_block"]?["type"]?.stringValue == "tool_use" else { return [] }
             toolIndex += 1
             let block = payload["content_block"] ?? [:]
-            return [chunk(delta: ["tool_calls": [[
-                "index": JSONValue(toolIndex), "id": block["id"] ?? "", "type": "function",
-                "function": ["name": block["name"] ?? "", "arguments": ""],
-            ]]])]
+            return [
+                chunk(delta: [
+                    "tool_calls": [
+                        [
+                            "index": JSONValue(toolIndex), "id": block["id"] ?? "", "type": "function",
+                            "function": ["name": block["name"] ?? "", "arguments": ""],
+                        ]
+                    ]
+                ])
+            ]
         case "content_block_delta":
             let delta = payload["delta"] ?? [:]
             switch delta["type"]?.stringValue {

@@ -26,14 +26,17 @@ public struct ChatToAnthropicStream: StreamTranslator {
         }
         if !started {
             started = true
-            events.append(emit("message_start", [
-                "type": "message_start",
-                "message": [
-                    "id": .string(MessagesToChat.messageID(from: chunk["id"]?.stringValue)), "type": "message", "role": "assistant",
-                    "model": .string(model), "content": [], "stop_reason": .null, "stop_sequence": .null,
-                    "usage": ["input_tokens": 0, "output_tokens": 0],
-                ],
-            ]))
+            events.append(
+                emit(
+                    "message_start",
+                    [
+                        "type": "message_start",
+                        "message": [
+                            "id": .string(MessagesToChat.messageID(from: chunk["id"]?.stringValue)), "type": "message", "role": "assistant",
+                            "model": .string(model), "content": [], "stop_reason": .null, "stop_sequence": .null,
+                            "usage": ["input_tokens": 0, "output_tokens": 0],
+                        ],
+                    ]))
         }
         if let found = Usage(openAI: chunk["usage"]) { usage = found }
         guard let choice = chunk["choices"]?.arrayValue?.first else { return events }
@@ -43,16 +46,27 @@ public struct ChatToAnthropicStream: StreamTranslator {
                 closeBlock(into: &events)
                 open(.text, block: ["type": "text", "text": ""], into: &events)
             }
-            events.append(emit("content_block_delta", ["type": "content_block_delta", "index": JSONValue(blockIndex), "delta": ["type": "text_delta", "text": .string(text)]]))
+            events.append(
+                emit(
+                    "content_block_delta",
+                    ["type": "content_block_delta", "index": JSONValue(blockIndex), "delta": ["type": "text_delta", "text": .string(text)]]))
         }
         for call in delta["tool_calls"]?.arrayValue ?? [] {
             let index = call["index"]?.intValue ?? 0
             if openBlock != .tool(index) {
                 closeBlock(into: &events)
-                open(.tool(index), block: ["type": "tool_use", "id": call["id"] ?? "", "name": call["function"]?["name"] ?? "", "input": [:]], into: &events)
+                open(
+                    .tool(index), block: ["type": "tool_use", "id": call["id"] ?? "", "name": call["function"]?["name"] ?? "", "input": [:]],
+                    into: &events)
             }
             if let arguments = call["function"]?["arguments"]?.stringValue, !arguments.isEmpty {
-                events.append(emit("content_block_delta", ["type": "content_block_delta", "index": JSONValue(blockIndex), "delta": ["type": "input_json_delta", "partial_json": .string(arguments)]]))
+                events.append(
+                    emit(
+                        "content_block_delta",
+                        [
+                            "type": "content_block_delta", "index": JSONValue(blockIndex),
+                            "delta": ["type": "input_json_delta", "partial_json": .string(arguments)],
+                        ]))
             }
         }
         if let reason = choice["finish_reason"]?.stringValue {
@@ -66,10 +80,13 @@ public struct ChatToAnthropicStream: StreamTranslator {
         finished = true
         var events: [SSEEvent] = []
         closeBlock(into: &events)
-        events.append(emit("message_delta", [
-            "type": "message_delta", "delta": ["stop_reason": .string(stopReason), "stop_sequence": .null],
-            "usage": ["input_tokens": JSONValue(usage?.promptTokens ?? 0), "output_tokens": JSONValue(usage?.completionTokens ?? 0)],
-        ]))
+        events.append(
+            emit(
+                "message_delta",
+                [
+                    "type": "message_delta", "delta": ["stop_reason": .string(stopReason), "stop_sequence": .null],
+                    "usage": ["input_tokens": JSONValue(usage?.promptTokens ?? 0), "output_tokens": JSONValue(usage?.completionTokens ?? 0)],
+                ]))
         events.append(emit("message_stop", ["type": "message_stop"]))
         return events
     }

@@ -53,12 +53,13 @@ public enum ChatToMessages {
         }
         if let user = chat["user"]?.stringValue { out["metadata"] = ["user_id": .string(user)] }
         if let tools = chat["tools"]?.arrayValue {
-            out["tools"] = .array(tools.map { tool in
-                let function = tool["function"] ?? [:]
-                var converted: JSONValue = ["name": function["name"] ?? "", "input_schema": function["parameters"] ?? ["type": "object"]]
-                if let description = function["description"] { converted["description"] = description }
-                return converted
-            })
+            out["tools"] = .array(
+                tools.map { tool in
+                    let function = tool["function"] ?? [:]
+                    var converted: JSONValue = ["name": function["name"] ?? "", "input_schema": function["parameters"] ?? ["type": "object"]]
+                    if let description = function["description"] { converted["description"] = description }
+                    return converted
+                })
         }
         if let choice = chat["tool_choice"] {
             switch choice {
@@ -134,7 +135,10 @@ public enum ChatToMessages {
         // data:image/png;base64,XXXX
         if url.hasPrefix("data:"), let comma = url.firstIndex(of: ","), let semicolon = url.firstIndex(of: ";") {
             let mediaType = String(url[url.index(url.startIndex, offsetBy: 5)..<semicolon])
-            return ["type": "image", "source": ["type": "base64", "media_type": .string(mediaType), "data": .string(String(url[url.index(after: comma)...]))]]
+            return [
+                "type": "image",
+                "source": ["type": "base64", "media_type": .string(mediaType), "data": .string(String(url[url.index(after: comma)...]))],
+            ]
         }
         return ["type": "image", "source": ["type": "url", "url": .string(url)]]
     }

@@ -66,11 +66,12 @@ public enum MessagesToChat {
         if let stops = anthropic["stop_sequences"] { out["stop"] = stops }
         if let user = anthropic["metadata"]?["user_id"] { out["user"] = user }
         if let tools = anthropic["tools"]?.arrayValue {
-            out["tools"] = .array(tools.map { tool in
-                var function: JSONValue = ["name": tool["name"] ?? "", "parameters": tool["input_schema"] ?? ["type": "object"]]
-                if let description = tool["description"] { function["description"] = description }
-                return ["type": "function", "function": function]
-            })
+            out["tools"] = .array(
+                tools.map { tool in
+                    var function: JSONValue = ["name": tool["name"] ?? "", "parameters": tool["input_schema"] ?? ["type": "object"]]
+                    if let description = tool["description"] { function["description"] = description }
+                    return ["type": "function", "function": function]
+                })
         }
         if let choice = anthropic["tool_choice"] {
             switch choice["type"]?.stringValue {

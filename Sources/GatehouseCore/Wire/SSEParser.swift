@@ -68,7 +68,11 @@ public struct SSEParser: Sendable {
 
     private mutating func process(_ line: ArraySlice<UInt8>) -> SSEEvent? {
         if line.isEmpty {
-            defer { event = nil; data = []; hasData = false }
+            defer {
+                event = nil
+                data = []
+                hasData = false
+            }
             guard hasData else { return nil }
             return SSEEvent(event: event, data: data.joined(separator: "\n"))
         }

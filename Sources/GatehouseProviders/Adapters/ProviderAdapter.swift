@@ -24,7 +24,8 @@ public struct ProviderAdapter: Sendable {
             upstreamBody["model"] = .string(deployment.upstreamModel)
         case (.openAI, .anthropic):
             guard operation == .chatCompletions else {
-                throw GatewayError.invalidRequest("Model `\(deployment.modelName)` (Anthropic) does not support \(operation.rawValue).", param: "model")
+                throw GatewayError.invalidRequest(
+                    "Model `\(deployment.modelName)` (Anthropic) does not support \(operation.rawValue).", param: "model")
             }
             upstreamBody = try ChatToMessages.request(body, upstreamModel: deployment.upstreamModel)
         case (.anthropic, .openAI):

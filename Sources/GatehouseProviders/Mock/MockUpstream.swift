@@ -35,13 +35,16 @@ public struct MockUpstream: UpstreamTransport {
                 body: UpstreamBody(PacedSequence(items: events, delayMs: settings.chunkDelayMs))
             )
         }
-        let choice: JSONValue = isChat
+        let choice: JSONValue =
+            isChat
             ? ["index": 0, "message": ["role": "assistant", "content": .string(reply)], "finish_reason": "stop"]
             : ["index": 0, "text": .string(reply), "finish_reason": "stop", "logprobs": .null]
-        return Self.json(status: 200, [
-            "id": "chatcmpl-mock", "object": isChat ? "chat.completion" : "text_completion", "created": 1_700_000_000,
-            "model": .string(model), "choices": [choice], "usage": usage.openAIJSON,
-        ])
+        return Self.json(
+            status: 200,
+            [
+                "id": "chatcmpl-mock", "object": isChat ? "chat.completion" : "text_completion", "created": 1_700_000_000,
+                "model": .string(model), "choices": [choice], "usage": usage.openAIJSON,
+            ])
     }
 
     private func streamEvents(reply: String, usage: Usage?, chat: Bool) -> [ByteBuffer] {
@@ -80,7 +83,10 @@ public struct MockUpstream: UpstreamTransport {
             ["object": "embedding", "index": JSONValue(index), "embedding": .array(Self.vector(for: text, dimensions: settings.embeddingDimensions))]
         }
         let tokens = settings.promptTokens ?? inputs.reduce(0) { $0 + Self.estimateTokens($1) }
-        return ["object": "list", "data": .array(data), "model": .string(model), "usage": ["prompt_tokens": JSONValue(tokens), "total_tokens": JSONValue(tokens)]]
+        return [
+            "object": "list", "data": .array(data), "model": .string(model),
+            "usage": ["prompt_tokens": JSONValue(tokens), "total_tokens": JSONValue(tokens)],
+        ]
     }
 
     /// A deterministic unit-length vector derived from the text (FNV-1a per dimension).

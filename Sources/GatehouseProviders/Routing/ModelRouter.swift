@@ -16,7 +16,10 @@ public final class ModelRouter: Sendable {
         var rotation = 0
     }
 
-    public init(adapters: [ProviderAdapter], settings: RouterSettings, sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }) {
+    public init(
+        adapters: [ProviderAdapter], settings: RouterSettings,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
         self.adapters = Dictionary(grouping: adapters, by: \.deployment.modelName)
         self.settings = settings
         self.sleep = sleep
@@ -70,7 +73,8 @@ public final class ModelRouter: Sendable {
         }
         var random = SystemRandomNumberGenerator()
         func ordered(_ name: String) -> [Deployment] {
-            DeploymentOrder.order(deployments(of: name), strategy: settings.strategy, inFlight: inFlight, cooledDown: cooled, rotation: rotation, random: &random)
+            DeploymentOrder.order(
+                deployments(of: name), strategy: settings.strategy, inFlight: inFlight, cooledDown: cooled, rotation: rotation, random: &random)
         }
         let fallbacks = (settings.fallbacks[model] ?? []).filter { $0 != model }.map(ordered)
         let attempts = DeploymentOrder.attempts(primary: ordered(model), retries: settings.numRetries, fallbacks: fallbacks)

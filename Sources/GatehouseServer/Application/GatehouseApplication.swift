@@ -28,7 +28,8 @@ public enum GatehouseApplication {
             idleTimeout: .milliseconds(Int64(settings.streamIdleTimeout * 1000))
         )
         let adapters = config.models.map { deployment in
-            let transport: any UpstreamTransport = deployment.provider == .mock
+            let transport: any UpstreamTransport =
+                deployment.provider == .mock
                 ? MockUpstream(model: deployment.upstreamModel, settings: deployment.mock) : http
             return ProviderAdapter(deployment: deployment, transport: transport)
         }

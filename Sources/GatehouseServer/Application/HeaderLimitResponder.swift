@@ -9,7 +9,8 @@ final class HeaderLimitResponder: ChannelInboundHandler, RemovableChannelHandler
     typealias InboundIn = HTTPRequestPart
     typealias OutboundOut = HTTPResponsePart
 
-    static let body = #"{"error":{"message":"Request headers are too large or too many.","type":"invalid_request_error","param":null,"code":"request_header_fields_too_large"}}"#
+    static let body =
+        #"{"error":{"message":"Request headers are too large or too many.","type":"invalid_request_error","param":null,"code":"request_header_fields_too_large"}}"#
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let parserError = error as? HTTPParserError, parserError == .headerOverflow else {

@@ -1,7 +1,7 @@
 import GatehouseAuth
 import GatehouseCore
-public import Hummingbird
 import HTTPTypes
+public import Hummingbird
 
 /// Step 2 of the pipeline: turns the request's credential into a `Principal`, or answers 401
 /// before the body is read and before anything goes upstream.

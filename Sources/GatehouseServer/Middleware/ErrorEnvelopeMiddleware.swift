@@ -1,6 +1,6 @@
 import GatehouseCore
-public import Hummingbird
 import HTTPTypes
+public import Hummingbird
 import Logging
 
 /// Every error leaves as a JSON envelope with the right status: OpenAI's shape, or Anthropic's on

@@ -34,10 +34,12 @@ public struct ProxyRoutes: Sendable {
         let started = ContinuousClock.now
         let logger = context.logger
         let result = try await forwarder.forward(forward) { usage, completed in
-            logger.debug("stream ended", metadata: [
-                "model": "\(forward.model)", "completed": "\(completed)", "completion_tokens": "\(usage?.completionTokens ?? 0)",
-                "duration_ms": "\((ContinuousClock.now - started).milliseconds)",
-            ])
+            logger.debug(
+                "stream ended",
+                metadata: [
+                    "model": "\(forward.model)", "completed": "\(completed)", "completion_tokens": "\(usage?.completionTokens ?? 0)",
+                    "duration_ms": "\((ContinuousClock.now - started).milliseconds)",
+                ])
         }
         switch result {
         case .complete(let body, _, let deployment):

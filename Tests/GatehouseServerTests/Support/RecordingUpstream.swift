@@ -59,30 +59,47 @@ final class RecordingUpstream: Sendable {
 
     /// SSE events written one by one, `delay` apart.
     static func stream(_ events: [String], delay: Duration = .zero) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init { writer in
-            for (index, event) in events.enumerated() {
-                if index > 0, delay > .zero { try await Task.sleep(for: delay) }
-                try await writer.write(ByteBuffer(string: event))
-            }
-            try await writer.finish(nil)
-        })
+        Response(
+            status: .ok, headers: [.contentType: "text/event-stream"],
+            body: .init { writer in
+                for (index, event) in events.enumerated() {
+                    if index > 0, delay > .zero { try await Task.sleep(for: delay) }
+                    try await writer.write(ByteBuffer(string: event))
+                }
+                try await writer.finish(nil)
+            })
     }
 
     static func chatCompletion(_ text: String, model: String = "up-model", prompt: Int = 5, completion: Int = 2) -> JSONValue {
         [
             "id": "chatcmpl-up", "object": "chat.completion", "created": 1, "model": .string(model),
             "choices": [["index": 0, "message": ["role": "assistant", "content": .string(text)], "finish_reason": "stop"]],
-            "usage": ["prompt_tokens": JSONValue(prompt), "completion_tokens": JSONValue(completion), "total_tokens": JSONValue(prompt + completion)],
+            "usage": [
+                "prompt_tokens": JSONValue(prompt), "completion_tokens": JSONValue(completion), "total_tokens": JSONValue(prompt + completion),
+            ],
         ]
     }
 
     static func openAIChunks(_ pieces: [String], usage: Bool) -> [String] {
         var events = pieces.map { piece in
-            "data: " + JSONCoding.encodeString(["id": "chatcmpl-up", "object": "chat.completion.chunk", "choices": [["index": 0, "delta": ["content": .string(piece)], "finish_reason": .null]]]) + "\n\n"
+            "data: "
+                + JSONCoding.encodeString([
+                    "id": "chatcmpl-up", "object": "chat.completion.chunk",
+                    "choices": [["index": 0, "delta": ["content": .string(piece)], "finish_reason": .null]],
+                ]) + "\n\n"
         }
-        events.append("data: " + JSONCoding.encodeString(["id": "chatcmpl-up", "object": "chat.completion.chunk", "choices": [["index": 0, "delta": [:], "finish_reason": "stop"]]]) + "\n\n")
+        events.append(
+            "data: "
+                + JSONCoding.encodeString([
+                    "id": "chatcmpl-up", "object": "chat.completion.chunk", "choices": [["index": 0, "delta": [:], "finish_reason": "stop"]],
+                ]) + "\n\n")
         if usage {
-            events.append("data: " + JSONCoding.encodeString(["id": "chatcmpl-up", "object": "chat.completion.chunk", "choices": [], "usage": ["prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7]]) + "\n\n")
+            events.append(
+                "data: "
+                    + JSONCoding.encodeString([
+                        "id": "chatcmpl-up", "object": "chat.completion.chunk", "choices": [],
+                        "usage": ["prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7],
+                    ]) + "\n\n")
         }
         events.append("data: [DONE]\n\n")
         return events
