@@ -7,7 +7,7 @@ import threading
 import time
 import urllib.request
 
-from gatehouse_process import BINARY, Gatehouse
+from gatehouse_process import BINARY, ROOT, Gatehouse
 
 
 def post(url, key, body, timeout=30):
@@ -115,3 +115,16 @@ def test_sigterm_lets_a_stream_in_flight_finish_then_exits_zero(tmp_path):
         assert time.time() - started < 10
     finally:
         gatehouse.stop()
+
+
+def test_the_example_config_in_the_repository_is_valid():
+    env = {
+        **os.environ,
+        "OPENAI_API_KEY": "sk-a",
+        "AZURE_API_KEY": "b",
+        "ANTHROPIC_API_KEY": "c",
+        "GATEHOUSE_MASTER_KEY": "sk-doc-Hq3vT9pXw2LmZr8Yc4Nd7Bf6Gk1Js5Ve0Ua",
+    }
+    result = subprocess.run([str(BINARY), "config", "check", str(ROOT / "examples" / "config.yaml")], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "5 deployment(s)" in result.stdout

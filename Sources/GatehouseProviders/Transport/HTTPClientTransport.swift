@@ -19,6 +19,9 @@ public final class HTTPClientTransport: UpstreamTransport, Service {
             decompression: .disabled
         )
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
+        // A refused connection fails the attempt at once so the router can go elsewhere, instead of
+        // being retried inside the pool until the connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.httpVersion = .automatic
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
