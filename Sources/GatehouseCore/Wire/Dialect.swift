@@ -3,28 +3,3 @@ public enum Dialect: Sendable {
     case openAI
     case anthropic
 }
-
-/// What a client asked for.
-public enum Operation: String, Sendable {
-    case chatCompletions = "chat.completions"
-    case completions
-    case embeddings
-    case messages
-
-    public var clientDialect: Dialect { self == .messages ? .anthropic : .openAI }
-    public var streams: Bool { self != .embeddings }
-}
-
-/// The request fields that would redirect the upstream or inject headers: a client never chooses
-/// where the provider key goes.
-public enum ForbiddenRequestFields {
-    public static let names = [
-        "api_base", "base_url", "api_key", "api_version", "extra_headers", "headers", "azure_endpoint",
-        "custom_llm_provider", "litellm_params", "organization",
-    ]
-
-    public static func first(in body: JSONValue) -> String? {
-        guard case .object(let object) = body else { return nil }
-        return names.first { object[$0] != nil }
-    }
-}

@@ -16,16 +16,16 @@ public struct ProviderAdapter: Sendable {
 
     /// Builds the upstream request. The client's own credentials never appear here: only the
     /// deployment's key does.
-    public func makeRequest(_ operation: GatehouseCore.Operation, body: JSONValue, stream: Bool) throws -> UpstreamRequest {
+    public func makeRequest(_ endpoint: Endpoint, body: JSONValue, stream: Bool) throws -> UpstreamRequest {
         var upstreamBody: JSONValue
-        switch (operation.clientDialect, upstreamDialect) {
+        switch (endpoint.clientDialect, upstreamDialect) {
         case (.openAI, .openAI), (.anthropic, .anthropic):
             upstreamBody = body
             upstreamBody["model"] = .string(deployment.upstreamModel)
         case (.openAI, .anthropic):
-            guard operation == .chatCompletions else {
+            guard endpoint == .chatCompletions else {
                 throw GatewayError.invalidRequest(
-                    "Model `\(deployment.modelName)` (Anthropic) does not support \(operation.rawValue).", param: "model")
+                    "Model `\(deployment.modelName)` (Anthropic) does not support \(endpoint.rawValue).", param: "model")
             }
             upstreamBody = try ChatToMessages.request(body, upstreamModel: deployment.upstreamModel)
         case (.anthropic, .openAI):
@@ -38,13 +38,13 @@ public struct ProviderAdapter: Sendable {
             upstreamBody["stream_options"] = options
         }
         if deployment.provider == .azure { upstreamBody["model"] = nil }
-        return UpstreamRequest(url: url(for: operation), headers: headers(), body: ByteBuffer(bytes: JSONCoding.encode(upstreamBody)))
+        return UpstreamRequest(url: url(for: endpoint), headers: headers(), body: ByteBuffer(bytes: JSONCoding.encode(upstreamBody)))
     }
 
-    func url(for operation: GatehouseCore.Operation) -> String {
+    func url(for endpoint: Endpoint) -> String {
         let base = (deployment.apiBase ?? "").trimmingSuffix("/")
         let path: String
-        switch (upstreamDialect, operation) {
+        switch (upstreamDialect, endpoint) {
         case (.anthropic, _): return base.hasSuffix("/v1") ? "\(base)/messages" : "\(base)/v1/messages"
         case (_, .embeddings): path = "embeddings"
         case (_, .completions): path = "completions"
@@ -74,8 +74,8 @@ public struct ProviderAdapter: Sendable {
     }
 
     /// A complete upstream answer in the client's dialect, and its usage.
-    public func translateResponse(_ operation: GatehouseCore.Operation, body: JSONValue, clientModel: String, created: Int) -> (JSONValue, Usage?) {
-        switch (operation.clientDialect, upstreamDialect) {
+    public func translateResponse(_ endpoint: Endpoint, body: JSONValue, clientModel: String, created: Int) -> (JSONValue, Usage?) {
+        switch (endpoint.clientDialect, upstreamDialect) {
         case (.openAI, .openAI): return (body, Usage(openAI: body["usage"]))
         case (.anthropic, .anthropic): return (body, Usage(anthropic: body["usage"]))
         case (.openAI, .anthropic): return (ChatToMessages.response(body, model: clientModel, created: created), Usage(anthropic: body["usage"]))
@@ -83,8 +83,8 @@ public struct ProviderAdapter: Sendable {
         }
     }
 
-    public func streamTranslator(_ operation: GatehouseCore.Operation, clientModel: String, clientWantsUsage: Bool) -> any StreamTranslator {
-        switch (operation.clientDialect, upstreamDialect) {
+    public func streamTranslator(_ endpoint: Endpoint, clientModel: String, clientWantsUsage: Bool) -> any StreamTranslator {
+        switch (endpoint.clientDialect, upstreamDialect) {
         case (.openAI, .openAI): return OpenAIStreamPassthrough(clientWantsUsage: clientWantsUsage)
         case (.anthropic, .anthropic): return AnthropicStreamPassthrough()
         case (.openAI, .anthropic): return AnthropicToChatStream(model: clientModel, clientWantsUsage: clientWantsUsage)

@@ -3,7 +3,7 @@ public import NIOCore
 
 /// A client's request, validated and ready to route.
 public struct ForwardRequest: Sendable {
-    public var operation: GatehouseCore.Operation
+    public var endpoint: Endpoint
     /// The public model name the client asked for.
     public var model: String
     public var body: JSONValue
@@ -11,8 +11,8 @@ public struct ForwardRequest: Sendable {
     /// `stream_options.include_usage`: whether the client itself wants the usage chunk.
     public var clientWantsUsage: Bool
 
-    public init(operation: GatehouseCore.Operation, model: String, body: JSONValue, stream: Bool, clientWantsUsage: Bool) {
-        self.operation = operation
+    public init(endpoint: Endpoint, model: String, body: JSONValue, stream: Bool, clientWantsUsage: Bool) {
+        self.endpoint = endpoint
         self.model = model
         self.body = body
         self.stream = stream

@@ -18,7 +18,7 @@ public struct Forwarder: Sendable {
     /// - Parameter onStreamEnd: called once when a stream ends or is abandoned.
     public func forward(_ request: ForwardRequest, onStreamEnd: @escaping StreamReport.Handler = { _, _ in }) async throws -> ForwardResult {
         try await router.run(model: request.model) { adapter in
-            let upstreamRequest = try adapter.makeRequest(request.operation, body: request.body, stream: request.stream)
+            let upstreamRequest = try adapter.makeRequest(request.endpoint, body: request.body, stream: request.stream)
             let deployment = adapter.deployment
             let total = deployment.timeout ?? settings.requestTimeout
             let timeouts = UpstreamTimeouts(
@@ -34,10 +34,10 @@ public struct Forwarder: Sendable {
             guard (200..<300).contains(response.status) else {
                 throw try await failure(response)
             }
-            if request.stream, request.operation.streams {
-                let translator = adapter.streamTranslator(request.operation, clientModel: request.model, clientWantsUsage: request.clientWantsUsage)
+            if request.stream, request.endpoint.streams {
+                let translator = adapter.streamTranslator(request.endpoint, clientModel: request.model, clientWantsUsage: request.clientWantsUsage)
                 let stream = TranslatedEventStream(
-                    upstream: response.body, translator: translator, clientDialect: request.operation.clientDialect,
+                    upstream: response.body, translator: translator, clientDialect: request.endpoint.clientDialect,
                     report: StreamReport(onStreamEnd)
                 )
                 return .stream(stream, deployment: deployment)
@@ -47,10 +47,10 @@ public struct Forwarder: Sendable {
                 throw AttemptFailure(.status(502), message: "upstream answered with a body that is not JSON")
             }
             let (translated, usage) = adapter.translateResponse(
-                request.operation, body: json, clientModel: request.model, created: Int(Date().timeIntervalSince1970)
+                request.endpoint, body: json, clientModel: request.model, created: Int(Date().timeIntervalSince1970)
             )
             // Same dialect: hand the upstream's bytes on untouched rather than re-encoding them.
-            let body = adapter.upstreamDialect == request.operation.clientDialect ? bytes : ByteBuffer(bytes: JSONCoding.encode(translated))
+            let body = adapter.upstreamDialect == request.endpoint.clientDialect ? bytes : ByteBuffer(bytes: JSONCoding.encode(translated))
             return .complete(body: body, usage: usage, deployment: deployment)
         }
     }

@@ -6,6 +6,7 @@ import Synchronization
 public final class ModelRouter: Sendable {
     public let settings: RouterSettings
     private let adapters: [String: [ProviderAdapter]]
+    private let adaptersByID: [String: ProviderAdapter]
     private let state = Mutex(State())
     private let sleep: @Sendable (Duration) async throws -> Void
 
@@ -21,11 +22,12 @@ public final class ModelRouter: Sendable {
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
         self.adapters = Dictionary(grouping: adapters, by: \.deployment.modelName)
+        self.adaptersByID = Dictionary(adapters.map { ($0.deployment.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.settings = settings
         self.sleep = sleep
     }
 
-    /// Public model names, in configuration order of first appearance.
+    /// Public model names, sorted.
     public var modelNames: [String] { adapters.keys.sorted() }
 
     public func deployments(of model: String) -> [Deployment] {
@@ -78,8 +80,7 @@ public final class ModelRouter: Sendable {
         }
         let fallbacks = (settings.fallbacks[model] ?? []).filter { $0 != model }.map(ordered)
         let attempts = DeploymentOrder.attempts(primary: ordered(model), retries: settings.numRetries, fallbacks: fallbacks)
-        let byID = Dictionary(adapters.values.flatMap { $0 }.map { ($0.deployment.id, $0) }, uniquingKeysWith: { first, _ in first })
-        return attempts.compactMap { byID[$0.id] }
+        return attempts.compactMap { adaptersByID[$0.id] }
     }
 
     private func begin(_ id: String) {

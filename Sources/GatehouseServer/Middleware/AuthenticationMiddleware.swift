@@ -8,6 +8,11 @@ public import Hummingbird
 public struct AuthenticationMiddleware: RouterMiddleware {
     public typealias Context = GatewayRequestContext
     let authenticators: AuthenticatorChain
+    /// Parsed once: building an `HTTPField.Name` validates the string, which is work per request otherwise.
+    static let headerNames = Dictionary(
+        uniqueKeysWithValues: PresentedCredential.keyHeaders.compactMap { name in
+            HTTPField.Name(name).map { (name, $0) }
+        })
 
     public init(authenticators: AuthenticatorChain) {
         self.authenticators = authenticators
@@ -15,7 +20,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let credential = try PresentedCredential.extract { name in
-            HTTPField.Name(name).flatMap { request.headers[$0] }
+            Self.headerNames[name].flatMap { request.headers[$0] }
         }
         var context = context
         context.principal = try await authenticators.authenticate(credential)

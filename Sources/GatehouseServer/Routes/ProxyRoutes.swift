@@ -17,20 +17,20 @@ public struct ProxyRoutes: Sendable {
     }
 
     public func register(on router: some RouterMethods<GatewayRequestContext>) {
-        let routes: [(String, GatehouseCore.Operation)] = [
+        let routes: [(String, Endpoint)] = [
             ("chat/completions", .chatCompletions), ("completions", .completions), ("embeddings", .embeddings), ("messages", .messages),
         ]
-        for (path, operation) in routes {
+        for (path, endpoint) in routes {
             for prefix in ["/v1/", "/"] {
                 router.post(RouterPath(prefix + path)) { request, context in
-                    try await self.handle(operation, request: request, context: context)
+                    try await self.handle(endpoint, request: request, context: context)
                 }
             }
         }
     }
 
-    func handle(_ operation: GatehouseCore.Operation, request: Request, context: GatewayRequestContext) async throws -> Response {
-        let forward = try await parse(operation, request: request, context: context)
+    func handle(_ endpoint: Endpoint, request: Request, context: GatewayRequestContext) async throws -> Response {
+        let forward = try await parse(endpoint, request: request, context: context)
         let started = ContinuousClock.now
         let logger = context.logger
         let result = try await forwarder.forward(forward) { usage, completed in
@@ -58,7 +58,7 @@ public struct ProxyRoutes: Sendable {
     }
 
     /// Reads and checks the body: size, JSON, model, fields that would redirect the upstream.
-    func parse(_ operation: GatehouseCore.Operation, request: Request, context: GatewayRequestContext) async throws -> ForwardRequest {
+    func parse(_ endpoint: Endpoint, request: Request, context: GatewayRequestContext) async throws -> ForwardRequest {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
             throw GatewayError.payloadTooLarge(limit: maxBodyBytes)
         }
@@ -92,7 +92,7 @@ public struct ProxyRoutes: Sendable {
         default: throw GatewayError.invalidRequest("`stream` must be a boolean.", param: "stream")
         }
         let wantsUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
-        return ForwardRequest(operation: operation, model: model, body: body, stream: stream, clientWantsUsage: wantsUsage)
+        return ForwardRequest(endpoint: endpoint, model: model, body: body, stream: stream, clientWantsUsage: wantsUsage)
     }
 }
 

@@ -1,0 +1,29 @@
+"""Turns bench/run's raw wrk results into the Markdown table BENCHMARKS.md records."""
+import re
+import subprocess
+import sys
+
+raw, peak_kb, rss_kb, duration = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+rows = {}
+for line in open(raw):
+    m = re.match(r"(\w+) stream=(\d) conns=(\d+) RESULT rps=([\d.]+) p50_us=(\d+) p99_us=(\d+) requests=(\d+) errors=(\d+)", line)
+    if m:
+        name, stream, conns = m.group(1), m.group(2) == "1", int(m.group(3))
+        rows[(name, stream, conns)] = dict(rps=float(m.group(4)), p50=int(m.group(5)), p99=int(m.group(6)), errors=int(m.group(8)))
+
+cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+print(f"Machine: {cpu}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores; {duration} s per measurement; wrk -t1 -c1 / -t2 -c32.\n")
+print("| mode | connections | target | requests/s | × nginx | p50 | p99 | added p50 vs direct | errors |")
+print("|---|---|---|---|---|---|---|---|---|")
+for stream in (False, True):
+    for conns in (1, 32):
+        direct = rows.get(("direct", stream, conns))
+        nginx = rows.get(("nginx", stream, conns))
+        for name in ("direct", "nginx", "gatehouse"):
+            r = rows.get((name, stream, conns))
+            if not r:
+                continue
+            ratio = f"{r['rps'] / nginx['rps']:.2f}" if nginx else "–"
+            added = f"+{(r['p50'] - direct['p50']) / 1000:.3f} ms" if direct and name != "direct" else "–"
+            print(f"| {'stream' if stream else 'plain'} | {conns} | {name} | {r['rps']:,.0f} | {ratio} | {r['p50'] / 1000:.3f} ms | {r['p99'] / 1000:.3f} ms | {added} | {r['errors']} |")
+print(f"\nGatehouse resident memory: {rss_kb / 1024:.1f} MiB after the run, peak {peak_kb / 1024:.1f} MiB (VmHWM).")
