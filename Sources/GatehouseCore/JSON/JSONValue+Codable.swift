@@ -1,5 +1,3 @@
-import Foundation
-
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -36,17 +34,26 @@ extension JSONValue: Codable {
     }
 }
 
-/// Shared coders: creating a JSONDecoder per request shows up in profiles.
+/// Reading and writing JSON bytes on the request path.
 public enum JSONCoding {
+    public struct InvalidJSON: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Parses JSON bytes (strict: one value, valid UTF-8, nesting at most 128 deep).
     public static func decode(_ bytes: some Collection<UInt8>) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        do {
+            if let value = try bytes.withContiguousStorageIfAvailable({ try JSONParser.parse($0) }) { return value }
+            return try Array(bytes).withUnsafeBufferPointer { try JSONParser.parse($0) }
+        } catch let failure as JSONParser.Failure {
+            throw InvalidJSON(description: failure.description)
+        }
     }
 
     public static func encode(_ value: JSONValue) -> [UInt8] {
-        // Encoding a JSONValue cannot fail: every case maps to a JSON primitive.
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return Array((try? encoder.encode(value)) ?? Data("null".utf8))
+        var writer = JSONWriter()
+        writer.write(value)
+        return writer.bytes
     }
 
     public static func encodeString(_ value: JSONValue) -> String {

@@ -1,0 +1,47 @@
+import GatehouseCore
+import Testing
+
+@Suite("JSON reading and writing")
+struct JSONCodingTests {
+    func parse(_ text: String) throws -> JSONValue { try JSONCoding.decode(Array(text.utf8)) }
+
+    @Test func parsesEveryKindOfValue() throws {
+        let value = try parse(#" {"a": [1, -2.5, 3e2, true, false, null], "b": {"c": "d"}, "e": -0, "big": 12345678901234567890} "#)
+        #expect(value["a"] == [1, -2.5, 300, true, false, nil])
+        #expect(value["b"]?["c"] == "d")
+        #expect(value["e"]?.intValue == 0)
+        #expect(value["big"]?.doubleValue == 12_345_678_901_234_567_890)
+    }
+
+    @Test func decodesEscapesAndSurrogatePairs() throws {
+        let value = try parse(#""q\" b\\ s\/ \n\t\r\b\f \u00e9 \ud83d\ude00 é""#)
+        #expect(value == .string("q\" b\\ s/ \n\t\r\u{8}\u{c} é 😀 é"))
+    }
+
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "1e", "tru", "nul", "\"abc", "\"a\u{1}b\"", "\"\\x\"", "\"\\ud800\"",
+        "{\"a\" 1}", "[1 2]", "{} {}", "{1:2}", "NaN", "1e999",
+    ])
+    func rejectsInvalidJSON(text: String) {
+        #expect(throws: JSONCoding.InvalidJSON.self) { try parse(text) }
+    }
+
+    @Test func rejectsInvalidUTF8AndDeepNesting() {
+        #expect(throws: JSONCoding.InvalidJSON.self) { try JSONCoding.decode([0x22, 0xFF, 0xFE, 0x22]) }
+        let deep = String(repeating: "[", count: 1000) + String(repeating: "]", count: 1000)
+        #expect(throws: JSONCoding.InvalidJSON.self) { try parse(deep) }
+        let fine = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect(throws: Never.self) { try parse(fine) }
+    }
+
+    @Test func writesWhatItReads() throws {
+        let value: JSONValue = [
+            "text": "line\nbreak \"quoted\" \\ tab\t ctrl\u{1} é 😀", "int": 42, "negative": -7, "fraction": 0.1, "tiny": 1e-7,
+            "list": [true, false, nil, [:], []], "nested": ["deeper": ["x": 1]],
+        ]
+        let bytes = JSONCoding.encode(value)
+        #expect(try JSONCoding.decode(bytes) == value)
+        #expect(JSONCoding.encodeString(["n": 3]) == #"{"n":3}"#)
+        #expect(JSONCoding.encodeString(["s": "\u{1}"]) == #"{"s":"\u0001"}"#)
+    }
+}
