@@ -8,7 +8,8 @@ import Testing
 
 @Suite("Client going away")
 struct ClientDisconnectTests {
-    @Test func abandoningAStreamCancelsTheUpstreamRequest() async throws {
+    @Test(arguments: ServerSettings.UpstreamClient.allCases)
+    func abandoningAStreamCancelsTheUpstreamRequest(client: ServerSettings.UpstreamClient) async throws {
         let upstreamStopped = Mutex<ContinuousClock.Instant?>(nil)
         let upstream = RecordingUpstream { _, _ in
             Response(
@@ -27,7 +28,7 @@ struct ClientDisconnectTests {
                 })
         }
         try await upstream.run { port in
-            try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: port)])) { _, gatehousePort in
+            try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: port)]), client: client) { _, gatehousePort in
                 let client = HTTPClient(eventLoopGroupProvider: .singleton)
                 let reader = Task {
                     var request = HTTPClientRequest(url: "http://127.0.0.1:\(gatehousePort)/v1/chat/completions")

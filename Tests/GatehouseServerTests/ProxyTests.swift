@@ -10,10 +10,11 @@ import Testing
 
 @Suite("Forwarding to providers")
 struct ProxyTests {
-    @Test func chatIsForwardedWithTheUpstreamModelAndAnsweredVerbatim() async throws {
+    @Test(arguments: ServerSettings.UpstreamClient.allCases)
+    func chatIsForwardedWithTheUpstreamModelAndAnsweredVerbatim(client: ServerSettings.UpstreamClient) async throws {
         let upstream = RecordingUpstream { _, _ in RecordingUpstream.json(RecordingUpstream.chatCompletion("Bonjour", prompt: 9, completion: 1)) }
         try await upstream.run { port in
-            try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: port)])) { client, _ in
+            try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: port)]), client: client) { client, _ in
                 var body = chat("gpt", "Say hi")
                 body["temperature"] = 0.2
                 let response = try await client.post("/v1/chat/completions", body)
@@ -30,10 +31,11 @@ struct ProxyTests {
         }
     }
 
-    @Test func streamsAskUpstreamForUsageAndHideItFromClientsThatDidNotAsk() async throws {
+    @Test(arguments: ServerSettings.UpstreamClient.allCases)
+    func streamsAskUpstreamForUsageAndHideItFromClientsThatDidNotAsk(client: ServerSettings.UpstreamClient) async throws {
         let upstream = RecordingUpstream { _, _ in RecordingUpstream.stream(RecordingUpstream.openAIChunks(["Hel", "lo"], usage: true)) }
         try await upstream.run { port in
-            try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: port)])) { client, _ in
+            try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: port)]), client: client) { client, _ in
                 let plain = try await client.post("/v1/chat/completions", chat("gpt", stream: true))
                 #expect(plain.headers[.contentType] == "text/event-stream")
                 #expect(upstream.requests[0].body?["stream_options"]?["include_usage"] == true)
@@ -54,12 +56,13 @@ struct ProxyTests {
         }
     }
 
-    @Test func streamChunksArriveAsTheyAreProducedNotBuffered() async throws {
+    @Test(arguments: ServerSettings.UpstreamClient.allCases)
+    func streamChunksArriveAsTheyAreProducedNotBuffered(client: ServerSettings.UpstreamClient) async throws {
         let upstream = RecordingUpstream { _, _ in
             RecordingUpstream.stream(RecordingUpstream.openAIChunks(["a", "b", "c"], usage: false), delay: .milliseconds(300))
         }
         try await upstream.run { port in
-            try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: port)])) { _, gatehousePort in
+            try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: port)]), client: client) { _, gatehousePort in
                 var request = HTTPClientRequest(url: "http://127.0.0.1:\(gatehousePort)/v1/chat/completions")
                 request.method = .POST
                 request.headers.add(name: "authorization", value: "Bearer \(TestKeys.master)")
@@ -76,7 +79,8 @@ struct ProxyTests {
         }
     }
 
-    @Test func anthropicDeploymentsGetTranslatedChatCompletions() async throws {
+    @Test(arguments: ServerSettings.UpstreamClient.allCases)
+    func anthropicDeploymentsGetTranslatedChatCompletions(client: ServerSettings.UpstreamClient) async throws {
         let upstream = RecordingUpstream { request, _ in
             if request.body?["stream"] == true {
                 return RecordingUpstream.stream([
@@ -94,7 +98,7 @@ struct ProxyTests {
             ])
         }
         try await upstream.run { port in
-            try await withGatehouse(GatehouseConfig(models: [deployment("claude", provider: .anthropic, port: port)])) { client, _ in
+            try await withGatehouse(GatehouseConfig(models: [deployment("claude", provider: .anthropic, port: port)]), client: client) { client, _ in
                 var body = chat("claude")
                 body["messages"] = [["role": "system", "content": "Be French."], ["role": "user", "content": "Hi"]]
                 let response = try await client.post("/v1/chat/completions", body)
@@ -121,14 +125,15 @@ struct ProxyTests {
         }
     }
 
-    @Test func messagesPassThroughNativelyToAnthropic() async throws {
+    @Test(arguments: ServerSettings.UpstreamClient.allCases)
+    func messagesPassThroughNativelyToAnthropic(client: ServerSettings.UpstreamClient) async throws {
         let reply: JSONValue = [
             "id": "msg_1", "type": "message", "role": "assistant", "content": [["type": "text", "text": "native"]],
             "stop_reason": "end_turn", "usage": ["input_tokens": 1, "output_tokens": 1],
         ]
         let upstream = RecordingUpstream { _, _ in RecordingUpstream.json(reply) }
         try await upstream.run { port in
-            try await withGatehouse(GatehouseConfig(models: [deployment("claude", provider: .anthropic, port: port)])) { client, _ in
+            try await withGatehouse(GatehouseConfig(models: [deployment("claude", provider: .anthropic, port: port)]), client: client) { client, _ in
                 let request: JSONValue = ["model": "claude", "max_tokens": 10, "system": "s", "messages": [["role": "user", "content": "x"]]]
                 let response = try await client.post("/v1/messages", request, headers: [HTTPField.Name("x-api-key")!: TestKeys.master])
                 #expect(response.json == reply)
@@ -139,10 +144,11 @@ struct ProxyTests {
         }
     }
 
-    @Test func azureDeploymentsUseTheDeploymentURLAndApiKeyHeader() async throws {
+    @Test(arguments: ServerSettings.UpstreamClient.allCases)
+    func azureDeploymentsUseTheDeploymentURLAndApiKeyHeader(client: ServerSettings.UpstreamClient) async throws {
         let upstream = RecordingUpstream { _, _ in RecordingUpstream.json(RecordingUpstream.chatCompletion("az")) }
         try await upstream.run { port in
-            try await withGatehouse(GatehouseConfig(models: [deployment("gpt", provider: .azure, port: port)])) { client, _ in
+            try await withGatehouse(GatehouseConfig(models: [deployment("gpt", provider: .azure, port: port)]), client: client) { client, _ in
                 let response = try await client.post("/v1/chat/completions", chat("gpt"))
                 #expect(response.status == .ok)
                 let received = try #require(upstream.requests.first)
@@ -153,7 +159,8 @@ struct ProxyTests {
         }
     }
 
-    @Test func embeddingsAndCompletionsReachTheirUpstreamPaths() async throws {
+    @Test(arguments: ServerSettings.UpstreamClient.allCases)
+    func embeddingsAndCompletionsReachTheirUpstreamPaths(client: ServerSettings.UpstreamClient) async throws {
         let upstream = RecordingUpstream { request, _ in
             RecordingUpstream.json(
                 request.path.hasSuffix("embeddings")
@@ -164,7 +171,7 @@ struct ProxyTests {
                     : ["object": "text_completion", "choices": [["text": "x", "index": 0]], "usage": ["prompt_tokens": 1, "completion_tokens": 1]])
         }
         try await upstream.run { port in
-            try await withGatehouse(GatehouseConfig(models: [deployment("m", port: port)])) { client, _ in
+            try await withGatehouse(GatehouseConfig(models: [deployment("m", port: port)]), client: client) { client, _ in
                 let embedding = try await client.post("/embeddings", ["model": "m", "input": "hello"])
                 #expect(embedding.json?["data"]?.arrayValue?.count == 1)
                 let completion = try await client.post("/v1/completions", ["model": "m", "prompt": "hello"])
@@ -188,6 +195,44 @@ struct ProxyTests {
             #expect(stream.events.last?.event == "message_stop")
             let embedding = try await client.post("/v1/embeddings", ["model": "mock-gpt", "input": ["a", "b"]])
             #expect(embedding.json?["data"]?.arrayValue?.count == 2)
+        }
+    }
+}
+
+@Suite("Upstream connections")
+struct UpstreamConnectionTests {
+    @Test(arguments: ServerSettings.UpstreamClient.allCases)
+    func requestsSucceedAfterTheUpstreamClosedIdleConnections(client: ServerSettings.UpstreamClient) async throws {
+        let upstream = RecordingUpstream { _, _ in RecordingUpstream.json(RecordingUpstream.chatCompletion("again")) }
+        try await upstream.run(idleTimeout: .milliseconds(150)) { port in
+            try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: port)]), client: client) { client, _ in
+                for _ in 0..<3 {
+                    let response = try await client.post("/v1/chat/completions", chat("gpt"))
+                    #expect(response.status == .ok)
+                    try await Task.sleep(for: .milliseconds(300))
+                }
+                #expect(upstream.requests.count == 3)
+            }
+        }
+    }
+
+    @Test func manyConcurrentRequestsShareTheNIOPool() async throws {
+        let upstream = RecordingUpstream { request, _ in
+            RecordingUpstream.json(RecordingUpstream.chatCompletion(ChatToMessages.text(of: request.body?["messages"]?.arrayValue?.last?["content"])))
+        }
+        try await upstream.run { port in
+            try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: port)])) { client, _ in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 0..<50 {
+                        group.addTask {
+                            let response = try await client.post("/v1/chat/completions", chat("gpt", "n\(index)"))
+                            #expect(response.json?["choices"]?.arrayValue?.first?["message"]?["content"] == .string("n\(index)"))
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                #expect(upstream.requests.count == 50)
+            }
         }
     }
 }

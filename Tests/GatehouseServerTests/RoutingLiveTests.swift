@@ -15,13 +15,14 @@ struct RoutingLiveTests {
         return config
     }
 
-    @Test func a5xxIsRetriedOnAnotherDeployment() async throws {
+    @Test(arguments: ServerSettings.UpstreamClient.allCases)
+    func a5xxIsRetriedOnAnotherDeployment(client: ServerSettings.UpstreamClient) async throws {
         let failing = RecordingUpstream { _, _ in RecordingUpstream.json(["error": ["message": "boom"]], status: .internalServerError) }
         let healthy = RecordingUpstream { _, _ in RecordingUpstream.json(RecordingUpstream.chatCompletion("ok")) }
         try await failing.run { badPort in
             try await healthy.run { goodPort in
                 let deployments = [deployment("gpt", port: badPort), deployment("gpt", port: goodPort)]
-                try await withGatehouse(config(deployments)) { client, _ in
+                try await withGatehouse(config(deployments), client: client) { client, _ in
                     for _ in 0..<4 {
                         let response = try await client.post("/v1/chat/completions", chat("gpt"))
                         #expect(response.status == .ok)
@@ -34,13 +35,14 @@ struct RoutingLiveTests {
         }
     }
 
-    @Test func clientErrorsAreReturnedAsIsWithoutRetry() async throws {
+    @Test(arguments: ServerSettings.UpstreamClient.allCases)
+    func clientErrorsAreReturnedAsIsWithoutRetry(client: ServerSettings.UpstreamClient) async throws {
         let upstream = RecordingUpstream { _, _ in
             RecordingUpstream.json(
                 ["error": ["message": "max_tokens is too large", "type": "invalid_request_error", "param": "max_tokens"]], status: .badRequest)
         }
         try await upstream.run { port in
-            try await withGatehouse(config([deployment("gpt", port: port)])) { client, _ in
+            try await withGatehouse(config([deployment("gpt", port: port)]), client: client) { client, _ in
                 let response = try await client.post("/v1/chat/completions", chat("gpt"))
                 #expect(response.status == .badRequest)
                 #expect(response.json?["error"]?["message"] == "max_tokens is too large")
@@ -50,10 +52,11 @@ struct RoutingLiveTests {
         }
     }
 
-    @Test func persistent429IsReportedAs429AfterRetries() async throws {
+    @Test(arguments: ServerSettings.UpstreamClient.allCases)
+    func persistent429IsReportedAs429AfterRetries(client: ServerSettings.UpstreamClient) async throws {
         let upstream = RecordingUpstream { _, _ in RecordingUpstream.json(["error": ["message": "slow down"]], status: .tooManyRequests) }
         try await upstream.run { port in
-            try await withGatehouse(config([deployment("gpt", port: port)], retries: 2)) { client, _ in
+            try await withGatehouse(config([deployment("gpt", port: port)], retries: 2), client: client) { client, _ in
                 let response = try await client.post("/v1/chat/completions", chat("gpt"))
                 #expect(response.status == .tooManyRequests)
                 #expect(response.json?["error"]?["type"] == "rate_limit_error")
@@ -62,13 +65,14 @@ struct RoutingLiveTests {
         }
     }
 
-    @Test func fallbackModelServesWhenThePrimaryFails() async throws {
+    @Test(arguments: ServerSettings.UpstreamClient.allCases)
+    func fallbackModelServesWhenThePrimaryFails(client: ServerSettings.UpstreamClient) async throws {
         let down = RecordingUpstream { _, _ in RecordingUpstream.json(["error": ["message": "down"]], status: .serviceUnavailable) }
         let backup = RecordingUpstream { _, _ in RecordingUpstream.json(RecordingUpstream.chatCompletion("from backup")) }
         try await down.run { downPort in
             try await backup.run { backupPort in
                 let deployments = [deployment("primary", port: downPort), deployment("backup", port: backupPort)]
-                try await withGatehouse(config(deployments, retries: 1, fallbacks: ["primary": ["backup"]])) { client, _ in
+                try await withGatehouse(config(deployments, retries: 1, fallbacks: ["primary": ["backup"]]), client: client) { client, _ in
                     let response = try await client.post("/v1/chat/completions", chat("primary"))
                     #expect(response.status == .ok)
                     #expect(response.json?["choices"]?.arrayValue?.first?["message"]?["content"] == "from backup")
@@ -79,7 +83,8 @@ struct RoutingLiveTests {
         }
     }
 
-    @Test func firstByteTimeoutEndsAStalledAttempt() async throws {
+    @Test(arguments: ServerSettings.UpstreamClient.allCases)
+    func firstByteTimeoutEndsAStalledAttempt(client: ServerSettings.UpstreamClient) async throws {
         let upstream = RecordingUpstream { _, _ in
             try await Task.sleep(for: .seconds(3))
             return RecordingUpstream.json(RecordingUpstream.chatCompletion("late"))
@@ -87,7 +92,7 @@ struct RoutingLiveTests {
         try await upstream.run { port in
             var config = config([deployment("gpt", port: port)], retries: 0)
             config.server.firstByteTimeout = 0.3
-            try await withGatehouse(config) { client, _ in
+            try await withGatehouse(config, client: client) { client, _ in
                 let start = ContinuousClock.now
                 let response = try await client.post("/v1/chat/completions", chat("gpt"))
                 #expect(response.status == .gatewayTimeout)
@@ -97,11 +102,12 @@ struct RoutingLiveTests {
         }
     }
 
-    @Test func unreachableUpstreamIs502() async throws {
+    @Test(arguments: ServerSettings.UpstreamClient.allCases)
+    func unreachableUpstreamIs502(client: ServerSettings.UpstreamClient) async throws {
         // Port 9 (discard) is closed on the loopback interface of test machines.
         var unreachable = deployment("gpt", port: 9)
         unreachable.apiBase = "http://127.0.0.1:9/v1"
-        try await withGatehouse(config([unreachable], retries: 0)) { client, _ in
+        try await withGatehouse(config([unreachable], retries: 0), client: client) { client, _ in
             let response = try await client.post("/v1/chat/completions", chat("gpt"))
             #expect(response.status == .badGateway)
             #expect(response.json?["error"]?["code"] == "upstream_error")
@@ -109,7 +115,8 @@ struct RoutingLiveTests {
         }
     }
 
-    @Test func streamIdleTimeoutEndsASilentStreamInBand() async throws {
+    @Test(arguments: ServerSettings.UpstreamClient.allCases)
+    func streamIdleTimeoutEndsASilentStreamInBand(client: ServerSettings.UpstreamClient) async throws {
         let upstream = RecordingUpstream { _, _ in
             RecordingUpstream.stream(
                 ["data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n", "data: [DONE]\n\n"], delay: .seconds(3))
@@ -117,7 +124,7 @@ struct RoutingLiveTests {
         try await upstream.run { port in
             var config = config([deployment("gpt", port: port)], retries: 0)
             config.server.streamIdleTimeout = 0.4
-            try await withGatehouse(config) { client, _ in
+            try await withGatehouse(config, client: client) { client, _ in
                 let start = ContinuousClock.now
                 let response = try await client.post("/v1/chat/completions", chat("gpt", stream: true))
                 #expect(ContinuousClock.now - start < .seconds(2))

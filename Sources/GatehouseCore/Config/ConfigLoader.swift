@@ -83,6 +83,13 @@ public enum ConfigLoader {
             }
             s.logLevel = level
         }
+        if let client = try reader.string(f["upstream_client"], at: "\(p).upstream_client") {
+            guard let known = ServerSettings.UpstreamClient(rawValue: client) else {
+                let names = ServerSettings.UpstreamClient.allCases.map(\.rawValue).joined(separator: ", ")
+                throw reader.error("\(p).upstream_client", f["upstream_client"], "must be one of \(names)")
+            }
+            s.upstreamClient = known
+        }
         return s
     }
 

@@ -38,6 +38,15 @@ public struct ServerSettings: Sendable, Equatable {
     /// Connection idle timeout for clients (seconds).
     public var clientIdleTimeout = 75.0
     public var logLevel = "info"
+    /// The HTTP client used for upstream calls.
+    public var upstreamClient: UpstreamClient = .nio
+
+    public enum UpstreamClient: String, Sendable, CaseIterable {
+        /// Gatehouse's own client on SwiftNIO: connections pooled per event loop.
+        case nio
+        /// AsyncHTTPClient.
+        case asyncHTTPClient = "async-http-client"
+    }
 
     public init() {}
 }

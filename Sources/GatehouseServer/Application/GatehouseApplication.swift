@@ -23,10 +23,13 @@ public enum GatehouseApplication {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> App {
         let settings = config.server
-        let http = HTTPClientTransport(
-            connectTimeout: .milliseconds(Int64(settings.connectTimeout * 1000)),
-            idleTimeout: .milliseconds(Int64(settings.streamIdleTimeout * 1000))
-        )
+        let connectTimeout = TimeAmount.milliseconds(Int64(settings.connectTimeout * 1000))
+        let idleTimeout = TimeAmount.milliseconds(Int64(settings.streamIdleTimeout * 1000))
+        let http: any UpstreamTransport & Service
+        switch settings.upstreamClient {
+        case .nio: http = NIOHTTPTransport(connectTimeout: connectTimeout, idleTimeout: idleTimeout)
+        case .asyncHTTPClient: http = HTTPClientTransport(connectTimeout: connectTimeout, idleTimeout: idleTimeout)
+        }
         let adapters = config.models.map { deployment in
             let transport: any UpstreamTransport =
                 deployment.provider == .mock

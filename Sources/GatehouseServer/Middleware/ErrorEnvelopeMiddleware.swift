@@ -15,8 +15,6 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
             return Self.render(error, for: request)
         } catch let error as HTTPError {
             return Self.render(Self.translate(error), for: request)
-        } catch let error as DecodingError {
-            return Self.render(.invalidRequest("Request body could not be decoded: \(Self.describe(error))"), for: request)
         } catch is CancellationError {
             throw CancellationError()
         } catch {
@@ -33,16 +31,6 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
         case 405: return GatewayError(status: 405, message: "Method not allowed.", type: "invalid_request_error", code: "method_not_allowed")
         case 400..<500: return GatewayError(status: Int(error.status.code), message: message, type: "invalid_request_error")
         default: return GatewayError(status: Int(error.status.code), message: message, type: "api_error")
-        }
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context), .keyNotFound(_, let context), .typeMismatch(_, let context), .valueNotFound(_, let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
-        @unknown default:
-            return "invalid body"
         }
     }
 

@@ -14,8 +14,12 @@ enum TestKeys {
 }
 
 /// Runs a live Gatehouse on a free port with `config`, and hands the test a client and the port.
-func withGatehouse<T: Sendable>(_ config: GatehouseConfig, _ test: @Sendable (any TestClientProtocol, Int) async throws -> T) async throws -> T {
+func withGatehouse<T: Sendable>(
+    _ config: GatehouseConfig, client upstreamClient: ServerSettings.UpstreamClient = .nio,
+    _ test: @Sendable (any TestClientProtocol, Int) async throws -> T
+) async throws -> T {
     var config = config
+    config.server.upstreamClient = upstreamClient
     config.server.host = "127.0.0.1"
     config.server.port = 0
     var logger = Logger(label: "gatehouse-test")

@@ -30,13 +30,23 @@ final class RecordingUpstream: Sendable {
 
     var requests: [RecordedRequest] { recorded.withLock { $0 } }
 
-    func run<T: Sendable>(_ test: @Sendable (Int) async throws -> T) async throws -> T {
+    /// - Parameter idleTimeout: how long the upstream keeps an idle keep-alive connection open.
+    func run<T: Sendable>(idleTimeout: Duration? = nil, _ test: @Sendable (Int) async throws -> T) async throws -> T {
         let router = Router()
         router.on("**", method: .post) { request, context in try await self.answer(request, context: context) }
         router.on("**", method: .get) { request, context in try await self.answer(request, context: context) }
         var logger = Logger(label: "upstream")
         logger.logLevel = .warning
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+        let idle: TimeAmount? = idleTimeout.map { duration in
+            let (seconds, attoseconds) = duration.components
+            return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        }
+        let app = Application(
+            router: router,
+            server: .http1(configuration: .init(idleTimeout: idle)),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            logger: logger
+        )
         return try await app.test(.live) { client in try await test(client.port!) }
     }
 

@@ -1,0 +1,174 @@
+import Logging
+public import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import ServiceLifecycle
+import Synchronization
+
+/// `UpstreamTransport` on SwiftNIO's HTTP/1.1 codec, built to keep a request on one event loop:
+/// keep-alive connections are pooled per event loop and the loop serving the calling task is
+/// used, request head and body go out in a single flush, and the body streams back with
+/// back-pressure. Dropping the body before its end closes the connection, which cancels the
+/// upstream request.
+public final class NIOHTTPTransport: UpstreamTransport, Service {
+    private struct PoolKey: Hashable {
+        var loop: ObjectIdentifier
+        var origin: UpstreamTarget.Origin
+    }
+
+    private let group: any EventLoopGroup
+    private let connectTimeout: TimeAmount
+    private let idleTimeout: TimeAmount
+    private let maxIdlePerOrigin: Int
+    private let tlsContext: NIOSSLContext?
+    private let idle = Mutex<[PoolKey: [any Channel]]>([:])
+
+    /// - Parameters:
+    ///   - connectTimeout: TCP (and TLS) connection establishment.
+    ///   - idleTimeout: longest silence while reading a response; also how long an unused pooled
+    ///     connection is kept.
+    public init(
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, connectTimeout: TimeAmount, idleTimeout: TimeAmount,
+        maxIdlePerOrigin: Int = 64
+    ) {
+        self.group = group
+        self.connectTimeout = connectTimeout
+        self.idleTimeout = idleTimeout
+        self.maxIdlePerOrigin = maxIdlePerOrigin
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
+        self.tlsContext = try? NIOSSLContext(configuration: tls)
+    }
+
+    public func send(_ request: UpstreamRequest, timeouts: UpstreamTimeouts) async throws -> UpstreamResponse {
+        guard let target = UpstreamTarget(url: request.url) else {
+            throw TransportError(.other, "invalid upstream URL")
+        }
+        var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method), uri: target.target)
+        head.headers.reserveCapacity(request.headers.count + 3)
+        head.headers.add(name: "host", value: target.origin.authority)
+        for (name, value) in request.headers { head.headers.add(name: name, value: value) }
+        head.headers.add(name: "content-length", value: String(request.body.readableBytes))
+
+        let loop = group.any()
+        // A pooled connection may have been closed by the upstream since its last use; that shows
+        // as a close before any response byte, and the request is retried once on a new one.
+        for attempt in 0..<2 {
+            let (channel, reused) = try await connection(to: target.origin, on: loop)
+            do {
+                let response = try await exchange(on: channel, head: head, body: request.body, timeouts: timeouts)
+                return response
+            } catch UpstreamConnectionHandler.Failure.closedBeforeResponse where reused && attempt == 0 && !Task.isCancelled {
+                continue
+            } catch {
+                throw UpstreamConnectionHandler.transportError(error)
+            }
+        }
+        throw TransportError(.connect, "upstream closed the connection")
+    }
+
+    private func exchange(
+        on channel: any Channel, head: HTTPRequestHead, body: ByteBuffer, timeouts: UpstreamTimeouts
+    ) async throws
+        -> UpstreamResponse
+    {
+        let loop = channel.eventLoop
+        let promise = loop.makePromise(of: HTTPResponseHead.self)
+        let started = loop.submit {
+            let handler = try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self)
+            let demand = BodyDemand(handler: handler, eventLoop: loop)
+            handler.start(head: head, body: body, promise: promise, firstByteTimeout: timeouts.firstByte)
+            return UnsafeTransfer(handler.makeBody(demand: demand))
+        }
+        let bodySequence = try await started.get().value
+        let responseHead = try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            channel.close(promise: nil)
+        }
+        let deadline = NIODeadline.now() + timeouts.total
+        return UpstreamResponse(
+            status: Int(responseHead.status.code),
+            headers: responseHead.headers.map { ($0.name, $0.value) },
+            body: UpstreamBody(DeadlineBoundSequence(base: bodySequence, deadline: deadline))
+        )
+    }
+
+    private func connection(to origin: UpstreamTarget.Origin, on loop: any EventLoop) async throws -> (any Channel, Bool) {
+        let key = PoolKey(loop: ObjectIdentifier(loop), origin: origin)
+        while let pooled = idle.withLock({ $0[key]?.popLast() }) {
+            if pooled.isActive { return (pooled, true) }
+        }
+        return (try await connect(to: origin, key: key, on: loop), false)
+    }
+
+    private func connect(to origin: UpstreamTarget.Origin, key: PoolKey, on loop: any EventLoop) async throws -> any Channel {
+        let tlsContext = origin.tls ? self.tlsContext : nil
+        if origin.tls, tlsContext == nil { throw TransportError(.connect, "TLS is unavailable") }
+        let idleTimeout = self.idleTimeout
+        let bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.autoRead, value: false)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let tlsContext {
+                        try sync.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: origin.host.isIPAddress ? nil : origin.host))
+                    }
+                    try sync.addHTTPClientHandlers()
+                    try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+                    try sync.addHandler(UpstreamConnectionHandler())
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: origin.host, port: origin.port).get()
+        } catch {
+            throw TransportError(.connect, "upstream unreachable: \(error)")
+        }
+        let pool = self
+        try await channel.eventLoop.submit {
+            let handler = try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self)
+            handler.onReusable = { [weak channel] in
+                guard let channel else { return }
+                pool.release(channel, key: key)
+            }
+        }.get()
+        return channel
+    }
+
+    private func release(_ channel: any Channel, key: PoolKey) {
+        let kept = idle.withLock { pool -> Bool in
+            var channels = pool[key] ?? []
+            guard channels.count < maxIdlePerOrigin else { return false }
+            channels.append(channel)
+            pool[key] = channels
+            return true
+        }
+        if !kept { channel.close(promise: nil) }
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        let channels = idle.withLock { pool -> [any Channel] in
+            defer { pool.removeAll() }
+            return pool.values.flatMap { $0 }
+        }
+        for channel in channels { channel.close(promise: nil) }
+    }
+}
+
+/// Moves a value across an isolation boundary where the caller guarantees it is safe (a handler
+/// created on its loop, handed to code that only touches it through that loop).
+struct UnsafeTransfer<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+extension String {
+    var isIPAddress: Bool {
+        contains(":") || allSatisfy { $0 == "." || $0.isNumber }
+    }
+}

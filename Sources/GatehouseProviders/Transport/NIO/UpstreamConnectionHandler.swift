@@ -1,0 +1,200 @@
+import NIOCore
+import NIOHTTP1
+
+/// Drives one request/response exchange at a time on a keep-alive upstream connection: hands the
+/// response head to a promise, streams the body into an async sequence with back-pressure
+/// (reading from the socket only when the consumer wants more), and decides at the end whether
+/// the connection can serve another request.
+final class UpstreamConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    typealias Producer = NIOThrowingAsyncSequenceProducer<
+        ByteBuffer, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, BodyDemand
+    >
+
+    /// Why an exchange ended before a response head.
+    enum Failure: Error {
+        /// The connection closed before any byte of the response: safe to retry on a fresh one.
+        case closedBeforeResponse
+        case firstByteTimeout
+        case idleTimeout
+        case other(any Error)
+    }
+
+    private struct Exchange {
+        var head: EventLoopPromise<HTTPResponseHead>
+        var source: Producer.Source?
+        var receivedAnything = false
+        var keepAlive = true
+        var timeout: Scheduled<Void>?
+    }
+
+    private var exchange: Exchange?
+    /// Identifies the current exchange, so that a late signal from a finished body cannot touch the next one.
+    private(set) var exchangeID: UInt64 = 0
+    private var context: ChannelHandlerContext?
+    private var readPending = false
+    private var wantsMore = true
+    /// Called when an exchange has ended with the connection still reusable.
+    var onReusable: (() -> Void)?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    /// Starts an exchange: writes head, body and end with a single flush.
+    func start(
+        head: HTTPRequestHead, body: ByteBuffer, promise: EventLoopPromise<HTTPResponseHead>, firstByteTimeout: TimeAmount
+    ) {
+        guard let context, context.channel.isActive else {
+            promise.fail(Failure.closedBeforeResponse)
+            return
+        }
+        exchangeID &+= 1
+        var exchange = Exchange(head: promise)
+        exchange.timeout = context.eventLoop.scheduleTask(in: firstByteTimeout) { [weak self] in
+            self?.fail(Failure.firstByteTimeout)
+        }
+        self.exchange = exchange
+        wantsMore = true
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.read()
+    }
+
+    /// The response body's sequence, bound to this exchange.
+    func makeBody(demand: BodyDemand) -> Producer {
+        let made = Producer.makeSequence(
+            backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8), finishOnDeinit: false, delegate: demand
+        )
+        exchange?.source = made.source
+        return made.sequence
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard var exchange else { return }
+        exchange.receivedAnything = true
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            exchange.timeout?.cancel()
+            exchange.timeout = nil
+            exchange.keepAlive = head.isKeepAlive
+            self.exchange = exchange
+            exchange.head.succeed(head)
+        case .body(let buffer):
+            self.exchange = exchange
+            if exchange.source?.yield(buffer) == .stopProducing { wantsMore = false }
+        case .end:
+            self.exchange = nil
+            exchange.source?.finish()
+            if exchange.keepAlive {
+                onReusable?()
+            } else {
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    /// With auto-read off, the next read is asked for here: at once while the consumer wants more
+    /// body (or while the connection idles in the pool, so a close by the upstream is noticed), or
+    /// later, when `resumeReading` is called.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if exchange == nil || wantsMore {
+            context.read()
+        } else {
+            readPending = true
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if exchange == nil || wantsMore {
+            context.read()
+        } else {
+            readPending = true
+        }
+    }
+
+    /// The consumer is ready for more body: resume reading if we held back.
+    func resumeReading(exchange id: UInt64) {
+        guard id == exchangeID else { return }
+        wantsMore = true
+        if readPending, let context {
+            readPending = false
+            context.read()
+        }
+    }
+
+    /// The consumer dropped the body before its end: the upstream request is cancelled by closing.
+    func abandon(exchange id: UInt64) {
+        guard id == exchangeID, exchange != nil else { return }
+        fail(Failure.other(CancellationError()))
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case IdleStateHandler.IdleStateEvent.read = event {
+            if exchange != nil { fail(Failure.idleTimeout) } else { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(Failure.other(error))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(Failure.closedBeforeResponse)
+        context.fireChannelInactive()
+    }
+
+    private func fail(_ failure: Failure) {
+        guard let exchange else { return }
+        self.exchange = nil
+        exchange.timeout?.cancel()
+        let error: any Error
+        if case .closedBeforeResponse = failure, exchange.receivedAnything {
+            error = TransportError(.other, "upstream closed the connection mid-response")
+        } else {
+            error = failure
+        }
+        exchange.head.fail(error)
+        exchange.source?.finish(Self.transportError(error))
+        context?.close(promise: nil)
+    }
+
+    static func transportError(_ error: any Error) -> any Error {
+        switch error {
+        case Failure.idleTimeout: return TransportError(.timeout, "upstream went silent past the idle timeout")
+        case Failure.firstByteTimeout: return TransportError(.timeout, "upstream timed out before responding")
+        case Failure.closedBeforeResponse: return TransportError(.connect, "upstream closed the connection")
+        case Failure.other(let error): return error is CancellationError ? error : TransportError(.other, "\(error)")
+        default: return error
+        }
+    }
+}
+
+/// The body consumer's side of back-pressure, and its going away.
+final class BodyDemand: NIOAsyncSequenceProducerDelegate {
+    private let handler: NIOLoopBound<UpstreamConnectionHandler>
+    private let exchange: UInt64
+
+    /// Must be created on the connection's event loop, for the exchange about to start.
+    init(handler: UpstreamConnectionHandler, eventLoop: any EventLoop) {
+        self.handler = NIOLoopBound(handler, eventLoop: eventLoop)
+        self.exchange = handler.exchangeID &+ 1
+    }
+
+    func produceMore() {
+        handler.eventLoop.execute { self.handler.value.resumeReading(exchange: self.exchange) }
+    }
+
+    /// Called when the consumer is done with the body: at its end, or when it dropped it early.
+    func didTerminate() {
+        handler.eventLoop.execute {
+            self.handler.value.abandon(exchange: self.exchange)
+        }
+    }
+}
