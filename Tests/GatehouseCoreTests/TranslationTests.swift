@@ -161,3 +161,21 @@ struct StreamTranslationTests {
         #expect(translator.finish().isEmpty)
     }
 }
+
+@Suite("Usage detection in OpenAI chunks")
+struct UsageDetectionTests {
+    @Test(arguments: [
+        (#"{"choices":[],"usage":{"prompt_tokens":1}}"#, true),
+        (#"{"usage" : { "prompt_tokens":1}}"#, true),
+        (#"{"choices":[{"delta":{"content":"x"}}],"usage":null}"#, false),
+        (#"{"choices":[{"delta":{"content":"\"usage\" is a word"}}]}"#, false),
+        (#"{"choices":[{"delta":{"content":"usage"}}]}"#, false),
+    ])
+    func findsUsageObjectsOnly(data: String, expected: Bool) {
+        var translator = OpenAIStreamPassthrough(clientWantsUsage: false)
+        let out = translator.translate(SSEEvent(data: data))
+        #expect((translator.usage != nil) == expected)
+        // A chunk with usage and no choices is the usage-only chunk, hidden from a client that did not ask.
+        #expect(out.isEmpty == expected)
+    }
+}

@@ -17,10 +17,8 @@ public struct OpenAIStreamPassthrough: StreamTranslator {
     }
 
     public mutating func translate(_ event: SSEEvent) -> [SSEEvent] {
-        // Only chunks that mention usage need parsing; the rest go out untouched.
-        guard event.data.utf8.count > 2, event.data.contains("\"usage\""),
-            let chunk = try? JSONCoding.decode(Array(event.data.utf8))
-        else { return [event] }
+        // Only a chunk carrying a usage object needs parsing; the rest go out untouched.
+        guard Self.hasUsageObject(event.data), let chunk = try? JSONCoding.decode(Array(event.data.utf8)) else { return [event] }
         if let found = Usage(openAI: chunk["usage"]) {
             usage = found
             if !clientWantsUsage, chunk["choices"]?.arrayValue?.isEmpty ?? true { return [] }
@@ -29,6 +27,23 @@ public struct OpenAIStreamPassthrough: StreamTranslator {
     }
 
     public mutating func finish() -> [SSEEvent] { [] }
+
+    /// Whether `"usage"` is followed by an object (not `null`), found with a byte scan instead of a parse.
+    static func hasUsageObject(_ data: String) -> Bool {
+        let key = Array(#""usage""#.utf8)
+        var utf8 = data.utf8[...]
+        while let start = utf8.firstIndex(of: key[0]) {
+            let rest = utf8[start...]
+            if rest.starts(with: key) {
+                var after = rest.dropFirst(key.count).drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+                guard after.first == UInt8(ascii: ":") else { return false }
+                after = after.dropFirst().drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+                if after.first == UInt8(ascii: "{") { return true }
+            }
+            utf8 = rest.dropFirst()
+        }
+        return false
+    }
 }
 
 /// Anthropic upstream, Anthropic client: events pass through; usage is read from
