@@ -19,11 +19,12 @@ for stream in (False, True):
     for conns in (1, 32):
         direct = rows.get(("direct", stream, conns))
         nginx = rows.get(("nginx", stream, conns))
-        for name in ("direct", "nginx", "gatehouse"):
+        for name in ("direct", "nginx", "gatehouse", "gatehouse_ahc"):
             r = rows.get((name, stream, conns))
             if not r:
                 continue
             ratio = f"{r['rps'] / nginx['rps']:.2f}" if nginx else "–"
             added = f"+{(r['p50'] - direct['p50']) / 1000:.3f} ms" if direct and name != "direct" else "–"
-            print(f"| {'stream' if stream else 'plain'} | {conns} | {name} | {r['rps']:,.0f} | {ratio} | {r['p50'] / 1000:.3f} ms | {r['p99'] / 1000:.3f} ms | {added} | {r['errors']} |")
+            label = {"gatehouse": "gatehouse (nio client)", "gatehouse_ahc": "gatehouse (async-http-client)"}.get(name, name)
+            print(f"| {'stream' if stream else 'plain'} | {conns} | {label} | {r['rps']:,.0f} | {ratio} | {r['p50'] / 1000:.3f} ms | {r['p99'] / 1000:.3f} ms | {added} | {r['errors']} |")
 print(f"\nGatehouse resident memory: {rss_kb / 1024:.1f} MiB after the run, peak {peak_kb / 1024:.1f} MiB (VmHWM).")

@@ -45,7 +45,7 @@ struct Serve: AsyncParsableCommand {
             }()
         let server = settings.server
         let firstModel = settings.models.first?.modelName ?? "mock-gpt"
-        let app = GatehouseApplication.make(config: settings, masterKey: masterKey, logger: logger) { port in
+        let app = try GatehouseApplication.make(config: settings, masterKey: masterKey, logger: logger) { port in
             logger.info("Gatehouse listening on http://\(server.host):\(port)")
             if let key = announce {
                 let banner = Banner.firstStart(masterKey: key, host: server.host, port: port, model: firstModel, dataDirectory: server.dataDirectory)

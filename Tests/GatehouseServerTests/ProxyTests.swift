@@ -236,3 +236,32 @@ struct UpstreamConnectionTests {
         }
     }
 }
+
+@Suite("HTTPS upstreams")
+struct HTTPSUpstreamTests {
+    @Test(arguments: ServerSettings.UpstreamClient.allCases)
+    func httpsUpstreamTrustedThroughTheConfiguredCA(client: ServerSettings.UpstreamClient) async throws {
+        let certificates = try TestCertificates.make()
+        let upstream = RecordingUpstream { _, _ in RecordingUpstream.json(RecordingUpstream.chatCompletion("over tls")) }
+        try await upstream.run(tls: certificates) { port in
+            var secure = deployment("gpt", port: port)
+            secure.apiBase = "https://127.0.0.1:\(port)/v1"
+            var config = GatehouseConfig(models: [secure])
+            config.router.numRetries = 0
+            config.server.upstreamCAFile = certificates.caFile
+            try await withGatehouse(config, client: client) { client, _ in
+                let response = try await client.post("/v1/chat/completions", chat("gpt"))
+                #expect(response.status == .ok)
+                #expect(response.json?["choices"]?.arrayValue?.first?["message"]?["content"] == "over tls")
+                #expect(upstream.requests.first?.header("authorization") == "Bearer \(TestKeys.upstream)")
+            }
+            // Without the CA the certificate is untrusted: the call fails, nothing reaches the upstream.
+            config.server.upstreamCAFile = nil
+            try await withGatehouse(config, client: client) { client, _ in
+                let response = try await client.post("/v1/chat/completions", chat("gpt"))
+                #expect(response.status == .badGateway)
+                #expect(upstream.requests.count == 1)
+            }
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Parses a LiteLLM-compatible YAML file into a validated `GatehouseConfig`.
@@ -82,6 +83,12 @@ public enum ConfigLoader {
                 throw reader.error("\(p).log_level", f["log_level"], "must be one of \(levels.joined(separator: ", "))")
             }
             s.logLevel = level
+        }
+        if let file = try reader.string(f["upstream_ca_file"], at: "\(p).upstream_ca_file") {
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw reader.error("\(p).upstream_ca_file", f["upstream_ca_file"], "cannot read `\(file)`")
+            }
+            s.upstreamCAFile = file
         }
         if let client = try reader.string(f["upstream_client"], at: "\(p).upstream_client") {
             guard let known = ServerSettings.UpstreamClient(rawValue: client) else {

@@ -38,6 +38,8 @@ public struct ServerSettings: Sendable, Equatable {
     /// Connection idle timeout for clients (seconds).
     public var clientIdleTimeout = 75.0
     public var logLevel = "info"
+    /// Extra CA certificates (PEM) trusted for upstream TLS, besides the system's.
+    public var upstreamCAFile: String?
     /// The HTTP client used for upstream calls.
     public var upstreamClient: UpstreamClient = .nio
 

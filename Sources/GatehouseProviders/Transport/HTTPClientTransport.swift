@@ -2,6 +2,7 @@ public import AsyncHTTPClient
 import Logging
 public import NIOCore
 import NIOHTTP1
+public import NIOSSL
 import ServiceLifecycle
 
 /// `UpstreamTransport` over AsyncHTTPClient: no redirects, no decompression, explicit timeouts.
@@ -12,8 +13,11 @@ public final class HTTPClientTransport: UpstreamTransport, Service {
     /// - Parameters:
     ///   - connectTimeout: TCP (and TLS) connection establishment.
     ///   - idleTimeout: longest silence while reading a response, i.e. between stream chunks.
-    public init(connectTimeout: TimeAmount, idleTimeout: TimeAmount, connectionsPerHost: Int = 64) {
+    public init(
+        connectTimeout: TimeAmount, idleTimeout: TimeAmount, tls: TLSConfiguration = UpstreamTLS.configuration(), connectionsPerHost: Int = 64
+    ) {
         var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
             redirectConfiguration: .disallow,
             timeout: .init(connect: connectTimeout, read: idleTimeout),
             decompression: .disabled

@@ -21,14 +21,15 @@ public enum GatehouseApplication {
         masterKey: String,
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> App {
+    ) throws -> App {
         let settings = config.server
         let connectTimeout = TimeAmount.milliseconds(Int64(settings.connectTimeout * 1000))
         let idleTimeout = TimeAmount.milliseconds(Int64(settings.streamIdleTimeout * 1000))
+        let tls = UpstreamTLS.configuration(extraCAFile: settings.upstreamCAFile)
         let http: any UpstreamTransport & Service
         switch settings.upstreamClient {
-        case .nio: http = NIOHTTPTransport(connectTimeout: connectTimeout, idleTimeout: idleTimeout)
-        case .asyncHTTPClient: http = HTTPClientTransport(connectTimeout: connectTimeout, idleTimeout: idleTimeout)
+        case .nio: http = try NIOHTTPTransport(connectTimeout: connectTimeout, idleTimeout: idleTimeout, tls: tls)
+        case .asyncHTTPClient: http = HTTPClientTransport(connectTimeout: connectTimeout, idleTimeout: idleTimeout, tls: tls)
         }
         let adapters = config.models.map { deployment in
             let transport: any UpstreamTransport =

@@ -24,7 +24,7 @@ func withGatehouse<T: Sendable>(
     config.server.port = 0
     var logger = Logger(label: "gatehouse-test")
     logger.logLevel = .warning
-    let app = GatehouseApplication.make(config: config, masterKey: TestKeys.master, logger: logger)
+    let app = try GatehouseApplication.make(config: config, masterKey: TestKeys.master, logger: logger)
     return try await app.test(.live) { client in try await test(client, client.port!) }
 }
 

@@ -2,9 +2,12 @@ import AsyncHTTPClient
 import GatehouseCore
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOSSL
 import Synchronization
 
 /// What the upstream received.
@@ -31,7 +34,8 @@ final class RecordingUpstream: Sendable {
     var requests: [RecordedRequest] { recorded.withLock { $0 } }
 
     /// - Parameter idleTimeout: how long the upstream keeps an idle keep-alive connection open.
-    func run<T: Sendable>(idleTimeout: Duration? = nil, _ test: @Sendable (Int) async throws -> T) async throws -> T {
+    ///   - tls: serve HTTPS with this certificate instead of plain HTTP.
+    func run<T: Sendable>(idleTimeout: Duration? = nil, tls: TestCertificates? = nil, _ test: @Sendable (Int) async throws -> T) async throws -> T {
         let router = Router()
         router.on("**", method: .post) { request, context in try await self.answer(request, context: context) }
         router.on("**", method: .get) { request, context in try await self.answer(request, context: context) }
@@ -41,9 +45,17 @@ final class RecordingUpstream: Sendable {
             let (seconds, attoseconds) = duration.components
             return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         }
+        var server = HTTPServerBuilder.http1(configuration: .init(idleTimeout: idle))
+        if let tls {
+            let configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.keyFile, format: .pem))
+            )
+            server = try .tls(server, tlsConfiguration: configuration)
+        }
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: idle)),
+            server: server,
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             logger: logger
         )

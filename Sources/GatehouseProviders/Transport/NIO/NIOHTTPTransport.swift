@@ -2,7 +2,7 @@ import Logging
 public import NIOCore
 import NIOHTTP1
 import NIOPosix
-import NIOSSL
+public import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -21,24 +21,23 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
     private let connectTimeout: TimeAmount
     private let idleTimeout: TimeAmount
     private let maxIdlePerOrigin: Int
-    private let tlsContext: NIOSSLContext?
+    private let tlsContext: NIOSSLContext
     private let idle = Mutex<[PoolKey: [any Channel]]>([:])
 
     /// - Parameters:
     ///   - connectTimeout: TCP (and TLS) connection establishment.
     ///   - idleTimeout: longest silence while reading a response; also how long an unused pooled
     ///     connection is kept.
+    ///   - tls: how upstream certificates are verified (see `UpstreamTLS`).
     public init(
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, connectTimeout: TimeAmount, idleTimeout: TimeAmount,
-        maxIdlePerOrigin: Int = 64
-    ) {
+        tls: TLSConfiguration = UpstreamTLS.configuration(), maxIdlePerOrigin: Int = 64
+    ) throws {
         self.group = group
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
         self.maxIdlePerOrigin = maxIdlePerOrigin
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.minimumTLSVersion = .tlsv12
-        self.tlsContext = try? NIOSSLContext(configuration: tls)
+        self.tlsContext = try NIOSSLContext(configuration: tls)
     }
 
     public func send(_ request: UpstreamRequest, timeouts: UpstreamTimeouts) async throws -> UpstreamResponse {
@@ -105,7 +104,6 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
 
     private func connect(to origin: UpstreamTarget.Origin, key: PoolKey, on loop: any EventLoop) async throws -> any Channel {
         let tlsContext = origin.tls ? self.tlsContext : nil
-        if origin.tls, tlsContext == nil { throw TransportError(.connect, "TLS is unavailable") }
         let idleTimeout = self.idleTimeout
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
