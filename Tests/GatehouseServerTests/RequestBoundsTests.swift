@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOPosix
 import Testing
 
 @Suite("Bad input and bounds")
@@ -111,6 +112,33 @@ struct RequestBoundsTests {
             #expect(one.json?["object"] == "model")
             let missing = try await client.get("/v1/models/nope")
             #expect(missing.status == .notFound)
+        }
+    }
+}
+
+@Suite("Slow clients")
+struct SlowClientTests {
+    @Test func aClientTricklingItsBodyIsDisconnectedAtTheDeadline() async throws {
+        var config = GatehouseConfig.embeddedDefault
+        config.server.clientBodyTimeout = 0.5
+        try await withGatehouse(config) { client, port in
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
+            let head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestKeys.master)\r\nContent-Length: 500\r\n\r\n{"
+            try await channel.writeAndFlush(ByteBuffer(string: head))
+            let started = ContinuousClock.now
+            let trickle = Task {
+                for _ in 0..<50 {
+                    try await Task.sleep(for: .milliseconds(100))
+                    try await channel.writeAndFlush(ByteBuffer(string: " "))
+                }
+            }
+            // Others are served meanwhile.
+            let other = try await client.post("/v1/chat/completions", chat("mock-gpt"))
+            #expect(other.status == .ok)
+            try await channel.closeFuture.get()
+            trickle.cancel()
+            let elapsed = ContinuousClock.now - started
+            #expect(elapsed >= .milliseconds(400) && elapsed < .seconds(3))
         }
     }
 }

@@ -76,6 +76,7 @@ public enum ConfigLoader {
         s.firstByteTimeout = try reader.double(f["first_byte_timeout"], at: "\(p).first_byte_timeout", minimum: 0.001) ?? s.firstByteTimeout
         s.streamIdleTimeout = try reader.double(f["stream_idle_timeout"], at: "\(p).stream_idle_timeout", minimum: 0.001) ?? s.streamIdleTimeout
         s.requestTimeout = try reader.double(f["request_timeout"], at: "\(p).request_timeout", minimum: 0.001) ?? s.requestTimeout
+        s.clientBodyTimeout = try reader.double(f["client_body_timeout"], at: "\(p).client_body_timeout", minimum: 0.001) ?? s.clientBodyTimeout
         s.clientIdleTimeout = try reader.double(f["client_idle_timeout"], at: "\(p).client_idle_timeout", minimum: 1) ?? s.clientIdleTimeout
         if let level = try reader.string(f["log_level"], at: "\(p).log_level") {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

@@ -35,6 +35,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var streamIdleTimeout = 60.0
     /// Whole request, retries included.
     public var requestTimeout = 600.0
+    /// Time a client has to send its whole request body (seconds).
+    public var clientBodyTimeout = 30.0
     /// Connection idle timeout for clients (seconds).
     public var clientIdleTimeout = 75.0
     public var logLevel = "info"

@@ -45,7 +45,10 @@ public enum GatehouseApplication {
         HealthRoutes().register(on: router)
         let authenticated = router.group()
             .add(middleware: AuthenticationMiddleware(authenticators: AuthenticatorChain([MasterKeyAuthenticator(masterKey: masterKey)])))
-        ProxyRoutes(forwarder: forwarder, maxBodyBytes: settings.maxRequestBodyBytes).register(on: authenticated)
+        ProxyRoutes(
+            forwarder: forwarder, maxBodyBytes: settings.maxRequestBodyBytes,
+            bodyTimeout: .milliseconds(Int64(settings.clientBodyTimeout * 1000))
+        ).register(on: authenticated)
         ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: authenticated)
 
         let http1 = HTTP1Channel.Configuration(

@@ -1,15 +1,19 @@
 public import GatehouseCore
 public import Hummingbird
 public import Logging
+public import NIOCore
 
 /// Per-request state: set by the middleware pipeline, read by the routes.
 public struct GatewayRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `AuthenticationMiddleware`; every route behind it can rely on it.
     public var principal: Principal?
+    /// The client's connection, to end it when the client stalls.
+    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.principal = nil
+        self.channel = source.channel
     }
 }

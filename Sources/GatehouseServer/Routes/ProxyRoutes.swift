@@ -10,10 +10,13 @@ import NIOCore
 public struct ProxyRoutes: Sendable {
     let forwarder: Forwarder
     let maxBodyBytes: Int
+    let bodyTimeout: TimeAmount
 
-    public init(forwarder: Forwarder, maxBodyBytes: Int) {
+    /// - Parameter bodyTimeout: a client that has not sent its whole body by then is disconnected.
+    public init(forwarder: Forwarder, maxBodyBytes: Int, bodyTimeout: TimeAmount) {
         self.forwarder = forwarder
         self.maxBodyBytes = maxBodyBytes
+        self.bodyTimeout = bodyTimeout
     }
 
     public func register(on router: some RouterMethods<GatewayRequestContext>) {
@@ -63,6 +66,10 @@ public struct ProxyRoutes: Sendable {
             throw GatewayError.payloadTooLarge(limit: maxBodyBytes)
         }
         let bytes: ByteBuffer
+        // A client trickling its body byte by byte must not hold a connection and a task forever.
+        let channel = context.channel
+        let deadline = channel.eventLoop.scheduleTask(in: bodyTimeout) { channel.close(promise: nil) }
+        defer { deadline.cancel() }
         do {
             bytes = try await request.body.collect(upTo: maxBodyBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
