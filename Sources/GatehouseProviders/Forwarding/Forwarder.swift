@@ -22,8 +22,8 @@ public struct Forwarder: Sendable {
             let deployment = adapter.deployment
             let total = deployment.timeout ?? settings.requestTimeout
             let timeouts = UpstreamTimeouts(
-                firstByte: .milliseconds(Int64(min(settings.firstByteTimeout, total) * 1000)),
-                total: .milliseconds(Int64((request.stream ? deployment.streamTimeout ?? total : total) * 1000))
+                firstByte: .seconds(fractional: min(settings.firstByteTimeout, total)),
+                total: .seconds(fractional: request.stream ? deployment.streamTimeout ?? total : total)
             )
             let response: UpstreamResponse
             do {

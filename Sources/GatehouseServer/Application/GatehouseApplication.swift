@@ -23,8 +23,8 @@ public enum GatehouseApplication {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> App {
         let settings = config.server
-        let connectTimeout = TimeAmount.milliseconds(Int64(settings.connectTimeout * 1000))
-        let idleTimeout = TimeAmount.milliseconds(Int64(settings.streamIdleTimeout * 1000))
+        let connectTimeout = TimeAmount.seconds(fractional: settings.connectTimeout)
+        let idleTimeout = TimeAmount.seconds(fractional: settings.streamIdleTimeout)
         let tls = UpstreamTLS.configuration(extraCAFile: settings.upstreamCAFile)
         let http: any UpstreamTransport & Service
         switch settings.upstreamClient {
@@ -47,13 +47,13 @@ public enum GatehouseApplication {
             .add(middleware: AuthenticationMiddleware(authenticators: AuthenticatorChain([MasterKeyAuthenticator(masterKey: masterKey)])))
         ProxyRoutes(
             forwarder: forwarder, maxBodyBytes: settings.maxRequestBodyBytes,
-            bodyTimeout: .milliseconds(Int64(settings.clientBodyTimeout * 1000))
+            bodyTimeout: .seconds(fractional: settings.clientBodyTimeout)
         ).register(on: authenticated)
         ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: authenticated)
 
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [HeaderLimitResponder()],
-            idleTimeout: .milliseconds(Int64(settings.clientIdleTimeout * 1000)),
+            idleTimeout: .seconds(fractional: settings.clientIdleTimeout),
             httpDecoderConfiguration: .init(
                 maxHeaderFieldSize: settings.maxHeaderBytes,
                 maxHeaderListSize: settings.maxHeaderBytes,
