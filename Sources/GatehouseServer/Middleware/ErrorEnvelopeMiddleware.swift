@@ -2,6 +2,7 @@ import GatehouseCore
 import HTTPTypes
 public import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Every error leaves as a JSON envelope with the right status: OpenAI's shape, or Anthropic's on
 /// `/v1/messages`. Nothing falls through to a bodyless 500, and no internal detail leaks.
@@ -15,6 +16,9 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
             return Self.render(error, for: request)
         } catch let error as HTTPError {
             return Self.render(Self.translate(error), for: request)
+        } catch let error as HTTPParserError {
+            // A broken or vanished client connection: Hummingbird closes it; there is no one to answer.
+            throw error
         } catch is CancellationError {
             throw CancellationError()
         } catch {

@@ -1,0 +1,48 @@
+import Foundation
+
+/// An API key an admin issued: its stored form (never the key itself) and what it may do.
+public struct VirtualKey: Sendable, Equatable {
+    /// Stable identifier, safe to log and to pass to the management API (LiteLLM's `token`).
+    public var id: String
+    /// `APIKeyFormat.hash` of the key.
+    public var hash: String
+    /// `sk-…abcd`.
+    public var display: String
+    public var alias: String?
+    /// Models the key may use; empty means every model its team and organization allow.
+    public var models: [String] = []
+    public var metadata: JSONValue = [:]
+    public var userID: String?
+    public var teamID: String?
+    public var organizationID: String?
+    public var maxBudget: Double?
+    public var budgetDuration: String?
+    public var rpmLimit: Int?
+    public var tpmLimit: Int?
+    public var maxParallelRequests: Int?
+    public var allowedRoutes: [String] = []
+    public var blocked = false
+    public var expiresAt: Date?
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var spend = 0.0
+
+    public init(id: String, hash: String, display: String, createdAt: Date = Date()) {
+        self.id = id
+        self.hash = hash
+        self.display = display
+        self.createdAt = createdAt
+        self.updatedAt = createdAt
+    }
+
+    /// A new random key id.
+    public static func newID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let hex = Array("0123456789abcdef")
+        return "key_" + String((0..<24).map { _ in hex[Int(generator.next(upperBound: 16 as UInt64))] })
+    }
+
+    public func isExpired(at now: Date) -> Bool {
+        expiresAt.map { $0 <= now } ?? false
+    }
+}

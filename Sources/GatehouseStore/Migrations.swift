@@ -1,0 +1,63 @@
+import Foundation
+public import SQLKit
+
+/// Versioned schema changes, written once with SQLKit for SQLite and PostgreSQL alike. Applied in
+/// order, each recorded in `gatehouse_migrations`, so `migrate` is safe to run at every start.
+public enum Migrations {
+    struct Migration: Sendable {
+        let version: Int
+        let name: String
+        let apply: @Sendable (any SQLDatabase) async throws -> Void
+    }
+
+    static let all: [Migration] = [
+        Migration(version: 1, name: "virtual keys") { db in
+            try await db.create(table: "gatehouse_keys")
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .column("hash", type: .text, .notNull, .unique)
+                .column("display", type: .text, .notNull)
+                .column("alias", type: .text)
+                .column("models", type: .text, .notNull)
+                .column("metadata", type: .text, .notNull)
+                .column("user_id", type: .text)
+                .column("team_id", type: .text)
+                .column("organization_id", type: .text)
+                .column("max_budget", type: .custom(SQLRaw("DOUBLE PRECISION")))
+                .column("budget_duration", type: .text)
+                .column("rpm_limit", type: .bigint)
+                .column("tpm_limit", type: .bigint)
+                .column("max_parallel_requests", type: .bigint)
+                .column("allowed_routes", type: .text, .notNull)
+                .column("blocked", type: .bigint, .notNull)
+                .column("expires_at_ms", type: .bigint)
+                .column("created_at_ms", type: .bigint, .notNull)
+                .column("updated_at_ms", type: .bigint, .notNull)
+                .column("spend", type: .custom(SQLRaw("DOUBLE PRECISION")), .notNull)
+                .run()
+            try await db.create(index: "gatehouse_keys_user").on("gatehouse_keys").column("user_id").run()
+            try await db.create(index: "gatehouse_keys_team").on("gatehouse_keys").column("team_id").run()
+        }
+    ]
+
+    /// Applies every migration not yet recorded. Returns the versions applied now.
+    @discardableResult
+    public static func migrate(_ db: any SQLDatabase) async throws -> [Int] {
+        try await db.create(table: "gatehouse_migrations").ifNotExists()
+            .column("version", type: .bigint, .primaryKey(autoIncrement: false))
+            .column("name", type: .text, .notNull)
+            .column("applied_at_ms", type: .bigint, .notNull)
+            .run()
+        let applied = Set(
+            try await db.select().column("version").from("gatehouse_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
+        var now: [Int] = []
+        for migration in all where !applied.contains(migration.version) {
+            try await migration.apply(db)
+            try await db.insert(into: "gatehouse_migrations")
+                .columns("version", "name", "applied_at_ms")
+                .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(Int64(Date().timeIntervalSince1970 * 1000)))
+                .run()
+            now.append(migration.version)
+        }
+        return now
+    }
+}

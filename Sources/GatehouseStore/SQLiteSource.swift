@@ -1,0 +1,44 @@
+import Foundation
+import Logging
+import NIOPosix
+public import SQLKit
+import SQLiteKit
+import SQLiteNIO
+
+/// The embedded default: one SQLite file in WAL mode, used through a single connection.
+public final class SQLiteSource: SQLConnectionSource {
+    private let connection: SQLiteConnection
+    public var flavor: SQLFlavor { .sqlite }
+
+    public static func open(path: String, logger: Logger) async throws -> SQLiteSource {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let source = SQLiteSource(connection: connection)
+        try await source.withDatabase { db in
+            try await db.raw("PRAGMA journal_mode=WAL").run()
+            try await db.raw("PRAGMA foreign_keys=ON").run()
+            try await db.raw("PRAGMA busy_timeout=5000").run()
+        }
+        return source
+    }
+
+    /// A private in-memory database (tests).
+    public static func inMemory(logger: Logger) async throws -> SQLiteSource {
+        SQLiteSource(connection: try await SQLiteConnection.open(storage: .memory, logger: logger))
+    }
+
+    private init(connection: SQLiteConnection) {
+        self.connection = connection
+    }
+
+    public func withDatabase<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await body(connection.sql())
+    }
+
+    public func close() async throws {
+        try await connection.close()
+    }
+}
