@@ -4,9 +4,11 @@ import NIOPosix
 public import SQLKit
 import SQLiteKit
 import SQLiteNIO
+public import ServiceLifecycle
 
-/// The embedded default: one SQLite file in WAL mode, used through a single connection.
-public final class SQLiteSource: SQLConnectionSource {
+/// The embedded default: one SQLite file in WAL mode, used through a single connection. A
+/// `Service` so that the connection is closed after the server has stopped.
+public final class SQLiteSource: SQLConnectionSource, Service {
     private let connection: SQLiteConnection
     public var flavor: SQLFlavor { .sqlite }
 
@@ -40,5 +42,10 @@ public final class SQLiteSource: SQLConnectionSource {
 
     public func close() async throws {
         try await connection.close()
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await close()
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GatehouseCore
 import GatehouseServer
+import GatehouseStore
 import Logging
 
 struct Serve: AsyncParsableCommand {
@@ -45,7 +46,8 @@ struct Serve: AsyncParsableCommand {
             }()
         let server = settings.server
         let firstModel = settings.models.first?.modelName ?? "mock-gpt"
-        let app = try GatehouseApplication.make(config: settings, masterKey: masterKey, logger: logger) { port in
+        let store = try await StoreConnection.open(databaseURL: settings.databaseURL, dataDirectory: settings.server.dataDirectory, logger: logger)
+        let app = try GatehouseApplication.make(config: settings, masterKey: masterKey, store: store, logger: logger) { port in
             logger.info("Gatehouse listening on http://\(server.host):\(port)")
             if let key = announce {
                 let banner = Banner.firstStart(masterKey: key, host: server.host, port: port, model: firstModel, dataDirectory: server.dataDirectory)

@@ -87,12 +87,14 @@ struct ConfigLoaderTests {
               drop_params: true
               success_callback: ["langfuse"]
             general_settings:
-              database_url: postgres://x
+              store_model_in_db: true
+              database_url: postgres://u@127.0.0.1/db
             """
         )
         #expect(result.warnings.count == 3)
         #expect(result.warnings.contains { $0.contains("litellm_settings.drop_params") })
-        #expect(result.warnings.contains { $0.contains("general_settings.database_url") })
+        #expect(result.warnings.contains { $0.contains("general_settings.store_model_in_db") })
+        #expect(result.config.databaseURL == "postgres://u@127.0.0.1/db")
     }
 
     @Test func missingEnvironmentVariableNamesTheKey() throws {

@@ -13,7 +13,7 @@ enum Keys {
     ]
 
     static let generalIgnored: Set<String> = [
-        "database_url", "store_model_in_db", "alerting", "alerting_threshold", "alert_types", "proxy_batch_write_at",
+        "store_model_in_db", "alerting", "alerting_threshold", "alert_types", "proxy_batch_write_at",
         "database_connection_pool_limit", "database_connection_timeout", "disable_spend_logs", "allowed_routes",
         "admin_only_routes", "public_routes", "enforce_user_param", "enable_jwt_auth", "litellm_jwtauth", "ui_access_mode",
         "max_parallel_requests", "global_max_parallel_requests", "infer_model_from_keys", "background_health_checks",

@@ -38,7 +38,14 @@ public enum ConfigLoader {
             config.server = try readServer(node, reader: &reader)
         }
         if let node = top["general_settings"] {
-            let general = try reader.fields(node, at: "general_settings", known: ["master_key"], ignored: Keys.generalIgnored)
+            let general = try reader.fields(node, at: "general_settings", known: ["master_key", "database_url"], ignored: Keys.generalIgnored)
+            if let url = try reader.string(general["database_url"], at: "general_settings.database_url") {
+                guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                    throw reader.error(
+                        "general_settings.database_url", general["database_url"], "must be a postgres:// URL (leave it out for the SQLite default)")
+                }
+                config.databaseURL = url
+            }
             if let key = try reader.string(general["master_key"], at: "general_settings.master_key") {
                 if let problem = MasterKeyPolicy.problem(with: key) {
                     throw reader.error("general_settings.master_key", general["master_key"], problem)

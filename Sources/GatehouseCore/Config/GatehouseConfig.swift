@@ -2,6 +2,9 @@
 public struct GatehouseConfig: Sendable {
     public var server: ServerSettings
     public var masterKey: String?
+    /// `general_settings.database_url`: a PostgreSQL URL shared by several instances. Without it,
+    /// the store is an SQLite file in the data folder.
+    public var databaseURL: String?
     public var models: [Deployment]
     public var router: RouterSettings
 

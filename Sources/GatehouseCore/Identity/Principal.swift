@@ -24,12 +24,12 @@ public struct Principal: Sendable, Equatable {
     public var userID: String?
     public var teamID: String?
     public var organizationID: String?
-    /// nil: every model.
-    public var allowedModels: Set<String>?
+    /// Model names, wildcards or access groups this principal may use; empty: every model.
+    public var allowedModels: [String]
 
     public init(
         id: String, method: Method, role: Role, userID: String? = nil, teamID: String? = nil, organizationID: String? = nil,
-        allowedModels: Set<String>? = nil
+        allowedModels: [String] = []
     ) {
         self.id = id
         self.method = method
@@ -42,7 +42,8 @@ public struct Principal: Sendable, Equatable {
 
     public static let master = Principal(id: "master", method: .masterKey, role: .proxyAdmin)
 
-    public func mayUse(model: String) -> Bool {
-        allowedModels.map { $0.contains(model) } ?? true
+    /// - Parameter accessGroups: the `model_info.access_groups` of the model's deployments.
+    public func mayUse(model: String, accessGroups: [String] = []) -> Bool {
+        ModelAccess.allows(allowedModels, model: model, accessGroups: accessGroups)
     }
 }

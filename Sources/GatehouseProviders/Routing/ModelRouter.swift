@@ -7,6 +7,7 @@ public final class ModelRouter: Sendable {
     public let settings: RouterSettings
     private let adapters: [String: [ProviderAdapter]]
     private let adaptersByID: [String: ProviderAdapter]
+    private let groups: [String: [String]]
     private let state = Mutex(State())
     private let sleep: @Sendable (Duration) async throws -> Void
 
@@ -23,6 +24,7 @@ public final class ModelRouter: Sendable {
     ) {
         self.adapters = Dictionary(grouping: adapters, by: \.deployment.modelName)
         self.adaptersByID = Dictionary(adapters.map { ($0.deployment.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.groups = self.adapters.mapValues { Array(Set($0.flatMap(\.deployment.accessGroups))).sorted() }
         self.settings = settings
         self.sleep = sleep
     }
@@ -35,6 +37,9 @@ public final class ModelRouter: Sendable {
     }
 
     public func hasModel(_ model: String) -> Bool { adapters[model] != nil }
+
+    /// The `model_info.access_groups` of a model's deployments.
+    public func accessGroups(of model: String) -> [String] { groups[model] ?? [] }
 
     /// Runs `attempt` on deployments in routing order until one succeeds.
     /// - Throws: the first non-retryable error, or the last `AttemptFailure` as a `GatewayError`.

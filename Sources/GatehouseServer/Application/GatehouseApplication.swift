@@ -2,6 +2,7 @@ import Foundation
 import GatehouseAuth
 public import GatehouseCore
 import GatehouseProviders
+public import GatehouseStore
 public import Hummingbird
 import HummingbirdCore
 public import Logging
@@ -15,10 +16,12 @@ public enum GatehouseApplication {
 
     /// - Parameters:
     ///   - masterKey: the operator's key (from config or the data folder).
+    ///   - store: the database; migrated and loaded into the key cache before the listener opens.
     ///   - onServerRunning: told the bound port once the listener is up.
     public static func make(
         config: GatehouseConfig,
         masterKey: String,
+        store: StoreConnection,
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> App {
@@ -40,16 +43,21 @@ public enum GatehouseApplication {
         let modelRouter = ModelRouter(adapters: adapters, settings: config.router)
         let forwarder = Forwarder(router: modelRouter, settings: settings)
 
+        let keyStore = KeyStore(source: store.source)
+        let keyCache = KeyCache()
+        let authenticators = AuthenticatorChain([MasterKeyAuthenticator(masterKey: masterKey), VirtualKeyAuthenticator(cache: keyCache)])
+
         let router = Router(context: GatewayRequestContext.self)
         router.middlewares.add(ErrorEnvelopeMiddleware())
         HealthRoutes().register(on: router)
         let authenticated = router.group()
-            .add(middleware: AuthenticationMiddleware(authenticators: AuthenticatorChain([MasterKeyAuthenticator(masterKey: masterKey)])))
+            .add(middleware: AuthenticationMiddleware(authenticators: authenticators))
         ProxyRoutes(
             forwarder: forwarder, maxBodyBytes: settings.maxRequestBodyBytes,
             bodyTimeout: .seconds(fractional: settings.clientBodyTimeout)
         ).register(on: authenticated)
         ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: authenticated)
+        KeyRoutes(store: keyStore, cache: keyCache).register(on: authenticated)
 
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [HeaderLimitResponder()],
@@ -67,7 +75,13 @@ public enum GatehouseApplication {
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger
         )
+        app.addServices(store.service)
         app.addServices(http)
+        app.beforeServerStarts {
+            try await keyStore.migrate()
+            keyCache.load(try await keyStore.all())
+            logger.info("store ready", metadata: ["keys": "\(keyCache.count)"])
+        }
         return app
     }
 

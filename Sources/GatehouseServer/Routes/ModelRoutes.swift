@@ -19,13 +19,13 @@ public struct ModelRoutes: Sendable {
     public func register(on routes: some RouterMethods<GatewayRequestContext>) {
         for prefix in ["/v1/", "/"] {
             routes.get(RouterPath(prefix + "models")) { _, context in
-                let models = router.modelNames.filter { context.principal?.mayUse(model: $0) ?? false }
+                let models = router.modelNames.filter { context.principal?.mayUse(model: $0, accessGroups: router.accessGroups(of: $0)) ?? false }
                 return Self.json(["object": "list", "data": .array(models.map(self.entry))])
             }
             routes.get(RouterPath(prefix + "models/**")) { request, context in
                 // Model ids may contain slashes (`openai/gpt-4o`): take the whole remaining path.
                 let id = String(request.uri.path.dropFirst(prefix.count + "models/".count)).removingPercentEncoding ?? ""
-                guard router.hasModel(id), context.principal?.mayUse(model: id) ?? false else {
+                guard router.hasModel(id), context.principal?.mayUse(model: id, accessGroups: router.accessGroups(of: id)) ?? false else {
                     throw GatewayError.modelNotFound(id)
                 }
                 return Self.json(self.entry(id))

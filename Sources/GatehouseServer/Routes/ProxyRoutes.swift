@@ -88,7 +88,7 @@ public struct ProxyRoutes: Sendable {
         if let field = ForbiddenRequestFields.first(in: body) {
             throw GatewayError.invalidRequest("`\(field)` cannot be set by the client: the upstream is chosen by the gateway.", param: field)
         }
-        if let principal = context.principal, !principal.mayUse(model: model) {
+        if let principal = context.principal, !principal.mayUse(model: model, accessGroups: forwarder.router.accessGroups(of: model)) {
             throw GatewayError.forbidden("This credential may not use model `\(model)`.", param: "model")
         }
         guard forwarder.router.hasModel(model) else { throw GatewayError.modelNotFound(model) }

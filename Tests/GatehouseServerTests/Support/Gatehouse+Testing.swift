@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import GatehouseCore
 import GatehouseServer
+import GatehouseStore
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -24,7 +25,8 @@ func withGatehouse<T: Sendable>(
     config.server.port = 0
     var logger = Logger(label: "gatehouse-test")
     logger.logLevel = .warning
-    let app = try GatehouseApplication.make(config: config, masterKey: TestKeys.master, logger: logger)
+    let store = try await StoreConnection.inMemory(logger: logger)
+    let app = try GatehouseApplication.make(config: config, masterKey: TestKeys.master, store: store, logger: logger)
     return try await app.test(.live) { client in try await test(client, client.port!) }
 }
 

@@ -1,0 +1,32 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// The database a Gatehouse instance uses, and the service (if any) that must run for it.
+public struct StoreConnection: Sendable {
+    public let source: any SQLConnectionSource
+    /// What keeps the connection open and closes it at shutdown: PostgreSQL's pool, or the SQLite file.
+    public let service: any Service
+
+    /// PostgreSQL when `databaseURL` is given, else the SQLite file `<dataDirectory>/gatehouse.sqlite`.
+    /// A private in-memory SQLite database (tests).
+    public static func inMemory(logger: Logger) async throws -> StoreConnection {
+        let sqlite = try await SQLiteSource.inMemory(logger: logger)
+        return StoreConnection(source: sqlite, service: sqlite)
+    }
+
+    public static func open(databaseURL: String?, dataDirectory: String, logger: Logger) async throws -> StoreConnection {
+        if let databaseURL {
+            let postgres = try PostgresSource(url: databaseURL, logger: logger)
+            return StoreConnection(source: postgres, service: postgres)
+        }
+        let path = (dataDirectory as NSString).appendingPathComponent("gatehouse.sqlite")
+        let sqlite = try await SQLiteSource.open(path: path, logger: logger)
+        return StoreConnection(source: sqlite, service: sqlite)
+    }
+
+    public init(source: any SQLConnectionSource, service: any Service) {
+        self.source = source
+        self.service = service
+    }
+}
