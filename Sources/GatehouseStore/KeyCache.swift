@@ -8,6 +8,7 @@ public final class KeyCache: Sendable {
     private struct Index {
         var byHash: [String: VirtualKey] = [:]
         var hashByID: [String: String] = [:]
+        var loaded = false
     }
 
     private let index = Mutex(Index())
@@ -16,6 +17,7 @@ public final class KeyCache: Sendable {
 
     public func load(_ keys: [VirtualKey]) {
         var fresh = Index()
+        fresh.loaded = true
         for key in keys {
             fresh.byHash[key.hash] = key
             fresh.hashByID[key.id] = key.hash
@@ -42,4 +44,7 @@ public final class KeyCache: Sendable {
     }
 
     public var count: Int { index.withLock { $0.byHash.count } }
+
+    /// Whether the first full load has happened.
+    public var isLoaded: Bool { index.withLock { $0.loaded } }
 }

@@ -29,4 +29,12 @@ public struct StoreConnection: Sendable {
         self.source = source
         self.service = service
     }
+
+    /// How key changes reach other instances: LISTEN/NOTIFY on PostgreSQL (a service to run), nothing
+    /// to do on SQLite.
+    public func keyChangeFeed(cache: KeyCache, logger: Logger) -> (feed: any KeyChangeFeed, service: (any Service)?) {
+        guard let postgres = source as? PostgresSource else { return (LocalKeyChangeFeed(), nil) }
+        let feed = PostgresKeyChangeFeed(source: postgres, cache: cache, logger: logger)
+        return (feed, feed)
+    }
 }

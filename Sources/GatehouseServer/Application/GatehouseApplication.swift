@@ -45,6 +45,7 @@ public enum GatehouseApplication {
 
         let keyStore = KeyStore(source: store.source)
         let keyCache = KeyCache()
+        let (keyFeed, keyFeedService) = store.keyChangeFeed(cache: keyCache, logger: logger)
         let authenticators = AuthenticatorChain([MasterKeyAuthenticator(masterKey: masterKey), VirtualKeyAuthenticator(cache: keyCache)])
 
         let router = Router(context: GatewayRequestContext.self)
@@ -57,7 +58,7 @@ public enum GatehouseApplication {
             bodyTimeout: .seconds(fractional: settings.clientBodyTimeout)
         ).register(on: authenticated)
         ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: authenticated)
-        KeyRoutes(store: keyStore, cache: keyCache).register(on: authenticated)
+        KeyRoutes(store: keyStore, cache: keyCache, feed: keyFeed).register(on: authenticated)
 
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [HeaderLimitResponder()],
@@ -82,6 +83,7 @@ public enum GatehouseApplication {
             keyCache.load(try await keyStore.all())
             logger.info("store ready", metadata: ["keys": "\(keyCache.count)"])
         }
+        if let keyFeedService { app.addServices(keyFeedService) }
         return app
     }
 

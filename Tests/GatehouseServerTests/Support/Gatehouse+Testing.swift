@@ -8,6 +8,9 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import PostgresNIO
+import SQLKit
+import Testing
 
 enum TestKeys {
     static let master = "sk-test-Hq3vT9pXw2LmZr8Yc4Nd7Bf6Gk1Js5Ve0Ua"
@@ -16,7 +19,7 @@ enum TestKeys {
 
 /// Runs a live Gatehouse on a free port with `config`, and hands the test a client and the port.
 func withGatehouse<T: Sendable>(
-    _ config: GatehouseConfig, client upstreamClient: ServerSettings.UpstreamClient = .nio,
+    _ config: GatehouseConfig, client upstreamClient: ServerSettings.UpstreamClient = .nio, store: StoreConnection? = nil,
     _ test: @Sendable (any TestClientProtocol, Int) async throws -> T
 ) async throws -> T {
     var config = config
@@ -25,9 +28,34 @@ func withGatehouse<T: Sendable>(
     config.server.port = 0
     var logger = Logger(label: "gatehouse-test")
     logger.logLevel = .warning
-    let store = try await StoreConnection.inMemory(logger: logger)
-    let app = try GatehouseApplication.make(config: config, masterKey: TestKeys.master, store: store, logger: logger)
+    let connection: StoreConnection
+    if let store {
+        connection = store
+    } else {
+        connection = try await StoreConnection.inMemory(logger: logger)
+    }
+    let app = try GatehouseApplication.make(config: config, masterKey: TestKeys.master, store: connection, logger: logger)
     return try await app.test(.live) { client in try await test(client, client.port!) }
+}
+
+/// A fresh PostgreSQL database on the server `scripts/test` started, dropped afterwards.
+func withPostgresDatabase<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
+    let url = try #require(ProcessInfo.processInfo.environment["GATEHOUSE_TEST_POSTGRES_URL"], "run the tests with scripts/test")
+    var logger = Logger(label: "pg-test")
+    logger.logLevel = .warning
+    let admin = try PostgresSource(url: url, logger: logger)
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            await admin.client.run()
+            return nil
+        }
+        defer { group.cancelAll() }
+        let name = "gh_live_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
+        try await admin.withDatabase { try await $0.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+        let result = try await body(url.replacingOccurrences(of: "/gatehouse_test", with: "/\(name)"))
+        try await admin.withDatabase { try await $0.raw("DROP DATABASE \(unsafeRaw: name) WITH (FORCE)").run() }
+        return result
+    }
 }
 
 /// A deployment pointing at a local upstream.

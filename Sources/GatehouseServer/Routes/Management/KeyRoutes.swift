@@ -11,11 +11,19 @@ import NIOCore
 public struct KeyRoutes: Sendable {
     let store: KeyStore
     let cache: KeyCache
+    let feed: any KeyChangeFeed
     let maxBodyBytes = 1024 * 1024
 
-    public init(store: KeyStore, cache: KeyCache) {
+    public init(store: KeyStore, cache: KeyCache, feed: any KeyChangeFeed) {
         self.store = store
         self.cache = cache
+        self.feed = feed
+    }
+
+    /// This instance's cache first (the next request here sees the change), then the others'.
+    func changed(_ key: VirtualKey) async throws {
+        cache.put(key)
+        try await feed.publish(keyID: key.id)
     }
 
     public func register(on router: some RouterMethods<GatewayRequestContext>) {
@@ -49,7 +57,7 @@ public struct KeyRoutes: Sendable {
             throw GatewayError.badRequest("This key already exists.", param: "key")
         }
         try await store.insert(key)
-        cache.put(key)
+        try await changed(key)
         var answer = KeyJSON.info(key)
         answer["key"] = .string(raw)
         return Self.json(answer)
@@ -88,7 +96,7 @@ public struct KeyRoutes: Sendable {
         try body.apply(to: &key, now: Date())
         key.updatedAt = Date()
         try await store.update(key)
-        cache.put(key)
+        try await changed(key)
         return Self.json(KeyJSON.info(key))
     }
 
@@ -101,7 +109,10 @@ public struct KeyRoutes: Sendable {
         var ids: [String] = []
         for reference in references { ids.append(try await find(reference).id) }
         _ = try await store.delete(ids: ids)
-        for id in ids { cache.remove(id: id) }
+        for id in ids {
+            cache.remove(id: id)
+            try await feed.publish(keyID: id)
+        }
         return Self.json(["deleted_keys": .array(references.map(JSONValue.string))])
     }
 
@@ -113,7 +124,7 @@ public struct KeyRoutes: Sendable {
         key.blocked = blocked
         key.updatedAt = Date()
         try await store.update(key)
-        cache.put(key)
+        try await changed(key)
         return Self.json(KeyJSON.info(key))
     }
 
