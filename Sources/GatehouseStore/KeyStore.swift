@@ -65,6 +65,30 @@ public struct KeyStore: Sendable {
         }
     }
 
+    /// Appends to the change log that other processes on the same database poll.
+    public func recordChange(keyID: String) async throws {
+        try await source.withDatabase { db in
+            try await db.insert(into: "gatehouse_key_changes").columns("key_id", "changed_at_ms")
+                .values(SQLBind(keyID), SQLBind(Self.milliseconds(Date()))).run()
+        }
+    }
+
+    /// Changes logged after `seq`, oldest first.
+    public func changes(after seq: Int64) async throws -> [(seq: Int64, keyID: String)] {
+        try await source.withDatabase { db in
+            try await db.select().columns("seq", "key_id").from("gatehouse_key_changes").where("seq", .greaterThan, seq).orderBy("seq").limit(1000)
+                .all().map { (try $0.decode(column: "seq", as: Int64.self), try $0.decode(column: "key_id", as: String.self)) }
+        }
+    }
+
+    /// The newest change's sequence number (0 when none).
+    public func latestChange() async throws -> Int64 {
+        try await source.withDatabase { db in
+            try await db.select().column(SQLFunction("MAX", args: SQLColumn("seq")), as: "latest").from("gatehouse_key_changes").first()?
+                .decode(column: "latest", as: Int64?.self) ?? 0
+        }
+    }
+
     public func all() async throws -> [VirtualKey] {
         try await fetch { $0.orderBy("created_at_ms") }
     }

@@ -36,7 +36,14 @@ public enum Migrations {
                 .run()
             try await db.create(index: "gatehouse_keys_user").on("gatehouse_keys").column("user_id").run()
             try await db.create(index: "gatehouse_keys_team").on("gatehouse_keys").column("team_id").run()
-        }
+        },
+        Migration(version: 2, name: "key change log") { db in
+            try await db.create(table: "gatehouse_key_changes")
+                .column("seq", type: .bigint, .primaryKey(autoIncrement: true))
+                .column("key_id", type: .text, .notNull)
+                .column("changed_at_ms", type: .bigint, .notNull)
+                .run()
+        },
     ]
 
     /// Applies every migration not yet recorded. Returns the versions applied now.

@@ -26,7 +26,16 @@ public final class PostgresKeyChangeFeed: KeyChangeFeed, Service {
         }
     }
 
+    /// Ends quietly at graceful shutdown (a service that throws would cancel its neighbours).
     public func run() async throws {
+        do {
+            try await follow()
+        } catch is CancellationError {
+            return
+        }
+    }
+
+    private func follow() async throws {
         try await cancelWhenGracefulShutdown {
             // The keys table exists once start-up has migrated and loaded the cache.
             while !self.cache.isLoaded { try await Task.sleep(for: .milliseconds(20)) }

@@ -30,11 +30,12 @@ public struct StoreConnection: Sendable {
         self.service = service
     }
 
-    /// How key changes reach other instances: LISTEN/NOTIFY on PostgreSQL (a service to run), nothing
-    /// to do on SQLite.
-    public func keyChangeFeed(cache: KeyCache, logger: Logger) -> (feed: any KeyChangeFeed, service: (any Service)?) {
-        guard let postgres = source as? PostgresSource else { return (LocalKeyChangeFeed(), nil) }
-        let feed = PostgresKeyChangeFeed(source: postgres, cache: cache, logger: logger)
-        return (feed, feed)
+    /// How key changes reach other processes on the same database: LISTEN/NOTIFY on PostgreSQL,
+    /// a polled change log on SQLite. The feed is also the service that applies incoming changes.
+    public func keyChangeFeed(cache: KeyCache, logger: Logger) -> any KeyChangeFeed & Service {
+        if let postgres = source as? PostgresSource {
+            return PostgresKeyChangeFeed(source: postgres, cache: cache, logger: logger)
+        }
+        return PollingKeyChangeFeed(store: KeyStore(source: source), cache: cache, logger: logger)
     }
 }

@@ -28,7 +28,7 @@ struct KeyStoreTests {
         try await StoreFixture.withSource(kind) { source in
             let first = try await source.withDatabase { try await Migrations.migrate($0) }
             let second = try await source.withDatabase { try await Migrations.migrate($0) }
-            #expect(first == [1])
+            #expect(first == [1, 2])
             #expect(second.isEmpty)
         }
     }
@@ -89,6 +89,20 @@ struct KeyStoreTests {
             var twin = key
             twin.id = VirtualKey.newID()
             await #expect(throws: (any Error).self) { try await store.insert(twin) }
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func theChangeLogIsReadInOrderAfterASequenceNumber(kind: StoreKind) async throws {
+        try await StoreFixture.withSource(kind) { source in
+            let store = KeyStore(source: source)
+            try await store.migrate()
+            #expect(try await store.latestChange() == 0)
+            for id in ["a", "b", "c"] { try await store.recordChange(keyID: id) }
+            let all = try await store.changes(after: 0)
+            #expect(all.map(\.keyID) == ["a", "b", "c"])
+            #expect(try await store.latestChange() == all.last?.seq)
+            #expect(try await store.changes(after: all[0].seq).map(\.keyID) == ["b", "c"])
         }
     }
 

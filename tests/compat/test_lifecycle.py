@@ -5,6 +5,7 @@ import stat
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 
 from gatehouse_process import BINARY, ROOT, Gatehouse
@@ -128,3 +129,40 @@ def test_the_example_config_in_the_repository_is_valid():
     result = subprocess.run([str(BINARY), "config", "check", str(ROOT / "examples" / "config.yaml")], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert "5 deployment(s)" in result.stdout
+
+
+def test_keys_survive_a_restart_and_cli_revocation_reaches_a_running_server(tmp_path):
+    gatehouse = Gatehouse(tmp_path, "model_list:\n  - model_name: m\n    litellm_params: {model: mock/m}\n")
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    try:
+        request = urllib.request.Request(
+            gatehouse.base_url + "/key/generate", data=b'{"key_alias": "restart"}',
+            headers={"authorization": f"Bearer {gatehouse.master_key}", "content-type": "application/json"},
+        )
+        with urllib.request.urlopen(request) as response:
+            key = json.load(response)["key"]
+        assert gatehouse.terminate() == 0
+    finally:
+        gatehouse.stop()
+
+    config = str(tmp_path / "config.yaml")
+    gatehouse = Gatehouse(tmp_path, "model_list:\n  - model_name: m\n    litellm_params: {model: mock/m}\n")
+    try:
+        with post(gatehouse.base_url + "/v1/chat/completions", key, body) as response:
+            assert response.status == 200
+        listed = subprocess.run([str(BINARY), "keys", "list", "--config", config], capture_output=True, text=True, cwd=tmp_path)
+        assert "restart" in listed.stdout and key not in listed.stdout
+        revoked = subprocess.run([str(BINARY), "keys", "revoke", key, "--config", config], capture_output=True, text=True, cwd=tmp_path)
+        assert revoked.returncode == 0, revoked.stderr
+        deadline = time.time() + 2
+        status = 200
+        while time.time() < deadline and status == 200:
+            try:
+                with post(gatehouse.base_url + "/v1/chat/completions", key, body) as response:
+                    status = response.status
+            except urllib.error.HTTPError as error:
+                status = error.code
+            time.sleep(0.05)
+        assert status == 401
+    finally:
+        gatehouse.stop()

@@ -45,7 +45,7 @@ public enum GatehouseApplication {
 
         let keyStore = KeyStore(source: store.source)
         let keyCache = KeyCache()
-        let (keyFeed, keyFeedService) = store.keyChangeFeed(cache: keyCache, logger: logger)
+        let keyFeed = store.keyChangeFeed(cache: keyCache, logger: logger)
         let authenticators = AuthenticatorChain([MasterKeyAuthenticator(masterKey: masterKey), VirtualKeyAuthenticator(cache: keyCache)])
 
         let router = Router(context: GatewayRequestContext.self)
@@ -83,7 +83,7 @@ public enum GatehouseApplication {
             keyCache.load(try await keyStore.all())
             logger.info("store ready", metadata: ["keys": "\(keyCache.count)"])
         }
-        if let keyFeedService { app.addServices(keyFeedService) }
+        app.addServices(keyFeed)
         return app
     }
 

@@ -1,0 +1,56 @@
+import Logging
+public import ServiceLifecycle
+
+/// Key changes through a change-log table, for SQLite: a `gatehouse keys …` command run beside a
+/// serving instance reaches that instance's cache within one poll interval. A poll is one indexed
+/// query for rows newer than the last one seen.
+public final class PollingKeyChangeFeed: KeyChangeFeed, Service {
+    private let store: KeyStore
+    private let cache: KeyCache
+    private let interval: Duration
+    private let logger: Logger
+
+    public init(store: KeyStore, cache: KeyCache, interval: Duration = .milliseconds(500), logger: Logger) {
+        self.store = store
+        self.cache = cache
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func publish(keyID: String) async throws {
+        try await store.recordChange(keyID: keyID)
+    }
+
+    /// Ends quietly at graceful shutdown (a service that throws would cancel its neighbours).
+    public func run() async throws {
+        do {
+            try await follow()
+        } catch is CancellationError {
+            return
+        }
+    }
+
+    private func follow() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !self.cache.isLoaded { try await Task.sleep(for: .milliseconds(20)) }
+            var seen = try await self.store.latestChange()
+            while !Task.isCancelled {
+                try await Task.sleep(for: self.interval)
+                do {
+                    for change in try await self.store.changes(after: seen) {
+                        if let key = try await self.store.key(id: change.keyID) {
+                            self.cache.put(key)
+                        } else {
+                            self.cache.remove(id: change.keyID)
+                        }
+                        seen = change.seq
+                    }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    self.logger.warning("key change poll failed", metadata: ["error": "\(type(of: error))"])
+                }
+            }
+        }
+    }
+}
