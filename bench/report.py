@@ -3,7 +3,7 @@ import re
 import subprocess
 import sys
 
-raw, peak_kb, rss_kb, duration = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+raw, peak_kb, rss_kb, duration, keys = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 rows = {}
 for line in open(raw):
     m = re.match(r"(\w+) stream=(\d) conns=(\d+) RESULT rps=([\d.]+) p50_us=(\d+) p99_us=(\d+) requests=(\d+) errors=(\d+)", line)
@@ -19,12 +19,17 @@ for stream in (False, True):
     for conns in (1, 32):
         direct = rows.get(("direct", stream, conns))
         nginx = rows.get(("nginx", stream, conns))
-        for name in ("direct", "nginx", "gatehouse", "gatehouse_ahc"):
+        for name in ("direct", "nginx", "gatehouse", "gatehouse_ahc", "gatehouse_vkey"):
             r = rows.get((name, stream, conns))
             if not r:
                 continue
             ratio = f"{r['rps'] / nginx['rps']:.2f}" if nginx else "–"
             added = f"+{(r['p50'] - direct['p50']) / 1000:.3f} ms" if direct and name != "direct" else "–"
-            label = {"gatehouse": "gatehouse (nio client)", "gatehouse_ahc": "gatehouse (async-http-client)"}.get(name, name)
+            label = {
+                "gatehouse": "gatehouse (nio client)",
+                "gatehouse_ahc": "gatehouse (async-http-client)",
+                "gatehouse_vkey": "gatehouse (nio client, virtual key)",
+            }.get(name, name)
             print(f"| {'stream' if stream else 'plain'} | {conns} | {label} | {r['rps']:,.0f} | {ratio} | {r['p50'] / 1000:.3f} ms | {r['p99'] / 1000:.3f} ms | {added} | {r['errors']} |")
-print(f"\nGatehouse resident memory: {rss_kb / 1024:.1f} MiB after the run, peak {peak_kb / 1024:.1f} MiB (VmHWM).")
+print(f"\nThe virtual key sits among {int(keys):,} others in the SQLite store (all held in memory).")
+print(f"Gatehouse resident memory: {rss_kb / 1024:.1f} MiB after the run, peak {peak_kb / 1024:.1f} MiB (VmHWM).")

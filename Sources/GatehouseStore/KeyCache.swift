@@ -1,49 +1,57 @@
 public import GatehouseCore
 import Synchronization
 
-/// Every virtual key, in memory, by hash: the hot path's only source for API keys. Loaded at start;
-/// changes made through the management API are applied here as they are written, so they hold
-/// from the very next request on this instance.
+/// Every virtual key's grant, in memory, by digest: the hot path's only source for API keys.
+/// Loaded at start; changes are applied as they are written (and as other processes report
+/// them), so they hold from the very next request.
 public final class KeyCache: Sendable {
     private struct Index {
-        var byHash: [String: VirtualKey] = [:]
-        var hashByID: [String: String] = [:]
+        var byDigest: [KeyDigest: KeyGrant] = [:]
+        var digestByID: [String: KeyDigest] = [:]
         var loaded = false
+
+        mutating func put(_ key: VirtualKey) {
+            guard let digest = KeyDigest(hex: key.hash) else { return }
+            if let old = digestByID[key.id], old != digest { byDigest[old] = nil }
+            byDigest[digest] = KeyGrant(key)
+            digestByID[key.id] = digest
+        }
     }
 
     private let index = Mutex(Index())
 
     public init() {}
 
-    public func load(_ keys: [VirtualKey]) {
+    /// Replaces the whole cache with the store's keys, read page by page so that a large store is
+    /// never held twice in memory.
+    public func reload(from store: KeyStore, pageSize: Int = 5000) async throws {
         var fresh = Index()
-        fresh.loaded = true
-        for key in keys {
-            fresh.byHash[key.hash] = key
-            fresh.hashByID[key.id] = key.hash
+        var after: String?
+        while true {
+            let page = try await store.page(after: after, limit: pageSize)
+            for key in page { fresh.put(key) }
+            guard let last = page.last, page.count == pageSize else { break }
+            after = last.id
         }
+        fresh.loaded = true
         index.withLock { $0 = fresh }
     }
 
-    public func key(hash: String) -> VirtualKey? {
-        index.withLock { $0.byHash[hash] }
+    public func grant(for digest: KeyDigest) -> KeyGrant? {
+        index.withLock { $0.byDigest[digest] }
     }
 
     public func put(_ key: VirtualKey) {
-        index.withLock { index in
-            if let old = index.hashByID[key.id], old != key.hash { index.byHash[old] = nil }
-            index.byHash[key.hash] = key
-            index.hashByID[key.id] = key.hash
-        }
+        index.withLock { $0.put(key) }
     }
 
     public func remove(id: String) {
         index.withLock { index in
-            if let hash = index.hashByID.removeValue(forKey: id) { index.byHash[hash] = nil }
+            if let digest = index.digestByID.removeValue(forKey: id) { index.byDigest[digest] = nil }
         }
     }
 
-    public var count: Int { index.withLock { $0.byHash.count } }
+    public var count: Int { index.withLock { $0.byDigest.count } }
 
     /// Whether the first full load has happened.
     public var isLoaded: Bool { index.withLock { $0.loaded } }

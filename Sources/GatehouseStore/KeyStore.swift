@@ -89,6 +89,15 @@ public struct KeyStore: Sendable {
         }
     }
 
+    /// Keys in id order after `id` (keyset paging, for loading the cache).
+    public func page(after id: String?, limit: Int) async throws -> [VirtualKey] {
+        try await fetch { query in
+            var query = query
+            if let id { query = query.where("id", .greaterThan, id) }
+            return query.orderBy("id").limit(limit)
+        }
+    }
+
     public func all() async throws -> [VirtualKey] {
         try await fetch { $0.orderBy("created_at_ms") }
     }

@@ -55,7 +55,7 @@ public final class PostgresKeyChangeFeed: KeyChangeFeed, Service {
     private func listen() async throws {
         try await source.client.withConnection { connection in
             try await connection.listen(on: Self.channel) { notifications in
-                self.cache.load(try await self.store.all())
+                try await self.cache.reload(from: self.store)
                 for try await notification in notifications {
                     try await self.reload(keyID: notification.payload)
                 }

@@ -80,7 +80,7 @@ public enum GatehouseApplication {
         app.addServices(http)
         app.beforeServerStarts {
             try await keyStore.migrate()
-            keyCache.load(try await keyStore.all())
+            try await keyCache.reload(from: keyStore)
             logger.info("store ready", metadata: ["keys": "\(keyCache.count)"])
         }
         app.addServices(keyFeed)

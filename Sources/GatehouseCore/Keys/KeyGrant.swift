@@ -1,0 +1,68 @@
+import Crypto
+import Foundation
+
+/// A key's SHA-256 digest as four words: a dictionary key with no heap allocation, so that a
+/// hundred thousand cached keys stay small.
+public struct KeyDigest: Hashable, Sendable {
+    let words: (UInt64, UInt64, UInt64, UInt64)
+
+    /// The digest of a presented key.
+    public init(key: String) {
+        let digest = SHA256.hash(data: Array(key.utf8))
+        var words: [UInt64] = [0, 0, 0, 0]
+        for (index, byte) in digest.enumerated() { words[index / 8] = words[index / 8] << 8 | UInt64(byte) }
+        self.words = (words[0], words[1], words[2], words[3])
+    }
+
+    /// From the stored lower-case hex form (`APIKeyFormat.hash`).
+    public init?(hex: String) {
+        let bytes = Array(hex.utf8)
+        guard bytes.count == 64 else { return nil }
+        var words: [UInt64] = [0, 0, 0, 0]
+        for (index, byte) in bytes.enumerated() {
+            let nibble: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
+            default: return nil
+            }
+            words[index / 16] = words[index / 16] << 4 | UInt64(nibble)
+        }
+        self.words = (words[0], words[1], words[2], words[3])
+    }
+
+    public static func == (lhs: KeyDigest, rhs: KeyDigest) -> Bool {
+        lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2 && lhs.words.3 == rhs.words.3
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+    }
+}
+
+/// What the request path needs to know about a key: who it is and what it may do. The cache
+/// holds these rather than whole `VirtualKey`s (no metadata, alias or timestamps).
+public struct KeyGrant: Sendable, Equatable {
+    public var id: String
+    public var userID: String?
+    public var teamID: String?
+    public var organizationID: String?
+    public var models: [String]
+    public var blocked: Bool
+    public var expiresAt: Date?
+
+    public init(_ key: VirtualKey) {
+        id = key.id
+        userID = key.userID
+        teamID = key.teamID
+        organizationID = key.organizationID
+        models = key.models
+        blocked = key.blocked
+        expiresAt = key.expiresAt
+    }
+
+    public func isExpired(at now: Date) -> Bool {
+        expiresAt.map { $0 <= now } ?? false
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import GatehouseCore
+import GatehouseStore
+import Testing
+
+@Suite("Key cache")
+struct KeyCacheTests {
+    func key(_ raw: String) -> VirtualKey {
+        VirtualKey(id: VirtualKey.newID(), hash: APIKeyFormat.hash(raw), display: APIKeyFormat.display(raw))
+    }
+
+    @Test func digestsOfAKeyAndOfItsStoredHashAgree() {
+        let raw = APIKeyFormat.generate()
+        #expect(KeyDigest(key: raw) == KeyDigest(hex: APIKeyFormat.hash(raw)))
+        #expect(KeyDigest(key: raw) != KeyDigest(key: raw + "x"))
+        #expect(KeyDigest(hex: "zz") == nil)
+    }
+
+    @Test func putReplaceAndRemove() {
+        let cache = KeyCache()
+        let raw = APIKeyFormat.generate()
+        var stored = key(raw)
+        cache.put(stored)
+        #expect(cache.grant(for: KeyDigest(key: raw))?.id == stored.id)
+        // Rotation: the same id with a new hash drops the old one.
+        let rotated = APIKeyFormat.generate()
+        stored.hash = APIKeyFormat.hash(rotated)
+        cache.put(stored)
+        #expect(cache.grant(for: KeyDigest(key: raw)) == nil)
+        #expect(cache.grant(for: KeyDigest(key: rotated))?.id == stored.id)
+        cache.remove(id: stored.id)
+        #expect(cache.count == 0)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func reloadReadsEveryPage(kind: StoreKind) async throws {
+        try await StoreFixture.withSource(kind) { source in
+            let store = KeyStore(source: source)
+            try await store.migrate()
+            let raws = (0..<23).map { _ in APIKeyFormat.generate() }
+            for raw in raws { try await store.insert(key(raw)) }
+            let cache = KeyCache()
+            try await cache.reload(from: store, pageSize: 5)
+            #expect(cache.isLoaded)
+            #expect(cache.count == 23)
+            #expect(raws.allSatisfy { cache.grant(for: KeyDigest(key: $0)) != nil })
+        }
+    }
+}

@@ -1,0 +1,35 @@
+"""Fills a Gatehouse SQLite store with N virtual keys for the benchmark, plus one whose raw value
+is printed, so the benchmark can authenticate with a key that sits among N others."""
+import hashlib
+import secrets
+import sqlite3
+import string
+import sys
+import time
+
+path, count = sys.argv[1], int(sys.argv[2])
+alphabet = string.digits + string.ascii_uppercase + string.ascii_lowercase
+now = int(time.time() * 1000)
+
+
+def row(raw):
+    return (
+        "key_" + secrets.token_hex(12), hashlib.sha256(raw.encode()).hexdigest(), "sk-…" + raw[-4:], None, "[]", "{}",
+        None, None, None, None, None, None, None, None, "[]", 0, None, now, now, 0.0,
+    )
+
+
+columns = (
+    "id, hash, display, alias, models, metadata, user_id, team_id, organization_id, max_budget, budget_duration, "
+    "rpm_limit, tpm_limit, max_parallel_requests, allowed_routes, blocked, expires_at_ms, created_at_ms, updated_at_ms, spend"
+)
+db = sqlite3.connect(path)
+db.executemany(
+    f"INSERT INTO gatehouse_keys ({columns}) VALUES ({', '.join('?' * 20)})",
+    (row("sk-bench-" + "".join(secrets.choice(alphabet) for _ in range(40))) for _ in range(count)),
+)
+# Imported-style key (no checksum needed): long enough, starts with sk-.
+known = "sk-bench-known-" + "".join(secrets.choice(alphabet) for _ in range(40))
+db.execute(f"INSERT INTO gatehouse_keys ({columns}) VALUES ({', '.join('?' * 20)})", row(known))
+db.commit()
+print(known)
