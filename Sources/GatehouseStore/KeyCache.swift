@@ -8,13 +8,26 @@ public final class KeyCache: Sendable {
     private struct Index {
         var byDigest: [KeyDigest: KeyGrant] = [:]
         var digestByID: [String: KeyDigest] = [:]
+        /// Keys rotated with a grace period: the replaced key's digest, still accepted until then.
+        var previousDigestByID: [String: KeyDigest] = [:]
         var loaded = false
 
         mutating func put(_ key: VirtualKey) {
+            remove(id: key.id)
             guard let digest = KeyDigest(hex: key.hash) else { return }
-            if let old = digestByID[key.id], old != digest { byDigest[old] = nil }
             byDigest[digest] = KeyGrant(key)
             digestByID[key.id] = digest
+            if let previous = key.previousHash.flatMap(KeyDigest.init(hex:)), let until = key.previousValidUntil {
+                var grant = KeyGrant(key)
+                grant.expiresAt = min(until, key.expiresAt ?? until)
+                byDigest[previous] = grant
+                previousDigestByID[key.id] = previous
+            }
+        }
+
+        mutating func remove(id: String) {
+            if let digest = digestByID.removeValue(forKey: id) { byDigest[digest] = nil }
+            if let digest = previousDigestByID.removeValue(forKey: id) { byDigest[digest] = nil }
         }
     }
 
@@ -46,9 +59,7 @@ public final class KeyCache: Sendable {
     }
 
     public func remove(id: String) {
-        index.withLock { index in
-            if let digest = index.digestByID.removeValue(forKey: id) { index.byDigest[digest] = nil }
-        }
+        index.withLock { $0.remove(id: id) }
     }
 
     public var count: Int { index.withLock { $0.byDigest.count } }

@@ -10,7 +10,7 @@ public struct KeyStore: Sendable {
     static let columns = [
         "id", "hash", "display", "alias", "models", "metadata", "user_id", "team_id", "organization_id", "max_budget",
         "budget_duration", "rpm_limit", "tpm_limit", "max_parallel_requests", "allowed_routes", "blocked", "expires_at_ms",
-        "created_at_ms", "updated_at_ms", "spend",
+        "created_at_ms", "updated_at_ms", "spend", "previous_hash", "previous_valid_until_ms",
     ]
 
     public init(source: any SQLConnectionSource) {
@@ -116,7 +116,7 @@ public struct KeyStore: Sendable {
             SQLBind(key.rpmLimit.map(Int64.init)), SQLBind(key.tpmLimit.map(Int64.init)), SQLBind(key.maxParallelRequests.map(Int64.init)),
             SQLBind(JSONCoding.encodeString(.array(key.allowedRoutes.map(JSONValue.string)))), SQLBind(Int64(key.blocked ? 1 : 0)),
             SQLBind(key.expiresAt.map(milliseconds)), SQLBind(milliseconds(key.createdAt)), SQLBind(milliseconds(key.updatedAt)),
-            SQLBind(key.spend),
+            SQLBind(key.spend), SQLBind(key.previousHash), SQLBind(key.previousValidUntil.map(milliseconds)),
         ]
     }
 
@@ -142,6 +142,8 @@ public struct KeyStore: Sendable {
         key.expiresAt = try row.decode(column: "expires_at_ms", as: Int64?.self).map(date)
         key.updatedAt = date(try row.decode(column: "updated_at_ms", as: Int64.self))
         key.spend = try row.decode(column: "spend", as: Double.self)
+        key.previousHash = try row.decode(column: "previous_hash", as: String?.self)
+        key.previousValidUntil = try row.decode(column: "previous_valid_until_ms", as: Int64?.self).map(date)
         return key
     }
 

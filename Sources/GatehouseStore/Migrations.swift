@@ -44,6 +44,10 @@ public enum Migrations {
                 .column("changed_at_ms", type: .bigint, .notNull)
                 .run()
         },
+        Migration(version: 3, name: "rotation grace period") { db in
+            try await db.alter(table: "gatehouse_keys").column("previous_hash", type: .text).run()
+            try await db.alter(table: "gatehouse_keys").column("previous_valid_until_ms", type: .bigint).run()
+        },
     ]
 
     /// Applies every migration not yet recorded. Returns the versions applied now.

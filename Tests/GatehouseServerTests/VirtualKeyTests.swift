@@ -82,6 +82,25 @@ struct VirtualKeyTests {
         }
     }
 
+    @Test func regeneratingReplacesTheSecretAtOnceOrAfterAGracePeriod() async throws {
+        try await withGatehouse(config) { client, _ in
+            let (old, token) = try await generate(client, ["key_alias": "rotating", "rpm_limit": 7])
+            let rotated = try await client.post("/key/regenerate", ["key": .string(token)])
+            let fresh = try #require(rotated.json?["key"]?.stringValue)
+            #expect(fresh != old && rotated.json?["token"] == .string(token) && rotated.json?["rpm_limit"] == 7)
+            #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(old)).status == .unauthorized)
+            #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(fresh)).status == .ok)
+
+            let graced = try await client.post("/key/\(token)/regenerate", ["grace_period": "1s"])
+            let newest = try #require(graced.json?["key"]?.stringValue)
+            #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(fresh)).status == .ok)
+            #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(newest)).status == .ok)
+            try await Task.sleep(for: .milliseconds(1100))
+            #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(fresh)).status == .unauthorized)
+            #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(newest)).status == .ok)
+        }
+    }
+
     @Test func modelAccessHonoursNamesWildcardsAndAccessGroups() async throws {
         try await withGatehouse(config) { client, _ in
             let (raw, _) = try await generate(client, ["models": ["openai/*", "beta"]])

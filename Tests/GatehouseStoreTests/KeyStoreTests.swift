@@ -20,6 +20,8 @@ struct KeyStoreTests {
         key.maxParallelRequests = 4
         key.allowedRoutes = ["llm_api_routes"]
         key.expiresAt = Date(timeIntervalSince1970: 1_900_000_000.123)
+        key.previousHash = APIKeyFormat.hash("sk-previous")
+        key.previousValidUntil = Date(timeIntervalSince1970: 1_850_000_000)
         return (raw, key)
     }
 
@@ -28,7 +30,7 @@ struct KeyStoreTests {
         try await StoreFixture.withSource(kind) { source in
             let first = try await source.withDatabase { try await Migrations.migrate($0) }
             let second = try await source.withDatabase { try await Migrations.migrate($0) }
-            #expect(first == [1, 2])
+            #expect(first == [1, 2, 3])
             #expect(second.isEmpty)
         }
     }
@@ -46,6 +48,7 @@ struct KeyStoreTests {
             #expect(byID.maxBudget == 12.5 && byID.budgetDuration == "30d" && byID.rpmLimit == 60 && byID.tpmLimit == 100_000)
             #expect(byID.maxParallelRequests == 4 && byID.userID == "u1" && byID.teamID == nil && !byID.blocked)
             #expect(byID.expiresAt?.timeIntervalSince1970 == 1_900_000_000.123)
+            #expect(byID.previousHash == key.previousHash && byID.previousValidUntil == key.previousValidUntil)
             let byHash = try await store.key(hash: APIKeyFormat.hash(raw))
             #expect(byHash?.id == key.id)
             #expect(try await store.key(hash: APIKeyFormat.hash(raw + "x")) == nil)

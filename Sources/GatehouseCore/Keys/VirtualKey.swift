@@ -26,6 +26,9 @@ public struct VirtualKey: Sendable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
     public var spend = 0.0
+    /// After `/key/regenerate` with a grace period: the replaced key's hash, valid until then.
+    public var previousHash: String?
+    public var previousValidUntil: Date?
 
     public init(id: String, hash: String, display: String, createdAt: Date = Date()) {
         self.id = id

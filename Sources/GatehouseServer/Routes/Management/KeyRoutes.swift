@@ -32,6 +32,10 @@ public struct KeyRoutes: Sendable {
         router.get("/key/list") { request, context in try await self.list(request, context) }
         router.post("/key/update") { request, context in try await self.update(request, context) }
         router.post("/key/delete") { request, context in try await self.delete(request, context) }
+        router.post("/key/regenerate") { request, context in try await self.regenerate(nil, request, context) }
+        router.post("/key/{key}/regenerate") { request, context in
+            try await self.regenerate(context.parameters.get("key"), request, context)
+        }
         router.post("/key/block") { request, context in try await self.setBlocked(true, request, context) }
         router.post("/key/unblock") { request, context in try await self.setBlocked(false, request, context) }
     }
@@ -116,6 +120,43 @@ public struct KeyRoutes: Sendable {
         return Self.json(["deleted_keys": .array(references.map(JSONValue.string))])
     }
 
+    /// A new secret for the same key id (limits, spend and history stay). With `grace_period`
+    /// (`30s`, `1h`, `1d`…) the old secret keeps working until then; without it, it stops at once.
+    func regenerate(_ pathReference: String?, _ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try requireAdmin(context)
+        let body = try KeyRequest(try await json(request, context, emptyAllowed: true))
+        let reference: String
+        if let pathReference {
+            reference = pathReference
+        } else if case .some(let named?) = try body.string("key") {
+            reference = named
+        } else {
+            throw GatewayError.badRequest("`key` is required.", param: "key")
+        }
+        var key = try await find(reference)
+        let now = Date()
+        switch try body.string("grace_period") {
+        case .some(let period?):
+            guard let seconds = DurationText.seconds(period) else {
+                throw GatewayError.badRequest("`grace_period` must look like 30s, 1h or 1d.", param: "grace_period")
+            }
+            key.previousHash = key.hash
+            key.previousValidUntil = now.addingTimeInterval(seconds)
+        default:
+            key.previousHash = nil
+            key.previousValidUntil = nil
+        }
+        let raw = APIKeyFormat.generate()
+        key.hash = APIKeyFormat.hash(raw)
+        key.display = APIKeyFormat.display(raw)
+        key.updatedAt = now
+        try await store.update(key)
+        try await changed(key)
+        var answer = KeyJSON.info(key)
+        answer["key"] = .string(raw)
+        return Self.json(answer)
+    }
+
     func setBlocked(_ blocked: Bool, _ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         try requireAdmin(context)
         let body = try KeyRequest(try await json(request, context))
@@ -142,8 +183,9 @@ public struct KeyRoutes: Sendable {
         }
     }
 
-    func json(_ request: Request, _ context: GatewayRequestContext) async throws -> JSONValue {
+    func json(_ request: Request, _ context: GatewayRequestContext, emptyAllowed: Bool = false) async throws -> JSONValue {
         let bytes = try await request.body.collect(upTo: maxBodyBytes)
+        if emptyAllowed, bytes.readableBytes == 0 { return [:] }
         do {
             return try JSONCoding.decode(bytes.readableBytesView)
         } catch {
