@@ -21,28 +21,14 @@ public final class PollingKeyChangeFeed: KeyChangeFeed, Service {
         try await store.recordChange(keyID: keyID)
     }
 
-    /// Ends quietly at graceful shutdown (a service that throws would cancel its neighbours).
     public func run() async throws {
-        do {
-            try await follow()
-        } catch is CancellationError {
-            return
-        }
-    }
-
-    private func follow() async throws {
-        try await cancelWhenGracefulShutdown {
-            while !self.cache.isLoaded { try await Task.sleep(for: .milliseconds(20)) }
+        try await cache.follow {
             var seen = try await self.store.latestChange()
             while !Task.isCancelled {
                 try await Task.sleep(for: self.interval)
                 do {
                     for change in try await self.store.changes(after: seen) {
-                        if let key = try await self.store.key(id: change.keyID) {
-                            self.cache.put(key)
-                        } else {
-                            self.cache.remove(id: change.keyID)
-                        }
+                        try await self.cache.refresh(keyID: change.keyID, from: self.store)
                         seen = change.seq
                     }
                 } catch is CancellationError {

@@ -26,19 +26,8 @@ public final class PostgresKeyChangeFeed: KeyChangeFeed, Service {
         }
     }
 
-    /// Ends quietly at graceful shutdown (a service that throws would cancel its neighbours).
     public func run() async throws {
-        do {
-            try await follow()
-        } catch is CancellationError {
-            return
-        }
-    }
-
-    private func follow() async throws {
-        try await cancelWhenGracefulShutdown {
-            // The keys table exists once start-up has migrated and loaded the cache.
-            while !self.cache.isLoaded { try await Task.sleep(for: .milliseconds(20)) }
+        try await cache.follow {
             while !Task.isCancelled {
                 do {
                     try await self.listen()
@@ -57,17 +46,9 @@ public final class PostgresKeyChangeFeed: KeyChangeFeed, Service {
             try await connection.listen(on: Self.channel) { notifications in
                 try await self.cache.reload(from: self.store)
                 for try await notification in notifications {
-                    try await self.reload(keyID: notification.payload)
+                    try await self.cache.refresh(keyID: notification.payload, from: self.store)
                 }
             }
-        }
-    }
-
-    private func reload(keyID: String) async throws {
-        if let key = try await store.key(id: keyID) {
-            cache.put(key)
-        } else {
-            cache.remove(id: keyID)
         }
     }
 }
