@@ -24,9 +24,11 @@ public struct VirtualKeyAuthenticator: Authenticator {
         }
         if key.blocked { throw GatewayError.unauthorized("This API key is blocked.") }
         if key.isExpired(at: now()) { throw GatewayError.unauthorized("This API key has expired.") }
-        return Principal(
+        var principal = Principal(
             id: key.id, method: .apiKey, role: .internalUser, userID: key.userID, teamID: key.teamID,
             organizationID: key.organizationID, allowedModels: key.models
         )
+        principal.allowedRoutes = key.allowedRoutes
+        return principal
     }
 }

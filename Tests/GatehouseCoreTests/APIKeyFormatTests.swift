@@ -37,3 +37,24 @@ struct APIKeyFormatTests {
         #expect(APIKeyFormat.hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }
+
+@Suite("Route and model access lists")
+struct AccessListTests {
+    @Test func routesMatchPathsWildcardsAndGroups() {
+        #expect(RouteAccess.allows([], path: "/key/generate"))
+        #expect(RouteAccess.allows(["llm_api_routes"], path: "/v1/chat/completions"))
+        #expect(RouteAccess.allows(["llm_api_routes"], path: "/v1/models/openai/gpt-4o"))
+        #expect(!RouteAccess.allows(["llm_api_routes"], path: "/key/generate"))
+        #expect(RouteAccess.allows(["/v1/embeddings"], path: "/v1/embeddings"))
+        #expect(!RouteAccess.allows(["/v1/embeddings"], path: "/v1/chat/completions"))
+        #expect(RouteAccess.allows(["/key/*"], path: "/key/info"))
+    }
+
+    @Test func modelsMatchNamesWildcardsAndGroups() {
+        #expect(ModelAccess.allows([], model: "x"))
+        #expect(ModelAccess.allows(["openai/*"], model: "openai/gpt-4o"))
+        #expect(!ModelAccess.allows(["openai/*"], model: "anthropic/claude"))
+        #expect(ModelAccess.allows(["beta"], model: "m", accessGroups: ["beta"]))
+        #expect(!ModelAccess.allows(["gpt-4o"], model: "gpt-4o-mini"))
+    }
+}

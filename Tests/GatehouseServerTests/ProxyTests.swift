@@ -71,10 +71,11 @@ struct ProxyTests {
                 let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
                 var arrivals: [Duration] = []
                 for try await _ in response.body { arrivals.append(ContinuousClock.now - start) }
-                // Upstream spends ≥ 1.2 s on the stream; the first bytes must reach the client long before that.
+                // The upstream spreads five events over 1.2 s. Passed through, they arrive spread out too;
+                // buffered, they would arrive together at the end. (Measured between arrivals, not from
+                // the start, so a slow start on a busy machine does not decide the outcome.)
                 #expect(arrivals.count >= 3)
-                #expect(arrivals[0] < .milliseconds(250))
-                #expect(arrivals.last! > .milliseconds(1000))
+                #expect(arrivals.last! - arrivals.first! > .milliseconds(800))
             }
         }
     }

@@ -127,6 +127,16 @@ struct VirtualKeyTests {
         }
     }
 
+    @Test func allowedRoutesLimitWhatAKeyMayCall() async throws {
+        try await withGatehouse(config) { client, _ in
+            let (raw, _) = try await generate(client, ["allowed_routes": ["/v1/embeddings"]])
+            #expect(try await client.post("/v1/embeddings", ["model": "mock-gpt", "input": "x"], headers: bearer(raw)).status == .ok)
+            let chatting = try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(raw))
+            #expect(chatting.status == .forbidden)
+            #expect(chatting.json?["error"]?["type"] == "permission_error")
+        }
+    }
+
     @Test func virtualKeysCannotManageKeys() async throws {
         try await withGatehouse(config) { client, _ in
             let (raw, token) = try await generate(client)

@@ -26,6 +26,8 @@ public struct Principal: Sendable, Equatable {
     public var organizationID: String?
     /// Model names, wildcards or access groups this principal may use; empty: every model.
     public var allowedModels: [String]
+    /// Paths or route groups this principal may call; empty: every route its role allows.
+    public var allowedRoutes: [String] = []
 
     public init(
         id: String, method: Method, role: Role, userID: String? = nil, teamID: String? = nil, organizationID: String? = nil,

@@ -49,6 +49,7 @@ public struct KeyGrant: Sendable, Equatable {
     public var teamID: String?
     public var organizationID: String?
     public var models: [String]
+    public var allowedRoutes: [String]
     public var blocked: Bool
     public var expiresAt: Date?
 
@@ -58,6 +59,7 @@ public struct KeyGrant: Sendable, Equatable {
         teamID = key.teamID
         organizationID = key.organizationID
         models = key.models
+        allowedRoutes = key.allowedRoutes
         blocked = key.blocked
         expiresAt = key.expiresAt
     }

@@ -23,7 +23,12 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             Self.headerNames[name].flatMap { request.headers[$0] }
         }
         var context = context
-        context.principal = try await authenticators.authenticate(credential)
+        let principal = try await authenticators.authenticate(credential)
+        // Step 4's route class check: a key limited to some routes may not call the others.
+        guard RouteAccess.allows(principal.allowedRoutes, path: request.uri.path) else {
+            throw GatewayError.forbidden("This credential may not call \(request.uri.path).")
+        }
+        context.principal = principal
         return try await next(request, context)
     }
 }

@@ -1,0 +1,22 @@
+/// Which request paths a list of allowed routes admits (LiteLLM's `allowed_routes`): exact paths,
+/// `prefix/*` wildcards and the route groups `llm_api_routes`, `info_routes` and
+/// `management_routes`. An empty list admits every route the principal's role allows.
+public enum RouteAccess {
+    static let groups: [String: [String]] = [
+        "llm_api_routes": [
+            "/v1/chat/completions", "/chat/completions", "/v1/completions", "/completions", "/v1/embeddings", "/embeddings",
+            "/v1/messages", "/messages", "/v1/models", "/models", "/v1/models/*", "/models/*",
+        ],
+        "info_routes": ["/key/info", "/v1/models", "/models", "/v1/models/*", "/models/*"],
+        "management_routes": ["/key/*", "/user/*", "/team/*", "/organization/*"],
+    ]
+
+    public static func allows(_ allowed: [String], path: String) -> Bool {
+        guard !allowed.isEmpty else { return true }
+        return allowed.contains { entry in
+            (groups[entry] ?? [entry]).contains { pattern in
+                pattern.hasSuffix("/*") ? path.hasPrefix(pattern.dropLast()) : pattern == path
+            }
+        }
+    }
+}
