@@ -41,14 +41,10 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
     public static func render(_ error: GatewayError, for request: Request) -> Response {
         let anthropic = request.uri.path.hasSuffix("/messages")
         let body = anthropic ? error.anthropicBody : error.openAIBody
-        var headers: HTTPFields = [.contentType: "application/json"]
+        var headers: HTTPFields = [:]
         for (name, value) in error.headers {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
-        return Response(
-            status: .init(code: error.status),
-            headers: headers,
-            body: .init(byteBuffer: ByteBuffer(bytes: JSONCoding.encode(body)))
-        )
+        return Response.json(body, status: .init(code: error.status), headers: headers)
     }
 }

@@ -7,8 +7,8 @@ public struct HealthRoutes: Sendable {
 
     public func register(on router: some RouterMethods<GatewayRequestContext>) {
         for path in ["/health/liveliness", "/health/liveness"] {
-            router.get(RouterPath(path)) { _, _ in ModelRoutes.json(["status": "alive"]) }
+            router.get(RouterPath(path)) { _, _ in Response.json(["status": "alive"]) }
         }
-        router.get("/health/readiness") { _, _ in ModelRoutes.json(["status": "ready"]) }
+        router.get("/health/readiness") { _, _ in Response.json(["status": "ready"]) }
     }
 }

@@ -20,7 +20,7 @@ public struct ModelRoutes: Sendable {
         for prefix in ["/v1/", "/"] {
             routes.get(RouterPath(prefix + "models")) { _, context in
                 let models = router.modelNames.filter { context.principal?.mayUse(model: $0, accessGroups: router.accessGroups(of: $0)) ?? false }
-                return Self.json(["object": "list", "data": .array(models.map(self.entry))])
+                return Response.json(["object": "list", "data": .array(models.map(self.entry))])
             }
             routes.get(RouterPath(prefix + "models/**")) { request, context in
                 // Model ids may contain slashes (`openai/gpt-4o`): take the whole remaining path.
@@ -28,7 +28,7 @@ public struct ModelRoutes: Sendable {
                 guard router.hasModel(id), context.principal?.mayUse(model: id, accessGroups: router.accessGroups(of: id)) ?? false else {
                     throw GatewayError.modelNotFound(id)
                 }
-                return Self.json(self.entry(id))
+                return Response.json(self.entry(id))
             }
         }
     }
@@ -37,7 +37,4 @@ public struct ModelRoutes: Sendable {
         ["id": .string(name), "object": "model", "created": JSONValue(created), "owned_by": "gatehouse"]
     }
 
-    static func json(_ value: JSONValue) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSONCoding.encode(value))))
-    }
 }

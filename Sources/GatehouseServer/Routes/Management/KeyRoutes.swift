@@ -64,7 +64,7 @@ public struct KeyRoutes: Sendable {
         try await changed(key)
         var answer = KeyJSON.info(key)
         answer["key"] = .string(raw)
-        return Self.json(answer)
+        return Response.json(answer)
     }
 
     func info(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
@@ -73,7 +73,7 @@ public struct KeyRoutes: Sendable {
             throw GatewayError.badRequest("`key` is required.", param: "key")
         }
         let key = try await find(reference)
-        return Self.json(["key": .string(key.id), "info": KeyJSON.info(key)])
+        return Response.json(["key": .string(key.id), "info": KeyJSON.info(key)])
     }
 
     func list(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
@@ -85,7 +85,7 @@ public struct KeyRoutes: Sendable {
         let keys = try await store.list(
             userID: query.get("user_id"), teamID: query.get("team_id"), limit: size + 1, offset: (page - 1) * size)
         let shown = keys.prefix(size)
-        return Self.json([
+        return Response.json([
             "keys": .array(shown.map { full ? KeyJSON.info($0) : .string($0.id) }),
             "current_page": JSONValue(page),
             "has_more": .bool(keys.count > size),
@@ -101,7 +101,7 @@ public struct KeyRoutes: Sendable {
         key.updatedAt = Date()
         try await store.update(key)
         try await changed(key)
-        return Self.json(KeyJSON.info(key))
+        return Response.json(KeyJSON.info(key))
     }
 
     func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
@@ -117,7 +117,7 @@ public struct KeyRoutes: Sendable {
             cache.remove(id: id)
             try await feed.publish(keyID: id)
         }
-        return Self.json(["deleted_keys": .array(references.map(JSONValue.string))])
+        return Response.json(["deleted_keys": .array(references.map(JSONValue.string))])
     }
 
     /// A new secret for the same key id (limits, spend and history stay). With `grace_period`
@@ -154,7 +154,7 @@ public struct KeyRoutes: Sendable {
         try await changed(key)
         var answer = KeyJSON.info(key)
         answer["key"] = .string(raw)
-        return Self.json(answer)
+        return Response.json(answer)
     }
 
     func setBlocked(_ blocked: Bool, _ request: Request, _ context: GatewayRequestContext) async throws -> Response {
@@ -166,7 +166,7 @@ public struct KeyRoutes: Sendable {
         key.updatedAt = Date()
         try await store.update(key)
         try await changed(key)
-        return Self.json(KeyJSON.info(key))
+        return Response.json(KeyJSON.info(key))
     }
 
     /// A key named by its raw value (`sk-…`) or by its id (`token`).
@@ -193,9 +193,6 @@ public struct KeyRoutes: Sendable {
         }
     }
 
-    static func json(_ value: JSONValue) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSONCoding.encode(value))))
-    }
 }
 
 /// A key as the management API shows it (LiteLLM's field names). Never the hash, never the key.
