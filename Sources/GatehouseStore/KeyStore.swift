@@ -89,6 +89,16 @@ public struct KeyStore: Sendable {
         }
     }
 
+    /// How many keys `list` would page through.
+    public func count(userID: String? = nil, teamID: String? = nil) async throws -> Int {
+        try await source.withDatabase { db in
+            var query = db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "total").from(Self.table)
+            if let userID { query = query.where("user_id", .equal, userID) }
+            if let teamID { query = query.where("team_id", .equal, teamID) }
+            return Int(try await query.first()?.decode(column: "total", as: Int64.self) ?? 0)
+        }
+    }
+
     /// Keys in id order after `id` (keyset paging, for loading the cache).
     public func page(after id: String?, limit: Int) async throws -> [VirtualKey] {
         try await fetch { query in

@@ -77,6 +77,8 @@ struct KeyStoreTests {
 
             #expect(try await store.list(userID: "even").map(\.id) == [keys[0].id, keys[2].id, keys[4].id])
             #expect(try await store.list(limit: 2, offset: 1).map(\.id) == [keys[1].id, keys[2].id])
+            #expect(try await store.count() == 5)
+            #expect(try await store.count(userID: "odd") == 2)
             #expect(try await store.delete(ids: [keys[1].id, "key_missing"]) == 1)
             #expect(try await store.all().count == 4)
         }

@@ -82,13 +82,15 @@ public struct KeyRoutes: Sendable {
         let page = max(1, query.get("page", as: Int.self) ?? 1)
         let size = min(max(1, query.get("size", as: Int.self) ?? 10), 100)
         let full = query.get("return_full_object") == "true"
-        let keys = try await store.list(
-            userID: query.get("user_id"), teamID: query.get("team_id"), limit: size + 1, offset: (page - 1) * size)
-        let shown = keys.prefix(size)
+        let userID = query.get("user_id")
+        let teamID = query.get("team_id")
+        let keys = try await store.list(userID: userID, teamID: teamID, limit: size, offset: (page - 1) * size)
+        let total = try await store.count(userID: userID, teamID: teamID)
         return Response.json([
-            "keys": .array(shown.map { full ? KeyJSON.info($0) : .string($0.id) }),
+            "keys": .array(keys.map { full ? KeyJSON.info($0) : .string($0.id) }),
+            "total_count": JSONValue(total),
             "current_page": JSONValue(page),
-            "has_more": .bool(keys.count > size),
+            "total_pages": JSONValue((total + size - 1) / size),
         ])
     }
 
