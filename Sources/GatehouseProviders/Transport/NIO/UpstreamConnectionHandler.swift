@@ -74,7 +74,12 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard var exchange else { return }
+        guard var exchange else {
+            // Bytes nobody asked for (on an idle pooled connection): the connection's framing can
+            // no longer be trusted.
+            context.close(promise: nil)
+            return
+        }
         exchange.receivedAnything = true
         switch unwrapInboundIn(data) {
         case .head(let head):
