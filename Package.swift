@@ -56,7 +56,6 @@ let package = Package(
             dependencies: [
                 "GatehouseCore",
                 "GatehouseStore",
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

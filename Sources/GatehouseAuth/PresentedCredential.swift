@@ -3,7 +3,14 @@ public import GatehouseCore
 /// The credential a request carries, taken from the headers LiteLLM accepts. Two different
 /// credentials in one request are refused rather than letting the first valid one win.
 public struct PresentedCredential: Sendable, Equatable {
-    public var secret: String
+    public let secret: String
+    /// SHA-256 of the secret, computed once for every authenticator that compares digests.
+    public let digest: KeyDigest
+
+    public init(secret: String) {
+        self.secret = secret
+        self.digest = KeyDigest(key: secret)
+    }
 
     /// Header names that carry an API key, in LiteLLM's precedence.
     public static let keyHeaders = ["x-litellm-api-key", "authorization", "api-key", "x-api-key", "x-goog-api-key"]

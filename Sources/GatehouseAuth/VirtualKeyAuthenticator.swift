@@ -19,7 +19,7 @@ public struct VirtualKeyAuthenticator: Authenticator {
         if APIKeyFormat.isGeneratedShape(secret), !APIKeyFormat.hasValidChecksum(secret) {
             throw GatewayError.unauthorized("Invalid API key.")
         }
-        guard secret.utf8.count >= APIKeyFormat.minimumImportedLength, let key = cache.grant(for: KeyDigest(key: secret)) else {
+        guard secret.utf8.count >= APIKeyFormat.minimumImportedLength, let key = cache.grant(for: credential.digest) else {
             return nil
         }
         if key.blocked { throw GatewayError.unauthorized("This API key is blocked.") }

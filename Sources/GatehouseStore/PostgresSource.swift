@@ -9,7 +9,6 @@ public import ServiceLifecycle
 /// The pool is a `Service`: it must be running (in the service group) before queries are made.
 public final class PostgresSource: SQLConnectionSource, Service {
     public let client: PostgresClient
-    public var flavor: SQLFlavor { .postgres }
 
     public struct InvalidURL: Error, CustomStringConvertible {
         public var description: String

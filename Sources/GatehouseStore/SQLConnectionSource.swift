@@ -3,11 +3,4 @@ public import SQLKit
 /// Where SQL runs: one serialised SQLite connection, or a PostgreSQL connection pool.
 public protocol SQLConnectionSource: Sendable {
     func withDatabase<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
-    /// The flavour, where SQL must differ (it rarely does: SQLKit writes it once).
-    var flavor: SQLFlavor { get }
-}
-
-public enum SQLFlavor: Sendable {
-    case sqlite
-    case postgres
 }

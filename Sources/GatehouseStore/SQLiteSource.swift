@@ -10,7 +10,6 @@ public import ServiceLifecycle
 /// `Service` so that the connection is closed after the server has stopped.
 public final class SQLiteSource: SQLConnectionSource, Service {
     private let connection: SQLiteConnection
-    public var flavor: SQLFlavor { .sqlite }
 
     public static func open(path: String, logger: Logger) async throws -> SQLiteSource {
         let directory = (path as NSString).deletingLastPathComponent

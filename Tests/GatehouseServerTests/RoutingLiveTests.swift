@@ -52,6 +52,22 @@ struct RoutingLiveTests {
         }
     }
 
+    @Test func anUpstreamEchoingTheDeploymentKeyHasItRedacted() async throws {
+        let upstream = RecordingUpstream { _, _ in
+            RecordingUpstream.json(
+                ["error": ["message": .string("Incorrect API key provided: \(TestKeys.upstream)."), "type": "invalid_request_error"]],
+                status: .unauthorized)
+        }
+        try await upstream.run { port in
+            try await withGatehouse(config([deployment("gpt", port: port)])) { client, _ in
+                let response = try await client.post("/v1/chat/completions", chat("gpt"))
+                #expect(response.status == .unauthorized)
+                #expect(!response.text.contains(TestKeys.upstream))
+                #expect(response.json?["error"]?["message"] == "Incorrect API key provided: [redacted].")
+            }
+        }
+    }
+
     @Test(arguments: ServerSettings.UpstreamClient.allCases)
     func persistent429IsReportedAs429AfterRetries(client: ServerSettings.UpstreamClient) async throws {
         let upstream = RecordingUpstream { _, _ in RecordingUpstream.json(["error": ["message": "slow down"]], status: .tooManyRequests) }

@@ -1,3 +1,4 @@
+import Foundation
 public import GatehouseCore
 public import NIOCore
 
@@ -74,11 +75,12 @@ public struct ProviderAdapter: Sendable {
     }
 
     /// A complete upstream answer in the client's dialect, and its usage.
-    public func translateResponse(_ endpoint: Endpoint, body: JSONValue, clientModel: String, created: Int) -> (JSONValue, Usage?) {
+    public func translateResponse(_ endpoint: Endpoint, body: JSONValue, clientModel: String) -> (JSONValue, Usage?) {
         switch (endpoint.clientDialect, upstreamDialect) {
         case (.openAI, .openAI): return (body, Usage(openAI: body["usage"]))
         case (.anthropic, .anthropic): return (body, Usage(anthropic: body["usage"]))
-        case (.openAI, .anthropic): return (ChatToMessages.response(body, model: clientModel, created: created), Usage(anthropic: body["usage"]))
+        case (.openAI, .anthropic):
+            return (ChatToMessages.response(body, model: clientModel, created: Int(Date().timeIntervalSince1970)), Usage(anthropic: body["usage"]))
         case (.anthropic, .openAI): return (MessagesToChat.response(body, model: clientModel), Usage(openAI: body["usage"]))
         }
     }

@@ -32,7 +32,7 @@ public struct Forwarder: Sendable {
                 throw AttemptFailure(error.kind == .timeout ? .timeout : .unreachable, message: error.description)
             }
             guard (200..<300).contains(response.status) else {
-                throw try await failure(response)
+                throw try await failure(response, deployment: deployment)
             }
             if request.stream, request.endpoint.streams {
                 let translator = adapter.streamTranslator(request.endpoint, clientModel: request.model, clientWantsUsage: request.clientWantsUsage)
@@ -46,9 +46,7 @@ public struct Forwarder: Sendable {
             guard let json = try? JSONCoding.decode(bytes.readableBytesView) else {
                 throw AttemptFailure(.status(502), message: "upstream answered with a body that is not JSON")
             }
-            let (translated, usage) = adapter.translateResponse(
-                request.endpoint, body: json, clientModel: request.model, created: Int(Date().timeIntervalSince1970)
-            )
+            let (translated, usage) = adapter.translateResponse(request.endpoint, body: json, clientModel: request.model)
             // Same dialect: hand the upstream's bytes on untouched rather than re-encoding them.
             let body = adapter.upstreamDialect == request.endpoint.clientDialect ? bytes : ByteBuffer(bytes: JSONCoding.encode(translated))
             return .complete(body: body, usage: usage, deployment: deployment)
@@ -64,10 +62,12 @@ public struct Forwarder: Sendable {
     }
 
     /// 429 and 5xx may succeed elsewhere; any other status is the client's problem and returned as is.
-    private func failure(_ response: UpstreamResponse) async throws -> any Error {
+    private func failure(_ response: UpstreamResponse, deployment: Deployment) async throws -> any Error {
         let bytes = (try? await response.body.collect(upTo: 1024 * 1024)) ?? ByteBuffer()
         let json = try? JSONCoding.decode(bytes.readableBytesView)
-        let message = ProviderAdapter.errorMessage(from: json) ?? "upstream returned status \(response.status)"
+        var message = ProviderAdapter.errorMessage(from: json) ?? "upstream returned status \(response.status)"
+        // Some upstreams echo the credential they were given; that is the deployment's key, never the client's to see.
+        if let key = deployment.apiKey, key.count >= 8 { message = message.replacingOccurrences(of: key, with: "[redacted]") }
         if response.status == 429 || response.status >= 500 {
             return AttemptFailure(.status(response.status), message: message)
         }

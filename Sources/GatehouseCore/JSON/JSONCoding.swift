@@ -1,0 +1,26 @@
+/// Reading and writing JSON bytes on the request path.
+public enum JSONCoding {
+    public struct InvalidJSON: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Parses JSON bytes (strict: one value, valid UTF-8, nesting at most 128 deep).
+    public static func decode(_ bytes: some Collection<UInt8>) throws -> JSONValue {
+        do {
+            if let value = try bytes.withContiguousStorageIfAvailable({ try JSONParser.parse($0) }) { return value }
+            return try Array(bytes).withUnsafeBufferPointer { try JSONParser.parse($0) }
+        } catch let failure as JSONParser.Failure {
+            throw InvalidJSON(description: failure.description)
+        }
+    }
+
+    public static func encode(_ value: JSONValue) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.write(value)
+        return writer.bytes
+    }
+
+    public static func encodeString(_ value: JSONValue) -> String {
+        String(decoding: encode(value), as: UTF8.self)
+    }
+}
