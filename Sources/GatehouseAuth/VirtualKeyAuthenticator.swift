@@ -2,14 +2,14 @@ import Foundation
 public import GatehouseCore
 public import GatehouseStore
 
-/// API keys issued through the management API, checked against the in-memory `KeyCache`: no
+/// API keys issued through the management API, checked against the in-memory `IdentityCache`: no
 /// database call on the request path. A generated-shape key with a bad checksum is refused before
 /// any lookup; blocked and expired keys are refused at once (expiry to the second).
 public struct VirtualKeyAuthenticator: Authenticator {
-    let cache: KeyCache
+    let cache: IdentityCache
     let now: @Sendable () -> Date
 
-    public init(cache: KeyCache, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(cache: IdentityCache, now: @escaping @Sendable () -> Date = Date.init) {
         self.cache = cache
         self.now = now
     }
@@ -19,15 +19,18 @@ public struct VirtualKeyAuthenticator: Authenticator {
         if APIKeyFormat.isGeneratedShape(secret), !APIKeyFormat.hasValidChecksum(secret) {
             throw GatewayError.unauthorized("Invalid API key.")
         }
-        guard secret.utf8.count >= APIKeyFormat.minimumImportedLength, let key = cache.grant(for: credential.digest) else {
+        guard secret.utf8.count >= APIKeyFormat.minimumImportedLength, let resolved = cache.resolve(credential.digest) else {
             return nil
         }
+        let key = resolved.grant
         if key.blocked { throw GatewayError.unauthorized("This API key is blocked.") }
         if key.isExpired(at: now()) { throw GatewayError.unauthorized("This API key has expired.") }
+        if resolved.teamBlocked { throw GatewayError.unauthorized("This API key's team is blocked.") }
         var principal = Principal(
-            id: key.id, method: .apiKey, role: .internalUser, userID: key.userID, teamID: key.teamID,
+            id: key.id, method: .apiKey, role: resolved.role, userID: key.userID, teamID: key.teamID,
             organizationID: key.organizationID, allowedModels: key.models
         )
+        principal.inheritedModels = resolved.inheritedModels
         principal.allowedRoutes = key.allowedRoutes
         return principal
     }

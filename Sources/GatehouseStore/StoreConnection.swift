@@ -30,12 +30,13 @@ public struct StoreConnection: Sendable {
         self.service = service
     }
 
-    /// How key changes reach other processes on the same database: LISTEN/NOTIFY on PostgreSQL,
-    /// a polled change log on SQLite. The feed is also the service that applies incoming changes.
-    public func keyChangeFeed(cache: KeyCache, logger: Logger) -> any KeyChangeFeed & Service {
+    /// How identity changes reach other processes on the same database: LISTEN/NOTIFY on
+    /// PostgreSQL, a polled change log on SQLite. The feed is also the service that applies
+    /// incoming changes.
+    public func changeFeed(cache: IdentityCache, logger: Logger) -> any IdentityChangeFeed & Service {
         if let postgres = source as? PostgresSource {
-            return PostgresKeyChangeFeed(source: postgres, cache: cache, logger: logger)
+            return PostgresChangeFeed(source: postgres, cache: cache, logger: logger)
         }
-        return PollingKeyChangeFeed(store: KeyStore(source: source), cache: cache, logger: logger)
+        return PollingChangeFeed(store: IdentityStore(source: source), cache: cache, logger: logger)
     }
 }

@@ -32,7 +32,7 @@ struct KeysCommand: AsyncParsableCommand {
             let created = key
             try await StoreAccess.with(config: config) { store, feed in
                 try await store.insert(created)
-                try await feed.publish(keyID: created.id)
+                try await feed.publish(.key(created.id))
             }
             print(raw)
             FileHandle.standardError.write(Data("created \(key.id) (\(key.display))\n".utf8))
@@ -64,7 +64,7 @@ struct KeysCommand: AsyncParsableCommand {
                 let found = reference.hasPrefix("sk-") ? try await store.key(hash: APIKeyFormat.hash(reference)) : try await store.key(id: reference)
                 guard let found else { return nil }
                 _ = try await store.delete(ids: [found.id])
-                try await feed.publish(keyID: found.id)
+                try await feed.publish(.key(found.id))
                 return found.id
             }
             guard let revoked else { throw ValidationError("no such key") }

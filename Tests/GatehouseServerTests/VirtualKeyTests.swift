@@ -137,9 +137,10 @@ struct VirtualKeyTests {
         }
     }
 
-    @Test func virtualKeysCannotManageKeys() async throws {
+    @Test func aKeyWithoutAUserReadsItselfAndChangesNothing() async throws {
         try await withGatehouse(config) { client, _ in
             let (raw, token) = try await generate(client)
+            let (_, other) = try await generate(client)
             let attempts: [(String, JSONValue)] = [
                 ("/key/generate", [:]), ("/key/delete", ["keys": [.string(token)]]), ("/key/block", ["key": .string(token)]),
             ]
@@ -149,7 +150,10 @@ struct VirtualKeyTests {
                 #expect(response.json?["error"]?["type"] == "auth_error")
             }
             #expect(try await client.get("/key/list", headers: bearer(raw)).status == .forbidden)
-            #expect(try await client.get("/key/info?key=\(token)", headers: bearer(raw)).status == .forbidden)
+            #expect(try await client.get("/key/info?key=\(other)", headers: bearer(raw)).status == .forbidden)
+            let own = try await client.get("/key/info", headers: bearer(raw))
+            #expect(own.status == .ok)
+            #expect(own.json?["key"] == .string(token))
         }
     }
 

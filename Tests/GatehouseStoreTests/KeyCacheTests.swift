@@ -17,7 +17,7 @@ struct KeyCacheTests {
     }
 
     @Test func putReplaceAndRemove() {
-        let cache = KeyCache()
+        let cache = IdentityCache()
         let raw = APIKeyFormat.generate()
         var stored = key(raw)
         cache.put(stored)
@@ -28,7 +28,7 @@ struct KeyCacheTests {
         cache.put(stored)
         #expect(cache.grant(for: KeyDigest(key: raw)) == nil)
         #expect(cache.grant(for: KeyDigest(key: rotated))?.id == stored.id)
-        cache.remove(id: stored.id)
+        cache.remove(.key(stored.id))
         #expect(cache.count == 0)
     }
 
@@ -39,8 +39,8 @@ struct KeyCacheTests {
             try await store.migrate()
             let raws = (0..<23).map { _ in APIKeyFormat.generate() }
             for raw in raws { try await store.insert(key(raw)) }
-            let cache = KeyCache()
-            try await cache.reload(from: store, pageSize: 5)
+            let cache = IdentityCache()
+            try await cache.reload(from: IdentityStore(source: source), pageSize: 5)
             #expect(cache.isLoaded)
             #expect(cache.count == 23)
             #expect(raws.allSatisfy { cache.grant(for: KeyDigest(key: $0)) != nil })

@@ -13,11 +13,7 @@ struct KeyStoreTests {
         key.models = ["gpt-4o", "openai/*"]
         key.metadata = ["team": "search", "n": 3]
         key.userID = user
-        key.maxBudget = 12.5
-        key.budgetDuration = "30d"
-        key.rpmLimit = 60
-        key.tpmLimit = 100_000
-        key.maxParallelRequests = 4
+        key.limits = Limits(maxBudget: 12.5, budgetDuration: "30d", rpmLimit: 60, tpmLimit: 100_000, maxParallelRequests: 4)
         key.allowedRoutes = ["llm_api_routes"]
         key.expiresAt = Date(timeIntervalSince1970: 1_900_000_000.123)
         key.previousHash = APIKeyFormat.hash("sk-previous")
@@ -30,7 +26,7 @@ struct KeyStoreTests {
         try await StoreFixture.withSource(kind) { source in
             let first = try await source.withDatabase { try await Migrations.migrate($0) }
             let second = try await source.withDatabase { try await Migrations.migrate($0) }
-            #expect(first == [1, 2, 3])
+            #expect(first == [1, 2, 3, 4])
             #expect(second.isEmpty)
         }
     }
@@ -45,8 +41,8 @@ struct KeyStoreTests {
             let byID = try #require(try await store.key(id: key.id))
             #expect(byID.id == key.id && byID.hash == key.hash && byID.display == key.display)
             #expect(byID.models == key.models && byID.metadata == key.metadata && byID.allowedRoutes == key.allowedRoutes)
-            #expect(byID.maxBudget == 12.5 && byID.budgetDuration == "30d" && byID.rpmLimit == 60 && byID.tpmLimit == 100_000)
-            #expect(byID.maxParallelRequests == 4 && byID.userID == "u1" && byID.teamID == nil && !byID.blocked)
+            #expect(byID.limits == Limits(maxBudget: 12.5, budgetDuration: "30d", rpmLimit: 60, tpmLimit: 100_000, maxParallelRequests: 4))
+            #expect(byID.userID == "u1" && byID.teamID == nil && !byID.blocked)
             #expect(byID.expiresAt?.timeIntervalSince1970 == 1_900_000_000.123)
             #expect(byID.previousHash == key.previousHash && byID.previousValidUntil == key.previousValidUntil)
             let byHash = try await store.key(hash: APIKeyFormat.hash(raw))
@@ -100,14 +96,15 @@ struct KeyStoreTests {
     @Test(arguments: StoreKind.allCases)
     func theChangeLogIsReadInOrderAfterASequenceNumber(kind: StoreKind) async throws {
         try await StoreFixture.withSource(kind) { source in
-            let store = KeyStore(source: source)
-            try await store.migrate()
-            #expect(try await store.latestChange() == 0)
-            for id in ["a", "b", "c"] { try await store.recordChange(keyID: id) }
-            let all = try await store.changes(after: 0)
-            #expect(all.map(\.keyID) == ["a", "b", "c"])
-            #expect(try await store.latestChange() == all.last?.seq)
-            #expect(try await store.changes(after: all[0].seq).map(\.keyID) == ["b", "c"])
+            try await KeyStore(source: source).migrate()
+            let log = ChangeLog(source: source)
+            #expect(try await log.latest() == 0)
+            let changes: [IdentityChange] = [.key("a"), .team("t"), .user("u"), .organization("o")]
+            for change in changes { try await log.record(change) }
+            let all = try await log.changes(after: 0)
+            #expect(all.map(\.change) == changes)
+            #expect(try await log.latest() == all.last?.seq)
+            #expect(try await log.changes(after: all[0].seq).map(\.change) == Array(changes.dropFirst()))
         }
     }
 

@@ -26,6 +26,9 @@ public struct Principal: Sendable, Equatable {
     public var organizationID: String?
     /// Model names, wildcards or access groups this principal may use; empty: every model.
     public var allowedModels: [String]
+    /// The non-empty model lists of the levels above the credential (user or team, then
+    /// organization): a model must be admitted by each of them too.
+    public var inheritedModels: [[String]] = []
     /// Paths or route groups this principal may call; empty: every route its role allows.
     public var allowedRoutes: [String] = []
 
@@ -47,5 +50,6 @@ public struct Principal: Sendable, Equatable {
     /// - Parameter accessGroups: the `model_info.access_groups` of the model's deployments.
     public func mayUse(model: String, accessGroups: [String] = []) -> Bool {
         ModelAccess.allows(allowedModels, model: model, accessGroups: accessGroups)
+            && inheritedModels.allSatisfy { ModelAccess.allows($0, model: model, accessGroups: accessGroups) }
     }
 }

@@ -15,11 +15,7 @@ public struct VirtualKey: Sendable, Equatable {
     public var userID: String?
     public var teamID: String?
     public var organizationID: String?
-    public var maxBudget: Double?
-    public var budgetDuration: String?
-    public var rpmLimit: Int?
-    public var tpmLimit: Int?
-    public var maxParallelRequests: Int?
+    public var limits = Limits()
     public var allowedRoutes: [String] = []
     public var blocked = false
     public var expiresAt: Date?
@@ -40,9 +36,7 @@ public struct VirtualKey: Sendable, Equatable {
 
     /// A new random key id.
     public static func newID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let hex = Array("0123456789abcdef")
-        return "key_" + String((0..<24).map { _ in hex[Int(generator.next(upperBound: 16 as UInt64))] })
+        DirectoryID.new("key")
     }
 
     public func isExpired(at now: Date) -> Bool {

@@ -43,10 +43,10 @@ public enum GatehouseApplication {
         let modelRouter = ModelRouter(adapters: adapters, settings: config.router)
         let forwarder = Forwarder(router: modelRouter, settings: settings)
 
-        let keyStore = KeyStore(source: store.source)
-        let keyCache = KeyCache()
-        let keyFeed = store.keyChangeFeed(cache: keyCache, logger: logger)
-        let authenticators = AuthenticatorChain([MasterKeyAuthenticator(masterKey: masterKey), VirtualKeyAuthenticator(cache: keyCache)])
+        let identities = IdentityStore(source: store.source)
+        let cache = IdentityCache()
+        let feed = store.changeFeed(cache: cache, logger: logger)
+        let authenticators = AuthenticatorChain([MasterKeyAuthenticator(masterKey: masterKey), VirtualKeyAuthenticator(cache: cache)])
 
         let router = Router(context: GatewayRequestContext.self)
         router.middlewares.add(ErrorEnvelopeMiddleware())
@@ -58,7 +58,10 @@ public enum GatehouseApplication {
             bodyTimeout: .seconds(fractional: settings.clientBodyTimeout)
         ).register(on: authenticated)
         ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: authenticated)
-        KeyRoutes(store: keyStore, cache: keyCache, feed: keyFeed).register(on: authenticated)
+        KeyRoutes(store: identities, cache: cache, feed: feed).register(on: authenticated)
+        UserRoutes(store: identities, cache: cache, feed: feed).register(on: authenticated)
+        TeamRoutes(store: identities, cache: cache, feed: feed).register(on: authenticated)
+        OrganizationRoutes(store: identities, cache: cache, feed: feed).register(on: authenticated)
 
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [HeaderLimitResponder()],
@@ -79,11 +82,11 @@ public enum GatehouseApplication {
         app.addServices(store.service)
         app.addServices(http)
         app.beforeServerStarts {
-            try await keyStore.migrate()
-            try await keyCache.reload(from: keyStore)
-            logger.info("store ready", metadata: ["keys": "\(keyCache.count)"])
+            try await identities.migrate()
+            try await cache.reload(from: identities)
+            logger.info("store ready", metadata: ["keys": "\(cache.count)"])
         }
-        app.addServices(keyFeed)
+        app.addServices(feed)
         return app
     }
 

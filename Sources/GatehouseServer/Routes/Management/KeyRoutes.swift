@@ -6,24 +6,13 @@ public import Hummingbird
 import NIOCore
 
 /// LiteLLM's key management API: `/key/generate`, `/key/info`, `/key/list`, `/key/update`,
-/// `/key/delete`, `/key/block`, `/key/unblock`. Every change is written to the store and applied
-/// to the in-memory cache before the response, so it holds from the next request on.
+/// `/key/delete`, `/key/regenerate`, `/key/block`, `/key/unblock`, each checked against the
+/// caller's reach (`ManagementCaller`).
 public struct KeyRoutes: Sendable {
-    let store: KeyStore
-    let cache: KeyCache
-    let feed: any KeyChangeFeed
-    let maxBodyBytes = 1024 * 1024
+    let management: Management
 
-    public init(store: KeyStore, cache: KeyCache, feed: any KeyChangeFeed) {
-        self.store = store
-        self.cache = cache
-        self.feed = feed
-    }
-
-    /// This instance's cache first (the next request here sees the change), then the others'.
-    func changed(_ key: VirtualKey) async throws {
-        cache.put(key)
-        try await feed.publish(keyID: key.id)
+    public init(store: IdentityStore, cache: IdentityCache, feed: any IdentityChangeFeed) {
+        management = Management(store: store, cache: cache, feed: feed)
     }
 
     public func register(on router: some RouterMethods<GatewayRequestContext>) {
@@ -41,8 +30,9 @@ public struct KeyRoutes: Sendable {
     }
 
     func generate(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        try requireAdmin(context)
-        let body = try KeyRequest(try await json(request, context))
+        let caller = try await management.caller(context)
+        try caller.requireWriter()
+        let body = try await management.body(request)
         let raw: String
         switch try body.string("key") {
         case .some(let supplied?):
@@ -56,86 +46,84 @@ public struct KeyRoutes: Sendable {
         }
         let now = Date()
         var key = VirtualKey(id: VirtualKey.newID(), hash: APIKeyFormat.hash(raw), display: APIKeyFormat.display(raw), createdAt: now)
+        if !caller.isAdmin, body.body["user_id"] == nil { key.userID = caller.principal.userID }
+        caller.inheritBounds(into: &key, body: body)
         try body.apply(to: &key, now: now)
-        if try await store.key(hash: key.hash) != nil {
+        try await place(&key, body, caller: caller, replacing: nil)
+        if try await management.keys.key(hash: key.hash) != nil {
             throw GatewayError.badRequest("This key already exists.", param: "key")
         }
-        try await store.insert(key)
-        try await changed(key)
-        var answer = KeyJSON.info(key)
+        try await management.keys.insert(key)
+        try await management.changed(key)
+        var answer = ManagementJSON.key(key)
         answer["key"] = .string(raw)
         return Response.json(answer)
     }
 
+    /// `/key/info?key=`; without `key`, the caller's own key.
     func info(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        try requireAdmin(context)
-        guard let reference = request.uri.queryParameters.get("key") else {
-            throw GatewayError.badRequest("`key` is required.", param: "key")
-        }
-        let key = try await find(reference)
-        return Response.json(["key": .string(key.id), "info": KeyJSON.info(key)])
+        let caller = try await management.caller(context)
+        let key = try await readable(request.uri.queryParameters.get("key") ?? caller.principal.id, caller)
+        return Response.json(["key": .string(key.id), "info": ManagementJSON.key(key)])
     }
 
     func list(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        try requireAdmin(context)
+        let caller = try await management.caller(context)
         let query = request.uri.queryParameters
-        let page = max(1, query.get("page", as: Int.self) ?? 1)
-        let size = min(max(1, query.get("size", as: Int.self) ?? 10), 100)
+        let paging = Paging(request)
         let full = query.get("return_full_object") == "true"
-        let userID = query.get("user_id")
+        var userID = query.get("user_id")
         let teamID = query.get("team_id")
-        let keys = try await store.list(userID: userID, teamID: teamID, limit: size, offset: (page - 1) * size)
-        let total = try await store.count(userID: userID, teamID: teamID)
+        if !caller.readsEverything {
+            if let teamID {
+                guard caller.administers(team: teamID) else { throw GatewayError.managementForbidden("You do not administer team \(teamID).") }
+            } else {
+                guard let own = caller.principal.userID, userID == nil || userID == own else {
+                    throw GatewayError.managementForbidden("You may only list your own keys.")
+                }
+                userID = own
+            }
+        }
+        let keys = try await management.keys.list(userID: userID, teamID: teamID, limit: paging.size, offset: paging.offset)
+        let total = try await management.keys.count(userID: userID, teamID: teamID)
         return Response.json([
-            "keys": .array(keys.map { full ? KeyJSON.info($0) : .string($0.id) }),
+            "keys": .array(keys.map { full ? ManagementJSON.key($0) : .string($0.id) }),
             "total_count": JSONValue(total),
-            "current_page": JSONValue(page),
-            "total_pages": JSONValue((total + size - 1) / size),
+            "current_page": JSONValue(paging.page),
+            "total_pages": JSONValue(paging.pages(total)),
         ])
     }
 
     func update(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        try requireAdmin(context)
-        let body = try KeyRequest(try await json(request, context))
-        guard case .some(let reference?) = try body.string("key") else { throw GatewayError.badRequest("`key` is required.", param: "key") }
-        var key = try await find(reference)
+        let caller = try await management.caller(context)
+        let body = try await management.body(request)
+        let old = try await changeable(try body.required("key"), caller)
+        var key = old
         try body.apply(to: &key, now: Date())
+        try await place(&key, body, caller: caller, replacing: old)
         key.updatedAt = Date()
-        try await store.update(key)
-        try await changed(key)
-        return Response.json(KeyJSON.info(key))
+        try await management.keys.update(key)
+        try await management.changed(key)
+        return Response.json(ManagementJSON.key(key))
     }
 
     func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        try requireAdmin(context)
-        let body = try KeyRequest(try await json(request, context))
-        guard let references = try body.strings("keys"), !references.isEmpty else {
-            throw GatewayError.badRequest("`keys` must list the keys to delete.", param: "keys")
-        }
-        var ids: [String] = []
-        for reference in references { ids.append(try await find(reference).id) }
-        _ = try await store.delete(ids: ids)
-        for id in ids {
-            cache.remove(id: id)
-            try await feed.publish(keyID: id)
-        }
+        let caller = try await management.caller(context)
+        let body = try await management.body(request)
+        let references = try body.requiredList("keys")
+        var keys: [VirtualKey] = []
+        for reference in references { keys.append(try await changeable(reference, caller)) }
+        try await management.deleteKeys(keys)
         return Response.json(["deleted_keys": .array(references.map(JSONValue.string))])
     }
 
     /// A new secret for the same key id (limits, spend and history stay). With `grace_period`
     /// (`30s`, `1h`, `1d`…) the old secret keeps working until then; without it, it stops at once.
     func regenerate(_ pathReference: String?, _ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        try requireAdmin(context)
-        let body = try KeyRequest(try await json(request, context, emptyAllowed: true))
-        let reference: String
-        if let pathReference {
-            reference = pathReference
-        } else if case .some(let named?) = try body.string("key") {
-            reference = named
-        } else {
-            throw GatewayError.badRequest("`key` is required.", param: "key")
-        }
-        var key = try await find(reference)
+        let caller = try await management.caller(context)
+        let body = try await management.body(request, emptyAllowed: true)
+        let reference = try pathReference ?? body.required("key")
+        var key = try await changeable(reference, caller)
         let now = Date()
         switch try body.string("grace_period") {
         case .some(let period?):
@@ -152,78 +140,53 @@ public struct KeyRoutes: Sendable {
         key.hash = APIKeyFormat.hash(raw)
         key.display = APIKeyFormat.display(raw)
         key.updatedAt = now
-        try await store.update(key)
-        try await changed(key)
-        var answer = KeyJSON.info(key)
+        try await management.keys.update(key)
+        try await management.changed(key)
+        var answer = ManagementJSON.key(key)
         answer["key"] = .string(raw)
         return Response.json(answer)
     }
 
     func setBlocked(_ blocked: Bool, _ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        try requireAdmin(context)
-        let body = try KeyRequest(try await json(request, context))
-        guard case .some(let reference?) = try body.string("key") else { throw GatewayError.badRequest("`key` is required.", param: "key") }
-        var key = try await find(reference)
+        let caller = try await management.caller(context)
+        let body = try await management.body(request)
+        var key = try await changeable(try body.required("key"), caller)
         key.blocked = blocked
         key.updatedAt = Date()
-        try await store.update(key)
-        try await changed(key)
-        return Response.json(KeyJSON.info(key))
+        try await management.keys.update(key)
+        try await management.changed(key)
+        return Response.json(ManagementJSON.key(key))
     }
 
-    /// A key named by its raw value (`sk-…`) or by its id (`token`).
-    func find(_ reference: String) async throws -> VirtualKey {
-        let found = reference.hasPrefix("sk-") ? try await store.key(hash: APIKeyFormat.hash(reference)) : try await store.key(id: reference)
+    /// Checks where a new or changed key belongs and what it grants; a key joining a team takes
+    /// the team's organization unless a proxy admin names another.
+    func place(_ key: inout VirtualKey, _ body: ManagementBody, caller: ManagementCaller, replacing old: VirtualKey?) async throws {
+        if !caller.isAdmin, body.body["organization_id"] != nil {
+            throw GatewayError.managementForbidden("Only a proxy admin may set `organization_id`.")
+        }
+        if let teamID = key.teamID, teamID != old?.teamID {
+            let team = try await management.team(teamID)
+            if body.body["organization_id"] == nil { key.organizationID = team.organizationID }
+        }
+        try caller.checkPlacement(of: key)
+        let inherited = management.cache.inheritedModels(userID: key.userID, teamID: key.teamID, organizationID: key.organizationID)
+        try caller.checkGrant(key, inherited: inherited, replacing: old)
+    }
+
+    /// A key named by its raw value (`sk-…`) or by its id (`token`), if the caller may read it.
+    func readable(_ reference: String, _ caller: ManagementCaller) async throws -> VirtualKey {
+        let found =
+            reference.hasPrefix("sk-")
+            ? try await management.keys.key(hash: APIKeyFormat.hash(reference)) : try await management.keys.key(id: reference)
         guard let found else { throw GatewayError.keyNotFound() }
+        guard caller.mayRead(found) else { throw GatewayError.managementForbidden("This key is outside your reach.") }
         return found
     }
 
-    /// Until roles land, only the master key (proxy admin) manages keys.
-    func requireAdmin(_ context: GatewayRequestContext) throws {
-        guard context.principal?.role == .proxyAdmin else {
-            throw GatewayError.managementForbidden("Only a proxy admin may manage keys.")
-        }
-    }
-
-    func json(_ request: Request, _ context: GatewayRequestContext, emptyAllowed: Bool = false) async throws -> JSONValue {
-        let bytes = try await request.body.collect(upTo: maxBodyBytes)
-        if emptyAllowed, bytes.readableBytes == 0 { return [:] }
-        do {
-            return try JSONCoding.decode(bytes.readableBytesView)
-        } catch {
-            throw GatewayError.badRequest("Request body is not valid JSON.")
-        }
-    }
-
-}
-
-/// A key as the management API shows it (LiteLLM's field names). Never the hash, never the key.
-enum KeyJSON {
-    static func info(_ key: VirtualKey) -> JSONValue {
-        var info: [String: JSONValue] = [:]
-        info["token"] = .string(key.id)
-        info["key_name"] = .string(key.display)
-        info["key_alias"] = key.alias.map(JSONValue.string) ?? .null
-        info["models"] = .array(key.models.map(JSONValue.string))
-        info["metadata"] = key.metadata
-        info["user_id"] = key.userID.map(JSONValue.string) ?? .null
-        info["team_id"] = key.teamID.map(JSONValue.string) ?? .null
-        info["organization_id"] = key.organizationID.map(JSONValue.string) ?? .null
-        info["max_budget"] = key.maxBudget.map(JSONValue.number) ?? .null
-        info["budget_duration"] = key.budgetDuration.map(JSONValue.string) ?? .null
-        info["rpm_limit"] = key.rpmLimit.map { JSONValue($0) } ?? .null
-        info["tpm_limit"] = key.tpmLimit.map { JSONValue($0) } ?? .null
-        info["max_parallel_requests"] = key.maxParallelRequests.map { JSONValue($0) } ?? .null
-        info["allowed_routes"] = .array(key.allowedRoutes.map(JSONValue.string))
-        info["blocked"] = .bool(key.blocked)
-        info["expires"] = key.expiresAt.map { JSONValue.string(timestamp($0)) } ?? .null
-        info["created_at"] = .string(timestamp(key.createdAt))
-        info["updated_at"] = .string(timestamp(key.updatedAt))
-        info["spend"] = .number(key.spend)
-        return .object(info)
-    }
-
-    static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    /// A key the caller may change.
+    func changeable(_ reference: String, _ caller: ManagementCaller) async throws -> VirtualKey {
+        let key = try await readable(reference, caller)
+        guard caller.mayChange(key) else { throw GatewayError.managementForbidden("You may not change this key.") }
+        return key
     }
 }

@@ -3,26 +3,26 @@ import PostgresNIO
 import SQLKit
 public import ServiceLifecycle
 
-/// Key changes over PostgreSQL `LISTEN`/`NOTIFY` on the channel `gatehouse_keys`: a change made on
+/// Identity changes over PostgreSQL `LISTEN`/`NOTIFY` on the channel `gatehouse_keys`: a change made on
 /// one instance reaches the others' caches within milliseconds. Each (re)subscription first
-/// reloads every key, so nothing sent while the listener was disconnected is missed.
-public final class PostgresKeyChangeFeed: KeyChangeFeed, Service {
+/// reloads everything, so nothing sent while the listener was disconnected is missed.
+public final class PostgresChangeFeed: IdentityChangeFeed, Service {
     static let channel = "gatehouse_keys"
     private let source: PostgresSource
-    private let store: KeyStore
-    private let cache: KeyCache
+    private let store: IdentityStore
+    private let cache: IdentityCache
     private let logger: Logger
 
-    public init(source: PostgresSource, cache: KeyCache, logger: Logger) {
+    public init(source: PostgresSource, cache: IdentityCache, logger: Logger) {
         self.source = source
-        self.store = KeyStore(source: source)
+        self.store = IdentityStore(source: source)
         self.cache = cache
         self.logger = logger
     }
 
-    public func publish(keyID: String) async throws {
+    public func publish(_ change: IdentityChange) async throws {
         try await source.withDatabase { db in
-            try await db.raw("SELECT pg_notify(\(literal: Self.channel), \(bind: keyID))").run()
+            try await db.raw("SELECT pg_notify(\(literal: Self.channel), \(bind: change.text))").run()
         }
     }
 
@@ -46,7 +46,7 @@ public final class PostgresKeyChangeFeed: KeyChangeFeed, Service {
             try await connection.listen(on: Self.channel) { notifications in
                 try await self.cache.reload(from: self.store)
                 for try await notification in notifications {
-                    try await self.cache.refresh(keyID: notification.payload, from: self.store)
+                    try await self.cache.refresh(IdentityChange(text: notification.payload), from: self.store)
                 }
             }
         }

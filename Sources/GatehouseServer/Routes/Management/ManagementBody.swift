@@ -1,8 +1,9 @@
 import Foundation
 import GatehouseCore
 
-/// The fields of `/key/generate` and `/key/update` bodies (LiteLLM's names), validated.
-struct KeyRequest {
+/// A management request's JSON body, read field by field with LiteLLM's names and a 400 naming the
+/// field when one has the wrong type.
+struct ManagementBody {
     let body: JSONValue
 
     init(_ body: JSONValue) throws {
@@ -58,41 +59,54 @@ struct KeyRequest {
         }
     }
 
-    /// Applies the updatable fields present in the body to `key`.
-    func apply(to key: inout VirtualKey, now: Date) throws {
-        if let alias = try string("key_alias") { key.alias = alias }
-        if let models = try strings("models") { key.models = models }
-        if let routes = try strings("allowed_routes") { key.allowedRoutes = routes }
+    /// The body's `metadata` object, if present (`null` clears it).
+    func metadata() throws -> JSONValue? {
         switch body["metadata"] {
-        case nil: break
-        case .null?: key.metadata = [:]
-        case .object?: key.metadata = body["metadata"]!
+        case nil: return nil
+        case .null?: return [:]
+        case .object?: return body["metadata"]!
         default: throw GatewayError.badRequest("`metadata` must be an object.", param: "metadata")
         }
-        if let user = try string("user_id") { key.userID = user }
-        if let team = try string("team_id") { key.teamID = team }
-        if let organization = try string("organization_id") { key.organizationID = organization }
-        if let budget = try number("max_budget") { key.maxBudget = budget }
+    }
+
+    /// The body's `user_role`, if present and one Gatehouse knows.
+    func role(_ name: String = "user_role") throws -> Principal.Role? {
+        guard case .some(let text?) = try string(name) else { return nil }
+        guard let role = Principal.Role(rawValue: text) else {
+            throw GatewayError.badRequest(
+                "`\(name)` must be proxy_admin, proxy_admin_viewer, internal_user or internal_user_viewer.", param: name)
+        }
+        return role
+    }
+
+    /// Applies the limit fields present in the body.
+    func apply(to limits: inout Limits) throws {
+        if let budget = try number("max_budget") { limits.maxBudget = budget }
         if let period = try string("budget_duration") {
             if let period, DurationText.seconds(period) == nil {
                 throw GatewayError.badRequest("`budget_duration` must look like 30s, 1h, 1d, 7d or 1mo.", param: "budget_duration")
             }
-            key.budgetDuration = period
+            limits.budgetDuration = period
         }
-        if let rpm = try integer("rpm_limit") { key.rpmLimit = rpm }
-        if let tpm = try integer("tpm_limit") { key.tpmLimit = tpm }
-        if let parallel = try integer("max_parallel_requests") { key.maxParallelRequests = parallel }
-        if let blocked = try bool("blocked") { key.blocked = blocked }
-        if let duration = try string("duration") {
-            if let duration {
-                guard let seconds = DurationText.seconds(duration) else {
-                    throw GatewayError.badRequest("`duration` must look like 30s, 1h, 1d, 7d or 1mo.", param: "duration")
-                }
-                key.expiresAt = now.addingTimeInterval(seconds)
-            } else {
-                key.expiresAt = nil
-            }
+        if let rpm = try integer("rpm_limit") { limits.rpmLimit = rpm }
+        if let tpm = try integer("tpm_limit") { limits.tpmLimit = tpm }
+        if let parallel = try integer("max_parallel_requests") { limits.maxParallelRequests = parallel }
+    }
+
+    /// A required string field.
+    func required(_ name: String) throws -> String {
+        guard case .some(let value?) = try string(name), !value.isEmpty else {
+            throw GatewayError.badRequest("`\(name)` is required.", param: name)
         }
+        return value
+    }
+
+    /// A required, non-empty list of ids.
+    func requiredList(_ name: String) throws -> [String] {
+        guard let values = try strings(name), !values.isEmpty else {
+            throw GatewayError.badRequest("`\(name)` must list at least one id.", param: name)
+        }
+        return values
     }
 }
 
@@ -107,6 +121,10 @@ extension GatewayError {
     }
 
     static func keyNotFound() -> GatewayError {
-        GatewayError(status: 404, message: "Key not found.", type: "not_found_error", param: "key", code: "404")
+        managementNotFound("Key not found.", param: "key")
+    }
+
+    static func managementNotFound(_ message: String, param: String) -> GatewayError {
+        GatewayError(status: 404, message: message, type: "not_found_error", param: param, code: "404")
     }
 }

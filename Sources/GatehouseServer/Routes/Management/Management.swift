@@ -1,0 +1,104 @@
+import GatehouseCore
+import GatehouseStore
+import Hummingbird
+import NIOCore
+
+/// What every management route shares: the stores, this instance's identity cache and the feed
+/// that tells other instances. Every change is written to the store and applied to the cache
+/// before the response, so it holds from the next request on this instance.
+struct Management: Sendable {
+    let store: IdentityStore
+    let cache: IdentityCache
+    let feed: any IdentityChangeFeed
+    let maxBodyBytes = 1024 * 1024
+
+    var keys: KeyStore { store.keys }
+    var directory: DirectoryStore { store.directory }
+
+    func changed(_ key: VirtualKey) async throws {
+        cache.put(key)
+        try await feed.publish(.key(key.id))
+    }
+
+    func changed(_ user: User) async throws {
+        cache.put(user)
+        try await feed.publish(.user(user.id))
+    }
+
+    func changed(_ team: Team) async throws {
+        cache.put(team)
+        try await feed.publish(.team(team.id))
+    }
+
+    func changed(_ organization: Organization) async throws {
+        cache.put(organization)
+        try await feed.publish(.organization(organization.id))
+    }
+
+    func removed(_ changes: [IdentityChange]) async throws {
+        for change in changes {
+            cache.remove(change)
+            try await feed.publish(change)
+        }
+    }
+
+    /// Deletes keys and tells every instance.
+    func deleteKeys(_ keys: [VirtualKey]) async throws {
+        _ = try await self.keys.delete(ids: keys.map(\.id))
+        try await removed(keys.map { .key($0.id) })
+    }
+
+    func body(_ request: Request, emptyAllowed: Bool = false) async throws -> ManagementBody {
+        let bytes = try await request.body.collect(upTo: maxBodyBytes)
+        if emptyAllowed, bytes.readableBytes == 0 { return try ManagementBody([:]) }
+        let json: JSONValue
+        do {
+            json = try JSONCoding.decode(bytes.readableBytesView)
+        } catch {
+            throw GatewayError.badRequest("Request body is not valid JSON.")
+        }
+        return try ManagementBody(json)
+    }
+
+    /// Who is calling, with their team memberships when their reach depends on them.
+    func caller(_ context: GatewayRequestContext) async throws -> ManagementCaller {
+        guard let principal = context.principal else { throw GatewayError.unauthorized("Missing API key.") }
+        var caller = ManagementCaller(principal: principal)
+        guard principal.role != .proxyAdmin else { return caller }
+        if let userID = principal.userID { caller.memberships = try await directory.memberships(userID: userID) }
+        if principal.method == .apiKey { caller.key = try await keys.key(id: principal.id) }
+        return caller
+    }
+
+    func team(_ id: String) async throws -> Team {
+        guard let team = try await directory.team(id: id) else { throw GatewayError.managementNotFound("Team \(id) not found.", param: "team_id") }
+        return team
+    }
+
+    func user(_ id: String) async throws -> User {
+        guard let user = try await directory.user(id: id) else { throw GatewayError.managementNotFound("User \(id) not found.", param: "user_id") }
+        return user
+    }
+
+    func organization(_ id: String) async throws -> Organization {
+        guard let organization = try await directory.organization(id: id) else {
+            throw GatewayError.managementNotFound("Organization \(id) not found.", param: "organization_id")
+        }
+        return organization
+    }
+}
+
+/// Paging parameters of the list endpoints.
+struct Paging {
+    let page: Int
+    let size: Int
+    var offset: Int { (page - 1) * size }
+
+    init(_ request: Request, sizeName: String = "size") {
+        let query = request.uri.queryParameters
+        page = max(1, query.get("page", as: Int.self) ?? 1)
+        size = min(max(1, query.get(sizeName, as: Int.self) ?? 10), 100)
+    }
+
+    func pages(_ total: Int) -> Int { (total + size - 1) / size }
+}

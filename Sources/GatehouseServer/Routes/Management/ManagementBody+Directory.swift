@@ -1,0 +1,56 @@
+import GatehouseCore
+
+extension ManagementBody {
+    /// `/user/new` and `/user/update` fields.
+    func apply(to user: inout User) throws {
+        if let email = try string("user_email") { user.email = email }
+        if let alias = try string("user_alias") { user.alias = alias }
+        if let role = try role() { user.role = role }
+        if let models = try strings("models") { user.models = models }
+        if let metadata = try metadata() { user.metadata = metadata }
+        if let organization = try string("organization_id") { user.organizationID = organization }
+        try apply(to: &user.limits)
+    }
+
+    /// `/team/new` and `/team/update` fields (members change through `member_add` and `member_delete`).
+    func apply(to team: inout Team) throws {
+        if let alias = try string("team_alias") { team.alias = alias }
+        if let organization = try string("organization_id") { team.organizationID = organization }
+        if let models = try strings("models") { team.models = models }
+        if let metadata = try metadata() { team.metadata = metadata }
+        if let blocked = try bool("blocked") { team.blocked = blocked }
+        try apply(to: &team.limits)
+    }
+
+    /// `/organization/new` and `/organization/update` fields.
+    func apply(to organization: inout Organization) throws {
+        if case .some(let alias?) = try string("organization_alias") { organization.alias = alias }
+        if let models = try strings("models") { organization.models = models }
+        if let metadata = try metadata() { organization.metadata = metadata }
+        try apply(to: &organization.limits)
+    }
+
+    /// Team members as `member` (one object or a list) or `members_with_roles` give them.
+    func members(_ name: String) throws -> [(userID: String?, email: String?, role: TeamMember.Role)]? {
+        let items: [JSONValue]
+        switch body[name] {
+        case nil, .null?: return nil
+        case .object?: items = [body[name]!]
+        case .array(let list)?: items = list
+        default: throw GatewayError.badRequest("`\(name)` must be a member object or a list of them.", param: name)
+        }
+        return try items.map { item in
+            guard case .object = item else { throw GatewayError.badRequest("`\(name)` entries must be objects.", param: name) }
+            let userID = item["user_id"]?.stringValue
+            let email = item["user_email"]?.stringValue
+            guard userID != nil || email != nil else {
+                throw GatewayError.badRequest("Each member needs a `user_id` or a `user_email`.", param: name)
+            }
+            let roleText = item["role"]?.stringValue ?? "user"
+            guard let role = TeamMember.Role(rawValue: roleText) else {
+                throw GatewayError.badRequest("A member's `role` must be admin or user.", param: name)
+            }
+            return (userID, email, role)
+        }
+    }
+}

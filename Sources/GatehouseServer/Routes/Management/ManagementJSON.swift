@@ -1,0 +1,88 @@
+import Foundation
+import GatehouseCore
+
+/// Keys, users, teams and organizations as the management API shows them, with LiteLLM's field
+/// names. Never a key's hash, never the key itself.
+enum ManagementJSON {
+    static func key(_ key: VirtualKey) -> JSONValue {
+        var info = limits(key.limits)
+        info["token"] = .string(key.id)
+        info["key_name"] = .string(key.display)
+        info["key_alias"] = optional(key.alias)
+        info["models"] = strings(key.models)
+        info["metadata"] = key.metadata
+        info["user_id"] = optional(key.userID)
+        info["team_id"] = optional(key.teamID)
+        info["organization_id"] = optional(key.organizationID)
+        info["allowed_routes"] = strings(key.allowedRoutes)
+        info["blocked"] = .bool(key.blocked)
+        info["expires"] = key.expiresAt.map { .string(timestamp($0)) } ?? .null
+        info["created_at"] = .string(timestamp(key.createdAt))
+        info["updated_at"] = .string(timestamp(key.updatedAt))
+        info["spend"] = .number(key.spend)
+        return .object(info)
+    }
+
+    static func user(_ user: User, teams: [String] = []) -> JSONValue {
+        var info = limits(user.limits)
+        info["user_id"] = .string(user.id)
+        info["user_email"] = optional(user.email)
+        info["user_alias"] = optional(user.alias)
+        info["user_role"] = .string(user.role.rawValue)
+        info["models"] = strings(user.models)
+        info["metadata"] = user.metadata
+        info["organization_id"] = optional(user.organizationID)
+        info["teams"] = strings(teams)
+        info["spend"] = .number(user.spend)
+        info["created_at"] = .string(timestamp(user.createdAt))
+        info["updated_at"] = .string(timestamp(user.updatedAt))
+        return .object(info)
+    }
+
+    static func team(_ team: Team) -> JSONValue {
+        var info = limits(team.limits)
+        info["team_id"] = .string(team.id)
+        info["team_alias"] = optional(team.alias)
+        info["organization_id"] = optional(team.organizationID)
+        info["models"] = strings(team.models)
+        info["metadata"] = team.metadata
+        info["blocked"] = .bool(team.blocked)
+        info["spend"] = .number(team.spend)
+        info["members_with_roles"] = .array(team.members.map { ["user_id": .string($0.userID), "role": .string($0.role.rawValue)] })
+        info["admins"] = strings(team.members.filter { $0.role == .admin }.map(\.userID))
+        info["members"] = strings(team.members.map(\.userID))
+        info["created_at"] = .string(timestamp(team.createdAt))
+        info["updated_at"] = .string(timestamp(team.updatedAt))
+        return .object(info)
+    }
+
+    static func organization(_ organization: Organization, teams: [Team]? = nil) -> JSONValue {
+        var info = limits(organization.limits)
+        info["organization_id"] = .string(organization.id)
+        info["organization_alias"] = .string(organization.alias)
+        info["models"] = strings(organization.models)
+        info["metadata"] = organization.metadata
+        info["spend"] = .number(organization.spend)
+        info["created_at"] = .string(timestamp(organization.createdAt))
+        info["updated_at"] = .string(timestamp(organization.updatedAt))
+        if let teams { info["teams"] = .array(teams.map(team)) }
+        return .object(info)
+    }
+
+    static func limits(_ limits: Limits) -> [String: JSONValue] {
+        [
+            "max_budget": limits.maxBudget.map(JSONValue.number) ?? .null,
+            "budget_duration": optional(limits.budgetDuration),
+            "rpm_limit": limits.rpmLimit.map { JSONValue($0) } ?? .null,
+            "tpm_limit": limits.tpmLimit.map { JSONValue($0) } ?? .null,
+            "max_parallel_requests": limits.maxParallelRequests.map { JSONValue($0) } ?? .null,
+        ]
+    }
+
+    static func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+    static func strings(_ values: [String]) -> JSONValue { .array(values.map(JSONValue.string)) }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}

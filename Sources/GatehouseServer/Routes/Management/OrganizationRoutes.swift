@@ -1,0 +1,102 @@
+import Foundation
+import GatehouseCore
+import GatehouseStore
+public import Hummingbird
+
+/// LiteLLM's organization management API: `/organization/new`, `/organization/info`,
+/// `/organization/update`, `/organization/list`, `/organization/delete` (with the methods LiteLLM
+/// uses and POST for each). Only proxy admins change organizations; members of an organization's
+/// teams may read it.
+public struct OrganizationRoutes: Sendable {
+    let management: Management
+
+    public init(store: IdentityStore, cache: IdentityCache, feed: any IdentityChangeFeed) {
+        management = Management(store: store, cache: cache, feed: feed)
+    }
+
+    public func register(on router: some RouterMethods<GatewayRequestContext>) {
+        router.post("/organization/new") { request, context in try await self.new(request, context) }
+        router.get("/organization/info") { request, context in try await self.info(request, context) }
+        router.post("/organization/info") { request, context in try await self.info(request, context) }
+        router.patch("/organization/update") { request, context in try await self.update(request, context) }
+        router.post("/organization/update") { request, context in try await self.update(request, context) }
+        router.get("/organization/list") { request, context in try await self.list(request, context) }
+        router.delete("/organization/delete") { request, context in try await self.delete(request, context) }
+        router.post("/organization/delete") { request, context in try await self.delete(request, context) }
+    }
+
+    func new(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await management.caller(context).requireAdmin("create organizations")
+        let body = try await management.body(request)
+        let id = try body.string("organization_id").flatMap { $0 } ?? DirectoryID.new("org")
+        var organization = Organization(id: id, alias: try body.required("organization_alias"))
+        try body.apply(to: &organization)
+        if try await management.directory.organization(id: id) != nil {
+            throw GatewayError.badRequest("Organization \(id) already exists.", param: "organization_id")
+        }
+        try await management.directory.insert(organization)
+        try await management.changed(organization)
+        return Response.json(ManagementJSON.organization(organization))
+    }
+
+    /// `GET /organization/info?organization_id=` (or the id in a POST body), with its teams.
+    func info(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let caller = try await management.caller(context)
+        let id: String
+        if let named = request.uri.queryParameters.get("organization_id") {
+            id = named
+        } else {
+            id = try await management.body(request).required("organization_id")
+        }
+        let organization = try await management.organization(id)
+        let teams = try await management.directory.teams(organizationID: id)
+        guard reaches(organization, teams: teams, caller) else {
+            throw GatewayError.managementForbidden("This organization is outside your reach.")
+        }
+        return Response.json(ManagementJSON.organization(organization, teams: teams))
+    }
+
+    func update(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await management.caller(context).requireAdmin("change organizations")
+        let body = try await management.body(request)
+        var organization = try await management.organization(try body.required("organization_id"))
+        try body.apply(to: &organization)
+        organization.updatedAt = Date()
+        try await management.directory.update(organization)
+        try await management.changed(organization)
+        return Response.json(ManagementJSON.organization(organization))
+    }
+
+    /// Every organization for admins and viewers; for everyone else, those they belong to.
+    func list(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let caller = try await management.caller(context)
+        var organizations = try await management.directory.organizations()
+        if !caller.readsEverything {
+            let teams = try await management.directory.teams(ids: caller.memberships.keys.sorted())
+            var reachable = Set(teams.compactMap(\.organizationID))
+            if let own = caller.principal.organizationID { reachable.insert(own) }
+            organizations = organizations.filter { reachable.contains($0.id) }
+        }
+        return Response.json(.array(organizations.map { ManagementJSON.organization($0) }))
+    }
+
+    /// Deletes empty organizations; one that still has teams is refused, so no team is left
+    /// pointing at nothing.
+    func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await management.caller(context).requireAdmin("delete organizations")
+        let ids = try await management.body(request).requiredList("organization_ids")
+        for id in ids {
+            _ = try await management.organization(id)
+            guard try await management.directory.teams(organizationID: id, limit: 1).isEmpty else {
+                throw GatewayError.badRequest("Organization \(id) still has teams; delete or move them first.", param: "organization_ids")
+            }
+        }
+        _ = try await management.directory.deleteOrganizations(ids: ids)
+        try await management.removed(ids.map { .organization($0) })
+        return Response.json(["deleted_organizations": ManagementJSON.strings(ids)])
+    }
+
+    func reaches(_ organization: Organization, teams: [Team], _ caller: ManagementCaller) -> Bool {
+        caller.readsEverything || caller.principal.organizationID == organization.id || teams.contains { caller.belongs(to: $0.id) }
+    }
+}

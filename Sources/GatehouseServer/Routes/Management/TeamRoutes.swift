@@ -1,0 +1,175 @@
+import Foundation
+import GatehouseCore
+import GatehouseStore
+public import Hummingbird
+
+/// LiteLLM's team management API: `/team/new`, `/team/info`, `/team/update`, `/team/list`,
+/// `/team/delete`, `/team/member_add`, `/team/member_delete`, `/team/block`, `/team/unblock`.
+/// Proxy admins do everything; a team's admins manage its members and may rename it, but cannot
+/// widen its models, budget or limits.
+public struct TeamRoutes: Sendable {
+    let management: Management
+    /// What a team admin (not a proxy admin) may change through `/team/update`.
+    static let teamAdminFields: Set<String> = ["team_id", "team_alias", "metadata"]
+
+    public init(store: IdentityStore, cache: IdentityCache, feed: any IdentityChangeFeed) {
+        management = Management(store: store, cache: cache, feed: feed)
+    }
+
+    public func register(on router: some RouterMethods<GatewayRequestContext>) {
+        router.post("/team/new") { request, context in try await self.new(request, context) }
+        router.get("/team/info") { request, context in try await self.info(request, context) }
+        router.post("/team/update") { request, context in try await self.update(request, context) }
+        router.get("/team/list") { request, context in try await self.list(request, context) }
+        router.post("/team/delete") { request, context in try await self.delete(request, context) }
+        router.post("/team/member_add") { request, context in try await self.addMembers(request, context) }
+        router.post("/team/member_delete") { request, context in try await self.deleteMember(request, context) }
+        router.post("/team/block") { request, context in try await self.setBlocked(true, request, context) }
+        router.post("/team/unblock") { request, context in try await self.setBlocked(false, request, context) }
+    }
+
+    func new(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await management.caller(context).requireAdmin("create teams")
+        let body = try await management.body(request)
+        let now = Date()
+        var team = Team(id: try body.string("team_id").flatMap { $0 } ?? DirectoryID.new("team"), createdAt: now)
+        try body.apply(to: &team)
+        if try await management.directory.team(id: team.id) != nil {
+            throw GatewayError.badRequest("Team \(team.id) already exists.", param: "team_id")
+        }
+        if let organizationID = team.organizationID { _ = try await management.organization(organizationID) }
+        var created: [User] = []
+        for member in try body.members("members_with_roles") ?? [] {
+            let (user, isNew) = try await userFor(member, now: now)
+            if isNew { created.append(user) }
+            team.members.append(TeamMember(userID: user.id, role: member.role))
+        }
+        try await management.directory.insert(team)
+        for user in created { try await management.changed(user) }
+        try await management.changed(team)
+        return Response.json(ManagementJSON.team(team))
+    }
+
+    func info(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let caller = try await management.caller(context)
+        guard let id = request.uri.queryParameters.get("team_id") ?? caller.principal.teamID else {
+            throw GatewayError.badRequest("`team_id` is required.", param: "team_id")
+        }
+        let team = try await management.team(id)
+        guard caller.mayRead(team) else { throw GatewayError.managementForbidden("This team is outside your reach.") }
+        let keys = try await management.keys.list(teamID: id, limit: nil).filter(caller.mayRead)
+        return Response.json(["team_id": .string(id), "team_info": ManagementJSON.team(team), "keys": .array(keys.map(ManagementJSON.key))])
+    }
+
+    func update(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let caller = try await management.caller(context)
+        let body = try await management.body(request)
+        var team = try await management.team(try body.required("team_id"))
+        if !caller.isAdmin {
+            try caller.requireWriter()
+            guard caller.administers(team: team.id) else { throw GatewayError.managementForbidden("You do not administer this team.") }
+            if let field = body.body.objectValue?.keys.sorted().first(where: { !Self.teamAdminFields.contains($0) }) {
+                throw GatewayError.managementForbidden("Only a proxy admin may change `\(field)` of a team.")
+            }
+        }
+        try body.apply(to: &team)
+        if let organizationID = team.organizationID { _ = try await management.organization(organizationID) }
+        team.updatedAt = Date()
+        try await management.directory.update(team)
+        try await management.changed(team)
+        return Response.json(["team_id": .string(team.id), "data": ManagementJSON.team(team)])
+    }
+
+    /// Every team for admins and viewers; for everyone else, the teams they belong to.
+    func list(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let caller = try await management.caller(context)
+        let organizationID = request.uri.queryParameters.get("organization_id")
+        var teams =
+            caller.readsEverything
+            ? try await management.directory.teams(organizationID: organizationID)
+            : try await management.directory.teams(ids: caller.memberships.keys.sorted())
+        if let organizationID { teams = teams.filter { $0.organizationID == organizationID } }
+        return Response.json(.array(teams.map(ManagementJSON.team)))
+    }
+
+    /// Deletes the teams, their keys and their memberships.
+    func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await management.caller(context).requireAdmin("delete teams")
+        let ids = try await management.body(request).requiredList("team_ids")
+        for id in ids { _ = try await management.team(id) }
+        for id in ids { try await management.deleteKeys(try await management.keys.list(teamID: id, limit: nil)) }
+        _ = try await management.directory.deleteTeams(ids: ids)
+        try await management.removed(ids.map { .team($0) })
+        return Response.json(["deleted_teams": ManagementJSON.strings(ids)])
+    }
+
+    /// Adds members (creating users named by an unknown id or email, as LiteLLM does) or changes
+    /// the role of existing ones.
+    func addMembers(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let caller = try await management.caller(context)
+        let body = try await management.body(request)
+        var team = try await administered(try body.required("team_id"), caller)
+        guard let members = try body.members("member"), !members.isEmpty else {
+            throw GatewayError.badRequest("`member` must name at least one user.", param: "member")
+        }
+        var updated: [User] = []
+        for member in members {
+            let (user, isNew) = try await userFor(member, now: Date())
+            if isNew { try await management.changed(user) }
+            try await management.directory.setMember(TeamMember(userID: user.id, role: member.role), of: team.id)
+            updated.append(user)
+        }
+        team = try await management.team(team.id)
+        var answer = ManagementJSON.team(team)
+        answer["updated_users"] = .array(updated.map { ManagementJSON.user($0) })
+        return Response.json(answer)
+    }
+
+    func deleteMember(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let caller = try await management.caller(context)
+        let body = try await management.body(request)
+        let team = try await administered(try body.required("team_id"), caller)
+        let userID: String
+        if case .some(let id?) = try body.string("user_id") {
+            userID = id
+        } else if case .some(let email?) = try body.string("user_email"), let user = try await management.directory.user(email: email) {
+            userID = user.id
+        } else {
+            throw GatewayError.badRequest("`user_id` or `user_email` of a member is required.", param: "user_id")
+        }
+        guard team.role(of: userID) != nil else {
+            throw GatewayError.managementNotFound("User \(userID) is not a member of team \(team.id).", param: "user_id")
+        }
+        try await management.directory.removeMember(userID: userID, from: team.id)
+        return Response.json(ManagementJSON.team(try await management.team(team.id)))
+    }
+
+    func setBlocked(_ blocked: Bool, _ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await management.caller(context).requireAdmin(blocked ? "block teams" : "unblock teams")
+        var team = try await management.team(try await management.body(request).required("team_id"))
+        team.blocked = blocked
+        team.updatedAt = Date()
+        try await management.directory.update(team)
+        try await management.changed(team)
+        return Response.json(ManagementJSON.team(team))
+    }
+
+    /// A team the caller may manage members of: any for a proxy admin, else one they administer.
+    func administered(_ id: String, _ caller: ManagementCaller) async throws -> Team {
+        let team = try await management.team(id)
+        guard caller.isAdmin || (!caller.isViewer && caller.administers(team: id)) else {
+            throw GatewayError.managementForbidden("Only a proxy admin or an admin of this team may change its members.")
+        }
+        return team
+    }
+
+    /// The user a member entry names, created as an `internal_user` when unknown.
+    func userFor(_ member: (userID: String?, email: String?, role: TeamMember.Role), now: Date) async throws -> (User, Bool) {
+        if let id = member.userID, let user = try await management.directory.user(id: id) { return (user, false) }
+        if member.userID == nil, let email = member.email, let user = try await management.directory.user(email: email) { return (user, false) }
+        var user = User(id: member.userID ?? DirectoryID.new("user"), createdAt: now)
+        user.email = member.email
+        try await management.directory.insert(user)
+        return (user, true)
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import GatehouseCore
+import GatehouseStore
+public import Hummingbird
+
+/// LiteLLM's user management API: `/user/new`, `/user/info`, `/user/update`, `/user/list`,
+/// `/user/delete`. Only a proxy admin creates, changes or deletes users (so nobody raises their
+/// own role); viewers and users read within their reach.
+public struct UserRoutes: Sendable {
+    let management: Management
+
+    public init(store: IdentityStore, cache: IdentityCache, feed: any IdentityChangeFeed) {
+        management = Management(store: store, cache: cache, feed: feed)
+    }
+
+    public func register(on router: some RouterMethods<GatewayRequestContext>) {
+        router.post("/user/new") { request, context in try await self.new(request, context) }
+        router.get("/user/info") { request, context in try await self.info(request, context) }
+        router.post("/user/update") { request, context in try await self.update(request, context) }
+        router.get("/user/list") { request, context in try await self.list(request, context) }
+        router.post("/user/delete") { request, context in try await self.delete(request, context) }
+    }
+
+    /// Creates the user and, unless `auto_create_key` is false, a key for them (shown once).
+    func new(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await management.caller(context).requireAdmin("create users")
+        let body = try await management.body(request)
+        let now = Date()
+        var user = User(id: try body.string("user_id").flatMap { $0 } ?? DirectoryID.new("user"), createdAt: now)
+        try body.apply(to: &user)
+        if try await management.directory.user(id: user.id) != nil {
+            throw GatewayError.badRequest("User \(user.id) already exists.", param: "user_id")
+        }
+        if let email = user.email, try await management.directory.user(email: email) != nil {
+            throw GatewayError.badRequest("A user with this email already exists.", param: "user_email")
+        }
+        if let organizationID = user.organizationID { _ = try await management.organization(organizationID) }
+        let teams = try body.strings("teams") ?? []
+        for teamID in teams { _ = try await management.team(teamID) }
+        try await management.directory.insert(user)
+        for teamID in teams { try await management.directory.setMember(TeamMember(userID: user.id, role: .user), of: teamID) }
+        try await management.changed(user)
+        var answer = ManagementJSON.user(user, teams: teams)
+        if try body.bool("auto_create_key") ?? true {
+            let raw = APIKeyFormat.generate()
+            var key = VirtualKey(id: VirtualKey.newID(), hash: APIKeyFormat.hash(raw), display: APIKeyFormat.display(raw), createdAt: now)
+            key.userID = user.id
+            key.organizationID = user.organizationID
+            try body.apply(to: &key.limits)
+            try await management.keys.insert(key)
+            try await management.changed(key)
+            answer["key"] = .string(raw)
+            answer["token"] = .string(key.id)
+        }
+        return Response.json(answer)
+    }
+
+    /// `/user/info?user_id=`; without `user_id`, the caller.
+    func info(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let caller = try await management.caller(context)
+        guard let id = request.uri.queryParameters.get("user_id") ?? caller.principal.userID else {
+            throw GatewayError.badRequest("`user_id` is required.", param: "user_id")
+        }
+        guard caller.readsEverything || caller.isSelf(id) else { throw GatewayError.managementForbidden("This user is outside your reach.") }
+        let user = try await management.user(id)
+        let memberships = try await management.directory.memberships(userID: id)
+        let teams = try await management.directory.teams(ids: memberships.keys.sorted())
+        let keys = try await management.keys.list(userID: id, limit: nil)
+        return Response.json([
+            "user_id": .string(id),
+            "user_info": ManagementJSON.user(user, teams: teams.map(\.id)),
+            "keys": .array(keys.map(ManagementJSON.key)),
+            "teams": .array(teams.map(ManagementJSON.team)),
+        ])
+    }
+
+    func update(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await management.caller(context).requireAdmin("change users")
+        let body = try await management.body(request)
+        var user: User
+        if case .some(let id?) = try body.string("user_id") {
+            user = try await management.user(id)
+        } else if case .some(let email?) = try body.string("user_email"), let found = try await management.directory.user(email: email) {
+            user = found
+        } else {
+            throw GatewayError.badRequest("`user_id` (or an existing `user_email`) is required.", param: "user_id")
+        }
+        let oldEmail = user.email
+        try body.apply(to: &user)
+        if let email = user.email, email != oldEmail, try await management.directory.user(email: email) != nil {
+            throw GatewayError.badRequest("A user with this email already exists.", param: "user_email")
+        }
+        if let organizationID = user.organizationID { _ = try await management.organization(organizationID) }
+        user.updatedAt = Date()
+        try await management.directory.update(user)
+        try await management.changed(user)
+        return Response.json(["user_id": .string(user.id), "data": ManagementJSON.user(user)])
+    }
+
+    func list(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        guard try await management.caller(context).readsEverything else {
+            throw GatewayError.managementForbidden("Only a proxy admin or viewer may list users.")
+        }
+        let paging = Paging(request, sizeName: "page_size")
+        let role = try request.uri.queryParameters.get("role").map { text in
+            guard let role = Principal.Role(rawValue: text) else { throw GatewayError.badRequest("Unknown role \(text).", param: "role") }
+            return role
+        }
+        let users = try await management.directory.users(role: role, limit: paging.size, offset: paging.offset)
+        let total = try await management.directory.userCount(role: role)
+        return Response.json([
+            "users": .array(users.map { ManagementJSON.user($0) }),
+            "total": JSONValue(total),
+            "page": JSONValue(paging.page),
+            "page_size": JSONValue(paging.size),
+            "total_pages": JSONValue(paging.pages(total)),
+        ])
+    }
+
+    /// Deletes the users, their keys and their team memberships.
+    func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await management.caller(context).requireAdmin("delete users")
+        let ids = try await management.body(request).requiredList("user_ids")
+        for id in ids { _ = try await management.user(id) }
+        for id in ids { try await management.deleteKeys(try await management.keys.list(userID: id, limit: nil)) }
+        _ = try await management.directory.deleteUsers(ids: ids)
+        try await management.removed(ids.map { .user($0) })
+        return Response.json(["deleted_users": ManagementJSON.strings(ids)])
+    }
+}

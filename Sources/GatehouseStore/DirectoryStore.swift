@@ -1,0 +1,130 @@
+public import GatehouseCore
+import SQLKit
+
+/// Users, teams (with their members) and organizations in the database. Like `KeyStore`, read by
+/// the management API and by `IdentityCache`, never by the request path.
+public struct DirectoryStore: Sendable {
+    let source: any SQLConnectionSource
+    let users: RecordTable<User>
+    let teams: RecordTable<Team>
+    let organizations: RecordTable<Organization>
+    static let members = "gatehouse_team_members"
+
+    public init(source: any SQLConnectionSource) {
+        self.source = source
+        users = RecordTable(source: source)
+        teams = RecordTable(source: source)
+        organizations = RecordTable(source: source)
+    }
+
+    // MARK: users
+
+    public func insert(_ user: User) async throws { try await users.insert(user) }
+    public func update(_ user: User) async throws { try await users.update(user) }
+    public func user(id: String) async throws -> User? { try await users.record(id: id) }
+    public func user(email: String) async throws -> User? { try await users.fetch(where: [("email", email)], limit: 1).first }
+    public func users(role: Principal.Role? = nil, limit: Int? = nil, offset: Int = 0) async throws -> [User] {
+        try await users.fetch(where: role.map { [("role", $0.rawValue)] } ?? [], limit: limit, offset: offset)
+    }
+    public func userCount(role: Principal.Role? = nil) async throws -> Int {
+        try await users.count(where: role.map { [("role", $0.rawValue)] } ?? [])
+    }
+
+    /// Deletes the users and their team memberships.
+    public func deleteUsers(ids: [String]) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        try await source.withDatabase { db in try await db.delete(from: Self.members).where("user_id", .in, ids).run() }
+        return try await users.delete(ids: ids)
+    }
+
+    // MARK: teams
+
+    /// Inserts the team and its members.
+    public func insert(_ team: Team) async throws {
+        try await teams.insert(team)
+        for member in team.members { try await setMember(member, of: team.id) }
+    }
+
+    /// Updates the team's own fields; members change through `setMember` and `removeMember`.
+    public func update(_ team: Team) async throws { try await teams.update(team) }
+
+    public func team(id: String) async throws -> Team? {
+        try await withMembers(try await teams.record(id: id).map { [$0] } ?? []).first
+    }
+
+    public func teams(organizationID: String? = nil, limit: Int? = nil, offset: Int = 0) async throws -> [Team] {
+        try await withMembers(try await teams.fetch(where: organizationID.map { [("organization_id", $0)] } ?? [], limit: limit, offset: offset))
+    }
+
+    public func teams(ids: [String]) async throws -> [Team] { try await withMembers(try await teams.records(ids: ids)) }
+
+    /// Deletes the teams and their memberships (their keys are the caller's to delete).
+    public func deleteTeams(ids: [String]) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        try await source.withDatabase { db in try await db.delete(from: Self.members).where("team_id", .in, ids).run() }
+        return try await teams.delete(ids: ids)
+    }
+
+    /// Adds the member, or changes their role when they already belong to the team.
+    public func setMember(_ member: TeamMember, of teamID: String) async throws {
+        try await source.withDatabase { db in
+            try await db.delete(from: Self.members).where("team_id", .equal, teamID).where("user_id", .equal, member.userID).run()
+            try await db.insert(into: Self.members).columns("team_id", "user_id", "role")
+                .values(SQLBind(teamID), SQLBind(member.userID), SQLBind(member.role.rawValue)).run()
+        }
+    }
+
+    public func removeMember(userID: String, from teamID: String) async throws {
+        try await source.withDatabase { db in
+            try await db.delete(from: Self.members).where("team_id", .equal, teamID).where("user_id", .equal, userID).run()
+        }
+    }
+
+    /// The teams a user belongs to, and their role in each.
+    public func memberships(userID: String) async throws -> [String: TeamMember.Role] {
+        try await source.withDatabase { db in
+            let rows = try await db.select().columns("team_id", "role").from(Self.members).where("user_id", .equal, userID).all()
+            var roles: [String: TeamMember.Role] = [:]
+            for row in rows {
+                roles[try row.decode(column: "team_id", as: String.self)] =
+                    TeamMember.Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .user
+            }
+            return roles
+        }
+    }
+
+    private func withMembers(_ found: [Team]) async throws -> [Team] {
+        guard !found.isEmpty else { return [] }
+        let rows = try await source.withDatabase { db in
+            try await db.select().columns("team_id", "user_id", "role").from(Self.members).where("team_id", .in, found.map(\.id))
+                .orderBy("user_id").all()
+        }
+        var byTeam: [String: [TeamMember]] = [:]
+        for row in rows {
+            let role = TeamMember.Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .user
+            byTeam[try row.decode(column: "team_id", as: String.self), default: []]
+                .append(TeamMember(userID: try row.decode(column: "user_id", as: String.self), role: role))
+        }
+        return found.map { team in
+            var team = team
+            team.members = byTeam[team.id] ?? []
+            return team
+        }
+    }
+
+    // MARK: organizations
+
+    public func insert(_ organization: Organization) async throws { try await organizations.insert(organization) }
+    public func update(_ organization: Organization) async throws { try await organizations.update(organization) }
+    public func organization(id: String) async throws -> Organization? { try await organizations.record(id: id) }
+    public func organizations(ids: [String]? = nil) async throws -> [Organization] {
+        if let ids { return try await organizations.records(ids: ids) }
+        return try await organizations.fetch()
+    }
+    public func deleteOrganizations(ids: [String]) async throws -> Int { try await organizations.delete(ids: ids) }
+
+    /// Everything the identity cache needs, read page by page.
+    func allUsers() async throws -> [User] { try await users.all() }
+    func allTeams() async throws -> [Team] { try await teams.all() }
+    func allOrganizations() async throws -> [Organization] { try await organizations.all() }
+}

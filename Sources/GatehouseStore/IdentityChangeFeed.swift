@@ -1,0 +1,37 @@
+import ServiceLifecycle
+
+/// Tells every process sharing the database that a key, user, team or organization changed, so
+/// each updates its `IdentityCache`.
+public protocol IdentityChangeFeed: Sendable {
+    func publish(_ change: IdentityChange) async throws
+}
+
+extension IdentityCache {
+    /// Applies one reported change: the object as it now is in the store, or gone.
+    public func refresh(_ change: IdentityChange, from store: IdentityStore) async throws {
+        switch change {
+        case .key(let id):
+            if let key = try await store.keys.key(id: id) { return put(key) }
+        case .user(let id):
+            if let user = try await store.directory.user(id: id) { return put(user) }
+        case .team(let id):
+            if let team = try await store.directory.team(id: id) { return put(team) }
+        case .organization(let id):
+            if let organization = try await store.directory.organization(id: id) { return put(organization) }
+        }
+        remove(change)
+    }
+
+    /// Runs a feed's follower once start-up has loaded the cache (so the schema exists), until
+    /// graceful shutdown, and ends quietly then: a service that throws would cancel its neighbours.
+    func follow(_ body: @escaping @Sendable () async throws -> Void) async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !self.isLoaded { try await Task.sleep(for: .milliseconds(20)) }
+                try await body()
+            }
+        } catch is CancellationError {
+            return
+        }
+    }
+}

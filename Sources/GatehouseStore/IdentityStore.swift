@@ -1,0 +1,15 @@
+/// The stores behind the identity cache: keys, the directory of users, teams and organizations,
+/// and the change log, all on one database.
+public struct IdentityStore: Sendable {
+    public let keys: KeyStore
+    public let directory: DirectoryStore
+    public let changes: ChangeLog
+
+    public init(source: any SQLConnectionSource) {
+        keys = KeyStore(source: source)
+        directory = DirectoryStore(source: source)
+        changes = ChangeLog(source: source)
+    }
+
+    public func migrate() async throws { try await keys.migrate() }
+}

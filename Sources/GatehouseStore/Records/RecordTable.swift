@@ -1,0 +1,85 @@
+import SQLKit
+
+/// Create, read, update and delete for one `StoredRecord` type, with equality filters and paging.
+struct RecordTable<Record: StoredRecord>: Sendable {
+    let source: any SQLConnectionSource
+
+    func insert(_ record: Record) async throws {
+        try await source.withDatabase { db in
+            try await db.insert(into: Record.table).columns(Record.columns).values(record.values).run()
+        }
+    }
+
+    func update(_ record: Record) async throws {
+        try await source.withDatabase { db in
+            var query = db.update(Record.table)
+            for (column, value) in zip(Record.columns, record.values).dropFirst() {
+                query = query.set(SQLColumn(column), to: value)
+            }
+            try await query.where("id", .equal, record.id).run()
+        }
+    }
+
+    /// - Returns: how many of the records existed.
+    @discardableResult
+    func delete(ids: [String]) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try await source.withDatabase { db in
+            let existing = try await db.select().column("id").from(Record.table).where("id", .in, ids).all().count
+            try await db.delete(from: Record.table).where("id", .in, ids).run()
+            return existing
+        }
+    }
+
+    func record(id: String) async throws -> Record? {
+        try await fetch(where: [("id", id)], limit: 1).first
+    }
+
+    /// Records matching every `(column, value)` pair, in creation order; `offset` applies with a `limit`.
+    func fetch(where filters: [(String, String)] = [], limit: Int? = nil, offset: Int = 0) async throws -> [Record] {
+        try await source.withDatabase { db in
+            var query = db.select().columns(Record.columns.map { SQLColumn($0) }).from(Record.table)
+            for (column, value) in filters { query = query.where(SQLColumn(column), .equal, SQLBind(value)) }
+            query = query.orderBy("created_at_ms").orderBy("id")
+            if let limit { query = query.limit(limit).offset(offset) }
+            return try await query.all().map(Record.init(row:))
+        }
+    }
+
+    func records(ids: [String]) async throws -> [Record] {
+        guard !ids.isEmpty else { return [] }
+        return try await source.withDatabase { db in
+            try await db.select().columns(Record.columns.map { SQLColumn($0) }).from(Record.table).where("id", .in, ids)
+                .orderBy("created_at_ms").all().map(Record.init(row:))
+        }
+    }
+
+    func count(where filters: [(String, String)] = []) async throws -> Int {
+        try await source.withDatabase { db in
+            var query = db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "total").from(Record.table)
+            for (column, value) in filters { query = query.where(SQLColumn(column), .equal, SQLBind(value)) }
+            return Int(try await query.first()?.decode(column: "total", as: Int64.self) ?? 0)
+        }
+    }
+
+    /// Records in id order after `id` (keyset paging, for loading a cache without holding it twice).
+    func page(after id: String?, limit: Int) async throws -> [Record] {
+        try await source.withDatabase { db in
+            var query = db.select().columns(Record.columns.map { SQLColumn($0) }).from(Record.table)
+            if let id { query = query.where("id", .greaterThan, id) }
+            return try await query.orderBy("id").limit(limit).all().map(Record.init(row:))
+        }
+    }
+
+    /// Every record, page by page.
+    func all(pageSize: Int = 5000) async throws -> [Record] {
+        var records: [Record] = []
+        var after: String?
+        while true {
+            let page = try await page(after: after, limit: pageSize)
+            records += page
+            guard let last = page.last, page.count == pageSize else { return records }
+            after = last.id
+        }
+    }
+}
