@@ -15,8 +15,6 @@ struct VirtualKeyTests {
         return config
     }
 
-    func bearer(_ key: String) -> HTTPFields { [.authorization: "Bearer \(key)"] }
-
     /// Creates a key with the master key and returns (raw key, token).
     func generate(_ client: any TestClientProtocol, _ body: JSONValue = [:]) async throws -> (String, String) {
         let response = try await client.post("/key/generate", body)

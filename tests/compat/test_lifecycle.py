@@ -166,3 +166,36 @@ def test_keys_survive_a_restart_and_cli_revocation_reaches_a_running_server(tmp_
         assert status == 401
     finally:
         gatehouse.stop()
+
+
+def test_users_teams_and_organizations_survive_a_restart(tmp_path):
+    config = "model_list:\n  - model_name: m\n    litellm_params: {model: mock/m}\n"
+    gatehouse = Gatehouse(tmp_path, config)
+    master = gatehouse.master_key
+    try:
+        with post(gatehouse.base_url + "/organization/new", master, {"organization_alias": "Acme", "models": ["m"]}) as response:
+            org = json.load(response)["organization_id"]
+        team = {"team_id": "search", "organization_id": org, "members_with_roles": [{"user_id": "alice", "role": "admin"}]}
+        post(gatehouse.base_url + "/team/new", master, team).close()
+        with post(gatehouse.base_url + "/user/new", master, {"user_id": "vic", "user_role": "proxy_admin_viewer"}) as response:
+            viewer_key = json.load(response)["key"]
+        with post(gatehouse.base_url + "/key/generate", master, {"team_id": "search"}) as response:
+            team_key = json.load(response)["key"]
+        post(gatehouse.base_url + "/team/block", master, {"team_id": "search"}).close()
+        assert gatehouse.terminate() == 0
+    finally:
+        gatehouse.stop()
+
+    gatehouse = Gatehouse(tmp_path, config)
+    try:
+        request = urllib.request.Request(gatehouse.base_url + "/team/info?team_id=search", headers={"authorization": f"Bearer {viewer_key}"})
+        with urllib.request.urlopen(request) as response:
+            info = json.load(response)["team_info"]
+        assert info["organization_id"] == org and info["admins"] == ["alice"] and info["blocked"] is True
+        try:
+            post(gatehouse.base_url + "/v1/chat/completions", team_key, {"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+            raise AssertionError("a blocked team's key was accepted after a restart")
+        except urllib.error.HTTPError as error:
+            assert error.code == 401
+    finally:
+        gatehouse.stop()

@@ -73,9 +73,15 @@ func deployment(_ name: String, provider: Deployment.Provider = .openai, port: I
 extension TestClientProtocol {
     /// POST a JSON body with the master key (or the given headers).
     func post(_ path: String, _ body: JSONValue, headers: HTTPFields = [.authorization: "Bearer \(TestKeys.master)"]) async throws -> TestResponse {
+        try await send(.post, path, body, headers: headers)
+    }
+
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, _ body: JSONValue, headers: HTTPFields = [.authorization: "Bearer \(TestKeys.master)"]
+    ) async throws -> TestResponse {
         var headers = headers
         headers[.contentType] = "application/json"
-        return try await execute(uri: path, method: .post, headers: headers, body: ByteBuffer(bytes: JSONCoding.encode(body))) { $0 }
+        return try await execute(uri: path, method: method, headers: headers, body: ByteBuffer(bytes: JSONCoding.encode(body))) { $0 }
     }
 
     func get(_ path: String, headers: HTTPFields = [.authorization: "Bearer \(TestKeys.master)"]) async throws -> TestResponse {
@@ -93,6 +99,8 @@ extension TestResponse {
         return (try? parser.feed(body.readableBytesView)) ?? []
     }
 }
+
+func bearer(_ key: String) -> HTTPFields { [.authorization: "Bearer \(key)"] }
 
 func chat(_ model: String, _ text: String = "Hello", stream: Bool? = nil) -> JSONValue {
     var body: JSONValue = ["model": .string(model), "messages": [["role": "user", "content": .string(text)]]]
