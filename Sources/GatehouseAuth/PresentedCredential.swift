@@ -14,6 +14,34 @@ public struct PresentedCredential: Sendable, Equatable {
 
     /// Header names that carry an API key, in LiteLLM's precedence.
     public static let keyHeaders = ["x-litellm-api-key", "authorization", "api-key", "x-api-key", "x-goog-api-key"]
+    /// Query parameters that carry an API key where clients put it in the URL.
+    public static let keyParameters = ["key", "api_key", "api-key"]
+
+    /// What to do with a key in the URL.
+    public enum QueryPolicy: Sendable {
+        /// The parameter means something else on these routes (`/key/info?key=`).
+        case ignore
+        /// 401: a key in a URL ends up in logs and histories.
+        case refuse
+        /// A credential like any header (operator's choice, for clients that can do no better).
+        case accept
+    }
+
+    /// The headers' credential, merged with one from the URL as `policy` says.
+    /// - Parameter parameter: looks up a query parameter by name; nil when the URL has no query.
+    public static func extract(
+        header: (String) -> String?, parameter: ((String) -> String?)?, policy: QueryPolicy
+    ) throws(GatewayError) -> PresentedCredential? {
+        let fromHeaders = try extract(header: header)
+        guard policy != .ignore, let parameter, let value = keyParameters.lazy.compactMap(parameter).first else { return fromHeaders }
+        guard policy == .accept else {
+            throw GatewayError.unauthorized("API keys in the URL are refused; send the key in the Authorization header.")
+        }
+        if let fromHeaders, fromHeaders.secret != value {
+            throw GatewayError.unauthorized("The request carries two different credentials.")
+        }
+        return fromHeaders ?? PresentedCredential(secret: value)
+    }
 
     /// - Parameter header: looks up a header value by lower-case name.
     public static func extract(header: (String) -> String?) throws(GatewayError) -> PresentedCredential? {

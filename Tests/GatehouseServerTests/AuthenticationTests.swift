@@ -51,6 +51,35 @@ struct AuthenticationTests {
         }
     }
 
+    @Test func aKeyInTheURLIsRefusedUnlessTheOperatorAllowsIt() async throws {
+        try await withGatehouse(config) { client, _ in
+            for query in ["key", "api_key", "api-key"] {
+                let alone = try await client.post("/v1/chat/completions?\(query)=\(TestKeys.master)", chat("mock-gpt"), headers: [:])
+                #expect(alone.status == .unauthorized)
+                #expect(alone.json?["error"]?["message"] == "API keys in the URL are refused; send the key in the Authorization header.")
+                #expect(!alone.text.contains(TestKeys.master))
+            }
+            // Refused even beside a valid header: the key has already leaked into the URL.
+            let besideHeader = try await client.post("/v1/chat/completions?key=\(TestKeys.master)", chat("mock-gpt"))
+            #expect(besideHeader.status == .unauthorized)
+            let models = try await client.get("/v1/models?key=x")
+            #expect(models.status == .unauthorized)
+            // Management routes: `key` names the key to look up.
+            let lookup = try await client.get("/key/info?key=sk-nothing-of-the-kind")
+            #expect(lookup.status == .notFound)
+        }
+        var allowing = config
+        allowing.server.allowKeyInQuery = true
+        try await withGatehouse(allowing) { client, _ in
+            let alone = try await client.post("/v1/chat/completions?key=\(TestKeys.master)", chat("mock-gpt"), headers: [:])
+            #expect(alone.status == .ok)
+            let conflicting = try await client.post("/v1/chat/completions?key=sk-other", chat("mock-gpt"))
+            #expect(conflicting.status == .unauthorized)
+            let same = try await client.post("/v1/chat/completions?key=\(TestKeys.master)", chat("mock-gpt"))
+            #expect(same.status == .ok)
+        }
+    }
+
     @Test func messagesRouteAnswersInTheAnthropicEnvelope() async throws {
         try await withGatehouse(config) { client, _ in
             let response = try await client.post("/v1/messages", ["model": "mock-gpt", "max_tokens": 5, "messages": []], headers: [:])

@@ -85,6 +85,7 @@ public enum ConfigLoader {
         s.requestTimeout = try reader.double(f["request_timeout"], at: "\(p).request_timeout", minimum: 0.001) ?? s.requestTimeout
         s.clientBodyTimeout = try reader.double(f["client_body_timeout"], at: "\(p).client_body_timeout", minimum: 0.001) ?? s.clientBodyTimeout
         s.clientIdleTimeout = try reader.double(f["client_idle_timeout"], at: "\(p).client_idle_timeout", minimum: 1) ?? s.clientIdleTimeout
+        s.allowKeyInQuery = try reader.bool(f["allow_key_in_query"], at: "\(p).allow_key_in_query") ?? s.allowKeyInQuery
         if let level = try reader.string(f["log_level"], at: "\(p).log_level") {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(level) else {

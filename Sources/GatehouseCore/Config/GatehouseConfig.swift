@@ -43,6 +43,9 @@ public struct ServerSettings: Sendable, Equatable {
     /// Connection idle timeout for clients (seconds).
     public var clientIdleTimeout = 75.0
     public var logLevel = "info"
+    /// Whether model routes accept an API key in the URL (`?key=`, as Gemini clients send it).
+    /// Off by default: URLs end up in proxy logs and browser histories.
+    public var allowKeyInQuery = false
     /// Extra CA certificates (PEM) trusted for upstream TLS, besides the system's.
     public var upstreamCAFile: String?
     /// The HTTP client used for upstream calls.

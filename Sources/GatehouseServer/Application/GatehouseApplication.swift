@@ -51,17 +51,21 @@ public enum GatehouseApplication {
         let router = Router(context: GatewayRequestContext.self)
         router.middlewares.add(ErrorEnvelopeMiddleware())
         HealthRoutes().register(on: router)
-        let authenticated = router.group()
-            .add(middleware: AuthenticationMiddleware(authenticators: authenticators))
+        // Model routes and management routes differ only in what `?key=` means.
+        let modelRoutes = router.group()
+            .add(
+                middleware: AuthenticationMiddleware(authenticators: authenticators, queryPolicy: settings.allowKeyInQuery ? .accept : .refuse))
+        let managementRoutes = router.group()
+            .add(middleware: AuthenticationMiddleware(authenticators: authenticators, queryPolicy: .ignore))
         ProxyRoutes(
             forwarder: forwarder, maxBodyBytes: settings.maxRequestBodyBytes,
             bodyTimeout: .seconds(fractional: settings.clientBodyTimeout)
-        ).register(on: authenticated)
-        ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: authenticated)
-        KeyRoutes(store: identities, cache: cache, feed: feed).register(on: authenticated)
-        UserRoutes(store: identities, cache: cache, feed: feed).register(on: authenticated)
-        TeamRoutes(store: identities, cache: cache, feed: feed).register(on: authenticated)
-        OrganizationRoutes(store: identities, cache: cache, feed: feed).register(on: authenticated)
+        ).register(on: modelRoutes)
+        ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: modelRoutes)
+        KeyRoutes(store: identities, cache: cache, feed: feed).register(on: managementRoutes)
+        UserRoutes(store: identities, cache: cache, feed: feed).register(on: managementRoutes)
+        TeamRoutes(store: identities, cache: cache, feed: feed).register(on: managementRoutes)
+        OrganizationRoutes(store: identities, cache: cache, feed: feed).register(on: managementRoutes)
 
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [HeaderLimitResponder()],

@@ -8,20 +8,26 @@ public import Hummingbird
 public struct AuthenticationMiddleware: RouterMiddleware {
     public typealias Context = GatewayRequestContext
     let authenticators: AuthenticatorChain
+    let queryPolicy: PresentedCredential.QueryPolicy
     /// Parsed once: building an `HTTPField.Name` validates the string, which is work per request otherwise.
     static let headerNames = Dictionary(
         uniqueKeysWithValues: PresentedCredential.keyHeaders.compactMap { name in
             HTTPField.Name(name).map { (name, $0) }
         })
 
-    public init(authenticators: AuthenticatorChain) {
+    /// - Parameter queryPolicy: what a key in the URL means on the routes behind this middleware.
+    public init(authenticators: AuthenticatorChain, queryPolicy: PresentedCredential.QueryPolicy) {
         self.authenticators = authenticators
+        self.queryPolicy = queryPolicy
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let credential = try PresentedCredential.extract { name in
-            Self.headerNames[name].flatMap { request.headers[$0] }
-        }
+        let parameters = request.uri.query == nil ? nil : request.uri.queryParameters
+        let credential = try PresentedCredential.extract(
+            header: { name in Self.headerNames[name].flatMap { request.headers[$0] } },
+            parameter: parameters.map { parameters in { name in parameters.get(name) } },
+            policy: queryPolicy
+        )
         var context = context
         let principal = try await authenticators.authenticate(credential)
         // Step 4's route class check: a key limited to some routes may not call the others.
