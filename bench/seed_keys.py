@@ -1,5 +1,7 @@
 """Fills a Gatehouse SQLite store with N virtual keys for the benchmark, plus one whose raw value
-is printed, so the benchmark can authenticate with a key that sits among N others."""
+is printed, so the benchmark can authenticate with a key that sits among N others. That key
+belongs to a user, a team and an organization that each restrict models, so every request walks
+the whole chain (key → team → organization) as a real deployment's would."""
 import hashlib
 import secrets
 import sqlite3
@@ -12,10 +14,10 @@ alphabet = string.digits + string.ascii_uppercase + string.ascii_lowercase
 now = int(time.time() * 1000)
 
 
-def row(raw):
+def row(raw, models="[]", user=None, team=None, organization=None):
     return (
-        "key_" + secrets.token_hex(12), hashlib.sha256(raw.encode()).hexdigest(), "sk-…" + raw[-4:], None, "[]", "{}",
-        None, None, None, None, None, None, None, None, "[]", 0, None, now, now, 0.0,
+        "key_" + secrets.token_hex(12), hashlib.sha256(raw.encode()).hexdigest(), "sk-…" + raw[-4:], None, models, "{}",
+        user, team, organization, None, None, None, None, None, "[]", 0, None, now, now, 0.0,
     )
 
 
@@ -30,6 +32,24 @@ db.executemany(
 )
 # Imported-style key (no checksum needed): long enough, starts with sk-.
 known = "sk-bench-known-" + "".join(secrets.choice(alphabet) for _ in range(40))
-db.execute(f"INSERT INTO gatehouse_keys ({columns}) VALUES ({', '.join('?' * 20)})", row(known))
+models = '["gpt-4o-mini", "bench", "bench-*"]'
+db.execute(
+    "INSERT INTO gatehouse_organizations (id, alias, models, metadata, spend, created_at_ms, updated_at_ms) VALUES (?, ?, ?, '{}', 0, ?, ?)",
+    ("org_bench", "bench", models, now, now),
+)
+db.execute(
+    "INSERT INTO gatehouse_teams (id, alias, organization_id, models, metadata, blocked, spend, created_at_ms, updated_at_ms) "
+    "VALUES (?, ?, ?, ?, '{}', 0, 0, ?, ?)",
+    ("team_bench", "bench", "org_bench", models, now, now),
+)
+db.execute(
+    "INSERT INTO gatehouse_users (id, role, models, metadata, spend, created_at_ms, updated_at_ms) VALUES (?, 'internal_user', ?, '{}', 0, ?, ?)",
+    ("user_bench", models, now, now),
+)
+db.execute("INSERT INTO gatehouse_team_members (team_id, user_id, role) VALUES ('team_bench', 'user_bench', 'user')")
+db.execute(
+    f"INSERT INTO gatehouse_keys ({columns}) VALUES ({', '.join('?' * 20)})",
+    row(known, models, "user_bench", "team_bench", "org_bench"),
+)
 db.commit()
 print(known)

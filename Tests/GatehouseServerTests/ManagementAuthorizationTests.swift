@@ -175,6 +175,16 @@ struct ManagementAuthorizationTests {
                     ("/team/update", ["team_id": "search", "models": ["*"]]), ("/team/update", ["team_id": "search", "max_budget": 1000]),
                     ("/team/update", ["team_id": "search", "blocked": false]), ("/team/update", ["team_id": "search", "organization_id": "x"]),
                     ("/team/delete", ["team_ids": ["search"]]), ("/team/info?team_id=other", nil), ("/team/unblock", ["team_id": "search"]),
+                    ("/key/generate", ["team_id": "search", "user_id": "ghost"]), ("/key/generate", ["team_id": "search", "user_id": "viewer"]),
+                ])
+            // A key acts with its owner's role: a team admin may not mint one owned by a proxy admin,
+            // even one who is a member of the team.
+            _ = try await client.post("/team/member_add", ["team_id": "search", "member": ["user_id": "admin"]])
+            try await expectForbidden(
+                client, actors.alice,
+                [
+                    ("/key/generate", ["team_id": "search", "user_id": "admin"]),
+                    ("/key/update", ["key": .string(actors.bobTeamKey), "user_id": "admin"]),
                 ])
         }
     }
@@ -219,6 +229,33 @@ struct ManagementAuthorizationTests {
             #expect(try await client.post("/key/generate", [:], headers: bearer(raw)).status == .forbidden)
             let lowered = try await client.post("/key/update", ["key": .string(actors.eveKey), "max_budget": 5], headers: bearer(actors.eve))
             #expect(lowered.status == .ok && lowered.json?["max_budget"] == 5)
+        }
+    }
+
+    @Test func nobodyOutlivesOrUnblocksWhatAnAdminSet() async throws {
+        try await withActors { client, actors in
+            _ = try await client.post("/key/update", ["key": .string(actors.eveKey), "duration": "1h"])
+            try await expectForbidden(client, actors.eve, [("/key/generate", ["duration": "2d"]), ("/key/generate", ["duration": nil])])
+            let inherited = try await client.post("/key/generate", [:], headers: bearer(actors.eve))
+            #expect(inherited.status == .ok && inherited.json?["expires"] != .null)
+            let shorter = try await client.post("/key/generate", ["duration": "30m"], headers: bearer(actors.eve))
+            #expect(shorter.status == .ok)
+
+            // Bob may not lift a block an admin put on his other key, nor block keys himself.
+            let second = try await client.post("/key/generate", [:], headers: bearer(actors.bob))
+            let secondToken = try #require(second.json?["token"]?.stringValue)
+            _ = try await client.post("/key/block", ["key": .string(secondToken)])
+            try await expectForbidden(
+                client, actors.bob,
+                [
+                    ("/key/unblock", ["key": .string(secondToken)]), ("/key/update", ["key": .string(secondToken), "blocked": false]),
+                    ("/key/block", ["key": .string(actors.bobTeamKey)]),
+                ])
+            // Changing something else on a key that has no budget is not an escalation for a budgeted caller.
+            _ = try await client.post("/key/update", ["key": .string(actors.aliceKey), "max_budget": 10])
+            let renamed = try await client.post(
+                "/key/update", ["key": .string(actors.bobTeamKey), "key_alias": "renamed"], headers: bearer(actors.alice))
+            #expect(renamed.status == .ok)
         }
     }
 }

@@ -151,6 +151,9 @@ public struct KeyRoutes: Sendable {
         let caller = try await management.caller(context)
         let body = try await management.body(request)
         var key = try await changeable(try body.required("key"), caller)
+        guard caller.isAdmin || caller.administers(team: key.teamID) else {
+            throw GatewayError.managementForbidden("Only a proxy admin or the key's team admin may block or unblock it.")
+        }
         key.blocked = blocked
         key.updatedAt = Date()
         try await management.keys.update(key)
@@ -164,11 +167,20 @@ public struct KeyRoutes: Sendable {
         if !caller.isAdmin, body.body["organization_id"] != nil {
             throw GatewayError.managementForbidden("Only a proxy admin may set `organization_id`.")
         }
-        if let teamID = key.teamID, teamID != old?.teamID {
-            let team = try await management.team(teamID)
-            if body.body["organization_id"] == nil { key.organizationID = team.organizationID }
+        var team: Team?
+        if let teamID = key.teamID {
+            team = try await management.team(teamID)
+            if teamID != old?.teamID, body.body["organization_id"] == nil { key.organizationID = team?.organizationID }
         }
         try caller.checkPlacement(of: key)
+        // A key's role is its owner's: a team admin issuing keys to others must not mint one that
+        // acts as an admin (or as a user who does not exist yet and might be created as one).
+        if !caller.isAdmin, let userID = key.userID, !caller.isSelf(userID), userID != old?.userID {
+            let owner = try await management.directory.user(id: userID)
+            guard team?.role(of: userID) != nil, let role = owner?.role, role == .internalUser || role == .internalUserViewer else {
+                throw GatewayError.managementForbidden("A team admin may issue keys only to the team's members who are not admins.")
+            }
+        }
         let inherited = management.cache.inheritedModels(userID: key.userID, teamID: key.teamID, organizationID: key.organizationID)
         try caller.checkGrant(key, inherited: inherited, replacing: old)
     }

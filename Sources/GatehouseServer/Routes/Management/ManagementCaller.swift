@@ -9,7 +9,7 @@ import GatehouseCore
 /// - `internal_user_viewer`: reads what an internal user may read, changes nothing.
 ///
 /// Whoever is not a proxy admin grants nothing beyond what they hold: a key they create or change
-/// gets no model, route, budget or limit wider than their own key's.
+/// gets no model, route, budget, limit or lifetime beyond their own key's.
 struct ManagementCaller {
     let principal: Principal
     /// Team id → the caller's role there (loaded for callers other than proxy admins).
@@ -62,39 +62,47 @@ struct ManagementCaller {
     }
 
     /// Refuses a key that would grant more than the caller's own key: wider models (`inherited`
-    /// are the model lists above the new key), routes, budget or limits. Called for callers other
-    /// than proxy admins, for a new key (`old` nil) or a changed one.
+    /// are the model lists above the new key), routes, budget, limits or lifetime, or an unblock
+    /// by someone who is not the key's team admin. Only what changes is checked (`old` nil: a new key).
     func checkGrant(_ key: VirtualKey, inherited: [[String]], replacing old: VirtualKey?) throws {
         guard !isAdmin else { return }
-        if old == nil || old?.models != key.models || old?.teamID != key.teamID || old?.userID != key.userID {
+        func changed<T: Equatable>(_ path: KeyPath<VirtualKey, T>) -> Bool { old.map { $0[keyPath: path] != key[keyPath: path] } ?? true }
+
+        if changed(\.models) || changed(\.teamID) || changed(\.userID) {
             let bounds = (principal.allowedModels.isEmpty ? [] : [principal.allowedModels]) + principal.inheritedModels
             let lists = (key.models.isEmpty ? [] : [key.models]) + inherited
             for bound in bounds where !lists.contains(where: { list in list.allSatisfy { ModelAccess.allows(bound, model: $0) } }) {
                 throw GatewayError.managementForbidden("`models` may not go beyond your own: \(bound.joined(separator: ", ")).")
             }
         }
+        if old != nil, changed(\.blocked), !administers(team: key.teamID) {
+            throw GatewayError.managementForbidden("Only a proxy admin or the key's team admin may block or unblock it.")
+        }
         guard let own = self.key else { return }
-        if old == nil || old?.allowedRoutes != key.allowedRoutes, !own.allowedRoutes.isEmpty {
+        if changed(\.allowedRoutes), !own.allowedRoutes.isEmpty {
             let within =
                 !key.allowedRoutes.isEmpty
                 && key.allowedRoutes.allSatisfy { own.allowedRoutes.contains($0) || RouteAccess.allows(own.allowedRoutes, path: $0) }
             guard within else { throw GatewayError.managementForbidden("`allowed_routes` may not go beyond your own.") }
         }
-        try check(key.limits.maxBudget, against: own.limits.maxBudget, old: old?.limits.maxBudget, "max_budget")
-        try check(
-            key.limits.rpmLimit.map(Double.init), against: own.limits.rpmLimit.map(Double.init), old: old?.limits.rpmLimit.map(Double.init),
-            "rpm_limit")
-        try check(
-            key.limits.tpmLimit.map(Double.init), against: own.limits.tpmLimit.map(Double.init), old: old?.limits.tpmLimit.map(Double.init),
-            "tpm_limit")
-        try check(
-            key.limits.maxParallelRequests.map(Double.init), against: own.limits.maxParallelRequests.map(Double.init),
-            old: old?.limits.maxParallelRequests.map(Double.init), "max_parallel_requests")
-    }
-
-    private func check(_ value: Double?, against own: Double?, old: Double?, _ name: String) throws {
-        guard let own, value != old || old == nil else { return }
-        guard let value, value <= own else { throw GatewayError.managementForbidden("`\(name)` may not exceed your own (\(own)).") }
+        let limits: [(String, Double?, Double?, Bool)] = [
+            ("max_budget", key.limits.maxBudget, own.limits.maxBudget, changed(\.limits.maxBudget)),
+            ("rpm_limit", key.limits.rpmLimit.map(Double.init), own.limits.rpmLimit.map(Double.init), changed(\.limits.rpmLimit)),
+            ("tpm_limit", key.limits.tpmLimit.map(Double.init), own.limits.tpmLimit.map(Double.init), changed(\.limits.tpmLimit)),
+            (
+                "max_parallel_requests", key.limits.maxParallelRequests.map(Double.init), own.limits.maxParallelRequests.map(Double.init),
+                changed(\.limits.maxParallelRequests)
+            ),
+        ]
+        for (name, value, bound, isChanged) in limits where isChanged {
+            guard let bound else { continue }
+            guard let value, value <= bound else { throw GatewayError.managementForbidden("`\(name)` may not exceed your own (\(bound)).") }
+        }
+        if changed(\.expiresAt), let ownExpiry = own.expiresAt {
+            guard let expiry = key.expiresAt, expiry <= ownExpiry else {
+                throw GatewayError.managementForbidden("The key may not outlive your own.")
+            }
+        }
     }
 
     /// Fills what a new key of a bounded caller leaves out with the caller's own bounds.
@@ -106,5 +114,6 @@ struct ManagementCaller {
         if body.body["rpm_limit"] == nil { key.limits.rpmLimit = own.limits.rpmLimit }
         if body.body["tpm_limit"] == nil { key.limits.tpmLimit = own.limits.tpmLimit }
         if body.body["max_parallel_requests"] == nil { key.limits.maxParallelRequests = own.limits.maxParallelRequests }
+        if body.body["duration"] == nil { key.expiresAt = own.expiresAt }
     }
 }
