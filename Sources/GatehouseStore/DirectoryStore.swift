@@ -117,10 +117,7 @@ public struct DirectoryStore: Sendable {
     public func insert(_ organization: Organization) async throws { try await organizations.insert(organization) }
     public func update(_ organization: Organization) async throws { try await organizations.update(organization) }
     public func organization(id: String) async throws -> Organization? { try await organizations.record(id: id) }
-    public func organizations(ids: [String]? = nil) async throws -> [Organization] {
-        if let ids { return try await organizations.records(ids: ids) }
-        return try await organizations.fetch()
-    }
+    public func organizations() async throws -> [Organization] { try await organizations.fetch() }
     public func deleteOrganizations(ids: [String]) async throws -> Int { try await organizations.delete(ids: ids) }
 
     /// Everything the identity cache needs, read page by page.

@@ -116,10 +116,6 @@ public final class IdentityCache: Sendable {
         index.withLock { $0.chain(userID: userID, teamID: teamID, organizationID: organizationID).models }
     }
 
-    public func grant(for digest: KeyDigest) -> KeyGrant? {
-        index.withLock { $0.byDigest[digest] }
-    }
-
     public func put(_ key: VirtualKey) { index.withLock { $0.put(key) } }
     public func put(_ user: User) { index.withLock { $0.put(user) } }
     public func put(_ team: Team) { index.withLock { $0.put(team) } }

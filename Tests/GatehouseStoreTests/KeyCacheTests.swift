@@ -21,13 +21,13 @@ struct KeyCacheTests {
         let raw = APIKeyFormat.generate()
         var stored = key(raw)
         cache.put(stored)
-        #expect(cache.grant(for: KeyDigest(key: raw))?.id == stored.id)
+        #expect(cache.resolve(KeyDigest(key: raw))?.grant.id == stored.id)
         // Rotation: the same id with a new hash drops the old one.
         let rotated = APIKeyFormat.generate()
         stored.hash = APIKeyFormat.hash(rotated)
         cache.put(stored)
-        #expect(cache.grant(for: KeyDigest(key: raw)) == nil)
-        #expect(cache.grant(for: KeyDigest(key: rotated))?.id == stored.id)
+        #expect(cache.resolve(KeyDigest(key: raw)) == nil)
+        #expect(cache.resolve(KeyDigest(key: rotated))?.grant.id == stored.id)
         cache.remove(.key(stored.id))
         #expect(cache.count == 0)
     }
@@ -43,7 +43,7 @@ struct KeyCacheTests {
             try await cache.reload(from: IdentityStore(source: source), pageSize: 5)
             #expect(cache.isLoaded)
             #expect(cache.count == 23)
-            #expect(raws.allSatisfy { cache.grant(for: KeyDigest(key: $0)) != nil })
+            #expect(raws.allSatisfy { cache.resolve(KeyDigest(key: $0)) != nil })
         }
     }
 }
