@@ -111,9 +111,10 @@ public final class IdentityCache: Sendable {
         index.withLock { $0.resolve(digest) }
     }
 
-    /// The model lists that would bound a key of this user, team and organization.
-    public func inheritedModels(userID: String?, teamID: String?, organizationID: String?) -> [[String]] {
-        index.withLock { $0.chain(userID: userID, teamID: teamID, organizationID: organizationID).models }
+    /// The model lists that bound a credential of this user, team and organization, and whether
+    /// the team is blocked.
+    public func chain(userID: String?, teamID: String?, organizationID: String?) -> (models: [[String]], teamBlocked: Bool) {
+        index.withLock { $0.chain(userID: userID, teamID: teamID, organizationID: organizationID) }
     }
 
     public func put(_ key: VirtualKey) { index.withLock { $0.put(key) } }

@@ -1,6 +1,8 @@
 /// Known configuration keys, and the LiteLLM keys accepted with a warning.
 enum Keys {
-    static let top = ["model_list", "general_settings", "router_settings", "litellm_settings", "gatehouse_settings", "environment_variables"]
+    static let top = [
+        "model_list", "general_settings", "router_settings", "litellm_settings", "gatehouse_settings", "environment_variables", "jwt_issuers",
+    ]
     static let topIgnored: Set<String> = [
         "credential_list", "guardrails", "callback_settings", "assistant_settings", "files_settings", "finetune_settings",
         "mcp_servers", "search_tools", "vector_store_registry", "prompts",

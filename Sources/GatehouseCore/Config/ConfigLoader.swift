@@ -63,6 +63,13 @@ public enum ConfigLoader {
         for (index, entry) in entries.enumerated() {
             config.models.append(try DeploymentParser.parse(entry, index: index, reader: &reader))
         }
+        for (index, entry) in try reader.sequence(top["jwt_issuers"], at: "jwt_issuers").enumerated() {
+            let issuer = try JWTIssuerParser.parse(entry, index: index, reader: &reader)
+            guard !config.jwtIssuers.contains(where: { $0.issuer == issuer.issuer }) else {
+                throw reader.error("jwt_issuers[\(index)].issuer", entry, "`\(issuer.issuer)` is configured twice")
+            }
+            config.jwtIssuers.append(issuer)
+        }
         try validate(config, root: root, reader: reader)
         return Result(config: config, warnings: reader.warnings)
     }

@@ -107,6 +107,25 @@ struct ConfigReader {
         return result
     }
 
+    /// A mapping of names to lists of strings (`scope_models`).
+    func listMap(_ node: Node?, at path: String) throws -> [String: [String]]? {
+        guard let node else { return nil }
+        guard case .mapping(let mapping) = node else { throw error(path, node, "expected a mapping") }
+        var result: [String: [String]] = [:]
+        for (key, value) in mapping {
+            guard let name = key.string else { throw error(path, key, "keys must be strings") }
+            result[name] = try stringList(value, at: "\(path).\(name)") ?? []
+        }
+        return result
+    }
+
+    /// A string or a list of strings, as a list (`audience: a` or `audience: [a, b]`).
+    func stringOrList(_ node: Node?, at path: String) throws -> [String]? {
+        guard let node else { return nil }
+        if case .sequence = node { return try stringList(node, at: path) }
+        return try string(node, at: path).map { [$0] }
+    }
+
     func sequence(_ node: Node?, at path: String) throws -> [Node] {
         guard let node else { return [] }
         guard case .sequence(let sequence) = node else { throw error(path, node, "expected a list") }

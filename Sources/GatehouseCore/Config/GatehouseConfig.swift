@@ -7,6 +7,8 @@ public struct GatehouseConfig: Sendable {
     public var databaseURL: String?
     public var models: [Deployment]
     public var router: RouterSettings
+    /// Identity providers whose JWTs are accepted as credentials.
+    public var jwtIssuers: [JWTIssuerSettings] = []
 
     public init(server: ServerSettings = .init(), masterKey: String? = nil, models: [Deployment] = [], router: RouterSettings = .init()) {
         self.server = server

@@ -46,7 +46,15 @@ public enum GatehouseApplication {
         let identities = IdentityStore(source: store.source)
         let cache = IdentityCache()
         let feed = store.changeFeed(cache: cache, logger: logger)
-        let authenticators = AuthenticatorChain([MasterKeyAuthenticator(masterKey: masterKey), VirtualKeyAuthenticator(cache: cache)])
+        var chain: [any Authenticator] = [MasterKeyAuthenticator(masterKey: masterKey), VirtualKeyAuthenticator(cache: cache)]
+        var jwksRefresher: JWKSRefresher?
+        if !config.jwtIssuers.isEmpty {
+            let fetcher = HTTPJWKSFetcher()
+            let issuers = try config.jwtIssuers.map { try JWTIssuerKeys(settings: $0, fetcher: fetcher) }
+            chain.append(JWTAuthenticator(issuers: issuers, cache: cache))
+            jwksRefresher = JWKSRefresher(issuers: issuers, fetcher: fetcher, logger: logger)
+        }
+        let authenticators = AuthenticatorChain(chain)
 
         let router = Router(context: GatewayRequestContext.self)
         router.middlewares.add(ErrorEnvelopeMiddleware())
@@ -91,6 +99,7 @@ public enum GatehouseApplication {
             logger.info("store ready", metadata: ["keys": "\(cache.count)"])
         }
         app.addServices(feed)
+        if let jwksRefresher { app.addServices(jwksRefresher) }
         return app
     }
 

@@ -173,15 +173,24 @@ public struct KeyRoutes: Sendable {
             if teamID != old?.teamID, body.body["organization_id"] == nil { key.organizationID = team?.organizationID }
         }
         try caller.checkPlacement(of: key)
-        // A key's role is its owner's: a team admin issuing keys to others must not mint one that
-        // acts as an admin (or as a user who does not exist yet and might be created as one).
-        if !caller.isAdmin, let userID = key.userID, !caller.isSelf(userID), userID != old?.userID {
-            let owner = try await management.directory.user(id: userID)
-            guard team?.role(of: userID) != nil, let role = owner?.role, role == .internalUser || role == .internalUserViewer else {
-                throw GatewayError.managementForbidden("A team admin may issue keys only to the team's members who are not admins.")
+        // A key acts with its owner's role. A team admin issuing keys to others must not mint one
+        // that acts as an admin (or as a user who does not exist yet and might be made one); a
+        // caller whose credential grants less than their account (a JWT mapped to a lesser role
+        // than the Gatehouse user of the same id) must not mint a key with the account's role.
+        if !caller.isAdmin, let userID = key.userID, userID != old?.userID {
+            let ownerRole = try await management.directory.user(id: userID)?.role
+            let plain: [Principal.Role] = [.internalUser, .internalUserViewer]
+            if caller.isSelf(userID) {
+                guard ownerRole.map({ plain.contains($0) || $0 == caller.principal.role }) ?? true else {
+                    throw GatewayError.managementForbidden("Your account's role is above what this credential grants.")
+                }
+            } else {
+                guard team?.role(of: userID) != nil, let ownerRole, plain.contains(ownerRole) else {
+                    throw GatewayError.managementForbidden("A team admin may issue keys only to the team's members who are not admins.")
+                }
             }
         }
-        let inherited = management.cache.inheritedModels(userID: key.userID, teamID: key.teamID, organizationID: key.organizationID)
+        let inherited = management.cache.chain(userID: key.userID, teamID: key.teamID, organizationID: key.organizationID).models
         try caller.checkGrant(key, inherited: inherited, replacing: old)
     }
 

@@ -1,0 +1,77 @@
+import Foundation
+import GatehouseCore
+
+/// A JWS in compact serialisation, split and decoded but not yet trusted.
+struct CompactJWT {
+    static let maximumLength = 16 * 1024
+
+    let header: JSONValue
+    let payload: JSONValue
+    /// `base64url(header) "." base64url(payload)`: the bytes the signature covers.
+    let signingInput: [UInt8]
+    let signature: [UInt8]
+
+    /// Whether a credential has the shape of a JWT at all (three base64url segments, the first
+    /// starting like a JSON object), so that other credentials are left to other authenticators.
+    static func looksLikeJWT(_ token: String) -> Bool {
+        token.hasPrefix("eyJ") && token.utf8.count <= maximumLength && token.utf8.lazy.filter { $0 == UInt8(ascii: ".") }.count == 2
+    }
+
+    init(_ token: String) throws(JWTError) {
+        let bytes = Array(token.utf8)
+        guard bytes.count <= Self.maximumLength else { throw .malformed("the token is too long") }
+        let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 3 else { throw .malformed("a JWT has three segments") }
+        guard let headerBytes = Base64URL.decode(parts[0]), let payloadBytes = Base64URL.decode(parts[1]),
+            let signature = Base64URL.decode(parts[2])
+        else { throw .malformed("a segment is not base64url") }
+        guard case .object = (try? JSONCoding.decode(headerBytes)) ?? .null, case .object = (try? JSONCoding.decode(payloadBytes)) ?? .null else {
+            throw .malformed("the header and payload must be JSON objects")
+        }
+        header = try! JSONCoding.decode(headerBytes)
+        payload = try! JSONCoding.decode(payloadBytes)
+        signingInput = Array(bytes[..<(parts[0].count + 1 + parts[1].count)])
+        self.signature = signature
+    }
+}
+
+/// Unpadded base64url (RFC 7515 §2); anything else is refused.
+enum Base64URL {
+    static func decode(_ segment: some Collection<UInt8>) -> [UInt8]? {
+        var text = ""
+        text.reserveCapacity(segment.count + 3)
+        for byte in segment {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                text.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: "-"): text.append("+")
+            case UInt8(ascii: "_"): text.append("/")
+            default: return nil
+            }
+        }
+        if segment.count % 4 == 1 { return nil }
+        text += String(repeating: "=", count: (4 - segment.count % 4) % 4)
+        return Data(base64Encoded: text).map(Array.init)
+    }
+
+    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// Why a token was refused. The message is for logs and the 401 body; it never contains the token.
+enum JWTError: Error, Equatable {
+    case malformed(String)
+    case rejected(String)
+    /// A valid token whose scopes grant no model.
+    case noModels
+
+    var gatewayError: GatewayError {
+        switch self {
+        case .malformed(let why): .unauthorized("Malformed token: \(why).")
+        case .rejected(let why): .unauthorized("Invalid token: \(why).")
+        case .noModels: .forbidden("This token's scopes grant no model.")
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import GatehouseCore
+import Logging
+public import ServiceLifecycle
+
+/// Keeps every issuer's fetched key set fresh: fetched once at start, then on each issuer's
+/// `jwks_refresh_seconds`. A failed fetch is logged and retried on schedule; the last good set
+/// stays in use meanwhile. Shuts the fetcher's HTTP client down at the end.
+public struct JWKSRefresher: Service {
+    let issuers: [JWTIssuerKeys]
+    let fetcher: HTTPJWKSFetcher
+    let logger: Logger
+
+    public init(issuers: [JWTIssuerKeys], fetcher: HTTPJWKSFetcher, logger: Logger) {
+        self.issuers = issuers
+        self.fetcher = fetcher
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            for issuer in issuers where issuer.hasRemoteKeys {
+                group.addTask {
+                    try? await cancelWhenGracefulShutdown {
+                        while !Task.isCancelled {
+                            do {
+                                try await issuer.refresh()
+                            } catch is CancellationError {
+                                return
+                            } catch {
+                                logger.warning("JWKS fetch failed", metadata: ["issuer": "\(issuer.settings.name)", "error": "\(error)"])
+                            }
+                            try await Task.sleep(for: .seconds(issuer.settings.jwksRefreshSeconds))
+                        }
+                    }
+                }
+            }
+        }
+        try await fetcher.shutdown()
+    }
+}
