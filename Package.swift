@@ -103,6 +103,7 @@ let package = Package(
         .executableTarget(
             name: "gatehouse",
             dependencies: [
+                "GatehouseAuth",
                 "GatehouseCore",
                 "GatehouseStore",
                 "GatehouseServer",

@@ -25,6 +25,11 @@ public struct StoreConnection: Sendable {
         return StoreConnection(source: sqlite, service: sqlite)
     }
 
+    /// Closes a connection whose service never ran (start-up failed after opening it).
+    public func closeUnused() async {
+        if let sqlite = source as? SQLiteSource { try? await sqlite.close() }
+    }
+
     public init(source: any SQLConnectionSource, service: any Service) {
         self.source = source
         self.service = service

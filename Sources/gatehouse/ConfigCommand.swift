@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatehouseAuth
 import GatehouseCore
 
 struct ConfigCommand: AsyncParsableCommand {
@@ -16,7 +17,17 @@ struct ConfigCommand: AsyncParsableCommand {
                 let result = try ConfigFile.load(path: file)
                 for warning in result.warnings { print("warning: \(warning)") }
                 let config = result.config
-                print("\(file): OK — \(config.models.count) deployment(s) serving \(Set(config.models.map(\.modelName)).count) model(s)")
+                for issuer in config.jwtIssuers {
+                    do {
+                        try JWTIssuerKeys.checkInlineKeys(of: issuer)
+                    } catch {
+                        FileHandle.standardError.write(Data("error: \(file): \(error)\n".utf8))
+                        throw ExitCode(2)
+                    }
+                }
+                print(
+                    "\(file): OK — \(config.models.count) deployment(s) serving \(Set(config.models.map(\.modelName)).count) model(s), "
+                        + "\(config.jwtIssuers.count) JWT issuer(s)")
             } catch let error as ConfigError {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 throw ExitCode(2)

@@ -47,12 +47,19 @@ struct Serve: AsyncParsableCommand {
         let server = settings.server
         let firstModel = settings.models.first?.modelName ?? "mock-gpt"
         let store = try await StoreConnection.open(databaseURL: settings.databaseURL, dataDirectory: settings.server.dataDirectory, logger: logger)
-        let app = try GatehouseApplication.make(config: settings, masterKey: masterKey, store: store, logger: logger) { port in
-            logger.info("Gatehouse listening on http://\(server.host):\(port)")
-            if let key = announce {
-                let banner = Banner.firstStart(masterKey: key, host: server.host, port: port, model: firstModel, dataDirectory: server.dataDirectory)
-                FileHandle.standardOutput.write(Data(banner.utf8))
+        let app: GatehouseApplication.App
+        do {
+            app = try GatehouseApplication.make(config: settings, masterKey: masterKey, store: store, logger: logger) { port in
+                logger.info("Gatehouse listening on http://\(server.host):\(port)")
+                if let key = announce {
+                    let banner = Banner.firstStart(
+                        masterKey: key, host: server.host, port: port, model: firstModel, dataDirectory: server.dataDirectory)
+                    FileHandle.standardOutput.write(Data(banner.utf8))
+                }
             }
+        } catch {
+            await store.closeUnused()
+            throw error
         }
         try await GatehouseApplication.run(app, settings: server, logger: logger)
     }

@@ -128,7 +128,7 @@ def test_the_example_config_in_the_repository_is_valid():
     }
     result = subprocess.run([str(BINARY), "config", "check", str(ROOT / "examples" / "config.yaml")], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
-    assert "5 deployment(s)" in result.stdout
+    assert "5 deployment(s)" in result.stdout and "1 JWT issuer(s)" in result.stdout
 
 
 def test_keys_survive_a_restart_and_cli_revocation_reaches_a_running_server(tmp_path):
@@ -199,3 +199,15 @@ def test_users_teams_and_organizations_survive_a_restart(tmp_path):
             assert error.code == 401
     finally:
         gatehouse.stop()
+
+
+def test_config_check_and_serve_refuse_an_unusable_jwt_key(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "jwt_issuers:\n  - issuer: https://idp.test\n    audience: gatehouse\n    algorithms: [RS256]\n"
+        "    keys:\n      - pem: not-a-key\n"
+    )
+    checked = subprocess.run([str(BINARY), "config", "check", str(path)], capture_output=True, text=True)
+    assert checked.returncode == 2 and "jwt_issuers[0].keys[0]" in checked.stderr
+    served = subprocess.run([str(BINARY), "serve", "--config", str(path), "--port", "0"], capture_output=True, text=True, cwd=tmp_path, timeout=30)
+    assert served.returncode != 0 and "jwt_issuers[0].keys[0]" in served.stderr

@@ -25,7 +25,17 @@ public final class JWTIssuerKeys: Sendable {
         self.settings = settings
         self.fetcher = fetcher
         self.now = now
-        inline = try settings.keys.map { key in
+        inline = try Self.inlineKeys(of: settings)
+        state = Mutex(State(jwksURL: settings.jwksURL))
+    }
+
+    /// The configured keys, parsed. - Throws: naming the first that cannot be used.
+    public static func checkInlineKeys(of settings: JWTIssuerSettings) throws {
+        _ = try inlineKeys(of: settings)
+    }
+
+    static func inlineKeys(of settings: JWTIssuerSettings) throws -> [JWTVerificationKey] {
+        try settings.keys.map { key in
             do {
                 switch key.material {
                 case .secret(let secret): return .secret(secret, kid: key.kid)
@@ -39,7 +49,6 @@ public final class JWTIssuerKeys: Sendable {
                 throw JWTKeyError("\(key.path): \(error)")
             }
         }
-        state = Mutex(State(jwksURL: settings.jwksURL))
     }
 
     var hasRemoteKeys: Bool { settings.jwksURL != nil || settings.discoveryURL != nil }

@@ -25,6 +25,8 @@ public enum GatehouseApplication {
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> App {
+        // Refuse unusable configured keys before anything that needs shutting down is created.
+        for issuer in config.jwtIssuers { try JWTIssuerKeys.checkInlineKeys(of: issuer) }
         let settings = config.server
         let connectTimeout = TimeAmount.seconds(fractional: settings.connectTimeout)
         let idleTimeout = TimeAmount.seconds(fractional: settings.streamIdleTimeout)
