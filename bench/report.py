@@ -19,7 +19,7 @@ for stream in (False, True):
     for conns in (1, 32):
         direct = rows.get(("direct", stream, conns))
         nginx = rows.get(("nginx", stream, conns))
-        for name in ("direct", "nginx", "gatehouse", "gatehouse_ahc", "gatehouse_vkey"):
+        for name in ("direct", "nginx", "gatehouse", "gatehouse_ahc", "gatehouse_vkey", "gatehouse_rs256", "gatehouse_es256"):
             r = rows.get((name, stream, conns))
             if not r:
                 continue
@@ -29,6 +29,8 @@ for stream in (False, True):
                 "gatehouse": "gatehouse (nio client)",
                 "gatehouse_ahc": "gatehouse (async-http-client)",
                 "gatehouse_vkey": "gatehouse (nio client, virtual key)",
+                "gatehouse_rs256": "gatehouse (nio client, RS256 JWT)",
+                "gatehouse_es256": "gatehouse (nio client, ES256 JWT)",
             }.get(name, name)
             print(f"| {'stream' if stream else 'plain'} | {conns} | {label} | {r['rps']:,.0f} | {ratio} | {r['p50'] / 1000:.3f} ms | {r['p99'] / 1000:.3f} ms | {added} | {r['errors']} |")
 print(f"\nThe virtual key sits among {int(keys):,} others in the SQLite store (all held in memory).")

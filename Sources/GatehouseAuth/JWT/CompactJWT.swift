@@ -25,11 +25,11 @@ struct CompactJWT {
         guard let headerBytes = Base64URL.decode(parts[0]), let payloadBytes = Base64URL.decode(parts[1]),
             let signature = Base64URL.decode(parts[2])
         else { throw .malformed("a segment is not base64url") }
-        guard case .object = (try? JSONCoding.decode(headerBytes)) ?? .null, case .object = (try? JSONCoding.decode(payloadBytes)) ?? .null else {
-            throw .malformed("the header and payload must be JSON objects")
-        }
-        header = try! JSONCoding.decode(headerBytes)
-        payload = try! JSONCoding.decode(payloadBytes)
+        guard let header = try? JSONCoding.decode(headerBytes), case .object = header, let payload = try? JSONCoding.decode(payloadBytes),
+            case .object = payload
+        else { throw .malformed("the header and payload must be JSON objects") }
+        self.header = header
+        self.payload = payload
         signingInput = Array(bytes[..<(parts[0].count + 1 + parts[1].count)])
         self.signature = signature
     }

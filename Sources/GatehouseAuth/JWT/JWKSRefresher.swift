@@ -17,6 +17,11 @@ public struct JWKSRefresher: Service {
     }
 
     public func run() async throws {
+        // A service must not end before shutdown, even with nothing to fetch.
+        guard issuers.contains(where: \.hasRemoteKeys) else {
+            try? await gracefulShutdown()
+            return try await fetcher.shutdown()
+        }
         await withDiscardingTaskGroup { group in
             for issuer in issuers where issuer.hasRemoteKeys {
                 group.addTask {
