@@ -188,12 +188,12 @@ struct JWTAuthenticatorTests {
 
     @Test func claimsMapToRoleTeamAndModels() async throws {
         var config = settings(["HS256"], keys: [.init(kid: nil, material: .secret(Self.secret), path: "k")])
-        config.claims.roles = "realm_access.roles"
-        config.claims.team = "groups"
-        config.claims.organization = "https://acme.test/org"
-        config.roleMappings = ["gh-viewer": .proxyAdminViewer, "gh-admin": .proxyAdmin]
-        config.scopeModels = ["llm:small": ["mock-gpt"], "llm:big": ["openai/*"]]
-        config.models = ["mock-gpt", "openai/gpt-4o"]
+        config.mapping.claims.roles = "realm_access.roles"
+        config.mapping.claims.team = "groups"
+        config.mapping.claims.organization = "https://acme.test/org"
+        config.mapping.roleMappings = ["gh-viewer": .proxyAdminViewer, "gh-admin": .proxyAdmin]
+        config.mapping.scopeModels = ["llm:small": ["mock-gpt"], "llm:big": ["openai/*"]]
+        config.mapping.models = ["mock-gpt", "openai/gpt-4o"]
         let cache = IdentityCache()
         var team = Team(id: "search")
         team.models = ["mock-gpt", "openai/gpt-4o"]

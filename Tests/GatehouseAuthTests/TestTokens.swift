@@ -128,7 +128,7 @@ enum TestJWT {
 }
 
 /// A key-set source that serves what the test says and counts fetches.
-final class FakeJWKS: JWKSFetching {
+final class FakeJWKS: IdentityProviderHTTP {
     let documents = Mutex<[String: [UInt8]]>([:])
     let fetches = Mutex<[String]>([])
 
@@ -139,6 +139,21 @@ final class FakeJWKS: JWKSFetching {
     func serveRaw(_ url: String, _ bytes: [UInt8]) { documents.withLock { $0[url] = bytes } }
 
     var count: Int { fetches.withLock { $0.count } }
+
+    /// Introspection answers by token; requests are recorded with their form and credentials.
+    let introspection = Mutex<[String: [UInt8]]>([:])
+    let posts = Mutex<[(form: [String: String], basic: String?)]>([])
+
+    func answer(_ token: String, _ document: JSONValue?) {
+        introspection.withLock { $0[token] = document.map { JSONCoding.encode($0) } }
+    }
+
+    func postForm(_ url: String, form: [(String, String)], basicAuth: (user: String, password: String)?) async throws -> [UInt8] {
+        let fields = Dictionary(form, uniquingKeysWith: { first, _ in first })
+        posts.withLock { $0.append((fields, basicAuth.map { "\($0.user):\($0.password)" })) }
+        guard let token = fields["token"], let answer = introspection.withLock({ $0[token] }) else { throw JWTKeyError("\(url) is down") }
+        return answer
+    }
 
     func get(_ url: String) async throws -> [UInt8] {
         fetches.withLock { $0.append(url) }

@@ -32,8 +32,8 @@ struct JWTIssuerConfigTests {
         #expect(issuer.algorithms == ["RS256", "HS256"] && issuer.jwksURL == "https://idp.example.com/jwks")
         #expect(issuer.keys == [.init(kid: "shared", material: .secret(String(repeating: "s", count: 32)), path: "jwt_issuers[0].keys[0]")])
         #expect(issuer.leewaySeconds == 30 && issuer.maxLifetimeSeconds == 3600 && issuer.requiredType == "at+jwt")
-        #expect(issuer.claims.team == "groups" && issuer.claims.roles == "realm_access.roles" && issuer.claims.user == "sub")
-        #expect(issuer.roleMappings == ["gh-admins": .proxyAdmin] && issuer.scopeModels == ["llm:small": ["gpt-4o-mini"]])
+        #expect(issuer.mapping.claims.team == "groups" && issuer.mapping.claims.roles == "realm_access.roles" && issuer.mapping.claims.user == "sub")
+        #expect(issuer.mapping.roleMappings == ["gh-admins": .proxyAdmin] && issuer.mapping.scopeModels == ["llm:small": ["gpt-4o-mini"]])
     }
 
     @Test(arguments: [
@@ -69,5 +69,28 @@ struct JWTIssuerConfigTests {
         }
         #expect(error.path == path)
         #expect(error.description.contains(message))
+    }
+
+    @Test func readsAnIntrospectionEndpoint() throws {
+        let config = try load(
+            """
+            oauth_introspection:
+              - url: https://as.example.com/introspect
+                client_id: gatehouse
+                client_secret: os.environ/SECRET
+                client_auth: client_secret_post
+                cache_seconds: 0
+                audience: gatehouse
+                scope_models: {chat: [gpt-4o-mini]}
+            """, env: ["SECRET": "s"])
+        let endpoint = try #require(config.introspection.first)
+        #expect(endpoint.name == "https://as.example.com/introspect" && endpoint.clientSecret == "s" && endpoint.authentication == .post)
+        #expect(endpoint.cacheSeconds == 0 && endpoint.audiences == ["gatehouse"] && endpoint.mapping.scopeModels == ["chat": ["gpt-4o-mini"]])
+
+        let error = try #require(throws: ConfigError.self) {
+            try load(
+                "oauth_introspection:\n  - url: https://as.example.com/i\n    client_id: a\n    client_secret: b\n    client_auth: private_key_jwt")
+        }
+        #expect(error.path == "oauth_introspection[0].client_auth")
     }
 }

@@ -16,9 +16,9 @@ struct JWTLiveTests {
         config.models.append(Deployment.mock(modelName: "openai/gpt-4o"))
         var issuer = JWTIssuerSettings(name: "sso", issuer: "https://sso.test", audiences: ["gatehouse"], algorithms: ["HS256"])
         issuer.keys = [.init(kid: nil, material: .secret(Self.secret), path: "k")]
-        issuer.claims.team = "team"
-        issuer.claims.roles = "roles"
-        issuer.roleMappings = ["admins": .proxyAdmin]
+        issuer.mapping.claims.team = "team"
+        issuer.mapping.claims.roles = "roles"
+        issuer.mapping.roleMappings = ["admins": .proxyAdmin]
         config.jwtIssuers = [issuer]
         return config
     }

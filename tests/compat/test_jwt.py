@@ -1,5 +1,6 @@
-"""JWTs made by an independent implementation (PyJWT + cryptography) against a live Gatehouse
-whose identity provider is a local stub serving discovery and a JWKS."""
+"""JWTs made by an independent implementation (PyJWT + cryptography), and opaque tokens checked
+by introspection, against a live Gatehouse whose identity provider is a local stub serving
+discovery, a JWKS and RFC 7662 introspection."""
 import base64
 import hashlib
 import hmac
@@ -59,6 +60,12 @@ jwt_issuers:
     algorithms: [HS256]
     keys:
       - secret: {SHARED_SECRET}
+oauth_introspection:
+  - name: as
+    url: {idp.issuer}/introspect
+    client_id: gatehouse
+    client_secret: introspection-secret
+    cache_seconds: 1
 """
     instance = Gatehouse(tmp_path_factory.mktemp("jwt"), config)
     yield instance
@@ -127,3 +134,24 @@ def test_a_rotated_key_is_accepted_after_one_refetch(gatehouse, idp):
     completion = chat(gatehouse, jwt.encode(claims(idp.issuer), rotated, algorithm="RS256", headers={"kid": "rsa-2"}))
     assert completion.choices[0].message.content
     assert idp.requests.count("/jwks") == before + 1
+
+
+def test_the_openai_sdk_completes_a_chat_with_an_introspected_opaque_token(gatehouse, idp):
+    idp.tokens["opaque-active"] = {"active": True, "sub": "bob", "exp": int(time.time()) + 300, "scope": "chat"}
+    idp.tokens["opaque-revoked"] = {"active": False, "sub": "admin", "scope": "everything"}
+    assert chat(gatehouse, "opaque-active").choices[0].message.content
+    with pytest.raises(openai.AuthenticationError):
+        chat(gatehouse, "opaque-revoked")
+    with pytest.raises(openai.AuthenticationError):
+        chat(gatehouse, "opaque-never-issued")
+
+
+def test_a_failing_introspection_endpoint_fails_closed(gatehouse, idp):
+    idp.tokens["opaque-while-down"] = {"active": True, "sub": "bob", "exp": int(time.time()) + 300}
+    idp.introspection_status = 500
+    try:
+        with pytest.raises(openai.InternalServerError) as caught:
+            chat(gatehouse, "opaque-while-down")
+        assert caught.value.status_code == 503
+    finally:
+        idp.introspection_status = 200

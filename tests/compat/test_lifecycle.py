@@ -125,6 +125,7 @@ def test_the_example_config_in_the_repository_is_valid():
         "AZURE_API_KEY": "b",
         "ANTHROPIC_API_KEY": "c",
         "GATEHOUSE_MASTER_KEY": "sk-doc-Hq3vT9pXw2LmZr8Yc4Nd7Bf6Gk1Js5Ve0Ua",
+        "INTROSPECTION_SECRET": "d",
     }
     result = subprocess.run([str(BINARY), "config", "check", str(ROOT / "examples" / "config.yaml")], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr

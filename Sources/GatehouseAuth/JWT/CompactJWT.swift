@@ -17,7 +17,7 @@ struct CompactJWT {
         token.hasPrefix("eyJ") && token.utf8.count <= maximumLength && token.utf8.lazy.filter { $0 == UInt8(ascii: ".") }.count == 2
     }
 
-    init(_ token: String) throws(JWTError) {
+    init(_ token: String) throws(TokenError) {
         let bytes = Array(token.utf8)
         guard bytes.count <= Self.maximumLength else { throw .malformed("the token is too long") }
         let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
@@ -57,21 +57,5 @@ enum Base64URL {
     static func encode(_ bytes: some Sequence<UInt8>) -> String {
         Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
-    }
-}
-
-/// Why a token was refused. The message is for logs and the 401 body; it never contains the token.
-enum JWTError: Error, Equatable {
-    case malformed(String)
-    case rejected(String)
-    /// A valid token whose scopes grant no model.
-    case noModels
-
-    var gatewayError: GatewayError {
-        switch self {
-        case .malformed(let why): .unauthorized("Malformed token: \(why).")
-        case .rejected(let why): .unauthorized("Invalid token: \(why).")
-        case .noModels: .forbidden("This token's scopes grant no model.")
-        }
     }
 }

@@ -4,13 +4,14 @@ public import ServiceLifecycle
 
 /// Keeps every issuer's fetched key set fresh: fetched once at start, then on each issuer's
 /// `jwks_refresh_seconds`. A failed fetch is logged and retried on schedule; the last good set
-/// stays in use meanwhile. Shuts the fetcher's HTTP client down at the end.
+/// stays in use meanwhile. Owns the identity-provider HTTP client (introspection uses it too) and
+/// shuts it down at the end.
 public struct JWKSRefresher: Service {
     let issuers: [JWTIssuerKeys]
-    let fetcher: HTTPJWKSFetcher
+    let fetcher: IdentityProviderClient
     let logger: Logger
 
-    public init(issuers: [JWTIssuerKeys], fetcher: HTTPJWKSFetcher, logger: Logger) {
+    public init(issuers: [JWTIssuerKeys], fetcher: IdentityProviderClient, logger: Logger) {
         self.issuers = issuers
         self.fetcher = fetcher
         self.logger = logger

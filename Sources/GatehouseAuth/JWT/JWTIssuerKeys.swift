@@ -16,12 +16,12 @@ public final class JWTIssuerKeys: Sendable {
 
     public let settings: JWTIssuerSettings
     let inline: [JWTVerificationKey]
-    let fetcher: any JWKSFetching
+    let fetcher: any IdentityProviderHTTP
     let now: @Sendable () -> Date
     private let state: Mutex<State>
 
     /// - Throws: when an inline key cannot be used, naming it.
-    public init(settings: JWTIssuerSettings, fetcher: any JWKSFetching, now: @escaping @Sendable () -> Date = Date.init) throws {
+    public init(settings: JWTIssuerSettings, fetcher: any IdentityProviderHTTP, now: @escaping @Sendable () -> Date = Date.init) throws {
         self.settings = settings
         self.fetcher = fetcher
         self.now = now

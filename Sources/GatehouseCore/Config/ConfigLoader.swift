@@ -70,6 +70,9 @@ public enum ConfigLoader {
             }
             config.jwtIssuers.append(issuer)
         }
+        for (index, entry) in try reader.sequence(top["oauth_introspection"], at: "oauth_introspection").enumerated() {
+            config.introspection.append(try IntrospectionParser.parse(entry, index: index, reader: &reader))
+        }
         try validate(config, root: root, reader: reader)
         return Result(config: config, warnings: reader.warnings)
     }

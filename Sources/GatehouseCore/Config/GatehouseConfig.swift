@@ -9,6 +9,8 @@ public struct GatehouseConfig: Sendable {
     public var router: RouterSettings
     /// Identity providers whose JWTs are accepted as credentials.
     public var jwtIssuers: [JWTIssuerSettings] = []
+    /// Authorization servers whose opaque tokens are checked by introspection.
+    public var introspection: [IntrospectionSettings] = []
 
     public init(server: ServerSettings = .init(), masterKey: String? = nil, models: [Deployment] = [], router: RouterSettings = .init()) {
         self.server = server

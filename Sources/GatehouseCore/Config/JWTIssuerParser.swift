@@ -4,11 +4,11 @@ import Yams
 /// Reads one `jwt_issuers` entry; refuses what would make verification unsafe (no audience, an
 /// unknown or `none` algorithm, an HMAC secret shorter than its digest, no key source at all).
 enum JWTIssuerParser {
-    static let fields = [
-        "name", "issuer", "audience", "algorithms", "keys", "jwks_url", "discovery_url", "jwks_refresh_seconds",
-        "unknown_kid_cooldown_seconds", "jwks_max_age_seconds", "leeway_seconds", "max_lifetime_seconds", "required_type", "claims",
-        "role_mappings", "scope_models", "models",
-    ]
+    static let fields =
+        [
+            "name", "issuer", "audience", "algorithms", "keys", "jwks_url", "discovery_url", "jwks_refresh_seconds",
+            "unknown_kid_cooldown_seconds", "jwks_max_age_seconds", "leeway_seconds", "max_lifetime_seconds", "required_type",
+        ] + ClaimMapping.fields
 
     static func parse(_ node: Node, index: Int, reader: inout ConfigReader) throws -> JWTIssuerSettings {
         let p = "jwt_issuers[\(index)]"
@@ -40,25 +40,7 @@ enum JWTIssuerParser {
         settings.leewaySeconds = try reader.double(f["leeway_seconds"], at: "\(p).leeway_seconds", minimum: 0) ?? 60
         settings.maxLifetimeSeconds = try reader.double(f["max_lifetime_seconds"], at: "\(p).max_lifetime_seconds", minimum: 1) ?? 86_400
         settings.requiredType = try reader.string(f["required_type"], at: "\(p).required_type")
-        if let claimsNode = f["claims"] {
-            let c = try reader.fields(claimsNode, at: "\(p).claims", known: ["user", "email", "team", "organization", "roles", "scopes"])
-            settings.claims.user = try reader.string(c["user"], at: "\(p).claims.user") ?? settings.claims.user
-            settings.claims.email = try reader.string(c["email"], at: "\(p).claims.email") ?? settings.claims.email
-            settings.claims.team = try reader.string(c["team"], at: "\(p).claims.team")
-            settings.claims.organization = try reader.string(c["organization"], at: "\(p).claims.organization")
-            settings.claims.roles = try reader.string(c["roles"], at: "\(p).claims.roles")
-            settings.claims.scopes = try reader.string(c["scopes"], at: "\(p).claims.scopes") ?? settings.claims.scopes
-        }
-        for (value, roleName) in try reader.stringMap(f["role_mappings"], at: "\(p).role_mappings") ?? [:] {
-            guard let role = Principal.Role(rawValue: roleName) else {
-                throw reader.error(
-                    "\(p).role_mappings.\(value)", f["role_mappings"],
-                    "`\(roleName)` is not a role (proxy_admin, proxy_admin_viewer, internal_user, internal_user_viewer)")
-            }
-            settings.roleMappings[value] = role
-        }
-        settings.scopeModels = try reader.listMap(f["scope_models"], at: "\(p).scope_models") ?? [:]
-        settings.models = try reader.stringList(f["models"], at: "\(p).models") ?? []
+        settings.mapping = try ClaimMapping.parse(f, at: p, reader: reader)
         return settings
     }
 
@@ -102,5 +84,35 @@ enum JWTIssuerParser {
                 return .init(kid: kid, material: .jwk(try reader.requiredString(k["jwk"], at: "\(kp).jwk", parent: entry)), path: kp)
             }
         }
+    }
+}
+
+extension ClaimMapping {
+    static let fields = ["claims", "role_mappings", "scope_models", "models"]
+
+    /// `claims`, `role_mappings`, `scope_models` and `models` of a token source's entry.
+    static func parse(_ f: [String: Node], at p: String, reader: ConfigReader) throws -> ClaimMapping {
+        var reader = reader
+        var mapping = ClaimMapping()
+        if let claimsNode = f["claims"] {
+            let c = try reader.fields(claimsNode, at: "\(p).claims", known: ["user", "email", "team", "organization", "roles", "scopes"])
+            mapping.claims.user = try reader.string(c["user"], at: "\(p).claims.user") ?? mapping.claims.user
+            mapping.claims.email = try reader.string(c["email"], at: "\(p).claims.email") ?? mapping.claims.email
+            mapping.claims.team = try reader.string(c["team"], at: "\(p).claims.team")
+            mapping.claims.organization = try reader.string(c["organization"], at: "\(p).claims.organization")
+            mapping.claims.roles = try reader.string(c["roles"], at: "\(p).claims.roles")
+            mapping.claims.scopes = try reader.string(c["scopes"], at: "\(p).claims.scopes") ?? mapping.claims.scopes
+        }
+        for (value, roleName) in try reader.stringMap(f["role_mappings"], at: "\(p).role_mappings") ?? [:] {
+            guard let role = Principal.Role(rawValue: roleName) else {
+                throw reader.error(
+                    "\(p).role_mappings.\(value)", f["role_mappings"],
+                    "`\(roleName)` is not a role (proxy_admin, proxy_admin_viewer, internal_user, internal_user_viewer)")
+            }
+            mapping.roleMappings[value] = role
+        }
+        mapping.scopeModels = try reader.listMap(f["scope_models"], at: "\(p).scope_models") ?? [:]
+        mapping.models = try reader.stringList(f["models"], at: "\(p).models") ?? []
+        return mapping
     }
 }

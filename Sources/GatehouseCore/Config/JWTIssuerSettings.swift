@@ -30,18 +30,6 @@ public struct JWTIssuerSettings: Sendable, Equatable {
         }
     }
 
-    /// Which claims carry what; dotted paths reach into nested objects (`realm_access.roles`).
-    public struct ClaimNames: Sendable, Equatable {
-        public var user = "sub"
-        public var email = "email"
-        public var team: String?
-        public var organization: String?
-        public var roles: String?
-        public var scopes = "scope"
-
-        public init() {}
-    }
-
     public var name: String
     /// The exact `iss` value.
     public var issuer: String
@@ -63,13 +51,7 @@ public struct JWTIssuerSettings: Sendable, Equatable {
     public var maxLifetimeSeconds = 86_400.0
     /// Required `typ` header (`at+jwt`; `application/at+jwt` matches too).
     public var requiredType: String?
-    public var claims = ClaimNames()
-    /// Role claim values → Gatehouse roles; the strongest match wins, `internal_user` otherwise.
-    public var roleMappings: [String: Principal.Role] = [:]
-    /// Scope → models it grants. When set, a token may use only the models its scopes grant.
-    public var scopeModels: [String: [String]] = [:]
-    /// Models every token of this issuer is limited to (empty: no limit at this level).
-    public var models: [String] = []
+    public var mapping = ClaimMapping()
 
     public init(name: String, issuer: String, audiences: [String], algorithms: [String]) {
         self.name = name

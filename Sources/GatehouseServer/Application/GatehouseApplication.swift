@@ -50,11 +50,14 @@ public enum GatehouseApplication {
         let feed = store.changeFeed(cache: cache, logger: logger)
         var chain: [any Authenticator] = [MasterKeyAuthenticator(masterKey: masterKey), VirtualKeyAuthenticator(cache: cache)]
         var jwksRefresher: JWKSRefresher?
-        if !config.jwtIssuers.isEmpty {
-            let fetcher = HTTPJWKSFetcher()
-            let issuers = try config.jwtIssuers.map { try JWTIssuerKeys(settings: $0, fetcher: fetcher) }
-            chain.append(JWTAuthenticator(issuers: issuers, cache: cache))
-            jwksRefresher = JWKSRefresher(issuers: issuers, fetcher: fetcher, logger: logger)
+        if !config.jwtIssuers.isEmpty || !config.introspection.isEmpty {
+            let identityProviders = IdentityProviderClient()
+            let issuers = try config.jwtIssuers.map { try JWTIssuerKeys(settings: $0, fetcher: identityProviders) }
+            if !issuers.isEmpty { chain.append(JWTAuthenticator(issuers: issuers, cache: cache)) }
+            if !config.introspection.isEmpty {
+                chain.append(IntrospectionAuthenticator(endpoints: config.introspection, http: identityProviders, cache: cache))
+            }
+            jwksRefresher = JWKSRefresher(issuers: issuers, fetcher: identityProviders, logger: logger)
         }
         let authenticators = AuthenticatorChain(chain)
 

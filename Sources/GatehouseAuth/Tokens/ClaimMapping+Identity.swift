@@ -1,0 +1,60 @@
+import Foundation
+import GatehouseCore
+
+/// Who a verified token (a JWT, or an introspected opaque token) names and what it may do.
+struct TokenIdentity: Sendable {
+    var subject: String
+    var email: String?
+    var teamID: String?
+    var organizationID: String?
+    var role: Principal.Role = .internalUser
+    /// The models the token's scopes grant, when the source maps scopes to models.
+    var models: [String] = []
+    var expiresAt: Date?
+}
+
+extension ClaimMapping {
+    static let roleStrength: [Principal.Role] = [.internalUserViewer, .internalUser, .proxyAdminViewer, .proxyAdmin]
+
+    /// The identity a verified token's claims describe.
+    /// - Parameter fallbackUser: the claim naming the user when the configured one is absent
+    ///   (an introspected client-credentials token has `client_id` but no `sub`).
+    func identity(from payload: JSONValue, expiresAt: Date?, fallbackUser: String? = nil) throws(TokenError) -> TokenIdentity {
+        let named = Self.claim(claims.user, in: payload)?.stringValue ?? fallbackUser.flatMap { Self.claim($0, in: payload)?.stringValue }
+        guard let subject = named, !subject.isEmpty else { throw .rejected("the `\(claims.user)` claim is required") }
+        var identity = TokenIdentity(subject: subject, expiresAt: expiresAt)
+        identity.email = Self.claim(claims.email, in: payload)?.stringValue
+        identity.teamID = claims.team.flatMap { Self.firstString(Self.claim($0, in: payload)) }
+        identity.organizationID = claims.organization.flatMap { Self.firstString(Self.claim($0, in: payload)) }
+        if let rolesClaim = claims.roles {
+            let granted = Self.strings(Self.claim(rolesClaim, in: payload)).compactMap { roleMappings[$0] }
+            identity.role = Self.roleStrength.last(where: granted.contains) ?? .internalUser
+        }
+        if !scopeModels.isEmpty {
+            identity.models = Self.strings(Self.claim(claims.scopes, in: payload)).flatMap { scopeModels[$0] ?? [] }
+            guard !identity.models.isEmpty else { throw .noModels }
+        }
+        return identity
+    }
+
+    /// A claim by name, or by a dotted path into nested objects when no claim has that exact name.
+    static func claim(_ path: String, in payload: JSONValue) -> JSONValue? {
+        if let exact = payload[path] { return exact }
+        var value: JSONValue? = payload
+        for part in path.split(separator: ".") { value = value?[String(part)] }
+        return value
+    }
+
+    /// A list claim, or a space-separated string (OAuth's `scope`).
+    static func strings(_ value: JSONValue?) -> [String] {
+        switch value {
+        case .string(let text)?: text.split(separator: " ").map(String.init)
+        case .array(let items)?: items.compactMap(\.stringValue)
+        default: []
+        }
+    }
+
+    static func firstString(_ value: JSONValue?) -> String? {
+        value?.stringValue ?? value?.arrayValue?.first?.stringValue
+    }
+}

@@ -1,0 +1,64 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// What Gatehouse asks of identity providers: key sets and discovery documents (GET) and token
+/// introspection (POST). A protocol so that tests can serve and count.
+public protocol IdentityProviderHTTP: Sendable {
+    /// The body of a 200 answer to a GET of `url`; throws on anything else.
+    func get(_ url: String) async throws -> [UInt8]
+    /// The body of a 200 answer to a form POST; throws on anything else.
+    func postForm(_ url: String, form: [(String, String)], basicAuth: (user: String, password: String)?) async throws -> [UInt8]
+}
+
+/// Identity providers over HTTP(S): its own client, no redirects followed, short timeouts and a
+/// size cap, so that a slow or hostile provider cannot hold or flood Gatehouse.
+public final class IdentityProviderClient: IdentityProviderHTTP {
+    let client: HTTPClient
+    let maximumBytes = 1024 * 1024
+    let timeout: TimeAmount = .seconds(5)
+
+    public init() {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(5)))
+        configuration.decompression = .disabled
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    public func get(_ url: String) async throws -> [UInt8] {
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        request.headers.add(name: "accept", value: "application/json")
+        return try await send(request, url: url)
+    }
+
+    public func postForm(_ url: String, form: [(String, String)], basicAuth: (user: String, password: String)?) async throws -> [UInt8] {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "accept", value: "application/json")
+        request.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
+        if let basicAuth {
+            // RFC 6749 §2.3.1: each part form-encoded before base64.
+            let pair = Self.formEncode(basicAuth.user) + ":" + Self.formEncode(basicAuth.password)
+            request.headers.add(name: "authorization", value: "Basic " + Data(pair.utf8).base64EncodedString())
+        }
+        let body = form.map { Self.formEncode($0.0) + "=" + Self.formEncode($0.1) }.joined(separator: "&")
+        request.body = .bytes(ByteBuffer(string: body))
+        return try await send(request, url: url)
+    }
+
+    private func send(_ request: HTTPClientRequest, url: String) async throws -> [UInt8] {
+        let response = try await client.execute(request, timeout: timeout)
+        guard response.status == .ok else { throw JWTKeyError("\(url) answered \(response.status.code)") }
+        return Array(buffer: try await response.body.collect(upTo: maximumBytes))
+    }
+
+    static func formEncode(_ text: String) -> String {
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._*")
+        return (text.addingPercentEncoding(withAllowedCharacters: allowed) ?? "").replacingOccurrences(of: " ", with: "+")
+    }
+
+    public func shutdown() async throws {
+        try await client.shutdown()
+    }
+}

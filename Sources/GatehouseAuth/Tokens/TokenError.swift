@@ -1,0 +1,17 @@
+import GatehouseCore
+
+/// Why a token was refused. The message is for logs and the 401 body; it never contains the token.
+enum TokenError: Error, Equatable {
+    case malformed(String)
+    case rejected(String)
+    /// A valid token whose scopes grant no model.
+    case noModels
+
+    var gatewayError: GatewayError {
+        switch self {
+        case .malformed(let why): .unauthorized("Malformed token: \(why).")
+        case .rejected(let why): .unauthorized("Invalid token: \(why).")
+        case .noModels: .forbidden("This token's scopes grant no model.")
+        }
+    }
+}

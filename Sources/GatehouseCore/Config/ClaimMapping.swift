@@ -1,0 +1,26 @@
+/// How a verified token's claims (a JWT's payload, or an introspection answer) become an
+/// identity: which claims name the user, team and organization, and how roles and scopes map to
+/// Gatehouse roles and models.
+public struct ClaimMapping: Sendable, Equatable {
+    /// Which claims carry what; dotted paths reach into nested objects (`realm_access.roles`).
+    public struct ClaimNames: Sendable, Equatable {
+        public var user = "sub"
+        public var email = "email"
+        public var team: String?
+        public var organization: String?
+        public var roles: String?
+        public var scopes = "scope"
+
+        public init() {}
+    }
+
+    public var claims = ClaimNames()
+    /// Role claim values → Gatehouse roles; the strongest match wins, `internal_user` otherwise.
+    public var roleMappings: [String: Principal.Role] = [:]
+    /// Scope → models it grants. When set, a token may use only the models its scopes grant.
+    public var scopeModels: [String: [String]] = [:]
+    /// Models every token from this source is limited to (empty: no limit at this level).
+    public var models: [String] = []
+
+    public init() {}
+}
