@@ -11,12 +11,29 @@ public final class IdentityCache: Sendable {
         var role: Principal.Role
         var models: [String]
         var organizationID: String?
+        var updatedAt: Date
     }
 
     private struct TeamGrant {
         var models: [String]
         var organizationID: String?
         var blocked: Bool
+        var updatedAt: Date
+    }
+
+    private struct OrganizationGrant {
+        var models: [String]
+        var updatedAt: Date
+    }
+
+    /// What the request path needs of an OAuth client of Gatehouse's own authorization server.
+    public struct ClientGrant: Sendable {
+        public var models: [String]
+        public var userID: String?
+        public var teamID: String?
+        public var organizationID: String?
+        public var blocked: Bool
+        var updatedAt: Date
     }
 
     private struct Index {
@@ -26,8 +43,30 @@ public final class IdentityCache: Sendable {
         var previousDigestByID: [String: KeyDigest] = [:]
         var users: [String: UserGrant] = [:]
         var teams: [String: TeamGrant] = [:]
-        var organizationModels: [String: [String]] = [:]
+        var organizations: [String: OrganizationGrant] = [:]
+        var clients: [String: ClientGrant] = [:]
+        /// When objects were deleted, so that a read from before the deletion cannot bring one back.
+        var deleted: [IdentityChange: Date] = [:]
+        var revokedTokens: Set<String> = []
         var loaded = false
+
+        /// Whether a record read with this `updatedAt` is older than what the cache already holds
+        /// (a poll that read it before a change this instance has applied since). The store keeps
+        /// milliseconds, so a re-read of the same state may look a fraction of one older: that is
+        /// not stale.
+        func isStale(_ ref: IdentityChange, _ updatedAt: Date) -> Bool {
+            if let deletedAt = deleted[ref], updatedAt <= deletedAt { return true }
+            let current: Date? =
+                switch ref {
+                case .key(let id): digestByID[id].flatMap { byDigest[$0]?.updatedAt }
+                case .user(let id): users[id]?.updatedAt
+                case .team(let id): teams[id]?.updatedAt
+                case .organization(let id): organizations[id]?.updatedAt
+                case .oauthClient(let id): clients[id]?.updatedAt
+                case .revokedToken: nil
+                }
+            return current.map { updatedAt.timeIntervalSince($0) <= -0.001 } ?? false
+        }
 
         mutating func put(_ key: VirtualKey) {
             remove(keyID: key.id)
@@ -47,11 +86,20 @@ public final class IdentityCache: Sendable {
             if let digest = previousDigestByID.removeValue(forKey: keyID) { byDigest[digest] = nil }
         }
 
-        mutating func put(_ user: User) { users[user.id] = UserGrant(role: user.role, models: user.models, organizationID: user.organizationID) }
-        mutating func put(_ team: Team) {
-            teams[team.id] = TeamGrant(models: team.models, organizationID: team.organizationID, blocked: team.blocked)
+        mutating func put(_ user: User) {
+            users[user.id] = UserGrant(role: user.role, models: user.models, organizationID: user.organizationID, updatedAt: user.updatedAt)
         }
-        mutating func put(_ organization: Organization) { organizationModels[organization.id] = organization.models }
+        mutating func put(_ team: Team) {
+            teams[team.id] = TeamGrant(models: team.models, organizationID: team.organizationID, blocked: team.blocked, updatedAt: team.updatedAt)
+        }
+        mutating func put(_ organization: Organization) {
+            organizations[organization.id] = OrganizationGrant(models: organization.models, updatedAt: organization.updatedAt)
+        }
+        mutating func put(_ client: OAuthClient) {
+            clients[client.id] = ClientGrant(
+                models: client.models, userID: client.userID, teamID: client.teamID, organizationID: client.organizationID, blocked: client.blocked,
+                updatedAt: client.updatedAt)
+        }
 
         func resolve(_ digest: KeyDigest) -> ResolvedKey? {
             guard let grant = byDigest[digest] else { return nil }
@@ -77,8 +125,8 @@ public final class IdentityCache: Sendable {
                 if !user.models.isEmpty { models.append(user.models) }
                 organizationID = organizationID ?? user.organizationID
             }
-            if let organizationID, let organizationModels = organizationModels[organizationID], !organizationModels.isEmpty {
-                models.append(organizationModels)
+            if let organizationID, let organization = organizations[organizationID], !organization.models.isEmpty {
+                models.append(organization.models)
             }
             return (models, teamBlocked)
         }
@@ -102,6 +150,8 @@ public final class IdentityCache: Sendable {
         for user in try await store.directory.allUsers() { fresh.put(user) }
         for team in try await store.directory.allTeams() { fresh.put(team) }
         for organization in try await store.directory.allOrganizations() { fresh.put(organization) }
+        for client in try await store.oauth.allClients() { fresh.put(client) }
+        fresh.revokedTokens = Set(try await store.oauth.revokedTokens(at: Date()))
         fresh.loaded = true
         index.withLock { $0 = fresh }
     }
@@ -117,18 +167,33 @@ public final class IdentityCache: Sendable {
         index.withLock { $0.chain(userID: userID, teamID: teamID, organizationID: organizationID) }
     }
 
-    public func put(_ key: VirtualKey) { index.withLock { $0.put(key) } }
-    public func put(_ user: User) { index.withLock { $0.put(user) } }
-    public func put(_ team: Team) { index.withLock { $0.put(team) } }
-    public func put(_ organization: Organization) { index.withLock { $0.put(organization) } }
+    // Each put ignores a record older than the one held: changes reach the cache from this
+    // instance's routes and from the feed, and a feed read can predate a route's write.
+    public func put(_ key: VirtualKey) { index.withLock { if !$0.isStale(.key(key.id), key.updatedAt) { $0.put(key) } } }
+    public func put(_ user: User) { index.withLock { if !$0.isStale(.user(user.id), user.updatedAt) { $0.put(user) } } }
+    public func put(_ team: Team) { index.withLock { if !$0.isStale(.team(team.id), team.updatedAt) { $0.put(team) } } }
+    public func put(_ organization: Organization) {
+        index.withLock { if !$0.isStale(.organization(organization.id), organization.updatedAt) { $0.put(organization) } }
+    }
+    public func put(_ client: OAuthClient) { index.withLock { if !$0.isStale(.oauthClient(client.id), client.updatedAt) { $0.put(client) } } }
+
+    public func client(_ id: String) -> ClientGrant? { index.withLock { $0.clients[id] } }
+
+    /// Marks an access token (by `jti`) revoked.
+    public func revoke(tokenID: String) { _ = index.withLock { $0.revokedTokens.insert(tokenID) } }
+
+    public func isRevoked(tokenID: String) -> Bool { index.withLock { $0.revokedTokens.contains(tokenID) } }
 
     public func remove(_ change: IdentityChange) {
         index.withLock { index in
+            index.deleted[change] = Date()
             switch change {
             case .key(let id): index.remove(keyID: id)
             case .user(let id): index.users[id] = nil
             case .team(let id): index.teams[id] = nil
-            case .organization(let id): index.organizationModels[id] = nil
+            case .organization(let id): index.organizations[id] = nil
+            case .oauthClient(let id): index.clients[id] = nil
+            case .revokedToken: break
             }
         }
     }

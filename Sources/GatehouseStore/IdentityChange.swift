@@ -2,12 +2,15 @@ import Foundation
 import SQLKit
 
 /// One changed object, as the change feed carries it between processes: `team:<id>`,
-/// `user:<id>`, `organization:<id>`, or a bare key id.
+/// `user:<id>`, `organization:<id>`, `client:<id>`, `revoked:<jti>`, or a bare key id.
 public enum IdentityChange: Sendable, Hashable {
     case key(String)
     case user(String)
     case team(String)
     case organization(String)
+    case oauthClient(String)
+    /// A revoked access token's `jti`.
+    case revokedToken(String)
 
     public var text: String {
         switch self {
@@ -15,11 +18,16 @@ public enum IdentityChange: Sendable, Hashable {
         case .user(let id): "user:" + id
         case .team(let id): "team:" + id
         case .organization(let id): "organization:" + id
+        case .oauthClient(let id): "client:" + id
+        case .revokedToken(let id): "revoked:" + id
         }
     }
 
     public init(text: String) {
-        for (prefix, make) in [("user:", Self.user), ("team:", Self.team), ("organization:", Self.organization)] where text.hasPrefix(prefix) {
+        for (prefix, make) in [
+            ("user:", Self.user), ("team:", Self.team), ("organization:", Self.organization), ("client:", Self.oauthClient),
+            ("revoked:", Self.revokedToken),
+        ] where text.hasPrefix(prefix) {
             self = make(String(text.dropFirst(prefix.count)))
             return
         }

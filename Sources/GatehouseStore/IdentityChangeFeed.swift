@@ -18,6 +18,10 @@ extension IdentityCache {
             if let team = try await store.directory.team(id: id) { return put(team) }
         case .organization(let id):
             if let organization = try await store.directory.organization(id: id) { return put(organization) }
+        case .oauthClient(let id):
+            if let client = try await store.oauth.client(id: id) { return put(client) }
+        case .revokedToken(let id):
+            return revoke(tokenID: id)
         }
         remove(change)
     }

@@ -93,6 +93,34 @@ public enum Migrations {
                 .run()
             try await db.create(index: "gatehouse_team_members_user").on("gatehouse_team_members").column("user_id").run()
         },
+        Migration(version: 5, name: "authorization server") { db in
+            try await db.create(table: "gatehouse_oauth_clients")
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .column("secret_hash", type: .text, .notNull)
+                .column("name", type: .text)
+                .column("scopes", type: .text, .notNull)
+                .column("models", type: .text, .notNull)
+                .column("user_id", type: .text)
+                .column("team_id", type: .text)
+                .column("organization_id", type: .text)
+                .limitColumns()
+                .column("metadata", type: .text, .notNull)
+                .column("blocked", type: .bigint, .notNull)
+                .column("created_at_ms", type: .bigint, .notNull)
+                .column("updated_at_ms", type: .bigint, .notNull)
+                .run()
+            try await db.create(table: "gatehouse_signing_keys")
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .column("algorithm", type: .text, .notNull)
+                .column("sealed_private_key", type: .text, .notNull)
+                .column("created_at_ms", type: .bigint, .notNull)
+                .column("retired_at_ms", type: .bigint)
+                .run()
+            try await db.create(table: "gatehouse_revoked_tokens")
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .column("expires_at_ms", type: .bigint, .notNull)
+                .run()
+        },
     ]
 
     /// Applies every migration not yet recorded. Returns the versions applied now.

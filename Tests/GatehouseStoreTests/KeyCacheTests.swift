@@ -46,4 +46,46 @@ struct KeyCacheTests {
             #expect(raws.allSatisfy { cache.resolve(KeyDigest(key: $0)) != nil })
         }
     }
+
+    @Test func aReadFromBeforeAChangeCannotUndoIt() {
+        let cache = IdentityCache()
+        let raw = APIKeyFormat.generate()
+        var old = key(raw)
+        old.userID = "u"
+        old.updatedAt = Date().addingTimeInterval(-10)
+        var blocked = old
+        blocked.blocked = true
+        blocked.updatedAt = old.updatedAt.addingTimeInterval(1)
+        cache.put(blocked)
+        // A poll that read the key before it was blocked delivers the old state afterwards.
+        cache.put(old)
+        #expect(cache.resolve(KeyDigest(key: raw))?.grant.blocked == true)
+        // Deleted stays deleted, whatever an older read says.
+        cache.remove(.key(old.id))
+        cache.put(blocked)
+        #expect(cache.resolve(KeyDigest(key: raw)) == nil)
+
+        var team = Team(id: "t", createdAt: Date())
+        team.blocked = true
+        cache.put(team)
+        var stale = team
+        stale.blocked = false
+        stale.updatedAt = team.updatedAt.addingTimeInterval(-5)
+        cache.put(stale)
+        #expect(cache.chain(userID: nil, teamID: "t", organizationID: nil).teamBlocked)
+        // A user deleted and created again under the same id is back.
+        var user = User(id: "u", createdAt: Date().addingTimeInterval(-10))
+        user.role = .proxyAdminViewer
+        cache.put(user)
+        cache.remove(.user("u"))
+        cache.put(user)
+        let other = APIKeyFormat.generate()
+        var owned = key(other)
+        owned.userID = "u"
+        cache.put(owned)
+        #expect(cache.resolve(KeyDigest(key: other))?.role == .internalUser)
+        user.updatedAt = Date().addingTimeInterval(1)
+        cache.put(user)
+        #expect(cache.resolve(KeyDigest(key: other))?.role == .proxyAdminViewer)
+    }
 }

@@ -12,7 +12,8 @@ enum Keys {
     static let server = [
         "host", "port", "data_dir", "max_request_body_bytes", "max_header_bytes", "max_header_count", "shutdown_grace_seconds",
         "connect_timeout", "first_byte_timeout", "stream_idle_timeout", "request_timeout", "client_idle_timeout", "client_body_timeout", "log_level",
-        "upstream_client", "upstream_ca_file", "allow_key_in_query",
+        "upstream_client", "upstream_ca_file", "allow_key_in_query", "oauth_issuer", "oauth_token_lifetime_seconds",
+        "oauth_signing_algorithm", "oauth_key_rotation_days",
     ]
 
     static let generalIgnored: Set<String> = [

@@ -96,6 +96,18 @@ public enum ConfigLoader {
         s.clientBodyTimeout = try reader.double(f["client_body_timeout"], at: "\(p).client_body_timeout", minimum: 0.001) ?? s.clientBodyTimeout
         s.clientIdleTimeout = try reader.double(f["client_idle_timeout"], at: "\(p).client_idle_timeout", minimum: 1) ?? s.clientIdleTimeout
         s.allowKeyInQuery = try reader.bool(f["allow_key_in_query"], at: "\(p).allow_key_in_query") ?? s.allowKeyInQuery
+        s.oauth.issuer = try JWTIssuerParser.url(f["oauth_issuer"], at: "\(p).oauth_issuer", reader: reader)
+        s.oauth.tokenLifetimeSeconds =
+            try reader.double(f["oauth_token_lifetime_seconds"], at: "\(p).oauth_token_lifetime_seconds", minimum: 1) ?? s.oauth.tokenLifetimeSeconds
+        if let name = try reader.string(f["oauth_signing_algorithm"], at: "\(p).oauth_signing_algorithm") {
+            guard let algorithm = OAuthServerSettings.Algorithm(rawValue: name) else {
+                throw reader.error("\(p).oauth_signing_algorithm", f["oauth_signing_algorithm"], "must be ES256 or EdDSA")
+            }
+            s.oauth.algorithm = algorithm
+        }
+        if let days = try reader.double(f["oauth_key_rotation_days"], at: "\(p).oauth_key_rotation_days", minimum: 1) {
+            s.oauth.keyRotationSeconds = days * 86_400
+        }
         if let level = try reader.string(f["log_level"], at: "\(p).log_level") {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(level) else {

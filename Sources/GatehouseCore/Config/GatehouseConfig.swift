@@ -50,6 +50,8 @@ public struct ServerSettings: Sendable, Equatable {
     /// Whether model routes accept an API key in the URL (`?key=`, as Gemini clients send it).
     /// Off by default: URLs end up in proxy logs and browser histories.
     public var allowKeyInQuery = false
+    /// Gatehouse's own authorization server (`/oauth/token`).
+    public var oauth = OAuthServerSettings()
     /// Extra CA certificates (PEM) trusted for upstream TLS, besides the system's.
     public var upstreamCAFile: String?
     /// The HTTP client used for upstream calls.

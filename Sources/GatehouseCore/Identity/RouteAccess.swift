@@ -8,7 +8,7 @@ public enum RouteAccess {
             "/v1/messages", "/messages", "/v1/models", "/models", "/v1/models/*", "/models/*",
         ],
         "info_routes": ["/key/info", "/v1/models", "/models", "/v1/models/*", "/models/*"],
-        "management_routes": ["/key/*", "/user/*", "/team/*", "/organization/*"],
+        "management_routes": ["/key/*", "/user/*", "/team/*", "/organization/*", "/oauth/client/*", "/oauth/keys/*"],
     ]
 
     public static func allows(_ allowed: [String], path: String) -> Bool {

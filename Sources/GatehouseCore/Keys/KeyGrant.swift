@@ -57,6 +57,8 @@ public struct KeyGrant: Sendable, Equatable {
     public var allowedRoutes: [String]
     public var blocked: Bool
     public var expiresAt: Date?
+    /// The key's `updatedAt`: a change read before a newer one must not replace it.
+    public var updatedAt: Date
 
     public init(_ key: VirtualKey) {
         id = key.id
@@ -67,6 +69,7 @@ public struct KeyGrant: Sendable, Equatable {
         allowedRoutes = key.allowedRoutes
         blocked = key.blocked
         expiresAt = key.expiresAt
+        updatedAt = key.updatedAt
     }
 
     public func isExpired(at now: Date) -> Bool {

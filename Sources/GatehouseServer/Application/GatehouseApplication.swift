@@ -48,7 +48,10 @@ public enum GatehouseApplication {
         let identities = IdentityStore(source: store.source)
         let cache = IdentityCache()
         let feed = store.changeFeed(cache: cache, logger: logger)
-        var chain: [any Authenticator] = [MasterKeyAuthenticator(masterKey: masterKey), VirtualKeyAuthenticator(cache: cache)]
+        let signingKeys = SigningKeyRing(store: identities.oauth, masterKey: masterKey, settings: settings.oauth)
+        let ownTokens = OwnTokenAuthenticator(
+            issuer: settings.oauth.issuer ?? "http://\(settings.host):\(settings.port)", ring: signingKeys, cache: cache)
+        var chain: [any Authenticator] = [MasterKeyAuthenticator(masterKey: masterKey), VirtualKeyAuthenticator(cache: cache), ownTokens]
         var jwksRefresher: JWKSRefresher?
         if !config.jwtIssuers.isEmpty || !config.introspection.isEmpty {
             let identityProviders = IdentityProviderClient()
@@ -64,6 +67,8 @@ public enum GatehouseApplication {
         let router = Router(context: GatewayRequestContext.self)
         router.middlewares.add(ErrorEnvelopeMiddleware())
         HealthRoutes().register(on: router)
+        OAuthServerRoutes(tokens: ownTokens, ring: signingKeys, store: identities, cache: cache, feed: feed, settings: settings.oauth)
+            .register(on: router)
         // Model routes and management routes differ only in what `?key=` means.
         let modelRoutes = router.group()
             .add(
@@ -79,6 +84,7 @@ public enum GatehouseApplication {
         UserRoutes(store: identities, cache: cache, feed: feed).register(on: managementRoutes)
         TeamRoutes(store: identities, cache: cache, feed: feed).register(on: managementRoutes)
         OrganizationRoutes(store: identities, cache: cache, feed: feed).register(on: managementRoutes)
+        OAuthClientRoutes(store: identities, cache: cache, feed: feed, ring: signingKeys).register(on: managementRoutes)
 
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [HeaderLimitResponder()],
@@ -101,6 +107,7 @@ public enum GatehouseApplication {
         app.beforeServerStarts {
             try await identities.migrate()
             try await cache.reload(from: identities)
+            try await signingKeys.load()
             logger.info("store ready", metadata: ["keys": "\(cache.count)"])
         }
         app.addServices(feed)

@@ -30,6 +30,19 @@ extension ManagementBody {
         try apply(to: &organization.limits)
     }
 
+    /// `/oauth/client/new` and `/oauth/client/update` fields.
+    func apply(to client: inout OAuthClient) throws {
+        if let name = try string("name") { client.name = name }
+        if let scopes = try strings("scopes") { client.scopes = scopes }
+        if let models = try strings("models") { client.models = models }
+        if let user = try string("user_id") { client.userID = user }
+        if let team = try string("team_id") { client.teamID = team }
+        if let organization = try string("organization_id") { client.organizationID = organization }
+        if let metadata = try metadata() { client.metadata = metadata }
+        if let blocked = try bool("blocked") { client.blocked = blocked }
+        try apply(to: &client.limits)
+    }
+
     /// Team members as `member` (one object or a list) or `members_with_roles` give them.
     func members(_ name: String) throws -> [(userID: String?, email: String?, role: TeamMember.Role)]? {
         let items: [JSONValue]

@@ -69,6 +69,23 @@ enum ManagementJSON {
         return .object(info)
     }
 
+    /// Never the secret or its hash.
+    static func oauthClient(_ client: OAuthClient) -> JSONValue {
+        var info = limits(client.limits)
+        info["client_id"] = .string(client.id)
+        info["name"] = optional(client.name)
+        info["scopes"] = strings(client.scopes)
+        info["models"] = strings(client.models)
+        info["user_id"] = optional(client.userID)
+        info["team_id"] = optional(client.teamID)
+        info["organization_id"] = optional(client.organizationID)
+        info["metadata"] = client.metadata
+        info["blocked"] = .bool(client.blocked)
+        info["created_at"] = .string(timestamp(client.createdAt))
+        info["updated_at"] = .string(timestamp(client.updatedAt))
+        return .object(info)
+    }
+
     static func limits(_ limits: Limits) -> [String: JSONValue] {
         [
             "max_budget": limits.maxBudget.map(JSONValue.number) ?? .null,

@@ -1,0 +1,109 @@
+import Foundation
+public import GatehouseCore
+public import GatehouseStore
+
+/// Access tokens Gatehouse issued itself (`/oauth/token`): ES256 or EdDSA JWTs with `typ:
+/// at+jwt`, checked against its own signing keys. The token names the client; everything else —
+/// models, user, team, organization, blocked — is read from the client as it is now, so blocking
+/// or deleting a client, or revoking a token, holds from the next request.
+public struct OwnTokenAuthenticator: Authenticator {
+    /// The claims of a verified token that the request path needs.
+    public struct Claims: Sendable {
+        public var clientID: String
+        public var tokenID: String
+        public var scope: String
+        public var issuedAt: Date
+        public var expiresAt: Date
+    }
+
+    public let issuer: String
+    let ring: SigningKeyRing
+    let cache: IdentityCache
+    let verified = ExpiringCache<Claims>()
+    let now: @Sendable () -> Date
+
+    public init(issuer: String, ring: SigningKeyRing, cache: IdentityCache, now: @escaping @Sendable () -> Date = Date.init) {
+        self.issuer = issuer
+        self.ring = ring
+        self.cache = cache
+        self.now = now
+    }
+
+    public func authenticate(_ credential: PresentedCredential) async throws -> Principal? {
+        guard CompactJWT.looksLikeJWT(credential.secret) else { return nil }
+        let clock = now()
+        let claims: Claims
+        if let known = verified.get(credential.digest, at: clock) {
+            claims = known
+        } else {
+            guard let fresh = try await verify(credential.secret, at: clock) else { return nil }
+            claims = fresh
+            verified.put(credential.digest, claims, until: claims.expiresAt)
+        }
+        guard let principal = principal(claims) else { throw GatewayError.unauthorized("Invalid token: it was revoked or its client is blocked.") }
+        return principal
+    }
+
+    /// The token's claims if Gatehouse issued it and it is valid now; nil when another issuer
+    /// made it. Revocation and the client's state are not checked here.
+    /// - Throws: `GatewayError` (401) for a token of this issuer that is not valid.
+    public func verify(_ token: String, at clock: Date) async throws -> Claims? {
+        do {
+            return try await verifyClaims(token, at: clock)
+        } catch let error as TokenError {
+            throw error.gatewayError
+        }
+    }
+
+    func verifyClaims(_ token: String, at clock: Date) async throws -> Claims? {
+        let jwt = try CompactJWT(token)
+        guard jwt.payload["iss"]?.stringValue == issuer else { return nil }
+        guard let algorithm = jwt.header["alg"]?.stringValue, let kid = jwt.header["kid"]?.stringValue else {
+            throw TokenError.malformed("the header needs `alg` and `kid`")
+        }
+        var key = ring.verificationKey(kid: kid)
+        if key == nil {
+            await ring.reloadIfStale()
+            key = ring.verificationKey(kid: kid)
+        }
+        guard let key, key.admits(algorithm), key.verifies(jwt.signature, over: jwt.signingInput, algorithm: algorithm) else {
+            throw TokenError.rejected("the signature does not verify")
+        }
+        guard jwt.header["typ"]?.stringValue == "at+jwt" else { throw TokenError.rejected("not an access token") }
+        guard case .number(let exp)? = jwt.payload["exp"], case .number(let iat)? = jwt.payload["iat"] else {
+            throw TokenError.rejected("`exp` and `iat` are required")
+        }
+        guard clock.timeIntervalSince1970 < exp else { throw TokenError.rejected("the token has expired") }
+        guard ClaimMapping.strings(jwt.payload["aud"]).contains(issuer) else { throw TokenError.rejected("the token is meant for another audience") }
+        guard let clientID = jwt.payload["client_id"]?.stringValue, let tokenID = jwt.payload["jti"]?.stringValue else {
+            throw TokenError.rejected("`client_id` and `jti` are required")
+        }
+        return Claims(
+            clientID: clientID, tokenID: tokenID, scope: jwt.payload["scope"]?.stringValue ?? "", issuedAt: Date(timeIntervalSince1970: iat),
+            expiresAt: Date(timeIntervalSince1970: exp))
+    }
+
+    /// The Principal for a verified token, or nil when it is revoked or its client is gone or
+    /// blocked (or its team is blocked).
+    public func principal(_ claims: Claims) -> Principal? {
+        guard !cache.isRevoked(tokenID: claims.tokenID), let client = cache.client(claims.clientID), !client.blocked else { return nil }
+        let chain = cache.chain(userID: client.userID, teamID: client.teamID, organizationID: client.organizationID)
+        guard !chain.teamBlocked else { return nil }
+        var principal = Principal(
+            id: "oauth:gatehouse:\(claims.clientID)", method: .oauth, role: .internalUser, userID: client.userID, teamID: client.teamID,
+            organizationID: client.organizationID, allowedModels: client.models)
+        principal.inheritedModels = chain.models
+        return principal
+    }
+
+    /// A new access token for a client.
+    public func issue(to client: OAuthClient, scopes: [String], lifetime: Double) throws -> String {
+        let clock = now().timeIntervalSince1970.rounded(.down)
+        var random = SystemRandomNumberGenerator()
+        let tokenID = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }.joined()
+        return try ring.sign([
+            "iss": .string(issuer), "aud": .string(issuer), "sub": .string(client.id), "client_id": .string(client.id),
+            "scope": .string(scopes.joined(separator: " ")), "iat": .number(clock), "exp": .number(clock + lifetime), "jti": .string(tokenID),
+        ])
+    }
+}

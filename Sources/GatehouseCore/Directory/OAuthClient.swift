@@ -1,0 +1,53 @@
+import Foundation
+
+/// A client registered with Gatehouse's own authorization server: it exchanges its id and secret
+/// at `/oauth/token` (client credentials grant) for short-lived signed access tokens, which then
+/// act with the client's models, user, team and organization.
+public struct OAuthClient: Sendable, Equatable {
+    /// The `client_id`.
+    public var id: String
+    /// SHA-256 of the secret (the secret has 256 bits of entropy, as keys do), hex.
+    public var secretHash: String
+    public var name: String?
+    /// Scopes the client may request; a token carries those asked for (all when none are).
+    public var scopes: [String] = []
+    public var models: [String] = []
+    public var userID: String?
+    public var teamID: String?
+    public var organizationID: String?
+    public var limits = Limits()
+    public var metadata: JSONValue = [:]
+    public var blocked = false
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(id: String, secretHash: String, createdAt: Date = Date()) {
+        self.id = id
+        self.secretHash = secretHash
+        self.createdAt = createdAt
+        self.updatedAt = createdAt
+    }
+
+    /// A new secret: `ghs_` and 43 base62 characters (256 bits).
+    public static func newSecret() -> String {
+        "ghs_" + String(APIKeyFormat.generate().dropFirst(3).prefix(43))
+    }
+}
+
+/// `gatehouse_settings.oauth_*`: Gatehouse as an authorization server.
+public struct OAuthServerSettings: Sendable, Equatable {
+    public enum Algorithm: String, Sendable, CaseIterable {
+        case es256 = "ES256"
+        case edDSA = "EdDSA"
+    }
+
+    /// The `iss` of the tokens Gatehouse issues; by default `http://<host>:<port>`.
+    public var issuer: String?
+    public var tokenLifetimeSeconds = 3600.0
+    public var algorithm: Algorithm = .es256
+    /// A signing key is replaced after this long; the replaced one stays published until every
+    /// token it signed has expired.
+    public var keyRotationSeconds = 30.0 * 86_400
+
+    public init() {}
+}

@@ -1,0 +1,118 @@
+import Foundation
+import GatehouseAuth
+import GatehouseCore
+import GatehouseStore
+public import Hummingbird
+
+/// Registering the clients of Gatehouse's authorization server: `/oauth/client/new`, `/info`,
+/// `/list`, `/update`, `/delete`, `/regenerate_secret`, and `/oauth/keys/rotate` for the signing
+/// key. Proxy admins change them; viewers read them. A secret is shown once, stored as SHA-256.
+public struct OAuthClientRoutes: Sendable {
+    let management: Management
+    let ring: SigningKeyRing
+
+    public init(store: IdentityStore, cache: IdentityCache, feed: any IdentityChangeFeed, ring: SigningKeyRing) {
+        management = Management(store: store, cache: cache, feed: feed)
+        self.ring = ring
+    }
+
+    public func register(on router: some RouterMethods<GatewayRequestContext>) {
+        router.post("/oauth/client/new") { request, context in try await self.new(request, context) }
+        router.get("/oauth/client/info") { request, context in try await self.info(request, context) }
+        router.get("/oauth/client/list") { request, context in try await self.list(request, context) }
+        router.post("/oauth/client/update") { request, context in try await self.update(request, context) }
+        router.post("/oauth/client/delete") { request, context in try await self.delete(request, context) }
+        router.post("/oauth/client/regenerate_secret") { request, context in try await self.regenerate(request, context) }
+        router.post("/oauth/keys/rotate") { _, context in
+            try await management.caller(context).requireAdmin("rotate signing keys")
+            return Response.json(["kid": .string(try await ring.rotate())])
+        }
+    }
+
+    func new(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await management.caller(context).requireAdmin("register OAuth clients")
+        let body = try await management.body(request)
+        let secret = OAuthClient.newSecret()
+        let id = try body.string("client_id").flatMap { $0 } ?? DirectoryID.new("client")
+        var client = OAuthClient(id: id, secretHash: APIKeyFormat.hash(secret))
+        try body.apply(to: &client)
+        if try await management.store.oauth.client(id: id) != nil {
+            throw GatewayError.badRequest("Client \(id) already exists.", param: "client_id")
+        }
+        if let teamID = client.teamID { _ = try await management.team(teamID) }
+        try await management.store.oauth.insert(client)
+        try await changed(client)
+        var answer = ManagementJSON.oauthClient(client)
+        answer["client_secret"] = .string(secret)
+        return Response.json(answer)
+    }
+
+    func info(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await requireReader(context)
+        guard let id = request.uri.queryParameters.get("client_id") else {
+            throw GatewayError.badRequest("`client_id` is required.", param: "client_id")
+        }
+        return Response.json(ManagementJSON.oauthClient(try await client(id)))
+    }
+
+    func list(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await requireReader(context)
+        let paging = Paging(request)
+        let clients = try await management.store.oauth.clients(limit: paging.size, offset: paging.offset)
+        return Response.json(["clients": .array(clients.map(ManagementJSON.oauthClient)), "current_page": JSONValue(paging.page)])
+    }
+
+    func update(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await management.caller(context).requireAdmin("change OAuth clients")
+        let body = try await management.body(request)
+        var client = try await client(try body.required("client_id"))
+        try body.apply(to: &client)
+        if let teamID = client.teamID { _ = try await management.team(teamID) }
+        client.updatedAt = Date()
+        try await management.store.oauth.update(client)
+        try await changed(client)
+        return Response.json(ManagementJSON.oauthClient(client))
+    }
+
+    /// Deleting a client ends its tokens at once: they name a client that no longer exists.
+    func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await management.caller(context).requireAdmin("delete OAuth clients")
+        let ids = try await management.body(request).requiredList("client_ids")
+        for id in ids { _ = try await client(id) }
+        _ = try await management.store.oauth.deleteClients(ids: ids)
+        try await management.removed(ids.map { .oauthClient($0) })
+        return Response.json(["deleted_clients": ManagementJSON.strings(ids)])
+    }
+
+    /// A new secret; the old one stops working at once (tokens already issued stay valid until
+    /// they expire, unless revoked).
+    func regenerate(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await management.caller(context).requireAdmin("change OAuth clients")
+        var client = try await client(try await management.body(request).required("client_id"))
+        let secret = OAuthClient.newSecret()
+        client.secretHash = APIKeyFormat.hash(secret)
+        client.updatedAt = Date()
+        try await management.store.oauth.update(client)
+        var answer = ManagementJSON.oauthClient(client)
+        answer["client_secret"] = .string(secret)
+        return Response.json(answer)
+    }
+
+    func client(_ id: String) async throws -> OAuthClient {
+        guard let client = try await management.store.oauth.client(id: id) else {
+            throw GatewayError.managementNotFound("Client \(id) not found.", param: "client_id")
+        }
+        return client
+    }
+
+    func changed(_ client: OAuthClient) async throws {
+        management.cache.put(client)
+        try await management.feed.publish(.oauthClient(client.id))
+    }
+
+    func requireReader(_ context: GatewayRequestContext) async throws {
+        guard try await management.caller(context).readsEverything else {
+            throw GatewayError.managementForbidden("Only a proxy admin or viewer may read OAuth clients.")
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import Crypto
+import Foundation
+import GatehouseAuth
+import GatehouseCore
+import GatehouseStore
+import HTTPTypes
+public import Hummingbird
+import NIOCore
+
+/// Gatehouse as an OAuth 2.0 authorization server for machine clients: the client credentials
+/// grant at `/oauth/token` (RFC 6749 §4.4), revocation (RFC 7009) and introspection (RFC 7662)
+/// of its own tokens, its signing keys at `/.well-known/jwks.json`, and its metadata at
+/// `/.well-known/oauth-authorization-server` (RFC 8414).
+public struct OAuthServerRoutes: Sendable {
+    let tokens: OwnTokenAuthenticator
+    let ring: SigningKeyRing
+    let store: IdentityStore
+    let cache: IdentityCache
+    let feed: any IdentityChangeFeed
+    let settings: OAuthServerSettings
+    static let maxBodyBytes = 64 * 1024
+
+    public init(
+        tokens: OwnTokenAuthenticator, ring: SigningKeyRing, store: IdentityStore, cache: IdentityCache, feed: any IdentityChangeFeed,
+        settings: OAuthServerSettings
+    ) {
+        self.tokens = tokens
+        self.ring = ring
+        self.store = store
+        self.cache = cache
+        self.feed = feed
+        self.settings = settings
+    }
+
+    public func register(on router: some RouterMethods<GatewayRequestContext>) {
+        router.post("/oauth/token") { request, _ in await self.token(request) }
+        router.get("/oauth/token") { _, _ in
+            var response = OAuthResponse.error("invalid_request", "The token endpoint accepts POST only.", status: .methodNotAllowed)
+            response.headers[.allow] = "POST"
+            return response
+        }
+        router.post("/oauth/revoke") { request, _ in await self.revoke(request) }
+        router.post("/oauth/introspect") { request, _ in await self.introspect(request) }
+        router.get("/.well-known/jwks.json") { _, _ in Response.json(self.ring.jwks, headers: [.cacheControl: "max-age=300"]) }
+        router.get("/.well-known/oauth-authorization-server") { _, _ in Response.json(self.metadata) }
+    }
+
+    var metadata: JSONValue {
+        let base = tokens.issuer
+        let methods: JSONValue = ["client_secret_basic", "client_secret_post"]
+        return [
+            "issuer": .string(base), "token_endpoint": .string(base + "/oauth/token"), "jwks_uri": .string(base + "/.well-known/jwks.json"),
+            "revocation_endpoint": .string(base + "/oauth/revoke"), "introspection_endpoint": .string(base + "/oauth/introspect"),
+            "grant_types_supported": ["client_credentials"], "response_types_supported": [], "token_endpoint_auth_methods_supported": methods,
+            "revocation_endpoint_auth_methods_supported": methods, "introspection_endpoint_auth_methods_supported": methods,
+            "token_endpoint_auth_signing_alg_values_supported": .array([.string(settings.algorithm.rawValue)]),
+        ]
+    }
+
+    func token(_ request: Request) async -> Response {
+        let form: FormBody
+        switch await formAndClient(request) {
+        case .refused(let response): return response
+        case .authenticated(let body, let client):
+            form = body
+            guard let grant = form["grant_type"] else { return OAuthResponse.error("invalid_request", "`grant_type` is required.") }
+            guard grant == "client_credentials" else {
+                return OAuthResponse.error("unsupported_grant_type", "Only the client_credentials grant is supported.")
+            }
+            let requested = (form["scope"] ?? "").split(separator: " ").map(String.init)
+            if let extra = requested.first(where: { !client.scopes.contains($0) }) {
+                return OAuthResponse.error("invalid_scope", "Scope `\(extra)` is not registered for this client.")
+            }
+            let scopes = requested.isEmpty ? client.scopes : requested
+            guard let token = try? tokens.issue(to: client, scopes: scopes, lifetime: settings.tokenLifetimeSeconds) else {
+                return OAuthResponse.error("server_error", "No signing key is available.", status: .internalServerError)
+            }
+            return OAuthResponse.json([
+                "access_token": .string(token), "token_type": "Bearer", "expires_in": JSONValue(Int(settings.tokenLifetimeSeconds)),
+                "scope": .string(scopes.joined(separator: " ")),
+            ])
+        }
+    }
+
+    /// RFC 7009: the client may revoke its own tokens; the answer is 200 whatever the token was.
+    func revoke(_ request: Request) async -> Response {
+        switch await formAndClient(request) {
+        case .refused(let response): return response
+        case .authenticated(let form, let client):
+            guard let token = form["token"] else { return OAuthResponse.error("invalid_request", "`token` is required.") }
+            if let claims = try? await tokens.verify(token, at: Date()), claims.clientID == client.id {
+                do {
+                    try await store.oauth.revoke(tokenID: claims.tokenID, expiresAt: claims.expiresAt)
+                    cache.revoke(tokenID: claims.tokenID)
+                    try await feed.publish(.revokedToken(claims.tokenID))
+                } catch {
+                    return OAuthResponse.error("server_error", "The revocation could not be stored.", status: .serviceUnavailable)
+                }
+            }
+            return OAuthResponse.json([:])
+        }
+    }
+
+    /// RFC 7662, for any registered client (resource servers beside Gatehouse).
+    func introspect(_ request: Request) async -> Response {
+        switch await formAndClient(request) {
+        case .refused(let response): return response
+        case .authenticated(let form, _):
+            guard let token = form["token"] else { return OAuthResponse.error("invalid_request", "`token` is required.") }
+            guard let claims = try? await tokens.verify(token, at: Date()), tokens.principal(claims) != nil else {
+                return OAuthResponse.json(["active": false])
+            }
+            return OAuthResponse.json([
+                "active": true, "client_id": .string(claims.clientID), "sub": .string(claims.clientID), "scope": .string(claims.scope),
+                "iss": .string(tokens.issuer), "aud": .string(tokens.issuer), "token_type": "Bearer", "jti": .string(claims.tokenID),
+                "iat": .number(claims.issuedAt.timeIntervalSince1970), "exp": .number(claims.expiresAt.timeIntervalSince1970),
+            ])
+        }
+    }
+
+    /// The form body and the client it authenticates, by HTTP Basic or by `client_id` and
+    /// `client_secret` in the body (one method, never both, never the secret in the URL).
+    func formAndClient(_ request: Request) async -> ClientCheck {
+        if let query = request.uri.query, query.contains("client_secret") {
+            return .refused(OAuthResponse.error("invalid_request", "Client secrets are not accepted in the URL."))
+        }
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
+            return .refused(OAuthResponse.error("invalid_request", "The body must be application/x-www-form-urlencoded."))
+        }
+        guard let bytes = try? await request.body.collect(upTo: Self.maxBodyBytes), let form = FormBody(bytes.readableBytesView) else {
+            return .refused(OAuthResponse.error("invalid_request", "The body is not a valid form (or repeats a parameter)."))
+        }
+        let fromForm = form["client_id"].map { ($0, form["client_secret"] ?? "") }
+        var fromHeader: (String, String)?
+        if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("basic ") {
+            guard let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+                let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":"),
+                let id = FormBody.decode(Array(pair[..<colon].utf8)), let secret = FormBody.decode(Array(pair[pair.index(after: colon)...].utf8))
+            else { return .refused(OAuthResponse.error("invalid_client", "Malformed Basic credentials.", status: .unauthorized)) }
+            fromHeader = (id, secret)
+        }
+        if fromForm != nil, form["client_secret"] != nil, fromHeader != nil {
+            return .refused(OAuthResponse.error("invalid_request", "Use one client authentication method, not two."))
+        }
+        guard let (id, secret) = fromHeader ?? fromForm else {
+            return .refused(OAuthResponse.error("invalid_client", "Client authentication is required.", status: .unauthorized))
+        }
+        let presented = KeyDigest(key: secret)
+        guard let client = try? await store.oauth.client(id: id), let stored = KeyDigest(hex: client.secretHash),
+            presented.constantTimeEquals(stored), !client.blocked
+        else { return .refused(OAuthResponse.error("invalid_client", "Client authentication failed.", status: .unauthorized)) }
+        return .authenticated(form, client)
+    }
+}
+
+/// The outcome of authenticating the client of an OAuth endpoint request.
+enum ClientCheck {
+    case authenticated(FormBody, OAuthClient)
+    /// The RFC 6749 error to answer with.
+    case refused(Response)
+}
