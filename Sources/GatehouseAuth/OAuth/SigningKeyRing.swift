@@ -2,6 +2,8 @@ import Crypto
 import Foundation
 public import GatehouseCore
 public import GatehouseStore
+public import Logging
+public import ServiceLifecycle
 import Synchronization
 
 /// The keys Gatehouse signs its access tokens with. The private halves are stored sealed
@@ -152,4 +154,31 @@ public final class SigningKeyRing: Sendable {
     }
 
     public var currentKeyID: String? { keys.withLock { $0.last { $0.retiredAt == nil }?.id } }
+}
+
+/// Re-runs `SigningKeyRing.load` every hour: a long-running instance rotates its signing key when
+/// it is due, drops keys no token can need, and picks up keys other instances made.
+public struct SigningKeyRotation: Service {
+    let ring: SigningKeyRing
+    let logger: Logger
+
+    public init(ring: SigningKeyRing, logger: Logger) {
+        self.ring = ring
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(3600))
+                do {
+                    try await ring.load()
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.warning("signing key check failed", metadata: ["error": "\(type(of: error))"])
+                }
+            }
+        }
+    }
 }

@@ -112,6 +112,7 @@ public enum GatehouseApplication {
         }
         app.addServices(feed)
         if let jwksRefresher { app.addServices(jwksRefresher) }
+        app.addServices(SigningKeyRotation(ring: signingKeys, logger: logger))
         return app
     }
 
