@@ -161,6 +161,11 @@ public final class IdentityCache: Sendable {
         index.withLock { $0.resolve(digest) }
     }
 
+    /// The key with this id (for a token whose claim names a key).
+    public func resolve(keyID: String) -> ResolvedKey? {
+        index.withLock { index in index.digestByID[keyID].flatMap { index.resolve($0) } }
+    }
+
     /// The model lists that bound a credential of this user, team and organization, and whether
     /// the team is blocked.
     public func chain(userID: String?, teamID: String?, organizationID: String?) -> (models: [[String]], teamBlocked: Bool) {

@@ -3,6 +3,7 @@ import CryptoExtras
 import Foundation
 import GatehouseCore
 import GatehouseStore
+import Synchronization
 import Testing
 
 @testable import GatehouseAuth
@@ -294,5 +295,64 @@ struct JWTAuthenticatorTests {
         } catch {
             #expect("\(error)".contains("jwt_issuers[0].keys[0]"))
         }
+    }
+
+    @Test func limitClaimsAKeyClaimAndJustInTimeUsers() async throws {
+        var config = settings(["HS256"], keys: [.init(kid: nil, material: .secret(Self.secret), path: "k")])
+        config.mapping.limitClaims = ["rpm_limit": "rate_limit", "max_budget": "limits.budget"]
+        config.mapping.claims.key = "gatehouse_key"
+        config.mapping.createUsers = true
+        let cache = IdentityCache()
+        let provisioner = RecordingProvisioner()
+        let issuers = [try JWTIssuerKeys(settings: config, fetcher: FakeJWKS())]
+        let auth = JWTAuthenticator(issuers: issuers, cache: cache, provisioner: provisioner)
+        func sign(_ claims: JSONValue) -> String { TestJWT.make(header: ["alg": "HS256"], payload: claims, key: .hmac(Self.secret)) }
+
+        var claims = TestJWT.claims()
+        claims["rate_limit"] = 60
+        claims["limits"] = ["budget": 2.5]
+        let principal = try await AuthenticatorChain([auth]).authenticate(PresentedCredential(secret: sign(claims)))
+        #expect(principal.limits.rpmLimit == 60 && principal.limits.maxBudget == 2.5)
+        #expect(provisioner.calls.withLock { $0 } == ["alice"])
+
+        claims["rate_limit"] = "sixty"
+        await expectRefused(auth, sign(claims))
+        claims["rate_limit"] = 60
+
+        // A token naming a key acts as that key.
+        var user = User(id: "owner")
+        user.role = .proxyAdminViewer
+        cache.put(user)
+        var key = VirtualKey(id: "key_named", hash: APIKeyFormat.hash(APIKeyFormat.generate()), display: "")
+        key.models = ["mock-gpt"]
+        key.userID = "owner"
+        cache.put(key)
+        claims["gatehouse_key"] = "key_named"
+        let asKey = try await AuthenticatorChain([auth]).authenticate(PresentedCredential(secret: sign(claims)))
+        #expect(asKey.role == .proxyAdminViewer && asKey.userID == "owner" && asKey.mayUse(model: "mock-gpt") && !asKey.mayUse(model: "other"))
+        claims["sub"] = "bob"
+        key.blocked = true
+        key.updatedAt = Date().addingTimeInterval(1)
+        cache.put(key)
+        await expectRefused(auth, sign(claims))
+        claims["gatehouse_key"] = "key_unknown"
+        claims["sub"] = "carol"
+        await expectRefused(auth, sign(claims))
+
+        // Creating the user fails: the request fails closed, it is not let through without one.
+        provisioner.failing.withLock { $0 = true }
+        claims["gatehouse_key"] = nil
+        claims["sub"] = "dave"
+        await expectRefused(auth, sign(claims), status: 503)
+    }
+}
+
+final class RecordingProvisioner: TokenProvisioner {
+    let calls = Mutex<[String]>([])
+    let failing = Mutex(false)
+
+    func provision(userID: String, email: String?, teamID: String?, createUser: Bool) async throws {
+        if failing.withLock({ $0 }) { throw JWTKeyError("store down") }
+        calls.withLock { $0.append(userID) }
     }
 }

@@ -26,6 +26,8 @@ struct JWTIssuerConfigTests {
                 role_mappings: {gh-admins: proxy_admin}
                 scope_models: {"llm:small": [gpt-4o-mini]}
                 models: [gpt-4o-mini]
+                limit_claims: {rpm_limit: rate_limit}
+                create_users: true
             """, env: ["JWT_SECRET": String(repeating: "s", count: 32)])
         let issuer = try #require(config.jwtIssuers.first)
         #expect(issuer.name == "corp" && issuer.issuer == "https://idp.example.com" && issuer.audiences == ["gatehouse", "api"])
@@ -33,6 +35,7 @@ struct JWTIssuerConfigTests {
         #expect(issuer.keys == [.init(kid: "shared", material: .secret(String(repeating: "s", count: 32)), path: "jwt_issuers[0].keys[0]")])
         #expect(issuer.leewaySeconds == 30 && issuer.maxLifetimeSeconds == 3600 && issuer.requiredType == "at+jwt")
         #expect(issuer.mapping.claims.team == "groups" && issuer.mapping.claims.roles == "realm_access.roles" && issuer.mapping.claims.user == "sub")
+        #expect(issuer.mapping.limitClaims == ["rpm_limit": "rate_limit"] && issuer.mapping.createUsers && !issuer.mapping.createTeams)
         #expect(issuer.mapping.roleMappings == ["gh-admins": .proxyAdmin] && issuer.mapping.scopeModels == ["llm:small": ["gpt-4o-mini"]])
     }
 
@@ -61,6 +64,7 @@ struct JWTIssuerConfigTests {
         ("algorithms: [RS256]", "jwt_issuers[0]", "needs `keys`, `jwks_url` or `discovery_url`"),
         ("algorithms: [RS256]\n    jwks_url: ftp://x", "jwt_issuers[0].jwks_url", "http(s) URL"),
         ("algorithms: [RS256]\n    jwks_url: https://x\n    role_mappings: {a: root}", "jwt_issuers[0].role_mappings.a", "is not a role"),
+        ("algorithms: [RS256]\n    jwks_url: https://x\n    limit_claims: {rpm: x}", "jwt_issuers[0].limit_claims.rpm", "unknown key"),
     ])
     func unsafeIssuersAreRefused(extra: String, path: String, message: String) throws {
         let audience = extra.contains("audience") ? "" : "\n    audience: gatehouse"

@@ -71,4 +71,27 @@ struct JWTLiveTests {
             #expect(minted.json?["error"]?["type"] == "auth_error")
         }
     }
+
+    @Test func usersAndTeamsNamedInTokensAreCreatedWhenAsked() async throws {
+        var config = self.config
+        config.jwtIssuers[0].mapping.createUsers = true
+        config.jwtIssuers[0].mapping.createTeams = true
+        try await withGatehouse(config) { client, _ in
+            let token = Self.token(["sub": "erin", "email": "erin@example.com", "team": "newteam"])
+            #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(token)).status == .ok)
+            let user = try await client.get("/user/info?user_id=erin")
+            #expect(user.status == .ok && user.json?["user_info"]?["user_email"] == "erin@example.com")
+            #expect(user.json?["user_info"]?["user_role"] == "internal_user")
+            let team = try await client.get("/team/info?team_id=newteam")
+            #expect(team.json?["team_info"]?["members"] == ["erin"])
+        }
+        // Off by default: nothing is created.
+        try await withGatehouse(self.config) { client, _ in
+            let token = Self.token(["sub": "frank", "team": "otherteam"])
+            let answered = try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(token))
+            let user = try await client.get("/user/info?user_id=frank")
+            let team = try await client.get("/team/info?team_id=otherteam")
+            #expect(answered.status == .ok && user.status == .notFound && team.status == .notFound)
+        }
+    }
 }

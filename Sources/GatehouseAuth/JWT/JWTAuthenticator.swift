@@ -13,11 +13,15 @@ public struct JWTAuthenticator: Authenticator {
     let cache: IdentityCache
     /// Verified tokens until they expire (plus leeway), with their issuer.
     let verified = ExpiringCache<(TokenIdentity, JWTIssuerKeys)>()
+    let provisioner: (any TokenProvisioner)?
     let now: @Sendable () -> Date
 
-    public init(issuers: [JWTIssuerKeys], cache: IdentityCache, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        issuers: [JWTIssuerKeys], cache: IdentityCache, provisioner: (any TokenProvisioner)? = nil, now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.issuers = Dictionary(issuers.map { ($0.settings.issuer, $0) }, uniquingKeysWith: { first, _ in first })
         self.cache = cache
+        self.provisioner = provisioner
         self.now = now
     }
 
@@ -25,16 +29,19 @@ public struct JWTAuthenticator: Authenticator {
         guard CompactJWT.looksLikeJWT(credential.secret) else { return nil }
         let clock = now()
         if let (identity, issuer) = verified.get(credential.digest, at: clock) {
-            return try principal(identity, issuer: issuer)
+            return try principal(identity, issuer: issuer, at: clock)
         }
+        let verifiedNow: (TokenIdentity, JWTIssuerKeys)?
         do {
-            guard let (identity, issuer) = try await verify(credential.secret, at: clock) else { return nil }
-            let until = (identity.expiresAt ?? clock).addingTimeInterval(issuer.settings.leewaySeconds)
-            verified.put(credential.digest, (identity, issuer), until: until)
-            return try principal(identity, issuer: issuer)
+            verifiedNow = try await verify(credential.secret, at: clock)
         } catch let error as TokenError {
             throw error.gatewayError
         }
+        guard let (identity, issuer) = verifiedNow else { return nil }
+        try await identity.provision(issuer.settings.mapping, with: provisioner)
+        let until = (identity.expiresAt ?? clock).addingTimeInterval(issuer.settings.leewaySeconds)
+        verified.put(credential.digest, (identity, issuer), until: until)
+        return try principal(identity, issuer: issuer, at: clock)
     }
 
     /// - Returns: nil when the token names no configured issuer (an introspection endpoint may
@@ -64,7 +71,7 @@ public struct JWTAuthenticator: Authenticator {
         return (identity, issuer)
     }
 
-    func principal(_ identity: TokenIdentity, issuer: JWTIssuerKeys) throws -> Principal {
-        try identity.principal(method: .jwt, source: issuer.settings.name, sourceModels: issuer.settings.mapping.models, cache: cache)
+    func principal(_ identity: TokenIdentity, issuer: JWTIssuerKeys, at now: Date) throws -> Principal {
+        try identity.principal(method: .jwt, source: issuer.settings.name, sourceModels: issuer.settings.mapping.models, cache: cache, now: now)
     }
 }

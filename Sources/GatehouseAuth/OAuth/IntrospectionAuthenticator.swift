@@ -13,15 +13,18 @@ public struct IntrospectionAuthenticator: Authenticator {
     let cache: IdentityCache
     /// Per token digest: the identity (nil: inactive) and the index of the endpoint that vouched.
     let answers = ExpiringCache<(TokenIdentity?, Int)>()
+    let provisioner: (any TokenProvisioner)?
     let now: @Sendable () -> Date
     static let maximumTokenLength = 4096
 
     public init(
-        endpoints: [IntrospectionSettings], http: any IdentityProviderHTTP, cache: IdentityCache, now: @escaping @Sendable () -> Date = Date.init
+        endpoints: [IntrospectionSettings], http: any IdentityProviderHTTP, cache: IdentityCache, provisioner: (any TokenProvisioner)? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.endpoints = endpoints
         self.http = http
         self.cache = cache
+        self.provisioner = provisioner
         self.now = now
     }
 
@@ -32,19 +35,21 @@ public struct IntrospectionAuthenticator: Authenticator {
         let clock = now()
         if let (identity, index) = answers.get(credential.digest, at: clock) {
             guard let identity else { throw GatewayError.unauthorized("Invalid token: the token is not active.") }
-            return try principal(identity, endpoints[index])
+            return try principal(identity, endpoints[index], at: clock)
         }
         for (index, endpoint) in endpoints.enumerated() {
             let answer = try await introspect(token, at: endpoint)
             guard answer["active"] == .bool(true) else { continue }
+            let identity: TokenIdentity
             do {
-                let identity = try Self.validate(answer, endpoint: endpoint, at: clock)
-                let until = min(identity.expiresAt ?? .distantFuture, clock.addingTimeInterval(endpoint.cacheSeconds))
-                answers.put(credential.digest, (identity, index), until: until)
-                return try principal(identity, endpoint)
-            } catch let error as TokenError {
+                identity = try Self.validate(answer, endpoint: endpoint, at: clock)
+            } catch {
                 throw error.gatewayError
             }
+            try await identity.provision(endpoint.mapping, with: provisioner)
+            let until = min(identity.expiresAt ?? .distantFuture, clock.addingTimeInterval(endpoint.cacheSeconds))
+            answers.put(credential.digest, (identity, index), until: until)
+            return try principal(identity, endpoint, at: clock)
         }
         let longest = endpoints.map(\.cacheSeconds).max() ?? 0
         answers.put(credential.digest, (nil, 0), until: clock.addingTimeInterval(longest))
@@ -83,7 +88,7 @@ public struct IntrospectionAuthenticator: Authenticator {
         return try endpoint.mapping.identity(from: answer, expiresAt: expiresAt, fallbackUser: "client_id")
     }
 
-    func principal(_ identity: TokenIdentity, _ endpoint: IntrospectionSettings) throws -> Principal {
-        try identity.principal(method: .oauth, source: endpoint.name, sourceModels: endpoint.mapping.models, cache: cache)
+    func principal(_ identity: TokenIdentity, _ endpoint: IntrospectionSettings, at now: Date) throws -> Principal {
+        try identity.principal(method: .oauth, source: endpoint.name, sourceModels: endpoint.mapping.models, cache: cache, now: now)
     }
 }

@@ -10,6 +10,9 @@ struct TokenIdentity: Sendable {
     var role: Principal.Role = .internalUser
     /// The models the token's scopes grant, when the source maps scopes to models.
     var models: [String] = []
+    var limits = Limits()
+    /// The virtual key the token names, when the mapping has a key claim.
+    var keyID: String?
     var expiresAt: Date?
 }
 
@@ -29,6 +32,17 @@ extension ClaimMapping {
         if let rolesClaim = claims.roles {
             let granted = Self.strings(Self.claim(rolesClaim, in: payload)).compactMap { roleMappings[$0] }
             identity.role = Self.roleStrength.last(where: granted.contains) ?? .internalUser
+        }
+        identity.keyID = claims.key.flatMap { Self.claim($0, in: payload)?.stringValue }
+        for (name, path) in limitClaims {
+            guard let value = Self.claim(path, in: payload) else { continue }
+            guard case .number(let number) = value, number >= 0, number.isFinite else { throw .rejected("the `\(path)` claim must be a number") }
+            switch name {
+            case "rpm_limit": identity.limits.rpmLimit = Int(number)
+            case "tpm_limit": identity.limits.tpmLimit = Int(number)
+            case "max_parallel_requests": identity.limits.maxParallelRequests = Int(number)
+            default: identity.limits.maxBudget = number
+            }
         }
         if !scopeModels.isEmpty {
             identity.models = Self.strings(Self.claim(claims.scopes, in: payload)).flatMap { scopeModels[$0] ?? [] }

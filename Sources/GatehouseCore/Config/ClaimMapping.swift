@@ -10,6 +10,8 @@ public struct ClaimMapping: Sendable, Equatable {
         public var organization: String?
         public var roles: String?
         public var scopes = "scope"
+        /// A claim naming a virtual key (its id): the token then acts as that key.
+        public var key: String?
 
         public init() {}
     }
@@ -21,6 +23,16 @@ public struct ClaimMapping: Sendable, Equatable {
     public var scopeModels: [String: [String]] = [:]
     /// Models every token from this source is limited to (empty: no limit at this level).
     public var models: [String] = []
+    /// Limits carried by claims: `rpm_limit`, `tpm_limit`, `max_parallel_requests`, `max_budget`
+    /// → the claim holding the number (`{rpm_limit: rate_limit}`).
+    public var limitClaims: [String: String] = [:]
+    /// Just in time: create the user a token names (as `internal_user`) when the directory does not
+    /// know it, so that limits, budgets and spend can be kept per user.
+    public var createUsers = false
+    /// Just in time: create the team a token names, with the user as a member.
+    public var createTeams = false
+
+    public static let limitNames = ["rpm_limit", "tpm_limit", "max_parallel_requests", "max_budget"]
 
     public init() {}
 }

@@ -88,20 +88,21 @@ enum JWTIssuerParser {
 }
 
 extension ClaimMapping {
-    static let fields = ["claims", "role_mappings", "scope_models", "models"]
+    static let fields = ["claims", "role_mappings", "scope_models", "models", "limit_claims", "create_users", "create_teams"]
 
     /// `claims`, `role_mappings`, `scope_models` and `models` of a token source's entry.
     static func parse(_ f: [String: Node], at p: String, reader: ConfigReader) throws -> ClaimMapping {
         var reader = reader
         var mapping = ClaimMapping()
         if let claimsNode = f["claims"] {
-            let c = try reader.fields(claimsNode, at: "\(p).claims", known: ["user", "email", "team", "organization", "roles", "scopes"])
+            let c = try reader.fields(claimsNode, at: "\(p).claims", known: ["user", "email", "team", "organization", "roles", "scopes", "key"])
             mapping.claims.user = try reader.string(c["user"], at: "\(p).claims.user") ?? mapping.claims.user
             mapping.claims.email = try reader.string(c["email"], at: "\(p).claims.email") ?? mapping.claims.email
             mapping.claims.team = try reader.string(c["team"], at: "\(p).claims.team")
             mapping.claims.organization = try reader.string(c["organization"], at: "\(p).claims.organization")
             mapping.claims.roles = try reader.string(c["roles"], at: "\(p).claims.roles")
             mapping.claims.scopes = try reader.string(c["scopes"], at: "\(p).claims.scopes") ?? mapping.claims.scopes
+            mapping.claims.key = try reader.string(c["key"], at: "\(p).claims.key")
         }
         for (value, roleName) in try reader.stringMap(f["role_mappings"], at: "\(p).role_mappings") ?? [:] {
             guard let role = Principal.Role(rawValue: roleName) else {
@@ -113,6 +114,12 @@ extension ClaimMapping {
         }
         mapping.scopeModels = try reader.listMap(f["scope_models"], at: "\(p).scope_models") ?? [:]
         mapping.models = try reader.stringList(f["models"], at: "\(p).models") ?? []
+        if let limits = f["limit_claims"] {
+            _ = try reader.fields(limits, at: "\(p).limit_claims", known: ClaimMapping.limitNames)
+            mapping.limitClaims = try reader.stringMap(limits, at: "\(p).limit_claims") ?? [:]
+        }
+        mapping.createUsers = try reader.bool(f["create_users"], at: "\(p).create_users") ?? false
+        mapping.createTeams = try reader.bool(f["create_teams"], at: "\(p).create_teams") ?? false
         return mapping
     }
 }

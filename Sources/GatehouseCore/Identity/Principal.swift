@@ -31,6 +31,9 @@ public struct Principal: Sendable, Equatable {
     public var inheritedModels: [[String]] = []
     /// Paths or route groups this principal may call; empty: every route its role allows.
     public var allowedRoutes: [String] = []
+    /// Limits the credential itself carries (a token's limit claims); those of the key, user,
+    /// team and organization are the directory's.
+    public var limits = Limits()
 
     public init(
         id: String, method: Method, role: Role, userID: String? = nil, teamID: String? = nil, organizationID: String? = nil,

@@ -56,9 +56,11 @@ public enum GatehouseApplication {
         if !config.jwtIssuers.isEmpty || !config.introspection.isEmpty {
             let identityProviders = IdentityProviderClient()
             let issuers = try config.jwtIssuers.map { try JWTIssuerKeys(settings: $0, fetcher: identityProviders) }
-            if !issuers.isEmpty { chain.append(JWTAuthenticator(issuers: issuers, cache: cache)) }
+            let provisioner = DirectoryProvisioner(store: identities, cache: cache, feed: feed)
+            if !issuers.isEmpty { chain.append(JWTAuthenticator(issuers: issuers, cache: cache, provisioner: provisioner)) }
             if !config.introspection.isEmpty {
-                chain.append(IntrospectionAuthenticator(endpoints: config.introspection, http: identityProviders, cache: cache))
+                chain.append(
+                    IntrospectionAuthenticator(endpoints: config.introspection, http: identityProviders, cache: cache, provisioner: provisioner))
             }
             jwksRefresher = JWKSRefresher(issuers: issuers, fetcher: identityProviders, logger: logger)
         }
