@@ -33,6 +33,7 @@ public final class IdentityCache: Sendable {
         public var teamID: String?
         public var organizationID: String?
         public var blocked: Bool
+        public var limits: Limits
         var updatedAt: Date
     }
 
@@ -98,7 +99,7 @@ public final class IdentityCache: Sendable {
         mutating func put(_ client: OAuthClient) {
             clients[client.id] = ClientGrant(
                 models: client.models, userID: client.userID, teamID: client.teamID, organizationID: client.organizationID, blocked: client.blocked,
-                updatedAt: client.updatedAt)
+                limits: client.limits, updatedAt: client.updatedAt)
         }
 
         func resolve(_ digest: KeyDigest) -> ResolvedKey? {

@@ -212,4 +212,23 @@ struct OAuthServerTests {
             #expect(try await client.post("/oauth/keys/rotate", [:], headers: bearer(key)).status == .forbidden)
         }
     }
+
+    @Test func repeatedWrongSecretsLockTheClientOutFromThatAddress() async throws {
+        try await withGatehouse(config) { client, _ in
+            let registered = try await register(client)
+            let wrong = Client(id: registered.id, secret: "ghs_wrong")
+            for _ in 0..<5 {
+                let refused = try await form(client, "/oauth/token", "grant_type=client_credentials", authorization: wrong.basic)
+                #expect(refused.status == .unauthorized)
+            }
+            // Even the right secret waits now, from this address.
+            let blocked = try await form(client, "/oauth/token", "grant_type=client_credentials", authorization: registered.basic)
+            #expect(blocked.status == .tooManyRequests)
+            #expect(blocked.headers[.retryAfter].flatMap(Int.init).map { (55...60).contains($0) } == true)
+            #expect(blocked.json?["error"] == "invalid_client" && blocked.headers[.cacheControl] == "no-store")
+            // Another client is not affected.
+            let other = try await register(client)
+            #expect(try await form(client, "/oauth/token", "grant_type=client_credentials", authorization: other.basic).status == .ok)
+        }
+    }
 }

@@ -93,6 +93,7 @@ public struct OwnTokenAuthenticator: Authenticator {
             id: "oauth:gatehouse:\(claims.clientID)", method: .oauth, role: .internalUser, userID: client.userID, teamID: client.teamID,
             organizationID: client.organizationID, allowedModels: client.models)
         principal.inheritedModels = chain.models
+        principal.limits = client.limits
         return principal
     }
 

@@ -10,6 +10,8 @@ struct TokenIdentity: Sendable {
     var role: Principal.Role = .internalUser
     /// The models the token's scopes grant, when the source maps scopes to models.
     var models: [String] = []
+    /// The routes the token's scopes open, when the source maps scopes to routes.
+    var routes: [String] = []
     var limits = Limits()
     /// The virtual key the token names, when the mapping has a key claim.
     var keyID: String?
@@ -44,9 +46,14 @@ extension ClaimMapping {
             default: identity.limits.maxBudget = number
             }
         }
+        let scopes = Self.strings(Self.claim(claims.scopes, in: payload))
         if !scopeModels.isEmpty {
-            identity.models = Self.strings(Self.claim(claims.scopes, in: payload)).flatMap { scopeModels[$0] ?? [] }
+            identity.models = scopes.flatMap { scopeModels[$0] ?? [] }
             guard !identity.models.isEmpty else { throw .noModels }
+        }
+        if !scopeRoutes.isEmpty {
+            identity.routes = scopes.flatMap { scopeRoutes[$0] ?? [] }
+            guard !identity.routes.isEmpty else { throw .noRoutes }
         }
         return identity
     }

@@ -6,12 +6,15 @@ enum TokenError: Error, Equatable {
     case rejected(String)
     /// A valid token whose scopes grant no model.
     case noModels
+    /// A valid token whose scopes open no route.
+    case noRoutes
 
     var gatewayError: GatewayError {
         switch self {
         case .malformed(let why): .unauthorized("Malformed token: \(why).")
         case .rejected(let why): .unauthorized("Invalid token: \(why).")
         case .noModels: .forbidden("This token's scopes grant no model.")
+        case .noRoutes: .forbidden("This token's scopes open no route.")
         }
     }
 }

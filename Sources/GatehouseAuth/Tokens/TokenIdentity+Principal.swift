@@ -23,6 +23,11 @@ extension TokenIdentity {
                 organizationID: key.organizationID, allowedModels: key.models)
             principal.inheritedModels = bounds + resolved.inheritedModels
             principal.allowedRoutes = key.allowedRoutes
+            if !routes.isEmpty {
+                // Both must open a route: keep the token's routes that the key's also open.
+                principal.allowedRoutes = key.allowedRoutes.isEmpty ? routes : routes.filter { RouteAccess.allows(key.allowedRoutes, path: $0) }
+                if principal.allowedRoutes.isEmpty { throw GatewayError.forbidden("This token's scopes open no route its key allows.") }
+            }
         } else {
             let chain = cache.chain(userID: subject, teamID: teamID, organizationID: organizationID)
             if chain.teamBlocked { throw GatewayError.unauthorized("This token's team is blocked.") }
@@ -30,6 +35,7 @@ extension TokenIdentity {
                 id: "\(method.rawValue):\(source):\(subject)", method: method, role: role, userID: subject, teamID: teamID,
                 organizationID: organizationID, allowedModels: models)
             principal.inheritedModels = bounds + chain.models
+            principal.allowedRoutes = routes
         }
         principal.limits = limits
         return principal

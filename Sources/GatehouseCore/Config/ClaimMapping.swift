@@ -21,6 +21,9 @@ public struct ClaimMapping: Sendable, Equatable {
     public var roleMappings: [String: Principal.Role] = [:]
     /// Scope → models it grants. When set, a token may use only the models its scopes grant.
     public var scopeModels: [String: [String]] = [:]
+    /// Scope → routes (paths, `prefix/*`, or the groups `llm_api_routes`, `info_routes`,
+    /// `management_routes`) it opens. When set, a token may call only what its scopes open.
+    public var scopeRoutes: [String: [String]] = [:]
     /// Models every token from this source is limited to (empty: no limit at this level).
     public var models: [String] = []
     /// Limits carried by claims: `rpm_limit`, `tpm_limit`, `max_parallel_requests`, `max_budget`

@@ -88,7 +88,7 @@ enum JWTIssuerParser {
 }
 
 extension ClaimMapping {
-    static let fields = ["claims", "role_mappings", "scope_models", "models", "limit_claims", "create_users", "create_teams"]
+    static let fields = ["claims", "role_mappings", "scope_models", "scope_routes", "models", "limit_claims", "create_users", "create_teams"]
 
     /// `claims`, `role_mappings`, `scope_models` and `models` of a token source's entry.
     static func parse(_ f: [String: Node], at p: String, reader: ConfigReader) throws -> ClaimMapping {
@@ -113,6 +113,7 @@ extension ClaimMapping {
             mapping.roleMappings[value] = role
         }
         mapping.scopeModels = try reader.listMap(f["scope_models"], at: "\(p).scope_models") ?? [:]
+        mapping.scopeRoutes = try reader.listMap(f["scope_routes"], at: "\(p).scope_routes") ?? [:]
         mapping.models = try reader.stringList(f["models"], at: "\(p).models") ?? []
         if let limits = f["limit_claims"] {
             _ = try reader.fields(limits, at: "\(p).limit_claims", known: ClaimMapping.limitNames)

@@ -18,6 +18,8 @@ public struct OAuthServerRoutes: Sendable {
     let cache: IdentityCache
     let feed: any IdentityChangeFeed
     let settings: OAuthServerSettings
+    /// Repeated wrong secrets for a client id from one address block that pair for a while.
+    let lockout = Lockout()
     static let maxBodyBytes = 64 * 1024
 
     public init(
@@ -33,14 +35,14 @@ public struct OAuthServerRoutes: Sendable {
     }
 
     public func register(on router: some RouterMethods<GatewayRequestContext>) {
-        router.post("/oauth/token") { request, _ in await self.token(request) }
+        router.post("/oauth/token") { request, context in await self.token(request, context) }
         router.get("/oauth/token") { _, _ in
             var response = OAuthResponse.error("invalid_request", "The token endpoint accepts POST only.", status: .methodNotAllowed)
             response.headers[.allow] = "POST"
             return response
         }
-        router.post("/oauth/revoke") { request, _ in await self.revoke(request) }
-        router.post("/oauth/introspect") { request, _ in await self.introspect(request) }
+        router.post("/oauth/revoke") { request, context in await self.revoke(request, context) }
+        router.post("/oauth/introspect") { request, context in await self.introspect(request, context) }
         router.get("/.well-known/jwks.json") { _, _ in Response.json(self.ring.jwks, headers: [.cacheControl: "max-age=300"]) }
         router.get("/.well-known/oauth-authorization-server") { _, _ in Response.json(self.metadata) }
     }
@@ -57,9 +59,9 @@ public struct OAuthServerRoutes: Sendable {
         ]
     }
 
-    func token(_ request: Request) async -> Response {
+    func token(_ request: Request, _ context: GatewayRequestContext) async -> Response {
         let form: FormBody
-        switch await formAndClient(request) {
+        switch await formAndClient(request, context) {
         case .refused(let response): return response
         case .authenticated(let body, let client):
             form = body
@@ -83,8 +85,8 @@ public struct OAuthServerRoutes: Sendable {
     }
 
     /// RFC 7009: the client may revoke its own tokens; the answer is 200 whatever the token was.
-    func revoke(_ request: Request) async -> Response {
-        switch await formAndClient(request) {
+    func revoke(_ request: Request, _ context: GatewayRequestContext) async -> Response {
+        switch await formAndClient(request, context) {
         case .refused(let response): return response
         case .authenticated(let form, let client):
             guard let token = form["token"] else { return OAuthResponse.error("invalid_request", "`token` is required.") }
@@ -102,8 +104,8 @@ public struct OAuthServerRoutes: Sendable {
     }
 
     /// RFC 7662, for any registered client (resource servers beside Gatehouse).
-    func introspect(_ request: Request) async -> Response {
-        switch await formAndClient(request) {
+    func introspect(_ request: Request, _ context: GatewayRequestContext) async -> Response {
+        switch await formAndClient(request, context) {
         case .refused(let response): return response
         case .authenticated(let form, _):
             guard let token = form["token"] else { return OAuthResponse.error("invalid_request", "`token` is required.") }
@@ -120,7 +122,7 @@ public struct OAuthServerRoutes: Sendable {
 
     /// The form body and the client it authenticates, by HTTP Basic or by `client_id` and
     /// `client_secret` in the body (one method, never both, never the secret in the URL).
-    func formAndClient(_ request: Request) async -> ClientCheck {
+    func formAndClient(_ request: Request, _ context: GatewayRequestContext) async -> ClientCheck {
         if let query = request.uri.query, query.contains("client_secret") {
             return .refused(OAuthResponse.error("invalid_request", "Client secrets are not accepted in the URL."))
         }
@@ -145,10 +147,22 @@ public struct OAuthServerRoutes: Sendable {
         guard let (id, secret) = fromHeader ?? fromForm else {
             return .refused(OAuthResponse.error("invalid_client", "Client authentication is required.", status: .unauthorized))
         }
+        let subject = id + "|" + (context.channel.remoteAddress?.ipAddress ?? "?")
+        let now = Date()
+        if let wait = lockout.retryAfter(subject, at: now) {
+            var response = OAuthResponse.error(
+                "invalid_client", "Too many failed attempts for this client from this address; retry later.", status: .tooManyRequests)
+            response.headers[.retryAfter] = String(Int(wait.rounded(.up)))
+            return .refused(response)
+        }
         let presented = KeyDigest(key: secret)
         guard let client = try? await store.oauth.client(id: id), let stored = KeyDigest(hex: client.secretHash),
             presented.constantTimeEquals(stored), !client.blocked
-        else { return .refused(OAuthResponse.error("invalid_client", "Client authentication failed.", status: .unauthorized)) }
+        else {
+            lockout.recordFailure(subject, at: now)
+            return .refused(OAuthResponse.error("invalid_client", "Client authentication failed.", status: .unauthorized))
+        }
+        lockout.recordSuccess(subject)
         return .authenticated(form, client)
     }
 }

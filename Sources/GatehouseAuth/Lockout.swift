@@ -1,0 +1,61 @@
+import Foundation
+import Synchronization
+
+/// Repeated failed authentications for one subject — a credential id at one client address —
+/// within a window lead to a temporary block, each further block twice as long. Keyed by id
+/// *and* address, so that guessing a client's secret from one address does not lock the client
+/// out everywhere. In memory, per instance, bounded.
+public final class Lockout: Sendable {
+    struct Entry {
+        var failures: [Date] = []
+        var blockedUntil: Date?
+        var blocks = 0
+    }
+
+    let threshold: Int
+    let window: TimeInterval
+    let firstBlock: TimeInterval
+    let longestBlock: TimeInterval
+    let capacity = 100_000
+    private let entries = Mutex<[String: Entry]>([:])
+
+    public init(threshold: Int = 5, window: TimeInterval = 300, firstBlock: TimeInterval = 60, longestBlock: TimeInterval = 3600) {
+        self.threshold = threshold
+        self.window = window
+        self.firstBlock = firstBlock
+        self.longestBlock = longestBlock
+    }
+
+    /// Seconds until the subject may try again, or nil when it is not blocked.
+    public func retryAfter(_ subject: String, at now: Date) -> TimeInterval? {
+        entries.withLock { entries in
+            guard let until = entries[subject]?.blockedUntil, until > now else { return nil }
+            return until.timeIntervalSince(now)
+        }
+    }
+
+    /// - Returns: whether this failure started a block.
+    @discardableResult
+    public func recordFailure(_ subject: String, at now: Date) -> Bool {
+        entries.withLock { entries in
+            if entries.count >= capacity, entries[subject] == nil {
+                entries = entries.filter { $0.value.blockedUntil.map { $0 > now } ?? false }
+            }
+            var entry = entries[subject] ?? Entry()
+            entry.failures = entry.failures.filter { now.timeIntervalSince($0) < window } + [now]
+            var blocked = false
+            if entry.failures.count >= threshold {
+                entry.blockedUntil = now.addingTimeInterval(min(longestBlock, firstBlock * pow(2, Double(entry.blocks))))
+                entry.blocks += 1
+                entry.failures = []
+                blocked = true
+            }
+            entries[subject] = entry
+            return blocked
+        }
+    }
+
+    public func recordSuccess(_ subject: String) {
+        _ = entries.withLock { $0.removeValue(forKey: subject) }
+    }
+}

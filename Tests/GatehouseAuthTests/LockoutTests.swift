@@ -1,0 +1,78 @@
+import Foundation
+import GatehouseCore
+import GatehouseStore
+import Logging
+import Testing
+
+@testable import GatehouseAuth
+
+@Suite("Lockout and the principals of tokens")
+struct LockoutTests {
+    @Test func repeatedFailuresBlockWithGrowingDurations() {
+        let lockout = Lockout(threshold: 3, window: 60, firstBlock: 10, longestBlock: 25)
+        var now = Date()
+        #expect(!lockout.recordFailure("c|1.2.3.4", at: now))
+        #expect(!lockout.recordFailure("c|1.2.3.4", at: now))
+        #expect(lockout.retryAfter("c|1.2.3.4", at: now) == nil)
+        #expect(lockout.recordFailure("c|1.2.3.4", at: now))
+        #expect(lockout.retryAfter("c|1.2.3.4", at: now) == 10)
+        // The same client from another address is not blocked.
+        #expect(lockout.retryAfter("c|5.6.7.8", at: now) == nil)
+        now += 11
+        #expect(lockout.retryAfter("c|1.2.3.4", at: now) == nil)
+        for _ in 0..<3 { lockout.recordFailure("c|1.2.3.4", at: now) }
+        #expect(lockout.retryAfter("c|1.2.3.4", at: now) == 20)
+        now += 21
+        for _ in 0..<3 { lockout.recordFailure("c|1.2.3.4", at: now) }
+        #expect(lockout.retryAfter("c|1.2.3.4", at: now) == 25)
+        // Failures spread wider than the window never add up; a success forgets them.
+        lockout.recordSuccess("c|1.2.3.4")
+        for step in 0..<5 { lockout.recordFailure("slow|1.2.3.4", at: now + Double(step) * 31) }
+        #expect(lockout.retryAfter("slow|1.2.3.4", at: now + 130) == nil)
+    }
+
+    @Test func scopesOpenRoutes() async throws {
+        var settings = JWTIssuerSettings(name: "idp", issuer: "https://idp.test", audiences: ["gatehouse"], algorithms: ["HS256"])
+        let secret = String(repeating: "k", count: 32)
+        settings.keys = [.init(kid: nil, material: .secret(secret), path: "k")]
+        settings.mapping.scopeRoutes = ["chat": ["llm_api_routes"], "admin": ["management_routes"]]
+        let auth = JWTAuthenticator(issuers: [try JWTIssuerKeys(settings: settings, fetcher: FakeJWKS())], cache: IdentityCache())
+        var claims = TestJWT.claims()
+        claims["scope"] = "openid chat"
+        let principal = try await AuthenticatorChain([auth]).authenticate(
+            PresentedCredential(secret: TestJWT.make(header: ["alg": "HS256"], payload: claims, key: .hmac(secret))))
+        #expect(principal.allowedRoutes == ["llm_api_routes"])
+        #expect(
+            RouteAccess.allows(principal.allowedRoutes, path: "/v1/chat/completions")
+                && !RouteAccess.allows(principal.allowedRoutes, path: "/key/generate"))
+        claims["scope"] = "openid"
+        await #expect(throws: GatewayError.self) {
+            try await AuthenticatorChain([auth]).authenticate(
+                PresentedCredential(secret: TestJWT.make(header: ["alg": "HS256"], payload: claims, key: .hmac(secret))))
+        }
+    }
+
+    @Test func anOAuthClientsTokenCarriesTheClientsLimits() async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let source = try await SQLiteSource.inMemory(logger: logger)
+        let store = IdentityStore(source: source)
+        try await store.migrate()
+        let ring = SigningKeyRing(store: store.oauth, masterKey: "m", settings: OAuthServerSettings())
+        try await ring.load()
+        let cache = IdentityCache()
+        var client = OAuthClient(id: "client_1", secretHash: APIKeyFormat.hash("s"))
+        client.limits = Limits(rpmLimit: 30, tpmLimit: 1000)
+        client.models = ["mock-gpt"]
+        cache.put(client)
+        let auth = OwnTokenAuthenticator(issuer: "https://gh.test", ring: ring, cache: cache)
+        let token = try auth.issue(to: client, scopes: ["chat"], lifetime: 60)
+        let principal = try #require(try await auth.authenticate(PresentedCredential(secret: token)))
+        #expect(principal.limits == Limits(rpmLimit: 30, tpmLimit: 1000) && principal.mayUse(model: "mock-gpt") && !principal.mayUse(model: "x"))
+        // Keys sealed under another master key cannot be opened: a new one is made.
+        let other = SigningKeyRing(store: store.oauth, masterKey: "another", settings: OAuthServerSettings())
+        try await other.load()
+        #expect(other.currentKeyID != nil && other.currentKeyID != ring.currentKeyID)
+        try await source.close()
+    }
+}
