@@ -1,7 +1,6 @@
 import Foundation
 public import GatehouseCore
 public import GatehouseStore
-import Synchronization
 
 /// Bearer JWTs from the configured issuers (RFC 7519, checked as RFC 8725 asks). The issuer is
 /// chosen by `iss`, the key by `kid` among that issuer's keys only, the algorithm must be one
