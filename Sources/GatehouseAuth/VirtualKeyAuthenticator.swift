@@ -32,6 +32,7 @@ public struct VirtualKeyAuthenticator: Authenticator {
         )
         principal.inheritedModels = resolved.inheritedModels
         principal.allowedRoutes = key.allowedRoutes
+        principal.limitSubjects = resolved.limitSubjects
         return principal
     }
 }

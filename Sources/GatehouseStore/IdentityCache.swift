@@ -11,6 +11,7 @@ public final class IdentityCache: Sendable {
         var role: Principal.Role
         var models: [String]
         var organizationID: String?
+        var limits: Limits
         var updatedAt: Date
     }
 
@@ -18,11 +19,13 @@ public final class IdentityCache: Sendable {
         var models: [String]
         var organizationID: String?
         var blocked: Bool
+        var limits: Limits
         var updatedAt: Date
     }
 
     private struct OrganizationGrant {
         var models: [String]
+        var limits: Limits
         var updatedAt: Date
     }
 
@@ -40,6 +43,8 @@ public final class IdentityCache: Sendable {
     private struct Index {
         var byDigest: [KeyDigest: KeyGrant] = [:]
         var digestByID: [String: KeyDigest] = [:]
+        /// Limits of the keys that have any (most have none: no room taken for them).
+        var keyLimits: [String: Limits] = [:]
         /// Keys rotated with a grace period: the replaced key's digest, still accepted until then.
         var previousDigestByID: [String: KeyDigest] = [:]
         var users: [String: UserGrant] = [:]
@@ -72,6 +77,7 @@ public final class IdentityCache: Sendable {
         mutating func put(_ key: VirtualKey) {
             remove(keyID: key.id)
             guard let digest = KeyDigest(hex: key.hash) else { return }
+            if !key.limits.isEmpty { keyLimits[key.id] = key.limits }
             byDigest[digest] = KeyGrant(key)
             digestByID[key.id] = digest
             if let previous = key.previousHash.flatMap(KeyDigest.init(hex:)), let until = key.previousValidUntil {
@@ -83,18 +89,22 @@ public final class IdentityCache: Sendable {
         }
 
         mutating func remove(keyID: String) {
+            keyLimits[keyID] = nil
             if let digest = digestByID.removeValue(forKey: keyID) { byDigest[digest] = nil }
             if let digest = previousDigestByID.removeValue(forKey: keyID) { byDigest[digest] = nil }
         }
 
         mutating func put(_ user: User) {
-            users[user.id] = UserGrant(role: user.role, models: user.models, organizationID: user.organizationID, updatedAt: user.updatedAt)
+            users[user.id] = UserGrant(
+                role: user.role, models: user.models, organizationID: user.organizationID, limits: user.limits, updatedAt: user.updatedAt)
         }
         mutating func put(_ team: Team) {
-            teams[team.id] = TeamGrant(models: team.models, organizationID: team.organizationID, blocked: team.blocked, updatedAt: team.updatedAt)
+            teams[team.id] = TeamGrant(
+                models: team.models, organizationID: team.organizationID, blocked: team.blocked, limits: team.limits, updatedAt: team.updatedAt)
         }
         mutating func put(_ organization: Organization) {
-            organizations[organization.id] = OrganizationGrant(models: organization.models, updatedAt: organization.updatedAt)
+            organizations[organization.id] = OrganizationGrant(
+                models: organization.models, limits: organization.limits, updatedAt: organization.updatedAt)
         }
         mutating func put(_ client: OAuthClient) {
             clients[client.id] = ClientGrant(
@@ -106,30 +116,42 @@ public final class IdentityCache: Sendable {
             guard let grant = byDigest[digest] else { return nil }
             var resolved = ResolvedKey(grant: grant)
             if let role = grant.userID.flatMap({ users[$0] })?.role { resolved.role = role }
-            (resolved.inheritedModels, resolved.teamBlocked) = chain(userID: grant.userID, teamID: grant.teamID, organizationID: grant.organizationID)
+            let chain = chain(userID: grant.userID, teamID: grant.teamID, organizationID: grant.organizationID)
+            (resolved.inheritedModels, resolved.teamBlocked) = (chain.models, chain.teamBlocked)
+            resolved.limitSubjects = chain.limits
+            if let limits = keyLimits[grant.id] {
+                resolved.limitSubjects.insert(LimitSubject(id: "key:" + grant.id, level: "key", limits: limits), at: 0)
+            }
             return resolved
         }
 
         /// The model lists above a key: its team's (or, for a personal key, its user's), then its
         /// organization's; and whether its team is blocked.
-        func chain(userID: String?, teamID: String?, organizationID: String?) -> (models: [[String]], teamBlocked: Bool) {
-            var models: [[String]] = []
-            var teamBlocked = false
+        func chain(userID: String?, teamID: String?, organizationID: String?) -> Chain {
+            var chain = Chain()
             var organizationID = organizationID
+            let user = userID.flatMap { users[$0] }
+            if let user, !user.limits.isEmpty, let userID {
+                chain.limits.append(LimitSubject(id: "user:" + userID, level: "user", limits: user.limits))
+            }
             if let teamID {
                 if let team = teams[teamID] {
-                    teamBlocked = team.blocked
-                    if !team.models.isEmpty { models.append(team.models) }
+                    chain.teamBlocked = team.blocked
+                    if !team.models.isEmpty { chain.models.append(team.models) }
+                    if !team.limits.isEmpty { chain.limits.append(LimitSubject(id: "team:" + teamID, level: "team", limits: team.limits)) }
                     organizationID = organizationID ?? team.organizationID
                 }
-            } else if let user = userID.flatMap({ users[$0] }) {
-                if !user.models.isEmpty { models.append(user.models) }
+            } else if let user {
+                if !user.models.isEmpty { chain.models.append(user.models) }
                 organizationID = organizationID ?? user.organizationID
             }
-            if let organizationID, let organization = organizations[organizationID], !organization.models.isEmpty {
-                models.append(organization.models)
+            if let organizationID, let organization = organizations[organizationID] {
+                if !organization.models.isEmpty { chain.models.append(organization.models) }
+                if !organization.limits.isEmpty {
+                    chain.limits.append(LimitSubject(id: "organization:" + organizationID, level: "organization", limits: organization.limits))
+                }
             }
-            return (models, teamBlocked)
+            return chain
         }
     }
 
@@ -169,7 +191,7 @@ public final class IdentityCache: Sendable {
 
     /// The model lists that bound a credential of this user, team and organization, and whether
     /// the team is blocked.
-    public func chain(userID: String?, teamID: String?, organizationID: String?) -> (models: [[String]], teamBlocked: Bool) {
+    public func chain(userID: String?, teamID: String?, organizationID: String?) -> Chain {
         index.withLock { $0.chain(userID: userID, teamID: teamID, organizationID: organizationID) }
     }
 
@@ -210,6 +232,14 @@ public final class IdentityCache: Sendable {
     public var isLoaded: Bool { index.withLock { $0.loaded } }
 }
 
+/// What the levels above a credential add: their model lists (each must admit a model), whether
+/// the team is blocked, and the limits of each level that has any.
+public struct Chain: Sendable {
+    public var models: [[String]] = []
+    public var teamBlocked = false
+    public var limits: [LimitSubject] = []
+}
+
 /// A key as the request path sees it: its grant, its user's role, and the model lists of the
 /// levels above it (each must admit a model for the key to use it).
 public struct ResolvedKey: Sendable {
@@ -217,6 +247,8 @@ public struct ResolvedKey: Sendable {
     public var role: Principal.Role = .internalUser
     public var inheritedModels: [[String]] = []
     public var teamBlocked = false
+    /// The key's limits (when it has any), then its user's, team's and organization's.
+    public var limitSubjects: [LimitSubject] = []
 
     init(grant: KeyGrant) {
         self.grant = grant

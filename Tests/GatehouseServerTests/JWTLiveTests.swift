@@ -94,4 +94,17 @@ struct JWTLiveTests {
             #expect(answered.status == .ok && user.status == .notFound && team.status == .notFound)
         }
     }
+
+    @Test func aRateLimitClaimLimitsTheToken() async throws {
+        var config = self.config
+        config.jwtIssuers[0].mapping.limitClaims = ["rpm_limit": "rate_limit"]
+        try await withGatehouse(config) { client, _ in
+            let token = Self.token(["sub": "gina", "rate_limit": 2])
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<3 { statuses.append(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(token)).status) }
+            #expect(statuses == [.ok, .ok, .tooManyRequests])
+            let refused = try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(token))
+            #expect(refused.json?["error"]?["message"] == "Rate limit reached: 2 requests per minute for this token.")
+        }
+    }
 }

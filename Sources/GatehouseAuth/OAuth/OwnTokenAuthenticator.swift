@@ -94,6 +94,10 @@ public struct OwnTokenAuthenticator: Authenticator {
             organizationID: client.organizationID, allowedModels: client.models)
         principal.inheritedModels = chain.models
         principal.limits = client.limits
+        principal.limitSubjects = chain.limits
+        if !client.limits.isEmpty {
+            principal.limitSubjects.insert(LimitSubject(id: "client:" + claims.clientID, level: "client", limits: client.limits), at: 0)
+        }
         return principal
     }
 

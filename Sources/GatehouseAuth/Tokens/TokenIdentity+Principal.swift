@@ -23,6 +23,7 @@ extension TokenIdentity {
                 organizationID: key.organizationID, allowedModels: key.models)
             principal.inheritedModels = bounds + resolved.inheritedModels
             principal.allowedRoutes = key.allowedRoutes
+            principal.limitSubjects = resolved.limitSubjects
             if !routes.isEmpty {
                 // Both must open a route: keep the token's routes that the key's also open.
                 principal.allowedRoutes = key.allowedRoutes.isEmpty ? routes : routes.filter { RouteAccess.allows(key.allowedRoutes, path: $0) }
@@ -36,8 +37,10 @@ extension TokenIdentity {
                 organizationID: organizationID, allowedModels: models)
             principal.inheritedModels = bounds + chain.models
             principal.allowedRoutes = routes
+            principal.limitSubjects = chain.limits
         }
         principal.limits = limits
+        if !limits.isEmpty { principal.limitSubjects.insert(LimitSubject(id: "token:" + principal.id, level: "token", limits: limits), at: 0) }
         return principal
     }
 

@@ -31,9 +31,11 @@ public struct Principal: Sendable, Equatable {
     public var inheritedModels: [[String]] = []
     /// Paths or route groups this principal may call; empty: every route its role allows.
     public var allowedRoutes: [String] = []
-    /// Limits the credential itself carries (a token's limit claims); those of the key, user,
-    /// team and organization are the directory's.
+    /// Limits the credential itself carries (a token's limit claims, an OAuth client's); those
+    /// of the key, user, team and organization are in `limitSubjects`.
     public var limits = Limits()
+    /// Every level of the chain that has limits; a request must pass each of them.
+    public var limitSubjects: [LimitSubject] = []
 
     public init(
         id: String, method: Method, role: Role, userID: String? = nil, teamID: String? = nil, organizationID: String? = nil,

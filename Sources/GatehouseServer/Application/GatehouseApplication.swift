@@ -80,7 +80,7 @@ public enum GatehouseApplication {
         ProxyRoutes(
             forwarder: forwarder, maxBodyBytes: settings.maxRequestBodyBytes,
             bodyTimeout: .seconds(fractional: settings.clientBodyTimeout)
-        ).register(on: modelRoutes)
+        ).register(on: modelRoutes.group().add(middleware: RateLimitMiddleware(limiter: RateLimiter())))
         ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: modelRoutes)
         KeyRoutes(store: identities, cache: cache, feed: feed).register(on: managementRoutes)
         UserRoutes(store: identities, cache: cache, feed: feed).register(on: managementRoutes)
