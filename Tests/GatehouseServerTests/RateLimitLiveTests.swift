@@ -1,31 +1,51 @@
+import AsyncHTTPClient
 import Foundation
 import GatehouseCore
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
+import NIOHTTP1
 import Testing
 
 @Suite("Rate limits, live")
 struct RateLimitLiveTests {
+    /// `count` requests at once, each on its own connection (the test client would send them one
+    /// after another): status, `Retry-After`, `x-ratelimit-remaining-requests`.
+    func concurrently(_ count: Int, port: Int, key: String, model: String) async throws -> [(UInt, String?, String?)] {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let results = try await withThrowingTaskGroup(of: (UInt, String?, String?).self) { group in
+            for _ in 0..<count {
+                group.addTask {
+                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/chat/completions")
+                    request.method = .POST
+                    request.headers.add(name: "authorization", value: "Bearer \(key)")
+                    request.body = .bytes(ByteBuffer(bytes: JSONCoding.encode(chat(model))))
+                    let response = try await http.execute(request, timeout: .seconds(10))
+                    _ = try await response.body.collect(upTo: 1 << 20)
+                    return (
+                        response.status.code, response.headers.first(name: "retry-after"),
+                        response.headers.first(name: "x-ratelimit-remaining-requests")
+                    )
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        try await http.shutdown()
+        return results
+    }
+
     @Test func tenRequestsPerMinuteUnderFortyConcurrentRequests() async throws {
-        try await withGatehouse(.embeddedDefault) { client, _ in
+        try await withGatehouse(.embeddedDefault) { client, port in
             let created = try await client.post("/key/generate", ["rpm_limit": 10])
             let raw = try #require(created.json?["key"]?.stringValue)
-            let statuses = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?, String?).self) { group in
-                for _ in 0..<40 {
-                    group.addTask {
-                        let response = try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(raw))
-                        return (response.status, response.headers[.retryAfter], response.headers[HTTPField.Name("x-ratelimit-remaining-requests")!])
-                    }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            #expect(statuses.filter { $0.0 == .ok }.count == 10)
-            let refused = statuses.filter { $0.0 == .tooManyRequests }
+            let statuses = try await concurrently(40, port: port, key: raw, model: "mock-gpt")
+            #expect(statuses.filter { $0.0 == 200 }.count == 10)
+            let refused = statuses.filter { $0.0 == 429 }
             #expect(refused.count == 30)
             #expect(refused.allSatisfy { $0.1.flatMap(Int.init).map { (59...60).contains($0) } == true })
             #expect(refused.allSatisfy { $0.2 == "0" })
-            #expect(Set(statuses.filter { $0.0 == .ok }.compactMap(\.2)) == Set((0..<10).map(String.init)))
+            #expect(Set(statuses.filter { $0.0 == 200 }.compactMap(\.2)) == Set((0..<10).map(String.init)))
             let body = try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(raw))
             #expect(body.json?["error"]?["type"] == "rate_limit_error")
             #expect(body.json?["error"]?["message"] == "Rate limit reached: 10 requests per minute for this key.")
@@ -48,6 +68,27 @@ struct RateLimitLiveTests {
             // The master key and model listings are not limited.
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt")).status == .ok)
             #expect(try await client.get("/v1/models", headers: bearer(first)).status == .ok)
+        }
+    }
+
+    @Test func parallelRequestsHoldASlotUntilTheirResponseIsDone() async throws {
+        var config = GatehouseConfig.embeddedDefault
+        var slow = Deployment.mock(modelName: "slow")
+        slow.mock.latencyMs = 400
+        config.models.append(slow)
+        try await withGatehouse(config) { client, port in
+            let created = try await client.post("/key/generate", ["max_parallel_requests": 2])
+            let raw = try #require(created.json?["key"]?.stringValue)
+            let statuses = try await concurrently(6, port: port, key: raw, model: "slow").map(\.0)
+            #expect(statuses.filter { $0 == 200 }.count == 2)
+            #expect(statuses.filter { $0 == 429 }.count == 4)
+            // Finished requests gave their slots back, streams included.
+            let streamed = try await client.post("/v1/chat/completions", chat("slow", stream: true), headers: bearer(raw))
+            #expect(streamed.status == .ok && !streamed.events.isEmpty)
+            for _ in 0..<3 {
+                let answered = try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(raw))
+                #expect(answered.status == .ok)
+            }
         }
     }
 }

@@ -11,12 +11,14 @@ public struct ProxyRoutes: Sendable {
     let forwarder: Forwarder
     let maxBodyBytes: Int
     let bodyTimeout: TimeAmount
+    let concurrency: ConcurrencyLimiter
 
     /// - Parameter bodyTimeout: a client that has not sent its whole body by then is disconnected.
-    public init(forwarder: Forwarder, maxBodyBytes: Int, bodyTimeout: TimeAmount) {
+    public init(forwarder: Forwarder, maxBodyBytes: Int, bodyTimeout: TimeAmount, concurrency: ConcurrencyLimiter = ConcurrencyLimiter()) {
         self.forwarder = forwarder
         self.maxBodyBytes = maxBodyBytes
         self.bodyTimeout = bodyTimeout
+        self.concurrency = concurrency
     }
 
     public func register(on router: some RouterMethods<GatewayRequestContext>) {
@@ -34,18 +36,34 @@ public struct ProxyRoutes: Sendable {
 
     func handle(_ endpoint: Endpoint, request: Request, context: GatewayRequestContext) async throws -> Response {
         let forward = try await parse(endpoint, request: request, context: context)
+        let slot: ConcurrencySlot?
+        switch concurrency.acquire(context.principal?.limitSubjects ?? []) {
+        case .success(let held): slot = held
+        case .failure(let refusal):
+            throw GatewayError(
+                status: 429, message: "Too many requests in flight: \(refusal.limit) at once for this \(refusal.level).", type: "rate_limit_error",
+                code: "rate_limit_exceeded", headers: [("Retry-After", "1")])
+        }
         let started = ContinuousClock.now
         let logger = context.logger
-        let result = try await forwarder.forward(forward) { usage, completed in
-            logger.debug(
-                "stream ended",
-                metadata: [
-                    "model": "\(forward.model)", "completed": "\(completed)", "completion_tokens": "\(usage?.completionTokens ?? 0)",
-                    "duration_ms": "\((ContinuousClock.now - started).milliseconds)",
-                ])
+        let result: ForwardResult
+        do {
+            result = try await forwarder.forward(forward) { usage, completed in
+                slot?.release()
+                logger.debug(
+                    "stream ended",
+                    metadata: [
+                        "model": "\(forward.model)", "completed": "\(completed)", "completion_tokens": "\(usage?.completionTokens ?? 0)",
+                        "duration_ms": "\((ContinuousClock.now - started).milliseconds)",
+                    ])
+            }
+        } catch {
+            slot?.release()
+            throw error
         }
         switch result {
         case .complete(let body, _, let deployment):
+            slot?.release()
             return Response(
                 status: .ok,
                 headers: [.contentType: "application/json", .gatehouseDeployment: deployment.id],
