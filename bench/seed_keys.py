@@ -1,7 +1,8 @@
 """Fills a Gatehouse SQLite store with N virtual keys for the benchmark, plus one whose raw value
 is printed, so the benchmark can authenticate with a key that sits among N others. That key
-belongs to a user, a team and an organization that each restrict models, so every request walks
-the whole chain (key → team → organization) as a real deployment's would."""
+belongs to a user, a team and an organization that each restrict models, and has request and
+concurrency limits too high to refuse, so every request walks the whole chain (key → team →
+organization) and passes the limiters as a real deployment's would."""
 import hashlib
 import secrets
 import sqlite3
@@ -14,10 +15,10 @@ alphabet = string.digits + string.ascii_uppercase + string.ascii_lowercase
 now = int(time.time() * 1000)
 
 
-def row(raw, models="[]", user=None, team=None, organization=None):
+def row(raw, models="[]", user=None, team=None, organization=None, rpm=None, parallel=None):
     return (
         "key_" + secrets.token_hex(12), hashlib.sha256(raw.encode()).hexdigest(), "sk-…" + raw[-4:], None, models, "{}",
-        user, team, organization, None, None, None, None, None, "[]", 0, None, now, now, 0.0,
+        user, team, organization, None, None, rpm, None, parallel, "[]", 0, None, now, now, 0.0,
     )
 
 
@@ -49,7 +50,8 @@ db.execute(
 db.execute("INSERT INTO gatehouse_team_members (team_id, user_id, role) VALUES ('team_bench', 'user_bench', 'user')")
 db.execute(
     f"INSERT INTO gatehouse_keys ({columns}) VALUES ({', '.join('?' * 20)})",
-    row(known, models, "user_bench", "team_bench", "org_bench"),
+    # Limits set high enough never to refuse, so that the limiter's cost is in the figure.
+    row(known, models, "user_bench", "team_bench", "org_bench", rpm=10_000_000, parallel=10_000),
 )
 db.commit()
 print(known)

@@ -35,4 +35,14 @@ struct RateLimiterTests {
         #expect(limiter.admit([subject("key:a", rpm: 5)], at: 3)?.remaining == 3)
         #expect(limiter.admit([subject("key:c", rpm: nil)], at: 3) == nil)
     }
+
+    @Test func aHighLimitCountsEveryRequestInTheWindow() {
+        let limiter = RateLimiter()
+        let key = [subject("key:busy", rpm: 5000)]
+        for index in 0..<5000 { #expect(limiter.admit(key, at: Double(index) / 100)?.admitted == true) }
+        #expect(limiter.admit(key, at: 50)?.admitted == false)
+        // The first 1000 (times 0 to 9.99) have left the window at 69.99.
+        for _ in 0..<1000 { #expect(limiter.admit(key, at: 69.995)?.admitted == true) }
+        #expect(limiter.admit(key, at: 69.995)?.admitted == false)
+    }
 }
