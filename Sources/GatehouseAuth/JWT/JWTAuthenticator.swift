@@ -12,6 +12,8 @@ public struct JWTAuthenticator: Authenticator {
     let cache: IdentityCache
     /// Verified tokens until they expire (plus leeway), with their issuer.
     let verified = ExpiringCache<(TokenIdentity, JWTIssuerKeys)>()
+    /// Tokens of issuers not configured here (left to introspection): not parsed again each time.
+    let foreign = ExpiringCache<Bool>()
     let provisioner: (any TokenProvisioner)?
     let now: @Sendable () -> Date
 
@@ -30,13 +32,17 @@ public struct JWTAuthenticator: Authenticator {
         if let (identity, issuer) = verified.get(credential.digest, at: clock) {
             return try principal(identity, issuer: issuer, at: clock)
         }
+        if foreign.get(credential.digest, at: clock) != nil { return nil }
         let verifiedNow: (TokenIdentity, JWTIssuerKeys)?
         do {
             verifiedNow = try await verify(credential.secret, at: clock)
         } catch let error as TokenError {
             throw error.gatewayError
         }
-        guard let (identity, issuer) = verifiedNow else { return nil }
+        guard let (identity, issuer) = verifiedNow else {
+            foreign.put(credential.digest, true, until: clock.addingTimeInterval(300))
+            return nil
+        }
         try await identity.provision(issuer.settings.mapping, with: provisioner)
         let until = (identity.expiresAt ?? clock).addingTimeInterval(issuer.settings.leewaySeconds)
         verified.put(credential.digest, (identity, issuer), until: until)

@@ -20,6 +20,8 @@ public struct OwnTokenAuthenticator: Authenticator {
     let ring: SigningKeyRing
     let cache: IdentityCache
     let verified = ExpiringCache<Claims>()
+    /// Tokens some other issuer made: remembered so that they are not parsed again on every request.
+    let foreign = ExpiringCache<Bool>()
     let now: @Sendable () -> Date
 
     public init(issuer: String, ring: SigningKeyRing, cache: IdentityCache, now: @escaping @Sendable () -> Date = Date.init) {
@@ -36,7 +38,11 @@ public struct OwnTokenAuthenticator: Authenticator {
         if let known = verified.get(credential.digest, at: clock) {
             claims = known
         } else {
-            guard let fresh = try await verify(credential.secret, at: clock) else { return nil }
+            if foreign.get(credential.digest, at: clock) != nil { return nil }
+            guard let fresh = try await verify(credential.secret, at: clock) else {
+                foreign.put(credential.digest, true, until: clock.addingTimeInterval(300))
+                return nil
+            }
             claims = fresh
             verified.put(credential.digest, claims, until: claims.expiresAt)
         }
