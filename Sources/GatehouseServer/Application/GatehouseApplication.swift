@@ -51,20 +51,27 @@ public enum GatehouseApplication {
         let signingKeys = SigningKeyRing(store: identities.oauth, masterKey: masterKey, settings: settings.oauth)
         let ownTokens = OwnTokenAuthenticator(
             issuer: settings.oauth.issuer ?? "http://\(settings.host):\(settings.port)", ring: signingKeys, cache: cache)
-        var chain: [any Authenticator] = [MasterKeyAuthenticator(masterKey: masterKey), VirtualKeyAuthenticator(cache: cache), ownTokens]
+        var jwt: JWTAuthenticator?
+        var introspection: IntrospectionAuthenticator?
         var jwksRefresher: JWKSRefresher?
         if !config.jwtIssuers.isEmpty || !config.introspection.isEmpty {
             let identityProviders = IdentityProviderClient()
             let issuers = try config.jwtIssuers.map { try JWTIssuerKeys(settings: $0, fetcher: identityProviders) }
             let provisioner = DirectoryProvisioner(store: identities, cache: cache, feed: feed)
-            if !issuers.isEmpty { chain.append(JWTAuthenticator(issuers: issuers, cache: cache, provisioner: provisioner)) }
+            if !issuers.isEmpty { jwt = JWTAuthenticator(issuers: issuers, cache: cache, provisioner: provisioner) }
             if !config.introspection.isEmpty {
-                chain.append(
-                    IntrospectionAuthenticator(endpoints: config.introspection, http: identityProviders, cache: cache, provisioner: provisioner))
+                introspection = IntrospectionAuthenticator(
+                    endpoints: config.introspection, http: identityProviders, cache: cache, provisioner: provisioner)
             }
             jwksRefresher = JWKSRefresher(issuers: issuers, fetcher: identityProviders, logger: logger)
         }
-        let authenticators = AuthenticatorChain(chain)
+        // Gatehouse's own tokens after the configured issuers' (each remembers the other's tokens
+        // as foreign, so neither parses them again), and before introspection, which must never
+        // be sent them.
+        let chain: [(any Authenticator)?] = [
+            MasterKeyAuthenticator(masterKey: masterKey), VirtualKeyAuthenticator(cache: cache), jwt, ownTokens, introspection,
+        ]
+        let authenticators = AuthenticatorChain(chain.compactMap { $0 })
 
         let router = Router(context: GatewayRequestContext.self)
         router.middlewares.add(ErrorEnvelopeMiddleware())
