@@ -31,8 +31,6 @@ public final class ConcurrencyLimiter: Sendable {
         }
     }
 
-    public func inFlight(_ id: String) -> Int { inFlight.withLock { $0[id, default: 0] } }
-
     public struct Refusal: Error, Sendable, Equatable {
         public var level: String
         public var limit: Int

@@ -60,11 +60,9 @@ public struct OAuthServerRoutes: Sendable {
     }
 
     func token(_ request: Request, _ context: GatewayRequestContext) async -> Response {
-        let form: FormBody
         switch await formAndClient(request, context) {
         case .refused(let response): return response
-        case .authenticated(let body, let client):
-            form = body
+        case .authenticated(let form, let client):
             guard let grant = form["grant_type"] else { return OAuthResponse.error("invalid_request", "`grant_type` is required.") }
             guard grant == "client_credentials" else {
                 return OAuthResponse.error("unsupported_grant_type", "Only the client_credentials grant is supported.")
