@@ -91,4 +91,20 @@ struct RateLimitLiveTests {
             }
         }
     }
+
+    @Test func aCompleteResponseCarriesItsCost() async throws {
+        var config = GatehouseConfig.embeddedDefault
+        var priced = Deployment.mock(modelName: "priced")
+        priced.mock.promptTokens = 1000
+        priced.mock.completionTokens = 500
+        priced.inputCostPerToken = 0.0000025
+        priced.outputCostPerToken = 0.00001
+        config.models.append(priced)
+        try await withGatehouse(config) { client, _ in
+            let response = try await client.post("/v1/chat/completions", chat("priced"))
+            #expect(response.headers[HTTPField.Name("x-gatehouse-response-cost")!] == "0.0075")
+            #expect(response.headers[HTTPField.Name("x-litellm-response-cost")!] == "0.0075")
+            #expect(response.json?["usage"]?["prompt_tokens"] == 1000)
+        }
+    }
 }

@@ -62,13 +62,15 @@ public struct ProxyRoutes: Sendable {
             throw error
         }
         switch result {
-        case .complete(let body, _, let deployment):
+        case .complete(let body, let usage, let deployment):
             slot?.release()
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json", .gatehouseDeployment: deployment.id],
-                body: .init(byteBuffer: body)
-            )
+            var headers: HTTPFields = [.contentType: "application/json", .gatehouseDeployment: deployment.id]
+            if let usage, let price = ModelPrices.price(for: deployment) {
+                let cost = "\(price.cost(of: usage))"
+                headers[.gatehouseResponseCost] = cost
+                headers[.litellmResponseCost] = cost
+            }
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
         case .stream(let events, let deployment):
             return Response(
                 status: .ok,
@@ -123,6 +125,10 @@ public struct ProxyRoutes: Sendable {
 
 extension HTTPField.Name {
     static let gatehouseDeployment = HTTPField.Name("x-gatehouse-deployment")!
+    /// The cost in US dollars of a complete (non-streamed) response, from its usage.
+    static let gatehouseResponseCost = HTTPField.Name("x-gatehouse-response-cost")!
+    /// The same, under the name LiteLLM's clients read.
+    static let litellmResponseCost = HTTPField.Name("x-litellm-response-cost")!
 }
 
 extension Duration {

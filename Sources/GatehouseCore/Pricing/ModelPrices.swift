@@ -1,0 +1,68 @@
+import Foundation
+
+/// What a model's tokens cost, in US dollars per token, as exact decimals (so that totals of many
+/// requests are exact too).
+public struct TokenPrice: Sendable, Equatable {
+    public var input: Decimal
+    public var output: Decimal
+
+    public init(input: Decimal, output: Decimal) {
+        self.input = input
+        self.output = output
+    }
+
+    /// From prices per million tokens, as published.
+    init(perMillionInput input: String, output: String) {
+        self.init(input: Decimal(string: input)! / 1_000_000, output: Decimal(string: output)! / 1_000_000)
+    }
+
+    public func cost(of usage: Usage) -> Decimal {
+        Decimal(usage.promptTokens) * input + Decimal(usage.completionTokens) * output
+    }
+}
+
+/// Built-in list prices of common OpenAI and Anthropic models; a deployment's
+/// `input_cost_per_token` / `output_cost_per_token` override them.
+public enum ModelPrices {
+    static let builtIn: [(model: String, price: TokenPrice)] = [
+        ("gpt-4o", .init(perMillionInput: "2.50", output: "10")),
+        ("gpt-4o-mini", .init(perMillionInput: "0.15", output: "0.60")),
+        ("gpt-4.1", .init(perMillionInput: "2", output: "8")),
+        ("gpt-4.1-mini", .init(perMillionInput: "0.40", output: "1.60")),
+        ("gpt-4.1-nano", .init(perMillionInput: "0.10", output: "0.40")),
+        ("gpt-4-turbo", .init(perMillionInput: "10", output: "30")),
+        ("gpt-3.5-turbo", .init(perMillionInput: "0.50", output: "1.50")),
+        ("o1", .init(perMillionInput: "15", output: "60")),
+        ("o3-mini", .init(perMillionInput: "1.10", output: "4.40")),
+        ("o4-mini", .init(perMillionInput: "1.10", output: "4.40")),
+        ("text-embedding-3-small", .init(perMillionInput: "0.02", output: "0")),
+        ("text-embedding-3-large", .init(perMillionInput: "0.13", output: "0")),
+        ("claude-3-5-sonnet", .init(perMillionInput: "3", output: "15")),
+        ("claude-3-7-sonnet", .init(perMillionInput: "3", output: "15")),
+        ("claude-sonnet-4", .init(perMillionInput: "3", output: "15")),
+        ("claude-3-5-haiku", .init(perMillionInput: "0.80", output: "4")),
+        ("claude-3-haiku", .init(perMillionInput: "0.25", output: "1.25")),
+        ("claude-3-opus", .init(perMillionInput: "15", output: "75")),
+        ("claude-opus-4", .init(perMillionInput: "15", output: "75")),
+    ]
+
+    /// The deployment's own prices if it sets either, else the built-in price of its upstream
+    /// model (exact name, or the name followed by a version: `gpt-4o-2024-08-06`), else nil.
+    public static func price(for deployment: Deployment) -> TokenPrice? {
+        if deployment.inputCostPerToken != nil || deployment.outputCostPerToken != nil {
+            return TokenPrice(input: exact(deployment.inputCostPerToken ?? 0), output: exact(deployment.outputCostPerToken ?? 0))
+        }
+        return price(forModel: deployment.upstreamModel)
+    }
+
+    public static func price(forModel name: String) -> TokenPrice? {
+        let model = name.lowercased()
+        return builtIn.filter { model == $0.model || model.hasPrefix($0.model + "-") }.max { $0.model.count < $1.model.count }?.price
+    }
+
+    /// A configured price as the decimal its shortest printed form says (0.0000025, not the
+    /// binary fraction nearest to it).
+    static func exact(_ value: Double) -> Decimal {
+        Decimal(string: "\(value)") ?? Decimal(value)
+    }
+}
