@@ -11,7 +11,8 @@ public final class IdentityCache: Sendable {
         var role: Principal.Role
         var models: [String]
         var organizationID: String?
-        var limits: Limits
+        /// Built once here, so that requests assemble their limit chain without building strings.
+        var limits: LimitSubject?
         var updatedAt: Date
     }
 
@@ -19,13 +20,13 @@ public final class IdentityCache: Sendable {
         var models: [String]
         var organizationID: String?
         var blocked: Bool
-        var limits: Limits
+        var limits: LimitSubject?
         var updatedAt: Date
     }
 
     private struct OrganizationGrant {
         var models: [String]
-        var limits: Limits
+        var limits: LimitSubject?
         var updatedAt: Date
     }
 
@@ -44,7 +45,7 @@ public final class IdentityCache: Sendable {
         var byDigest: [KeyDigest: KeyGrant] = [:]
         var digestByID: [String: KeyDigest] = [:]
         /// Limits of the keys that have any (most have none: no room taken for them).
-        var keyLimits: [String: Limits] = [:]
+        var keyLimits: [String: LimitSubject] = [:]
         /// Keys rotated with a grace period: the replaced key's digest, still accepted until then.
         var previousDigestByID: [String: KeyDigest] = [:]
         var users: [String: UserGrant] = [:]
@@ -77,7 +78,7 @@ public final class IdentityCache: Sendable {
         mutating func put(_ key: VirtualKey) {
             remove(keyID: key.id)
             guard let digest = KeyDigest(hex: key.hash) else { return }
-            if !key.limits.isEmpty { keyLimits[key.id] = key.limits }
+            keyLimits[key.id] = LimitSubject(level: "key", id: key.id, limits: key.limits)
             byDigest[digest] = KeyGrant(key)
             digestByID[key.id] = digest
             if let previous = key.previousHash.flatMap(KeyDigest.init(hex:)), let until = key.previousValidUntil {
@@ -96,15 +97,18 @@ public final class IdentityCache: Sendable {
 
         mutating func put(_ user: User) {
             users[user.id] = UserGrant(
-                role: user.role, models: user.models, organizationID: user.organizationID, limits: user.limits, updatedAt: user.updatedAt)
+                role: user.role, models: user.models, organizationID: user.organizationID,
+                limits: LimitSubject(level: "user", id: user.id, limits: user.limits), updatedAt: user.updatedAt)
         }
         mutating func put(_ team: Team) {
             teams[team.id] = TeamGrant(
-                models: team.models, organizationID: team.organizationID, blocked: team.blocked, limits: team.limits, updatedAt: team.updatedAt)
+                models: team.models, organizationID: team.organizationID, blocked: team.blocked,
+                limits: LimitSubject(level: "team", id: team.id, limits: team.limits), updatedAt: team.updatedAt)
         }
         mutating func put(_ organization: Organization) {
             organizations[organization.id] = OrganizationGrant(
-                models: organization.models, limits: organization.limits, updatedAt: organization.updatedAt)
+                models: organization.models, limits: LimitSubject(level: "organization", id: organization.id, limits: organization.limits),
+                updatedAt: organization.updatedAt)
         }
         mutating func put(_ client: OAuthClient) {
             clients[client.id] = ClientGrant(
@@ -119,9 +123,7 @@ public final class IdentityCache: Sendable {
             let chain = chain(userID: grant.userID, teamID: grant.teamID, organizationID: grant.organizationID)
             (resolved.inheritedModels, resolved.teamBlocked) = (chain.models, chain.teamBlocked)
             resolved.limitSubjects = chain.limits
-            if let limits = keyLimits[grant.id] {
-                resolved.limitSubjects.insert(LimitSubject(id: "key:" + grant.id, level: "key", limits: limits), at: 0)
-            }
+            if let limits = keyLimits[grant.id] { resolved.limitSubjects.insert(limits, at: 0) }
             return resolved
         }
 
@@ -131,14 +133,12 @@ public final class IdentityCache: Sendable {
             var chain = Chain()
             var organizationID = organizationID
             let user = userID.flatMap { users[$0] }
-            if let user, !user.limits.isEmpty, let userID {
-                chain.limits.append(LimitSubject(id: "user:" + userID, level: "user", limits: user.limits))
-            }
+            if let limits = user?.limits { chain.limits.append(limits) }
             if let teamID {
                 if let team = teams[teamID] {
                     chain.teamBlocked = team.blocked
                     if !team.models.isEmpty { chain.models.append(team.models) }
-                    if !team.limits.isEmpty { chain.limits.append(LimitSubject(id: "team:" + teamID, level: "team", limits: team.limits)) }
+                    if let limits = team.limits { chain.limits.append(limits) }
                     organizationID = organizationID ?? team.organizationID
                 }
             } else if let user {
@@ -147,9 +147,7 @@ public final class IdentityCache: Sendable {
             }
             if let organizationID, let organization = organizations[organizationID] {
                 if !organization.models.isEmpty { chain.models.append(organization.models) }
-                if !organization.limits.isEmpty {
-                    chain.limits.append(LimitSubject(id: "organization:" + organizationID, level: "organization", limits: organization.limits))
-                }
+                if let limits = organization.limits { chain.limits.append(limits) }
             }
             return chain
         }

@@ -69,6 +69,19 @@ struct LockoutTests {
         let token = try auth.issue(to: client, scopes: ["chat"], lifetime: 60)
         let principal = try #require(try await auth.authenticate(PresentedCredential(secret: token)))
         #expect(principal.limits == Limits(rpmLimit: 30, tpmLimit: 1000) && principal.mayUse(model: "mock-gpt") && !principal.mayUse(model: "x"))
+        // After a restart (a new ring and cache on the same store), the stored key still signs and
+        // verifies, and a stored revocation still holds.
+        let restarted = SigningKeyRing(store: store.oauth, masterKey: "m", settings: OAuthServerSettings())
+        try await restarted.load()
+        #expect(restarted.currentKeyID == ring.currentKeyID)
+        let freshCache = IdentityCache()
+        freshCache.put(client)
+        let afterRestart = OwnTokenAuthenticator(issuer: "https://gh.test", ring: restarted, cache: freshCache)
+        #expect(try await afterRestart.authenticate(PresentedCredential(secret: token)) != nil)
+        let claims = try #require(try await afterRestart.verify(token, at: Date()))
+        try await store.oauth.revoke(tokenID: claims.tokenID, expiresAt: claims.expiresAt)
+        try await freshCache.reload(from: store)
+        #expect(freshCache.isRevoked(tokenID: claims.tokenID))
         // Keys sealed under another master key cannot be opened: a new one is made.
         let other = SigningKeyRing(store: store.oauth, masterKey: "another", settings: OAuthServerSettings())
         try await other.load()

@@ -6,14 +6,7 @@ import Testing
 
 @Suite("User, team and organization endpoints")
 struct DirectoryEndpointTests {
-    var config: GatehouseConfig {
-        var config = GatehouseConfig.embeddedDefault
-        config.models.append(Deployment.mock(modelName: "openai/gpt-4o"))
-        var grouped = Deployment.mock(modelName: "beta-model")
-        grouped.accessGroups = ["beta"]
-        config.models.append(grouped)
-        return config
-    }
+    var config: GatehouseConfig { .withAccessGroups }
 
     @Test func organizationLifecycle() async throws {
         try await withGatehouse(config) { client, _ in

@@ -6,14 +6,7 @@ import Testing
 
 @Suite("Virtual keys")
 struct VirtualKeyTests {
-    var config: GatehouseConfig {
-        var config = GatehouseConfig.embeddedDefault
-        config.models.append(Deployment.mock(modelName: "openai/gpt-4o"))
-        var grouped = Deployment.mock(modelName: "beta-model")
-        grouped.accessGroups = ["beta"]
-        config.models.append(grouped)
-        return config
-    }
+    var config: GatehouseConfig { .withAccessGroups }
 
     /// Creates a key with the master key and returns (raw key, token).
     func generate(_ client: any TestClientProtocol, _ body: JSONValue = [:]) async throws -> (String, String) {

@@ -101,9 +101,7 @@ public struct OwnTokenAuthenticator: Authenticator {
         principal.inheritedModels = chain.models
         principal.limits = client.limits
         principal.limitSubjects = chain.limits
-        if !client.limits.isEmpty {
-            principal.limitSubjects.insert(LimitSubject(id: "client:" + claims.clientID, level: "client", limits: client.limits), at: 0)
-        }
+        if let limits = LimitSubject(level: "client", id: claims.clientID, limits: client.limits) { principal.limitSubjects.insert(limits, at: 0) }
         return principal
     }
 

@@ -40,7 +40,7 @@ extension TokenIdentity {
             principal.limitSubjects = chain.limits
         }
         principal.limits = limits
-        if !limits.isEmpty { principal.limitSubjects.insert(LimitSubject(id: "token:" + principal.id, level: "token", limits: limits), at: 0) }
+        if let limits = LimitSubject(level: "token", id: principal.id, limits: limits) { principal.limitSubjects.insert(limits, at: 0) }
         return principal
     }
 

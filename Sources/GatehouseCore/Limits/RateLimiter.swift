@@ -15,6 +15,12 @@ public struct LimitSubject: Sendable, Equatable {
         self.level = level
         self.limits = limits
     }
+
+    /// The subject of one level's object (`team`, `team_1`), or nil when it has no limits.
+    public init?(level: String, id: String, limits: Limits) {
+        guard !limits.isEmpty else { return nil }
+        self.init(id: level + ":" + id, level: level, limits: limits)
+    }
 }
 
 /// Requests per minute, exact on one instance: a sliding window log. Each subject keeps the times

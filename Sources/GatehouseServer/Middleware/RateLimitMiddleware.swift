@@ -23,19 +23,20 @@ public struct RateLimitMiddleware: RouterMiddleware {
             var error = GatewayError(
                 status: 429, message: "Rate limit reached: \(decision.limit) requests per minute for this \(decision.refusedBy ?? "key").",
                 type: "rate_limit_error", code: "rate_limit_exceeded")
-            error.headers = [("Retry-After", String(Int(decision.reset.rounded(.up))))] + Self.headers(decision)
+            error.headers = [("Retry-After", String(Int(decision.reset.rounded(.up))))] + Array(zip(Self.names, Self.values(decision)))
             throw error
         }
         var response = try await next(request, context)
-        for (name, value) in Self.headers(decision) { response.headers[HTTPField.Name(name)!] = value }
+        for (name, value) in zip(Self.fieldNames, Self.values(decision)) { response.headers[name] = value }
         return response
     }
 
-    static func headers(_ decision: RateLimiter.Decision) -> [(String, String)] {
-        [
-            ("x-ratelimit-limit-requests", String(decision.limit)), ("x-ratelimit-remaining-requests", String(decision.remaining)),
-            ("x-ratelimit-reset-requests", Self.duration(decision.reset)),
-        ]
+    static let names = ["x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"]
+    /// Parsed once: building an `HTTPField.Name` validates the string.
+    static let fieldNames = names.map { HTTPField.Name($0)! }
+
+    static func values(_ decision: RateLimiter.Decision) -> [String] {
+        [String(decision.limit), String(decision.remaining), duration(decision.reset)]
     }
 
     /// OpenAI writes resets as durations: `0s`, `1.5s`, `59.992s`.

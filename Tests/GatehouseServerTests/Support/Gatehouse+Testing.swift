@@ -58,6 +58,19 @@ func withPostgresDatabase<T: Sendable>(_ body: @Sendable (String) async throws -
     }
 }
 
+extension GatehouseConfig {
+    /// The embedded default plus `openai/gpt-4o` and `beta-model` (in the access group `beta`),
+    /// for tests of model access.
+    static var withAccessGroups: GatehouseConfig {
+        var config = GatehouseConfig.embeddedDefault
+        config.models.append(Deployment.mock(modelName: "openai/gpt-4o"))
+        var grouped = Deployment.mock(modelName: "beta-model")
+        grouped.accessGroups = ["beta"]
+        config.models.append(grouped)
+        return config
+    }
+}
+
 /// A deployment pointing at a local upstream.
 func deployment(_ name: String, provider: Deployment.Provider = .openai, port: Int, id: String? = nil) -> Deployment {
     var deployment = Deployment(id: id ?? "\(name)-\(port)", modelName: name, provider: provider, upstreamModel: "up-\(name)")

@@ -35,6 +35,11 @@ struct Management: Sendable {
         try await feed.publish(.organization(organization.id))
     }
 
+    func changed(_ client: OAuthClient) async throws {
+        cache.put(client)
+        try await feed.publish(.oauthClient(client.id))
+    }
+
     func removed(_ changes: [IdentityChange]) async throws {
         for change in changes {
             cache.remove(change)

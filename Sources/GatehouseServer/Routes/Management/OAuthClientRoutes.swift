@@ -41,7 +41,7 @@ public struct OAuthClientRoutes: Sendable {
         }
         if let teamID = client.teamID { _ = try await management.team(teamID) }
         try await management.store.oauth.insert(client)
-        try await changed(client)
+        try await management.changed(client)
         var answer = ManagementJSON.oauthClient(client)
         answer["client_secret"] = .string(secret)
         return Response.json(answer)
@@ -70,7 +70,7 @@ public struct OAuthClientRoutes: Sendable {
         if let teamID = client.teamID { _ = try await management.team(teamID) }
         client.updatedAt = Date()
         try await management.store.oauth.update(client)
-        try await changed(client)
+        try await management.changed(client)
         return Response.json(ManagementJSON.oauthClient(client))
     }
 
@@ -103,11 +103,6 @@ public struct OAuthClientRoutes: Sendable {
             throw GatewayError.managementNotFound("Client \(id) not found.", param: "client_id")
         }
         return client
-    }
-
-    func changed(_ client: OAuthClient) async throws {
-        management.cache.put(client)
-        try await management.feed.publish(.oauthClient(client.id))
     }
 
     func requireReader(_ context: GatewayRequestContext) async throws {
