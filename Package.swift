@@ -87,6 +87,7 @@ let package = Package(
                 "GatehouseStore",
                 "GatehouseAuth",
                 "GatehouseProviders",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -30,6 +30,7 @@ public struct VirtualKeyAuthenticator: Authenticator {
             id: key.id, method: .apiKey, role: resolved.role, userID: key.userID, teamID: key.teamID,
             organizationID: key.organizationID, allowedModels: key.models
         )
+        principal.keyID = key.id
         principal.inheritedModels = resolved.inheritedModels
         principal.allowedRoutes = key.allowedRoutes
         principal.limitSubjects = resolved.limitSubjects

@@ -121,6 +121,46 @@ public enum Migrations {
                 .column("expires_at_ms", type: .bigint, .notNull)
                 .run()
         },
+        Migration(version: 6, name: "spend and further limits") { db in
+            for table in ["gatehouse_keys", "gatehouse_users", "gatehouse_teams", "gatehouse_organizations", "gatehouse_oauth_clients"] {
+                try await db.alter(table: table).column("soft_budget", type: .custom(SQLRaw("DOUBLE PRECISION"))).run()
+                try await db.alter(table: table).column("rpd_limit", type: .bigint).run()
+                try await db.alter(table: table).column("tpd_limit", type: .bigint).run()
+                try await db.alter(table: table).column("model_limits", type: .text).run()
+            }
+            try await db.create(table: "gatehouse_spend_logs")
+                .column("request_id", type: .text, .primaryKey(autoIncrement: false))
+                .column("started_at_ms", type: .bigint, .notNull)
+                .column("principal_id", type: .text, .notNull)
+                .column("method", type: .text, .notNull)
+                .column("key_id", type: .text)
+                .column("user_id", type: .text)
+                .column("team_id", type: .text)
+                .column("organization_id", type: .text)
+                .column("end_user", type: .text)
+                .column("model", type: .text, .notNull)
+                .column("deployment", type: .text)
+                .column("prompt_tokens", type: .bigint, .notNull)
+                .column("completion_tokens", type: .bigint, .notNull)
+                .column("usage_estimated", type: .bigint, .notNull)
+                .column("cost_units", type: .bigint, .notNull)
+                .column("status", type: .bigint, .notNull)
+                .column("latency_ms", type: .bigint, .notNull)
+                .column("stream", type: .bigint, .notNull)
+                .run()
+            for column in ["started_at_ms", "key_id", "user_id", "team_id"] {
+                try await db.create(index: "gatehouse_spend_logs_\(column)").on("gatehouse_spend_logs").column(column).run()
+            }
+            try await db.create(table: "gatehouse_spend_totals")
+                .column("account", type: .text, .notNull)
+                .column("period_start_ms", type: .bigint, .notNull)
+                .column("spend_units", type: .bigint, .notNull)
+                .column("requests", type: .bigint, .notNull)
+                .column("prompt_tokens", type: .bigint, .notNull)
+                .column("completion_tokens", type: .bigint, .notNull)
+                .primaryKey("account", "period_start_ms")
+                .run()
+        },
     ]
 
     /// Applies every migration not yet recorded. Returns the versions applied now.

@@ -9,6 +9,7 @@ public import ServiceLifecycle
 /// The pool is a `Service`: it must be running (in the service group) before queries are made.
 public final class PostgresSource: SQLConnectionSource, Service {
     public let client: PostgresClient
+    private let logger: Logger
 
     public struct InvalidURL: Error, CustomStringConvertible {
         public var description: String
@@ -34,10 +35,15 @@ public final class PostgresSource: SQLConnectionSource, Service {
         )
         configuration.options.maximumConnections = 16
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
     }
 
     public func withDatabase<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await client.withConnection { connection in try await body(connection.sql(queryLogLevel: nil)) }
+    }
+
+    public func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withTransaction(logger: logger) { connection in try await body(connection.sql(queryLogLevel: nil)) }
     }
 
     public func run() async throws {

@@ -7,9 +7,12 @@ import SQLiteNIO
 public import ServiceLifecycle
 
 /// The embedded default: one SQLite file in WAL mode, used through a single connection. A
-/// `Service` so that the connection is closed after the server has stopped.
+/// `Service` so that the connection is closed after the server has stopped. Callers take turns
+/// (one body at a time), so that a transaction's statements are never interleaved with another
+/// caller's on the shared connection.
 public final class SQLiteSource: SQLConnectionSource, Service {
     private let connection: SQLiteConnection
+    private let turn = AsyncLock()
 
     public static func open(path: String, logger: Logger) async throws -> SQLiteSource {
         let directory = (path as NSString).deletingLastPathComponent
@@ -36,7 +39,22 @@ public final class SQLiteSource: SQLConnectionSource, Service {
     }
 
     public func withDatabase<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await body(connection.sql())
+        try await turn.withLock { try await body(connection.sql()) }
+    }
+
+    public func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await turn.withLock {
+            let db = connection.sql()
+            try await db.raw("BEGIN IMMEDIATE").run()
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
     }
 
     public func close() async throws {

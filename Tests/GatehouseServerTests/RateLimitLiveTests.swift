@@ -10,36 +10,11 @@ import Testing
 
 @Suite("Rate limits, live")
 struct RateLimitLiveTests {
-    /// `count` requests at once, each on its own connection (the test client would send them one
-    /// after another): status, `Retry-After`, `x-ratelimit-remaining-requests`.
-    func concurrently(_ count: Int, port: Int, key: String, model: String) async throws -> [(UInt, String?, String?)] {
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let results = try await withThrowingTaskGroup(of: (UInt, String?, String?).self) { group in
-            for _ in 0..<count {
-                group.addTask {
-                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/chat/completions")
-                    request.method = .POST
-                    request.headers.add(name: "authorization", value: "Bearer \(key)")
-                    request.body = .bytes(ByteBuffer(bytes: JSONCoding.encode(chat(model))))
-                    let response = try await http.execute(request, timeout: .seconds(10))
-                    _ = try await response.body.collect(upTo: 1 << 20)
-                    return (
-                        response.status.code, response.headers.first(name: "retry-after"),
-                        response.headers.first(name: "x-ratelimit-remaining-requests")
-                    )
-                }
-            }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        try await http.shutdown()
-        return results
-    }
-
     @Test func tenRequestsPerMinuteUnderFortyConcurrentRequests() async throws {
         try await withGatehouse(.embeddedDefault) { client, port in
             let created = try await client.post("/key/generate", ["rpm_limit": 10])
             let raw = try #require(created.json?["key"]?.stringValue)
-            let statuses = try await concurrently(40, port: port, key: raw, model: "mock-gpt")
+            let statuses = try await concurrently(40, port: port, key: raw, body: chat("mock-gpt"))
             #expect(statuses.filter { $0.0 == 200 }.count == 10)
             let refused = statuses.filter { $0.0 == 429 }
             #expect(refused.count == 30)
@@ -79,7 +54,7 @@ struct RateLimitLiveTests {
         try await withGatehouse(config) { client, port in
             let created = try await client.post("/key/generate", ["max_parallel_requests": 2])
             let raw = try #require(created.json?["key"]?.stringValue)
-            let statuses = try await concurrently(6, port: port, key: raw, model: "slow").map(\.0)
+            let statuses = try await concurrently(6, port: port, key: raw, body: chat("slow")).map(\.0)
             #expect(statuses.filter { $0 == 200 }.count == 2)
             #expect(statuses.filter { $0 == 429 }.count == 4)
             // Finished requests gave their slots back, streams included.

@@ -21,6 +21,7 @@ extension TokenIdentity {
             principal = Principal(
                 id: "\(method.rawValue):\(source):\(subject)", method: method, role: resolved.role, userID: key.userID, teamID: key.teamID,
                 organizationID: key.organizationID, allowedModels: key.models)
+            principal.keyID = key.id
             principal.inheritedModels = bounds + resolved.inheritedModels
             principal.allowedRoutes = key.allowedRoutes
             principal.limitSubjects = resolved.limitSubjects

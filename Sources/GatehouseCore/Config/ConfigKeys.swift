@@ -13,7 +13,8 @@ enum Keys {
         "host", "port", "data_dir", "max_request_body_bytes", "max_header_bytes", "max_header_count", "shutdown_grace_seconds",
         "connect_timeout", "first_byte_timeout", "stream_idle_timeout", "request_timeout", "client_idle_timeout", "client_body_timeout", "log_level",
         "upstream_client", "upstream_ca_file", "allow_key_in_query", "oauth_issuer", "oauth_token_lifetime_seconds",
-        "oauth_signing_algorithm", "oauth_key_rotation_days",
+        "oauth_signing_algorithm", "oauth_key_rotation_days", "time_zone", "default_max_tokens", "alert_webhook_url",
+        "spend_flush_interval_seconds",
     ]
 
     static let generalIgnored: Set<String> = [
@@ -56,7 +57,7 @@ enum Keys {
     static let params = [
         "model", "api_base", "api_key", "api_version", "timeout", "stream_timeout", "max_retries", "rpm", "tpm",
         "input_cost_per_token", "output_cost_per_token", "extra_headers", "mock_response", "mock_latency_ms",
-        "mock_chunk_delay_ms", "mock_stream_chunks", "mock_prompt_tokens", "mock_completion_tokens",
+        "mock_chunk_delay_ms", "mock_stream_chunks", "mock_prompt_tokens", "mock_completion_tokens", "mock_report_usage",
     ]
     static let paramsIgnored: Set<String> = [
         "organization", "drop_params", "additional_drop_params", "region_name", "aws_access_key_id", "aws_secret_access_key",

@@ -108,6 +108,17 @@ public enum ConfigLoader {
         if let days = try reader.double(f["oauth_key_rotation_days"], at: "\(p).oauth_key_rotation_days", minimum: 1) {
             s.oauth.keyRotationSeconds = days * 86_400
         }
+        if let zone = try reader.string(f["time_zone"], at: "\(p).time_zone") {
+            guard TimeZone(identifier: zone) != nil else {
+                throw reader.error("\(p).time_zone", f["time_zone"], "must be an IANA time zone such as UTC or Europe/Berlin")
+            }
+            s.timeZone = zone
+        }
+        s.defaultMaxTokens = try reader.int(f["default_max_tokens"], at: "\(p).default_max_tokens", range: 1...10_000_000) ?? s.defaultMaxTokens
+        s.alertWebhookURL = try JWTIssuerParser.url(f["alert_webhook_url"], at: "\(p).alert_webhook_url", reader: reader)
+        s.spendFlushIntervalSeconds =
+            try reader.double(f["spend_flush_interval_seconds"], at: "\(p).spend_flush_interval_seconds", minimum: 0.01)
+            ?? s.spendFlushIntervalSeconds
         if let level = try reader.string(f["log_level"], at: "\(p).log_level") {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(level) else {

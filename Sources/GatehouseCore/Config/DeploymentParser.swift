@@ -57,6 +57,7 @@ enum DeploymentParser {
         d.mock.streamChunks = try reader.int(params["mock_stream_chunks"], at: "\(pp).mock_stream_chunks", range: 1...10_000) ?? d.mock.streamChunks
         d.mock.promptTokens = try reader.int(params["mock_prompt_tokens"], at: "\(pp).mock_prompt_tokens", range: 0...10_000_000)
         d.mock.completionTokens = try reader.int(params["mock_completion_tokens"], at: "\(pp).mock_completion_tokens", range: 0...10_000_000)
+        d.mock.reportsUsage = try reader.bool(params["mock_report_usage"], at: "\(pp).mock_report_usage") ?? true
         if d.mock.response != nil, provider != .mock {
             reader.warn("\(pp).mock_response", "only the mock provider answers with mock_response; ignored")
         }

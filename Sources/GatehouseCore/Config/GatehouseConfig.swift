@@ -56,6 +56,14 @@ public struct ServerSettings: Sendable, Equatable {
     public var upstreamCAFile: String?
     /// The HTTP client used for upstream calls.
     public var upstreamClient: UpstreamClient = .nio
+    /// Where days, budget periods and per-day limits begin (an IANA name).
+    public var timeZone = "UTC"
+    /// The completion tokens reserved for a request that sets no `max_tokens`.
+    public var defaultMaxTokens = 4096
+    /// Where alerts (a soft budget crossed) are posted as JSON.
+    public var alertWebhookURL: String?
+    /// How often spend records are written to the store.
+    public var spendFlushIntervalSeconds = 0.5
 
     public enum UpstreamClient: String, Sendable, CaseIterable {
         /// Gatehouse's own client on SwiftNIO: connections pooled per event loop.
@@ -146,6 +154,8 @@ public struct MockSettings: Sendable, Equatable {
     public var streamChunks = 4
     public var promptTokens: Int?
     public var completionTokens: Int?
+    /// Whether answers report their usage (off: an upstream that never says what it used).
+    public var reportsUsage = true
     public var embeddingDimensions = 8
 
     public init() {}

@@ -21,6 +21,8 @@ public struct Principal: Sendable, Equatable {
     public var id: String
     public var method: Method
     public var role: Role
+    /// The virtual key the principal acts as (its spend is the key's), if any.
+    public var keyID: String?
     public var userID: String?
     public var teamID: String?
     public var organizationID: String?

@@ -8,7 +8,9 @@ public enum RouteAccess {
             "/v1/messages", "/messages", "/v1/models", "/models", "/v1/models/*", "/models/*",
         ],
         "info_routes": ["/key/info", "/v1/models", "/models", "/v1/models/*", "/models/*"],
-        "management_routes": ["/key/*", "/user/*", "/team/*", "/organization/*", "/oauth/client/*", "/oauth/keys/*"],
+        "management_routes": [
+            "/key/*", "/user/*", "/team/*", "/organization/*", "/oauth/client/*", "/oauth/keys/*", "/spend/*", "/global/spend", "/global/spend/*",
+        ],
     ]
 
     public static func allows(_ allowed: [String], path: String) -> Bool {

@@ -66,3 +66,14 @@ public enum ModelPrices {
         Decimal(string: "\(value)") ?? Decimal(value)
     }
 }
+
+extension ModelPrices {
+    /// The highest input and the highest output price among deployments a request may reach
+    /// (a model's own and its fallbacks'): what its worst case is priced at. Nil when none is
+    /// priced.
+    public static func worstCase(of deployments: [Deployment]) -> TokenPrice? {
+        let prices = deployments.compactMap(price(for:))
+        guard let first = prices.first else { return nil }
+        return prices.dropFirst().reduce(first) { TokenPrice(input: max($0.input, $1.input), output: max($0.output, $1.output)) }
+    }
+}

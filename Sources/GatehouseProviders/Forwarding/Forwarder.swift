@@ -15,8 +15,11 @@ public struct Forwarder: Sendable {
         self.settings = settings
     }
 
-    /// - Parameter onStreamEnd: called once when a stream ends or is abandoned.
-    public func forward(_ request: ForwardRequest, onStreamEnd: @escaping StreamReport.Handler = { _, _ in }) async throws -> ForwardResult {
+    /// - Parameter onStreamEnd: called once when a stream ends or is abandoned, with its usage (if
+    ///   the upstream reported one), whether it completed, and the deployment that streamed it.
+    public func forward(
+        _ request: ForwardRequest, onStreamEnd: @escaping @Sendable (Usage?, Bool, Deployment) -> Void = { _, _, _ in }
+    ) async throws -> ForwardResult {
         try await router.run(model: request.model) { adapter in
             let upstreamRequest = try adapter.makeRequest(request.endpoint, body: request.body, stream: request.stream)
             let deployment = adapter.deployment
@@ -38,7 +41,7 @@ public struct Forwarder: Sendable {
                 let translator = adapter.streamTranslator(request.endpoint, clientModel: request.model, clientWantsUsage: request.clientWantsUsage)
                 let stream = TranslatedEventStream(
                     upstream: response.body, translator: translator, clientDialect: request.endpoint.clientDialect,
-                    report: StreamReport(onStreamEnd)
+                    report: StreamReport { usage, completed in onStreamEnd(usage, completed, deployment) }
                 )
                 return .stream(stream, deployment: deployment)
             }

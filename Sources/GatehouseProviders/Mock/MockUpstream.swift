@@ -28,7 +28,7 @@ public struct MockUpstream: UpstreamTransport {
         )
         let isChat = request.url.hasSuffix("/chat/completions")
         if body["stream"]?.boolValue == true {
-            let includeUsage = body["stream_options"]?["include_usage"]?.boolValue == true
+            let includeUsage = settings.reportsUsage && body["stream_options"]?["include_usage"]?.boolValue == true
             let events = streamEvents(reply: reply, usage: includeUsage ? usage : nil, chat: isChat)
             return UpstreamResponse(
                 status: 200, headers: [("content-type", "text/event-stream")],
@@ -39,12 +39,12 @@ public struct MockUpstream: UpstreamTransport {
             isChat
             ? ["index": 0, "message": ["role": "assistant", "content": .string(reply)], "finish_reason": "stop"]
             : ["index": 0, "text": .string(reply), "finish_reason": "stop", "logprobs": .null]
-        return Self.json(
-            status: 200,
-            [
-                "id": "chatcmpl-mock", "object": isChat ? "chat.completion" : "text_completion", "created": 1_700_000_000,
-                "model": .string(model), "choices": [choice], "usage": usage.openAIJSON,
-            ])
+        var answer: JSONValue = [
+            "id": "chatcmpl-mock", "object": isChat ? "chat.completion" : "text_completion", "created": 1_700_000_000,
+            "model": .string(model), "choices": [choice],
+        ]
+        if settings.reportsUsage { answer["usage"] = usage.openAIJSON }
+        return Self.json(status: 200, answer)
     }
 
     private func streamEvents(reply: String, usage: Usage?, chat: Bool) -> [ByteBuffer] {

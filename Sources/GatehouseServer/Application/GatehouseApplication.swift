@@ -73,6 +73,20 @@ public enum GatehouseApplication {
         ]
         let authenticators = AuthenticatorChain(chain.compactMap { $0 })
 
+        // Metering: windows, budgets and spend, all in the configured time zone.
+        guard let calendar = BudgetPeriod.calendar(timeZone: settings.timeZone) else {
+            throw GatewayError.invalidRequest("Unknown time zone \(settings.timeZone).")
+        }
+        let ledger = BudgetLedger(calendar: calendar)
+        let spendStore = SpendStore(source: store.source)
+        let spendWriter = SpendWriter(store: spendStore, interval: .milliseconds(Int64(settings.spendFlushIntervalSeconds * 1000)), logger: logger)
+        let alerts = settings.alertWebhookURL.map { AlertWebhook(url: $0, logger: logger) }
+        let metering = Metering(
+            router: modelRouter, ledger: ledger, limiter: RateLimiter(calendar: calendar), writer: spendWriter, alerts: alerts,
+            defaultMaxTokens: settings.defaultMaxTokens)
+        let management = Management(
+            store: identities, cache: cache, feed: feed, spend: SpendLookup(store: spendStore, writer: spendWriter, ledger: ledger))
+
         let router = Router(context: GatewayRequestContext.self)
         router.middlewares.add(ErrorEnvelopeMiddleware())
         HealthRoutes().register(on: router)
@@ -86,14 +100,15 @@ public enum GatehouseApplication {
             .add(middleware: AuthenticationMiddleware(authenticators: authenticators, queryPolicy: .ignore))
         ProxyRoutes(
             forwarder: forwarder, maxBodyBytes: settings.maxRequestBodyBytes,
-            bodyTimeout: .seconds(fractional: settings.clientBodyTimeout)
-        ).register(on: modelRoutes.group().add(middleware: RateLimitMiddleware(limiter: RateLimiter())))
+            bodyTimeout: .seconds(fractional: settings.clientBodyTimeout), metering: metering
+        ).register(on: modelRoutes)
         ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: modelRoutes)
-        KeyRoutes(store: identities, cache: cache, feed: feed).register(on: managementRoutes)
-        UserRoutes(store: identities, cache: cache, feed: feed).register(on: managementRoutes)
-        TeamRoutes(store: identities, cache: cache, feed: feed).register(on: managementRoutes)
-        OrganizationRoutes(store: identities, cache: cache, feed: feed).register(on: managementRoutes)
-        OAuthClientRoutes(store: identities, cache: cache, feed: feed, ring: signingKeys).register(on: managementRoutes)
+        KeyRoutes(management: management).register(on: managementRoutes)
+        UserRoutes(management: management).register(on: managementRoutes)
+        TeamRoutes(management: management).register(on: managementRoutes)
+        OrganizationRoutes(management: management).register(on: managementRoutes)
+        OAuthClientRoutes(management: management, ring: signingKeys).register(on: managementRoutes)
+        SpendRoutes(management: management).register(on: managementRoutes)
 
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [HeaderLimitResponder()],
@@ -111,12 +126,17 @@ public enum GatehouseApplication {
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger
         )
+        // Shut down in reverse order, after the server has let requests finish: alerts and spend
+        // are written before the store closes.
         app.addServices(store.service)
         app.addServices(http)
+        app.addServices(spendWriter)
+        if let alerts { app.addServices(alerts) }
         app.beforeServerStarts {
             try await identities.migrate()
             try await cache.reload(from: identities)
             try await signingKeys.load()
+            for total in try await spendStore.totals() { ledger.load(account: total.account, periodStart: total.periodStart, spent: total.spend) }
             logger.info("store ready", metadata: ["keys": "\(cache.count)"])
         }
         app.addServices(feed)

@@ -11,14 +11,14 @@ public struct ProxyRoutes: Sendable {
     let forwarder: Forwarder
     let maxBodyBytes: Int
     let bodyTimeout: TimeAmount
-    let concurrency: ConcurrencyLimiter
+    let metering: Metering
 
     /// - Parameter bodyTimeout: a client that has not sent its whole body by then is disconnected.
-    public init(forwarder: Forwarder, maxBodyBytes: Int, bodyTimeout: TimeAmount, concurrency: ConcurrencyLimiter = ConcurrencyLimiter()) {
+    public init(forwarder: Forwarder, maxBodyBytes: Int, bodyTimeout: TimeAmount, metering: Metering) {
         self.forwarder = forwarder
         self.maxBodyBytes = maxBodyBytes
         self.bodyTimeout = bodyTimeout
-        self.concurrency = concurrency
+        self.metering = metering
     }
 
     public func register(on router: some RouterMethods<GatewayRequestContext>) {
@@ -35,53 +35,48 @@ public struct ProxyRoutes: Sendable {
     }
 
     func handle(_ endpoint: Endpoint, request: Request, context: GatewayRequestContext) async throws -> Response {
-        let forward = try await parse(endpoint, request: request, context: context)
-        let slot: ConcurrencySlot?
-        switch concurrency.acquire(context.principal?.limitSubjects ?? []) {
-        case .success(let held): slot = held
-        case .failure(let refusal):
-            throw GatewayError(
-                status: 429, message: "Too many requests in flight: \(refusal.limit) at once for this \(refusal.level).", type: "rate_limit_error",
-                code: "rate_limit_exceeded", headers: [("Retry-After", "1")])
-        }
-        let started = ContinuousClock.now
+        let (forward, bodyBytes) = try await parse(endpoint, request: request, context: context)
+        let metered = try metering.admit(forward, bodyBytes: bodyBytes, principal: context.principal)
         let logger = context.logger
         let result: ForwardResult
         do {
-            result = try await forwarder.forward(forward) { usage, completed in
-                slot?.release()
+            result = try await forwarder.forward(forward) { usage, completed, deployment in
+                metered.finish(usage: usage, deployment: deployment, status: 200)
                 logger.debug(
                     "stream ended",
                     metadata: [
                         "model": "\(forward.model)", "completed": "\(completed)", "completion_tokens": "\(usage?.completionTokens ?? 0)",
-                        "duration_ms": "\((ContinuousClock.now - started).milliseconds)",
+                        "request_id": "\(metered.requestID)",
                     ])
             }
         } catch {
-            slot?.release()
+            metered.finish(usage: nil, deployment: nil, status: (error as? GatewayError)?.status ?? 500)
             throw error
         }
+        var headers: HTTPFields
         switch result {
         case .complete(let body, let usage, let deployment):
-            slot?.release()
-            var headers: HTTPFields = [.contentType: "application/json", .gatehouseDeployment: deployment.id]
-            if let usage, let price = ModelPrices.price(for: deployment) {
-                let cost = "\(price.cost(of: usage))"
-                headers[.gatehouseResponseCost] = cost
-                headers[.litellmResponseCost] = cost
+            let cost = metered.finish(usage: usage, deployment: deployment, status: 200)
+            headers = [.contentType: "application/json", .gatehouseDeployment: deployment.id]
+            if ModelPrices.price(for: deployment) != nil {
+                let text = cost.description
+                headers[.gatehouseResponseCost] = text
+                headers[.litellmResponseCost] = text
             }
+            headers[.gatehouseRequestID] = metered.requestID
+            if let decision = metered.decision { RateLimitHeaders.apply(decision, to: &headers) }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
         case .stream(let events, let deployment):
-            return Response(
-                status: .ok,
-                headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .gatehouseDeployment: deployment.id],
-                body: .init(asyncSequence: events)
-            )
+            headers = [.contentType: "text/event-stream", .cacheControl: "no-cache", .gatehouseDeployment: deployment.id]
+            headers[.gatehouseRequestID] = metered.requestID
+            if let decision = metered.decision { RateLimitHeaders.apply(decision, to: &headers) }
+            return Response(status: .ok, headers: headers, body: .init(asyncSequence: events))
         }
     }
 
     /// Reads and checks the body: size, JSON, model, fields that would redirect the upstream.
-    func parse(_ endpoint: Endpoint, request: Request, context: GatewayRequestContext) async throws -> ForwardRequest {
+    /// - Returns: the request, and the size of its body.
+    func parse(_ endpoint: Endpoint, request: Request, context: GatewayRequestContext) async throws -> (ForwardRequest, Int) {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
             throw GatewayError.payloadTooLarge(limit: maxBodyBytes)
         }
@@ -119,7 +114,7 @@ public struct ProxyRoutes: Sendable {
         default: throw GatewayError.invalidRequest("`stream` must be a boolean.", param: "stream")
         }
         let wantsUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
-        return ForwardRequest(endpoint: endpoint, model: model, body: body, stream: stream, clientWantsUsage: wantsUsage)
+        return (ForwardRequest(endpoint: endpoint, model: model, body: body, stream: stream, clientWantsUsage: wantsUsage), bytes.readableBytes)
     }
 }
 
@@ -129,11 +124,6 @@ extension HTTPField.Name {
     static let gatehouseResponseCost = HTTPField.Name("x-gatehouse-response-cost")!
     /// The same, under the name LiteLLM's clients read.
     static let litellmResponseCost = HTTPField.Name("x-litellm-response-cost")!
-}
-
-extension Duration {
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
+    /// The id of the request's spend record (`/spend/logs?request_id=`).
+    static let gatehouseRequestID = HTTPField.Name("x-gatehouse-request-id")!
 }

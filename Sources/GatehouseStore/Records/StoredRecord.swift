@@ -51,27 +51,38 @@ enum Column {
 }
 
 extension Limits {
-    static let columns = ["max_budget", "budget_duration", "rpm_limit", "tpm_limit", "max_parallel_requests"]
+    static let columns = [
+        "max_budget", "budget_duration", "rpm_limit", "tpm_limit", "max_parallel_requests", "soft_budget", "rpd_limit", "tpd_limit",
+        "model_limits",
+    ]
 
     var values: [any SQLExpression] {
-        [
+        let models: JSONValue? =
+            modelRPMLimit.isEmpty && modelTPMLimit.isEmpty
+            ? nil : ["rpm": .object(modelRPMLimit.mapValues { JSONValue($0) }), "tpm": .object(modelTPMLimit.mapValues { JSONValue($0) })]
+        return [
             SQLBind(maxBudget), SQLBind(budgetDuration), SQLBind(rpmLimit.map(Int64.init)), SQLBind(tpmLimit.map(Int64.init)),
-            SQLBind(maxParallelRequests.map(Int64.init)),
+            SQLBind(maxParallelRequests.map(Int64.init)), SQLBind(softBudget), SQLBind(rpdLimit.map(Int64.init)), SQLBind(tpdLimit.map(Int64.init)),
+            SQLBind(models.map(JSONCoding.encodeString)),
         ]
     }
 
     init(row: any SQLRow) throws {
         self.init(
-            maxBudget: try row.decode(column: "max_budget", as: Double?.self),
+            maxBudget: try row.decode(column: "max_budget", as: Double?.self), softBudget: try row.decode(column: "soft_budget", as: Double?.self),
             budgetDuration: try row.decode(column: "budget_duration", as: String?.self),
-            rpmLimit: try Column.int(row, "rpm_limit"), tpmLimit: try Column.int(row, "tpm_limit"),
-            maxParallelRequests: try Column.int(row, "max_parallel_requests")
+            rpmLimit: try Column.int(row, "rpm_limit"), tpmLimit: try Column.int(row, "tpm_limit"), rpdLimit: try Column.int(row, "rpd_limit"),
+            tpdLimit: try Column.int(row, "tpd_limit"), maxParallelRequests: try Column.int(row, "max_parallel_requests")
         )
+        if let text = try row.decode(column: "model_limits", as: String?.self), let models = try? JSONCoding.decode(Array(text.utf8)) {
+            modelRPMLimit = (models["rpm"]?.objectValue ?? [:]).compactMapValues(\.intValue)
+            modelTPMLimit = (models["tpm"]?.objectValue ?? [:]).compactMapValues(\.intValue)
+        }
     }
 }
 
 extension SQLCreateTableBuilder {
-    /// The five limit columns every level of the chain has.
+    /// The limit columns every level of the chain had at version 4 (version 6 adds more).
     func limitColumns() -> Self {
         column("max_budget", type: .custom(SQLRaw("DOUBLE PRECISION")))
             .column("budget_duration", type: .text)

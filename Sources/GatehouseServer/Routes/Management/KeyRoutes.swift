@@ -11,8 +11,8 @@ import NIOCore
 public struct KeyRoutes: Sendable {
     let management: Management
 
-    public init(store: IdentityStore, cache: IdentityCache, feed: any IdentityChangeFeed) {
-        management = Management(store: store, cache: cache, feed: feed)
+    init(management: Management) {
+        self.management = management
     }
 
     public func register(on router: some RouterMethods<GatewayRequestContext>) {
@@ -63,7 +63,7 @@ public struct KeyRoutes: Sendable {
     /// `/key/info?key=`; without `key`, the caller's own key.
     func info(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let caller = try await management.caller(context)
-        let key = try await readable(request.uri.queryParameters.get("key") ?? caller.principal.id, caller)
+        let key = try await management.spend.overlay(try await readable(request.uri.queryParameters.get("key") ?? caller.principal.id, caller))
         return Response.json(["key": .string(key.id), "info": ManagementJSON.key(key)])
     }
 
@@ -84,7 +84,8 @@ public struct KeyRoutes: Sendable {
                 userID = own
             }
         }
-        let keys = try await management.keys.list(userID: userID, teamID: teamID, limit: paging.size, offset: paging.offset)
+        var keys = try await management.keys.list(userID: userID, teamID: teamID, limit: paging.size, offset: paging.offset)
+        if full { keys = try await management.spend.overlay(keys) }
         let total = try await management.keys.count(userID: userID, teamID: teamID)
         return Response.json([
             "keys": .array(keys.map { full ? ManagementJSON.key($0) : .string($0.id) }),

@@ -10,6 +10,7 @@ struct Management: Sendable {
     let store: IdentityStore
     let cache: IdentityCache
     let feed: any IdentityChangeFeed
+    let spend: SpendLookup
     let maxBodyBytes = 1024 * 1024
 
     var keys: KeyStore { store.keys }

@@ -82,15 +82,36 @@ struct ManagementBody {
     /// Applies the limit fields present in the body.
     func apply(to limits: inout Limits) throws {
         if let budget = try number("max_budget") { limits.maxBudget = budget }
+        if let budget = try number("soft_budget") { limits.softBudget = budget }
         if let period = try string("budget_duration") {
-            if let period, DurationText.seconds(period) == nil {
-                throw GatewayError.badRequest("`budget_duration` must look like 30s, 1h, 1d, 7d or 1mo.", param: "budget_duration")
+            if let period, BudgetPeriod(period) == nil {
+                throw GatewayError.badRequest("`budget_duration` must look like 30s, 15m, 1h, 1d, 7d, 2w or 1mo.", param: "budget_duration")
             }
             limits.budgetDuration = period
         }
         if let rpm = try integer("rpm_limit") { limits.rpmLimit = rpm }
         if let tpm = try integer("tpm_limit") { limits.tpmLimit = tpm }
+        if let rpd = try integer("rpd_limit") { limits.rpdLimit = rpd }
+        if let tpd = try integer("tpd_limit") { limits.tpdLimit = tpd }
         if let parallel = try integer("max_parallel_requests") { limits.maxParallelRequests = parallel }
+        if let perModel = try modelLimits("model_rpm_limit") { limits.modelRPMLimit = perModel }
+        if let perModel = try modelLimits("model_tpm_limit") { limits.modelTPMLimit = perModel }
+    }
+
+    /// `{"gpt-4o": 10}`: a limit per model name.
+    func modelLimits(_ name: String) throws -> [String: Int]? {
+        switch body[name] {
+        case nil: return nil
+        case .null?: return [:]
+        case .object(let entries)?:
+            return try entries.mapValues { value in
+                guard let limit = value.intValue, limit >= 0 else {
+                    throw GatewayError.badRequest("`\(name)` must map model names to non-negative integers.", param: name)
+                }
+                return limit
+            }
+        default: throw GatewayError.badRequest("`\(name)` must map model names to non-negative integers.", param: name)
+        }
     }
 
     /// A required string field.

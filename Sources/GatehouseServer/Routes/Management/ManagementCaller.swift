@@ -89,6 +89,8 @@ struct ManagementCaller {
             ("max_budget", key.limits.maxBudget, own.limits.maxBudget, changed(\.limits.maxBudget)),
             ("rpm_limit", key.limits.rpmLimit.map(Double.init), own.limits.rpmLimit.map(Double.init), changed(\.limits.rpmLimit)),
             ("tpm_limit", key.limits.tpmLimit.map(Double.init), own.limits.tpmLimit.map(Double.init), changed(\.limits.tpmLimit)),
+            ("rpd_limit", key.limits.rpdLimit.map(Double.init), own.limits.rpdLimit.map(Double.init), changed(\.limits.rpdLimit)),
+            ("tpd_limit", key.limits.tpdLimit.map(Double.init), own.limits.tpdLimit.map(Double.init), changed(\.limits.tpdLimit)),
             (
                 "max_parallel_requests", key.limits.maxParallelRequests.map(Double.init), own.limits.maxParallelRequests.map(Double.init),
                 changed(\.limits.maxParallelRequests)
@@ -113,6 +115,8 @@ struct ManagementCaller {
         if body.body["max_budget"] == nil { key.limits.maxBudget = own.limits.maxBudget }
         if body.body["rpm_limit"] == nil { key.limits.rpmLimit = own.limits.rpmLimit }
         if body.body["tpm_limit"] == nil { key.limits.tpmLimit = own.limits.tpmLimit }
+        if body.body["rpd_limit"] == nil { key.limits.rpdLimit = own.limits.rpdLimit }
+        if body.body["tpd_limit"] == nil { key.limits.tpdLimit = own.limits.tpdLimit }
         if body.body["max_parallel_requests"] == nil { key.limits.maxParallelRequests = own.limits.maxParallelRequests }
         if body.body["duration"] == nil { key.expiresAt = own.expiresAt }
     }

@@ -93,6 +93,11 @@ enum ManagementJSON {
             "rpm_limit": limits.rpmLimit.map { JSONValue($0) } ?? .null,
             "tpm_limit": limits.tpmLimit.map { JSONValue($0) } ?? .null,
             "max_parallel_requests": limits.maxParallelRequests.map { JSONValue($0) } ?? .null,
+            "soft_budget": limits.softBudget.map(JSONValue.number) ?? .null,
+            "rpd_limit": limits.rpdLimit.map { JSONValue($0) } ?? .null,
+            "tpd_limit": limits.tpdLimit.map { JSONValue($0) } ?? .null,
+            "model_rpm_limit": .object(limits.modelRPMLimit.mapValues { JSONValue($0) }),
+            "model_tpm_limit": .object(limits.modelTPMLimit.mapValues { JSONValue($0) }),
         ]
     }
 

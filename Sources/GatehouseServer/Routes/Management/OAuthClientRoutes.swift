@@ -11,8 +11,8 @@ public struct OAuthClientRoutes: Sendable {
     let management: Management
     let ring: SigningKeyRing
 
-    public init(store: IdentityStore, cache: IdentityCache, feed: any IdentityChangeFeed, ring: SigningKeyRing) {
-        management = Management(store: store, cache: cache, feed: feed)
+    init(management: Management, ring: SigningKeyRing) {
+        self.management = management
         self.ring = ring
     }
 

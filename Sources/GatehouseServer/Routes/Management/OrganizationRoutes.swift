@@ -10,8 +10,8 @@ public import Hummingbird
 public struct OrganizationRoutes: Sendable {
     let management: Management
 
-    public init(store: IdentityStore, cache: IdentityCache, feed: any IdentityChangeFeed) {
-        management = Management(store: store, cache: cache, feed: feed)
+    init(management: Management) {
+        self.management = management
     }
 
     public func register(on router: some RouterMethods<GatewayRequestContext>) {
@@ -48,8 +48,8 @@ public struct OrganizationRoutes: Sendable {
         } else {
             id = try await management.body(request).required("organization_id")
         }
-        let organization = try await management.organization(id)
-        let teams = try await management.directory.teams(organizationID: id)
+        let organization = try await management.spend.overlay(try await management.organization(id))
+        let teams = try await management.spend.overlay(try await management.directory.teams(organizationID: id))
         guard reaches(organization, teams: teams, caller) else {
             throw GatewayError.managementForbidden("This organization is outside your reach.")
         }
@@ -77,7 +77,7 @@ public struct OrganizationRoutes: Sendable {
             if let own = caller.principal.organizationID { reachable.insert(own) }
             organizations = organizations.filter { reachable.contains($0.id) }
         }
-        return Response.json(.array(organizations.map { ManagementJSON.organization($0) }))
+        return Response.json(.array(try await management.spend.overlay(organizations).map { ManagementJSON.organization($0) }))
     }
 
     /// Deletes empty organizations; one that still has teams is refused, so no team is left

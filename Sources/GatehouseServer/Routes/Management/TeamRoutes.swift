@@ -12,8 +12,8 @@ public struct TeamRoutes: Sendable {
     /// What a team admin (not a proxy admin) may change through `/team/update`.
     static let teamAdminFields: Set<String> = ["team_id", "team_alias", "metadata"]
 
-    public init(store: IdentityStore, cache: IdentityCache, feed: any IdentityChangeFeed) {
-        management = Management(store: store, cache: cache, feed: feed)
+    init(management: Management) {
+        self.management = management
     }
 
     public func register(on router: some RouterMethods<GatewayRequestContext>) {
@@ -55,9 +55,9 @@ public struct TeamRoutes: Sendable {
         guard let id = request.uri.queryParameters.get("team_id") ?? caller.principal.teamID else {
             throw GatewayError.badRequest("`team_id` is required.", param: "team_id")
         }
-        let team = try await management.team(id)
+        let team = try await management.spend.overlay(try await management.team(id))
         guard caller.mayRead(team) else { throw GatewayError.managementForbidden("This team is outside your reach.") }
-        let keys = try await management.keys.list(teamID: id, limit: nil).filter(caller.mayRead)
+        let keys = try await management.spend.overlay(try await management.keys.list(teamID: id, limit: nil).filter(caller.mayRead))
         return Response.json(["team_id": .string(id), "team_info": ManagementJSON.team(team), "keys": .array(keys.map(ManagementJSON.key))])
     }
 
@@ -89,7 +89,7 @@ public struct TeamRoutes: Sendable {
             ? try await management.directory.teams(organizationID: organizationID)
             : try await management.directory.teams(ids: caller.memberships.keys.sorted())
         if let organizationID { teams = teams.filter { $0.organizationID == organizationID } }
-        return Response.json(.array(teams.map(ManagementJSON.team)))
+        return Response.json(.array(try await management.spend.overlay(teams).map(ManagementJSON.team)))
     }
 
     /// Deletes the teams, their keys and their memberships.

@@ -9,8 +9,8 @@ public import Hummingbird
 public struct UserRoutes: Sendable {
     let management: Management
 
-    public init(store: IdentityStore, cache: IdentityCache, feed: any IdentityChangeFeed) {
-        management = Management(store: store, cache: cache, feed: feed)
+    init(management: Management) {
+        self.management = management
     }
 
     public func register(on router: some RouterMethods<GatewayRequestContext>) {
@@ -62,10 +62,10 @@ public struct UserRoutes: Sendable {
             throw GatewayError.badRequest("`user_id` is required.", param: "user_id")
         }
         guard caller.readsEverything || caller.isSelf(id) else { throw GatewayError.managementForbidden("This user is outside your reach.") }
-        let user = try await management.user(id)
+        let user = try await management.spend.overlay(try await management.user(id))
         let memberships = try await management.directory.memberships(userID: id)
-        let teams = try await management.directory.teams(ids: memberships.keys.sorted())
-        let keys = try await management.keys.list(userID: id, limit: nil)
+        let teams = try await management.spend.overlay(try await management.directory.teams(ids: memberships.keys.sorted()))
+        let keys = try await management.spend.overlay(try await management.keys.list(userID: id, limit: nil))
         return Response.json([
             "user_id": .string(id),
             "user_info": ManagementJSON.user(user, teams: teams.map(\.id)),
@@ -106,7 +106,7 @@ public struct UserRoutes: Sendable {
             guard let role = Principal.Role(rawValue: text) else { throw GatewayError.badRequest("Unknown role \(text).", param: "role") }
             return role
         }
-        let users = try await management.directory.users(role: role, limit: paging.size, offset: paging.offset)
+        let users = try await management.spend.overlay(try await management.directory.users(role: role, limit: paging.size, offset: paging.offset))
         let total = try await management.directory.userCount(role: role)
         return Response.json([
             "users": .array(users.map { ManagementJSON.user($0) }),

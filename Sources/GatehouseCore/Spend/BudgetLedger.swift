@@ -1,0 +1,151 @@
+import Foundation
+import Synchronization
+
+/// Spend per account (key, user, team, organization, and any level with a budget) in its current
+/// budget period, with the cost reserved by requests in flight. Exact on one instance: a request
+/// is admitted only if, at every level with a `max_budget`, what was spent plus what requests in
+/// flight may still spend plus this request's worst case fits; the reservation is replaced by the
+/// actual cost when the request ends. So concurrent requests cannot overspend: the bound on
+/// overspend is zero as long as a request's actual cost stays within its worst case.
+public final class BudgetLedger: Sendable {
+    struct Account {
+        /// Seconds since 1970 of the period's start; 0 for a budget without duration.
+        var periodStart: Double
+        var periodEnd: Double
+        var spent = USD.zero
+        var reserved = USD.zero
+        var softAlerted = false
+    }
+
+    /// Reserved cost at each budgeted level, returned when the request ends.
+    public struct Hold: Sendable {
+        var ids: [String] = []
+        public var amount = USD.zero
+    }
+
+    public struct Refusal: Error, Sendable, Equatable {
+        public var level: String
+        public var spent: USD
+        public var maxBudget: USD
+    }
+
+    /// What one request's cost was added to: the account and the period it counts in.
+    public struct Charge: Sendable, Hashable {
+        public var account: String
+        /// Milliseconds since 1970 of the period's start; 0 without a budget duration.
+        public var periodStart: Int64
+
+        public init(account: String, periodStart: Int64) {
+            self.account = account
+            self.periodStart = periodStart
+        }
+    }
+
+    public struct Settlement: Sendable {
+        public var charges: [Charge] = []
+        /// Levels whose spend crossed their `soft_budget` with this request (once per period).
+        public var softBudgetCrossed: [(subject: LimitSubject, spent: USD)] = []
+    }
+
+    private let accounts = Mutex<[String: Account]>([:])
+    private let calendar: Calendar
+
+    public init(calendar: Calendar = BudgetPeriod.calendar(timeZone: nil)!) {
+        self.calendar = calendar
+    }
+
+    /// Spend recorded before this instance started (the store's totals): for each account, the
+    /// total of the period that starts at `periodStart` (ms; 0 without duration). Older periods
+    /// of the same account are ignored.
+    public func load(account: String, periodStart: Int64, spent: USD) {
+        let start = Double(periodStart) / 1000
+        accounts.withLock { accounts in
+            if let held = accounts[account], held.periodStart > start { return }
+            if let held = accounts[account], held.periodStart == start {
+                accounts[account]!.spent = held.spent + spent
+                return
+            }
+            accounts[account] = Account(periodStart: start, periodEnd: start, spent: spent)
+        }
+    }
+
+    /// Reserves `cost` at every subject with a `max_budget`, or nowhere if one has no room.
+    public func reserve(_ subjects: [LimitSubject], cost: USD, at now: Date) -> Result<Hold, Refusal> {
+        let budgeted = subjects.filter { $0.maxBudget != nil }
+        guard !budgeted.isEmpty else { return .success(Hold()) }
+        let time = now.timeIntervalSince1970
+        return accounts.withLock { accounts in
+            for subject in budgeted {
+                let account = current(&accounts, subject, at: time)
+                let limit = subject.maxBudget!
+                if account.spent + account.reserved >= limit || account.spent + account.reserved + cost > limit {
+                    return .failure(Refusal(level: subject.level, spent: account.spent, maxBudget: limit))
+                }
+            }
+            for subject in budgeted { accounts[subject.id]!.reserved += cost }
+            return .success(Hold(ids: budgeted.map(\.id), amount: cost))
+        }
+    }
+
+    /// Returns the hold and adds the actual cost to every account in `subjects`.
+    public func settle(_ hold: Hold, cost: USD, subjects: [LimitSubject], at now: Date) -> Settlement {
+        let time = now.timeIntervalSince1970
+        return accounts.withLock { accounts in
+            for id in hold.ids { accounts[id]?.reserved -= hold.amount }
+            var settlement = Settlement()
+            for subject in subjects {
+                var account = current(&accounts, subject, at: time)
+                account.spent += cost
+                if let soft = subject.softBudget, !account.softAlerted, account.spent >= soft {
+                    account.softAlerted = true
+                    settlement.softBudgetCrossed.append((subject, account.spent))
+                }
+                accounts[subject.id] = account
+                settlement.charges.append(Charge(account: subject.id, periodStart: Self.milliseconds(account.periodStart)))
+            }
+            return settlement
+        }
+    }
+
+    /// The account and current period a subject's spend is kept under.
+    public func charge(for subject: LimitSubject, at now: Date) -> Charge {
+        let start = subject.period.map { $0.period(containing: now, calendar: calendar).start.timeIntervalSince1970 } ?? 0
+        return Charge(account: subject.id, periodStart: Self.milliseconds(start))
+    }
+
+    static func milliseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }
+
+    /// What the subject has spent in its current period (for `/key/info` and friends).
+    public func spent(_ subject: LimitSubject, at now: Date) -> USD {
+        accounts.withLock { current(&$0, subject, at: now.timeIntervalSince1970).spent }
+    }
+
+    /// The subject's account, moved to the period containing `time` if its period has ended
+    /// (spend starts again from zero; reservations of requests in flight carry over).
+    private func current(_ accounts: inout [String: Account], _ subject: LimitSubject, at time: Double) -> Account {
+        if let account = accounts[subject.id] {
+            let inPeriod =
+                subject.period == nil
+                ? account.periodStart == 0 : account.periodStart < account.periodEnd && time >= account.periodStart && time < account.periodEnd
+            if inPeriod { return account }
+        }
+        var fresh: Account
+        if let period = subject.period {
+            let (start, end) = period.period(containing: Date(timeIntervalSince1970: time), calendar: calendar)
+            fresh = Account(periodStart: start.timeIntervalSince1970, periodEnd: end.timeIntervalSince1970)
+        } else {
+            fresh = Account(periodStart: 0, periodEnd: 0)
+        }
+        if let old = accounts[subject.id] {
+            fresh.reserved = old.reserved
+            // Loaded from the store with the start of its period only: the same period still.
+            if old.periodStart == fresh.periodStart {
+                fresh.spent = old.spent
+                // After a restart, a period already past its soft budget was alerted before.
+                fresh.softAlerted = old.softAlerted || subject.softBudget.map { old.spent >= $0 } ?? false
+            }
+        }
+        accounts[subject.id] = fresh
+        return fresh
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+public import GatehouseCore
+public import GatehouseProviders
+public import GatehouseStore
+import HTTPTypes
+import Synchronization
+
+/// Everything a model request is measured against before it is sent and billed with after it
+/// ends: requests in flight, budgets (reserve-then-settle), request and token windows, and the
+/// spend record. Admission takes all of them or none.
+public struct Metering: Sendable {
+    let limiter: RateLimiter
+    let concurrency: ConcurrencyLimiter
+    let ledger: BudgetLedger
+    let writer: SpendWriter?
+    let alerts: AlertWebhook?
+    let defaultMaxTokens: Int
+    /// Per public model name: the price its worst case is reckoned at.
+    let worstPrices: [String: TokenPrice]
+    let now: @Sendable () -> Date
+
+    public init(
+        router: ModelRouter, ledger: BudgetLedger, limiter: RateLimiter, writer: SpendWriter?, alerts: AlertWebhook?, defaultMaxTokens: Int,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.limiter = limiter
+        self.concurrency = ConcurrencyLimiter()
+        self.ledger = ledger
+        self.writer = writer
+        self.alerts = alerts
+        self.defaultMaxTokens = defaultMaxTokens
+        self.now = now
+        var prices: [String: TokenPrice] = [:]
+        for model in router.modelNames {
+            let reachable = ([model] + (router.settings.fallbacks[model] ?? [])).flatMap(router.deployments(of:))
+            prices[model] = ModelPrices.worstCase(of: reachable)
+        }
+        worstPrices = prices
+    }
+
+    /// Admits the request at every level of the caller's chain, or throws the refusal (429 for
+    /// limits, LiteLLM's `budget_exceeded` for budgets) having taken nothing.
+    func admit(_ forward: ForwardRequest, bodyBytes: Int, principal: Principal?) throws -> MeteredRequest {
+        let started = now()
+        let estimate = TokenEstimate(body: forward.body, bodyBytes: bodyBytes, endpoint: forward.endpoint, defaultMaxTokens: defaultMaxTokens)
+        var subjects = principal?.limitSubjects ?? []
+        for subject in subjects where subject.hasModelLimits {
+            if let perModel = subject.perModel(forward.model) { subjects.append(perModel) }
+        }
+        let accounts = principal.map(Self.accounts) ?? []
+
+        let slot: ConcurrencySlot?
+        switch concurrency.acquire(subjects) {
+        case .success(let held): slot = held
+        case .failure(let refusal):
+            throw GatewayError(
+                status: 429, message: "Too many requests in flight: \(refusal.limit) at once for this \(refusal.level).", type: "rate_limit_error",
+                code: "rate_limit_exceeded", headers: [("Retry-After", "1")])
+        }
+        let worstCase =
+            worstPrices[forward.model].map { USD($0.cost(of: Usage(promptTokens: estimate.promptBound, completionTokens: estimate.completion))) }
+            ?? .zero
+        let hold: BudgetLedger.Hold
+        switch ledger.reserve(accounts, cost: worstCase, at: started) {
+        case .success(let held): hold = held
+        case .failure(let refusal):
+            slot?.release()
+            throw GatewayError.budgetExceeded(refusal)
+        }
+        var decision: RateLimiter.Decision?
+        if subjects.contains(where: \.limits.hasWindow) {
+            let tokens = subjects.contains(where: \.limits.countsTokens) ? estimate.reserved : 0
+            decision = limiter.admit(subjects, tokens: tokens, at: started.timeIntervalSince1970)
+            if let refusal = decision?.refusal {
+                slot?.release()
+                _ = ledger.settle(hold, cost: .zero, subjects: [], at: started)
+                throw GatewayError.rateLimited(refusal, headers: RateLimitHeaders.fields(decision!))
+            }
+        }
+        return MeteredRequest(
+            metering: self, forward: forward, principal: principal, accounts: accounts, estimate: estimate, started: started, slot: slot, hold: hold,
+            decision: decision)
+    }
+
+    /// The accounts a request's spend is added to: its key, user, team and organization (each
+    /// with the budget period its limits set), and any other level with a budget of its own.
+    static func accounts(of principal: Principal) -> [LimitSubject] {
+        var accounts = principal.limitSubjects.filter { $0.maxBudget != nil && !["key", "user", "team", "organization"].contains($0.level) }
+        let chain: [(String, String?)] = [
+            ("key", principal.keyID), ("user", principal.userID), ("team", principal.teamID), ("organization", principal.organizationID),
+        ]
+        for case (let level, let id?) in chain {
+            accounts.append(principal.limitSubjects.first { $0.level == level } ?? LimitSubject(id: level + ":" + id, level: level, limits: Limits()))
+        }
+        return accounts
+    }
+
+    /// What a subject has spent in its current budget period.
+    public func spent(level: String, id: String, limits: Limits) -> USD {
+        ledger.spent(LimitSubject(id: level + ":" + id, level: level, limits: limits), at: now())
+    }
+}
+
+/// An admitted request's reservations, returned exactly once with what it used.
+final class MeteredRequest: Sendable {
+    let metering: Metering
+    let forward: ForwardRequest
+    let principal: Principal?
+    let accounts: [LimitSubject]
+    let estimate: TokenEstimate
+    let started: Date
+    let slot: ConcurrencySlot?
+    let hold: BudgetLedger.Hold
+    let decision: RateLimiter.Decision?
+    let requestID = "req_" + UUID().uuidString.lowercased()
+    private let finished = Mutex(false)
+
+    init(
+        metering: Metering, forward: ForwardRequest, principal: Principal?, accounts: [LimitSubject], estimate: TokenEstimate, started: Date,
+        slot: ConcurrencySlot?, hold: BudgetLedger.Hold, decision: RateLimiter.Decision?
+    ) {
+        self.metering = metering
+        self.forward = forward
+        self.principal = principal
+        self.accounts = accounts
+        self.estimate = estimate
+        self.started = started
+        self.slot = slot
+        self.hold = hold
+        self.decision = decision
+    }
+
+    /// - Parameters:
+    ///   - usage: what the upstream reported; nil when it reported nothing.
+    ///   - deployment: the deployment that answered; nil when none did (nothing is billed).
+    /// - Returns: the cost billed.
+    @discardableResult
+    func finish(usage: Usage?, deployment: Deployment?, status: Int) -> USD {
+        guard
+            finished.withLock({ finished in
+                defer { finished = true }
+                return !finished
+            })
+        else { return .zero }
+        slot?.release()
+        let billed = deployment == nil ? Usage(promptTokens: 0, completionTokens: 0) : usage ?? estimate.billed
+        let cost = deployment.flatMap(ModelPrices.price(for:)).map { USD($0.cost(of: billed)) } ?? .zero
+        if let reservation = decision?.reservation { metering.limiter.settle(reservation, tokens: billed.totalTokens) }
+        let end = metering.now()
+        let settlement = metering.ledger.settle(hold, cost: cost, subjects: accounts, at: end)
+        if let writer = metering.writer {
+            var record = SpendRecord(
+                requestID: requestID, startedAt: started, principalID: principal?.id ?? "anonymous", method: principal?.method.rawValue ?? "none",
+                model: forward.model, usage: billed, cost: cost, status: status, charges: settlement.charges)
+            record.keyID = principal?.keyID
+            record.userID = principal?.userID
+            record.teamID = principal?.teamID
+            record.organizationID = principal?.organizationID
+            record.endUser = forward.body["user"]?.stringValue
+            record.deployment = deployment?.id
+            record.usageEstimated = deployment != nil && usage == nil
+            record.latencyMs = Int((end.timeIntervalSince(started) * 1000).rounded())
+            record.stream = forward.stream
+            writer.record(record)
+        }
+        for (subject, spent) in settlement.softBudgetCrossed {
+            metering.alerts?.send(
+                .softBudgetCrossed(
+                    level: subject.level, account: subject.id, spent: spent, softBudget: subject.softBudget ?? .zero, maxBudget: subject.maxBudget))
+        }
+        return cost
+    }
+
+    deinit {
+        // A request dropped without an outcome (its task cancelled) still returns what it holds.
+        finish(usage: nil, deployment: nil, status: 499)
+    }
+}
+
+extension GatewayError {
+    /// LiteLLM's answer to a spent budget, so that its clients recognise it.
+    static func budgetExceeded(_ refusal: BudgetLedger.Refusal) -> GatewayError {
+        GatewayError(
+            status: 400,
+            message: "Budget has been exceeded for this \(refusal.level)! Current cost: \(refusal.spent), Max budget: \(refusal.maxBudget)",
+            type: "budget_exceeded", code: "400")
+    }
+
+    static func rateLimited(_ refusal: RateLimiter.Refusal, headers: [(String, String)]) -> GatewayError {
+        let scope = refusal.perModel ? "this \(refusal.level) and model" : "this \(refusal.level)"
+        let message =
+            refusal.retryAfter == nil
+            ? "This request's estimated tokens exceed the limit of \(refusal.limit) \(refusal.unit) for \(scope); lower `max_tokens`."
+            : "Rate limit reached: \(refusal.limit) \(refusal.unit) for \(scope)."
+        let retry = refusal.retryAfter.map { String(max(1, Int($0.rounded(.up)))) } ?? "60"
+        return GatewayError(
+            status: 429, message: message, type: "rate_limit_error", code: "rate_limit_exceeded", headers: [("Retry-After", retry)] + headers)
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+public import GatehouseCore
+import SQLKit
+
+/// Spend in the database: one row per request, and running totals per account and budget period,
+/// written together in one transaction so that they never disagree.
+public struct SpendStore: Sendable {
+    let source: any SQLConnectionSource
+    static let logs = "gatehouse_spend_logs"
+    static let totals = "gatehouse_spend_totals"
+
+    public init(source: any SQLConnectionSource) {
+        self.source = source
+    }
+
+    /// Writes the records and adds them to the totals, all or nothing.
+    public func write(_ records: [SpendRecord]) async throws {
+        guard !records.isEmpty else { return }
+        var sums: [BudgetLedger.Charge: (cost: Int64, requests: Int64, prompt: Int64, completion: Int64)] = [:]
+        for record in records {
+            for charge in record.charges {
+                var sum = sums[charge] ?? (0, 0, 0, 0)
+                sum.cost += record.cost.units
+                sum.requests += 1
+                sum.prompt += Int64(record.usage.promptTokens)
+                sum.completion += Int64(record.usage.completionTokens)
+                sums[charge] = sum
+            }
+        }
+        let totals = sums
+        try await source.withTransaction { db in
+            for batch in stride(from: 0, to: records.count, by: 500) {
+                var insert = db.insert(into: Self.logs).columns(Self.logColumns)
+                for record in records[batch..<min(batch + 500, records.count)] { insert = insert.values(Self.values(record)) }
+                try await insert.run()
+            }
+            for (charge, sum) in totals {
+                try await db.insert(into: Self.totals)
+                    .columns("account", "period_start_ms", "spend_units", "requests", "prompt_tokens", "completion_tokens")
+                    .values(
+                        SQLBind(charge.account), SQLBind(charge.periodStart), SQLBind(sum.cost), SQLBind(sum.requests), SQLBind(sum.prompt),
+                        SQLBind(sum.completion)
+                    )
+                    .onConflict(with: ["account", "period_start_ms"]) { update in
+                        var update = update
+                        for column in ["spend_units", "requests", "prompt_tokens", "completion_tokens"] {
+                            update = update.set(SQLColumn(column), to: SQLRaw("\(Self.totals).\(column) + excluded.\(column)"))
+                        }
+                        return update
+                    }
+                    .run()
+            }
+        }
+    }
+
+    /// Every account's totals (each period it has spent in), for loading the budget ledger.
+    public func totals() async throws -> [(account: String, periodStart: Int64, spend: USD)] {
+        try await source.withDatabase { db in
+            try await db.select().columns("account", "period_start_ms", "spend_units").from(Self.totals).all().map { row in
+                (
+                    try row.decode(column: "account", as: String.self), try row.decode(column: "period_start_ms", as: Int64.self),
+                    USD(units: try row.decode(column: "spend_units", as: Int64.self))
+                )
+            }
+        }
+    }
+
+    /// The totals of these accounts in these periods (absent: nothing spent).
+    public func totals(of charges: [BudgetLedger.Charge]) async throws -> [BudgetLedger.Charge: USD] {
+        guard !charges.isEmpty else { return [:] }
+        let wanted = Set(charges)
+        return try await source.withDatabase { db in
+            var found: [BudgetLedger.Charge: USD] = [:]
+            let rows = try await db.select().columns("account", "period_start_ms", "spend_units").from(Self.totals)
+                .where("account", .in, Array(Set(charges.map(\.account)))).all()
+            for row in rows {
+                let charge = BudgetLedger.Charge(
+                    account: try row.decode(column: "account", as: String.self),
+                    periodStart: try row.decode(column: "period_start_ms", as: Int64.self))
+                if wanted.contains(charge) { found[charge] = USD(units: try row.decode(column: "spend_units", as: Int64.self)) }
+            }
+            return found
+        }
+    }
+
+    /// What to select spend rows by; nil fields do not filter.
+    public struct Filter: Sendable {
+        public var requestID: String?
+        public var keyID: String?
+        public var userID: String?
+        public var teamID: String?
+        public var organizationID: String?
+        public var model: String?
+        public var from: Date?
+        /// Exclusive.
+        public var until: Date?
+
+        public init() {}
+    }
+
+    /// Spend rows, newest first.
+    public func records(_ filter: Filter, limit: Int, offset: Int = 0) async throws -> [SpendRecord] {
+        try await source.withDatabase { db in
+            var query = db.select().columns(Self.logColumns.map { SQLColumn($0) }).from(Self.logs)
+            query = Self.apply(filter, to: query)
+            return try await query.orderBy("started_at_ms", .descending).orderBy("request_id").limit(limit).offset(offset).all().map(Self.record)
+        }
+    }
+
+    /// Spend grouped by a column (`key_id`, `team_id`, `user_id`, `model`…), largest first.
+    public func spend(by column: String, _ filter: Filter, limit: Int) async throws -> [(group: String?, spend: USD, requests: Int, tokens: Int)] {
+        try await source.withDatabase { db in
+            var query = db.select().column(SQLColumn(column), as: "grp")
+                .column(SQLRaw("CAST(SUM(cost_units) AS BIGINT)"), as: "spend")
+                .column(SQLRaw("COUNT(*)"), as: "requests")
+                .column(SQLRaw("CAST(SUM(prompt_tokens + completion_tokens) AS BIGINT)"), as: "tokens")
+                .from(Self.logs)
+            query = Self.apply(filter, to: query)
+            return try await query.groupBy(SQLColumn(column)).orderBy(SQLOrderBy(expression: SQLRaw("spend"), direction: SQLDirection.descending))
+                .limit(limit).all().map { row in
+                    (
+                        try row.decode(column: "grp", as: String?.self), USD(units: try row.decode(column: "spend", as: Int64?.self) ?? 0),
+                        Int(try row.decode(column: "requests", as: Int64.self)), Int(try row.decode(column: "tokens", as: Int64?.self) ?? 0)
+                    )
+                }
+        }
+    }
+
+    /// Total spend of the rows the filter selects.
+    public func total(_ filter: Filter) async throws -> USD {
+        try await source.withDatabase { db in
+            var query = db.select().column(SQLRaw("CAST(SUM(cost_units) AS BIGINT)"), as: "spend").from(Self.logs)
+            query = Self.apply(filter, to: query)
+            return USD(units: try await query.first()?.decode(column: "spend", as: Int64?.self) ?? 0)
+        }
+    }
+
+    static let logColumns = [
+        "request_id", "started_at_ms", "principal_id", "method", "key_id", "user_id", "team_id", "organization_id", "end_user", "model",
+        "deployment", "prompt_tokens", "completion_tokens", "usage_estimated", "cost_units", "status", "latency_ms", "stream",
+    ]
+
+    static func values(_ record: SpendRecord) -> [any SQLExpression] {
+        [
+            SQLBind(record.requestID), SQLBind(Column.milliseconds(record.startedAt)), SQLBind(record.principalID), SQLBind(record.method),
+            SQLBind(record.keyID), SQLBind(record.userID), SQLBind(record.teamID), SQLBind(record.organizationID), SQLBind(record.endUser),
+            SQLBind(record.model), SQLBind(record.deployment), SQLBind(Int64(record.usage.promptTokens)),
+            SQLBind(Int64(record.usage.completionTokens)), Column.bool(record.usageEstimated), SQLBind(record.cost.units),
+            SQLBind(Int64(record.status)), SQLBind(Int64(record.latencyMs)), Column.bool(record.stream),
+        ]
+    }
+
+    static func record(_ row: any SQLRow) throws -> SpendRecord {
+        var record = SpendRecord(
+            requestID: try row.decode(column: "request_id", as: String.self), startedAt: try Column.date(row, "started_at_ms"),
+            principalID: try row.decode(column: "principal_id", as: String.self), method: try row.decode(column: "method", as: String.self),
+            model: try row.decode(column: "model", as: String.self),
+            usage: Usage(
+                promptTokens: Int(try row.decode(column: "prompt_tokens", as: Int64.self)),
+                completionTokens: Int(try row.decode(column: "completion_tokens", as: Int64.self))),
+            cost: USD(units: try row.decode(column: "cost_units", as: Int64.self)), status: Int(try row.decode(column: "status", as: Int64.self)),
+            charges: [])
+        record.keyID = try row.decode(column: "key_id", as: String?.self)
+        record.userID = try row.decode(column: "user_id", as: String?.self)
+        record.teamID = try row.decode(column: "team_id", as: String?.self)
+        record.organizationID = try row.decode(column: "organization_id", as: String?.self)
+        record.endUser = try row.decode(column: "end_user", as: String?.self)
+        record.deployment = try row.decode(column: "deployment", as: String?.self)
+        record.usageEstimated = try Column.bool(row, "usage_estimated")
+        record.latencyMs = Int(try row.decode(column: "latency_ms", as: Int64.self))
+        record.stream = try Column.bool(row, "stream")
+        return record
+    }
+
+    static func apply(_ filter: Filter, to query: SQLSelectBuilder) -> SQLSelectBuilder {
+        var query = query
+        let equal: [(String, String?)] = [
+            ("request_id", filter.requestID), ("key_id", filter.keyID), ("user_id", filter.userID), ("team_id", filter.teamID),
+            ("organization_id", filter.organizationID), ("model", filter.model),
+        ]
+        for case (let column, let value?) in equal { query = query.where(SQLColumn(column), .equal, SQLBind(value)) }
+        if let from = filter.from { query = query.where("started_at_ms", .greaterThanOrEqual, SQLBind(Column.milliseconds(from))) }
+        if let until = filter.until { query = query.where("started_at_ms", .lessThan, SQLBind(Column.milliseconds(until))) }
+        return query
+    }
+}

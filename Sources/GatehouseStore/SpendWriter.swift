@@ -1,0 +1,61 @@
+import Foundation
+public import GatehouseCore
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// Takes spend records from the request path without waiting (an append under a lock) and
+/// writes them in batches. At shutdown — after the server has let in-flight requests finish —
+/// it writes what is left before the store closes. A failed write is retried with the same
+/// batch; records are only dropped from memory once they are in the database.
+public final class SpendWriter: Service, Sendable {
+    let store: SpendStore
+    let interval: Duration
+    let logger: Logger
+    private let pending = Mutex<[SpendRecord]>([])
+
+    public init(store: SpendStore, interval: Duration = .milliseconds(500), logger: Logger) {
+        self.store = store
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func record(_ record: SpendRecord) {
+        pending.withLock { $0.append(record) }
+    }
+
+    /// Records waiting to be written.
+    public var backlog: Int { pending.withLock { $0.count } }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
+            await flush()
+        }
+        // Shutdown: keep trying for a while rather than lose what was billed.
+        for attempt in 1...20 {
+            if await flush(), backlog == 0 { return }
+            try? await Task.sleep(for: .milliseconds(min(100 * attempt, 1000)))
+        }
+        logger.error("spend records could not be written before exit", metadata: ["records": "\(backlog)"])
+    }
+
+    /// Writes everything pending. - Returns: whether the write succeeded.
+    @discardableResult
+    public func flush() async -> Bool {
+        let batch = pending.withLock { pending in
+            defer { pending.removeAll(keepingCapacity: true) }
+            return pending
+        }
+        guard !batch.isEmpty else { return true }
+        do {
+            try await store.write(batch)
+            return true
+        } catch {
+            // Put them back in front of anything recorded since, for the next attempt.
+            pending.withLock { $0.insert(contentsOf: batch, at: 0) }
+            logger.warning("spend records not written yet", metadata: ["records": "\(batch.count)", "error": "\(String(reflecting: error))"])
+            return false
+        }
+    }
+}

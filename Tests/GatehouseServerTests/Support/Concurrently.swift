@@ -1,0 +1,29 @@
+import AsyncHTTPClient
+import GatehouseCore
+import NIOCore
+import NIOHTTP1
+
+/// `count` requests at once, each on its own connection (the test client would send them one
+/// after another): status, `Retry-After`, `x-ratelimit-remaining-requests`.
+func concurrently(_ count: Int, port: Int, key: String, body: JSONValue) async throws -> [(UInt, String?, String?)] {
+    let http = HTTPClient(eventLoopGroupProvider: .singleton)
+    let results = try await withThrowingTaskGroup(of: (UInt, String?, String?).self) { group in
+        for _ in 0..<count {
+            group.addTask {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/chat/completions")
+                request.method = .POST
+                request.headers.add(name: "authorization", value: "Bearer \(key)")
+                request.body = .bytes(ByteBuffer(bytes: JSONCoding.encode(body)))
+                let response = try await http.execute(request, timeout: .seconds(10))
+                _ = try await response.body.collect(upTo: 1 << 20)
+                return (
+                    response.status.code, response.headers.first(name: "retry-after"),
+                    response.headers.first(name: "x-ratelimit-remaining-requests")
+                )
+            }
+        }
+        return try await group.reduce(into: []) { $0.append($1) }
+    }
+    try await http.shutdown()
+    return results
+}

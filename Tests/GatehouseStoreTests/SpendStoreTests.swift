@@ -1,0 +1,81 @@
+import Foundation
+import GatehouseCore
+import GatehouseStore
+import Testing
+
+@Suite("Spend in the store (SQLite and PostgreSQL)")
+struct SpendStoreTests {
+    func record(
+        _ id: String, key: String, team: String? = nil, model: String = "gpt-4o", cost: String, at seconds: Double = 1_790_000_000
+    )
+        -> SpendRecord
+    {
+        var charges = [BudgetLedger.Charge(account: "key:" + key, periodStart: 0)]
+        if let team { charges.append(BudgetLedger.Charge(account: "team:" + team, periodStart: 1_789_000_000_000)) }
+        var record = SpendRecord(
+            requestID: id, startedAt: Date(timeIntervalSince1970: seconds), principalID: key, method: "api_key", model: model,
+            usage: Usage(promptTokens: 10, completionTokens: 5), cost: USD(Decimal(string: cost)!), status: 200, charges: charges)
+        record.keyID = key
+        record.teamID = team
+        record.deployment = "d1"
+        record.latencyMs = 12
+        return record
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func recordsAndTotalsAreWrittenTogetherAndAddUpExactly(kind: StoreKind) async throws {
+        try await StoreFixture.withSource(kind) { source in
+            _ = try await source.withDatabase { try await Migrations.migrate($0) }
+            let store = SpendStore(source: source)
+            let batch = (0..<250).map { record("r\($0)", key: $0 % 2 == 0 ? "a" : "b", team: "t", cost: "0.0000125", at: 1_790_000_000 + Double($0)) }
+            try await store.write(Array(batch[..<100]))
+            try await store.write(Array(batch[100...]))
+            let totals = try await store.totals(of: [
+                .init(account: "key:a", periodStart: 0), .init(account: "key:b", periodStart: 0),
+                .init(account: "team:t", periodStart: 1_789_000_000_000), .init(account: "team:t", periodStart: 0),
+            ])
+            #expect(totals[.init(account: "key:a", periodStart: 0)] == USD(Decimal(string: "0.0015625")!))
+            #expect(totals[.init(account: "team:t", periodStart: 1_789_000_000_000)] == USD(Decimal(string: "0.003125")!))
+            #expect(totals[.init(account: "team:t", periodStart: 0)] == nil)
+            #expect(try await store.total(.init()) == USD(Decimal(string: "0.003125")!))
+
+            var filter = SpendStore.Filter()
+            filter.keyID = "b"
+            let page = try await store.records(filter, limit: 10)
+            #expect(page.count == 10 && page.first?.requestID == "r249" && page.allSatisfy { $0.keyID == "b" })
+            #expect(page.first == batch[249].withoutCharges)
+            filter = SpendStore.Filter()
+            filter.from = Date(timeIntervalSince1970: 1_790_000_100)
+            filter.until = Date(timeIntervalSince1970: 1_790_000_110)
+            #expect(try await store.records(filter, limit: 100).count == 10)
+            let byKey = try await store.spend(by: "key_id", .init(), limit: 10)
+            #expect(byKey.count == 2 && byKey.allSatisfy { $0.requests == 125 && $0.tokens == 125 * 15 })
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aFailedBatchWritesNothing(kind: StoreKind) async throws {
+        try await StoreFixture.withSource(kind) { source in
+            _ = try await source.withDatabase { try await Migrations.migrate($0) }
+            let store = SpendStore(source: source)
+            try await store.write([record("same", key: "a", cost: "1")])
+            // The second batch repeats a request id: its other row and its totals must not land.
+            await #expect(throws: (any Error).self) {
+                try await store.write([record("other", key: "a", cost: "2"), record("same", key: "a", cost: "4")])
+            }
+            #expect(try await store.total(.init()) == USD(dollars: 1))
+            #expect(try await store.totals(of: [.init(account: "key:a", periodStart: 0)]).values.first == USD(dollars: 1))
+            let all = try await store.totals()
+            #expect(all.count == 1 && all[0].spend == USD(dollars: 1))
+        }
+    }
+}
+
+extension SpendRecord {
+    /// As read back: the store keeps totals per charge, not the charges of each row.
+    var withoutCharges: SpendRecord {
+        var copy = self
+        copy.charges = []
+        return copy
+    }
+}
