@@ -161,6 +161,29 @@ public enum Migrations {
                 .primaryKey("account", "period_start_ms")
                 .run()
         },
+        Migration(version: 7, name: "shared budgets and rate limits") { db in
+            try await db.create(table: "gatehouse_budget_holds")
+                .column("id", type: .text, .notNull)
+                .column("account", type: .text, .notNull)
+                .column("period_start_ms", type: .bigint, .notNull)
+                .column("units", type: .bigint, .notNull)
+                .column("expires_at_ms", type: .bigint, .notNull)
+                .primaryKey("id", "account")
+                .run()
+            try await db.create(index: "gatehouse_budget_holds_account").on("gatehouse_budget_holds").column("account").column("period_start_ms")
+                .run()
+            try await db.create(table: "gatehouse_rate_usage")
+                .column("instance", type: .text, .notNull)
+                .column("subject", type: .text, .notNull)
+                .column("minute_requests", type: .bigint, .notNull)
+                .column("minute_tokens", type: .bigint, .notNull)
+                .column("day_start_ms", type: .bigint, .notNull)
+                .column("day_requests", type: .bigint, .notNull)
+                .column("day_tokens", type: .bigint, .notNull)
+                .column("updated_at_ms", type: .bigint, .notNull)
+                .primaryKey("instance", "subject")
+                .run()
+        },
     ]
 
     /// Applies every migration not yet recorded. Returns the versions applied now.

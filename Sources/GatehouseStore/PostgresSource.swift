@@ -43,7 +43,13 @@ public final class PostgresSource: SQLConnectionSource, Service {
     }
 
     public func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withTransaction(logger: logger) { connection in try await body(connection.sql(queryLogLevel: nil)) }
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection.sql(queryLogLevel: nil)) }
+        } catch let error as PostgresTransactionError {
+            // The caller's own error (a refusal) rolled the transaction back: hand it on as it was.
+            if let reason = error.closureError, error.beginError == nil, error.commitError == nil { throw reason }
+            throw error
+        }
     }
 
     public func run() async throws {

@@ -16,6 +16,11 @@ public struct SpendStore: Sendable {
     /// Writes the records and adds them to the totals, all or nothing.
     public func write(_ records: [SpendRecord]) async throws {
         guard !records.isEmpty else { return }
+        try await source.withTransaction { db in try await Self.write(records, in: db) }
+    }
+
+    /// The rows and the totals they add to, inside the caller's transaction.
+    static func write(_ records: [SpendRecord], in db: any SQLDatabase) async throws {
         var sums: [BudgetLedger.Charge: (cost: Int64, requests: Int64, prompt: Int64, completion: Int64)] = [:]
         for record in records {
             for charge in record.charges {
@@ -27,29 +32,27 @@ public struct SpendStore: Sendable {
                 sums[charge] = sum
             }
         }
-        let totals = sums
-        try await source.withTransaction { db in
-            for batch in stride(from: 0, to: records.count, by: 500) {
-                var insert = db.insert(into: Self.logs).columns(Self.logColumns)
-                for record in records[batch..<min(batch + 500, records.count)] { insert = insert.values(Self.values(record)) }
-                try await insert.run()
-            }
-            for (charge, sum) in totals {
-                try await db.insert(into: Self.totals)
-                    .columns("account", "period_start_ms", "spend_units", "requests", "prompt_tokens", "completion_tokens")
-                    .values(
-                        SQLBind(charge.account), SQLBind(charge.periodStart), SQLBind(sum.cost), SQLBind(sum.requests), SQLBind(sum.prompt),
-                        SQLBind(sum.completion)
-                    )
-                    .onConflict(with: ["account", "period_start_ms"]) { update in
-                        var update = update
-                        for column in ["spend_units", "requests", "prompt_tokens", "completion_tokens"] {
-                            update = update.set(SQLColumn(column), to: SQLRaw("\(Self.totals).\(column) + excluded.\(column)"))
-                        }
-                        return update
+        for batch in stride(from: 0, to: records.count, by: 500) {
+            var insert = db.insert(into: logs).columns(logColumns)
+            for record in records[batch..<min(batch + 500, records.count)] { insert = insert.values(values(record)) }
+            try await insert.run()
+        }
+        // In a fixed order, so that concurrent writers lock the same rows in the same order.
+        for (charge, sum) in sums.sorted(by: { ($0.key.account, $0.key.periodStart) < ($1.key.account, $1.key.periodStart) }) {
+            try await db.insert(into: totals)
+                .columns("account", "period_start_ms", "spend_units", "requests", "prompt_tokens", "completion_tokens")
+                .values(
+                    SQLBind(charge.account), SQLBind(charge.periodStart), SQLBind(sum.cost), SQLBind(sum.requests), SQLBind(sum.prompt),
+                    SQLBind(sum.completion)
+                )
+                .onConflict(with: ["account", "period_start_ms"]) { update in
+                    var update = update
+                    for column in ["spend_units", "requests", "prompt_tokens", "completion_tokens"] {
+                        update = update.set(SQLColumn(column), to: SQLRaw("\(totals).\(column) + excluded.\(column)"))
                     }
-                    .run()
-            }
+                    return update
+                }
+                .run()
         }
     }
 

@@ -11,12 +11,15 @@ import Synchronization
 public final class SpendWriter: Service, Sendable {
     let store: SpendStore
     let interval: Duration
+    /// How long shutdown waits for an unreachable store before giving up on what is pending.
+    let finalAttemptSeconds: Double
     let logger: Logger
     private let pending = Mutex<[SpendRecord]>([])
 
-    public init(store: SpendStore, interval: Duration = .milliseconds(500), logger: Logger) {
+    public init(store: SpendStore, interval: Duration = .milliseconds(500), finalAttemptSeconds: Double = 10, logger: Logger) {
         self.store = store
         self.interval = interval
+        self.finalAttemptSeconds = finalAttemptSeconds
         self.logger = logger
     }
 
@@ -32,9 +35,13 @@ public final class SpendWriter: Service, Sendable {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
             await flush()
         }
-        // Shutdown: keep trying for a while rather than lose what was billed.
-        for attempt in 1...20 {
-            if await flush(), backlog == 0 { return }
+        // Shutdown: keep trying for up to `finalAttemptSeconds` rather than lose what was billed.
+        let deadline = ContinuousClock.now + .milliseconds(Int(finalAttemptSeconds * 1000))
+        var attempt = 0
+        while ContinuousClock.now < deadline {
+            let left = Double((deadline - ContinuousClock.now).components.seconds) + 0.5
+            if (try? await withDeadline(seconds: left, { await self.flush() })) == true, backlog == 0 { return }
+            attempt += 1
             try? await Task.sleep(for: .milliseconds(min(100 * attempt, 1000)))
         }
         logger.error("spend records could not be written before exit", metadata: ["records": "\(backlog)"])

@@ -25,6 +25,10 @@ public struct StoreConnection: Sendable {
         return StoreConnection(source: sqlite, service: sqlite)
     }
 
+    /// Whether several instances may share this store (PostgreSQL): budgets and rate limits are
+    /// then kept in it rather than in each process alone.
+    public var isShared: Bool { source is PostgresSource }
+
     /// Closes a connection whose service never ran (start-up failed after opening it).
     public func closeUnused() async {
         if let sqlite = source as? SQLiteSource { try? await sqlite.close() }

@@ -1,15 +1,18 @@
+import Foundation
 import GatehouseCore
 import GatehouseStore
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import PostgresNIO
+import SQLKit
 import Testing
 
 @Suite("Two instances on one PostgreSQL")
 struct SharedStoreTests {
     @Test func aKeyChangedOnOneInstanceHoldsOnTheOtherWithinASecond() async throws {
-        try await withTwoInstances { a, b in
+        try await withTwoInstances { a, b, _, _ in
             let created = try await a.post("/key/generate", [:])
             let raw = try #require(created.json?["key"]?.stringValue)
             let token = try #require(created.json?["token"]?.stringValue)
@@ -33,7 +36,7 @@ struct SharedStoreTests {
     }
 
     @Test func teamAndOrganizationChangesReachTheOtherInstanceWithinASecond() async throws {
-        try await withTwoInstances { a, b in
+        try await withTwoInstances { a, b, _, _ in
             let org = try await a.post("/organization/new", ["organization_alias": "Acme"])
             let orgID = try #require(org.json?["organization_id"]?.stringValue)
             _ = try await a.post("/team/new", ["team_id": "t", "organization_id": .string(orgID)])
@@ -58,15 +61,72 @@ struct SharedStoreTests {
         }
     }
 
-    /// Two Gatehouse instances on one fresh PostgreSQL database.
-    func withTwoInstances(_ body: @Sendable (any TestClientProtocol, any TestClientProtocol) async throws -> Void) async throws {
+    @Test func aBudgetSharedByTwoInstancesAdmitsExactlyWhatItAffords() async throws {
+        try await withTwoInstances(BudgetLiveTests.config(latencyMs: 200)) { a, b, portA, portB in
+            let created = try await a.post("/key/generate", ["max_budget": 0.03])
+            let key = try #require(created.json?["key"]?.stringValue)
+            let id = try #require(created.json?["token"]?.stringValue)
+            _ = try await Self.elapsedUntil { try await b.get("/key/info?key=\(id)").status == .ok }
+            async let fromA = concurrently(25, port: portA, key: key, body: BudgetLiveTests.request())
+            async let fromB = concurrently(25, port: portB, key: key, body: BudgetLiveTests.request())
+            let statuses = try await (fromA + fromB).map(\.0)
+            #expect(statuses.filter { $0 == 200 }.count == 3)
+            #expect(statuses.filter { $0 == 400 }.count == 47)
+            // Both instances read the shared total.
+            _ = try await Self.elapsedUntil { try await b.get("/key/info?key=\(id)").json?["info"]?["spend"] == 0.03 }
+            #expect(try await a.get("/key/info?key=\(id)").json?["info"]?["spend"] == 0.03)
+            #expect(try await b.get("/global/spend").json?["spend_exact"] == "0.03")
+        }
+    }
+
+    @Test func budgetsFailClosedWhenTheStoreIsUnreachable() async throws {
+        try await withPostgresDatabase { url in
+            var logger = Logger(label: "shared")
+            logger.logLevel = .critical
+            let store = try await StoreConnection.open(databaseURL: url, dataDirectory: "", logger: logger)
+            var config = BudgetLiveTests.config()
+            config.server.storeTimeoutSeconds = 1
+            try await withGatehouse(config, store: store) { client, _ in
+                let budgeted = try #require(try await client.post("/key/generate", ["max_budget": 1]).json?["key"]?.stringValue)
+                let free = try #require(try await client.post("/key/generate", [:]).json?["key"]?.stringValue)
+                #expect(try await client.post("/v1/chat/completions", BudgetLiveTests.request(), headers: bearer(budgeted)).status == .ok)
+                try await cutOff(url)
+                let refused = try await client.post("/v1/chat/completions", BudgetLiveTests.request(), headers: bearer(budgeted))
+                #expect(refused.status == .serviceUnavailable && refused.json?["error"]?["type"] != nil)
+                // A key without a budget does not need the store on the request path.
+                #expect(try await client.post("/v1/chat/completions", BudgetLiveTests.request(), headers: bearer(free)).status == .ok)
+                try await cutOff(url, allow: true)
+            }
+        }
+    }
+
+    /// Makes the test's database refuse connections and ends the ones open (or, with `allow`,
+    /// accept them again).
+    func cutOff(_ url: String, allow: Bool = false) async throws {
+        let name = String(url.split(separator: "/").last!.split(separator: "?").first!)
+        let admin = try PostgresSource(url: url.replacingOccurrences(of: "/" + name, with: "/gatehouse_test"), logger: Logger(label: "admin"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await admin.client.run() }
+            try await admin.withDatabase { db in
+                try await db.raw("ALTER DATABASE \(unsafeRaw: name) ALLOW_CONNECTIONS \(unsafeRaw: allow ? "true" : "false")").run()
+                if !allow { try await db.raw("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(bind: name)").run() }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Two Gatehouse instances on one fresh PostgreSQL database, with their ports.
+    func withTwoInstances(
+        _ config: GatehouseConfig = .embeddedDefault,
+        _ body: @Sendable (any TestClientProtocol, any TestClientProtocol, Int, Int) async throws -> Void
+    ) async throws {
         try await withPostgresDatabase { url in
             var logger = Logger(label: "shared")
             logger.logLevel = .warning
             let storeA = try await StoreConnection.open(databaseURL: url, dataDirectory: "", logger: logger)
             let storeB = try await StoreConnection.open(databaseURL: url, dataDirectory: "", logger: logger)
-            try await withGatehouse(.embeddedDefault, store: storeA) { a, _ in
-                try await withGatehouse(.embeddedDefault, store: storeB) { b, _ in try await body(a, b) }
+            try await withGatehouse(config, store: storeA) { a, portA in
+                try await withGatehouse(config, store: storeB) { b, portB in try await body(a, b, portA, portB) }
             }
         }
     }

@@ -119,6 +119,8 @@ public enum ConfigLoader {
         s.spendFlushIntervalSeconds =
             try reader.double(f["spend_flush_interval_seconds"], at: "\(p).spend_flush_interval_seconds", minimum: 0.01)
             ?? s.spendFlushIntervalSeconds
+        s.storeTimeoutSeconds =
+            try reader.double(f["store_timeout_seconds"], at: "\(p).store_timeout_seconds", minimum: 0.01) ?? s.storeTimeoutSeconds
         if let level = try reader.string(f["log_level"], at: "\(p).log_level") {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(level) else {

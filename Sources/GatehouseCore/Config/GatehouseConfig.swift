@@ -64,6 +64,9 @@ public struct ServerSettings: Sendable, Equatable {
     public var alertWebhookURL: String?
     /// How often spend records are written to the store.
     public var spendFlushIntervalSeconds = 0.5
+    /// How long a request waits for the shared store (budgets on PostgreSQL) before it is refused
+    /// with 503.
+    public var storeTimeoutSeconds = 5.0
 
     public enum UpstreamClient: String, Sendable, CaseIterable {
         /// Gatehouse's own client on SwiftNIO: connections pooled per event loop.

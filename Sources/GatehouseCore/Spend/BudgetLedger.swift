@@ -21,12 +21,32 @@ public final class BudgetLedger: Sendable {
     public struct Hold: Sendable {
         var ids: [String] = []
         public var amount = USD.zero
+
+        /// Nothing held.
+        public init() {}
+
+        init(ids: [String], amount: USD) {
+            self.ids = ids
+            self.amount = amount
+        }
     }
 
     public struct Refusal: Error, Sendable, Equatable {
         public var level: String
         public var spent: USD
         public var maxBudget: USD
+
+        public init(level: String, spent: USD, maxBudget: USD) {
+            self.level = level
+            self.spent = spent
+            self.maxBudget = maxBudget
+        }
+    }
+
+    /// Whether a budget with `committed` spent or held has room for `cost` more. A budget spent
+    /// to the last unit admits nothing, not even a free request.
+    public static func affords(_ limit: USD, committed: USD, cost: USD) -> Bool {
+        committed < limit && committed + cost <= limit
     }
 
     /// What one request's cost was added to: the account and the period it counts in.
@@ -78,7 +98,7 @@ public final class BudgetLedger: Sendable {
             for subject in budgeted {
                 let account = current(&accounts, subject, at: time)
                 let limit = subject.maxBudget!
-                if account.spent + account.reserved >= limit || account.spent + account.reserved + cost > limit {
+                if !Self.affords(limit, committed: account.spent + account.reserved, cost: cost) {
                     return .failure(Refusal(level: subject.level, spent: account.spent, maxBudget: limit))
                 }
             }

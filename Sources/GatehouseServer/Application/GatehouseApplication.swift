@@ -81,8 +81,10 @@ public enum GatehouseApplication {
         let spendStore = SpendStore(source: store.source)
         let spendWriter = SpendWriter(store: spendStore, interval: .milliseconds(Int64(settings.spendFlushIntervalSeconds * 1000)), logger: logger)
         let alerts = settings.alertWebhookURL.map { AlertWebhook(url: $0, logger: logger) }
+        let sharedBudgets = store.isShared ? SharedBudgets(source: store.source) : nil
         let metering = Metering(
-            router: modelRouter, ledger: ledger, limiter: RateLimiter(calendar: calendar), writer: spendWriter, alerts: alerts,
+            router: modelRouter, ledger: ledger, limiter: RateLimiter(calendar: calendar), writer: spendWriter, shared: sharedBudgets,
+            holdSeconds: settings.requestTimeout + 60, storeTimeout: settings.storeTimeoutSeconds, alerts: alerts, logger: logger,
             defaultMaxTokens: settings.defaultMaxTokens)
         let management = Management(
             store: identities, cache: cache, feed: feed, spend: SpendLookup(store: spendStore, writer: spendWriter, ledger: ledger))
@@ -136,7 +138,11 @@ public enum GatehouseApplication {
             try await identities.migrate()
             try await cache.reload(from: identities)
             try await signingKeys.load()
-            for total in try await spendStore.totals() { ledger.load(account: total.account, periodStart: total.periodStart, spent: total.spend) }
+            if let sharedBudgets {
+                try await sharedBudgets.removeExpired(now: Date())
+            } else {
+                for total in try await spendStore.totals() { ledger.load(account: total.account, periodStart: total.periodStart, spent: total.spend) }
+            }
             logger.info("store ready", metadata: ["keys": "\(cache.count)"])
         }
         app.addServices(feed)

@@ -3,6 +3,7 @@ public import GatehouseCore
 public import GatehouseProviders
 public import GatehouseStore
 import HTTPTypes
+import Logging
 import Synchronization
 
 /// Everything a model request is measured against before it is sent and billed with after it
@@ -13,17 +14,29 @@ public struct Metering: Sendable {
     let concurrency: ConcurrencyLimiter
     let ledger: BudgetLedger
     let writer: SpendWriter?
+    /// Budgets held in the shared store (several instances on PostgreSQL); nil: in this process.
+    let shared: SharedBudgets?
+    /// How long a shared hold outlives its request if this instance dies holding it.
+    let holdSeconds: Double
+    /// How long a shared budget check may take before the request is refused (503).
+    let storeTimeout: Double
     let alerts: AlertWebhook?
+    let logger: Logger
     let defaultMaxTokens: Int
     /// Per public model name: the price its worst case is reckoned at.
     let worstPrices: [String: TokenPrice]
     let now: @Sendable () -> Date
 
     public init(
-        router: ModelRouter, ledger: BudgetLedger, limiter: RateLimiter, writer: SpendWriter?, alerts: AlertWebhook?, defaultMaxTokens: Int,
+        router: ModelRouter, ledger: BudgetLedger, limiter: RateLimiter, writer: SpendWriter?, shared: SharedBudgets? = nil,
+        holdSeconds: Double = 660, storeTimeout: Double = 5, alerts: AlertWebhook?, logger: Logger, defaultMaxTokens: Int,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.limiter = limiter
+        self.shared = shared
+        self.holdSeconds = holdSeconds
+        self.storeTimeout = storeTimeout
+        self.logger = logger
         self.concurrency = ConcurrencyLimiter()
         self.ledger = ledger
         self.writer = writer
@@ -40,7 +53,7 @@ public struct Metering: Sendable {
 
     /// Admits the request at every level of the caller's chain, or throws the refusal (429 for
     /// limits, LiteLLM's `budget_exceeded` for budgets) having taken nothing.
-    func admit(_ forward: ForwardRequest, bodyBytes: Int, principal: Principal?) throws -> MeteredRequest {
+    func admit(_ forward: ForwardRequest, bodyBytes: Int, principal: Principal?) async throws -> MeteredRequest {
         let started = now()
         let estimate = TokenEstimate(body: forward.body, bodyBytes: bodyBytes, endpoint: forward.endpoint, defaultMaxTokens: defaultMaxTokens)
         var subjects = principal?.limitSubjects ?? []
@@ -60,12 +73,32 @@ public struct Metering: Sendable {
         let worstCase =
             worstPrices[forward.model].map { USD($0.cost(of: Usage(promptTokens: estimate.promptBound, completionTokens: estimate.completion))) }
             ?? .zero
-        let hold: BudgetLedger.Hold
-        switch ledger.reserve(accounts, cost: worstCase, at: started) {
-        case .success(let held): hold = held
-        case .failure(let refusal):
-            slot?.release()
-            throw GatewayError.budgetExceeded(refusal)
+        var hold = BudgetLedger.Hold()
+        var sharedHold: SharedBudgets.Reservation?
+        let budgeted = accounts.filter { $0.maxBudget != nil }
+        if let shared, !budgeted.isEmpty {
+            do {
+                let holds = budgeted.map { ($0, ledger.charge(for: $0, at: started)) }
+                let holdSeconds = holdSeconds
+                sharedHold = try await withDeadline(seconds: storeTimeout) {
+                    try await shared.reserve(holds, cost: worstCase, now: started, holdFor: holdSeconds)
+                }
+            } catch let refusal as BudgetLedger.Refusal {
+                slot?.release()
+                throw GatewayError.budgetExceeded(refusal)
+            } catch {
+                // Fail closed: a budget that cannot be checked admits nothing.
+                slot?.release()
+                logger.warning("budget check failed", metadata: ["error": "\(String(reflecting: error))"])
+                throw GatewayError.unavailable("Budgets cannot be checked right now: the store is unreachable. Try again shortly.")
+            }
+        } else {
+            switch ledger.reserve(budgeted, cost: worstCase, at: started) {
+            case .success(let held): hold = held
+            case .failure(let refusal):
+                slot?.release()
+                throw GatewayError.budgetExceeded(refusal)
+            }
         }
         var decision: RateLimiter.Decision?
         if subjects.contains(where: \.limits.hasWindow) {
@@ -74,12 +107,13 @@ public struct Metering: Sendable {
             if let refusal = decision?.refusal {
                 slot?.release()
                 _ = ledger.settle(hold, cost: .zero, subjects: [], at: started)
+                if let sharedHold, let shared { Task { try? await shared.release(sharedHold) } }
                 throw GatewayError.rateLimited(refusal, headers: RateLimitHeaders.fields(decision!))
             }
         }
         return MeteredRequest(
             metering: self, forward: forward, principal: principal, accounts: accounts, estimate: estimate, started: started, slot: slot, hold: hold,
-            decision: decision)
+            sharedHold: sharedHold, decision: decision)
     }
 
     /// The accounts a request's spend is added to: its key, user, team and organization (each
@@ -95,9 +129,29 @@ public struct Metering: Sendable {
         return accounts
     }
 
-    /// What a subject has spent in its current budget period.
-    public func spent(level: String, id: String, limits: Limits) -> USD {
-        ledger.spent(LimitSubject(id: level + ":" + id, level: level, limits: limits), at: now())
+    /// Returns a shared hold and writes the request's spend with it; tells the webhook of each
+    /// soft budget this request's cost crossed (exactly once across instances: the total before
+    /// it was below, the total after is not).
+    func settle(_ shared: SharedBudgets, _ hold: SharedBudgets.Reservation, record: SpendRecord, accounts: [LimitSubject]) async {
+        let totals: [BudgetLedger.Charge: USD]
+        do {
+            totals = try await shared.settle(hold, record: record)
+        } catch {
+            // The hold expires on its own; the spend is written with the next batch.
+            logger.warning("budget settlement failed", metadata: ["error": "\(String(reflecting: error))"])
+            writer?.record(record)
+            return
+        }
+        for subject in accounts {
+            guard let soft = subject.softBudget, let total = totals[ledger.charge(for: subject, at: record.startedAt)] else { continue }
+            if total >= soft, total - record.cost < soft { alert(subject, spent: total) }
+        }
+    }
+
+    func alert(_ subject: LimitSubject, spent: USD) {
+        alerts?.send(
+            .softBudgetCrossed(
+                level: subject.level, account: subject.id, spent: spent, softBudget: subject.softBudget ?? .zero, maxBudget: subject.maxBudget))
     }
 }
 
@@ -111,14 +165,16 @@ final class MeteredRequest: Sendable {
     let started: Date
     let slot: ConcurrencySlot?
     let hold: BudgetLedger.Hold
+    let sharedHold: SharedBudgets.Reservation?
     let decision: RateLimiter.Decision?
     let requestID = "req_" + UUID().uuidString.lowercased()
     private let finished = Mutex(false)
 
     init(
         metering: Metering, forward: ForwardRequest, principal: Principal?, accounts: [LimitSubject], estimate: TokenEstimate, started: Date,
-        slot: ConcurrencySlot?, hold: BudgetLedger.Hold, decision: RateLimiter.Decision?
+        slot: ConcurrencySlot?, hold: BudgetLedger.Hold, sharedHold: SharedBudgets.Reservation?, decision: RateLimiter.Decision?
     ) {
+        self.sharedHold = sharedHold
         self.metering = metering
         self.forward = forward
         self.principal = principal
@@ -147,26 +203,27 @@ final class MeteredRequest: Sendable {
         let cost = deployment.flatMap(ModelPrices.price(for:)).map { USD($0.cost(of: billed)) } ?? .zero
         if let reservation = decision?.reservation { metering.limiter.settle(reservation, tokens: billed.totalTokens) }
         let end = metering.now()
-        let settlement = metering.ledger.settle(hold, cost: cost, subjects: accounts, at: end)
-        if let writer = metering.writer {
-            var record = SpendRecord(
-                requestID: requestID, startedAt: started, principalID: principal?.id ?? "anonymous", method: principal?.method.rawValue ?? "none",
-                model: forward.model, usage: billed, cost: cost, status: status, charges: settlement.charges)
-            record.keyID = principal?.keyID
-            record.userID = principal?.userID
-            record.teamID = principal?.teamID
-            record.organizationID = principal?.organizationID
-            record.endUser = forward.body["user"]?.stringValue
-            record.deployment = deployment?.id
-            record.usageEstimated = deployment != nil && usage == nil
-            record.latencyMs = Int((end.timeIntervalSince(started) * 1000).rounded())
-            record.stream = forward.stream
-            writer.record(record)
-        }
-        for (subject, spent) in settlement.softBudgetCrossed {
-            metering.alerts?.send(
-                .softBudgetCrossed(
-                    level: subject.level, account: subject.id, spent: spent, softBudget: subject.softBudget ?? .zero, maxBudget: subject.maxBudget))
+        var record = SpendRecord(
+            requestID: requestID, startedAt: started, principalID: principal?.id ?? "anonymous", method: principal?.method.rawValue ?? "none",
+            model: forward.model, usage: billed, cost: cost, status: status, charges: [])
+        record.keyID = principal?.keyID
+        record.userID = principal?.userID
+        record.teamID = principal?.teamID
+        record.organizationID = principal?.organizationID
+        record.endUser = forward.body["user"]?.stringValue
+        record.deployment = deployment?.id
+        record.usageEstimated = deployment != nil && usage == nil
+        record.latencyMs = Int((end.timeIntervalSince(started) * 1000).rounded())
+        record.stream = forward.stream
+        if let sharedHold, let shared = metering.shared {
+            // Charged to the periods the request was admitted in, like its hold.
+            record.charges = accounts.map { metering.ledger.charge(for: $0, at: started) }
+            Task { [metering, accounts, record] in await metering.settle(shared, sharedHold, record: record, accounts: accounts) }
+        } else {
+            let settlement = metering.ledger.settle(hold, cost: cost, subjects: accounts, at: end)
+            record.charges = settlement.charges
+            metering.writer?.record(record)
+            for (subject, spent) in settlement.softBudgetCrossed { metering.alert(subject, spent: spent) }
         }
         return cost
     }

@@ -36,7 +36,7 @@ public struct ProxyRoutes: Sendable {
 
     func handle(_ endpoint: Endpoint, request: Request, context: GatewayRequestContext) async throws -> Response {
         let (forward, bodyBytes) = try await parse(endpoint, request: request, context: context)
-        let metered = try metering.admit(forward, bodyBytes: bodyBytes, principal: context.principal)
+        let metered = try await metering.admit(forward, bodyBytes: bodyBytes, principal: context.principal)
         let logger = context.logger
         let result: ForwardResult
         do {
