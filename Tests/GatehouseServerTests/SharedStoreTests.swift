@@ -79,6 +79,40 @@ struct SharedStoreTests {
         }
     }
 
+    @Test func aRateLimitCountsTheOtherInstancesRequests() async throws {
+        var config = GatehouseConfig.embeddedDefault
+        config.server.rateLimitSyncSeconds = 0.1
+        try await withTwoInstances(config) { a, b, _, _ in
+            let created = try await a.post("/key/generate", ["rpm_limit": 20])
+            let key = try #require(created.json?["key"]?.stringValue)
+            let id = try #require(created.json?["token"]?.stringValue)
+            _ = try await Self.elapsedUntil { try await b.get("/key/info?key=\(id)").status == .ok }
+            var admittedByA = 0
+            for _ in 0..<12 where try await a.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(key)).status == .ok {
+                admittedByA += 1
+            }
+            #expect(admittedByA == 12)
+            // Once the counts have been exchanged (every 0.1 s), B knows of A's twelve.
+            try await Task.sleep(for: .milliseconds(400))
+            var statusesOfB: [HTTPResponse.Status] = []
+            for _ in 0..<12 { statusesOfB.append(try await b.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(key)).status) }
+            #expect(statusesOfB == Array(repeating: .ok, count: 8) + Array(repeating: .tooManyRequests, count: 4))
+            // Interleaved, one request every 20 ms on alternate instances: the overshoot is at most
+            // what the other admitted within two exchange intervals (the documented tolerance).
+            let other = try #require(try await a.post("/key/generate", ["rpm_limit": 20]).json?["key"]?.stringValue)
+            try await Task.sleep(for: .milliseconds(300))
+            var admitted = 0
+            for index in 0..<40 {
+                let instance = index % 2 == 0 ? a : b
+                if try await instance.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(other)).status == .ok { admitted += 1 }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            // B sends about 25 requests a second and A learns of them at most two intervals
+            // (0.2 s) late: at most 5 over. (23 in this machine's runs.)
+            #expect(admitted >= 20 && admitted <= 25)
+        }
+    }
+
     @Test func budgetsFailClosedWhenTheStoreIsUnreachable() async throws {
         try await withPostgresDatabase { url in
             var logger = Logger(label: "shared")

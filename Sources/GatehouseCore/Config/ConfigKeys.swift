@@ -14,7 +14,8 @@ enum Keys {
         "connect_timeout", "first_byte_timeout", "stream_idle_timeout", "request_timeout", "client_idle_timeout", "client_body_timeout", "log_level",
         "upstream_client", "upstream_ca_file", "allow_key_in_query", "oauth_issuer", "oauth_token_lifetime_seconds",
         "oauth_signing_algorithm", "oauth_key_rotation_days", "time_zone", "default_max_tokens", "alert_webhook_url",
-        "spend_flush_interval_seconds", "store_timeout_seconds",
+        "spend_flush_interval_seconds", "store_timeout_seconds", "rate_limit_sync_seconds",
+        "rate_limit_store_policy",
     ]
 
     static let generalIgnored: Set<String> = [

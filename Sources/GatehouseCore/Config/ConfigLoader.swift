@@ -121,6 +121,14 @@ public enum ConfigLoader {
             ?? s.spendFlushIntervalSeconds
         s.storeTimeoutSeconds =
             try reader.double(f["store_timeout_seconds"], at: "\(p).store_timeout_seconds", minimum: 0.01) ?? s.storeTimeoutSeconds
+        s.rateLimitSyncSeconds =
+            try reader.double(f["rate_limit_sync_seconds"], at: "\(p).rate_limit_sync_seconds", minimum: 0.05) ?? s.rateLimitSyncSeconds
+        if let policy = try reader.string(f["rate_limit_store_policy"], at: "\(p).rate_limit_store_policy") {
+            guard let known = ServerSettings.RateLimitStorePolicy(rawValue: policy) else {
+                throw reader.error("\(p).rate_limit_store_policy", f["rate_limit_store_policy"], "must be local or closed")
+            }
+            s.rateLimitStorePolicy = known
+        }
         if let level = try reader.string(f["log_level"], at: "\(p).log_level") {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(level) else {

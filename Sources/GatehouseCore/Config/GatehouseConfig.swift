@@ -67,6 +67,15 @@ public struct ServerSettings: Sendable, Equatable {
     /// How long a request waits for the shared store (budgets on PostgreSQL) before it is refused
     /// with 503.
     public var storeTimeoutSeconds = 5.0
+    /// How often instances on one PostgreSQL exchange their rate-limit counts.
+    public var rateLimitSyncSeconds = 1.0
+    /// Rate limits while the shared store cannot be reached: `local` (each instance counts on its
+    /// own) or `closed` (requests with a rate limit are refused with 503).
+    public var rateLimitStorePolicy: RateLimitStorePolicy = .local
+
+    public enum RateLimitStorePolicy: String, Sendable, CaseIterable {
+        case local, closed
+    }
 
     public enum UpstreamClient: String, Sendable, CaseIterable {
         /// Gatehouse's own client on SwiftNIO: connections pooled per event loop.

@@ -64,6 +64,27 @@ public final class RateLimiter: Sendable {
         var logs: [String: WindowLog] = [:]
         var days: [String: DayCount] = [:]
         var today: (start: Double, end: Double) = (0, 0)
+        /// What other instances reported for their last minute and their day.
+        var remote: [String: Usage] = [:]
+    }
+
+    /// A subject's usage in the last minute and in the current day, as one instance reports it
+    /// to the others.
+    public struct Usage: Sendable, Equatable {
+        public var minuteRequests = 0
+        public var minuteTokens = 0
+        /// Seconds since 1970 of the day the day counts are for.
+        public var day: Double = 0
+        public var dayRequests = 0
+        public var dayTokens = 0
+
+        public init(minuteRequests: Int = 0, minuteTokens: Int = 0, day: Double = 0, dayRequests: Int = 0, dayTokens: Int = 0) {
+            self.minuteRequests = minuteRequests
+            self.minuteTokens = minuteTokens
+            self.day = day
+            self.dayRequests = dayRequests
+            self.dayTokens = dayTokens
+        }
     }
 
     struct DayCount {
@@ -113,19 +134,20 @@ public final class RateLimiter: Sendable {
             for subject in subjects {
                 let limits = subject.limits
                 let perModel = subject.isPerModel
+                let remote = state.remote[subject.id]
                 if limits.rpmLimit != nil || limits.tpmLimit != nil {
                     state.logs[subject.id, default: WindowLog()].drop(before: now - Self.window)
                     let log = state.logs[subject.id]!
                     if let limit = limits.rpmLimit {
-                        let remaining = limit - log.count
-                        let reset = remaining > 0 ? 0 : log.timeToFree(requests: log.count - limit + 1, now: now)
+                        let remaining = limit - log.count - (remote?.minuteRequests ?? 0)
+                        let reset = remaining > 0 ? 0 : log.timeToFree(requests: 1 - remaining, now: now)
                         let window = Window(limit: limit, remaining: max(0, remaining - 1), reset: reset)
                         consider(
                             window, refused: remaining <= 0, level: subject.level, unit: "requests per minute", perModel: perModel, fits: true,
                             into: \.requests)
                     }
                     if let limit = limits.tpmLimit {
-                        let remaining = limit - log.tokens
+                        let remaining = limit - log.tokens - (remote?.minuteTokens ?? 0)
                         let refused = tokens > remaining || (remaining <= 0 && tokens == 0)
                         let reset = refused ? log.timeToFree(tokens: tokens - remaining, now: now) : 0
                         let window = Window(limit: limit, remaining: max(0, remaining - tokens), reset: reset)
@@ -135,7 +157,11 @@ public final class RateLimiter: Sendable {
                     }
                 }
                 if limits.rpdLimit != nil || limits.tpdLimit != nil {
-                    let count = state.days[subject.id].flatMap { $0.day == today.start ? $0 : nil } ?? DayCount(day: today.start)
+                    var count = state.days[subject.id].flatMap { $0.day == today.start ? $0 : nil } ?? DayCount(day: today.start)
+                    if let remote, remote.day == today.start {
+                        count.requests += remote.dayRequests
+                        count.tokens += remote.dayTokens
+                    }
                     let untilMidnight = today.end - now
                     if let limit = limits.rpdLimit {
                         let window = Window(
@@ -174,6 +200,34 @@ public final class RateLimiter: Sendable {
             }
             return decision
         }
+    }
+
+    /// This instance's usage per subject with any in the last minute or today, for the others.
+    public func localUsage(at now: Double) -> [String: Usage] {
+        state.withLock { state in
+            var usage: [String: Usage] = [:]
+            for id in Array(state.logs.keys) {
+                state.logs[id]!.drop(before: now - Self.window)
+                let log = state.logs[id]!
+                if log.count == 0 {
+                    state.logs[id] = nil
+                } else {
+                    usage[id, default: Usage()].minuteRequests = log.count
+                    usage[id, default: Usage()].minuteTokens = log.tokens
+                }
+            }
+            for (id, count) in state.days where now >= count.day && now < count.day + 90_000 {
+                usage[id, default: Usage()].day = count.day
+                usage[id, default: Usage()].dayRequests = count.requests
+                usage[id, default: Usage()].dayTokens = count.tokens
+            }
+            return usage
+        }
+    }
+
+    /// Replaces what other instances reported (the sum of their usage per subject).
+    public func setRemoteUsage(_ usage: [String: Usage]) {
+        state.withLock { $0.remote = usage }
     }
 
     /// Replaces a request's reserved tokens by the tokens it used, in every window that still
@@ -230,10 +284,12 @@ struct WindowLog {
         }
     }
 
-    /// Seconds until `requests` of the logged requests have left the window.
+    /// Seconds until `requests` of the logged requests have left the window (the whole window
+    /// when more must leave than this log holds: other instances' requests, whose times are not
+    /// known here).
     func timeToFree(requests: Int, now: Double) -> Double {
-        let index = head + requests - 1
-        return index < times.count ? max(0, times[index] + RateLimiter.window - now) : 0
+        let index = head + max(1, requests) - 1
+        return index < times.count ? max(0, times[index] + RateLimiter.window - now) : RateLimiter.window
     }
 
     /// Seconds until requests holding at least `tokens` tokens have left the window.

@@ -82,9 +82,18 @@ public enum GatehouseApplication {
         let spendWriter = SpendWriter(store: spendStore, interval: .milliseconds(Int64(settings.spendFlushIntervalSeconds * 1000)), logger: logger)
         let alerts = settings.alertWebhookURL.map { AlertWebhook(url: $0, logger: logger) }
         let sharedBudgets = store.isShared ? SharedBudgets(source: store.source) : nil
+        let limiter = RateLimiter(calendar: calendar)
+        let rateSync =
+            store.isShared
+            ? RateUsageSync(
+                source: store.source, limiter: limiter, interval: .milliseconds(Int64(settings.rateLimitSyncSeconds * 1000)), logger: logger)
+            : nil
         let metering = Metering(
-            router: modelRouter, ledger: ledger, limiter: RateLimiter(calendar: calendar), writer: spendWriter, shared: sharedBudgets,
-            holdSeconds: settings.requestTimeout + 60, storeTimeout: settings.storeTimeoutSeconds, alerts: alerts, logger: logger,
+            router: modelRouter, ledger: ledger, limiter: limiter, writer: spendWriter, shared: sharedBudgets,
+            holdSeconds: settings.requestTimeout + 60, storeTimeout: settings.storeTimeoutSeconds, alerts: alerts, sync: rateSync,
+            syncFailClosedAfter: settings.rateLimitStorePolicy == .closed
+                ? max(3 * settings.rateLimitSyncSeconds, settings.storeTimeoutSeconds) : nil,
+            logger: logger,
             defaultMaxTokens: settings.defaultMaxTokens)
         let management = Management(
             store: identities, cache: cache, feed: feed, spend: SpendLookup(store: spendStore, writer: spendWriter, ledger: ledger))
@@ -133,6 +142,7 @@ public enum GatehouseApplication {
         app.addServices(store.service)
         app.addServices(http)
         app.addServices(spendWriter)
+        if let rateSync { app.addServices(rateSync) }
         if let alerts { app.addServices(alerts) }
         app.beforeServerStarts {
             try await identities.migrate()

@@ -21,6 +21,10 @@ public struct Metering: Sendable {
     /// How long a shared budget check may take before the request is refused (503).
     let storeTimeout: Double
     let alerts: AlertWebhook?
+    /// The exchange of rate-limit counts with other instances (PostgreSQL), and whether limited
+    /// requests are refused while it is out of touch.
+    let sync: RateUsageSync?
+    let syncFailClosedAfter: Double?
     let logger: Logger
     let defaultMaxTokens: Int
     /// Per public model name: the price its worst case is reckoned at.
@@ -29,7 +33,8 @@ public struct Metering: Sendable {
 
     public init(
         router: ModelRouter, ledger: BudgetLedger, limiter: RateLimiter, writer: SpendWriter?, shared: SharedBudgets? = nil,
-        holdSeconds: Double = 660, storeTimeout: Double = 5, alerts: AlertWebhook?, logger: Logger, defaultMaxTokens: Int,
+        holdSeconds: Double = 660, storeTimeout: Double = 5, alerts: AlertWebhook?, sync: RateUsageSync? = nil, syncFailClosedAfter: Double? = nil,
+        logger: Logger, defaultMaxTokens: Int,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.limiter = limiter
@@ -37,6 +42,8 @@ public struct Metering: Sendable {
         self.holdSeconds = holdSeconds
         self.storeTimeout = storeTimeout
         self.logger = logger
+        self.sync = sync
+        self.syncFailClosedAfter = syncFailClosedAfter
         self.concurrency = ConcurrencyLimiter()
         self.ledger = ledger
         self.writer = writer
@@ -73,47 +80,63 @@ public struct Metering: Sendable {
         let worstCase =
             worstPrices[forward.model].map { USD($0.cost(of: Usage(promptTokens: estimate.promptBound, completionTokens: estimate.completion))) }
             ?? .zero
-        var hold = BudgetLedger.Hold()
-        var sharedHold: SharedBudgets.Reservation?
-        let budgeted = accounts.filter { $0.maxBudget != nil }
-        if let shared, !budgeted.isEmpty {
-            do {
-                let holds = budgeted.map { ($0, ledger.charge(for: $0, at: started)) }
-                let holdSeconds = holdSeconds
-                sharedHold = try await withDeadline(seconds: storeTimeout) {
-                    try await shared.reserve(holds, cost: worstCase, now: started, holdFor: holdSeconds)
-                }
-            } catch let refusal as BudgetLedger.Refusal {
-                slot?.release()
-                throw GatewayError.budgetExceeded(refusal)
-            } catch {
-                // Fail closed: a budget that cannot be checked admits nothing.
-                slot?.release()
-                logger.warning("budget check failed", metadata: ["error": "\(String(reflecting: error))"])
-                throw GatewayError.unavailable("Budgets cannot be checked right now: the store is unreachable. Try again shortly.")
-            }
-        } else {
-            switch ledger.reserve(budgeted, cost: worstCase, at: started) {
-            case .success(let held): hold = held
-            case .failure(let refusal):
-                slot?.release()
-                throw GatewayError.budgetExceeded(refusal)
-            }
+        let (hold, sharedHold): (BudgetLedger.Hold, SharedBudgets.Reservation?)
+        do {
+            (hold, sharedHold) = try await reserveBudgets(accounts.filter { $0.maxBudget != nil }, cost: worstCase, at: started)
+        } catch {
+            slot?.release()
+            throw error
         }
-        var decision: RateLimiter.Decision?
-        if subjects.contains(where: \.limits.hasWindow) {
-            let tokens = subjects.contains(where: \.limits.countsTokens) ? estimate.reserved : 0
-            decision = limiter.admit(subjects, tokens: tokens, at: started.timeIntervalSince1970)
-            if let refusal = decision?.refusal {
-                slot?.release()
-                _ = ledger.settle(hold, cost: .zero, subjects: [], at: started)
-                if let sharedHold, let shared { Task { try? await shared.release(sharedHold) } }
-                throw GatewayError.rateLimited(refusal, headers: RateLimitHeaders.fields(decision!))
-            }
+        let decision: RateLimiter.Decision?
+        do {
+            decision = try admitWindows(subjects, estimate: estimate, at: started)
+        } catch {
+            slot?.release()
+            _ = ledger.settle(hold, cost: .zero, subjects: [], at: started)
+            if let sharedHold, let shared { Task { try? await shared.release(sharedHold) } }
+            throw error
         }
         return MeteredRequest(
             metering: self, forward: forward, principal: principal, accounts: accounts, estimate: estimate, started: started, slot: slot, hold: hold,
             sharedHold: sharedHold, decision: decision)
+    }
+
+    /// Holds the worst case at every budgeted level: in the shared store when there is one (a
+    /// store that does not answer refuses the request: budgets fail closed), else here.
+    func reserveBudgets(_ budgeted: [LimitSubject], cost: USD, at started: Date) async throws -> (BudgetLedger.Hold, SharedBudgets.Reservation?) {
+        guard let shared, !budgeted.isEmpty else {
+            switch ledger.reserve(budgeted, cost: cost, at: started) {
+            case .success(let hold): return (hold, nil)
+            case .failure(let refusal): throw GatewayError.budgetExceeded(refusal)
+            }
+        }
+        do {
+            let holds = budgeted.map { ($0, ledger.charge(for: $0, at: started)) }
+            let holdSeconds = holdSeconds
+            let reservation = try await withDeadline(seconds: storeTimeout) {
+                try await shared.reserve(holds, cost: cost, now: started, holdFor: holdSeconds)
+            }
+            return (BudgetLedger.Hold(), reservation)
+        } catch let refusal as BudgetLedger.Refusal {
+            throw GatewayError.budgetExceeded(refusal)
+        } catch {
+            logger.warning("budget check failed", metadata: ["error": "\(String(reflecting: error))"])
+            throw GatewayError.unavailable("Budgets cannot be checked right now: the store is unreachable. Try again shortly.")
+        }
+    }
+
+    /// Counts the request (and its estimated tokens) in every request and token window.
+    func admitWindows(_ subjects: [LimitSubject], estimate: TokenEstimate, at started: Date) throws -> RateLimiter.Decision? {
+        guard subjects.contains(where: \.limits.hasWindow) else { return nil }
+        if let sync, let after = syncFailClosedAfter, sync.isOutOfTouch(for: after, now: started) {
+            throw GatewayError.unavailable("Rate limits cannot be checked right now: the store is unreachable. Try again shortly.")
+        }
+        let tokens = subjects.contains(where: \.limits.countsTokens) ? estimate.reserved : 0
+        let decision = limiter.admit(subjects, tokens: tokens, at: started.timeIntervalSince1970)
+        if let decision, let refusal = decision.refusal {
+            throw GatewayError.rateLimited(refusal, headers: RateLimitHeaders.fields(decision))
+        }
+        return decision
     }
 
     /// The accounts a request's spend is added to: its key, user, team and organization (each
