@@ -62,6 +62,30 @@ struct ConfigLoaderTests {
         #expect(config.router.fallbacks == ["gpt-4o": ["claude"]])
     }
 
+    @Test func readsMeteringSettings() throws {
+        let config = try load(
+            """
+            gatehouse_settings:
+              time_zone: Europe/Berlin
+              default_max_tokens: 1024
+              alert_webhook_url: https://alerts.example.com/gatehouse
+              spend_flush_interval_seconds: 2
+              store_timeout_seconds: 3
+              rate_limit_sync_seconds: 0.5
+              rate_limit_store_policy: closed
+              end_user_limits: {rpm_limit: 30, max_budget: 5, budget_duration: 1mo}
+            """
+        ).config.server
+        #expect(config.timeZone == "Europe/Berlin" && config.defaultMaxTokens == 1024)
+        #expect(config.alertWebhookURL == "https://alerts.example.com/gatehouse")
+        #expect(config.spendFlushIntervalSeconds == 2 && config.storeTimeoutSeconds == 3 && config.rateLimitSyncSeconds == 0.5)
+        #expect(config.rateLimitStorePolicy == .closed)
+        #expect(config.endUserLimits == Limits(maxBudget: 5, budgetDuration: "1mo", rpmLimit: 30))
+        #expect(throws: ConfigError.self) { try load("gatehouse_settings:\n  time_zone: Mars/Olympus\n") }
+        #expect(throws: ConfigError.self) { try load("gatehouse_settings:\n  end_user_limits: {budget_duration: 1x}\n") }
+        #expect(throws: ConfigError.self) { try load("gatehouse_settings:\n  rate_limit_store_policy: maybe\n") }
+    }
+
     @Test func unknownKeyFailsNamingPathLineAndClosestKey() throws {
         let error = try #require(throws: ConfigError.self) {
             try load(

@@ -82,4 +82,41 @@ struct RateLimitLiveTests {
             #expect(response.json?["usage"]?["prompt_tokens"] == 1000)
         }
     }
+
+    @Test func endUsersAreLimitedPerCredential() async throws {
+        var config = GatehouseConfig.embeddedDefault
+        config.server.endUserLimits.rpmLimit = 2
+        try await withGatehouse(config) { client, _ in
+            let first = try #require(try await client.post("/key/generate", [:]).json?["key"]?.stringValue)
+            let second = try #require(try await client.post("/key/generate", [:]).json?["key"]?.stringValue)
+            func ask(_ key: String, as user: String?) async throws -> HTTPResponse.Status {
+                var body = chat("mock-gpt")
+                if let user { body["user"] = .string(user) }
+                return try await client.post("/v1/chat/completions", body, headers: bearer(key)).status
+            }
+            #expect(try await ask(first, as: "alice") == .ok)
+            #expect(try await ask(first, as: "alice") == .ok)
+            var refused = chat("mock-gpt")
+            refused["user"] = "alice"
+            let answer = try await client.post("/v1/chat/completions", refused, headers: bearer(first))
+            #expect(answer.status == .tooManyRequests)
+            #expect(answer.json?["error"]?["message"] == "Rate limit reached: 2 requests per minute for this end_user.")
+            #expect(try await ask(first, as: "bob") == .ok)
+            // Another credential's "alice" is another end user; requests without `user` are not end users.
+            #expect(try await ask(second, as: "alice") == .ok)
+            #expect(try await ask(first, as: nil) == .ok)
+        }
+    }
+
+    @Test func aPerModelLimitCountsOnlyThatModel() async throws {
+        try await withGatehouse(.withAccessGroups) { client, _ in
+            let key = try #require(
+                try await client.post("/key/generate", ["model_rpm_limit": ["openai/gpt-4o": 1]]).json?["key"]?.stringValue)
+            #expect(try await client.post("/v1/chat/completions", chat("openai/gpt-4o"), headers: bearer(key)).status == .ok)
+            let refused = try await client.post("/v1/chat/completions", chat("openai/gpt-4o"), headers: bearer(key))
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.json?["error"]?["message"] == "Rate limit reached: 1 requests per minute for this key and model.")
+            #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(key)).status == .ok)
+        }
+    }
 }

@@ -42,6 +42,8 @@ extension ClaimMapping {
             switch name {
             case "rpm_limit": identity.limits.rpmLimit = Int(number)
             case "tpm_limit": identity.limits.tpmLimit = Int(number)
+            case "rpd_limit": identity.limits.rpdLimit = Int(number)
+            case "tpd_limit": identity.limits.tpdLimit = Int(number)
             case "max_parallel_requests": identity.limits.maxParallelRequests = Int(number)
             default: identity.limits.maxBudget = number
             }

@@ -26,8 +26,10 @@ public struct ClaimMapping: Sendable, Equatable {
     public var scopeRoutes: [String: [String]] = [:]
     /// Models every token from this source is limited to (empty: no limit at this level).
     public var models: [String] = []
-    /// Limits carried by claims: `rpm_limit`, `tpm_limit`, `max_parallel_requests`, `max_budget`
-    /// → the claim holding the number (`{rpm_limit: rate_limit}`).
+    /// Limits carried by claims: `rpm_limit`, `tpm_limit`, `rpd_limit`, `tpd_limit`,
+    /// `max_parallel_requests`, `max_budget` → the claim holding the number
+    /// (`{rpm_limit: rate_limit}`). A token's budget has no duration: it is the token's lifetime
+    /// spend.
     public var limitClaims: [String: String] = [:]
     /// Just in time: create the user a token names (as `internal_user`) when the directory does not
     /// know it, so that limits, budgets and spend can be kept per user.
@@ -35,7 +37,7 @@ public struct ClaimMapping: Sendable, Equatable {
     /// Just in time: create the team a token names, with the user as a member.
     public var createTeams = false
 
-    public static let limitNames = ["rpm_limit", "tpm_limit", "max_parallel_requests", "max_budget"]
+    public static let limitNames = ["rpm_limit", "tpm_limit", "rpd_limit", "tpd_limit", "max_parallel_requests", "max_budget"]
 
     public init() {}
 }

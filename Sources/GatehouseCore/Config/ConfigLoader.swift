@@ -77,6 +77,28 @@ public enum ConfigLoader {
         return Result(config: config, warnings: reader.warnings)
     }
 
+    /// A set of limits in the management API's terms (`rpm_limit`, `max_budget`…).
+    static func readLimits(_ node: Node, at p: String, reader: inout ConfigReader) throws -> Limits {
+        let f = try reader.fields(
+            node, at: p,
+            known: ["max_budget", "soft_budget", "budget_duration", "rpm_limit", "tpm_limit", "rpd_limit", "tpd_limit", "max_parallel_requests"])
+        var limits = Limits()
+        limits.maxBudget = try reader.double(f["max_budget"], at: "\(p).max_budget")
+        limits.softBudget = try reader.double(f["soft_budget"], at: "\(p).soft_budget")
+        if let duration = try reader.string(f["budget_duration"], at: "\(p).budget_duration") {
+            guard BudgetPeriod(duration) != nil else {
+                throw reader.error("\(p).budget_duration", f["budget_duration"], "must look like 30s, 15m, 1h, 1d, 7d, 2w or 1mo")
+            }
+            limits.budgetDuration = duration
+        }
+        limits.rpmLimit = try reader.int(f["rpm_limit"], at: "\(p).rpm_limit", range: 0...Int.max)
+        limits.tpmLimit = try reader.int(f["tpm_limit"], at: "\(p).tpm_limit", range: 0...Int.max)
+        limits.rpdLimit = try reader.int(f["rpd_limit"], at: "\(p).rpd_limit", range: 0...Int.max)
+        limits.tpdLimit = try reader.int(f["tpd_limit"], at: "\(p).tpd_limit", range: 0...Int.max)
+        limits.maxParallelRequests = try reader.int(f["max_parallel_requests"], at: "\(p).max_parallel_requests", range: 0...Int.max)
+        return limits
+    }
+
     private static func readServer(_ node: Node, reader: inout ConfigReader) throws -> ServerSettings {
         let p = "gatehouse_settings"
         let f = try reader.fields(node, at: p, known: Keys.server)
@@ -121,6 +143,7 @@ public enum ConfigLoader {
             ?? s.spendFlushIntervalSeconds
         s.storeTimeoutSeconds =
             try reader.double(f["store_timeout_seconds"], at: "\(p).store_timeout_seconds", minimum: 0.01) ?? s.storeTimeoutSeconds
+        if let node = f["end_user_limits"] { s.endUserLimits = try readLimits(node, at: "\(p).end_user_limits", reader: &reader) }
         s.rateLimitSyncSeconds =
             try reader.double(f["rate_limit_sync_seconds"], at: "\(p).rate_limit_sync_seconds", minimum: 0.05) ?? s.rateLimitSyncSeconds
         if let policy = try reader.string(f["rate_limit_store_policy"], at: "\(p).rate_limit_store_policy") {

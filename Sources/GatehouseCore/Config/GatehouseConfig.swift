@@ -67,6 +67,9 @@ public struct ServerSettings: Sendable, Equatable {
     /// How long a request waits for the shared store (budgets on PostgreSQL) before it is refused
     /// with 503.
     public var storeTimeoutSeconds = 5.0
+    /// Limits of each end user (the request's `user` field), counted per credential: a client
+    /// cannot spend another credential's end users' allowance by naming them.
+    public var endUserLimits = Limits()
     /// How often instances on one PostgreSQL exchange their rate-limit counts.
     public var rateLimitSyncSeconds = 1.0
     /// Rate limits while the shared store cannot be reached: `local` (each instance counts on its

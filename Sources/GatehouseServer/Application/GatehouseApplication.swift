@@ -89,12 +89,8 @@ public enum GatehouseApplication {
                 source: store.source, limiter: limiter, interval: .milliseconds(Int64(settings.rateLimitSyncSeconds * 1000)), logger: logger)
             : nil
         let metering = Metering(
-            router: modelRouter, ledger: ledger, limiter: limiter, writer: spendWriter, shared: sharedBudgets,
-            holdSeconds: settings.requestTimeout + 60, storeTimeout: settings.storeTimeoutSeconds, alerts: alerts, sync: rateSync,
-            syncFailClosedAfter: settings.rateLimitStorePolicy == .closed
-                ? max(3 * settings.rateLimitSyncSeconds, settings.storeTimeoutSeconds) : nil,
-            logger: logger,
-            defaultMaxTokens: settings.defaultMaxTokens)
+            router: modelRouter, settings: settings, ledger: ledger, limiter: limiter, writer: spendWriter, shared: sharedBudgets, sync: rateSync,
+            alerts: alerts, logger: logger)
         let management = Management(
             store: identities, cache: cache, feed: feed, spend: SpendLookup(store: spendStore, writer: spendWriter, ledger: ledger))
 

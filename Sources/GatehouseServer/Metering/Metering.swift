@@ -27,29 +27,32 @@ public struct Metering: Sendable {
     let syncFailClosedAfter: Double?
     let logger: Logger
     let defaultMaxTokens: Int
+    let endUserLimits: Limits
     /// Per public model name: the price its worst case is reckoned at.
     let worstPrices: [String: TokenPrice]
     let now: @Sendable () -> Date
 
+    /// - Parameters:
+    ///   - shared: budgets in the shared store (PostgreSQL); nil: in this process.
+    ///   - sync: the exchange of rate-limit counts with other instances (PostgreSQL).
     public init(
-        router: ModelRouter, ledger: BudgetLedger, limiter: RateLimiter, writer: SpendWriter?, shared: SharedBudgets? = nil,
-        holdSeconds: Double = 660, storeTimeout: Double = 5, alerts: AlertWebhook?, sync: RateUsageSync? = nil, syncFailClosedAfter: Double? = nil,
-        logger: Logger, defaultMaxTokens: Int,
-        now: @escaping @Sendable () -> Date = Date.init
+        router: ModelRouter, settings: ServerSettings, ledger: BudgetLedger, limiter: RateLimiter, writer: SpendWriter?, shared: SharedBudgets?,
+        sync: RateUsageSync?, alerts: AlertWebhook?, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.limiter = limiter
-        self.shared = shared
-        self.holdSeconds = holdSeconds
-        self.storeTimeout = storeTimeout
-        self.logger = logger
-        self.sync = sync
-        self.syncFailClosedAfter = syncFailClosedAfter
         self.concurrency = ConcurrencyLimiter()
         self.ledger = ledger
         self.writer = writer
+        self.shared = shared
+        self.sync = sync
         self.alerts = alerts
-        self.defaultMaxTokens = defaultMaxTokens
+        self.logger = logger
         self.now = now
+        holdSeconds = settings.requestTimeout + 60
+        storeTimeout = settings.storeTimeoutSeconds
+        syncFailClosedAfter = settings.rateLimitStorePolicy == .closed ? max(3 * settings.rateLimitSyncSeconds, settings.storeTimeoutSeconds) : nil
+        defaultMaxTokens = settings.defaultMaxTokens
+        endUserLimits = settings.endUserLimits
         var prices: [String: TokenPrice] = [:]
         for model in router.modelNames {
             let reachable = ([model] + (router.settings.fallbacks[model] ?? [])).flatMap(router.deployments(of:))
@@ -67,7 +70,12 @@ public struct Metering: Sendable {
         for subject in subjects where subject.hasModelLimits {
             if let perModel = subject.perModel(forward.model) { subjects.append(perModel) }
         }
-        let accounts = principal.map(Self.accounts) ?? []
+        var accounts = principal.map(Self.accounts) ?? []
+        if !endUserLimits.isEmpty, let principal, let user = forward.body["user"]?.stringValue, !user.isEmpty {
+            let endUser = LimitSubject(id: "end_user:" + principal.id + "/" + user, level: "end_user", limits: endUserLimits)
+            subjects.append(endUser)
+            if endUser.maxBudget != nil { accounts.append(endUser) }
+        }
 
         let slot: ConcurrencySlot?
         switch concurrency.acquire(subjects) {
