@@ -1,8 +1,9 @@
 """Fills a Gatehouse SQLite store with N virtual keys for the benchmark, plus one whose raw value
-is printed, so the benchmark can authenticate with a key that sits among N others. That key
-belongs to a user, a team and an organization that each restrict models, and has request and
-concurrency limits too high to refuse, so every request walks the whole chain (key → team →
-organization) and passes the limiters as a real deployment's would."""
+is printed, so the benchmark can authenticate with a key that sits among N others. Two such keys
+are printed, both of a user, a team and an organization that each restrict models, so every
+request walks the whole chain (key → team → organization): the first has no limits, the second
+has request, token, concurrency and budget limits too high to refuse, so that its requests pass
+every limiter and the budget ledger as a real deployment's would."""
 import hashlib
 import secrets
 import sqlite3
@@ -15,10 +16,10 @@ alphabet = string.digits + string.ascii_uppercase + string.ascii_lowercase
 now = int(time.time() * 1000)
 
 
-def row(raw, models="[]", user=None, team=None, organization=None, rpm=None, parallel=None):
+def row(raw, models="[]", user=None, team=None, organization=None, rpm=None, tpm=None, parallel=None, budget=None):
     return (
         "key_" + secrets.token_hex(12), hashlib.sha256(raw.encode()).hexdigest(), "sk-…" + raw[-4:], None, models, "{}",
-        user, team, organization, None, None, rpm, None, parallel, "[]", 0, None, now, now, 0.0,
+        user, team, organization, budget, None, rpm, tpm, parallel, "[]", 0, None, now, now, 0.0,
     )
 
 
@@ -31,8 +32,9 @@ db.executemany(
     f"INSERT INTO gatehouse_keys ({columns}) VALUES ({', '.join('?' * 20)})",
     (row("sk-bench-" + "".join(secrets.choice(alphabet) for _ in range(40))) for _ in range(count)),
 )
-# Imported-style key (no checksum needed): long enough, starts with sk-.
+# Imported-style keys (no checksum needed): long enough, starting with sk-.
 known = "sk-bench-known-" + "".join(secrets.choice(alphabet) for _ in range(40))
+limited = "sk-bench-limited-" + "".join(secrets.choice(alphabet) for _ in range(40))
 models = '["gpt-4o-mini", "bench", "bench-*"]'
 db.execute(
     "INSERT INTO gatehouse_organizations (id, alias, models, metadata, spend, created_at_ms, updated_at_ms) VALUES (?, ?, ?, '{}', 0, ?, ?)",
@@ -48,10 +50,12 @@ db.execute(
     ("user_bench", models, now, now),
 )
 db.execute("INSERT INTO gatehouse_team_members (team_id, user_id, role) VALUES ('team_bench', 'user_bench', 'user')")
+db.execute(f"INSERT INTO gatehouse_keys ({columns}) VALUES ({', '.join('?' * 20)})", row(known, models, "user_bench", "team_bench", "org_bench"))
 db.execute(
     f"INSERT INTO gatehouse_keys ({columns}) VALUES ({', '.join('?' * 20)})",
-    # Limits set high enough never to refuse, so that the limiter's cost is in the figure.
-    row(known, models, "user_bench", "team_bench", "org_bench", rpm=10_000_000, parallel=10_000),
+    # Limits set high enough never to refuse, so that the limiters' and the ledger's cost is in the figure.
+    row(limited, models, "user_bench", "team_bench", "org_bench", rpm=100_000_000, tpm=10_000_000_000, parallel=10_000, budget=1_000_000_000.0),
 )
 db.commit()
 print(known)
+print(limited)

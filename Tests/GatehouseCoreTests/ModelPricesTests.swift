@@ -26,4 +26,15 @@ struct ModelPricesTests {
         deployment.outputCostPerToken = nil
         #expect(ModelPrices.price(for: deployment)?.output == 0)
     }
+
+    @Test func integerCostsMatchTheDecimalOnes() throws {
+        for (model, prompt, completion) in [("gpt-4o-mini", 1234, 567), ("claude-3-haiku", 1, 1), ("o1", 200_000, 100_000), ("gpt-4.1-nano", 0, 7)] {
+            let price = try #require(ModelPrices.price(forModel: model))
+            let usage = Usage(promptTokens: prompt, completionTokens: completion)
+            #expect(price.usd(of: usage) == USD(price.cost(of: usage)))
+        }
+        // A price finer than 10⁻¹⁰ a token is kept: 10 tokens at 1.5 × 10⁻¹¹ are 1.5 units, rounded to 2.
+        let fine = TokenPrice(input: Decimal(string: "0.000000000015")!, output: 0)
+        #expect(fine.usd(of: Usage(promptTokens: 10, completionTokens: 0)).units == 2)
+    }
 }

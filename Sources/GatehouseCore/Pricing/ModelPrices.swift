@@ -3,12 +3,32 @@ import Foundation
 /// What a model's tokens cost, in US dollars per token, as exact decimals (so that totals of many
 /// requests are exact too).
 public struct TokenPrice: Sendable, Equatable {
-    public var input: Decimal
-    public var output: Decimal
+    public let input: Decimal
+    public let output: Decimal
+    /// The same prices in 10⁻¹⁶ dollars a token, for exact integer arithmetic on the request path
+    /// (prices finer than that are rounded to it).
+    let inputRate: Int128
+    let outputRate: Int128
 
     public init(input: Decimal, output: Decimal) {
         self.input = input
         self.output = output
+        inputRate = Self.rate(input)
+        outputRate = Self.rate(output)
+    }
+
+    static func rate(_ price: Decimal) -> Int128 {
+        var scaled = price * Decimal(sign: .plus, exponent: 16, significand: 1)
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &scaled, 0, .plain)
+        return Int128(NSDecimalNumber(decimal: rounded).int64Value)
+    }
+
+    /// The cost of `usage`, to the nearest 10⁻¹⁰ dollar, without decimal arithmetic.
+    public func usd(of usage: Usage) -> USD {
+        let femto = Int128(usage.promptTokens) * inputRate + Int128(usage.completionTokens) * outputRate
+        // 10⁻¹⁶ → 10⁻¹⁰ dollars, rounding half up.
+        return USD(units: Int64((femto + 500_000) / 1_000_000))
     }
 
     /// From prices per million tokens, as published.

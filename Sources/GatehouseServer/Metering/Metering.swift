@@ -30,6 +30,8 @@ public struct Metering: Sendable {
     let endUserLimits: Limits
     /// Per public model name: the price its worst case is reckoned at.
     let worstPrices: [String: TokenPrice]
+    /// Per deployment id: its price (computed once, not per request).
+    let prices: [String: TokenPrice]
     let now: @Sendable () -> Date
 
     /// - Parameters:
@@ -59,6 +61,11 @@ public struct Metering: Sendable {
             prices[model] = ModelPrices.worstCase(of: reachable)
         }
         worstPrices = prices
+        self.prices = Dictionary(
+            router.modelNames.flatMap(router.deployments(of:)).compactMap { deployment in
+                ModelPrices.price(for: deployment).map { (deployment.id, $0) }
+            },
+            uniquingKeysWith: { first, _ in first })
     }
 
     /// Admits the request at every level of the caller's chain, or throws the refusal (429 for
@@ -85,12 +92,13 @@ public struct Metering: Sendable {
                 status: 429, message: "Too many requests in flight: \(refusal.limit) at once for this \(refusal.level).", type: "rate_limit_error",
                 code: "rate_limit_exceeded", headers: [("Retry-After", "1")])
         }
+        let budgeted = accounts.filter { $0.maxBudget != nil }
         let worstCase =
-            worstPrices[forward.model].map { USD($0.cost(of: Usage(promptTokens: estimate.promptBound, completionTokens: estimate.completion))) }
-            ?? .zero
+            budgeted.isEmpty
+            ? .zero : worstPrices[forward.model]?.usd(of: Usage(promptTokens: estimate.promptBound, completionTokens: estimate.completion)) ?? .zero
         let (hold, sharedHold): (BudgetLedger.Hold, SharedBudgets.Reservation?)
         do {
-            (hold, sharedHold) = try await reserveBudgets(accounts.filter { $0.maxBudget != nil }, cost: worstCase, at: started)
+            (hold, sharedHold) = try await reserveBudgets(budgeted, cost: worstCase, at: started)
         } catch {
             slot?.release()
             throw error
@@ -179,6 +187,9 @@ public struct Metering: Sendable {
         }
     }
 
+    /// Whether the deployment's responses have a price (and so a cost header).
+    func isPriced(_ deployment: Deployment) -> Bool { prices[deployment.id] != nil }
+
     func alert(_ subject: LimitSubject, spent: USD) {
         alerts?.send(
             .softBudgetCrossed(
@@ -231,7 +242,7 @@ final class MeteredRequest: Sendable {
         else { return .zero }
         slot?.release()
         let billed = deployment == nil ? Usage(promptTokens: 0, completionTokens: 0) : usage ?? estimate.billed
-        let cost = deployment.flatMap(ModelPrices.price(for:)).map { USD($0.cost(of: billed)) } ?? .zero
+        let cost = deployment.flatMap { metering.prices[$0.id] }?.usd(of: billed) ?? .zero
         if let reservation = decision?.reservation { metering.limiter.settle(reservation, tokens: billed.totalTokens) }
         let end = metering.now()
         var record = SpendRecord(

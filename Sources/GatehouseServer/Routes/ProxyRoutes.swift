@@ -58,7 +58,7 @@ public struct ProxyRoutes: Sendable {
         case .complete(let body, let usage, let deployment):
             let cost = metered.finish(usage: usage, deployment: deployment, status: 200)
             headers = [.contentType: "application/json", .gatehouseDeployment: deployment.id]
-            if ModelPrices.price(for: deployment) != nil {
+            if metering.isPriced(deployment) {
                 let text = cost.description
                 headers[.gatehouseResponseCost] = text
                 headers[.litellmResponseCost] = text
