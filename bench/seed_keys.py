@@ -54,7 +54,7 @@ db.execute(f"INSERT INTO gatehouse_keys ({columns}) VALUES ({', '.join('?' * 20)
 db.execute(
     f"INSERT INTO gatehouse_keys ({columns}) VALUES ({', '.join('?' * 20)})",
     # Limits set high enough never to refuse, so that the limiters' and the ledger's cost is in the figure.
-    row(limited, models, "user_bench", "team_bench", "org_bench", rpm=100_000_000, tpm=10_000_000_000, parallel=10_000, budget=1_000_000_000.0),
+    row(limited, models, "user_bench", "team_bench", "org_bench", rpm=100_000_000, tpm=10_000_000_000, parallel=10_000, budget=1_000_000.0),
 )
 db.commit()
 print(known)

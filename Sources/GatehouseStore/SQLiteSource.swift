@@ -57,6 +57,21 @@ public final class SQLiteSource: SQLConnectionSource, Service {
         }
     }
 
+    /// Runs raw statements with their values in one transaction: for bulk writes, where SQLKit's
+    /// per-value encoding would cost more than SQLite itself.
+    func execute(inTransaction statements: [(sql: String, binds: [SQLiteData])]) async throws {
+        try await turn.withLock {
+            try await self.connection.query("BEGIN IMMEDIATE", []) { _ in }
+            do {
+                for (sql, binds) in statements { try await self.connection.query(sql, binds) { _ in } }
+                try await self.connection.query("COMMIT", []) { _ in }
+            } catch {
+                try? await self.connection.query("ROLLBACK", []) { _ in }
+                throw error
+            }
+        }
+    }
+
     public func close() async throws {
         try await connection.close()
     }

@@ -16,12 +16,18 @@ public struct SpendStore: Sendable {
     /// Writes the records and adds them to the totals, all or nothing.
     public func write(_ records: [SpendRecord]) async throws {
         guard !records.isEmpty else { return }
-        try await source.withTransaction { db in try await Self.write(records, in: db) }
+        if let sqlite = source as? SQLiteSource {
+            try await sqlite.execute(inTransaction: Self.sqliteStatements(records))
+        } else {
+            try await source.withTransaction { db in try await Self.write(records, in: db) }
+        }
     }
 
-    /// The rows and the totals they add to, inside the caller's transaction.
-    static func write(_ records: [SpendRecord], in db: any SQLDatabase) async throws {
-        var sums: [BudgetLedger.Charge: (cost: Int64, requests: Int64, prompt: Int64, completion: Int64)] = [:]
+    typealias Sums = [BudgetLedger.Charge: (cost: Int64, requests: Int64, prompt: Int64, completion: Int64)]
+
+    /// What the records add to each account's total in each period.
+    static func sums(_ records: [SpendRecord]) -> Sums {
+        var sums: Sums = [:]
         for record in records {
             for charge in record.charges {
                 var sum = sums[charge] ?? (0, 0, 0, 0)
@@ -32,6 +38,12 @@ public struct SpendStore: Sendable {
                 sums[charge] = sum
             }
         }
+        return sums
+    }
+
+    /// The rows and the totals they add to, inside the caller's transaction.
+    static func write(_ records: [SpendRecord], in db: any SQLDatabase) async throws {
+        let sums = sums(records)
         for batch in stride(from: 0, to: records.count, by: 500) {
             var insert = db.insert(into: logs).columns(logColumns)
             for record in records[batch..<min(batch + 500, records.count)] { insert = insert.values(values(record)) }

@@ -13,8 +13,17 @@ struct BudgetTests {
         #expect(total == USD(Decimal(string: "0.0025")!))
         #expect(total.description == "0.0025")
         #expect(USD(dollars: 10.1).description == "10.1")
+        for text in ["0", "3", "0.0000000001", "-0.25", "123.4560000001", "922337203.6854775807"] {
+            #expect(USD(Decimal(string: text)!).description == text)
+        }
         // Finer than 10⁻¹⁰ dollar rounds to the nearest unit.
         #expect(USD(Decimal(string: "0.00000000014")!).units == 1)
+        // A budget beyond the range (about $920 million) is held at its end, and still admits.
+        let huge = USD(dollars: 1e12)
+        #expect(huge.units == .max && huge + price == huge)
+        let ledger = BudgetLedger()
+        let key = [LimitSubject(id: "key:h", level: "key", limits: Limits(maxBudget: 1e12))]
+        #expect(throws: Never.self) { try ledger.reserve(key, cost: price, at: Date()).get() }
     }
 
     @Test func periodsFollowTheCalendarInTheTimeZone() throws {

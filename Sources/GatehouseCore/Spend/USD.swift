@@ -9,12 +9,19 @@ public struct USD: Sendable, Hashable, Comparable, AdditiveArithmetic, CustomStr
 
     public init(units: Int64) { self.units = units }
 
-    /// Rounded to the nearest 10⁻¹⁰ dollar.
+    /// Rounded to the nearest 10⁻¹⁰ dollar; amounts beyond the range (a "never refuse" budget of
+    /// a billion dollars) are held at its ends.
     public init(_ dollars: Decimal) {
         var scaled = dollars * Decimal(Self.unitsPerDollar)
         var rounded = Decimal()
         NSDecimalRound(&rounded, &scaled, 0, .plain)
-        units = NSDecimalNumber(decimal: rounded).int64Value
+        if rounded >= Decimal(Int64.max) {
+            units = .max
+        } else if rounded <= Decimal(Int64.min) {
+            units = .min
+        } else {
+            units = NSDecimalNumber(decimal: rounded).int64Value
+        }
     }
 
     /// A configured amount (`max_budget: 10.5`) as the decimal its shortest printed form says.
@@ -28,10 +35,32 @@ public struct USD: Sendable, Hashable, Comparable, AdditiveArithmetic, CustomStr
     /// The double nearest to the exact amount (what JSON answers carry as `spend`).
     public var dollars: Double { Double(description) ?? NSDecimalNumber(decimal: decimal).doubleValue }
 
-    /// Plain decimal notation: `0.0000125`, `3`.
-    public var description: String { "\(decimal)" }
+    /// Plain decimal notation: `0.0000125`, `3` (integer formatting: it is written into every
+    /// priced response's headers).
+    public var description: String {
+        let magnitude = units.magnitude
+        let whole = magnitude / UInt64(Self.unitsPerDollar)
+        var fraction = magnitude % UInt64(Self.unitsPerDollar)
+        var text = (units < 0 ? "-" : "") + String(whole)
+        guard fraction > 0 else { return text }
+        var digits = 10
+        while fraction % 10 == 0 {
+            fraction /= 10
+            digits -= 1
+        }
+        let tail = String(fraction)
+        text += "." + String(repeating: "0", count: digits - tail.count) + tail
+        return text
+    }
 
-    public static func + (lhs: USD, rhs: USD) -> USD { USD(units: lhs.units &+ rhs.units) }
-    public static func - (lhs: USD, rhs: USD) -> USD { USD(units: lhs.units &- rhs.units) }
+    public static func + (lhs: USD, rhs: USD) -> USD {
+        let (sum, overflow) = lhs.units.addingReportingOverflow(rhs.units)
+        return USD(units: overflow ? (rhs.units > 0 ? .max : .min) : sum)
+    }
+
+    public static func - (lhs: USD, rhs: USD) -> USD {
+        let (difference, overflow) = lhs.units.subtractingReportingOverflow(rhs.units)
+        return USD(units: overflow ? (rhs.units < 0 ? .max : .min) : difference)
+    }
     public static func < (lhs: USD, rhs: USD) -> Bool { lhs.units < rhs.units }
 }

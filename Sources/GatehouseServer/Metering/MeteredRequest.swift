@@ -1,0 +1,95 @@
+import Foundation
+import GatehouseCore
+import GatehouseProviders
+import GatehouseStore
+import Synchronization
+
+/// An admitted request's reservations, returned exactly once with what it used.
+final class MeteredRequest: Sendable {
+    let metering: Metering
+    let forward: ForwardRequest
+    let principal: Principal?
+    let accounts: [LimitSubject]
+    let estimate: TokenEstimate
+    let started: Date
+    let slot: ConcurrencySlot?
+    let hold: BudgetLedger.Hold
+    let sharedHold: SharedBudgets.Reservation?
+    let decision: RateLimiter.Decision?
+    let requestID = RequestID.next()
+    private let finished = Mutex(false)
+
+    init(
+        metering: Metering, forward: ForwardRequest, principal: Principal?, accounts: [LimitSubject], estimate: TokenEstimate, started: Date,
+        slot: ConcurrencySlot?, hold: BudgetLedger.Hold, sharedHold: SharedBudgets.Reservation?, decision: RateLimiter.Decision?
+    ) {
+        self.sharedHold = sharedHold
+        self.metering = metering
+        self.forward = forward
+        self.principal = principal
+        self.accounts = accounts
+        self.estimate = estimate
+        self.started = started
+        self.slot = slot
+        self.hold = hold
+        self.decision = decision
+    }
+
+    /// - Parameters:
+    ///   - usage: what the upstream reported; nil when it reported nothing.
+    ///   - deployment: the deployment that answered; nil when none did (nothing is billed).
+    /// - Returns: the cost billed.
+    @discardableResult
+    func finish(usage: Usage?, deployment: Deployment?, status: Int) -> USD {
+        guard
+            finished.withLock({ finished in
+                defer { finished = true }
+                return !finished
+            })
+        else { return .zero }
+        slot?.release()
+        let billed = deployment == nil ? Usage(promptTokens: 0, completionTokens: 0) : usage ?? estimate.billed
+        let cost = deployment.flatMap { metering.prices[$0.id] }?.usd(of: billed) ?? .zero
+        if let reservation = decision?.reservation { metering.limiter.settle(reservation, tokens: billed.totalTokens) }
+        let end = metering.now()
+        var record = SpendRecord(
+            requestID: requestID, startedAt: started, principalID: principal?.id ?? "anonymous", method: principal?.method.rawValue ?? "none",
+            model: forward.model, usage: billed, cost: cost, status: status, charges: [])
+        record.keyID = principal?.keyID
+        record.userID = principal?.userID
+        record.teamID = principal?.teamID
+        record.organizationID = principal?.organizationID
+        record.endUser = forward.body["user"]?.stringValue
+        record.deployment = deployment?.id
+        record.usageEstimated = deployment != nil && usage == nil
+        record.latencyMs = Int((end.timeIntervalSince(started) * 1000).rounded())
+        record.stream = forward.stream
+        if let sharedHold, let shared = metering.shared {
+            // Charged to the periods the request was admitted in, like its hold.
+            record.charges = accounts.map { metering.ledger.charge(for: $0, at: started) }
+            Task { [metering, accounts, record] in await metering.settle(shared, sharedHold, record: record, accounts: accounts) }
+        } else {
+            let settlement = metering.ledger.settle(hold, cost: cost, subjects: accounts, at: end)
+            record.charges = settlement.charges
+            metering.writer?.record(record)
+            for (subject, spent) in settlement.softBudgetCrossed { metering.alert(subject, spent: spent) }
+        }
+        return cost
+    }
+
+    deinit {
+        // A request dropped without an outcome (its task cancelled) still returns what it holds.
+        finish(usage: nil, deployment: nil, status: 499)
+    }
+}
+
+/// Request ids unique across instances and restarts without a random draw per request: a random
+/// prefix chosen at start, then a counter.
+enum RequestID {
+    static let prefix = "req_" + String(UInt64.random(in: 0...UInt64.max), radix: 36) + "_"
+    static let counter = Atomic<UInt64>(0)
+
+    static func next() -> String {
+        prefix + String(counter.add(1, ordering: .relaxed).newValue, radix: 36)
+    }
+}
