@@ -134,6 +134,35 @@ struct SharedStoreTests {
         }
     }
 
+    @Test func rateLimitsFollowTheConfiguredPolicyWhileTheStoreIsUnreachable() async throws {
+        try await withPostgresDatabase { url in
+            var logger = Logger(label: "shared")
+            logger.logLevel = .critical
+            let store = try await StoreConnection.open(databaseURL: url, dataDirectory: "", logger: logger)
+            var config = GatehouseConfig.embeddedDefault
+            config.server.rateLimitStorePolicy = .closed
+            config.server.rateLimitSyncSeconds = 0.1
+            config.server.storeTimeoutSeconds = 0.5
+            try await withGatehouse(config, store: store) { client, _ in
+                let limited = try #require(try await client.post("/key/generate", ["rpm_limit": 100]).json?["key"]?.stringValue)
+                let free = try #require(try await client.post("/key/generate", [:]).json?["key"]?.stringValue)
+                #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(limited)).status == .ok)
+                try await cutOff(url)
+                let refused = try await Self.elapsedUntil {
+                    try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(limited)).status == .serviceUnavailable
+                }
+                #expect(refused < .seconds(3))
+                #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(free)).status == .ok)
+                // Back in touch: admitted again.
+                try await cutOff(url, allow: true)
+                let recovered = try await Self.elapsedUntil {
+                    try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(limited)).status == .ok
+                }
+                #expect(recovered < .seconds(4))
+            }
+        }
+    }
+
     /// Makes the test's database refuse connections and ends the ones open (or, with `allow`,
     /// accept them again).
     func cutOff(_ url: String, allow: Bool = false) async throws {
