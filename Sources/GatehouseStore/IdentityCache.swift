@@ -52,6 +52,7 @@ public final class IdentityCache: Sendable {
         var teams: [String: TeamGrant] = [:]
         var organizations: [String: OrganizationGrant] = [:]
         var clients: [String: ClientGrant] = [:]
+        var certificates: [String: CertificateBinding] = [:]
         /// When objects were deleted, so that a read from before the deletion cannot bring one back.
         var deleted: [IdentityChange: Date] = [:]
         var revokedTokens: Set<String> = []
@@ -70,6 +71,7 @@ public final class IdentityCache: Sendable {
                 case .team(let id): teams[id]?.updatedAt
                 case .organization(let id): organizations[id]?.updatedAt
                 case .oauthClient(let id): clients[id]?.updatedAt
+                case .certificate(let id): certificates[id]?.updatedAt
                 case .revokedToken: nil
                 }
             return current.map { updatedAt.timeIntervalSince($0) <= -0.001 } ?? false
@@ -172,6 +174,7 @@ public final class IdentityCache: Sendable {
         for team in try await store.directory.allTeams() { fresh.put(team) }
         for organization in try await store.directory.allOrganizations() { fresh.put(organization) }
         for client in try await store.oauth.allClients() { fresh.put(client) }
+        for binding in try await store.certificates.all() { fresh.certificates[binding.id] = binding }
         fresh.revokedTokens = Set(try await store.oauth.revokedTokens(at: Date()))
         fresh.loaded = true
         index.withLock { $0 = fresh }
@@ -205,6 +208,16 @@ public final class IdentityCache: Sendable {
 
     public func client(_ id: String) -> ClientGrant? { index.withLock { $0.clients[id] } }
 
+    public func put(_ binding: CertificateBinding) {
+        index.withLock { if !$0.isStale(.certificate(binding.id), binding.updatedAt) { $0.certificates[binding.id] = binding } }
+    }
+
+    /// What a client certificate identity is bound to.
+    public func certificateBinding(_ identity: String) -> CertificateBinding? { index.withLock { $0.certificates[identity] } }
+
+    /// The role of a user the directory knows.
+    public func role(ofUser id: String) -> Principal.Role? { index.withLock { $0.users[id]?.role } }
+
     /// Marks an access token (by `jti`) revoked.
     public func revoke(tokenID: String) { _ = index.withLock { $0.revokedTokens.insert(tokenID) } }
 
@@ -219,6 +232,7 @@ public final class IdentityCache: Sendable {
             case .team(let id): index.teams[id] = nil
             case .organization(let id): index.organizations[id] = nil
             case .oauthClient(let id): index.clients[id] = nil
+            case .certificate(let id): index.certificates[id] = nil
             case .revokedToken: break
             }
         }

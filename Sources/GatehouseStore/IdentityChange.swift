@@ -2,7 +2,8 @@ import Foundation
 import SQLKit
 
 /// One changed object, as the change feed carries it between processes: `team:<id>`,
-/// `user:<id>`, `organization:<id>`, `client:<id>`, `revoked:<jti>`, or a bare key id.
+/// `user:<id>`, `organization:<id>`, `client:<id>`, `revoked:<jti>`, `certificate:<identity>`, or a
+/// bare key id.
 public enum IdentityChange: Sendable, Hashable {
     case key(String)
     case user(String)
@@ -11,6 +12,8 @@ public enum IdentityChange: Sendable, Hashable {
     case oauthClient(String)
     /// A revoked access token's `jti`.
     case revokedToken(String)
+    /// A client certificate binding, by identity.
+    case certificate(String)
 
     public var text: String {
         switch self {
@@ -20,13 +23,14 @@ public enum IdentityChange: Sendable, Hashable {
         case .organization(let id): "organization:" + id
         case .oauthClient(let id): "client:" + id
         case .revokedToken(let id): "revoked:" + id
+        case .certificate(let id): "certificate:" + id
         }
     }
 
     public init(text: String) {
         for (prefix, make) in [
             ("user:", Self.user), ("team:", Self.team), ("organization:", Self.organization), ("client:", Self.oauthClient),
-            ("revoked:", Self.revokedToken),
+            ("revoked:", Self.revokedToken), ("certificate:", Self.certificate),
         ] where text.hasPrefix(prefix) {
             self = make(String(text.dropFirst(prefix.count)))
             return

@@ -22,6 +22,8 @@ extension IdentityCache {
             if let client = try await store.oauth.client(id: id) { return put(client) }
         case .revokedToken(let id):
             return revoke(tokenID: id)
+        case .certificate(let id):
+            if let binding = try await store.certificates.binding(id: id) { return put(binding) }
         }
         remove(change)
     }

@@ -1,16 +1,18 @@
 /// The stores behind the identity cache: keys, the directory of users, teams and organizations,
-/// OAuth clients and revocations, and the change log, all on one database.
+/// OAuth clients and revocations, client certificate bindings, and the change log, all on one database.
 public struct IdentityStore: Sendable {
     public let keys: KeyStore
     public let directory: DirectoryStore
     public let changes: ChangeLog
     public let oauth: OAuthStore
+    public let certificates: CertificateStore
 
     public init(source: any SQLConnectionSource) {
         keys = KeyStore(source: source)
         directory = DirectoryStore(source: source)
         changes = ChangeLog(source: source)
         oauth = OAuthStore(source: source)
+        certificates = CertificateStore(source: source)
     }
 
     public func migrate() async throws { try await keys.migrate() }

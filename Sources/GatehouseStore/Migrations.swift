@@ -184,7 +184,20 @@ public enum Migrations {
                 .primaryKey("instance", "subject")
                 .run()
         },
+        Migration(version: 8, name: "client certificate bindings") { db in
+            try await db.create(table: "gatehouse_certificate_bindings")
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .column("key_id", type: .text)
+                .column("user_id", type: .text)
+                .column("team_id", type: .text)
+                .column("created_at_ms", type: .bigint, .notNull)
+                .column("updated_at_ms", type: .bigint, .notNull)
+                .run()
+        },
     ]
+
+    /// Every migration's version, in order.
+    public static var versions: [Int] { all.map(\.version) }
 
     /// Applies every migration not yet recorded. Returns the versions applied now.
     @discardableResult

@@ -50,10 +50,11 @@ struct Serve: AsyncParsableCommand {
         let app: GatehouseApplication.App
         do {
             app = try GatehouseApplication.make(config: settings, masterKey: masterKey, store: store, logger: logger) { port in
-                logger.info("Gatehouse listening on http://\(server.host):\(port)")
+                logger.info("Gatehouse listening on \(server.tls == nil ? "http" : "https")://\(server.host):\(port)")
                 if let key = announce {
                     let banner = Banner.firstStart(
-                        masterKey: key, host: server.host, port: port, model: firstModel, dataDirectory: server.dataDirectory)
+                        masterKey: key, scheme: server.tls == nil ? "http" : "https", host: server.host, port: port, model: firstModel,
+                        dataDirectory: server.dataDirectory)
                     FileHandle.standardOutput.write(Data(banner.utf8))
                 }
             }
@@ -67,8 +68,8 @@ struct Serve: AsyncParsableCommand {
 
 enum Banner {
     /// Shown once, when the master key was just generated: the only time it is printed.
-    static func firstStart(masterKey: String, host: String, port: Int, model: String, dataDirectory: String) -> String {
-        let base = "http://\(host):\(port)"
+    static func firstStart(masterKey: String, scheme: String, host: String, port: Int, model: String, dataDirectory: String) -> String {
+        let base = "\(scheme)://\(host):\(port)"
         return """
 
             Gatehouse generated a master key and saved it in \(dataDirectory)/master_key (owner-only).

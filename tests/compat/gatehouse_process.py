@@ -21,9 +21,11 @@ def free_port():
 class Gatehouse:
     """A live Gatehouse with the given YAML config, on a free loopback port."""
 
-    def __init__(self, tmp_path, config_yaml=None, master_key=MASTER_KEY):
+    def __init__(self, tmp_path, config_yaml=None, master_key=MASTER_KEY, ssl_context=None):
+        """ssl_context: for a config that serves HTTPS, how to reach it (trusted CA, client certificate)."""
         self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.ssl_context = ssl_context
+        self.base_url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{self.port}"
         self.workdir = tmp_path
         args = [str(BINARY), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         if config_yaml is not None:
@@ -46,7 +48,7 @@ class Gatehouse:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gatehouse exited: {self.stderr_path.read_text()}")
             try:
-                with urllib.request.urlopen(self.base_url + "/health/readiness", timeout=1) as response:
+                with urllib.request.urlopen(self.base_url + "/health/readiness", timeout=1, context=self.ssl_context) as response:
                     if response.status == 200:
                         return
             except OSError:

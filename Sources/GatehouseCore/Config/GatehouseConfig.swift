@@ -52,6 +52,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var allowKeyInQuery = false
     /// Gatehouse's own authorization server (`/oauth/token`).
     public var oauth = OAuthServerSettings()
+    /// HTTPS and client certificates on the listener; nil: plain HTTP.
+    public var tls: TLSSettings?
     /// Extra CA certificates (PEM) trusted for upstream TLS, besides the system's.
     public var upstreamCAFile: String?
     /// The HTTP client used for upstream calls.
@@ -174,4 +176,29 @@ public struct MockSettings: Sendable, Equatable {
     public var embeddingDimensions = 8
 
     public init() {}
+}
+
+/// HTTPS on the listener, and what it asks of clients' certificates.
+public struct TLSSettings: Sendable, Equatable {
+    public enum ClientAuth: String, Sendable, CaseIterable {
+        /// No client certificate is asked for.
+        case off
+        /// A certificate is verified when sent; clients without one use other credentials.
+        case optional
+        /// The handshake fails without a certificate the trusted CAs issued.
+        case required
+    }
+
+    public var certificateFile: String
+    public var keyFile: String
+    public var clientAuth: ClientAuth = .off
+    /// CA certificates (PEM) that client certificates must chain to.
+    public var clientCAFile: String?
+    /// How a verified certificate becomes an identity to bind.
+    public var clientIdentity: ClientCertificate.IdentityKind = .fingerprint
+
+    public init(certificateFile: String, keyFile: String) {
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
+    }
 }

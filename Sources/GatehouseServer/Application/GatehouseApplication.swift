@@ -5,6 +5,7 @@ import GatehouseProviders
 public import GatehouseStore
 public import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 public import Logging
 import NIOCore
 import ServiceLifecycle
@@ -50,7 +51,8 @@ public enum GatehouseApplication {
         let feed = store.changeFeed(cache: cache, logger: logger)
         let signingKeys = SigningKeyRing(store: identities.oauth, masterKey: masterKey, settings: settings.oauth)
         let ownTokens = OwnTokenAuthenticator(
-            issuer: settings.oauth.issuer ?? "http://\(settings.host):\(settings.port)", ring: signingKeys, cache: cache)
+            issuer: settings.oauth.issuer ?? "\(settings.tls == nil ? "http" : "https")://\(settings.host):\(settings.port)", ring: signingKeys,
+            cache: cache)
         var jwt: JWTAuthenticator?
         var introspection: IntrospectionAuthenticator?
         var jwksRefresher: JWKSRefresher?
@@ -94,6 +96,12 @@ public enum GatehouseApplication {
         let management = Management(
             store: identities, cache: cache, feed: feed, spend: SpendLookup(store: spendStore, writer: spendWriter, ledger: ledger))
 
+        // Client certificates: read once per TLS connection, bound to keys, users and teams.
+        let clientCertificates: (registry: ClientCertificates, authenticator: CertificateAuthenticator)? =
+            settings.tls.flatMap { tls in
+                tls.clientAuth == .off ? nil : (ClientCertificates(), CertificateAuthenticator(cache: cache, kind: tls.clientIdentity))
+            }
+
         let router = Router(context: GatewayRequestContext.self)
         router.middlewares.add(ErrorEnvelopeMiddleware())
         HealthRoutes().register(on: router)
@@ -102,9 +110,10 @@ public enum GatehouseApplication {
         // Model routes and management routes differ only in what `?key=` means.
         let modelRoutes = router.group()
             .add(
-                middleware: AuthenticationMiddleware(authenticators: authenticators, queryPolicy: settings.allowKeyInQuery ? .accept : .refuse))
+                middleware: AuthenticationMiddleware(
+                    authenticators: authenticators, queryPolicy: settings.allowKeyInQuery ? .accept : .refuse, certificates: clientCertificates))
         let managementRoutes = router.group()
-            .add(middleware: AuthenticationMiddleware(authenticators: authenticators, queryPolicy: .ignore))
+            .add(middleware: AuthenticationMiddleware(authenticators: authenticators, queryPolicy: .ignore, certificates: clientCertificates))
         ProxyRoutes(
             forwarder: forwarder, maxBodyBytes: settings.maxRequestBodyBytes,
             bodyTimeout: .seconds(fractional: settings.clientBodyTimeout), metering: metering
@@ -116,9 +125,10 @@ public enum GatehouseApplication {
         OrganizationRoutes(management: management).register(on: managementRoutes)
         OAuthClientRoutes(management: management, ring: signingKeys).register(on: managementRoutes)
         SpendRoutes(management: management).register(on: managementRoutes)
+        CertificateRoutes(management: management, identity: settings.tls?.clientIdentity).register(on: managementRoutes)
 
         let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [HeaderLimitResponder()],
+            additionalChannelHandlers: [HeaderLimitResponder()] + (clientCertificates.map { [$0.registry.capture()] } ?? []),
             idleTimeout: .seconds(fractional: settings.clientIdleTimeout),
             httpDecoderConfiguration: .init(
                 maxHeaderFieldSize: settings.maxHeaderBytes,
@@ -128,7 +138,8 @@ public enum GatehouseApplication {
         )
         var app = Application(
             router: router,
-            server: .http1(configuration: http1),
+            server: try settings.tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: try $0.serverConfiguration()) }
+                ?? .http1(configuration: http1),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil, reuseAddress: true),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger

@@ -9,6 +9,11 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     public typealias Context = GatewayRequestContext
     let authenticators: AuthenticatorChain
     let queryPolicy: PresentedCredential.QueryPolicy
+    /// Client certificates of TLS connections, and how they become principals (nil: plain HTTP
+    /// or no client authentication).
+    let certificates: (registry: ClientCertificates, authenticator: CertificateAuthenticator)?
+    /// The API key a certificate client sends when its SDK insists on one.
+    static let certificatePlaceholder = "mtls"
     /// Parsed once: building an `HTTPField.Name` validates the string, which is work per request otherwise.
     static let headerNames = Dictionary(
         uniqueKeysWithValues: PresentedCredential.keyHeaders.compactMap { name in
@@ -16,9 +21,13 @@ public struct AuthenticationMiddleware: RouterMiddleware {
         })
 
     /// - Parameter queryPolicy: what a key in the URL means on the routes behind this middleware.
-    public init(authenticators: AuthenticatorChain, queryPolicy: PresentedCredential.QueryPolicy) {
+    init(
+        authenticators: AuthenticatorChain, queryPolicy: PresentedCredential.QueryPolicy,
+        certificates: (registry: ClientCertificates, authenticator: CertificateAuthenticator)? = nil
+    ) {
         self.authenticators = authenticators
         self.queryPolicy = queryPolicy
+        self.certificates = certificates
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -29,7 +38,16 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             policy: queryPolicy
         )
         var context = context
-        let principal = try await authenticators.authenticate(credential)
+        let principal: Principal
+        // A verified client certificate authenticates a request that brings no other credential
+        // (or the placeholder an SDK needs); a request with a key is the key's.
+        if let certificates, credential == nil || credential?.secret == Self.certificatePlaceholder,
+            let certificate = certificates.registry.certificate(for: context.channel)
+        {
+            principal = try certificates.authenticator.authenticate(certificate)
+        } else {
+            principal = try await authenticators.authenticate(credential)
+        }
         // Step 4's route class check: a key limited to some routes may not call the others.
         guard RouteAccess.allows(principal.allowedRoutes, path: request.uri.path) else {
             throw GatewayError.forbidden("This credential may not call \(request.uri.path).")

@@ -1,0 +1,35 @@
+import Foundation
+public import GatehouseCore
+public import GatehouseStore
+
+/// A verified client certificate as a credential: its identity (read as the listener is
+/// configured) must be bound to a virtual key, a user or a team, and the principal is then that
+/// key's (its models, limits, budget and spend) or that user's and team's. The handshake has
+/// already checked the chain, validity dates and the clientAuth extended key usage.
+public struct CertificateAuthenticator: Sendable {
+    let cache: IdentityCache
+    let kind: ClientCertificate.IdentityKind
+    let now: @Sendable () -> Date
+
+    public init(cache: IdentityCache, kind: ClientCertificate.IdentityKind, now: @escaping @Sendable () -> Date = Date.init) {
+        self.cache = cache
+        self.kind = kind
+        self.now = now
+    }
+
+    /// - Throws: 403 when the certificate has no identity of the configured kind or nothing is
+    ///   bound to it; 401 when what it is bound to is not usable (a blocked or expired key).
+    public func authenticate(_ certificate: ClientCertificate) throws -> Principal {
+        guard let identity = certificate.identity(kind) else {
+            throw GatewayError.forbidden("This client certificate has no \(kind.rawValue) to identify it by.")
+        }
+        guard let binding = cache.certificateBinding(identity) else {
+            throw GatewayError.forbidden("This client certificate is not bound to any key, user or team.")
+        }
+        var holder = TokenIdentity(subject: binding.userID ?? identity, expiresAt: nil)
+        holder.keyID = binding.keyID
+        holder.teamID = binding.teamID
+        holder.role = binding.userID.flatMap(cache.role(ofUser:)) ?? .internalUser
+        return try holder.principal(method: .clientCertificate, source: kind.rawValue, sourceModels: [], cache: cache, now: now())
+    }
+}

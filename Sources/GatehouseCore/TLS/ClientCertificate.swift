@@ -1,0 +1,41 @@
+/// What a verified client certificate says about its holder, read once per connection.
+public struct ClientCertificate: Sendable, Equatable {
+    /// SHA-256 of the DER certificate, lower-case hex.
+    public var fingerprint: String
+    public var subjectCommonName: String?
+    public var uris: [String]
+    public var dnsNames: [String]
+    public var emails: [String]
+
+    public init(fingerprint: String, subjectCommonName: String?, uris: [String] = [], dnsNames: [String] = [], emails: [String] = []) {
+        self.fingerprint = fingerprint
+        self.subjectCommonName = subjectCommonName
+        self.uris = uris
+        self.dnsNames = dnsNames
+        self.emails = emails
+    }
+
+    /// How a listener turns a certificate into an identity.
+    public enum IdentityKind: String, Sendable, CaseIterable {
+        /// The first URI subject alternative name (a SPIFFE ID).
+        case sanURI = "san_uri"
+        case sanDNS = "san_dns"
+        case sanEmail = "san_email"
+        case subjectCN = "subject_cn"
+        /// The certificate itself: a new certificate is a new identity.
+        case fingerprint
+    }
+
+    /// `<kind>:<value>`, or nil when the certificate has no such field.
+    public func identity(_ kind: IdentityKind) -> String? {
+        let value: String? =
+            switch kind {
+            case .sanURI: uris.first
+            case .sanDNS: dnsNames.first
+            case .sanEmail: emails.first
+            case .subjectCN: subjectCommonName
+            case .fingerprint: fingerprint
+            }
+        return value.map { kind.rawValue + ":" + $0 }
+    }
+}

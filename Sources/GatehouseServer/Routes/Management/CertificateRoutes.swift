@@ -1,0 +1,80 @@
+import Foundation
+import GatehouseCore
+import GatehouseStore
+import Hummingbird
+
+/// `/certificate/bind`, `/certificate/list`, `/certificate/unbind`: which client certificate
+/// identity acts as which virtual key, user or team. Proxy admins change bindings (a binding
+/// hands out what it is bound to); viewers read them.
+struct CertificateRoutes: Sendable {
+    let management: Management
+    /// How the listener reads identities, for checking what is bound (nil: no client certificates).
+    let identity: ClientCertificate.IdentityKind?
+
+    func register(on router: some RouterMethods<GatewayRequestContext>) {
+        router.post("/certificate/bind") { request, context in try await self.bind(request, context) }
+        router.get("/certificate/list") { request, context in try await self.list(request, context) }
+        router.post("/certificate/unbind") { request, context in try await self.unbind(request, context) }
+    }
+
+    /// `{"identity": "san_uri:spiffe://acme/search", "key_id": "key_…"}`, or `user_id` and/or
+    /// `team_id` instead of a key. Binding an identity again replaces what it was bound to.
+    func bind(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await management.caller(context).requireAdmin("bind client certificates")
+        let body = try await management.body(request)
+        let id = try body.required("identity")
+        guard let kind = ClientCertificate.IdentityKind.allCases.first(where: { id.hasPrefix($0.rawValue + ":") }), id.count > kind.rawValue.count + 1
+        else {
+            let kinds = ClientCertificate.IdentityKind.allCases.map { $0.rawValue + ":…" }.joined(separator: ", ")
+            throw GatewayError.badRequest("`identity` must be one of \(kinds).", param: "identity")
+        }
+        if let identity, kind != identity {
+            throw GatewayError.badRequest("This listener reads certificates by \(identity.rawValue), not \(kind.rawValue).", param: "identity")
+        }
+        let keyID = try body.string("key_id").flatMap { $0 }
+        let userID = try body.string("user_id").flatMap { $0 }
+        let teamID = try body.string("team_id").flatMap { $0 }
+        guard (keyID != nil) != (userID != nil || teamID != nil) else {
+            throw GatewayError.badRequest("Bind to a `key_id`, or to a `user_id` and/or `team_id`.")
+        }
+        if let keyID, try await management.keys.key(id: keyID) == nil { throw GatewayError.keyNotFound() }
+        if let userID { _ = try await management.user(userID) }
+        if let teamID { _ = try await management.team(teamID) }
+        let existing = try await management.store.certificates.binding(id: id)
+        var binding = CertificateBinding(id: id, keyID: keyID, userID: userID, teamID: teamID, createdAt: existing?.createdAt ?? Date())
+        binding.updatedAt = Date()
+        if existing == nil {
+            try await management.store.certificates.insert(binding)
+        } else {
+            try await management.store.certificates.update(binding)
+        }
+        management.cache.put(binding)
+        try await management.feed.publish(.certificate(id))
+        return Response.json(Self.json(binding))
+    }
+
+    func list(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        guard try await management.caller(context).readsEverything else {
+            throw GatewayError.managementForbidden("Only a proxy admin or viewer may list certificate bindings.")
+        }
+        let paging = Paging(request)
+        let bindings = try await management.store.certificates.bindings(limit: paging.size, offset: paging.offset)
+        return Response.json(["bindings": .array(bindings.map(Self.json)), "current_page": JSONValue(paging.page)])
+    }
+
+    func unbind(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await management.caller(context).requireAdmin("unbind client certificates")
+        let ids = try await management.body(request).requiredList("identities")
+        _ = try await management.store.certificates.delete(ids: ids)
+        try await management.removed(ids.map { .certificate($0) })
+        return Response.json(["unbound": ManagementJSON.strings(ids)])
+    }
+
+    static func json(_ binding: CertificateBinding) -> JSONValue {
+        [
+            "identity": .string(binding.id), "key_id": ManagementJSON.optional(binding.keyID), "user_id": ManagementJSON.optional(binding.userID),
+            "team_id": ManagementJSON.optional(binding.teamID), "created_at": .string(ManagementJSON.timestamp(binding.createdAt)),
+            "updated_at": .string(ManagementJSON.timestamp(binding.updatedAt)),
+        ]
+    }
+}

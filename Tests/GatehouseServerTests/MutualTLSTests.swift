@@ -1,0 +1,143 @@
+import AsyncHTTPClient
+import Foundation
+import GatehouseCore
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import Testing
+import X509
+
+@Suite("HTTPS and client certificates")
+struct MutualTLSTests {
+    /// An HTTPS client trusting the test CA, presenting `certificate` if given.
+    struct Client {
+        let http: HTTPClient
+        let port: Int
+
+        init(port: Int, pki: TestPKI, certificate: (certificate: String, key: String)?) throws {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(pki.caFile)
+            if let certificate {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate.certificate).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: certificate.key, format: .pem))
+            }
+            http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+            self.port = port
+        }
+
+        func post(_ path: String, _ body: JSONValue?, key: String? = nil) async throws -> (status: UInt, json: JSONValue?) {
+            var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
+            request.method = body == nil ? .GET : .POST
+            if let key { request.headers.add(name: "authorization", value: "Bearer \(key)") }
+            request.headers.add(name: "content-type", value: "application/json")
+            if let body { request.body = .bytes(ByteBuffer(bytes: JSONCoding.encode(body))) }
+            let response = try await http.execute(request, timeout: .seconds(10))
+            let bytes = try await response.body.collect(upTo: 1 << 20)
+            return (response.status.code, try? JSONCoding.decode(bytes.readableBytesView))
+        }
+
+        func shutdown() async throws { try await http.shutdown() }
+    }
+
+    func config(_ pki: TestPKI, clientAuth: TLSSettings.ClientAuth) -> GatehouseConfig {
+        var config = GatehouseConfig.withAccessGroups
+        var tls = TLSSettings(certificateFile: pki.serverCertificateFile, keyFile: pki.serverKeyFile)
+        tls.clientAuth = clientAuth
+        tls.clientCAFile = pki.caFile
+        tls.clientIdentity = .sanURI
+        config.server.tls = tls
+        return config
+    }
+
+    /// Runs `body` with a client of each kind, shutting them down afterwards.
+    func withClients(
+        port: Int, pki: TestPKI, _ certificates: [(certificate: String, key: String)?], _ body: ([Client]) async throws -> Void
+    ) async throws {
+        let clients = try certificates.map { try Client(port: port, pki: pki, certificate: $0) }
+        do {
+            try await body(clients)
+        } catch {
+            for client in clients { try? await client.shutdown() }
+            throw error
+        }
+        for client in clients { try await client.shutdown() }
+    }
+
+    @Test func aBoundCertificateActsAsItsKeyAndBadOnesFailTheHandshake() async throws {
+        let pki = try TestPKI.make()
+        let spiffe = "spiffe://acme.test/ns/prod/sa/search"
+        let good = try pki.issue("good", commonName: "search", names: [.uniformResourceIdentifier(spiffe)])
+        let unbound = try pki.issue("unbound", commonName: "other", names: [.uniformResourceIdentifier("spiffe://acme.test/other")])
+        let expired = try pki.issue(
+            "expired", commonName: "old", names: [.uniformResourceIdentifier(spiffe)], validFrom: Date().addingTimeInterval(-7200),
+            until: Date().addingTimeInterval(-3600))
+        let early = try pki.issue(
+            "early", commonName: "new", names: [.uniformResourceIdentifier(spiffe)], validFrom: Date().addingTimeInterval(3600),
+            until: Date().addingTimeInterval(7200))
+        let serverOnly = try pki.issue("eku", commonName: "server", names: [.uniformResourceIdentifier(spiffe)], usage: [.serverAuth])
+        let stranger = try TestPKI.make(name: "Someone Else's CA")
+        let foreign = try stranger.issue("foreign", commonName: "search", names: [.uniformResourceIdentifier(spiffe)])
+
+        try await withGatehouse(config(pki, clientAuth: .required)) { _, port in
+            try await withClients(port: port, pki: pki, [good, unbound, nil, expired, early, serverOnly, foreign]) { clients in
+                let (good, unbound, none) = (clients[0], clients[1], clients[2])
+                // Management with the master key, over a connection that presents a certificate.
+                let key = try #require(try await unbound.post("/key/generate", ["models": ["mock-gpt"]], key: TestKeys.master).json)
+                let keyID = try #require(key["token"]?.stringValue)
+                #expect(try await good.post("/v1/chat/completions", chat("mock-gpt")).status == 403)
+                let bound = try await unbound.post(
+                    "/certificate/bind", ["identity": .string("san_uri:" + spiffe), "key_id": .string(keyID)], key: TestKeys.master)
+                #expect(bound.status == 200)
+                // Acts as the key: its model, not the others; spend goes to the key.
+                let answered = try await good.post("/v1/chat/completions", chat("mock-gpt"))
+                #expect(answered.status == 200 && answered.json?["choices"] != nil)
+                #expect(try await good.post("/v1/chat/completions", chat("beta-model")).status == 403)
+                // The placeholder an SDK needs as its API key means "my certificate".
+                #expect(try await good.post("/v1/chat/completions", chat("mock-gpt"), key: "mtls").status == 200)
+                // A certificate nothing is bound to: 403.
+                let refused = try await unbound.post("/v1/chat/completions", chat("mock-gpt"))
+                #expect(
+                    refused.status == 403 && refused.json?["error"]?["message"] == "This client certificate is not bound to any key, user or team.")
+                // No certificate, expired, not yet valid, not for client authentication, another CA: no handshake.
+                for (index, client) in [none, clients[3], clients[4], clients[5], clients[6]].enumerated() {
+                    await #expect(throws: (any Error).self, "client \(index)") {
+                        _ = try await client.post("/v1/chat/completions", chat("mock-gpt"), key: TestKeys.master)
+                    }
+                }
+                // Unbinding takes effect at once.
+                _ = try await unbound.post("/certificate/unbind", ["identities": [.string("san_uri:" + spiffe)]], key: TestKeys.master)
+                #expect(try await good.post("/v1/chat/completions", chat("mock-gpt")).status == 403)
+            }
+        }
+    }
+
+    @Test func anOptionalCertificateLeavesOtherCredentialsWorking() async throws {
+        let pki = try TestPKI.make()
+        let spiffe = "spiffe://acme.test/ns/prod/sa/batch"
+        let good = try pki.issue("good", commonName: "batch", names: [.uniformResourceIdentifier(spiffe)])
+        try await withGatehouse(config(pki, clientAuth: .optional)) { _, port in
+            try await withClients(port: port, pki: pki, [good, nil]) { clients in
+                let (good, none) = (clients[0], clients[1])
+                _ = try await none.post("/user/new", ["user_id": "batch-owner"], key: TestKeys.master)
+                let bound = try await none.post(
+                    "/certificate/bind", ["identity": .string("san_uri:" + spiffe), "user_id": "batch-owner"], key: TestKeys.master)
+                #expect(bound.status == 200)
+                #expect(try await good.post("/v1/chat/completions", chat("mock-gpt")).status == 200)
+                // Without a certificate: other credentials, or 401.
+                #expect(try await none.post("/v1/chat/completions", chat("mock-gpt"), key: TestKeys.master).status == 200)
+                #expect(try await none.post("/v1/chat/completions", chat("mock-gpt")).status == 401)
+                // A key presented with a certificate is the key's request.
+                let viewer = try #require(
+                    try await none.post("/key/generate", ["models": ["beta-model"]], key: TestKeys.master).json?["key"]?.stringValue)
+                #expect(try await good.post("/v1/chat/completions", chat("mock-gpt"), key: viewer).status == 403)
+                // Bindings are for the listener's identity kind, and only admins make them.
+                let wrongKind = try await none.post(
+                    "/certificate/bind", ["identity": "subject_cn:batch", "user_id": "batch-owner"], key: TestKeys.master)
+                #expect(wrongKind.status == 400)
+                #expect(try await good.post("/certificate/bind", ["identity": "san_uri:spiffe://x", "user_id": "batch-owner"]).status == 403)
+                let listed = try await none.post("/certificate/list", nil, key: TestKeys.master)
+                #expect(listed.json?["bindings"]?.arrayValue?.compactMap { $0["user_id"]?.stringValue } == ["batch-owner"])
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+"""Client certificates: the official OpenAI SDK (through its HTTP client carrying a certificate)
+and curl complete a chat over mutual TLS; certificates are made at test time."""
+import datetime
+import json
+import ssl
+import subprocess
+import urllib.request
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from openai import DefaultHttpxClient, OpenAI
+
+from gatehouse_process import Gatehouse
+
+SPIFFE = "spiffe://acme.test/ns/prod/sa/sdk"
+
+
+def issue(directory, name, ca=None, ca_key=None, san=None, usage=None, is_ca=False):
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca.subject if ca else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
+    )
+    if san:
+        builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
+    if usage:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(usage), critical=False)
+    certificate = builder.sign(ca_key or key, hashes.SHA256())
+    (directory / f"{name}.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (directory / f"{name}.key").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return certificate, key, str(directory / f"{name}.pem"), str(directory / f"{name}.key")
+
+
+def test_openai_sdk_and_curl_complete_a_chat_with_a_client_certificate(tmp_path):
+    import ipaddress
+
+    ca, ca_key, ca_file, _ = issue(tmp_path, "ca", is_ca=True)
+    _, _, server_cert, server_key = issue(
+        tmp_path, "server", ca, ca_key, san=[x509.IPAddress(ipaddress.ip_address("127.0.0.1"))], usage=[ExtendedKeyUsageOID.SERVER_AUTH]
+    )
+    _, _, client_cert, client_key = issue(
+        tmp_path, "client", ca, ca_key, san=[x509.UniformResourceIdentifier(SPIFFE)], usage=[ExtendedKeyUsageOID.CLIENT_AUTH]
+    )
+    config = (
+        "model_list:\n"
+        "  - model_name: m\n"
+        "    litellm_params: {model: mock/m}\n"
+        "gatehouse_settings:\n"
+        f"  tls_cert_file: {server_cert}\n"
+        f"  tls_key_file: {server_key}\n"
+        "  tls_client_auth: required\n"
+        f"  tls_client_ca_file: {ca_file}\n"
+        "  tls_client_identity: san_uri\n"
+    )
+    context = ssl.create_default_context(cafile=ca_file)
+    context.load_cert_chain(client_cert, client_key)
+    gatehouse = Gatehouse(tmp_path, config, ssl_context=context)
+    try:
+        def admin(path, body):
+            request = urllib.request.Request(
+                gatehouse.base_url + path, data=json.dumps(body).encode(),
+                headers={"authorization": f"Bearer {gatehouse.master_key}", "content-type": "application/json"},
+            )
+            with urllib.request.urlopen(request, context=context) as response:
+                return json.load(response)
+
+        key_id = admin("/key/generate", {"models": ["m"]})["token"]
+        admin("/certificate/bind", {"identity": "san_uri:" + SPIFFE, "key_id": key_id})
+
+        # The SDK's own HTTP client class, with an SSL context carrying the certificate.
+        http_client = DefaultHttpxClient(verify=context)
+        client = OpenAI(base_url=gatehouse.base_url + "/v1", api_key="mtls", http_client=http_client)
+        reply = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "over mutual TLS"}])
+        assert reply.choices[0].message.content == "You said: over mutual TLS"
+
+        curl = subprocess.run(
+            ["curl", "-sS", "--cert", client_cert, "--key", client_key, "--cacert", ca_file, gatehouse.base_url + "/v1/chat/completions",
+             "-H", "content-type: application/json", "-d", json.dumps({"model": "m", "messages": [{"role": "user", "content": "curl"}]})],
+            capture_output=True, text=True,
+        )
+        assert json.loads(curl.stdout)["choices"][0]["message"]["content"] == "You said: curl"
+        # Without a certificate the handshake fails: curl cannot even send the request.
+        refused = subprocess.run(
+            ["curl", "-sS", "--cacert", ca_file, gatehouse.base_url + "/v1/models", "-H", f"authorization: Bearer {gatehouse.master_key}"],
+            capture_output=True, text=True,
+        )
+        assert refused.returncode != 0 and refused.stdout == ""
+    finally:
+        gatehouse.stop()
