@@ -25,13 +25,14 @@ struct MutualTLSTests {
             self.port = port
         }
 
-        func post(_ path: String, _ body: JSONValue?, key: String? = nil) async throws -> (status: UInt, json: JSONValue?) {
+        /// - Parameter timeout: AsyncHTTPClient retries a refused server certificate until then.
+        func post(_ path: String, _ body: JSONValue?, key: String? = nil, timeout: Int64 = 10) async throws -> (status: UInt, json: JSONValue?) {
             var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
             request.method = body == nil ? .GET : .POST
             if let key { request.headers.add(name: "authorization", value: "Bearer \(key)") }
             request.headers.add(name: "content-type", value: "application/json")
             if let body { request.body = .bytes(ByteBuffer(bytes: JSONCoding.encode(body))) }
-            let response = try await http.execute(request, timeout: .seconds(10))
+            let response = try await http.execute(request, timeout: .seconds(timeout))
             let bytes = try await response.body.collect(upTo: 1 << 20)
             return (response.status.code, try? JSONCoding.decode(bytes.readableBytesView))
         }
@@ -138,6 +139,45 @@ struct MutualTLSTests {
                 let listed = try await none.post("/certificate/list", nil, key: TestKeys.master)
                 #expect(listed.json?["bindings"]?.arrayValue?.compactMap { $0["user_id"]?.stringValue } == ["batch-owner"])
             }
+        }
+    }
+
+    @Test func aReplacedCertificateServesNewConnectionsWithoutDroppingOpenOnes() async throws {
+        let first = try TestPKI.make(name: "First CA")
+        let second = try TestPKI.make(name: "Second CA")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-reload-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let certificate = directory.appendingPathComponent("server.pem").path
+        let key = directory.appendingPathComponent("server.key").path
+        @Sendable func install(_ pki: TestPKI) throws {
+            try String(contentsOfFile: pki.serverKeyFile, encoding: .utf8).write(toFile: key, atomically: true, encoding: .utf8)
+            try String(contentsOfFile: pki.serverCertificateFile, encoding: .utf8).write(toFile: certificate, atomically: true, encoding: .utf8)
+        }
+        try install(first)
+        var config = GatehouseConfig.embeddedDefault
+        config.server.tls = TLSSettings(certificateFile: certificate, keyFile: key)
+        config.server.tlsReloadCheckSeconds = 0.1
+        try await withGatehouse(config) { _, port in
+            /// A request on a fresh connection from a client that trusts only the second CA.
+            @Sendable func trustedBySecond() async -> Bool {
+                guard let client = try? Client(port: port, pki: second, certificate: nil) else { return false }
+                let status = try? await client.post("/v1/chat/completions", chat("mock-gpt"), key: TestKeys.master, timeout: 1).status
+                try? await client.shutdown()
+                return status == 200
+            }
+            let old = try Client(port: port, pki: first, certificate: nil)
+            #expect(try await old.post("/v1/chat/completions", chat("mock-gpt"), key: TestKeys.master).status == 200)
+            #expect(await trustedBySecond() == false)
+            try install(second)
+            var served = false
+            for _ in 0..<50 where !served {
+                try await Task.sleep(for: .milliseconds(100))
+                served = await trustedBySecond()
+            }
+            #expect(served)
+            // The connection opened under the first certificate is still being served.
+            #expect(try await old.post("/v1/chat/completions", chat("mock-gpt"), key: TestKeys.master).status == 200)
+            try await old.shutdown()
         }
     }
 }

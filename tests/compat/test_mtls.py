@@ -99,3 +99,56 @@ def test_openai_sdk_and_curl_complete_a_chat_with_a_client_certificate(tmp_path)
         assert refused.returncode != 0 and refused.stdout == ""
     finally:
         gatehouse.stop()
+
+
+def test_sighup_reloads_the_certificate_without_a_restart(tmp_path):
+    import ipaddress
+    import os
+    import signal
+    import socket
+    import time
+
+    def server_pair(name):
+        ca, ca_key, ca_file, _ = issue(tmp_path, f"{name}-ca", is_ca=True)
+        certificate, _, cert_file, key_file = issue(
+            tmp_path, f"{name}-server", ca, ca_key, san=[x509.IPAddress(ipaddress.ip_address("127.0.0.1"))],
+            usage=[ExtendedKeyUsageOID.SERVER_AUTH],
+        )
+        return ca_file, cert_file, key_file
+
+    first_ca, first_cert, first_key = server_pair("first")
+    second_ca, second_cert, second_key = server_pair("second")
+    live_cert, live_key = tmp_path / "live.pem", tmp_path / "live.key"
+    live_cert.write_bytes(open(first_cert, "rb").read())
+    live_key.write_bytes(open(first_key, "rb").read())
+    config = (
+        "gatehouse_settings:\n"
+        f"  tls_cert_file: {live_cert}\n"
+        f"  tls_key_file: {live_key}\n"
+        "  tls_reload_check_seconds: 3600\n"  # only the signal can reload it within this test
+    )
+    gatehouse = Gatehouse(tmp_path, config, ssl_context=ssl.create_default_context(cafile=first_ca))
+
+    def handshake_succeeds(ca_file):
+        context = ssl.create_default_context(cafile=ca_file)
+        try:
+            with socket.create_connection(("127.0.0.1", gatehouse.port), timeout=2) as raw:
+                with context.wrap_socket(raw, server_hostname="127.0.0.1"):
+                    return True
+        except ssl.SSLError:
+            return False
+
+    try:
+        assert handshake_succeeds(first_ca) and not handshake_succeeds(second_ca)
+        live_key.write_bytes(open(second_key, "rb").read())
+        live_cert.write_bytes(open(second_cert, "rb").read())
+        time.sleep(0.3)
+        assert handshake_succeeds(first_ca), "reloaded without being asked"
+        os.kill(gatehouse.process.pid, signal.SIGHUP)
+        deadline = time.time() + 5
+        while time.time() < deadline and not handshake_succeeds(second_ca):
+            time.sleep(0.1)
+        assert handshake_succeeds(second_ca) and not handshake_succeeds(first_ca)
+        assert gatehouse.process.poll() is None
+    finally:
+        gatehouse.stop()

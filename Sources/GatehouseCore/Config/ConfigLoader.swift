@@ -182,6 +182,8 @@ public enum ConfigLoader {
         s.storeTimeoutSeconds =
             try reader.double(f["store_timeout_seconds"], at: "\(p).store_timeout_seconds", minimum: 0.01) ?? s.storeTimeoutSeconds
         s.tls = try readTLS(f, at: p, reader: &reader)
+        s.tlsReloadCheckSeconds =
+            try reader.double(f["tls_reload_check_seconds"], at: "\(p).tls_reload_check_seconds", minimum: 0.05) ?? s.tlsReloadCheckSeconds
         if let node = f["end_user_limits"] { s.endUserLimits = try readLimits(node, at: "\(p).end_user_limits", reader: &reader) }
         s.rateLimitSyncSeconds =
             try reader.double(f["rate_limit_sync_seconds"], at: "\(p).rate_limit_sync_seconds", minimum: 0.05) ?? s.rateLimitSyncSeconds

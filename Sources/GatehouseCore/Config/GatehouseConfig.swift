@@ -54,6 +54,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var oauth = OAuthServerSettings()
     /// HTTPS and client certificates on the listener; nil: plain HTTP.
     public var tls: TLSSettings?
+    /// How often the TLS files are checked for changes (they are also reloaded on SIGHUP).
+    public var tlsReloadCheckSeconds = 5.0
     /// Extra CA certificates (PEM) trusted for upstream TLS, besides the system's.
     public var upstreamCAFile: String?
     /// The HTTP client used for upstream calls.

@@ -5,7 +5,6 @@ import GatehouseProviders
 public import GatehouseStore
 public import Hummingbird
 import HummingbirdCore
-import HummingbirdTLS
 public import Logging
 import NIOCore
 import ServiceLifecycle
@@ -127,6 +126,9 @@ public enum GatehouseApplication {
         SpendRoutes(management: management).register(on: managementRoutes)
         CertificateRoutes(management: management, identity: settings.tls?.clientIdentity).register(on: managementRoutes)
 
+        let tlsContexts = try settings.tls.map {
+            try ServerTLSContext(settings: $0, checkInterval: .milliseconds(Int64(settings.tlsReloadCheckSeconds * 1000)), logger: logger)
+        }
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [HeaderLimitResponder()] + (clientCertificates.map { [$0.registry.capture()] } ?? []),
             idleTimeout: .seconds(fractional: settings.clientIdleTimeout),
@@ -138,8 +140,7 @@ public enum GatehouseApplication {
         )
         var app = Application(
             router: router,
-            server: try settings.tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: try $0.serverConfiguration()) }
-                ?? .http1(configuration: http1),
+            server: tlsContexts.map { .reloadableTLS(http1, contexts: $0) } ?? .http1(configuration: http1),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil, reuseAddress: true),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger
@@ -150,6 +151,7 @@ public enum GatehouseApplication {
         app.addServices(http)
         app.addServices(spendWriter)
         if let rateSync { app.addServices(rateSync) }
+        if let tlsContexts { app.addServices(tlsContexts) }
         if let alerts { app.addServices(alerts) }
         app.beforeServerStarts {
             try await identities.migrate()

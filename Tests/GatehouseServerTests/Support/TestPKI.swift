@@ -5,7 +5,7 @@ import X509
 
 /// Certificates made at test time with swift-certificates: a CA, a server certificate for
 /// 127.0.0.1, and client certificates good or bad in one way each. Files in a fresh folder.
-struct TestPKI {
+struct TestPKI: Sendable {
     let directory: URL
     let caKey: P256.Signing.PrivateKey
     let ca: Certificate

@@ -1,0 +1,103 @@
+import Foundation
+import GatehouseCore
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// The listener's TLS context, replaced when the certificate files change or on SIGHUP. New
+/// connections get the new one; open connections keep theirs, so nothing is dropped. Files that do
+/// not load (half-written, mismatched key) leave the current context in place.
+final class ServerTLSContext: Service, Sendable {
+    let settings: TLSSettings
+    let checkInterval: Duration
+    let logger: Logger
+    private let state: Mutex<(context: NIOSSLContext, stamp: [Date?])>
+
+    init(settings: TLSSettings, checkInterval: Duration, logger: Logger) throws {
+        self.settings = settings
+        self.checkInterval = checkInterval
+        self.logger = logger
+        state = Mutex((try NIOSSLContext(configuration: try settings.serverConfiguration()), Self.stamp(settings)))
+    }
+
+    var current: NIOSSLContext { state.withLock { $0.context } }
+
+    /// Loads the files again if they changed since the last load (or `force`).
+    /// - Returns: whether a new context is in use.
+    @discardableResult
+    func reload(force: Bool = false) -> Bool {
+        let stamp = Self.stamp(settings)
+        guard force || stamp != state.withLock({ $0.stamp }) else { return false }
+        do {
+            let context = try NIOSSLContext(configuration: try settings.serverConfiguration())
+            state.withLock { $0 = (context, stamp) }
+            logger.info("TLS certificate reloaded", metadata: ["file": "\(settings.certificateFile)"])
+            return true
+        } catch {
+            logger.error("TLS certificate files did not load; keeping the current ones", metadata: ["error": "\(error)"])
+            // Do not retry the same broken files every interval; a further change is tried again.
+            state.withLock { $0.stamp = stamp }
+            return false
+        }
+    }
+
+    func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in hangups { self.reload(force: true) }
+            }
+            group.addTask {
+                while !Task.isShuttingDownGracefully {
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.checkInterval) }
+                    self.reload()
+                }
+            }
+            // The file watch ends at graceful shutdown; the signal loop with it.
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// The files' modification times: a change to any of them means reload.
+    static func stamp(_ settings: TLSSettings) -> [Date?] {
+        [settings.certificateFile, settings.keyFile, settings.clientCAFile].map { path in
+            path.flatMap { try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date }
+        }
+    }
+}
+
+/// Hummingbird's TLS child channel, but taking the context at each new connection from
+/// `ServerTLSContext`, so a reload applies without restarting the listener.
+struct ReloadableTLSChannel<BaseChannel: ServerChildChannel>: ServerChildChannel {
+    typealias Value = BaseChannel.Value
+    let base: BaseChannel
+    let contexts: ServerTLSContext
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: contexts.current))
+        }.flatMap {
+            base.setup(channel: channel, logger: logger)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}
+
+extension ReloadableTLSChannel: HTTPChannelHandler where BaseChannel: HTTPChannelHandler {
+    var responder: HTTPChannelHandler.Responder { base.responder }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1.1 over TLS whose certificate can be replaced while serving.
+    static func reloadableTLS(_ configuration: HTTP1Channel.Configuration, contexts: ServerTLSContext) -> HTTPServerBuilder {
+        .init { responder in ReloadableTLSChannel(base: HTTP1Channel(responder: responder, configuration: configuration), contexts: contexts) }
+    }
+}
