@@ -6,6 +6,9 @@ public struct PresentedCredential: Sendable, Equatable {
     public let secret: String
     /// SHA-256 of the secret, computed once for every authenticator that compares digests.
     public let digest: KeyDigest
+    /// The verified client certificate of the connection, when there is one: a token bound to a
+    /// certificate (RFC 8705) is accepted only with it.
+    public var clientCertificate: ClientCertificate?
 
     public init(secret: String) {
         self.secret = secret

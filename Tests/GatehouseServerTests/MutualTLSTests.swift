@@ -37,6 +37,17 @@ struct MutualTLSTests {
             return (response.status.code, try? JSONCoding.decode(bytes.readableBytesView))
         }
 
+        /// A form POST (the token endpoint).
+        func form(_ path: String, _ fields: String) async throws -> (status: UInt, json: JSONValue?) {
+            var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
+            request.method = .POST
+            request.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: fields))
+            let response = try await http.execute(request, timeout: .seconds(10))
+            let bytes = try await response.body.collect(upTo: 1 << 20)
+            return (response.status.code, try? JSONCoding.decode(bytes.readableBytesView))
+        }
+
         func shutdown() async throws { try await http.shutdown() }
     }
 
@@ -178,6 +189,33 @@ struct MutualTLSTests {
             // The connection opened under the first certificate is still being served.
             #expect(try await old.post("/v1/chat/completions", chat("mock-gpt"), key: TestKeys.master).status == 200)
             try await old.shutdown()
+        }
+    }
+
+    @Test func aTokenIssuedOverACertificateConnectionWorksOnlyWithThatCertificate() async throws {
+        let pki = try TestPKI.make()
+        let mine = try pki.issue("mine", commonName: "worker", names: [.uniformResourceIdentifier("spiffe://acme.test/worker")])
+        let theirs = try pki.issue("theirs", commonName: "other", names: [.uniformResourceIdentifier("spiffe://acme.test/other")])
+        try await withGatehouse(config(pki, clientAuth: .optional)) { _, port in
+            try await withClients(port: port, pki: pki, [mine, theirs, nil]) { clients in
+                let (mine, theirs, none) = (clients[0], clients[1], clients[2])
+                let registered = try #require(try await none.post("/oauth/client/new", ["scopes": ["chat"]], key: TestKeys.master).json)
+                let id = try #require(registered["client_id"]?.stringValue)
+                let secret = try #require(registered["client_secret"]?.stringValue)
+                let form = "grant_type=client_credentials&client_id=\(id)&client_secret=\(secret)"
+                // Asked for over a connection with a certificate: bound to it (RFC 8705).
+                let bound = try #require(try await mine.form("/oauth/token", form).json?["access_token"]?.stringValue)
+                #expect(try await mine.post("/v1/chat/completions", chat("mock-gpt"), key: bound).status == 200)
+                let elsewhere = try await theirs.post("/v1/chat/completions", chat("mock-gpt"), key: bound)
+                #expect(elsewhere.status == 401)
+                #expect(try await none.post("/v1/chat/completions", chat("mock-gpt"), key: bound).status == 401)
+                let introspected = try await none.form("/oauth/introspect", form + "&token=\(bound)")
+                #expect(introspected.json?["cnf"]?["x5t#S256"]?.stringValue?.isEmpty == false)
+                // Asked for without a certificate: a bearer token like any other.
+                let plain = try #require(try await none.form("/oauth/token", form).json?["access_token"]?.stringValue)
+                #expect(try await theirs.post("/v1/chat/completions", chat("mock-gpt"), key: plain).status == 200)
+                #expect(try await none.post("/v1/chat/completions", chat("mock-gpt"), key: plain).status == 200)
+            }
         }
     }
 }

@@ -14,6 +14,8 @@ public struct OwnTokenAuthenticator: Authenticator {
         public var scope: String
         public var issuedAt: Date
         public var expiresAt: Date
+        /// `cnf.x5t#S256`: the certificate the token is bound to (RFC 8705), if any.
+        public var certificateThumbprint: String?
     }
 
     public let issuer: String
@@ -45,6 +47,9 @@ public struct OwnTokenAuthenticator: Authenticator {
             }
             claims = fresh
             verified.put(credential.digest, claims, until: claims.expiresAt)
+        }
+        if let bound = claims.certificateThumbprint, credential.clientCertificate?.thumbprint != bound {
+            throw GatewayError.unauthorized("This token is bound to a client certificate this connection did not present.")
         }
         guard let principal = principal(claims) else { throw GatewayError.unauthorized("Invalid token: it was revoked or its client is blocked.") }
         return principal
@@ -86,7 +91,7 @@ public struct OwnTokenAuthenticator: Authenticator {
         }
         return Claims(
             clientID: clientID, tokenID: tokenID, scope: jwt.payload["scope"]?.stringValue ?? "", issuedAt: Date(timeIntervalSince1970: iat),
-            expiresAt: Date(timeIntervalSince1970: exp))
+            expiresAt: Date(timeIntervalSince1970: exp), certificateThumbprint: jwt.payload["cnf"]?["x5t#S256"]?.stringValue)
     }
 
     /// The Principal for a verified token, or nil when it is revoked or its client is gone or
@@ -105,14 +110,17 @@ public struct OwnTokenAuthenticator: Authenticator {
         return principal
     }
 
-    /// A new access token for a client.
-    public func issue(to client: OAuthClient, scopes: [String], lifetime: Double) throws -> String {
+    /// A new access token for a client; bound to `certificate` (RFC 8705) when the client asked
+    /// for it over a connection that presented one.
+    public func issue(to client: OAuthClient, scopes: [String], lifetime: Double, certificate: ClientCertificate? = nil) throws -> String {
         let clock = now().timeIntervalSince1970.rounded(.down)
         var random = SystemRandomNumberGenerator()
         let tokenID = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }.joined()
-        return try ring.sign([
+        var claims: JSONValue = [
             "iss": .string(issuer), "aud": .string(issuer), "sub": .string(client.id), "client_id": .string(client.id),
             "scope": .string(scopes.joined(separator: " ")), "iat": .number(clock), "exp": .number(clock + lifetime), "jti": .string(tokenID),
-        ])
+        ]
+        if let certificate { claims["cnf"] = ["x5t#S256": .string(certificate.thumbprint)] }
+        return try ring.sign(claims)
     }
 }

@@ -2,13 +2,18 @@
 public struct ClientCertificate: Sendable, Equatable {
     /// SHA-256 of the DER certificate, lower-case hex.
     public var fingerprint: String
+    /// The same digest as RFC 8705's `x5t#S256`: base64url without padding.
+    public var thumbprint: String
     public var subjectCommonName: String?
     public var uris: [String]
     public var dnsNames: [String]
     public var emails: [String]
 
-    public init(fingerprint: String, subjectCommonName: String?, uris: [String] = [], dnsNames: [String] = [], emails: [String] = []) {
+    public init(
+        fingerprint: String, thumbprint: String, subjectCommonName: String?, uris: [String] = [], dnsNames: [String] = [], emails: [String] = []
+    ) {
         self.fingerprint = fingerprint
+        self.thumbprint = thumbprint
         self.subjectCommonName = subjectCommonName
         self.uris = uris
         self.dnsNames = dnsNames

@@ -104,8 +104,10 @@ public enum GatehouseApplication {
         let router = Router(context: GatewayRequestContext.self)
         router.middlewares.add(ErrorEnvelopeMiddleware())
         HealthRoutes().register(on: router)
-        OAuthServerRoutes(tokens: ownTokens, ring: signingKeys, store: identities, cache: cache, feed: feed, settings: settings.oauth)
-            .register(on: router)
+        OAuthServerRoutes(
+            tokens: ownTokens, ring: signingKeys, store: identities, cache: cache, feed: feed, settings: settings.oauth,
+            certificates: clientCertificates?.registry
+        ).register(on: router)
         // Model routes and management routes differ only in what `?key=` means.
         let modelRoutes = router.group()
             .add(

@@ -32,18 +32,18 @@ public struct AuthenticationMiddleware: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let parameters = request.uri.query == nil ? nil : request.uri.queryParameters
-        let credential = try PresentedCredential.extract(
+        var credential = try PresentedCredential.extract(
             header: { name in Self.headerNames[name].flatMap { request.headers[$0] } },
             parameter: parameters.map { parameters in { name in parameters.get(name) } },
             policy: queryPolicy
         )
         var context = context
+        let certificate = certificates?.registry.certificate(for: context.channel)
+        credential?.clientCertificate = certificate
         let principal: Principal
         // A verified client certificate authenticates a request that brings no other credential
         // (or the placeholder an SDK needs); a request with a key is the key's.
-        if let certificates, credential == nil || credential?.secret == Self.certificatePlaceholder,
-            let certificate = certificates.registry.certificate(for: context.channel)
-        {
+        if let certificates, let certificate, credential == nil || credential?.secret == Self.certificatePlaceholder {
             principal = try certificates.authenticator.authenticate(certificate)
         } else {
             principal = try await authenticators.authenticate(credential)

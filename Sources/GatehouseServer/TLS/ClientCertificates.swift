@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import GatehouseCore
 import NIOCore
 import NIOHTTPTypes
@@ -29,12 +30,15 @@ final class ClientCertificates: Sendable {
     static func read(_ certificate: NIOSSLCertificate) throws -> ClientCertificate {
         let der = try certificate.toDERBytes()
         let parsed = try Certificate(derEncoded: der)
-        let fingerprint = SHA256.hash(data: der).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        let digest = Array(SHA256.hash(data: der))
+        let fingerprint = digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        let thumbprint = Data(digest).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
         var commonName: String?
         for rdn in parsed.subject {
             for attribute in rdn where attribute.type == .RDNAttributeType.commonName { commonName = String(attribute.value) }
         }
-        var read = ClientCertificate(fingerprint: fingerprint, subjectCommonName: commonName)
+        var read = ClientCertificate(fingerprint: fingerprint, thumbprint: thumbprint, subjectCommonName: commonName)
         for name in try parsed.extensions.subjectAlternativeNames ?? SubjectAlternativeNames() {
             switch name {
             case .uniformResourceIdentifier(let uri): read.uris.append(uri)

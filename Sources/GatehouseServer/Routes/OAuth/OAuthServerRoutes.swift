@@ -18,14 +18,17 @@ public struct OAuthServerRoutes: Sendable {
     let cache: IdentityCache
     let feed: any IdentityChangeFeed
     let settings: OAuthServerSettings
+    /// Client certificates of TLS connections, for certificate-bound tokens (nil: none asked for).
+    let certificates: ClientCertificates?
     /// Repeated wrong secrets for a client id from one address block that pair for a while.
     let lockout = Lockout()
     static let maxBodyBytes = 64 * 1024
 
-    public init(
+    init(
         tokens: OwnTokenAuthenticator, ring: SigningKeyRing, store: IdentityStore, cache: IdentityCache, feed: any IdentityChangeFeed,
-        settings: OAuthServerSettings
+        settings: OAuthServerSettings, certificates: ClientCertificates? = nil
     ) {
+        self.certificates = certificates
         self.tokens = tokens
         self.ring = ring
         self.store = store
@@ -56,6 +59,8 @@ public struct OAuthServerRoutes: Sendable {
             "grant_types_supported": ["client_credentials"], "response_types_supported": [], "token_endpoint_auth_methods_supported": methods,
             "revocation_endpoint_auth_methods_supported": methods, "introspection_endpoint_auth_methods_supported": methods,
             "token_endpoint_auth_signing_alg_values_supported": .array([.string(settings.algorithm.rawValue)]),
+            // RFC 8705 §3.3: tokens asked for over a connection with a client certificate are bound to it.
+            "tls_client_certificate_bound_access_tokens": .bool(certificates != nil),
         ]
     }
 
@@ -72,7 +77,10 @@ public struct OAuthServerRoutes: Sendable {
                 return OAuthResponse.error("invalid_scope", "Scope `\(extra)` is not registered for this client.")
             }
             let scopes = requested.isEmpty ? client.scopes : requested
-            guard let token = try? tokens.issue(to: client, scopes: scopes, lifetime: settings.tokenLifetimeSeconds) else {
+            // RFC 8705: a client that asks over a connection with a verified certificate gets a
+            // token that only works over a connection presenting that certificate.
+            let certificate = certificates?.certificate(for: context.channel)
+            guard let token = try? tokens.issue(to: client, scopes: scopes, lifetime: settings.tokenLifetimeSeconds, certificate: certificate) else {
                 return OAuthResponse.error("server_error", "No signing key is available.", status: .internalServerError)
             }
             return OAuthResponse.json([
@@ -114,6 +122,7 @@ public struct OAuthServerRoutes: Sendable {
                 "active": true, "client_id": .string(claims.clientID), "sub": .string(claims.clientID), "scope": .string(claims.scope),
                 "iss": .string(tokens.issuer), "aud": .string(tokens.issuer), "token_type": "Bearer", "jti": .string(claims.tokenID),
                 "iat": .number(claims.issuedAt.timeIntervalSince1970), "exp": .number(claims.expiresAt.timeIntervalSince1970),
+                "cnf": claims.certificateThumbprint.map { ["x5t#S256": .string($0)] } ?? .null,
             ])
         }
     }
