@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import GatehouseCore
+import HTTPTypes
+import HummingbirdTesting
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -56,7 +58,7 @@ struct MutualTLSTests {
         var tls = TLSSettings(certificateFile: pki.serverCertificateFile, keyFile: pki.serverKeyFile)
         tls.clientAuth = clientAuth
         tls.clientCAFile = pki.caFile
-        tls.clientIdentity = .sanURI
+        config.server.clientCertificateIdentity = .sanURI
         config.server.tls = tls
         return config
     }
@@ -215,6 +217,24 @@ struct MutualTLSTests {
                 let plain = try #require(try await none.form("/oauth/token", form).json?["access_token"]?.stringValue)
                 #expect(try await theirs.post("/v1/chat/completions", chat("mock-gpt"), key: plain).status == 200)
                 #expect(try await none.post("/v1/chat/completions", chat("mock-gpt"), key: plain).status == 200)
+            }
+        }
+    }
+
+    @Test func aProxysCertificateHeaderCountsOnlyFromATrustedAddress() async throws {
+        let spiffe = "spiffe://acme.test/ns/prod/sa/behind-proxy"
+        let header = "By=spiffe://acme.test/gatehouse;Hash=\(String(repeating: "ab", count: 32));Subject=\"CN=proxied,O=Acme\";URI=\(spiffe)"
+        for (trusted, expected) in [("127.0.0.1/32", HTTPResponse.Status.ok), ("10.0.0.0/8", .unauthorized)] {
+            var config = GatehouseConfig.embeddedDefault
+            config.server.trustedProxies = [try #require(IPNetwork(trusted))]
+            config.server.clientCertificateIdentity = .sanURI
+            try await withGatehouse(config) { client, _ in
+                let key = try #require(try await client.post("/key/generate", [:]).json?["token"]?.stringValue)
+                _ = try await client.post("/certificate/bind", ["identity": .string("san_uri:" + spiffe), "key_id": .string(key)])
+                let answer = try await client.post(
+                    "/v1/chat/completions", chat("mock-gpt"), headers: [HTTPField.Name("x-forwarded-client-cert")!: header])
+                // From 127.0.0.1: trusted in the first run, a stranger spoofing the header in the second.
+                #expect(answer.status == expected)
             }
         }
     }

@@ -16,7 +16,7 @@ enum Keys {
         "oauth_signing_algorithm", "oauth_key_rotation_days", "time_zone", "default_max_tokens", "alert_webhook_url",
         "spend_flush_interval_seconds", "store_timeout_seconds", "rate_limit_sync_seconds",
         "rate_limit_store_policy", "end_user_limits", "tls_cert_file", "tls_key_file", "tls_client_auth", "tls_client_ca_file",
-        "tls_client_identity", "tls_reload_check_seconds",
+        "tls_client_identity", "tls_reload_check_seconds", "trusted_proxies", "client_cert_header",
     ]
 
     static let generalIgnored: Set<String> = [

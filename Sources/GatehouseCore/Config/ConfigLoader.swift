@@ -86,7 +86,7 @@ public enum ConfigLoader {
         }
         let certificate = try readable("tls_cert_file")
         let key = try readable("tls_key_file")
-        let clientKeys = ["tls_client_auth", "tls_client_ca_file", "tls_client_identity"]
+        let clientKeys = ["tls_client_auth", "tls_client_ca_file"]
         guard let certificate, let key else {
             if let given = (["tls_cert_file", "tls_key_file"] + clientKeys).first(where: { f[$0] != nil }) {
                 throw reader.error("\(p).\(given)", f[given], "needs both tls_cert_file and tls_key_file")
@@ -103,14 +103,6 @@ public enum ConfigLoader {
         tls.clientCAFile = try readable("tls_client_ca_file")
         if tls.clientAuth != .off, tls.clientCAFile == nil {
             throw reader.error("\(p).tls_client_auth", f["tls_client_auth"], "needs tls_client_ca_file: the CAs client certificates must chain to")
-        }
-        if let kind = try reader.string(f["tls_client_identity"], at: "\(p).tls_client_identity") {
-            guard let known = ClientCertificate.IdentityKind(rawValue: kind) else {
-                throw reader.error(
-                    "\(p).tls_client_identity", f["tls_client_identity"],
-                    "must be one of \(ClientCertificate.IdentityKind.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            tls.clientIdentity = known
         }
         return tls
     }
@@ -182,6 +174,23 @@ public enum ConfigLoader {
         s.storeTimeoutSeconds =
             try reader.double(f["store_timeout_seconds"], at: "\(p).store_timeout_seconds", minimum: 0.01) ?? s.storeTimeoutSeconds
         s.tls = try readTLS(f, at: p, reader: &reader)
+        if let kind = try reader.string(f["tls_client_identity"], at: "\(p).tls_client_identity") {
+            guard let known = ClientCertificate.IdentityKind(rawValue: kind) else {
+                throw reader.error(
+                    "\(p).tls_client_identity", f["tls_client_identity"],
+                    "must be one of \(ClientCertificate.IdentityKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            s.clientCertificateIdentity = known
+        }
+        s.trustedProxies = try (reader.stringOrList(f["trusted_proxies"], at: "\(p).trusted_proxies") ?? []).map { text in
+            guard let network = IPNetwork(text) else {
+                throw reader.error("\(p).trusted_proxies", f["trusted_proxies"], "`\(text)` is not an IP address or CIDR network")
+            }
+            return network
+        }
+        if let header = try reader.string(f["client_cert_header"], at: "\(p).client_cert_header") {
+            s.clientCertificateHeader = header.lowercased()
+        }
         s.tlsReloadCheckSeconds =
             try reader.double(f["tls_reload_check_seconds"], at: "\(p).tls_reload_check_seconds", minimum: 0.05) ?? s.tlsReloadCheckSeconds
         if let node = f["end_user_limits"] { s.endUserLimits = try readLimits(node, at: "\(p).end_user_limits", reader: &reader) }

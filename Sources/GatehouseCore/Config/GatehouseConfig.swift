@@ -54,6 +54,14 @@ public struct ServerSettings: Sendable, Equatable {
     public var oauth = OAuthServerSettings()
     /// HTTPS and client certificates on the listener; nil: plain HTTP.
     public var tls: TLSSettings?
+    /// How a verified client certificate (from the TLS handshake or a trusted proxy's header)
+    /// becomes an identity to bind.
+    public var clientCertificateIdentity: ClientCertificate.IdentityKind = .fingerprint
+    /// Proxies whose headers are believed (a client certificate they verified); from anyone
+    /// else such headers are ignored.
+    public var trustedProxies: [IPNetwork] = []
+    /// The header a trusted proxy puts the client certificate in (Envoy's format).
+    public var clientCertificateHeader = "x-forwarded-client-cert"
     /// How often the TLS files are checked for changes (they are also reloaded on SIGHUP).
     public var tlsReloadCheckSeconds = 5.0
     /// Extra CA certificates (PEM) trusted for upstream TLS, besides the system's.
@@ -196,9 +204,6 @@ public struct TLSSettings: Sendable, Equatable {
     public var clientAuth: ClientAuth = .off
     /// CA certificates (PEM) that client certificates must chain to.
     public var clientCAFile: String?
-    /// How a verified certificate becomes an identity to bind.
-    public var clientIdentity: ClientCertificate.IdentityKind = .fingerprint
-
     public init(certificateFile: String, keyFile: String) {
         self.certificateFile = certificateFile
         self.keyFile = keyFile

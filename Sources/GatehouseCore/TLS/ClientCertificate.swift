@@ -20,6 +20,14 @@ public struct ClientCertificate: Sendable, Equatable {
         self.emails = emails
     }
 
+    /// RFC 8705's `x5t#S256` of a certificate whose SHA-256 is `hex`.
+    public static func thumbprint(hex: String) -> String {
+        var bytes: [UInt8] = []
+        var iterator = hex.makeIterator()
+        while let high = iterator.next(), let low = iterator.next() { bytes.append(UInt8(String([high, low]), radix: 16) ?? 0) }
+        return Base64URL.encode(bytes)
+    }
+
     /// How a listener turns a certificate into an identity.
     public enum IdentityKind: String, Sendable, CaseIterable {
         /// The first URI subject alternative name (a SPIFFE ID).

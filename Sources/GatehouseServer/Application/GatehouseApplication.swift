@@ -95,18 +95,16 @@ public enum GatehouseApplication {
         let management = Management(
             store: identities, cache: cache, feed: feed, spend: SpendLookup(store: spendStore, writer: spendWriter, ledger: ledger))
 
-        // Client certificates: read once per TLS connection, bound to keys, users and teams.
-        let clientCertificates: (registry: ClientCertificates, authenticator: CertificateAuthenticator)? =
-            settings.tls.flatMap { tls in
-                tls.clientAuth == .off ? nil : (ClientCertificates(), CertificateAuthenticator(cache: cache, kind: tls.clientIdentity))
-            }
+        // Client certificates (read once per TLS connection, or from a trusted proxy's header),
+        // bound to keys, users and teams.
+        let clientCertificates = ClientCertificateSource(settings: settings, cache: cache)
 
         let router = Router(context: GatewayRequestContext.self)
         router.middlewares.add(ErrorEnvelopeMiddleware())
         HealthRoutes().register(on: router)
         OAuthServerRoutes(
             tokens: ownTokens, ring: signingKeys, store: identities, cache: cache, feed: feed, settings: settings.oauth,
-            certificates: clientCertificates?.registry
+            certificates: clientCertificates
         ).register(on: router)
         // Model routes and management routes differ only in what `?key=` means.
         let modelRoutes = router.group()
@@ -126,13 +124,13 @@ public enum GatehouseApplication {
         OrganizationRoutes(management: management).register(on: managementRoutes)
         OAuthClientRoutes(management: management, ring: signingKeys).register(on: managementRoutes)
         SpendRoutes(management: management).register(on: managementRoutes)
-        CertificateRoutes(management: management, identity: settings.tls?.clientIdentity).register(on: managementRoutes)
+        CertificateRoutes(management: management, identity: settings.clientCertificateIdentity).register(on: managementRoutes)
 
         let tlsContexts = try settings.tls.map {
             try ServerTLSContext(settings: $0, checkInterval: .milliseconds(Int64(settings.tlsReloadCheckSeconds * 1000)), logger: logger)
         }
         let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [HeaderLimitResponder()] + (clientCertificates.map { [$0.registry.capture()] } ?? []),
+            additionalChannelHandlers: [HeaderLimitResponder()] + (clientCertificates?.handshakes.map { [$0.capture()] } ?? []),
             idleTimeout: .seconds(fractional: settings.clientIdleTimeout),
             httpDecoderConfiguration: .init(
                 maxHeaderFieldSize: settings.maxHeaderBytes,

@@ -9,9 +9,8 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     public typealias Context = GatewayRequestContext
     let authenticators: AuthenticatorChain
     let queryPolicy: PresentedCredential.QueryPolicy
-    /// Client certificates of TLS connections, and how they become principals (nil: plain HTTP
-    /// or no client authentication).
-    let certificates: (registry: ClientCertificates, authenticator: CertificateAuthenticator)?
+    /// Where client certificates come from and how they become principals (nil: nowhere).
+    let certificates: ClientCertificateSource?
     /// The API key a certificate client sends when its SDK insists on one.
     static let certificatePlaceholder = "mtls"
     /// Parsed once: building an `HTTPField.Name` validates the string, which is work per request otherwise.
@@ -23,7 +22,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     /// - Parameter queryPolicy: what a key in the URL means on the routes behind this middleware.
     init(
         authenticators: AuthenticatorChain, queryPolicy: PresentedCredential.QueryPolicy,
-        certificates: (registry: ClientCertificates, authenticator: CertificateAuthenticator)? = nil
+        certificates: ClientCertificateSource? = nil
     ) {
         self.authenticators = authenticators
         self.queryPolicy = queryPolicy
@@ -38,7 +37,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             policy: queryPolicy
         )
         var context = context
-        let certificate = certificates?.registry.certificate(for: context.channel)
+        let certificate = certificates?.certificate(request, channel: context.channel)
         credential?.clientCertificate = certificate
         let principal: Principal
         // A verified client certificate authenticates a request that brings no other credential

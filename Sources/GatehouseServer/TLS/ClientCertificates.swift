@@ -1,5 +1,4 @@
 import Crypto
-import Foundation
 import GatehouseCore
 import NIOCore
 import NIOHTTPTypes
@@ -32,8 +31,7 @@ final class ClientCertificates: Sendable {
         let parsed = try Certificate(derEncoded: der)
         let digest = Array(SHA256.hash(data: der))
         let fingerprint = digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-        let thumbprint = Data(digest).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let thumbprint = Base64URL.encode(digest)
         var commonName: String?
         for rdn in parsed.subject {
             for attribute in rdn where attribute.type == .RDNAttributeType.commonName { commonName = String(attribute.value) }

@@ -8,8 +8,8 @@ import Hummingbird
 /// hands out what it is bound to); viewers read them.
 struct CertificateRoutes: Sendable {
     let management: Management
-    /// How the listener reads identities, for checking what is bound (nil: no client certificates).
-    let identity: ClientCertificate.IdentityKind?
+    /// How the listener reads identities, for checking what is bound.
+    let identity: ClientCertificate.IdentityKind
 
     func register(on router: some RouterMethods<GatewayRequestContext>) {
         router.post("/certificate/bind") { request, context in try await self.bind(request, context) }
@@ -28,7 +28,7 @@ struct CertificateRoutes: Sendable {
             let kinds = ClientCertificate.IdentityKind.allCases.map { $0.rawValue + ":…" }.joined(separator: ", ")
             throw GatewayError.badRequest("`identity` must be one of \(kinds).", param: "identity")
         }
-        if let identity, kind != identity {
+        if kind != identity {
             throw GatewayError.badRequest("This listener reads certificates by \(identity.rawValue), not \(kind.rawValue).", param: "identity")
         }
         let keyID = try body.string("key_id").flatMap { $0 }

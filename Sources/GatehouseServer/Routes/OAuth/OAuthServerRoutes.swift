@@ -18,15 +18,15 @@ public struct OAuthServerRoutes: Sendable {
     let cache: IdentityCache
     let feed: any IdentityChangeFeed
     let settings: OAuthServerSettings
-    /// Client certificates of TLS connections, for certificate-bound tokens (nil: none asked for).
-    let certificates: ClientCertificates?
+    /// Where client certificates come from, for certificate-bound tokens (nil: nowhere).
+    let certificates: ClientCertificateSource?
     /// Repeated wrong secrets for a client id from one address block that pair for a while.
     let lockout = Lockout()
     static let maxBodyBytes = 64 * 1024
 
     init(
         tokens: OwnTokenAuthenticator, ring: SigningKeyRing, store: IdentityStore, cache: IdentityCache, feed: any IdentityChangeFeed,
-        settings: OAuthServerSettings, certificates: ClientCertificates? = nil
+        settings: OAuthServerSettings, certificates: ClientCertificateSource? = nil
     ) {
         self.certificates = certificates
         self.tokens = tokens
@@ -79,7 +79,7 @@ public struct OAuthServerRoutes: Sendable {
             let scopes = requested.isEmpty ? client.scopes : requested
             // RFC 8705: a client that asks over a connection with a verified certificate gets a
             // token that only works over a connection presenting that certificate.
-            let certificate = certificates?.certificate(for: context.channel)
+            let certificate = certificates?.certificate(request, channel: context.channel)
             guard let token = try? tokens.issue(to: client, scopes: scopes, lifetime: settings.tokenLifetimeSeconds, certificate: certificate) else {
                 return OAuthResponse.error("server_error", "No signing key is available.", status: .internalServerError)
             }
