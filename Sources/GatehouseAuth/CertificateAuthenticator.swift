@@ -32,4 +32,16 @@ public struct CertificateAuthenticator: Sendable {
         holder.role = binding.userID.flatMap(cache.role(ofUser:)) ?? .internalUser
         return try holder.principal(method: .clientCertificate, source: kind.rawValue, sourceModels: [], cache: cache, now: now())
     }
+
+    /// For routes that want a certificate and a key: a certificate bound to something must be
+    /// bound to what the key is (the key itself, or its user); an unbound one only vouches for
+    /// the connection.
+    public func check(_ certificate: ClientCertificate, agreesWith principal: Principal) throws {
+        guard let identity = certificate.identity(kind), let binding = cache.certificateBinding(identity) else { return }
+        let agrees =
+            (binding.keyID != nil && binding.keyID == principal.keyID)
+            || (binding.keyID == nil && binding.userID != nil && binding.userID == principal.userID)
+            || (binding.keyID == nil && binding.userID == nil && binding.teamID != nil && binding.teamID == principal.teamID)
+        guard agrees else { throw GatewayError.forbidden("This client certificate is bound to someone other than this key.") }
+    }
 }

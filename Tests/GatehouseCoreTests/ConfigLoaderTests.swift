@@ -1,3 +1,4 @@
+import Foundation
 import GatehouseCore
 import Testing
 
@@ -84,6 +85,36 @@ struct ConfigLoaderTests {
         #expect(throws: ConfigError.self) { try load("gatehouse_settings:\n  time_zone: Mars/Olympus\n") }
         #expect(throws: ConfigError.self) { try load("gatehouse_settings:\n  end_user_limits: {budget_duration: 1x}\n") }
         #expect(throws: ConfigError.self) { try load("gatehouse_settings:\n  rate_limit_store_policy: maybe\n") }
+    }
+
+    @Test func readsTLSSettings() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-config-\(UUID().uuidString).pem").path
+        try "not checked here".write(toFile: file, atomically: true, encoding: .utf8)
+        let config = try load(
+            """
+            gatehouse_settings:
+              tls_cert_file: \(file)
+              tls_key_file: \(file)
+              tls_client_auth: optional
+              tls_client_ca_file: \(file)
+              tls_client_identity: san_uri
+              trusted_proxies: [10.0.0.0/8, "fd00::/8"]
+              certificate_routes:
+                management_routes: certificate_and_key
+                /v1/chat/completions: certificate
+            """
+        ).config.server
+        #expect(config.tls?.clientAuth == .optional && config.tls?.clientCAFile == file && config.clientCertificateIdentity == .sanURI)
+        #expect(config.trustedProxies.map(\.description) == ["10.0.0.0/8", "fd00::/8"])
+        #expect(
+            config.certificateRoutes == [
+                .init(route: "management_routes", policy: .certificateAndKey), .init(route: "/v1/chat/completions", policy: .certificate),
+            ])
+        #expect(throws: ConfigError.self) { try load("gatehouse_settings:\n  tls_client_auth: required\n") }
+        #expect(throws: ConfigError.self) {
+            try load("gatehouse_settings:\n  tls_cert_file: \(file)\n  tls_key_file: \(file)\n  tls_client_auth: required\n")
+        }
+        #expect(throws: ConfigError.self) { try load("gatehouse_settings:\n  trusted_proxies: [example.com]\n") }
     }
 
     @Test func unknownKeyFailsNamingPathLineAndClosestKey() throws {

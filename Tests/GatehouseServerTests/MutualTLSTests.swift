@@ -238,4 +238,33 @@ struct MutualTLSTests {
             }
         }
     }
+
+    @Test func routesCanRequireACertificateOrACertificateAndAKey() async throws {
+        let pki = try TestPKI.make()
+        let spiffe = "spiffe://acme.test/ns/prod/sa/ops"
+        let bound = try pki.issue("bound", commonName: "ops", names: [.uniformResourceIdentifier(spiffe)])
+        let device = try pki.issue("device", commonName: "laptop", names: [.uniformResourceIdentifier("spiffe://acme.test/device/7")])
+        var config = config(pki, clientAuth: .optional)
+        config.server.certificateRoutes = [
+            .init(route: "management_routes", policy: .certificateAndKey), .init(route: "/v1/chat/completions", policy: .certificate),
+        ]
+        try await withGatehouse(config) { _, port in
+            try await withClients(port: port, pki: pki, [bound, device, nil]) { clients in
+                let (bound, device, none) = (clients[0], clients[1], clients[2])
+                // Management wants a certificate and a key: the device's certificate vouches for the connection.
+                #expect(try await none.post("/key/generate", [:], key: TestKeys.master).status == 401)
+                #expect(try await device.post("/key/generate", [:]).status == 401)
+                let key = try #require(try await device.post("/key/generate", [:], key: TestKeys.master).json?["token"]?.stringValue)
+                let binding: JSONValue = ["identity": .string("san_uri:" + spiffe), "key_id": .string(key)]
+                #expect(try await device.post("/certificate/bind", binding, key: TestKeys.master).status == 200)
+                // A certificate bound to a key, presented with another credential: refused.
+                #expect(try await bound.post("/key/generate", [:], key: TestKeys.master).status == 403)
+                // Chat wants a certificate: a key alone is not enough.
+                #expect(try await none.post("/v1/chat/completions", chat("mock-gpt"), key: TestKeys.master).status == 401)
+                #expect(try await bound.post("/v1/chat/completions", chat("mock-gpt")).status == 200)
+                // Routes not named take any credential.
+                #expect(try await none.post("/v1/models", nil, key: TestKeys.master).status == 200)
+            }
+        }
+    }
 }

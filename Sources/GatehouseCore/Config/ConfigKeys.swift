@@ -17,6 +17,7 @@ enum Keys {
         "spend_flush_interval_seconds", "store_timeout_seconds", "rate_limit_sync_seconds",
         "rate_limit_store_policy", "end_user_limits", "tls_cert_file", "tls_key_file", "tls_client_auth", "tls_client_ca_file",
         "tls_client_identity", "tls_reload_check_seconds", "trusted_proxies", "client_cert_header",
+        "certificate_routes",
     ]
 
     static let generalIgnored: Set<String> = [

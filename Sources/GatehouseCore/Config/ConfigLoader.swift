@@ -188,6 +188,14 @@ public enum ConfigLoader {
             }
             return network
         }
+        if let node = f["certificate_routes"] {
+            for (route, policy) in try reader.orderedStringMap(node, at: "\(p).certificate_routes") {
+                guard let known = ServerSettings.CertificatePolicy(rawValue: policy) else {
+                    throw reader.error("\(p).certificate_routes.\(route)", node, "must be any, certificate or certificate_and_key")
+                }
+                s.certificateRoutes.append(.init(route: route, policy: known))
+            }
+        }
         if let header = try reader.string(f["client_cert_header"], at: "\(p).client_cert_header") {
             s.clientCertificateHeader = header.lowercased()
         }

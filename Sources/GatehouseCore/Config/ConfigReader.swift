@@ -119,6 +119,16 @@ struct ConfigReader {
         return result
     }
 
+    /// A mapping of strings to strings, in the file's order (where the first match wins).
+    func orderedStringMap(_ node: Node, at path: String) throws -> [(String, String)] {
+        guard case .mapping(let mapping) = node else { throw error(path, node, "expected a mapping") }
+        return try mapping.map { key, value in
+            guard let name = key.string else { throw error(path, key, "keys must be strings") }
+            guard let text = try string(value, at: "\(path).\(name)") else { throw error("\(path).\(name)", value, "expected a string") }
+            return (name, text)
+        }
+    }
+
     /// A string or a list of strings, as a list (`audience: a` or `audience: [a, b]`).
     func stringOrList(_ node: Node?, at path: String) throws -> [String]? {
         guard let node else { return nil }

@@ -27,6 +27,7 @@ public struct GatehouseConfig: Sendable {
 
 /// `gatehouse_settings`: the listener, limits and timeouts.
 public struct ServerSettings: Sendable, Equatable {
+
     public var host = "127.0.0.1"
     public var port = 4000
     public var dataDirectory = "gatehouse-data"
@@ -60,6 +61,29 @@ public struct ServerSettings: Sendable, Equatable {
     /// Proxies whose headers are believed (a client certificate they verified); from anyone
     /// else such headers are ignored.
     public var trustedProxies: [IPNetwork] = []
+    /// Routes (paths, `prefix/*`, or groups such as `management_routes`) and what they ask of a
+    /// client certificate; the first matching entry applies, other routes take any credential.
+    public var certificateRoutes: [CertificateRoute] = []
+
+    public struct CertificateRoute: Sendable, Equatable {
+        public var route: String
+        public var policy: CertificatePolicy
+
+        public init(route: String, policy: CertificatePolicy) {
+            self.route = route
+            self.policy = policy
+        }
+    }
+
+    public enum CertificatePolicy: String, Sendable, CaseIterable {
+        /// A certificate or any other credential (the default).
+        case any
+        /// Only a client certificate authenticates.
+        case certificate
+        /// A client certificate and another credential, which authenticates.
+        case certificateAndKey = "certificate_and_key"
+    }
+
     /// The header a trusted proxy puts the client certificate in (Envoy's format).
     public var clientCertificateHeader = "x-forwarded-client-cert"
     /// How often the TLS files are checked for changes (they are also reloaded on SIGHUP).

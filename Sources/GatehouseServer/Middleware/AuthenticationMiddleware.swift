@@ -39,19 +39,34 @@ public struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         let certificate = certificates?.certificate(request, channel: context.channel)
         credential?.clientCertificate = certificate
-        let principal: Principal
-        // A verified client certificate authenticates a request that brings no other credential
-        // (or the placeholder an SDK needs); a request with a key is the key's.
-        if let certificates, let certificate, credential == nil || credential?.secret == Self.certificatePlaceholder {
-            principal = try certificates.authenticator.authenticate(certificate)
-        } else {
-            principal = try await authenticators.authenticate(credential)
-        }
+        let principal = try await authenticate(credential, certificate: certificate, path: request.uri.path)
         // Step 4's route class check: a key limited to some routes may not call the others.
         guard RouteAccess.allows(principal.allowedRoutes, path: request.uri.path) else {
             throw GatewayError.forbidden("This credential may not call \(request.uri.path).")
         }
         context.principal = principal
         return try await next(request, context)
+    }
+
+    /// By the route's certificate policy: a verified client certificate authenticates a request
+    /// that brings no other credential (or the placeholder an SDK needs); a request with a key is
+    /// the key's. Routes may insist on a certificate, or on a certificate and a key.
+    func authenticate(_ credential: PresentedCredential?, certificate: ClientCertificate?, path: String) async throws -> Principal {
+        let policy = certificates?.policy(for: path) ?? .any
+        let hasKey = credential.map { $0.secret != Self.certificatePlaceholder } ?? false
+        switch policy {
+        case .certificate:
+            guard let certificates, let certificate else { throw GatewayError.unauthorized("This route needs a client certificate.") }
+            return try certificates.authenticator.authenticate(certificate)
+        case .certificateAndKey:
+            guard let certificates, let certificate else { throw GatewayError.unauthorized("This route needs a client certificate.") }
+            guard hasKey else { throw GatewayError.unauthorized("This route needs a key as well as a client certificate.") }
+            let principal = try await authenticators.authenticate(credential)
+            try certificates.authenticator.check(certificate, agreesWith: principal)
+            return principal
+        case .any:
+            if let certificates, let certificate, !hasKey { return try certificates.authenticator.authenticate(certificate) }
+            return try await authenticators.authenticate(credential)
+        }
     }
 }
