@@ -31,7 +31,7 @@ struct KeysCommand: AsyncParsableCommand {
             key.expiresAt = lifetime.map { Date().addingTimeInterval($0) }
             let created = key
             try await StoreAccess.with(config: config) { store, feed in
-                try await store.insert(created)
+                try await store.keys.insert(created)
                 try await feed.publish(.key(created.id))
             }
             print(raw)
@@ -44,7 +44,7 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(name: .long, help: "YAML configuration file.") var config: String?
 
         func run() async throws {
-            let keys = try await StoreAccess.with(config: config) { store, _ in try await store.all() }
+            let keys = try await StoreAccess.with(config: config) { store, _ in try await store.keys.all() }
             for key in keys {
                 let state = key.blocked ? "blocked" : (key.isExpired(at: Date()) ? "expired" : "active")
                 let expires = key.expiresAt.map { $0.formatted(.iso8601) } ?? "never"
@@ -61,9 +61,11 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             let reference = key
             let revoked = try await StoreAccess.with(config: config) { store, feed -> String? in
-                let found = reference.hasPrefix("sk-") ? try await store.key(hash: APIKeyFormat.hash(reference)) : try await store.key(id: reference)
+                let found =
+                    reference.hasPrefix("sk-")
+                    ? try await store.keys.key(hash: APIKeyFormat.hash(reference)) : try await store.keys.key(id: reference)
                 guard let found else { return nil }
-                _ = try await store.delete(ids: [found.id])
+                _ = try await store.keys.delete(ids: [found.id])
                 try await feed.publish(.key(found.id))
                 return found.id
             }

@@ -6,13 +6,13 @@ import ServiceLifecycle
 /// Opens the configured store for a one-off command, with its connection running, migrated.
 enum StoreAccess {
     static func with<T: Sendable>(
-        config path: String?, _ body: @Sendable (KeyStore, any IdentityChangeFeed) async throws -> T
+        config path: String?, _ body: @Sendable (IdentityStore, any IdentityChangeFeed) async throws -> T
     ) async throws -> T {
         let config = try ConfigFile.load(path: path).config
         var logger = Logger(label: "gatehouse")
         logger.logLevel = .warning
         let connection = try await StoreConnection.open(databaseURL: config.databaseURL, dataDirectory: config.server.dataDirectory, logger: logger)
-        let store = KeyStore(source: connection.source)
+        let store = IdentityStore(source: connection.source)
         let feed = connection.changeFeed(cache: IdentityCache(), logger: logger)
         let services = ServiceGroup(services: [connection.service], logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in

@@ -12,7 +12,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from openai import DefaultHttpxClient, OpenAI
 
-from gatehouse_process import Gatehouse
+import time
+
+from gatehouse_process import BINARY, Gatehouse
 
 SPIFFE = "spiffe://acme.test/ns/prod/sa/sdk"
 
@@ -77,7 +79,14 @@ def test_openai_sdk_and_curl_complete_a_chat_with_a_client_certificate(tmp_path)
                 return json.load(response)
 
         key_id = admin("/key/generate", {"models": ["m"]})["token"]
-        admin("/certificate/bind", {"identity": "san_uri:" + SPIFFE, "key_id": key_id})
+        # Bound with the CLI, beside the running server: the change reaches it through the store.
+        cli = [str(BINARY), "certificates"]
+        bound = subprocess.run(cli + ["bind", "san_uri:" + SPIFFE, "--key-id", key_id, "--config", str(tmp_path / "config.yaml")],
+                               capture_output=True, text=True, cwd=tmp_path)
+        assert bound.returncode == 0, bound.stderr
+        listed = subprocess.run(cli + ["list", "--config", str(tmp_path / "config.yaml")], capture_output=True, text=True, cwd=tmp_path)
+        assert f"san_uri:{SPIFFE}\tkey {key_id}" in listed.stdout
+        time.sleep(1.5)
 
         # The SDK's own HTTP client class, with an SSL context carrying the certificate.
         http_client = DefaultHttpxClient(verify=context)
@@ -97,6 +106,15 @@ def test_openai_sdk_and_curl_complete_a_chat_with_a_client_certificate(tmp_path)
             capture_output=True, text=True,
         )
         assert refused.returncode != 0 and refused.stdout == ""
+        unbound = subprocess.run(cli + ["unbind", "san_uri:" + SPIFFE, "--config", str(tmp_path / "config.yaml")],
+                                 capture_output=True, text=True, cwd=tmp_path)
+        assert unbound.returncode == 0, unbound.stderr
+        time.sleep(1.5)
+        try:
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": "still?"}])
+            raise AssertionError("an unbound certificate was still accepted")
+        except Exception as error:  # openai.PermissionDeniedError
+            assert getattr(error, "status_code", None) == 403
     finally:
         gatehouse.stop()
 
