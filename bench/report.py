@@ -19,7 +19,7 @@ for stream in (False, True):
     for conns in (1, 32):
         direct = rows.get(("direct", stream, conns))
         nginx = rows.get(("nginx", stream, conns))
-        for name in ("direct", "nginx", "gatehouse", "gatehouse_ahc", "gatehouse_vkey", "gatehouse_limits", "gatehouse_rs256", "gatehouse_es256"):
+        for name in ("direct", "nginx", "gatehouse", "gatehouse_ahc", "gatehouse_vkey", "gatehouse_limits", "gatehouse_https", "nginx_https", "nginx_mtls", "gatehouse_rs256", "gatehouse_es256"):
             r = rows.get((name, stream, conns))
             if not r:
                 continue
@@ -30,6 +30,9 @@ for stream in (False, True):
                 "gatehouse_ahc": "gatehouse (async-http-client)",
                 "gatehouse_vkey": "gatehouse (nio client, virtual key)",
                 "gatehouse_limits": "gatehouse (nio client, virtual key with rpm, tpm, budget)",
+                "gatehouse_https": "gatehouse over HTTPS (wrk → TLS, master key)",
+                "nginx_https": "nginx → gatehouse over HTTPS (master key)",
+                "nginx_mtls": "nginx → gatehouse over mutual TLS (client certificate)",
                 "gatehouse_rs256": "gatehouse (nio client, RS256 JWT)",
                 "gatehouse_es256": "gatehouse (nio client, ES256 JWT)",
             }.get(name, name)
