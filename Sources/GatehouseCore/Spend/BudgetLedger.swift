@@ -135,7 +135,7 @@ public final class BudgetLedger: Sendable {
 
     static func milliseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }
 
-    /// What the subject has spent in its current period (for `/key/info` and friends).
+    /// What the subject has spent in its current period, as this instance has counted it.
     public func spent(_ subject: LimitSubject, at now: Date) -> USD {
         accounts.withLock { current(&$0, subject, at: now.timeIntervalSince1970).spent }
     }
