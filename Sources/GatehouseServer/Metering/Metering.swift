@@ -129,9 +129,10 @@ public struct Metering: Sendable {
         do {
             let holds = budgeted.map { ($0, ledger.charge(for: $0, at: started)) }
             let holdSeconds = holdSeconds
-            let reservation = try await withDeadline(seconds: storeTimeout) {
-                try await shared.reserve(holds, cost: cost, now: started, holdFor: holdSeconds)
-            }
+            let reservation = try await withDeadline(
+                seconds: storeTimeout, { try await shared.reserve(holds, cost: cost, now: started, holdFor: holdSeconds) },
+                // A hold the store confirms after the request was refused is given back.
+                late: { try? await shared.release($0) })
             return (BudgetLedger.Hold(), reservation)
         } catch let refusal as BudgetLedger.Refusal {
             throw GatewayError.budgetExceeded(refusal)
