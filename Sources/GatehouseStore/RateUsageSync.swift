@@ -18,10 +18,16 @@ public final class RateUsageSync: Service, Sendable {
     let interval: Duration
     let staleAfter: Double
     let logger: Logger
+    /// Whether the store is migrated and loaded (the exchange waits for it).
+    let ready: @Sendable () -> Bool
     private let lastSuccess = Mutex(Date())
     static let table = "gatehouse_rate_usage"
 
-    public init(source: any SQLConnectionSource, limiter: RateLimiter, interval: Duration = .seconds(1), logger: Logger) {
+    public init(
+        source: any SQLConnectionSource, limiter: RateLimiter, interval: Duration = .seconds(1), logger: Logger,
+        ready: @escaping @Sendable () -> Bool
+    ) {
+        self.ready = ready
         self.source = source
         self.limiter = limiter
         self.interval = interval
@@ -38,7 +44,8 @@ public final class RateUsageSync: Service, Sendable {
     public func run() async throws {
         while !Task.isShuttingDownGracefully {
             do {
-                try await exchange(now: Date())
+                // Bounded: a pool waiting for a database that is gone must not hold up shutdown.
+                if ready() { try await withDeadline(seconds: 5) { try await self.exchange(now: Date()) } }
                 lastSuccess.withLock { $0 = Date() }
             } catch {
                 logger.warning("rate limit usage not shared", metadata: ["error": "\(String(reflecting: error))"])

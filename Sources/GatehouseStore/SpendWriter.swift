@@ -33,7 +33,9 @@ public final class SpendWriter: Service, Sendable {
     public func run() async throws {
         while !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
-            await flush()
+            // Bounded like every store call here: a flush still waiting at the deadline keeps its
+            // batch (written later, or put back), and the loop goes on to shutdown.
+            _ = try? await withDeadline(seconds: 10) { await self.flush() }
         }
         // Shutdown: keep trying for up to `finalAttemptSeconds` rather than lose what was billed.
         let deadline = ContinuousClock.now + .milliseconds(Int(finalAttemptSeconds * 1000))

@@ -49,7 +49,7 @@ struct Serve: AsyncParsableCommand {
         let store = try await StoreConnection.open(databaseURL: settings.databaseURL, dataDirectory: settings.server.dataDirectory, logger: logger)
         let app: GatehouseApplication.App
         do {
-            app = try GatehouseApplication.make(config: settings, masterKey: masterKey, store: store, logger: logger) { port in
+            app = try GatehouseApplication.make(config: settings, masterKey: masterKey, store: store, logger: logger, reloadOnHangup: true) { port in
                 logger.info("Gatehouse listening on \(server.tls == nil ? "http" : "https")://\(server.host):\(port)")
                 if let key = announce {
                     let banner = Banner.firstStart(

@@ -17,12 +17,14 @@ public enum GatehouseApplication {
     /// - Parameters:
     ///   - masterKey: the operator's key (from config or the data folder).
     ///   - store: the database; migrated and loaded into the key cache before the listener opens.
+    ///   - reloadOnHangup: whether SIGHUP reloads the TLS files (the server process; not tests).
     ///   - onServerRunning: told the bound port once the listener is up.
     public static func make(
         config: GatehouseConfig,
         masterKey: String,
         store: StoreConnection,
         logger: Logger,
+        reloadOnHangup: Bool = false,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> App {
         // Refuse unusable configured keys before anything that needs shutting down is created.
@@ -87,7 +89,8 @@ public enum GatehouseApplication {
         let rateSync =
             store.isShared
             ? RateUsageSync(
-                source: store.source, limiter: limiter, interval: .milliseconds(Int64(settings.rateLimitSyncSeconds * 1000)), logger: logger)
+                source: store.source, limiter: limiter, interval: .milliseconds(Int64(settings.rateLimitSyncSeconds * 1000)), logger: logger,
+                ready: { cache.isLoaded })
             : nil
         let metering = Metering(
             router: modelRouter, settings: settings, ledger: ledger, limiter: limiter, writer: spendWriter, shared: sharedBudgets, sync: rateSync,
@@ -127,7 +130,9 @@ public enum GatehouseApplication {
         CertificateRoutes(management: management, identity: settings.clientCertificateIdentity).register(on: managementRoutes)
 
         let tlsContexts = try settings.tls.map {
-            try ServerTLSContext(settings: $0, checkInterval: .milliseconds(Int64(settings.tlsReloadCheckSeconds * 1000)), logger: logger)
+            try ServerTLSContext(
+                settings: $0, checkInterval: .milliseconds(Int64(settings.tlsReloadCheckSeconds * 1000)), reloadOnHangup: reloadOnHangup,
+                logger: logger)
         }
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [HeaderLimitResponder()] + (clientCertificates?.handshakes.map { [$0.capture()] } ?? []),

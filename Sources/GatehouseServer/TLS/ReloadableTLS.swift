@@ -14,12 +14,16 @@ import UnixSignals
 final class ServerTLSContext: Service, Sendable {
     let settings: TLSSettings
     let checkInterval: Duration
+    /// Whether SIGHUP reloads too. Only the server process traps it: a trapped signal makes
+    /// libdispatch keep the process alive past `main` (test runners would never exit).
+    let reloadOnHangup: Bool
     let logger: Logger
     private let state: Mutex<(context: NIOSSLContext, stamp: [Date?])>
 
-    init(settings: TLSSettings, checkInterval: Duration, logger: Logger) throws {
+    init(settings: TLSSettings, checkInterval: Duration, reloadOnHangup: Bool, logger: Logger) throws {
         self.settings = settings
         self.checkInterval = checkInterval
+        self.reloadOnHangup = reloadOnHangup
         self.logger = logger
         state = Mutex((try NIOSSLContext(configuration: try settings.serverConfiguration()), Self.stamp(settings)))
     }
@@ -46,10 +50,12 @@ final class ServerTLSContext: Service, Sendable {
     }
 
     func run() async throws {
-        let hangups = await UnixSignalsSequence(trapping: .sighup)
         await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await _ in hangups { self.reload(force: true) }
+            if reloadOnHangup {
+                let hangups = await UnixSignalsSequence(trapping: .sighup)
+                group.addTask {
+                    for await _ in hangups { self.reload(force: true) }
+                }
             }
             group.addTask {
                 while !Task.isShuttingDownGracefully {
