@@ -30,7 +30,10 @@ public struct CertificateAuthenticator: Sendable {
         holder.keyID = binding.keyID
         holder.teamID = binding.teamID
         holder.role = binding.userID.flatMap(cache.role(ofUser:)) ?? .internalUser
-        return try holder.principal(method: .clientCertificate, source: kind.rawValue, sourceModels: [], cache: cache, now: now())
+        var principal = try holder.principal(method: .clientCertificate, source: "certificate", sourceModels: [], cache: cache, now: now())
+        // Bound to a team alone: the identity is no user (nor an account to charge spend to).
+        if binding.keyID == nil, binding.userID == nil { principal.userID = nil }
+        return principal
     }
 
     /// For routes that want a certificate and a key: a certificate bound to something must be

@@ -18,7 +18,7 @@ struct CertificatesCommand: AsyncParsableCommand {
         @Option(name: .customLong("team-id"), help: "The team the certificate acts in.") var teamID: String?
 
         func validate() throws {
-            guard ClientCertificate.IdentityKind.allCases.contains(where: { identity.hasPrefix($0.rawValue + ":") }) else {
+            guard ClientCertificate.kind(of: identity) != nil else {
                 throw ValidationError("the identity must start with san_uri:, san_dns:, san_email:, subject_cn: or fingerprint:")
             }
             guard (keyID != nil) != (userID != nil || teamID != nil) else { throw ValidationError("give --key-id, or --user-id and/or --team-id") }

@@ -103,6 +103,7 @@ struct RateLimiterTests {
         #expect(limiter.admit([key, gpt4o], at: 0)?.refusal == nil)
         let refused = try #require(limiter.admit([key, gpt4o], at: 1))
         #expect(refused.refusal?.perModel == true && refused.refusal?.level == "key")
-        #expect(limiter.admit([key], at: 2) == nil || limiter.admit([key], at: 2)?.refusal == nil)
+        // The key itself has no request limit: other models are not held back by gpt-4o's count.
+        #expect(limiter.admit([key], at: 2)?.refusal == nil)
     }
 }

@@ -187,6 +187,45 @@ struct BudgetLiveTests {
         }
     }
 
+    @Test func anEndUsersBudgetIsCountedPerCredential() async throws {
+        var config = Self.config()
+        config.server.endUserLimits.maxBudget = 0.02
+        try await withGatehouse(config) { client, _ in
+            let first = try #require(try await client.post("/key/generate", [:]).json?["key"]?.stringValue)
+            let second = try #require(try await client.post("/key/generate", [:]).json?["key"]?.stringValue)
+            func ask(_ key: String, as user: String) async throws -> HTTPResponse.Status {
+                var body = Self.request()
+                body["user"] = .string(user)
+                return try await client.post("/v1/chat/completions", body, headers: bearer(key)).status
+            }
+            #expect(try await ask(first, as: "alice") == .ok)
+            #expect(try await ask(first, as: "alice") == .ok)
+            #expect(try await ask(first, as: "alice") == .badRequest)
+            #expect(try await ask(first, as: "bob") == .ok)
+            #expect(try await ask(second, as: "alice") == .ok)
+        }
+    }
+
+    @Test func spendIsReadByAdminsAndViewersAndOwnRowsByEveryoneElse() async throws {
+        try await withGatehouse(Self.config()) { client, _ in
+            _ = try await client.post("/user/new", ["user_id": "ann"])
+            _ = try await client.post("/user/new", ["user_id": "vic", "user_role": "proxy_admin_viewer"])
+            let ann = try #require(try await client.post("/key/generate", ["user_id": "ann"]).json?["key"]?.stringValue)
+            let vic = try #require(try await client.post("/key/generate", ["user_id": "vic"]).json?["key"]?.stringValue)
+            let other = try #require(try await client.post("/key/generate", [:]).json?["key"]?.stringValue)
+            for key in [ann, other, other] { _ = try await client.post("/v1/chat/completions", Self.request(), headers: bearer(key)) }
+            // Ann sees her one row, whatever she asks for; not the global figures.
+            let own = try await client.get("/spend/logs", headers: bearer(ann)).json?.arrayValue ?? []
+            #expect(own.count == 1 && own.allSatisfy { $0["user"] == "ann" })
+            #expect(
+                try await client.get("/spend/logs?user_id=vic", headers: bearer(ann)).json?.arrayValue?.allSatisfy { $0["user"] == "ann" } == true)
+            #expect(try await client.get("/global/spend", headers: bearer(ann)).status == .forbidden)
+            // A viewer reads everything.
+            #expect(try await client.get("/spend/logs", headers: bearer(vic)).json?.arrayValue?.count == 3)
+            #expect(try await client.get("/global/spend", headers: bearer(vic)).json?["spend_exact"] == "0.03")
+        }
+    }
+
     func waitForSpendRow(_ client: some TestClientProtocol, requestID: String) async throws -> JSONValue {
         for _ in 0..<40 {
             if let row = try await client.get("/spend/logs?request_id=\(requestID)").json?.arrayValue?.first { return row }

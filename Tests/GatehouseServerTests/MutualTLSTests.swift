@@ -267,4 +267,25 @@ struct MutualTLSTests {
             }
         }
     }
+
+    @Test func aCertificateBoundToATeamAloneIsNoUser() async throws {
+        var config = GatehouseConfig.embeddedDefault
+        config.server.trustedProxies = [try #require(IPNetwork("127.0.0.1"))]
+        config.server.clientCertificateIdentity = .subjectCN
+        try await withGatehouse(config) { client, _ in
+            _ = try await client.post("/team/new", ["team_id": "ops"])
+            _ = try await client.post("/certificate/bind", ["identity": "subject_cn:batch-runner", "team_id": "ops"])
+            let header = "Hash=\(String(repeating: "cd", count: 32));Subject=\"CN=batch-runner\""
+            let answer = try await client.post(
+                "/v1/chat/completions", chat("mock-gpt"), headers: [HTTPField.Name("x-forwarded-client-cert")!: header])
+            #expect(answer.status == .ok)
+            var rows: [JSONValue] = []
+            for _ in 0..<40 where rows.isEmpty {
+                try await Task.sleep(for: .milliseconds(50))
+                rows = try await client.get("/spend/logs").json?.arrayValue ?? []
+            }
+            #expect(rows.count == 1 && rows.first?["team_id"] == "ops" && rows.first?["user"] == .null)
+            #expect(rows.first?["principal"] == "mtls:certificate:subject_cn:batch-runner")
+        }
+    }
 }

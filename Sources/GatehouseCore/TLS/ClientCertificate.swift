@@ -39,6 +39,11 @@ public struct ClientCertificate: Sendable, Equatable {
         case fingerprint
     }
 
+    /// The kind of a bindable identity `<kind>:<value>` (with a value), or nil when it is not one.
+    public static func kind(of identity: String) -> IdentityKind? {
+        IdentityKind.allCases.first { identity.hasPrefix($0.rawValue + ":") && identity.count > $0.rawValue.count + 1 }
+    }
+
     /// `<kind>:<value>`, or nil when the certificate has no such field.
     public func identity(_ kind: IdentityKind) -> String? {
         let value: String? =

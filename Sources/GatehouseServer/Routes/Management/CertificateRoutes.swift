@@ -23,8 +23,7 @@ struct CertificateRoutes: Sendable {
         try await management.caller(context).requireAdmin("bind client certificates")
         let body = try await management.body(request)
         let id = try body.required("identity")
-        guard let kind = ClientCertificate.IdentityKind.allCases.first(where: { id.hasPrefix($0.rawValue + ":") }), id.count > kind.rawValue.count + 1
-        else {
+        guard let kind = ClientCertificate.kind(of: id) else {
             let kinds = ClientCertificate.IdentityKind.allCases.map { $0.rawValue + ":…" }.joined(separator: ", ")
             throw GatewayError.badRequest("`identity` must be one of \(kinds).", param: "identity")
         }
