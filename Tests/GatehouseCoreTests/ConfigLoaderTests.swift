@@ -97,7 +97,16 @@ struct ConfigLoaderTests {
               tls_key_file: \(file)
               tls_client_auth: optional
               tls_client_ca_file: \(file)
+              tls_client_crl_file: \(file)
+              tls_client_verify_depth: 2
               tls_client_identity: san_uri
+              management_listener:
+                host: 0.0.0.0
+                port: 4001
+                tls_cert_file: \(file)
+                tls_key_file: \(file)
+                tls_client_auth: required
+                tls_client_ca_file: \(file)
               trusted_proxies: [10.0.0.0/8, "fd00::/8"]
               certificate_routes:
                 management_routes: certificate_and_key
@@ -105,6 +114,10 @@ struct ConfigLoaderTests {
             """
         ).config.server
         #expect(config.tls?.clientAuth == .optional && config.tls?.clientCAFile == file && config.clientCertificateIdentity == .sanURI)
+        #expect(config.tls?.clientCRLFile == file && config.tls?.clientVerifyDepth == 2)
+        let management = try #require(config.managementListener)
+        #expect(management.host == "0.0.0.0" && management.port == 4001 && management.tls?.clientAuth == .required)
+        #expect(management.tls?.clientVerifyDepth == 3)
         #expect(config.trustedProxies.map(\.description) == ["10.0.0.0/8", "fd00::/8"])
         #expect(
             config.certificateRoutes == [
@@ -115,6 +128,12 @@ struct ConfigLoaderTests {
             try load("gatehouse_settings:\n  tls_cert_file: \(file)\n  tls_key_file: \(file)\n  tls_client_auth: required\n")
         }
         #expect(throws: ConfigError.self) { try load("gatehouse_settings:\n  trusted_proxies: [example.com]\n") }
+        #expect(throws: ConfigError.self) { try load("gatehouse_settings:\n  management_listener: {host: 127.0.0.1}\n") }
+        #expect(throws: ConfigError.self) { try load("gatehouse_settings:\n  management_listener: {port: 4001, tls: on}\n") }
+        #expect(throws: ConfigError.self) { try load("gatehouse_settings:\n  management_listener: {port: 4000}\n") }
+        #expect(throws: ConfigError.self) {
+            try load("gatehouse_settings:\n  tls_cert_file: \(file)\n  tls_key_file: \(file)\n  tls_client_verify_depth: 0\n")
+        }
     }
 
     @Test func unknownKeyFailsNamingPathLineAndClosestKey() throws {

@@ -8,7 +8,7 @@ import urllib.request
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from openai import DefaultHttpxClient, OpenAI
 
@@ -19,8 +19,8 @@ from gatehouse_process import BINARY, Gatehouse
 SPIFFE = "spiffe://acme.test/ns/prod/sa/sdk"
 
 
-def issue(directory, name, ca=None, ca_key=None, san=None, usage=None, is_ca=False):
-    key = ec.generate_private_key(ec.SECP256R1())
+def issue(directory, name, ca=None, ca_key=None, san=None, usage=None, is_ca=False, key=None):
+    key = key or ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.datetime.now(datetime.timezone.utc)
     builder = (
@@ -168,5 +168,60 @@ def test_sighup_reloads_the_certificate_without_a_restart(tmp_path):
             time.sleep(0.1)
         assert handshake_succeeds(second_ca) and not handshake_succeeds(first_ca)
         assert gatehouse.process.poll() is None
+    finally:
+        gatehouse.stop()
+
+
+def test_a_crl_made_by_another_tool_is_honoured(tmp_path):
+    """A DER CRL with the extensions real CAs write (CRL number, authority key id, reasons),
+    signed with RSA by the `cryptography` package: its revoked client cannot complete a handshake."""
+    import ipaddress
+
+    ca, ca_key, ca_file, _ = issue(tmp_path, "ca", is_ca=True, key=rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    _, _, server_cert, server_key = issue(
+        tmp_path, "server", ca, ca_key, san=[x509.IPAddress(ipaddress.ip_address("127.0.0.1"))], usage=[ExtendedKeyUsageOID.SERVER_AUTH]
+    )
+    kept = issue(tmp_path, "kept", ca, ca_key, usage=[ExtendedKeyUsageOID.CLIENT_AUTH])
+    revoked = issue(tmp_path, "revoked", ca, ca_key, usage=[ExtendedKeyUsageOID.CLIENT_AUTH])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    entry = (
+        x509.RevokedCertificateBuilder().serial_number(revoked[0].serial_number).revocation_date(now)
+        .add_extension(x509.CRLReason(x509.ReasonFlags.key_compromise), critical=False).build()
+    )
+    crl = (
+        x509.CertificateRevocationListBuilder().issuer_name(ca.subject).last_update(now).next_update(now + datetime.timedelta(days=7))
+        .add_revoked_certificate(entry)
+        .add_extension(x509.CRLNumber(42), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    (tmp_path / "ca.crl").write_bytes(crl.public_bytes(serialization.Encoding.DER))
+    config = (
+        "model_list:\n"
+        "  - model_name: m\n"
+        "    litellm_params: {model: mock/m}\n"
+        "gatehouse_settings:\n"
+        f"  tls_cert_file: {server_cert}\n"
+        f"  tls_key_file: {server_key}\n"
+        "  tls_client_auth: required\n"
+        f"  tls_client_ca_file: {ca_file}\n"
+        f"  tls_client_crl_file: {tmp_path / 'ca.crl'}\n"
+        "  tls_client_verify_depth: 1\n"
+    )
+    context = ssl.create_default_context(cafile=ca_file)
+    context.load_cert_chain(kept[2], kept[3])
+    gatehouse = Gatehouse(tmp_path, config, ssl_context=context)
+    try:
+        def models(certificate):
+            return subprocess.run(
+                ["curl", "-sS", "--cert", certificate[2], "--key", certificate[3], "--cacert", ca_file, gatehouse.base_url + "/v1/models",
+                 "-H", f"authorization: Bearer {gatehouse.master_key}"],
+                capture_output=True, text=True,
+            )
+
+        answered = models(kept)
+        assert answered.returncode == 0 and json.loads(answered.stdout)["data"][0]["id"] == "m"
+        refused = models(revoked)
+        assert refused.returncode != 0 and refused.stdout == ""
     finally:
         gatehouse.stop()

@@ -15,9 +15,10 @@ enum Keys {
         "upstream_client", "upstream_ca_file", "allow_key_in_query", "oauth_issuer", "oauth_token_lifetime_seconds",
         "oauth_signing_algorithm", "oauth_key_rotation_days", "time_zone", "default_max_tokens", "alert_webhook_url",
         "spend_flush_interval_seconds", "store_timeout_seconds", "rate_limit_sync_seconds",
-        "rate_limit_store_policy", "end_user_limits", "tls_cert_file", "tls_key_file", "tls_client_auth", "tls_client_ca_file",
+        "rate_limit_store_policy", "end_user_limits", "tls_cert_file", "tls_key_file", "tls_client_auth", "tls_client_ca_file", "tls_client_crl_file",
+        "tls_client_verify_depth",
         "tls_client_identity", "tls_reload_check_seconds", "trusted_proxies", "client_cert_header",
-        "certificate_routes",
+        "certificate_routes", "management_listener",
     ]
 
     static let generalIgnored: Set<String> = [

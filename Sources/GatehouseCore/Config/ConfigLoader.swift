@@ -77,36 +77,6 @@ public enum ConfigLoader {
         return Result(config: config, warnings: reader.warnings)
     }
 
-    /// `tls_cert_file` and `tls_key_file` (both or neither), and the client certificate policy.
-    static func readTLS(_ f: [String: Node], at p: String, reader: inout ConfigReader) throws -> TLSSettings? {
-        func readable(_ key: String) throws -> String? {
-            guard let file = try reader.string(f[key], at: "\(p).\(key)") else { return nil }
-            guard FileManager.default.isReadableFile(atPath: file) else { throw reader.error("\(p).\(key)", f[key], "cannot read `\(file)`") }
-            return file
-        }
-        let certificate = try readable("tls_cert_file")
-        let key = try readable("tls_key_file")
-        let clientKeys = ["tls_client_auth", "tls_client_ca_file"]
-        guard let certificate, let key else {
-            if let given = (["tls_cert_file", "tls_key_file"] + clientKeys).first(where: { f[$0] != nil }) {
-                throw reader.error("\(p).\(given)", f[given], "needs both tls_cert_file and tls_key_file")
-            }
-            return nil
-        }
-        var tls = TLSSettings(certificateFile: certificate, keyFile: key)
-        if let mode = try reader.string(f["tls_client_auth"], at: "\(p).tls_client_auth") {
-            guard let known = TLSSettings.ClientAuth(rawValue: mode) else {
-                throw reader.error("\(p).tls_client_auth", f["tls_client_auth"], "must be off, optional or required")
-            }
-            tls.clientAuth = known
-        }
-        tls.clientCAFile = try readable("tls_client_ca_file")
-        if tls.clientAuth != .off, tls.clientCAFile == nil {
-            throw reader.error("\(p).tls_client_auth", f["tls_client_auth"], "needs tls_client_ca_file: the CAs client certificates must chain to")
-        }
-        return tls
-    }
-
     /// A set of limits in the management API's terms (`rpm_limit`, `max_budget`…).
     static func readLimits(_ node: Node, at p: String, reader: inout ConfigReader) throws -> Limits {
         let f = try reader.fields(
@@ -173,7 +143,10 @@ public enum ConfigLoader {
             ?? s.spendFlushIntervalSeconds
         s.storeTimeoutSeconds =
             try reader.double(f["store_timeout_seconds"], at: "\(p).store_timeout_seconds", minimum: 0.01) ?? s.storeTimeoutSeconds
-        s.tls = try readTLS(f, at: p, reader: &reader)
+        s.tls = try ListenerParser.tls(f, at: p, reader: &reader)
+        if let node = f["management_listener"] {
+            s.managementListener = try ListenerParser.listener(node, at: "\(p).management_listener", mainPort: s.port, reader: &reader)
+        }
         if let kind = try reader.string(f["tls_client_identity"], at: "\(p).tls_client_identity") {
             guard let known = ClientCertificate.IdentityKind(rawValue: kind) else {
                 throw reader.error(

@@ -55,6 +55,9 @@ public struct ServerSettings: Sendable, Equatable {
     public var oauth = OAuthServerSettings()
     /// HTTPS and client certificates on the listener; nil: plain HTTP.
     public var tls: TLSSettings?
+    /// A second listener serving the management API (and nothing else) with its own address and
+    /// TLS policy; nil: the management API is served on the main listener.
+    public var managementListener: ListenerSettings?
     /// How a verified client certificate (from the TLS handshake or a trusted proxy's header)
     /// becomes an identity to bind.
     public var clientCertificateIdentity: ClientCertificate.IdentityKind = .fingerprint
@@ -210,26 +213,4 @@ public struct MockSettings: Sendable, Equatable {
     public var embeddingDimensions = 8
 
     public init() {}
-}
-
-/// HTTPS on the listener, and what it asks of clients' certificates.
-public struct TLSSettings: Sendable, Equatable {
-    public enum ClientAuth: String, Sendable, CaseIterable {
-        /// No client certificate is asked for.
-        case off
-        /// A certificate is verified when sent; clients without one use other credentials.
-        case optional
-        /// The handshake fails without a certificate the trusted CAs issued.
-        case required
-    }
-
-    public var certificateFile: String
-    public var keyFile: String
-    public var clientAuth: ClientAuth = .off
-    /// CA certificates (PEM) that client certificates must chain to.
-    public var clientCAFile: String?
-    public init(certificateFile: String, keyFile: String) {
-        self.certificateFile = certificateFile
-        self.keyFile = keyFile
-    }
 }

@@ -102,50 +102,42 @@ public enum GatehouseApplication {
         // bound to keys, users and teams.
         let clientCertificates = ClientCertificateSource(settings: settings, cache: cache)
 
-        let router = Router(context: GatewayRequestContext.self)
-        router.middlewares.add(ErrorEnvelopeMiddleware())
-        HealthRoutes().register(on: router)
-        OAuthServerRoutes(
-            tokens: ownTokens, ring: signingKeys, store: identities, cache: cache, feed: feed, settings: settings.oauth,
-            certificates: clientCertificates
-        ).register(on: router)
-        // Model routes and management routes differ only in what `?key=` means.
-        let modelRoutes = router.group()
-            .add(
-                middleware: AuthenticationMiddleware(
-                    authenticators: authenticators, queryPolicy: settings.allowKeyInQuery ? .accept : .refuse, certificates: clientCertificates))
-        let managementRoutes = router.group()
-            .add(middleware: AuthenticationMiddleware(authenticators: authenticators, queryPolicy: .ignore, certificates: clientCertificates))
-        ProxyRoutes(
-            forwarder: forwarder, maxBodyBytes: settings.maxRequestBodyBytes,
-            bodyTimeout: .seconds(fractional: settings.clientBodyTimeout), metering: metering
-        ).register(on: modelRoutes)
-        ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: modelRoutes)
-        KeyRoutes(management: management).register(on: managementRoutes)
-        UserRoutes(management: management).register(on: managementRoutes)
-        TeamRoutes(management: management).register(on: managementRoutes)
-        OrganizationRoutes(management: management).register(on: managementRoutes)
-        OAuthClientRoutes(management: management, ring: signingKeys).register(on: managementRoutes)
-        SpendRoutes(management: management).register(on: managementRoutes)
-        CertificateRoutes(management: management, identity: settings.clientCertificateIdentity).register(on: managementRoutes)
-
-        let tlsContexts = try settings.tls.map {
-            try ServerTLSContext(
-                settings: $0, checkInterval: .milliseconds(Int64(settings.tlsReloadCheckSeconds * 1000)), reloadOnHangup: reloadOnHangup,
+        let routes = GatewayRoutes(
+            settings: settings, authenticators: authenticators, certificates: clientCertificates, forwarder: forwarder,
+            modelRouter: modelRouter, metering: metering, management: management, ownTokens: ownTokens, signingKeys: signingKeys)
+        let router = routes.router()
+        routes.addGateway(to: router)
+        // The management API on its own listener when one is configured, else beside the models.
+        var managementApp: App?
+        if let listener = settings.managementListener {
+            let managementRouter = routes.router()
+            routes.addManagement(to: managementRouter)
+            let socket = try Listener(
+                tls: listener.tls, server: settings, certificates: clientCertificates?.handshakes, reloadOnHangup: reloadOnHangup, logger: logger)
+            var app = Application(
+                router: managementRouter, server: socket.server,
+                configuration: .init(address: .hostname(listener.host, port: listener.port), serverName: nil, reuseAddress: true),
+                onServerRunning: { channel in
+                    logger.info(
+                        "management API listening on \(listener.tls == nil ? "http" : "https")://\(listener.host):\(channel.localAddress?.port ?? listener.port)"
+                    )
+                },
                 logger: logger)
+            if let tls = socket.tls { app.addServices(tls) }
+            // Opens once the main listener's start-up (migrations, the identity cache) is done.
+            app.beforeServerStarts {
+                while !cache.isLoaded { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            managementApp = app
+        } else {
+            routes.addManagement(to: router)
         }
-        let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [HeaderLimitResponder()] + (clientCertificates?.handshakes.map { [$0.capture()] } ?? []),
-            idleTimeout: .seconds(fractional: settings.clientIdleTimeout),
-            httpDecoderConfiguration: .init(
-                maxHeaderFieldSize: settings.maxHeaderBytes,
-                maxHeaderListSize: settings.maxHeaderBytes,
-                maxHeaderFieldCount: settings.maxHeaderCount
-            )
-        )
+
+        let socket = try Listener(
+            tls: settings.tls, server: settings, certificates: clientCertificates?.handshakes, reloadOnHangup: reloadOnHangup, logger: logger)
         var app = Application(
             router: router,
-            server: tlsContexts.map { .reloadableTLS(http1, contexts: $0) } ?? .http1(configuration: http1),
+            server: socket.server,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil, reuseAddress: true),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger
@@ -156,7 +148,7 @@ public enum GatehouseApplication {
         app.addServices(http)
         app.addServices(spendWriter)
         if let rateSync { app.addServices(rateSync) }
-        if let tlsContexts { app.addServices(tlsContexts) }
+        if let tls = socket.tls { app.addServices(tls) }
         if let alerts { app.addServices(alerts) }
         app.beforeServerStarts {
             try await identities.migrate()
@@ -172,6 +164,8 @@ public enum GatehouseApplication {
         app.addServices(feed)
         if let jwksRefresher { app.addServices(jwksRefresher) }
         app.addServices(SigningKeyRotation(ring: signingKeys, logger: logger))
+        // Added last, so stopped first: its requests finish while the store is still open.
+        if let managementApp { app.addServices(managementApp) }
         return app
     }
 

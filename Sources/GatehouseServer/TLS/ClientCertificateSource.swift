@@ -7,9 +7,9 @@ import NIOCore
 
 /// Where a request's verified client certificate comes from: the header of a trusted proxy that
 /// terminated TLS (only when the connection comes from one of `trustedProxies`; from anyone
-/// else the header means nothing), or this listener's own TLS handshake.
+/// else the header means nothing), or the listener's own TLS handshake.
 struct ClientCertificateSource: Sendable {
-    /// Certificates of this listener's TLS connections (nil: it asks for none).
+    /// Certificates of the listeners' TLS connections (nil: no listener asks for one).
     let handshakes: ClientCertificates?
     let trustedProxies: [IPNetwork]
     let header: HTTPField.Name
@@ -18,7 +18,8 @@ struct ClientCertificateSource: Sendable {
 
     /// Nil when neither TLS client authentication nor trusted proxies are configured.
     init?(settings: ServerSettings, cache: IdentityCache) {
-        let handshakes = settings.tls.flatMap { $0.clientAuth == .off ? nil : ClientCertificates() }
+        let asked = [settings.tls, settings.managementListener?.tls].contains { ($0?.clientAuth ?? .off) != .off }
+        let handshakes = asked ? ClientCertificates() : nil
         guard handshakes != nil || !settings.trustedProxies.isEmpty else { return nil }
         routes = settings.certificateRoutes
         self.handshakes = handshakes

@@ -18,27 +18,54 @@ final class ServerTLSContext: Service, Sendable {
     /// libdispatch keep the process alive past `main` (test runners would never exit).
     let reloadOnHangup: Bool
     let logger: Logger
-    private let state: Mutex<(context: NIOSSLContext, stamp: [Date?])>
+    private let state: Mutex<(current: Loaded, stamp: [Date?])>
+
+    /// One load of the files: the TLS context and, when client certificates are asked for, what
+    /// checks them.
+    struct Loaded {
+        let context: NIOSSLContext
+        let verifier: ClientCertificateVerifier?
+
+        init(_ settings: TLSSettings) throws {
+            context = try NIOSSLContext(configuration: try settings.serverConfiguration())
+            verifier = try settings.clientCAFile.map {
+                try ClientCertificateVerifier(caFile: $0, crlFile: settings.clientCRLFile, maxDepth: settings.clientVerifyDepth)
+            }
+        }
+    }
 
     init(settings: TLSSettings, checkInterval: Duration, reloadOnHangup: Bool, logger: Logger) throws {
         self.settings = settings
         self.checkInterval = checkInterval
         self.reloadOnHangup = reloadOnHangup
         self.logger = logger
-        state = Mutex((try NIOSSLContext(configuration: try settings.serverConfiguration()), Self.stamp(settings)))
+        state = Mutex((try Loaded(settings), Self.stamp(settings)))
     }
 
-    var current: NIOSSLContext { state.withLock { $0.context } }
+    var current: Loaded { state.withLock { $0.current } }
 
-    /// Loads the files again if they changed since the last load (or `force`).
+    /// A new connection's TLS handler: BoringSSL's handshake, with our own check of the client's
+    /// certificate chain when one is asked for.
+    func handler() -> NIOSSLServerHandler {
+        let loaded = current
+        guard settings.clientAuth != .off, let verifier = loaded.verifier else { return NIOSSLServerHandler(context: loaded.context) }
+        let logger = logger
+        return NIOSSLServerHandler(
+            context: loaded.context,
+            customVerificationCallback: verifier.callback { subject, reason in
+                logger.info("client certificate refused", metadata: ["subject": "\(subject)", "reason": "\(reason)"])
+            })
+    }
+
+    /// Loads the files (certificate, key, client CAs, CRLs) again if they changed since the last load (or `force`).
     /// - Returns: whether a new context is in use.
     @discardableResult
     func reload(force: Bool = false) -> Bool {
         let stamp = Self.stamp(settings)
         guard force || stamp != state.withLock({ $0.stamp }) else { return false }
         do {
-            let context = try NIOSSLContext(configuration: try settings.serverConfiguration())
-            state.withLock { $0 = (context, stamp) }
+            let loaded = try Loaded(settings)
+            state.withLock { $0 = (loaded, stamp) }
             logger.info("TLS certificate reloaded", metadata: ["file": "\(settings.certificateFile)"])
             return true
         } catch {
@@ -71,7 +98,7 @@ final class ServerTLSContext: Service, Sendable {
 
     /// The files' modification times: a change to any of them means reload.
     static func stamp(_ settings: TLSSettings) -> [Date?] {
-        [settings.certificateFile, settings.keyFile, settings.clientCAFile].map { path in
+        [settings.certificateFile, settings.keyFile, settings.clientCAFile, settings.clientCRLFile].map { path in
             path.flatMap { try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date }
         }
     }
@@ -86,7 +113,7 @@ struct ReloadableTLSChannel<BaseChannel: ServerChildChannel>: ServerChildChannel
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: contexts.current))
+            try channel.pipeline.syncOperations.addHandler(contexts.handler())
         }.flatMap {
             base.setup(channel: channel, logger: logger)
         }

@@ -1,0 +1,59 @@
+import Foundation
+import GatehouseAuth
+import GatehouseCore
+import GatehouseProviders
+import GatehouseStore
+import Hummingbird
+
+/// Every route, put together once: the gateway's (models, OAuth) and the management API's,
+/// which go on the main listener or, when one is configured, on the management listener.
+struct GatewayRoutes {
+    let settings: ServerSettings
+    let authenticators: AuthenticatorChain
+    let certificates: ClientCertificateSource?
+    let forwarder: Forwarder
+    let modelRouter: ModelRouter
+    let metering: Metering
+    let management: Management
+    let ownTokens: OwnTokenAuthenticator
+    let signingKeys: SigningKeyRing
+
+    /// A router with the error envelope and health checks, which every listener answers.
+    func router() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        router.middlewares.add(ErrorEnvelopeMiddleware())
+        HealthRoutes().register(on: router)
+        return router
+    }
+
+    /// Model routes and Gatehouse's own authorization server.
+    func addGateway(to router: Router<GatewayRequestContext>) {
+        OAuthServerRoutes(
+            tokens: ownTokens, ring: signingKeys, store: management.store, cache: management.cache, feed: management.feed,
+            settings: settings.oauth, certificates: certificates
+        ).register(on: router)
+        // Model routes and management routes differ only in what `?key=` means.
+        let modelRoutes = router.group()
+            .add(
+                middleware: AuthenticationMiddleware(
+                    authenticators: authenticators, queryPolicy: settings.allowKeyInQuery ? .accept : .refuse, certificates: certificates))
+        ProxyRoutes(
+            forwarder: forwarder, maxBodyBytes: settings.maxRequestBodyBytes,
+            bodyTimeout: .seconds(fractional: settings.clientBodyTimeout), metering: metering
+        ).register(on: modelRoutes)
+        ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: modelRoutes)
+    }
+
+    /// Keys, users, teams, organizations, OAuth clients, spend and certificate bindings.
+    func addManagement(to router: Router<GatewayRequestContext>) {
+        let routes = router.group()
+            .add(middleware: AuthenticationMiddleware(authenticators: authenticators, queryPolicy: .ignore, certificates: certificates))
+        KeyRoutes(management: management).register(on: routes)
+        UserRoutes(management: management).register(on: routes)
+        TeamRoutes(management: management).register(on: routes)
+        OrganizationRoutes(management: management).register(on: routes)
+        OAuthClientRoutes(management: management, ring: signingKeys).register(on: routes)
+        SpendRoutes(management: management).register(on: routes)
+        CertificateRoutes(management: management, identity: settings.clientCertificateIdentity).register(on: routes)
+    }
+}

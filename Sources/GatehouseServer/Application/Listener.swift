@@ -1,0 +1,33 @@
+import GatehouseCore
+import GatehouseProviders
+import HummingbirdCore
+import Logging
+
+/// How one listening socket serves: HTTP/1.1 with the configured limits, over TLS when it has
+/// certificate files (reloadable, and recording each connection's client certificate when it asks
+/// for one).
+struct Listener {
+    let server: HTTPServerBuilder
+    /// The TLS files' watcher, a service to run beside the server.
+    let tls: ServerTLSContext?
+
+    init(tls settings: TLSSettings?, server: ServerSettings, certificates: ClientCertificates?, reloadOnHangup: Bool, logger: Logger) throws {
+        let tls = try settings.map {
+            try ServerTLSContext(
+                settings: $0, checkInterval: .milliseconds(Int64(server.tlsReloadCheckSeconds * 1000)), reloadOnHangup: reloadOnHangup,
+                logger: logger)
+        }
+        let capture = settings.map { $0.clientAuth != .off } == true ? certificates : nil
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [HeaderLimitResponder()] + (capture.map { [$0.capture()] } ?? []),
+            idleTimeout: .seconds(fractional: server.clientIdleTimeout),
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: server.maxHeaderBytes,
+                maxHeaderListSize: server.maxHeaderBytes,
+                maxHeaderFieldCount: server.maxHeaderCount
+            )
+        )
+        self.tls = tls
+        self.server = tls.map { .reloadableTLS(http1, contexts: $0) } ?? .http1(configuration: http1)
+    }
+}

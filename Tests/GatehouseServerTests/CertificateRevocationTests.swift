@@ -1,0 +1,87 @@
+import Crypto
+import Foundation
+import GatehouseCore
+import Testing
+import X509
+
+@Suite("Client certificate chains: revocation and depth")
+struct CertificateRevocationTests {
+    typealias Client = MutualTLSTests.Client
+
+    /// Whether a fresh connection presenting `certificate` completes a request.
+    @Sendable func accepted(_ certificate: (certificate: String, key: String), port: Int, pki: TestPKI) async -> Bool {
+        guard let client = try? Client(port: port, pki: pki, certificate: certificate) else { return false }
+        let status = try? await client.post("/v1/models", nil, key: TestKeys.master, timeout: 2).status
+        try? await client.shutdown()
+        return status == 200
+    }
+
+    func config(_ pki: TestPKI, crlFile: String?, depth: Int) -> GatehouseConfig {
+        var config = MutualTLSTests().config(pki, clientAuth: .required)
+        config.server.tls?.clientCRLFile = crlFile
+        config.server.tls?.clientVerifyDepth = depth
+        config.server.tlsReloadCheckSeconds = 0.1
+        return config
+    }
+
+    @Test func revokedCertificatesAndCAsFailTheHandshakeAndAReplacedListAppliesToNewConnections() async throws {
+        let root = try TestPKI.make()
+        let issuing = try root.intermediate("Issuing CA")
+        let withdrawn = try root.intermediate("Withdrawn CA")
+        let direct = try root.issue("direct", commonName: "direct")
+        let revokedDirect = try root.issue("revoked-direct", commonName: "revoked direct")
+        let viaIssuing = try issuing.issue("via-issuing", commonName: "via issuing")
+        let revokedViaIssuing = try issuing.issue("revoked-via-issuing", commonName: "revoked via issuing")
+        let viaWithdrawn = try withdrawn.issue("via-withdrawn", commonName: "via withdrawn")
+
+        // The root revokes one client and the withdrawn CA; the issuing CA revokes one of its own;
+        // a list in the root's name that another key signed (revoking `direct`) counts for nothing.
+        let part = { (name: String) in root.directory.appendingPathComponent(name).path }
+        try root.writeCRL(revoking: [try root.certificate(in: revokedDirect.certificate), withdrawn.ca], to: part("root.crl"))
+        try issuing.writeCRL(revoking: [try issuing.certificate(in: revokedViaIssuing.certificate)], to: part("issuing.crl"))
+        try root.writeCRL(revoking: [try root.certificate(in: direct.certificate)], to: part("forged.crl"), signer: P256.Signing.PrivateKey())
+        let crlFile = part("all.crl")
+        try ["root.crl", "issuing.crl", "forged.crl"].map { try String(contentsOfFile: part($0), encoding: .utf8) }.joined()
+            .write(toFile: crlFile, atomically: true, encoding: .utf8)
+
+        try await withGatehouse(config(root, crlFile: crlFile, depth: 3)) { _, port in
+            #expect(await accepted(direct, port: port, pki: root))
+            #expect(await accepted(viaIssuing, port: port, pki: root))
+            #expect(await !accepted(revokedDirect, port: port, pki: root))
+            #expect(await !accepted(revokedViaIssuing, port: port, pki: root))
+            #expect(await !accepted(viaWithdrawn, port: port, pki: root))
+
+            // A new list from the root now revoking `direct` too: new connections are refused.
+            try root.writeCRL(revoking: [try root.certificate(in: direct.certificate)], to: crlFile)
+            var refused = false
+            for _ in 0..<50 where !refused {
+                try await Task.sleep(for: .milliseconds(100))
+                refused = await !accepted(direct, port: port, pki: root)
+            }
+            #expect(refused)
+            // Only the root's list is in the file now: the issuing CA's revocation is gone.
+            #expect(await accepted(revokedViaIssuing, port: port, pki: root))
+        }
+    }
+
+    @Test func aChainDeeperThanTheLimitFailsTheHandshake() async throws {
+        let root = try TestPKI.make()
+        let issuing = try root.intermediate("Issuing CA")
+        let deeper = try issuing.intermediate("Department CA")
+        let direct = try root.issue("direct", commonName: "direct")
+        let viaOne = try issuing.issue("via-one", commonName: "one intermediate")
+        let viaTwo = try deeper.issue("via-two", commonName: "two intermediates")
+
+        try await withGatehouse(config(root, crlFile: nil, depth: 1)) { _, port in
+            #expect(await accepted(direct, port: port, pki: root))
+            #expect(await !accepted(viaOne, port: port, pki: root))
+        }
+        try await withGatehouse(config(root, crlFile: nil, depth: 2)) { _, port in
+            #expect(await accepted(viaOne, port: port, pki: root))
+            #expect(await !accepted(viaTwo, port: port, pki: root))
+        }
+        try await withGatehouse(config(root, crlFile: nil, depth: 3)) { _, port in
+            #expect(await accepted(viaTwo, port: port, pki: root))
+        }
+    }
+}
