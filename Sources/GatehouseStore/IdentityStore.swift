@@ -6,8 +6,11 @@ public struct IdentityStore: Sendable {
     public let changes: ChangeLog
     public let oauth: OAuthStore
     public let certificates: CertificateStore
+    /// The database, for the stores of other things on it (spend, the audit trail).
+    public let source: any SQLConnectionSource
 
     public init(source: any SQLConnectionSource) {
+        self.source = source
         keys = KeyStore(source: source)
         directory = DirectoryStore(source: source)
         changes = ChangeLog(source: source)

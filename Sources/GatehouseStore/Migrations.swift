@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 public import SQLKit
 
 /// Versioned schema changes, written once with SQLKit for SQLite and PostgreSQL alike. Applied in
@@ -193,6 +194,31 @@ public enum Migrations {
                 .column("created_at_ms", type: .bigint, .notNull)
                 .column("updated_at_ms", type: .bigint, .notNull)
                 .run()
+        },
+        Migration(version: 9, name: "audit trail") { db in
+            try await db.create(table: AuditStore.records)
+                .column("sequence", type: .bigint, .primaryKey(autoIncrement: false))
+                .column("time_ms", type: .bigint, .notNull)
+                .column("action", type: .text, .notNull)
+                .column("actor", type: .text, .notNull)
+                .column("object", type: .text)
+                .column("outcome", type: .text, .notNull)
+                .column("address", type: .text)
+                .column("details", type: .text, .notNull)
+                .column("previous_hash", type: .text, .notNull)
+                .column("hash", type: .text, .notNull)
+                .run()
+            try await db.create(index: "gatehouse_audit_time").on(AuditStore.records).column("time_ms").run()
+            try await db.create(index: "gatehouse_audit_actor").on(AuditStore.records).column("actor").run()
+            try await db.create(index: "gatehouse_audit_object").on(AuditStore.records).column("object").run()
+            // One row: the last record's sequence and hash, so that a trail cut short shows.
+            try await db.create(table: AuditStore.head)
+                .column("id", type: .bigint, .primaryKey(autoIncrement: false))
+                .column("sequence", type: .bigint, .notNull)
+                .column("hash", type: .text, .notNull)
+                .run()
+            try await db.insert(into: AuditStore.head).columns("id", "sequence", "hash")
+                .values(SQLBind(1), SQLBind(Int64(0)), SQLBind(AuditChain.genesis)).run()
         },
     ]
 

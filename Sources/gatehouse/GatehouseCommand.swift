@@ -7,7 +7,7 @@ struct GatehouseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatehouse",
         abstract: "An LLM gateway: authenticate, authorize, route and meter every model call.",
-        subcommands: [Serve.self, ConfigCommand.self, MigrateCommand.self, KeysCommand.self, CertificatesCommand.self],
+        subcommands: [Serve.self, ConfigCommand.self, MigrateCommand.self, KeysCommand.self, CertificatesCommand.self, AuditCommand.self],
         defaultSubcommand: Serve.self
     )
 

@@ -84,4 +84,23 @@ struct CertificateRevocationTests {
             #expect(await accepted(viaTwo, port: port, pki: root))
         }
     }
+
+    @Test func selfSignedAndImpostorCertificatesFailTheHandshake() async throws {
+        let root = try TestPKI.make()
+        let direct = try root.issue("direct", commonName: "direct")
+        // A CA of the same name as the trusted one, with another key: its certificates name the
+        // trusted CA as issuer, but their signatures are not its.
+        let impostorCA = try TestPKI.make(name: "Gatehouse Test CA")
+        let impostor = try impostorCA.issue("impostor", commonName: "direct")
+        // A self-signed certificate (the impostor's own CA certificate, with its key).
+        let selfSigned = (certificate: impostorCA.directory.appendingPathComponent("self.pem").path, key: impostorCA.caFile + ".key")
+        try impostorCA.write(impostorCA.ca, to: selfSigned.certificate)
+        try impostorCA.caKey.pemRepresentation.write(toFile: selfSigned.key, atomically: true, encoding: .utf8)
+
+        try await withGatehouse(config(root, crlFile: nil, depth: 3)) { _, port in
+            #expect(await accepted(direct, port: port, pki: root))
+            #expect(await !accepted(impostor, port: port, pki: root))
+            #expect(await !accepted(selfSigned, port: port, pki: root))
+        }
+    }
 }

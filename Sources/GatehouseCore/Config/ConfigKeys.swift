@@ -18,7 +18,7 @@ enum Keys {
         "rate_limit_store_policy", "end_user_limits", "tls_cert_file", "tls_key_file", "tls_client_auth", "tls_client_ca_file", "tls_client_crl_file",
         "tls_client_verify_depth",
         "tls_client_identity", "tls_reload_check_seconds", "trusted_proxies", "client_cert_header",
-        "certificate_routes", "management_listener",
+        "certificate_routes", "management_listener", "audit_streams", "audit_flush_interval_seconds",
     ]
 
     static let generalIgnored: Set<String> = [

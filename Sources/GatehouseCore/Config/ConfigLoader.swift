@@ -174,6 +174,16 @@ public enum ConfigLoader {
         }
         s.tlsReloadCheckSeconds =
             try reader.double(f["tls_reload_check_seconds"], at: "\(p).tls_reload_check_seconds", minimum: 0.05) ?? s.tlsReloadCheckSeconds
+        s.auditStreams = try reader.stringOrList(f["audit_streams"], at: "\(p).audit_streams") ?? []
+        for destination in s.auditStreams
+        where destination != "stdout" && !destination.hasPrefix("/") && !destination.hasPrefix("http://")
+            && !destination.hasPrefix("https://")
+        {
+            throw reader.error("\(p).audit_streams", f["audit_streams"], "`\(destination)` must be stdout, an absolute file path or an http(s) URL")
+        }
+        s.auditFlushIntervalSeconds =
+            try reader.double(f["audit_flush_interval_seconds"], at: "\(p).audit_flush_interval_seconds", minimum: 0.01)
+            ?? s.auditFlushIntervalSeconds
         if let node = f["end_user_limits"] { s.endUserLimits = try readLimits(node, at: "\(p).end_user_limits", reader: &reader) }
         s.rateLimitSyncSeconds =
             try reader.double(f["rate_limit_sync_seconds"], at: "\(p).rate_limit_sync_seconds", minimum: 0.05) ?? s.rateLimitSyncSeconds

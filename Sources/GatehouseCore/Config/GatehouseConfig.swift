@@ -114,6 +114,11 @@ public struct ServerSettings: Sendable, Equatable {
     /// Rate limits while the shared store cannot be reached: `local` (each instance counts on its
     /// own) or `closed` (requests with a rate limit are refused with 503).
     public var rateLimitStorePolicy: RateLimitStorePolicy = .local
+    /// Where audit records are copied as JSON lines besides the store: `stdout`, a file path, an
+    /// http(s) URL.
+    public var auditStreams: [String] = []
+    /// How often audit records are written to the store (and the streams).
+    public var auditFlushIntervalSeconds = 0.5
 
     public enum RateLimitStorePolicy: String, Sendable, CaseIterable {
         case local, closed

@@ -83,7 +83,7 @@ public enum GatehouseApplication {
         let ledger = BudgetLedger(calendar: calendar)
         let spendStore = SpendStore(source: store.source)
         let spendWriter = SpendWriter(store: spendStore, interval: .milliseconds(Int64(settings.spendFlushIntervalSeconds * 1000)), logger: logger)
-        let alerts = settings.alertWebhookURL.map { AlertWebhook(url: $0, logger: logger) }
+        let alerts = settings.alertWebhookURL.map { AlertWebhook(url: $0, name: "alert", logger: logger) }
         let sharedBudgets = store.isShared ? SharedBudgets(source: store.source) : nil
         let limiter = RateLimiter(calendar: calendar)
         let rateSync =
@@ -95,8 +95,13 @@ public enum GatehouseApplication {
         let metering = Metering(
             router: modelRouter, settings: settings, ledger: ledger, limiter: limiter, writer: spendWriter, shared: sharedBudgets, sync: rateSync,
             alerts: alerts, logger: logger)
+        let auditStore = AuditStore(source: store.source)
+        let audit = Audit(
+            store: auditStore, streams: try AuditStreams(destinations: settings.auditStreams, logger: logger),
+            interval: .milliseconds(Int64(settings.auditFlushIntervalSeconds * 1000)), logger: logger)
         let management = Management(
-            store: identities, cache: cache, feed: feed, spend: SpendLookup(store: spendStore, writer: spendWriter, ledger: ledger))
+            store: identities, cache: cache, feed: feed, spend: SpendLookup(store: spendStore, writer: spendWriter, ledger: ledger),
+            audit: auditStore)
 
         // Client certificates (read once per TLS connection, or from a trusted proxy's header),
         // bound to keys, users and teams.
@@ -104,7 +109,8 @@ public enum GatehouseApplication {
 
         let routes = GatewayRoutes(
             settings: settings, authenticators: authenticators, certificates: clientCertificates, forwarder: forwarder,
-            modelRouter: modelRouter, metering: metering, management: management, ownTokens: ownTokens, signingKeys: signingKeys)
+            modelRouter: modelRouter, metering: metering, management: management, ownTokens: ownTokens, signingKeys: signingKeys,
+            audit: audit)
         let router = routes.router()
         routes.addGateway(to: router)
         // The management API on its own listener when one is configured, else beside the models.
@@ -113,7 +119,8 @@ public enum GatehouseApplication {
             let managementRouter = routes.router()
             routes.addManagement(to: managementRouter)
             let socket = try Listener(
-                tls: listener.tls, server: settings, certificates: clientCertificates?.handshakes, reloadOnHangup: reloadOnHangup, logger: logger)
+                tls: listener.tls, server: settings, certificates: clientCertificates?.handshakes, reloadOnHangup: reloadOnHangup, audit: audit,
+                logger: logger)
             var app = Application(
                 router: managementRouter, server: socket.server,
                 configuration: .init(address: .hostname(listener.host, port: listener.port), serverName: nil, reuseAddress: true),
@@ -134,7 +141,8 @@ public enum GatehouseApplication {
         }
 
         let socket = try Listener(
-            tls: settings.tls, server: settings, certificates: clientCertificates?.handshakes, reloadOnHangup: reloadOnHangup, logger: logger)
+            tls: settings.tls, server: settings, certificates: clientCertificates?.handshakes, reloadOnHangup: reloadOnHangup, audit: audit,
+            logger: logger)
         var app = Application(
             router: router,
             server: socket.server,
@@ -147,6 +155,8 @@ public enum GatehouseApplication {
         app.addServices(store.service)
         app.addServices(http)
         app.addServices(spendWriter)
+        app.addServices(audit.writer)
+        if let webhook = audit.streams.webhook { app.addServices(webhook) }
         if let rateSync { app.addServices(rateSync) }
         if let tls = socket.tls { app.addServices(tls) }
         if let alerts { app.addServices(alerts) }

@@ -17,6 +17,9 @@ struct GatewayRoutes {
     let management: Management
     let ownTokens: OwnTokenAuthenticator
     let signingKeys: SigningKeyRing
+    let audit: Audit
+
+    var authenticationAudit: AuthenticationAudit { AuthenticationAudit(audit: audit, cache: management.cache) }
 
     /// A router with the error envelope and health checks, which every listener answers.
     func router() -> Router<GatewayRequestContext> {
@@ -30,13 +33,14 @@ struct GatewayRoutes {
     func addGateway(to router: Router<GatewayRequestContext>) {
         OAuthServerRoutes(
             tokens: ownTokens, ring: signingKeys, store: management.store, cache: management.cache, feed: management.feed,
-            settings: settings.oauth, certificates: certificates
+            settings: settings.oauth, certificates: certificates, audit: audit
         ).register(on: router)
         // Model routes and management routes differ only in what `?key=` means.
         let modelRoutes = router.group()
             .add(
                 middleware: AuthenticationMiddleware(
-                    authenticators: authenticators, queryPolicy: settings.allowKeyInQuery ? .accept : .refuse, certificates: certificates))
+                    authenticators: authenticators, queryPolicy: settings.allowKeyInQuery ? .accept : .refuse, certificates: certificates,
+                    audit: authenticationAudit))
         ProxyRoutes(
             forwarder: forwarder, maxBodyBytes: settings.maxRequestBodyBytes,
             bodyTimeout: .seconds(fractional: settings.clientBodyTimeout), metering: metering
@@ -44,10 +48,15 @@ struct GatewayRoutes {
         ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: modelRoutes)
     }
 
-    /// Keys, users, teams, organizations, OAuth clients, spend and certificate bindings.
+    /// Keys, users, teams, organizations, OAuth clients, spend, certificate bindings and the audit
+    /// trail; every change and every refusal there is audited.
     func addManagement(to router: Router<GatewayRequestContext>) {
         let routes = router.group()
-            .add(middleware: AuthenticationMiddleware(authenticators: authenticators, queryPolicy: .ignore, certificates: certificates))
+            .add(
+                middleware: AuthenticationMiddleware(
+                    authenticators: authenticators, queryPolicy: .ignore, certificates: certificates, audit: authenticationAudit)
+            )
+            .add(middleware: ManagementAuditMiddleware(audit: audit))
         KeyRoutes(management: management).register(on: routes)
         UserRoutes(management: management).register(on: routes)
         TeamRoutes(management: management).register(on: routes)
@@ -55,5 +64,6 @@ struct GatewayRoutes {
         OAuthClientRoutes(management: management, ring: signingKeys).register(on: routes)
         SpendRoutes(management: management).register(on: routes)
         CertificateRoutes(management: management, identity: settings.clientCertificateIdentity).register(on: routes)
+        AuditRoutes(management: management, audit: audit).register(on: routes)
     }
 }

@@ -11,11 +11,13 @@ struct Listener {
     /// The TLS files' watcher, a service to run beside the server.
     let tls: ServerTLSContext?
 
-    init(tls settings: TLSSettings?, server: ServerSettings, certificates: ClientCertificates?, reloadOnHangup: Bool, logger: Logger) throws {
+    init(
+        tls settings: TLSSettings?, server: ServerSettings, certificates: ClientCertificates?, reloadOnHangup: Bool, audit: Audit, logger: Logger
+    ) throws {
         let tls = try settings.map {
             try ServerTLSContext(
                 settings: $0, checkInterval: .milliseconds(Int64(server.tlsReloadCheckSeconds * 1000)), reloadOnHangup: reloadOnHangup,
-                logger: logger)
+                audit: audit, logger: logger)
         }
         let capture = settings.map { $0.clientAuth != .off } == true ? certificates : nil
         let http1 = HTTP1Channel.Configuration(

@@ -17,3 +17,8 @@ public struct GatewayRequestContext: RequestContext {
         self.channel = source.channel
     }
 }
+
+extension GatewayRequestContext {
+    /// The client's address: the connection's peer.
+    var clientAddress: String? { channel.remoteAddress?.ipAddress }
+}

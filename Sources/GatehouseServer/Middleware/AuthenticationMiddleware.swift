@@ -11,6 +11,8 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     let queryPolicy: PresentedCredential.QueryPolicy
     /// Where client certificates come from and how they become principals (nil: nowhere).
     let certificates: ClientCertificateSource?
+    /// Where failures are recorded (nil: nowhere).
+    let audit: AuthenticationAudit?
     /// The API key a certificate client sends when its SDK insists on one.
     static let certificatePlaceholder = "mtls"
     /// Parsed once: building an `HTTPField.Name` validates the string, which is work per request otherwise.
@@ -22,24 +24,32 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     /// - Parameter queryPolicy: what a key in the URL means on the routes behind this middleware.
     init(
         authenticators: AuthenticatorChain, queryPolicy: PresentedCredential.QueryPolicy,
-        certificates: ClientCertificateSource? = nil
+        certificates: ClientCertificateSource? = nil, audit: AuthenticationAudit? = nil
     ) {
         self.authenticators = authenticators
         self.queryPolicy = queryPolicy
         self.certificates = certificates
+        self.audit = audit
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let parameters = request.uri.query == nil ? nil : request.uri.queryParameters
-        var credential = try PresentedCredential.extract(
-            header: { name in Self.headerNames[name].flatMap { request.headers[$0] } },
-            parameter: parameters.map { parameters in { name in parameters.get(name) } },
-            policy: queryPolicy
-        )
         var context = context
         let certificate = certificates?.certificate(request, channel: context.channel)
-        credential?.clientCertificate = certificate
-        let principal = try await authenticate(credential, certificate: certificate, path: request.uri.path)
+        var credential: PresentedCredential?
+        let principal: Principal
+        do {
+            let parameters = request.uri.query == nil ? nil : request.uri.queryParameters
+            credential = try PresentedCredential.extract(
+                header: { name in Self.headerNames[name].flatMap { request.headers[$0] } },
+                parameter: parameters.map { parameters in { name in parameters.get(name) } },
+                policy: queryPolicy
+            )
+            credential?.clientCertificate = certificate
+            principal = try await authenticate(credential, certificate: certificate, path: request.uri.path)
+        } catch let error as GatewayError {
+            audit?.failed(error, credential: credential, certificate: certificate, path: request.uri.path, address: context.clientAddress)
+            throw error
+        }
         // Step 4's route class check: a key limited to some routes may not call the others.
         guard RouteAccess.allows(principal.allowedRoutes, path: request.uri.path) else {
             throw GatewayError.forbidden("This credential may not call \(request.uri.path).")

@@ -24,10 +24,10 @@ struct ClientCertificateVerifier: Sendable {
 
     /// Whether the certificates a client presented (its own first) make a trusted path.
     /// - Returns: nil when they do, else why not (for the log; never sent to the client).
-    func refusal(of presented: [Certificate], at now: Date) async -> String? {
+    func refusal(of presented: [Certificate]) async -> String? {
         guard let leaf = presented.first else { return "no certificate" }
         var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
-            RFC5280Policy(fixedValidationTime: now)
+            RFC5280Policy()
             ClientAuthenticationPolicy()
             DepthPolicy(maxDepth: maxDepth)
             RevocationPolicy(lists: revocations)
@@ -48,7 +48,7 @@ struct ClientCertificateVerifier: Sendable {
                 return promise.succeed(.failed)
             }
             promise.completeWithTask {
-                guard let reason = await refusal(of: certificates, at: Date()) else { return .certificateVerified }
+                guard let reason = await refusal(of: certificates) else { return .certificateVerified }
                 onRefusal(certificates.first.map { "\($0.subject)" } ?? "?", reason)
                 return .failed
             }

@@ -17,6 +17,8 @@ final class ServerTLSContext: Service, Sendable {
     /// Whether SIGHUP reloads too. Only the server process traps it: a trapped signal makes
     /// libdispatch keep the process alive past `main` (test runners would never exit).
     let reloadOnHangup: Bool
+    /// Reloads and refused client certificates are audited.
+    let audit: Audit?
     let logger: Logger
     private let state: Mutex<(current: Loaded, stamp: [Date?])>
 
@@ -34,7 +36,8 @@ final class ServerTLSContext: Service, Sendable {
         }
     }
 
-    init(settings: TLSSettings, checkInterval: Duration, reloadOnHangup: Bool, logger: Logger) throws {
+    init(settings: TLSSettings, checkInterval: Duration, reloadOnHangup: Bool, audit: Audit? = nil, logger: Logger) throws {
+        self.audit = audit
         self.settings = settings
         self.checkInterval = checkInterval
         self.reloadOnHangup = reloadOnHangup
@@ -46,14 +49,19 @@ final class ServerTLSContext: Service, Sendable {
 
     /// A new connection's TLS handler: BoringSSL's handshake, with our own check of the client's
     /// certificate chain when one is asked for.
-    func handler() -> NIOSSLServerHandler {
+    /// - Parameter peer: the client's address, for the audit record of a refused certificate.
+    func handler(peer: String?) -> NIOSSLServerHandler {
         let loaded = current
         guard settings.clientAuth != .off, let verifier = loaded.verifier else { return NIOSSLServerHandler(context: loaded.context) }
-        let logger = logger
+        let (logger, audit) = (logger, audit)
         return NIOSSLServerHandler(
             context: loaded.context,
             customVerificationCallback: verifier.callback { subject, reason in
                 logger.info("client certificate refused", metadata: ["subject": "\(subject)", "reason": "\(reason)"])
+                audit?.record(
+                    AuditEvent(
+                        action: "auth.failure", actor: "anonymous", outcome: .failure, address: peer,
+                        details: ["method": "client_certificate", "reason": .string(reason), "subject": .string(subject)]))
             })
     }
 
@@ -67,9 +75,15 @@ final class ServerTLSContext: Service, Sendable {
             let loaded = try Loaded(settings)
             state.withLock { $0 = (loaded, stamp) }
             logger.info("TLS certificate reloaded", metadata: ["file": "\(settings.certificateFile)"])
+            audit?.record(
+                AuditEvent(action: "config.tls_reload", actor: "system", object: "tls:" + settings.certificateFile, outcome: .success))
             return true
         } catch {
             logger.error("TLS certificate files did not load; keeping the current ones", metadata: ["error": "\(error)"])
+            audit?.record(
+                AuditEvent(
+                    action: "config.tls_reload", actor: "system", object: "tls:" + settings.certificateFile, outcome: .failure,
+                    details: ["reason": .string("\(error)")]))
             // Do not retry the same broken files every interval; a further change is tried again.
             state.withLock { $0.stamp = stamp }
             return false
@@ -113,7 +127,7 @@ struct ReloadableTLSChannel<BaseChannel: ServerChildChannel>: ServerChildChannel
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(contexts.handler())
+            try channel.pipeline.syncOperations.addHandler(contexts.handler(peer: channel.remoteAddress?.ipAddress))
         }.flatMap {
             base.setup(channel: channel, logger: logger)
         }

@@ -104,7 +104,7 @@ public struct KeyRoutes: Sendable {
         try await place(&key, body, caller: caller, replacing: old)
         key.updatedAt = Date()
         try await management.keys.update(key)
-        try await management.changed(key)
+        try await management.changed(key, was: old)
         return Response.json(ManagementJSON.key(key))
     }
 
@@ -125,6 +125,7 @@ public struct KeyRoutes: Sendable {
         let body = try await management.body(request, emptyAllowed: true)
         let reference = try pathReference ?? body.required("key")
         var key = try await changeable(reference, caller)
+        let old = key
         let now = Date()
         switch try body.string("grace_period") {
         case .some(let period?):
@@ -142,7 +143,7 @@ public struct KeyRoutes: Sendable {
         key.display = APIKeyFormat.display(raw)
         key.updatedAt = now
         try await management.keys.update(key)
-        try await management.changed(key)
+        try await management.changed(key, was: old)
         var answer = ManagementJSON.key(key)
         answer["key"] = .string(raw)
         return Response.json(answer)
@@ -155,10 +156,11 @@ public struct KeyRoutes: Sendable {
         guard caller.isAdmin || caller.administers(team: key.teamID) else {
             throw GatewayError.managementForbidden("Only a proxy admin or the key's team admin may block or unblock it.")
         }
+        let old = key
         key.blocked = blocked
         key.updatedAt = Date()
         try await management.keys.update(key)
-        try await management.changed(key)
+        try await management.changed(key, was: old)
         return Response.json(ManagementJSON.key(key))
     }
 

@@ -66,11 +66,12 @@ public struct OAuthClientRoutes: Sendable {
         try await management.caller(context).requireAdmin("change OAuth clients")
         let body = try await management.body(request)
         var client = try await client(try body.required("client_id"))
+        let old = client
         try body.apply(to: &client)
         if let teamID = client.teamID { _ = try await management.team(teamID) }
         client.updatedAt = Date()
         try await management.store.oauth.update(client)
-        try await management.changed(client)
+        try await management.changed(client, was: old)
         return Response.json(ManagementJSON.oauthClient(client))
     }
 

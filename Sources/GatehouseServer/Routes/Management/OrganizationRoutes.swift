@@ -60,10 +60,11 @@ public struct OrganizationRoutes: Sendable {
         try await management.caller(context).requireAdmin("change organizations")
         let body = try await management.body(request)
         var organization = try await management.organization(try body.required("organization_id"))
+        let old = organization
         try body.apply(to: &organization)
         organization.updatedAt = Date()
         try await management.directory.update(organization)
-        try await management.changed(organization)
+        try await management.changed(organization, was: old)
         return Response.json(ManagementJSON.organization(organization))
     }
 

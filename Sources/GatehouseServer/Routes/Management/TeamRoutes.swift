@@ -65,6 +65,7 @@ public struct TeamRoutes: Sendable {
         let caller = try await management.caller(context)
         let body = try await management.body(request)
         var team = try await management.team(try body.required("team_id"))
+        let old = team
         if !caller.isAdmin {
             try caller.requireWriter()
             guard caller.administers(team: team.id) else { throw GatewayError.managementForbidden("You do not administer this team.") }
@@ -76,7 +77,7 @@ public struct TeamRoutes: Sendable {
         if let organizationID = team.organizationID { _ = try await management.organization(organizationID) }
         team.updatedAt = Date()
         try await management.directory.update(team)
-        try await management.changed(team)
+        try await management.changed(team, was: old)
         return Response.json(["team_id": .string(team.id), "data": ManagementJSON.team(team)])
     }
 
@@ -147,10 +148,11 @@ public struct TeamRoutes: Sendable {
     func setBlocked(_ blocked: Bool, _ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         try await management.caller(context).requireAdmin(blocked ? "block teams" : "unblock teams")
         var team = try await management.team(try await management.body(request).required("team_id"))
+        let old = team
         team.blocked = blocked
         team.updatedAt = Date()
         try await management.directory.update(team)
-        try await management.changed(team)
+        try await management.changed(team, was: old)
         return Response.json(ManagementJSON.team(team))
     }
 

@@ -85,6 +85,7 @@ public struct UserRoutes: Sendable {
         } else {
             throw GatewayError.badRequest("`user_id` (or an existing `user_email`) is required.", param: "user_id")
         }
+        let old = user
         let oldEmail = user.email
         try body.apply(to: &user)
         if let email = user.email, email != oldEmail, try await management.directory.user(email: email) != nil {
@@ -93,7 +94,7 @@ public struct UserRoutes: Sendable {
         if let organizationID = user.organizationID { _ = try await management.organization(organizationID) }
         user.updatedAt = Date()
         try await management.directory.update(user)
-        try await management.changed(user)
+        try await management.changed(user, was: old)
         return Response.json(["user_id": .string(user.id), "data": ManagementJSON.user(user)])
     }
 

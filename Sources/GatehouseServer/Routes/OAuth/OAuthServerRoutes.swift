@@ -22,13 +22,16 @@ public struct OAuthServerRoutes: Sendable {
     let certificates: ClientCertificateSource?
     /// Repeated wrong secrets for a client id from one address block that pair for a while.
     let lockout = Lockout()
+    /// Tokens issued and revoked, failed client authentications and lockouts are audited.
+    let audit: Audit?
     static let maxBodyBytes = 64 * 1024
 
     init(
         tokens: OwnTokenAuthenticator, ring: SigningKeyRing, store: IdentityStore, cache: IdentityCache, feed: any IdentityChangeFeed,
-        settings: OAuthServerSettings, certificates: ClientCertificateSource? = nil
+        settings: OAuthServerSettings, certificates: ClientCertificateSource? = nil, audit: Audit? = nil
     ) {
         self.certificates = certificates
+        self.audit = audit
         self.tokens = tokens
         self.ring = ring
         self.store = store
@@ -83,6 +86,11 @@ public struct OAuthServerRoutes: Sendable {
             guard let token = try? tokens.issue(to: client, scopes: scopes, lifetime: settings.tokenLifetimeSeconds, certificate: certificate) else {
                 return OAuthResponse.error("server_error", "No signing key is available.", status: .internalServerError)
             }
+            audit?.record(
+                AuditEvent(
+                    action: "token.issue", actor: "client:" + client.id, object: "client:" + client.id, outcome: .success,
+                    address: context.clientAddress,
+                    details: ["scope": .string(scopes.joined(separator: " ")), "certificate_bound": .bool(certificate != nil)]))
             return OAuthResponse.json([
                 "access_token": .string(token), "token_type": "Bearer", "expires_in": JSONValue(Int(settings.tokenLifetimeSeconds)),
                 "scope": .string(scopes.joined(separator: " ")),
@@ -101,6 +109,10 @@ public struct OAuthServerRoutes: Sendable {
                     try await store.oauth.revoke(tokenID: claims.tokenID, expiresAt: claims.expiresAt)
                     cache.revoke(tokenID: claims.tokenID)
                     try await feed.publish(.revokedToken(claims.tokenID))
+                    audit?.record(
+                        AuditEvent(
+                            action: "token.revoke", actor: "client:" + client.id, object: "token:" + claims.tokenID, outcome: .success,
+                            address: context.clientAddress))
                 } catch {
                     return OAuthResponse.error("server_error", "The revocation could not be stored.", status: .serviceUnavailable)
                 }
@@ -154,9 +166,10 @@ public struct OAuthServerRoutes: Sendable {
         guard let (id, secret) = fromHeader ?? fromForm else {
             return .refused(OAuthResponse.error("invalid_client", "Client authentication is required.", status: .unauthorized))
         }
-        let subject = id + "|" + (context.channel.remoteAddress?.ipAddress ?? "?")
+        let subject = id + "|" + (context.clientAddress ?? "?")
         let now = Date()
         if let wait = lockout.retryAfter(subject, at: now) {
+            // Audited when the block began, not for every request it refuses.
             var response = OAuthResponse.error(
                 "invalid_client", "Too many failed attempts for this client from this address; retry later.", status: .tooManyRequests)
             response.headers[.retryAfter] = String(Int(wait.rounded(.up)))
@@ -166,7 +179,18 @@ public struct OAuthServerRoutes: Sendable {
         guard let client = try? await store.oauth.client(id: id), let stored = KeyDigest(hex: client.secretHash),
             presented.constantTimeEquals(stored), !client.blocked
         else {
-            lockout.recordFailure(subject, at: now)
+            let blocked = lockout.recordFailure(subject, at: now)
+            let object = "client:" + String(id.prefix(200))
+            audit?.record(
+                AuditEvent(
+                    action: "auth.failure", actor: "anonymous", object: object, outcome: .failure, address: context.clientAddress,
+                    details: ["method": "client_secret", "reason": "Client authentication failed."]))
+            if blocked, let wait = lockout.retryAfter(subject, at: now) {
+                audit?.record(
+                    AuditEvent(
+                        action: "auth.lockout", actor: "system", object: object, outcome: .success, address: context.clientAddress,
+                        details: ["method": "client_secret", "seconds": JSONValue(Int(wait.rounded(.up)))]))
+            }
             return .refused(OAuthResponse.error("invalid_client", "Client authentication failed.", status: .unauthorized))
         }
         lockout.recordSuccess(subject)

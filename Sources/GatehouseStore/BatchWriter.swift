@@ -4,26 +4,32 @@ public import Logging
 public import ServiceLifecycle
 import Synchronization
 
-/// Takes spend records from the request path without waiting (an append under a lock) and
-/// writes them in batches. At shutdown — after the server has let in-flight requests finish —
+/// Takes records (spend, audit) from the request path without waiting (an append under a lock)
+/// and writes them in batches. At shutdown — after the server has let in-flight requests finish —
 /// it writes what is left before the store closes. A failed write is retried with the same
 /// batch; records are only dropped from memory once they are in the database.
-public final class SpendWriter: Service, Sendable {
-    let store: SpendStore
+public final class BatchWriter<Record: Sendable>: Service, Sendable {
+    /// What the records are, for the log.
+    let name: String
     let interval: Duration
     /// How long shutdown waits for an unreachable store before giving up on what is pending.
     let finalAttemptSeconds: Double
     let logger: Logger
-    private let pending = Mutex<[SpendRecord]>([])
+    let write: @Sendable ([Record]) async throws -> Void
+    private let pending = Mutex<[Record]>([])
 
-    public init(store: SpendStore, interval: Duration = .milliseconds(500), finalAttemptSeconds: Double = 10, logger: Logger) {
-        self.store = store
+    public init(
+        name: String, interval: Duration = .milliseconds(500), finalAttemptSeconds: Double = 10, logger: Logger,
+        write: @escaping @Sendable ([Record]) async throws -> Void
+    ) {
+        self.name = name
         self.interval = interval
         self.finalAttemptSeconds = finalAttemptSeconds
         self.logger = logger
+        self.write = write
     }
 
-    public func record(_ record: SpendRecord) {
+    public func record(_ record: Record) {
         pending.withLock { $0.append(record) }
     }
 
@@ -46,7 +52,7 @@ public final class SpendWriter: Service, Sendable {
             attempt += 1
             try? await Task.sleep(for: .milliseconds(min(100 * attempt, 1000)))
         }
-        logger.error("spend records could not be written before exit", metadata: ["records": "\(backlog)"])
+        logger.error("\(name) could not be written before exit", metadata: ["records": "\(backlog)"])
     }
 
     /// Writes everything pending. - Returns: whether the write succeeded.
@@ -58,13 +64,21 @@ public final class SpendWriter: Service, Sendable {
         }
         guard !batch.isEmpty else { return true }
         do {
-            try await store.write(batch)
+            try await write(batch)
             return true
         } catch {
             // Put them back in front of anything recorded since, for the next attempt.
             pending.withLock { $0.insert(contentsOf: batch, at: 0) }
-            logger.warning("spend records not written yet", metadata: ["records": "\(batch.count)", "error": "\(String(reflecting: error))"])
+            logger.warning("\(name) not written yet", metadata: ["records": "\(batch.count)", "error": "\(String(reflecting: error))"])
             return false
         }
+    }
+}
+
+public typealias SpendWriter = BatchWriter<SpendRecord>
+
+extension BatchWriter where Record == SpendRecord {
+    public convenience init(store: SpendStore, interval: Duration = .milliseconds(500), finalAttemptSeconds: Double = 10, logger: Logger) {
+        self.init(name: "spend records", interval: interval, finalAttemptSeconds: finalAttemptSeconds, logger: logger, write: store.write)
     }
 }

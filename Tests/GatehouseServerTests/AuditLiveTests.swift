@@ -1,0 +1,107 @@
+import Foundation
+import GatehouseCore
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@Suite("Audit trail of a live gatehouse")
+struct AuditLiveTests {
+    /// Every record `/audit` answers for `query`, newest first.
+    func records(_ client: any TestClientProtocol, _ query: String = "") async throws -> [JSONValue] {
+        let answer = try await client.get("/audit?page_size=100" + query)
+        #expect(answer.status == .ok, "\(answer.text)")
+        return answer.json?["records"]?.arrayValue ?? []
+    }
+
+    @Test func failuresOfEveryMethodAreAuditedWithoutTheCredential() async throws {
+        try await withGatehouse(OAuthServerTests().config) { client, _ in
+            let generated = try await client.post("/key/generate", ["models": ["mock-gpt"]])
+            let blocked = try #require(generated.json?["key"]?.stringValue)
+            let blockedID = try #require(generated.json?["token"]?.stringValue)
+            #expect(try await client.post("/key/block", ["key": .string(blockedID)]).status == .ok)
+            let unknown = APIKeyFormat.generate()
+            let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+            let opaque = "opaque-token-0123456789abcdef"
+            let attempts: [(HTTPFields, String)] = [
+                ([:], "none"), (bearer(unknown), "api_key"), (bearer(blocked), "api_key"), (bearer(jwt), "jwt"), (bearer(opaque), "opaque_token"),
+            ]
+            for (headers, _) in attempts {
+                #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: headers).status == .unauthorized)
+            }
+            // A client secret guessed six times: six failures, one lockout.
+            let registered = try await OAuthServerTests().register(client)
+            let guess = OAuthServerTests.Client(id: registered.id, secret: "wrong-secret-guess")
+            for _ in 0..<6 {
+                _ = try await OAuthServerTests().form(client, "/oauth/token", "grant_type=client_credentials", authorization: guess.basic)
+            }
+
+            let failures = try await records(client, "&action=auth.failure")
+            let methods = failures.compactMap { $0["details"]?["method"]?.stringValue }
+            for (_, method) in attempts { #expect(methods.contains(method)) }
+            #expect(methods.filter { $0 == "client_secret" }.count == 5)  // the sixth was refused by the block
+            #expect(failures.allSatisfy { $0["outcome"] == "failure" && $0["address"]?.stringValue == "127.0.0.1" })
+            #expect(failures.contains { $0["object"]?.stringValue == "key:" + blockedID && $0["details"]?["reason"] == "This API key is blocked." })
+            #expect(failures.contains { $0["details"]?["credential"]?.stringValue == APIKeyFormat.display(unknown) })
+            let lockouts = try await records(client, "&action=auth.lockout")
+            #expect(lockouts.count == 1 && lockouts.first?["object"]?.stringValue == "client:" + registered.id)
+
+            // Nothing any of these credentials could be rebuilt from is in the trail.
+            let trail = JSONCoding.encodeString(.array(try await records(client)))
+            for secret in [blocked, unknown, jwt, opaque, registered.secret, "wrong-secret-guess", TestKeys.master] {
+                #expect(!trail.contains(secret), "the audit trail holds a credential")
+            }
+        }
+    }
+
+    @Test func managementChangesAreAuditedWithBeforeAndAfterAndRefusalsToo() async throws {
+        try await withGatehouse(GatehouseConfig.embeddedDefault) { client, _ in
+            let generated = try await client.post(
+                "/key/generate", ["models": ["mock-gpt"], "metadata": ["api_secret": "hunter2-hunter2", "team": "search"]])
+            let key = try #require(generated.json?["key"]?.stringValue)
+            let id = try #require(generated.json?["token"]?.stringValue)
+            #expect(try await client.post("/key/update", ["key": .string(key), "max_budget": 5]).status == .ok)
+            // A key that may not create users tries.
+            #expect(try await client.post("/user/new", ["user_email": "x@example.com"], headers: bearer(key)).status == .forbidden)
+
+            let trail = try await records(client)
+            let created = try #require(trail.first { $0["action"] == "key.generate" })
+            #expect(created["actor"] == "master" && created["object"]?.stringValue == "key:" + id && created["outcome"] == "success")
+            #expect(created["details"]?["request"]?["metadata"]?["api_secret"] == "****")
+            #expect(created["details"]?["request"]?["metadata"]?["team"] == "search")
+            #expect(created["details"]?["changes"]?.arrayValue?.first?["created"]?["models"] == ["mock-gpt"])
+            let updated = try #require(trail.first { $0["action"] == "key.update" })
+            #expect(updated["details"]?["changes"]?.arrayValue?.first?["before"] == ["max_budget": .null])
+            #expect(updated["details"]?["changes"]?.arrayValue?.first?["after"] == ["max_budget": 5])
+            #expect(updated["details"]?["request"]?["key"]?.stringValue == APIKeyFormat.display(key))
+            let refused = try #require(trail.first { $0["action"] == "user.new" })
+            #expect(refused["outcome"] == "denied" && refused["actor"]?.stringValue == id)
+            #expect(!JSONCoding.encodeString(.array(trail)).contains(key) && !JSONCoding.encodeString(.array(trail)).contains("hunter2"))
+
+            // Filters and paging; only admins and viewers read the trail.
+            let page = try await client.get("/audit?page_size=1&page=2&actor=master")
+            #expect(page.json?["records"]?.arrayValue?.count == 1 && page.json?["total"] == 2 && page.json?["total_pages"] == 2)
+            #expect(try await client.get("/audit?outcome=maybe").status == .badRequest)
+            #expect(try await client.get("/audit", headers: bearer(key)).status == .forbidden)
+        }
+    }
+
+    @Test func recordsAreStreamedAsJSONLinesToAFile() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-audit-\(UUID().uuidString).jsonl").path
+        var config = GatehouseConfig.embeddedDefault
+        config.server.auditStreams = [file]
+        config.server.auditFlushIntervalSeconds = 0.05
+        try await withGatehouse(config) { client, _ in
+            #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer("sk-nope")).status == .unauthorized)
+            #expect(try await client.post("/key/generate", ["models": ["mock-gpt"]]).status == .ok)
+            var lines: [JSONValue] = []
+            for _ in 0..<100 where lines.count < 2 {
+                try await Task.sleep(for: .milliseconds(50))
+                let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+                lines = text.split(separator: "\n").compactMap { try? JSONCoding.decode(Array($0.utf8)) }
+            }
+            #expect(lines.map { $0["action"]?.stringValue } == ["auth.failure", "key.generate"])
+            #expect(lines.allSatisfy { $0["type"] == "audit" && $0["hash"]?.stringValue?.count == 64 })
+            #expect(lines.last?["previous_hash"] == lines.first?["hash"])
+        }
+    }
+}
