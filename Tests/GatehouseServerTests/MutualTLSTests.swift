@@ -253,6 +253,9 @@ struct MutualTLSTests {
                 let (bound, device, none) = (clients[0], clients[1], clients[2])
                 // Management wants a certificate and a key: the device's certificate vouches for the connection.
                 #expect(try await none.post("/key/generate", [:], key: TestKeys.master).status == 401)
+                // The route, not the path as written, decides: `//key/generate` reaches the same route.
+                #expect(try await none.post("//key/generate", [:], key: TestKeys.master).status == 401)
+                #expect(try await none.post("//v1/chat/completions", chat("mock-gpt"), key: TestKeys.master).status == 401)
                 #expect(try await device.post("/key/generate", [:]).status == 401)
                 let key = try #require(try await device.post("/key/generate", [:], key: TestKeys.master).json?["token"]?.stringValue)
                 let binding: JSONValue = ["identity": .string("san_uri:" + spiffe), "key_id": .string(key)]

@@ -19,6 +19,7 @@ enum Keys {
         "tls_client_verify_depth",
         "tls_client_identity", "tls_reload_check_seconds", "trusted_proxies", "client_cert_header",
         "certificate_routes", "management_listener", "audit_streams", "audit_flush_interval_seconds",
+        "allowed_ips", "management_allowed_ips",
     ]
 
     static let generalIgnored: Set<String> = [
@@ -26,7 +27,7 @@ enum Keys {
         "database_connection_pool_limit", "database_connection_timeout", "disable_spend_logs", "allowed_routes",
         "admin_only_routes", "public_routes", "enforce_user_param", "enable_jwt_auth", "litellm_jwtauth", "ui_access_mode",
         "max_parallel_requests", "global_max_parallel_requests", "infer_model_from_keys", "background_health_checks",
-        "health_check_interval", "custom_auth", "forward_openai_org_id", "allowed_ips", "use_x_forwarded_for",
+        "health_check_interval", "custom_auth", "forward_openai_org_id", "use_x_forwarded_for",
         "master_key_alias", "disable_master_key_return", "disable_reset_budget", "maximum_spend_logs_retention_period",
         "store_prompts_in_spend_logs", "pass_through_endpoints", "proxy_budget_rescheduler_min_time",
         "proxy_budget_rescheduler_max_time", "key_management_system", "key_management_settings", "user_header_name",

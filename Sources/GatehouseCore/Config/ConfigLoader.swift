@@ -38,7 +38,10 @@ public enum ConfigLoader {
             config.server = try readServer(node, reader: &reader)
         }
         if let node = top["general_settings"] {
-            let general = try reader.fields(node, at: "general_settings", known: ["master_key", "database_url"], ignored: Keys.generalIgnored)
+            let general = try reader.fields(
+                node, at: "general_settings", known: ["master_key", "database_url", "allowed_ips"], ignored: Keys.generalIgnored)
+            // LiteLLM's name for the global allowlist; the same as `gatehouse_settings.allowed_ips`.
+            config.server.allowedIPs += try ListenerParser.networks(general["allowed_ips"], at: "general_settings.allowed_ips", reader: &reader)
             if let url = try reader.string(general["database_url"], at: "general_settings.database_url") {
                 guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
                     throw reader.error(
@@ -155,12 +158,9 @@ public enum ConfigLoader {
             }
             s.clientCertificateIdentity = known
         }
-        s.trustedProxies = try (reader.stringOrList(f["trusted_proxies"], at: "\(p).trusted_proxies") ?? []).map { text in
-            guard let network = IPNetwork(text) else {
-                throw reader.error("\(p).trusted_proxies", f["trusted_proxies"], "`\(text)` is not an IP address or CIDR network")
-            }
-            return network
-        }
+        s.trustedProxies = try ListenerParser.networks(f["trusted_proxies"], at: "\(p).trusted_proxies", reader: &reader)
+        s.allowedIPs = try ListenerParser.networks(f["allowed_ips"], at: "\(p).allowed_ips", reader: &reader)
+        s.managementAllowedIPs = try ListenerParser.networks(f["management_allowed_ips"], at: "\(p).management_allowed_ips", reader: &reader)
         if let node = f["certificate_routes"] {
             for (route, policy) in try reader.orderedStringMap(node, at: "\(p).certificate_routes") {
                 guard let known = ServerSettings.CertificatePolicy(rawValue: policy) else {

@@ -64,6 +64,10 @@ public struct ServerSettings: Sendable, Equatable {
     /// Proxies whose headers are believed (a client certificate they verified); from anyone
     /// else such headers are ignored.
     public var trustedProxies: [IPNetwork] = []
+    /// Addresses any request must come from (empty: any); behind `trustedProxies`, the client's.
+    public var allowedIPs: [IPNetwork] = []
+    /// Addresses management requests (and `/metrics`) must come from besides (empty: any).
+    public var managementAllowedIPs: [IPNetwork] = []
     /// Routes (paths, `prefix/*`, or groups such as `management_routes`) and what they ask of a
     /// client certificate; the first matching entry applies, other routes take any credential.
     public var certificateRoutes: [CertificateRoute] = []

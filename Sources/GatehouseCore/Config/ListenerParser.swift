@@ -9,6 +9,14 @@ enum ListenerParser {
         "tls_client_verify_depth",
     ]
 
+    /// A list of IPv4/IPv6 addresses or CIDR networks (`trusted_proxies`, `allowed_ips`).
+    static func networks(_ node: Node?, at path: String, reader: inout ConfigReader) throws -> [IPNetwork] {
+        try (reader.stringOrList(node, at: path) ?? []).map { text in
+            guard let network = IPNetwork(text) else { throw reader.error(path, node, "`\(text)` is not an IP address or CIDR network") }
+            return network
+        }
+    }
+
     static func listener(_ node: Node, at p: String, mainPort: Int, reader: inout ConfigReader) throws -> ListenerSettings {
         let f = try reader.fields(node, at: p, known: managementKeys)
         guard let port = try reader.int(f["port"], at: "\(p).port", range: 0...65535) else {

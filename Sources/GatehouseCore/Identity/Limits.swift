@@ -14,6 +14,8 @@ public struct Limits: Sendable, Equatable {
     /// Per public model name: requests and tokens per minute within this level.
     public var modelRPMLimit: [String: Int] = [:]
     public var modelTPMLimit: [String: Int] = [:]
+    /// Addresses (CIDR networks) this level's credentials may be used from; empty: any.
+    public var allowedIPs: [IPNetwork] = []
 
     public init(
         maxBudget: Double? = nil, softBudget: Double? = nil, budgetDuration: String? = nil, rpmLimit: Int? = nil, tpmLimit: Int? = nil,

@@ -25,6 +25,10 @@ struct GatewayRoutes {
     func router() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.middlewares.add(ErrorEnvelopeMiddleware())
+        let allowed = AddressAllowlist(settings.allowedIPs, scope: "gateway", audit: audit)
+        if !settings.trustedProxies.isEmpty || allowed != nil {
+            router.middlewares.add(ClientAddressMiddleware(trustedProxies: settings.trustedProxies, allowed: allowed))
+        }
         HealthRoutes().register(on: router)
         return router
     }
@@ -51,7 +55,12 @@ struct GatewayRoutes {
     /// Keys, users, teams, organizations, OAuth clients, spend, certificate bindings and the audit
     /// trail; every change and every refusal there is audited.
     func addManagement(to router: Router<GatewayRequestContext>) {
-        let routes = router.group()
+        var routes = router.group()
+        if let allowed = AddressAllowlist(settings.managementAllowedIPs, scope: "management", audit: audit) {
+            routes = routes.add(middleware: AddressAllowlistMiddleware(allowed: allowed))
+        }
+        routes =
+            routes
             .add(
                 middleware: AuthenticationMiddleware(
                     authenticators: authenticators, queryPolicy: .ignore, certificates: certificates, audit: authenticationAudit)

@@ -10,6 +10,8 @@ public struct GatewayRequestContext: RequestContext {
     public var principal: Principal?
     /// The client's connection, to end it when the client stalls.
     public let channel: any Channel
+    /// The client's address as trusted proxies forwarded it (set by `ClientAddressMiddleware`).
+    public var forwardedClient: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -19,6 +21,6 @@ public struct GatewayRequestContext: RequestContext {
 }
 
 extension GatewayRequestContext {
-    /// The client's address: the connection's peer.
-    var clientAddress: String? { channel.remoteAddress?.ipAddress }
+    /// The client's address: as trusted proxies forwarded it, else the connection's peer.
+    var clientAddress: String? { forwardedClient ?? channel.remoteAddress?.ipAddress }
 }

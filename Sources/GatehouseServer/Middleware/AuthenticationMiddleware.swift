@@ -45,17 +45,34 @@ public struct AuthenticationMiddleware: RouterMiddleware {
                 policy: queryPolicy
             )
             credential?.clientCertificate = certificate
-            principal = try await authenticate(credential, certificate: certificate, path: request.uri.path)
+            principal = try await authenticate(credential, certificate: certificate, path: context.endpointPath ?? request.uri.path)
         } catch let error as GatewayError {
             audit?.failed(error, credential: credential, certificate: certificate, path: request.uri.path, address: context.clientAddress)
             throw error
         }
         // Step 4's route class check: a key limited to some routes may not call the others.
-        guard RouteAccess.allows(principal.allowedRoutes, path: request.uri.path) else {
+        guard RouteAccess.allows(principal.allowedRoutes, path: context.endpointPath ?? request.uri.path) else {
             throw GatewayError.forbidden("This credential may not call \(request.uri.path).")
+        }
+        if let refused = refusedLevel(principal, context) {
+            audit?.audit.record(
+                AuditEvent(
+                    action: "network.denied", actor: principal.id, object: refused.id, outcome: .denied, address: context.clientAddress,
+                    details: ["level": .string(refused.level)]))
+            throw GatewayError.forbidden("This \(refused.level) may not be used from this address.")
         }
         context.principal = principal
         return try await next(request, context)
+    }
+
+    /// The first level (key, user, team, organization, OAuth client) whose allowed networks do not
+    /// include the client's address; nil when none restricts it (no address work then).
+    func refusedLevel(_ principal: Principal, _ context: Context) -> LimitSubject? {
+        guard principal.limitSubjects.contains(where: { !$0.limits.allowedIPs.isEmpty }) else { return nil }
+        let address = context.clientAddress
+        return principal.limitSubjects.first { subject in
+            !subject.limits.allowedIPs.isEmpty && !(address.map { address in subject.limits.allowedIPs.contains { $0.contains(address) } } ?? false)
+        }
     }
 
     /// By the route's certificate policy: a verified client certificate authenticates a request

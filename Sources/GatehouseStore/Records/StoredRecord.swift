@@ -57,9 +57,14 @@ extension Limits {
     ]
 
     var values: [any SQLExpression] {
-        let models: JSONValue? =
+        // `model_limits` holds the limits shaped as JSON: per-model windows and allowed networks.
+        var models: JSONValue? =
             modelRPMLimit.isEmpty && modelTPMLimit.isEmpty
             ? nil : ["rpm": .object(modelRPMLimit.mapValues { JSONValue($0) }), "tpm": .object(modelTPMLimit.mapValues { JSONValue($0) })]
+        if !allowedIPs.isEmpty {
+            models = models ?? [:]
+            models?["allowed_ips"] = .array(allowedIPs.map { .string($0.description) })
+        }
         return [
             SQLBind(maxBudget), SQLBind(budgetDuration), SQLBind(rpmLimit.map(Int64.init)), SQLBind(tpmLimit.map(Int64.init)),
             SQLBind(maxParallelRequests.map(Int64.init)), SQLBind(softBudget), SQLBind(rpdLimit.map(Int64.init)), SQLBind(tpdLimit.map(Int64.init)),
@@ -77,6 +82,7 @@ extension Limits {
         if let text = try row.decode(column: "model_limits", as: String?.self), let models = try? JSONCoding.decode(Array(text.utf8)) {
             modelRPMLimit = (models["rpm"]?.objectValue ?? [:]).compactMapValues(\.intValue)
             modelTPMLimit = (models["tpm"]?.objectValue ?? [:]).compactMapValues(\.intValue)
+            allowedIPs = (models["allowed_ips"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(IPNetwork.init) }
         }
     }
 }

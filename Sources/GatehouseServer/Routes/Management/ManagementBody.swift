@@ -96,6 +96,14 @@ struct ManagementBody {
         if let parallel = try integer("max_parallel_requests") { limits.maxParallelRequests = parallel }
         if let perModel = try modelLimits("model_rpm_limit") { limits.modelRPMLimit = perModel }
         if let perModel = try modelLimits("model_tpm_limit") { limits.modelTPMLimit = perModel }
+        if let networks = try strings("allowed_ips") {
+            limits.allowedIPs = try networks.map { text in
+                guard let network = IPNetwork(text) else {
+                    throw GatewayError.badRequest("`allowed_ips`: `\(text)` is not an IP address or CIDR network.", param: "allowed_ips")
+                }
+                return network
+            }
+        }
     }
 
     /// `{"gpt-4o": 10}`: a limit per model name.

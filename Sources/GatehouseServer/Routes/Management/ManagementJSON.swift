@@ -98,6 +98,7 @@ enum ManagementJSON {
             "tpd_limit": limits.tpdLimit.map { JSONValue($0) } ?? .null,
             "model_rpm_limit": .object(limits.modelRPMLimit.mapValues { JSONValue($0) }),
             "model_tpm_limit": .object(limits.modelTPMLimit.mapValues { JSONValue($0) }),
+            "allowed_ips": .array(limits.allowedIPs.map { .string($0.description) }),
         ]
     }
 
