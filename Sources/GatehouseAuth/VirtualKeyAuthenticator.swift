@@ -31,6 +31,7 @@ public struct VirtualKeyAuthenticator: Authenticator {
             organizationID: key.organizationID, allowedModels: key.models
         )
         principal.keyID = key.id
+        principal.keyAlias = key.alias
         principal.inheritedModels = resolved.inheritedModels
         principal.allowedRoutes = key.allowedRoutes
         principal.limitSubjects = resolved.limitSubjects

@@ -78,6 +78,8 @@ public final class SQLiteSource: SQLConnectionSource, Service {
 
     public func run() async throws {
         try? await gracefulShutdown()
-        try await close()
+        // Closed even when the group is cancelled rather than shut down (a test that throws): an
+        // unstructured task does not inherit the cancellation.
+        try await Task { try await self.close() }.value
     }
 }

@@ -162,7 +162,8 @@ struct SharedStoreTests {
                 let recovered = try await Self.elapsedUntil {
                     try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(limited)).status == .ok
                 }
-                #expect(recovered < .seconds(4))
+                // Bounded by the pool's reconnection backoff (about a second alone; more with the whole suite running).
+                #expect(recovered < .seconds(8))
             }
         }
     }

@@ -12,6 +12,8 @@ public struct JWTAuthenticator: Authenticator {
     let cache: IdentityCache
     /// Verified tokens until they expire (plus leeway), with their issuer.
     let verified = ExpiringCache<(TokenIdentity, JWTIssuerKeys)>()
+    /// Lookups of verified tokens that were remembered, and that were not.
+    public var cacheLookups: (hits: Int, misses: Int) { verified.lookups }
     /// Tokens of issuers not configured here (left to introspection): not parsed again each time.
     let foreign = ExpiringCache<Bool>()
     let provisioner: (any TokenProvisioner)?

@@ -13,6 +13,8 @@ public struct IntrospectionAuthenticator: Authenticator {
     let cache: IdentityCache
     /// Per token digest: the identity (nil: inactive) and the index of the endpoint that vouched.
     let answers = ExpiringCache<(TokenIdentity?, Int)>()
+    /// Lookups of introspection answers that were remembered, and that were not.
+    public var cacheLookups: (hits: Int, misses: Int) { answers.lookups }
     let provisioner: (any TokenProvisioner)?
     let now: @Sendable () -> Date
     static let maximumTokenLength = 4096

@@ -7,16 +7,22 @@ import Synchronization
 final class ExpiringCache<Value: Sendable>: Sendable {
     let capacity: Int
     private let entries = Mutex<[KeyDigest: (value: Value, until: Date)]>([:])
+    private let counts = Mutex((hits: 0, misses: 0))
+
+    /// How many lookups found a live entry, and how many did not.
+    var lookups: (hits: Int, misses: Int) { counts.withLock { $0 } }
 
     init(capacity: Int = 50_000) {
         self.capacity = capacity
     }
 
     func get(_ digest: KeyDigest, at now: Date) -> Value? {
-        entries.withLock { entries in
+        let value = entries.withLock { entries -> Value? in
             guard let entry = entries[digest] else { return nil }
             return entry.until > now ? entry.value : nil
         }
+        counts.withLock { value == nil ? ($0.misses += 1) : ($0.hits += 1) }
+        return value
     }
 
     func put(_ digest: KeyDigest, _ value: Value, until: Date) {

@@ -18,8 +18,12 @@ public final class IdentityProviderClient: IdentityProviderHTTP {
     let client: HTTPClient
     let maximumBytes = 1024 * 1024
     let timeout: TimeAmount = .seconds(5)
+    /// Told of every call: `jwks` (key sets and discovery documents) or `introspection`, and
+    /// whether it succeeded.
+    let observe: @Sendable (_ kind: String, _ succeeded: Bool) -> Void
 
-    public init() {
+    public init(observe: @escaping @Sendable (_ kind: String, _ succeeded: Bool) -> Void = { _, _ in }) {
+        self.observe = observe
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(5)))
         configuration.decompression = .disabled
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -29,7 +33,7 @@ public final class IdentityProviderClient: IdentityProviderHTTP {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         request.headers.add(name: "accept", value: "application/json")
-        return try await send(request, url: url)
+        return try await observed("jwks") { try await send(request, url: url) }
     }
 
     public func postForm(_ url: String, form: [(String, String)], basicAuth: (user: String, password: String)?) async throws -> [UInt8] {
@@ -44,7 +48,18 @@ public final class IdentityProviderClient: IdentityProviderHTTP {
         }
         let body = form.map { Self.formEncode($0.0) + "=" + Self.formEncode($0.1) }.joined(separator: "&")
         request.body = .bytes(ByteBuffer(string: body))
-        return try await send(request, url: url)
+        return try await observed("introspection") { try await send(request, url: url) }
+    }
+
+    private func observed(_ kind: String, _ call: () async throws -> [UInt8]) async throws -> [UInt8] {
+        do {
+            let body = try await call()
+            observe(kind, true)
+            return body
+        } catch {
+            observe(kind, false)
+            throw error
+        }
     }
 
     private func send(_ request: HTTPClientRequest, url: String) async throws -> [UInt8] {

@@ -22,6 +22,7 @@ extension TokenIdentity {
                 id: "\(method.rawValue):\(source):\(subject)", method: method, role: resolved.role, userID: key.userID, teamID: key.teamID,
                 organizationID: key.organizationID, allowedModels: key.models)
             principal.keyID = key.id
+            principal.keyAlias = key.alias
             principal.inheritedModels = bounds + resolved.inheritedModels
             principal.allowedRoutes = key.allowedRoutes
             principal.limitSubjects = resolved.limitSubjects

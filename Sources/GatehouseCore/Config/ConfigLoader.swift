@@ -181,6 +181,8 @@ public enum ConfigLoader {
         {
             throw reader.error("\(p).audit_streams", f["audit_streams"], "`\(destination)` must be stdout, an absolute file path or an http(s) URL")
         }
+        s.metricsEnabled = try reader.bool(f["metrics"], at: "\(p).metrics") ?? s.metricsEnabled
+        s.metricsKeyAliases = try reader.stringOrList(f["metrics_key_aliases"], at: "\(p).metrics_key_aliases") ?? []
         s.auditFlushIntervalSeconds =
             try reader.double(f["audit_flush_interval_seconds"], at: "\(p).audit_flush_interval_seconds", minimum: 0.01)
             ?? s.auditFlushIntervalSeconds

@@ -123,6 +123,10 @@ public struct ServerSettings: Sendable, Equatable {
     public var auditStreams: [String] = []
     /// How often audit records are written to the store (and the streams).
     public var auditFlushIntervalSeconds = 0.5
+    /// Whether `/metrics` is served (beside the management API, held to its address list).
+    public var metricsEnabled = true
+    /// Key aliases whose requests get a `key_alias` label (no other key appears in metrics).
+    public var metricsKeyAliases: [String] = []
 
     public enum RateLimitStorePolicy: String, Sendable, CaseIterable {
         case local, closed

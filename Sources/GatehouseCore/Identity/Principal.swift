@@ -23,6 +23,8 @@ public struct Principal: Sendable, Equatable {
     public var role: Role
     /// The virtual key the principal acts as (its spend is the key's), if any.
     public var keyID: String?
+    /// That key's alias (for metrics an operator opted in to by alias).
+    public var keyAlias: String?
     public var userID: String?
     public var teamID: String?
     public var organizationID: String?

@@ -47,9 +47,10 @@ public struct KeyDigest: Hashable, Sendable {
 }
 
 /// What the request path needs to know about a key: who it is and what it may do. The cache
-/// holds these rather than whole `VirtualKey`s (no metadata, alias or timestamps).
+/// holds these rather than whole `VirtualKey`s (no metadata or timestamps).
 public struct KeyGrant: Sendable, Equatable {
     public var id: String
+    public var alias: String?
     public var userID: String?
     public var teamID: String?
     public var organizationID: String?
@@ -62,6 +63,7 @@ public struct KeyGrant: Sendable, Equatable {
 
     public init(_ key: VirtualKey) {
         id = key.id
+        alias = key.alias
         userID = key.userID
         teamID = key.teamID
         organizationID = key.organizationID

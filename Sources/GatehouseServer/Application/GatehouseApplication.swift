@@ -45,6 +45,7 @@ public enum GatehouseApplication {
             return ProviderAdapter(deployment: deployment, transport: transport)
         }
         let modelRouter = ModelRouter(adapters: adapters, settings: config.router)
+        let metrics = GatewayMetrics(models: Set(modelRouter.modelNames), keyAliases: Set(settings.metricsKeyAliases))
         let forwarder = Forwarder(router: modelRouter, settings: settings)
 
         let identities = IdentityStore(source: store.source)
@@ -58,7 +59,7 @@ public enum GatehouseApplication {
         var introspection: IntrospectionAuthenticator?
         var jwksRefresher: JWKSRefresher?
         if !config.jwtIssuers.isEmpty || !config.introspection.isEmpty {
-            let identityProviders = IdentityProviderClient()
+            let identityProviders = IdentityProviderClient { kind, succeeded in metrics.identityProvider(kind, ok: succeeded) }
             let issuers = try config.jwtIssuers.map { try JWTIssuerKeys(settings: $0, fetcher: identityProviders) }
             let provisioner = DirectoryProvisioner(store: identities, cache: cache, feed: feed)
             if !issuers.isEmpty { jwt = JWTAuthenticator(issuers: issuers, cache: cache, provisioner: provisioner) }
@@ -92,9 +93,12 @@ public enum GatehouseApplication {
                 source: store.source, limiter: limiter, interval: .milliseconds(Int64(settings.rateLimitSyncSeconds * 1000)), logger: logger,
                 ready: { cache.isLoaded })
             : nil
-        let metering = Metering(
+        var metering = Metering(
             router: modelRouter, settings: settings, ledger: ledger, limiter: limiter, writer: spendWriter, shared: sharedBudgets, sync: rateSync,
             alerts: alerts, logger: logger)
+        metering.metrics = metrics
+        if let jwt { metrics.watch(cache: "jwt") { jwt.cacheLookups } }
+        if let introspection { metrics.watch(cache: "introspection") { introspection.cacheLookups } }
         let auditStore = AuditStore(source: store.source)
         let audit = Audit(
             store: auditStore, streams: try AuditStreams(destinations: settings.auditStreams, logger: logger),
@@ -110,7 +114,7 @@ public enum GatehouseApplication {
         let routes = GatewayRoutes(
             settings: settings, authenticators: authenticators, certificates: clientCertificates, forwarder: forwarder,
             modelRouter: modelRouter, metering: metering, management: management, ownTokens: ownTokens, signingKeys: signingKeys,
-            audit: audit)
+            audit: audit, metrics: metrics)
         let router = routes.router()
         routes.addGateway(to: router)
         // The management API on its own listener when one is configured, else beside the models.
@@ -120,7 +124,7 @@ public enum GatehouseApplication {
             routes.addManagement(to: managementRouter)
             let socket = try Listener(
                 tls: listener.tls, server: settings, certificates: clientCertificates?.handshakes, reloadOnHangup: reloadOnHangup, audit: audit,
-                logger: logger)
+                metrics: metrics, logger: logger)
             var app = Application(
                 router: managementRouter, server: socket.server,
                 configuration: .init(address: .hostname(listener.host, port: listener.port), serverName: nil, reuseAddress: true),
@@ -142,7 +146,7 @@ public enum GatehouseApplication {
 
         let socket = try Listener(
             tls: settings.tls, server: settings, certificates: clientCertificates?.handshakes, reloadOnHangup: reloadOnHangup, audit: audit,
-            logger: logger)
+            metrics: metrics, logger: logger)
         var app = Application(
             router: router,
             server: socket.server,

@@ -4,6 +4,7 @@ import GatehouseCore
 import GatehouseProviders
 import GatehouseStore
 import Hummingbird
+import NIOCore
 
 /// Every route, put together once: the gateway's (models, OAuth) and the management API's,
 /// which go on the main listener or, when one is configured, on the management listener.
@@ -18,12 +19,14 @@ struct GatewayRoutes {
     let ownTokens: OwnTokenAuthenticator
     let signingKeys: SigningKeyRing
     let audit: Audit
+    let metrics: GatewayMetrics
 
-    var authenticationAudit: AuthenticationAudit { AuthenticationAudit(audit: audit, cache: management.cache) }
+    var authenticationAudit: AuthenticationRecorder { AuthenticationRecorder(audit: audit, metrics: metrics, cache: management.cache) }
 
     /// A router with the error envelope and health checks, which every listener answers.
     func router() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
+        router.middlewares.add(MetricsMiddleware(metrics: metrics))
         router.middlewares.add(ErrorEnvelopeMiddleware())
         let allowed = AddressAllowlist(settings.allowedIPs, scope: "gateway", audit: audit)
         if !settings.trustedProxies.isEmpty || allowed != nil {
@@ -37,7 +40,7 @@ struct GatewayRoutes {
     func addGateway(to router: Router<GatewayRequestContext>) {
         OAuthServerRoutes(
             tokens: ownTokens, ring: signingKeys, store: management.store, cache: management.cache, feed: management.feed,
-            settings: settings.oauth, certificates: certificates, audit: audit
+            settings: settings.oauth, certificates: certificates, audit: audit, metrics: metrics
         ).register(on: router)
         // Model routes and management routes differ only in what `?key=` means.
         let modelRoutes = router.group()
@@ -47,17 +50,26 @@ struct GatewayRoutes {
                     audit: authenticationAudit))
         ProxyRoutes(
             forwarder: forwarder, maxBodyBytes: settings.maxRequestBodyBytes,
-            bodyTimeout: .seconds(fractional: settings.clientBodyTimeout), metering: metering
+            bodyTimeout: .seconds(fractional: settings.clientBodyTimeout), metering: metering, metrics: metrics
         ).register(on: modelRoutes)
         ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: modelRoutes)
     }
 
     /// Keys, users, teams, organizations, OAuth clients, spend, certificate bindings and the audit
-    /// trail; every change and every refusal there is audited.
+    /// trail (every change and every refusal there is audited), and `/metrics`: all held to
+    /// `management_allowed_ips`.
     func addManagement(to router: Router<GatewayRequestContext>) {
         var routes = router.group()
         if let allowed = AddressAllowlist(settings.managementAllowedIPs, scope: "management", audit: audit) {
             routes = routes.add(middleware: AddressAllowlistMiddleware(allowed: allowed))
+        }
+        // Scrapers bring no credential: `/metrics` is restricted by address or listener instead.
+        if settings.metricsEnabled {
+            routes.get("/metrics") { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+            }
         }
         routes =
             routes

@@ -12,12 +12,13 @@ struct Listener {
     let tls: ServerTLSContext?
 
     init(
-        tls settings: TLSSettings?, server: ServerSettings, certificates: ClientCertificates?, reloadOnHangup: Bool, audit: Audit, logger: Logger
+        tls settings: TLSSettings?, server: ServerSettings, certificates: ClientCertificates?, reloadOnHangup: Bool, audit: Audit,
+        metrics: GatewayMetrics, logger: Logger
     ) throws {
         let tls = try settings.map {
             try ServerTLSContext(
                 settings: $0, checkInterval: .milliseconds(Int64(server.tlsReloadCheckSeconds * 1000)), reloadOnHangup: reloadOnHangup,
-                audit: audit, logger: logger)
+                audit: audit, metrics: metrics, logger: logger)
         }
         let capture = settings.map { $0.clientAuth != .off } == true ? certificates : nil
         let http1 = HTTP1Channel.Configuration(

@@ -12,6 +12,8 @@ public struct GatewayRequestContext: RequestContext {
     public let channel: any Channel
     /// The client's address as trusted proxies forwarded it (set by `ClientAddressMiddleware`).
     public var forwardedClient: String?
+    /// When the request began (set by `MetricsMiddleware`).
+    public var requestStart: ContinuousClock.Instant?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -64,6 +64,9 @@ final class MeteredRequest: Sendable {
         record.usageEstimated = deployment != nil && usage == nil
         record.latencyMs = Int((end.timeIntervalSince(started) * 1000).rounded())
         record.stream = forward.stream
+        metering.metrics?.modelRequest(
+            model: forward.model, status: status, promptTokens: billed.promptTokens, completionTokens: billed.completionTokens, cost: cost,
+            keyAlias: principal?.keyAlias)
         if let sharedHold, let shared = metering.shared {
             // Charged to the periods the request was admitted in, like its hold.
             record.charges = accounts.map { metering.ledger.charge(for: $0, at: started) }

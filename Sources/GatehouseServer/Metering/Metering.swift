@@ -33,6 +33,8 @@ public struct Metering: Sendable {
     /// Per deployment id: its price (computed once, not per request).
     let prices: [String: TokenPrice]
     let now: @Sendable () -> Date
+    /// Refusals, model requests, tokens and cost are counted here (nil: not at all).
+    var metrics: GatewayMetrics?
 
     /// - Parameters:
     ///   - shared: budgets in the shared store (PostgreSQL); nil: in this process.
@@ -88,6 +90,7 @@ public struct Metering: Sendable {
         switch concurrency.acquire(subjects) {
         case .success(let held): slot = held
         case .failure(let refusal):
+            metrics?.rejection(kind: "concurrency", level: refusal.level)
             throw GatewayError(
                 status: 429, message: "Too many requests in flight: \(refusal.limit) at once for this \(refusal.level).", type: "rate_limit_error",
                 code: "rate_limit_exceeded", headers: [("Retry-After", "1")])
@@ -123,7 +126,9 @@ public struct Metering: Sendable {
         guard let shared, !budgeted.isEmpty else {
             switch ledger.reserve(budgeted, cost: cost, at: started) {
             case .success(let hold): return (hold, nil)
-            case .failure(let refusal): throw GatewayError.budgetExceeded(refusal)
+            case .failure(let refusal):
+                metrics?.rejection(kind: "budget", level: refusal.level)
+                throw GatewayError.budgetExceeded(refusal)
             }
         }
         do {
@@ -135,8 +140,10 @@ public struct Metering: Sendable {
                 late: { try? await shared.release($0) })
             return (BudgetLedger.Hold(), reservation)
         } catch let refusal as BudgetLedger.Refusal {
+            metrics?.rejection(kind: "budget", level: refusal.level)
             throw GatewayError.budgetExceeded(refusal)
         } catch {
+            metrics?.rejection(kind: "store_unavailable", level: "budget")
             logger.warning("budget check failed", metadata: ["error": "\(String(reflecting: error))"])
             throw GatewayError.unavailable("Budgets cannot be checked right now: the store is unreachable. Try again shortly.")
         }
@@ -146,11 +153,13 @@ public struct Metering: Sendable {
     func admitWindows(_ subjects: [LimitSubject], estimate: TokenEstimate, at started: Date) throws -> RateLimiter.Decision? {
         guard subjects.contains(where: \.limits.hasWindow) else { return nil }
         if let sync, let after = syncFailClosedAfter, sync.isOutOfTouch(for: after, now: started) {
+            metrics?.rejection(kind: "store_unavailable", level: "rate")
             throw GatewayError.unavailable("Rate limits cannot be checked right now: the store is unreachable. Try again shortly.")
         }
         let tokens = subjects.contains(where: \.limits.countsTokens) ? estimate.reserved : 0
         let decision = limiter.admit(subjects, tokens: tokens, at: started.timeIntervalSince1970)
         if let decision, let refusal = decision.refusal {
+            metrics?.rejection(kind: "rate", level: refusal.level)
             throw GatewayError.rateLimited(refusal, headers: RateLimitHeaders.fields(decision))
         }
         return decision

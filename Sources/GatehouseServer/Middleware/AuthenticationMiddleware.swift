@@ -11,8 +11,8 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     let queryPolicy: PresentedCredential.QueryPolicy
     /// Where client certificates come from and how they become principals (nil: nowhere).
     let certificates: ClientCertificateSource?
-    /// Where failures are recorded (nil: nowhere).
-    let audit: AuthenticationAudit?
+    /// Where authentications are counted and failures recorded (nil: nowhere).
+    let audit: AuthenticationRecorder?
     /// The API key a certificate client sends when its SDK insists on one.
     static let certificatePlaceholder = "mtls"
     /// Parsed once: building an `HTTPField.Name` validates the string, which is work per request otherwise.
@@ -24,7 +24,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     /// - Parameter queryPolicy: what a key in the URL means on the routes behind this middleware.
     init(
         authenticators: AuthenticatorChain, queryPolicy: PresentedCredential.QueryPolicy,
-        certificates: ClientCertificateSource? = nil, audit: AuthenticationAudit? = nil
+        certificates: ClientCertificateSource? = nil, audit: AuthenticationRecorder? = nil
     ) {
         self.authenticators = authenticators
         self.queryPolicy = queryPolicy
@@ -61,6 +61,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
                     details: ["level": .string(refused.level)]))
             throw GatewayError.forbidden("This \(refused.level) may not be used from this address.")
         }
+        audit?.succeeded(principal)
         context.principal = principal
         return try await next(request, context)
     }

@@ -12,9 +12,11 @@ public struct ProxyRoutes: Sendable {
     let maxBodyBytes: Int
     let bodyTimeout: TimeAmount
     let metering: Metering
+    let metrics: GatewayMetrics?
 
     /// - Parameter bodyTimeout: a client that has not sent its whole body by then is disconnected.
-    public init(forwarder: Forwarder, maxBodyBytes: Int, bodyTimeout: TimeAmount, metering: Metering) {
+    init(forwarder: Forwarder, maxBodyBytes: Int, bodyTimeout: TimeAmount, metering: Metering, metrics: GatewayMetrics? = nil) {
+        self.metrics = metrics
         self.forwarder = forwarder
         self.maxBodyBytes = maxBodyBytes
         self.bodyTimeout = bodyTimeout
@@ -39,6 +41,7 @@ public struct ProxyRoutes: Sendable {
         let metered = try await metering.admit(forward, bodyBytes: bodyBytes, principal: context.principal)
         let logger = context.logger
         let result: ForwardResult
+        let upstreamStart = ContinuousClock.now
         do {
             result = try await forwarder.forward(forward) { usage, completed, deployment in
                 metered.finish(usage: usage, deployment: deployment, status: 200)
@@ -52,6 +55,10 @@ public struct ProxyRoutes: Sendable {
         } catch {
             metered.finish(usage: nil, deployment: nil, status: (error as? GatewayError)?.status ?? 500)
             throw error
+        }
+        if let metrics, let requestStart = context.requestStart {
+            let now = ContinuousClock.now
+            metrics.upstream(model: forward.model, upstream: now - upstreamStart, overhead: upstreamStart - requestStart)
         }
         var headers: HTTPFields
         switch result {

@@ -19,6 +19,7 @@ final class ServerTLSContext: Service, Sendable {
     let reloadOnHangup: Bool
     /// Reloads and refused client certificates are audited.
     let audit: Audit?
+    let metrics: GatewayMetrics?
     let logger: Logger
     private let state: Mutex<(current: Loaded, stamp: [Date?])>
 
@@ -36,8 +37,11 @@ final class ServerTLSContext: Service, Sendable {
         }
     }
 
-    init(settings: TLSSettings, checkInterval: Duration, reloadOnHangup: Bool, audit: Audit? = nil, logger: Logger) throws {
+    init(
+        settings: TLSSettings, checkInterval: Duration, reloadOnHangup: Bool, audit: Audit? = nil, metrics: GatewayMetrics? = nil, logger: Logger
+    ) throws {
         self.audit = audit
+        self.metrics = metrics
         self.settings = settings
         self.checkInterval = checkInterval
         self.reloadOnHangup = reloadOnHangup
@@ -53,11 +57,12 @@ final class ServerTLSContext: Service, Sendable {
     func handler(peer: String?) -> NIOSSLServerHandler {
         let loaded = current
         guard settings.clientAuth != .off, let verifier = loaded.verifier else { return NIOSSLServerHandler(context: loaded.context) }
-        let (logger, audit) = (logger, audit)
+        let (logger, audit, metrics) = (logger, audit, metrics)
         return NIOSSLServerHandler(
             context: loaded.context,
             customVerificationCallback: verifier.callback { subject, reason in
                 logger.info("client certificate refused", metadata: ["subject": "\(subject)", "reason": "\(reason)"])
+                metrics?.authentication(method: "client_certificate", outcome: "failure", reason: "certificate")
                 audit?.record(
                     AuditEvent(
                         action: "auth.failure", actor: "anonymous", outcome: .failure, address: peer,

@@ -24,14 +24,17 @@ public struct OAuthServerRoutes: Sendable {
     let lockout = Lockout()
     /// Tokens issued and revoked, failed client authentications and lockouts are audited.
     let audit: Audit?
+    let metrics: GatewayMetrics?
     static let maxBodyBytes = 64 * 1024
 
     init(
         tokens: OwnTokenAuthenticator, ring: SigningKeyRing, store: IdentityStore, cache: IdentityCache, feed: any IdentityChangeFeed,
-        settings: OAuthServerSettings, certificates: ClientCertificateSource? = nil, audit: Audit? = nil
+        settings: OAuthServerSettings, certificates: ClientCertificateSource? = nil, audit: Audit? = nil,
+        metrics: GatewayMetrics? = nil
     ) {
         self.certificates = certificates
         self.audit = audit
+        self.metrics = metrics
         self.tokens = tokens
         self.ring = ring
         self.store = store
@@ -180,12 +183,14 @@ public struct OAuthServerRoutes: Sendable {
             presented.constantTimeEquals(stored), !client.blocked
         else {
             let blocked = lockout.recordFailure(subject, at: now)
+            metrics?.authentication(method: "client_secret", outcome: "failure", reason: "invalid")
             let object = "client:" + String(id.prefix(200))
             audit?.record(
                 AuditEvent(
                     action: "auth.failure", actor: "anonymous", object: object, outcome: .failure, address: context.clientAddress,
                     details: ["method": "client_secret", "reason": "Client authentication failed."]))
             if blocked, let wait = lockout.retryAfter(subject, at: now) {
+                metrics?.lockout(method: "client_secret")
                 audit?.record(
                     AuditEvent(
                         action: "auth.lockout", actor: "system", object: object, outcome: .success, address: context.clientAddress,
@@ -194,6 +199,7 @@ public struct OAuthServerRoutes: Sendable {
             return .refused(OAuthResponse.error("invalid_client", "Client authentication failed.", status: .unauthorized))
         }
         lockout.recordSuccess(subject)
+        metrics?.authentication(method: "client_secret", outcome: "success", reason: "none")
         return .authenticated(form, client)
     }
 }

@@ -2,15 +2,23 @@ import GatehouseAuth
 import GatehouseCore
 import GatehouseStore
 
-/// Audit records of failed authentications: the method, the reason the client was given, the
-/// address, and which credential when Gatehouse knows it (a blocked or expired key's id) or its
-/// display form (`sk-…abcd`) — never the credential itself.
-struct AuthenticationAudit: Sendable {
+/// Authentications counted by method and outcome (metrics), and failures recorded (audit): the
+/// method, the reason the client was given, the address, and which credential when Gatehouse
+/// knows it (a blocked or expired key's id) or its display form (`sk-…abcd`) — never the
+/// credential itself.
+struct AuthenticationRecorder: Sendable {
     let audit: Audit
+    let metrics: GatewayMetrics
     let cache: IdentityCache
 
+    func succeeded(_ principal: Principal) {
+        metrics.authentication(method: principal.method.rawValue, outcome: "success", reason: "none")
+    }
+
     func failed(_ error: GatewayError, credential: PresentedCredential?, certificate: ClientCertificate?, path: String, address: String?) {
-        var details: JSONValue = ["method": .string(Self.method(credential, certificate: certificate)), "reason": .string(error.message)]
+        let method = Self.method(credential, certificate: certificate)
+        metrics.authentication(method: method, outcome: "failure", reason: GatewayMetrics.reason(error))
+        var details: JSONValue = ["method": .string(method), "reason": .string(error.message)]
         details["path"] = .string(String(path.prefix(200)))
         var object: String?
         if let credential {

@@ -1,0 +1,24 @@
+import GatehouseCore
+import Hummingbird
+
+/// Outermost on every route: when the request began (for Gatehouse's own time around the
+/// upstream call), and each request counted by the route it reached and its status, timed to its
+/// response head.
+struct MetricsMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+    let metrics: GatewayMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let start = ContinuousClock.now
+        context.requestStart = start
+        do {
+            let response = try await next(request, context)
+            metrics.request(route: context.endpointPath, status: Int(response.status.code), duration: .now - start)
+            return response
+        } catch {
+            metrics.request(route: context.endpointPath, status: (error as? GatewayError)?.status ?? 500, duration: .now - start)
+            throw error
+        }
+    }
+}
