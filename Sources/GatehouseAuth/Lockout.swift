@@ -12,8 +12,8 @@ public final class Lockout: Sendable {
         var blocks = 0
     }
 
-    let threshold: Int
-    let window: TimeInterval
+    public let threshold: Int
+    public let window: TimeInterval
     let firstBlock: TimeInterval
     let longestBlock: TimeInterval
     let capacity = 100_000
@@ -52,6 +52,23 @@ public final class Lockout: Sendable {
             }
             entries[subject] = entry
             return blocked
+        }
+    }
+
+    /// Subjects blocked at `now`, and until when.
+    public func blocks(at now: Date) -> [(subject: String, until: Date)] {
+        entries.withLock { entries in
+            entries.compactMap { subject, entry in entry.blockedUntil.flatMap { $0 > now ? (subject, $0) : nil } }
+        }.sorted { $0.until < $1.until }
+    }
+
+    /// Lifts a block (and forgets the subject's failures). - Returns: whether it was blocked.
+    @discardableResult
+    public func unblock(_ subject: String, at now: Date) -> Bool {
+        entries.withLock { entries in
+            guard let until = entries[subject]?.blockedUntil, until > now else { return false }
+            entries[subject] = nil
+            return true
         }
     }
 

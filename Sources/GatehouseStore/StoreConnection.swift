@@ -11,11 +11,12 @@ public struct StoreConnection: Sendable {
     /// PostgreSQL when `databaseURL` is given, else the SQLite file `<dataDirectory>/gatehouse.sqlite`.
     /// A private in-memory SQLite database (tests).
     public static func inMemory(logger: Logger) async throws -> StoreConnection {
-        let sqlite = try await SQLiteSource.inMemory(logger: logger)
+        let sqlite = try await SQLiteSource.inMemory(logger: Self.quiet(logger))
         return StoreConnection(source: sqlite, service: sqlite)
     }
 
     public static func open(databaseURL: String?, dataDirectory: String, logger: Logger) async throws -> StoreConnection {
+        let logger = Self.quiet(logger)
         if let databaseURL {
             let postgres = try PostgresSource(url: databaseURL, logger: logger)
             return StoreConnection(source: postgres, service: postgres)
@@ -23,6 +24,14 @@ public struct StoreConnection: Sendable {
         let path = (dataDirectory as NSString).appendingPathComponent("gatehouse.sqlite")
         let sqlite = try await SQLiteSource.open(path: path, logger: logger)
         return StoreConnection(source: sqlite, service: sqlite)
+    }
+
+    /// The database drivers log every statement with its values at debug level, and values hold
+    /// key metadata and hashes: their logger never goes below info, whatever `log_level` says.
+    static func quiet(_ logger: Logger) -> Logger {
+        var logger = logger
+        if logger.logLevel < .info { logger.logLevel = .info }
+        return logger
     }
 
     /// Whether several instances may share this store (PostgreSQL): budgets and rate limits are

@@ -30,10 +30,16 @@ struct Serve: AsyncParsableCommand {
         if let port { settings.server.port = port }
 
         let level = Logger.Level(rawValue: settings.server.logLevel) ?? .info
+        let format = settings.server.logFormat
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .json:
+                return JSONLogHandler(label: label, logLevel: level)
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         let logger = Logger(label: "gatehouse")
         for warning in loaded.warnings { logger.warning("\(warning)") }

@@ -11,6 +11,9 @@ ROOT = Path(__file__).resolve().parents[2]
 BINARY = Path(os.environ.get("GATEHOUSE_BIN", ROOT / ".build" / "debug" / "gatehouse"))
 MASTER_KEY = "sk-compat-Hq3vT9pXw2LmZr8Yc4Nd7Bf6Gk1Js5Ve0Ua"
 
+# Every instance any test started: conftest scans their logs, streams and audit rows for secrets.
+STARTED = []
+
 
 def free_port():
     with socket.socket() as s:
@@ -35,11 +38,13 @@ class Gatehouse:
             path.write_text(config_yaml)
             args += ["--config", str(path)]
         self.master_key = master_key
-        self.stdout_path = tmp_path / "stdout.txt"
-        self.stderr_path = tmp_path / "stderr.txt"
+        # One pair of files per process (a restarted instance gets its own), all kept for the secret scan.
+        self.stdout_path = tmp_path / f"stdout-{self.port}.txt"
+        self.stderr_path = tmp_path / f"stderr-{self.port}.txt"
         self.process = subprocess.Popen(
             args, cwd=tmp_path, stdout=open(self.stdout_path, "w"), stderr=open(self.stderr_path, "w")
         )
+        STARTED.append(self)
         self._wait_ready()
 
     def _wait_ready(self):

@@ -181,6 +181,25 @@ public enum ConfigLoader {
         {
             throw reader.error("\(p).audit_streams", f["audit_streams"], "`\(destination)` must be stdout, an absolute file path or an http(s) URL")
         }
+        if let format = try reader.string(f["log_format"], at: "\(p).log_format") {
+            guard let known = ServerSettings.LogFormat(rawValue: format) else {
+                throw reader.error("\(p).log_format", f["log_format"], "must be text or json")
+            }
+            s.logFormat = known
+        }
+        if let destination = try reader.string(f["access_log"], at: "\(p).access_log"), destination != "off" {
+            guard ["stdout", "stderr"].contains(destination) || destination.hasPrefix("/") else {
+                throw reader.error("\(p).access_log", f["access_log"], "must be off, stdout, stderr or an absolute file path")
+            }
+            s.accessLog = destination
+        }
+        s.lockoutFailures = try reader.int(f["lockout_failures"], at: "\(p).lockout_failures", range: 1...10_000) ?? s.lockoutFailures
+        s.lockoutAddressFailures =
+            try reader.int(f["lockout_address_failures"], at: "\(p).lockout_address_failures", range: 1...1_000_000) ?? s.lockoutAddressFailures
+        s.lockoutWindowSeconds =
+            try reader.double(f["lockout_window_seconds"], at: "\(p).lockout_window_seconds", minimum: 1) ?? s.lockoutWindowSeconds
+        s.lockoutSeconds = try reader.double(f["lockout_seconds"], at: "\(p).lockout_seconds", minimum: 1) ?? s.lockoutSeconds
+        s.lockoutMaxSeconds = try reader.double(f["lockout_max_seconds"], at: "\(p).lockout_max_seconds", minimum: 1) ?? s.lockoutMaxSeconds
         s.metricsEnabled = try reader.bool(f["metrics"], at: "\(p).metrics") ?? s.metricsEnabled
         s.metricsKeyAliases = try reader.stringOrList(f["metrics_key_aliases"], at: "\(p).metrics_key_aliases") ?? []
         s.auditFlushIntervalSeconds =

@@ -48,6 +48,14 @@ public struct ServerSettings: Sendable, Equatable {
     /// Connection idle timeout for clients (seconds).
     public var clientIdleTimeout = 75.0
     public var logLevel = "info"
+    /// `text` (swift-log's lines) or `json` (one object per line), on stderr.
+    public var logFormat: LogFormat = .text
+    /// Where each request's JSON access line goes: `stdout`, `stderr` or a file; nil: nowhere.
+    public var accessLog: String?
+
+    public enum LogFormat: String, Sendable, CaseIterable {
+        case text, json
+    }
     /// Whether model routes accept an API key in the URL (`?key=`, as Gemini clients send it).
     /// Off by default: URLs end up in proxy logs and browser histories.
     public var allowKeyInQuery = false
@@ -123,6 +131,14 @@ public struct ServerSettings: Sendable, Equatable {
     public var auditStreams: [String] = []
     /// How often audit records are written to the store (and the streams).
     public var auditFlushIntervalSeconds = 0.5
+    /// Lockout after repeated failed authentications: per credential at one address (an OAuth
+    /// client's secret, a known key), per address (any credential), within a window; blocks grow
+    /// from `lockoutSeconds` (doubling) to `lockoutMaxSeconds`.
+    public var lockoutFailures = 5
+    public var lockoutAddressFailures = 20
+    public var lockoutWindowSeconds = 300.0
+    public var lockoutSeconds = 60.0
+    public var lockoutMaxSeconds = 3600.0
     /// Whether `/metrics` is served (beside the management API, held to its address list).
     public var metricsEnabled = true
     /// Key aliases whose requests get a `key_alias` label (no other key appears in metrics).

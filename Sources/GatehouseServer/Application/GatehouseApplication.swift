@@ -114,7 +114,8 @@ public enum GatehouseApplication {
         let routes = GatewayRoutes(
             settings: settings, authenticators: authenticators, certificates: clientCertificates, forwarder: forwarder,
             modelRouter: modelRouter, metering: metering, management: management, ownTokens: ownTokens, signingKeys: signingKeys,
-            audit: audit, metrics: metrics)
+            audit: audit, metrics: metrics, accessLog: try settings.accessLog.map { AccessLog(sink: try LineSink($0)) },
+            lockouts: Lockouts(settings: settings), alerts: alerts)
         let router = routes.router()
         routes.addGateway(to: router)
         // The management API on its own listener when one is configured, else beside the models.

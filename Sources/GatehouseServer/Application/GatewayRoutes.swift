@@ -20,12 +20,18 @@ struct GatewayRoutes {
     let signingKeys: SigningKeyRing
     let audit: Audit
     let metrics: GatewayMetrics
+    let accessLog: AccessLog?
+    let lockouts: Lockouts
+    let alerts: AlertWebhook?
 
-    var authenticationAudit: AuthenticationRecorder { AuthenticationRecorder(audit: audit, metrics: metrics, cache: management.cache) }
+    var authenticationAudit: AuthenticationRecorder {
+        AuthenticationRecorder(audit: audit, metrics: metrics, cache: management.cache, lockouts: lockouts, alerts: alerts)
+    }
 
     /// A router with the error envelope and health checks, which every listener answers.
     func router() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
+        if let accessLog { router.middlewares.add(AccessLogMiddleware(log: accessLog)) }
         router.middlewares.add(MetricsMiddleware(metrics: metrics))
         router.middlewares.add(ErrorEnvelopeMiddleware())
         let allowed = AddressAllowlist(settings.allowedIPs, scope: "gateway", audit: audit)
@@ -40,7 +46,8 @@ struct GatewayRoutes {
     func addGateway(to router: Router<GatewayRequestContext>) {
         OAuthServerRoutes(
             tokens: ownTokens, ring: signingKeys, store: management.store, cache: management.cache, feed: management.feed,
-            settings: settings.oauth, certificates: certificates, audit: audit, metrics: metrics
+            settings: settings.oauth, certificates: certificates, audit: audit, metrics: metrics, lockouts: lockouts,
+            recorder: authenticationAudit
         ).register(on: router)
         // Model routes and management routes differ only in what `?key=` means.
         let modelRoutes = router.group()
@@ -86,5 +93,6 @@ struct GatewayRoutes {
         SpendRoutes(management: management).register(on: routes)
         CertificateRoutes(management: management, identity: settings.clientCertificateIdentity).register(on: routes)
         AuditRoutes(management: management, audit: audit).register(on: routes)
+        LockoutRoutes(management: management, lockouts: lockouts).register(on: routes)
     }
 }

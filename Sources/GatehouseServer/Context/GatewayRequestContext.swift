@@ -14,6 +14,8 @@ public struct GatewayRequestContext: RequestContext {
     public var forwardedClient: String?
     /// When the request began (set by `MetricsMiddleware`).
     public var requestStart: ContinuousClock.Instant?
+    /// This request's access log line in the making (nil: no access log).
+    var accessNote: AccessNote?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -17,12 +17,15 @@ final class MeteredRequest: Sendable {
     let sharedHold: SharedBudgets.Reservation?
     let decision: RateLimiter.Decision?
     let requestID = RequestID.next()
+    let note: AccessNote?
     private let finished = Mutex(false)
 
     init(
         metering: Metering, forward: ForwardRequest, principal: Principal?, accounts: [LimitSubject], estimate: TokenEstimate, started: Date,
-        slot: ConcurrencySlot?, hold: BudgetLedger.Hold, sharedHold: SharedBudgets.Reservation?, decision: RateLimiter.Decision?
+        slot: ConcurrencySlot?, hold: BudgetLedger.Hold, sharedHold: SharedBudgets.Reservation?, decision: RateLimiter.Decision?,
+        note: AccessNote? = nil
     ) {
+        self.note = note
         self.sharedHold = sharedHold
         self.metering = metering
         self.forward = forward
@@ -33,6 +36,12 @@ final class MeteredRequest: Sendable {
         self.slot = slot
         self.hold = hold
         self.decision = decision
+        note?.update { [requestID] fields in
+            fields.deferred = true
+            fields.requestID = requestID
+            fields.model = forward.model
+            fields.stream = forward.stream
+        }
     }
 
     /// - Parameters:
@@ -64,6 +73,15 @@ final class MeteredRequest: Sendable {
         record.usageEstimated = deployment != nil && usage == nil
         record.latencyMs = Int((end.timeIntervalSince(started) * 1000).rounded())
         record.stream = forward.stream
+        if let note {
+            note.update { fields in
+                fields.deployment = deployment?.id
+                fields.promptTokens = billed.promptTokens
+                fields.completionTokens = billed.completionTokens
+                fields.cost = cost
+            }
+            note.modelRequestEnded(status: status)
+        }
         metering.metrics?.modelRequest(
             model: forward.model, status: status, promptTokens: billed.promptTokens, completionTokens: billed.completionTokens, cost: cost,
             keyAlias: principal?.keyAlias)

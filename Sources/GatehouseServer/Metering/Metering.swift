@@ -72,7 +72,8 @@ public struct Metering: Sendable {
 
     /// Admits the request at every level of the caller's chain, or throws the refusal (429 for
     /// limits, LiteLLM's `budget_exceeded` for budgets) having taken nothing.
-    func admit(_ forward: ForwardRequest, bodyBytes: Int, principal: Principal?) async throws -> MeteredRequest {
+    /// - Parameter note: the request's access log line, which the request writes when it ends.
+    func admit(_ forward: ForwardRequest, bodyBytes: Int, principal: Principal?, note: AccessNote? = nil) async throws -> MeteredRequest {
         let started = now()
         let estimate = TokenEstimate(body: forward.body, bodyBytes: bodyBytes, endpoint: forward.endpoint, defaultMaxTokens: defaultMaxTokens)
         var subjects = principal?.limitSubjects ?? []
@@ -117,7 +118,7 @@ public struct Metering: Sendable {
         }
         return MeteredRequest(
             metering: self, forward: forward, principal: principal, accounts: accounts, estimate: estimate, started: started, slot: slot, hold: hold,
-            sharedHold: sharedHold, decision: decision)
+            sharedHold: sharedHold, decision: decision, note: note)
     }
 
     /// Holds the worst case at every budgeted level: in the shared store when there is one (a

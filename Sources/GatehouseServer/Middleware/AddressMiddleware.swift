@@ -18,8 +18,10 @@ struct ClientAddressMiddleware: RouterMiddleware {
                 let values = request.headers[values: name]
                 return values.isEmpty ? nil : values.joined(separator: ",")
             }
-            context.forwardedClient = ForwardedFor.client(
+            let client = ForwardedFor.client(
                 peer: peer, trusted: trustedProxies, forwarded: joined(Self.forwarded), xForwardedFor: joined(Self.xForwardedFor))
+            context.forwardedClient = client
+            context.accessNote?.update { $0.address = client }
         }
         try allowed?.check(context)
         return try await next(request, context)

@@ -37,6 +37,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
         let certificate = certificates?.certificate(request, channel: context.channel)
         var credential: PresentedCredential?
         let principal: Principal
+        try audit?.refuseIfBlocked(address: context.clientAddress)
         do {
             let parameters = request.uri.query == nil ? nil : request.uri.queryParameters
             credential = try PresentedCredential.extract(
@@ -62,6 +63,10 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             throw GatewayError.forbidden("This \(refused.level) may not be used from this address.")
         }
         audit?.succeeded(principal)
+        context.accessNote?.update { note in
+            note.principal = principal.id
+            note.authMethod = principal.method.rawValue
+        }
         context.principal = principal
         return try await next(request, context)
     }

@@ -41,7 +41,7 @@ final class Audit: Sendable {
 /// Copies of stored audit records, one JSON object per line, for log shippers and SIEMs.
 struct AuditStreams: Sendable {
     var stdout = false
-    var file: FileLines?
+    var file: LineSink?
     var webhook: Webhook?
 
     /// From `audit_streams`: `stdout`, a file path, or an http(s) URL.
@@ -52,7 +52,7 @@ struct AuditStreams: Sendable {
             } else if destination.hasPrefix("http://") || destination.hasPrefix("https://") {
                 webhook = Webhook(url: destination, name: "audit", logger: logger)
             } else {
-                file = try FileLines(path: destination)
+                file = try LineSink(destination)
             }
         }
     }
@@ -64,29 +64,8 @@ struct AuditStreams: Sendable {
             json["type"] = "audit"
             return JSONCoding.encodeString(json)
         }
-        if stdout { print(lines.joined(separator: "\n")) }
+        if stdout { LineSink.standardOutput.append(lines) }
         file?.append(lines)
         webhook?.send(["audit": .array(records.map(\.json))])
-    }
-}
-
-/// A file that lines are appended to (created if missing, never truncated).
-final class FileLines: Sendable {
-    private let handle: Mutex<FileHandle>
-
-    init(path: String) throws {
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                throw GatewayError.invalidRequest("Cannot create the audit file \(path).")
-            }
-        }
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw GatewayError.invalidRequest("Cannot write the audit file \(path).") }
-        handle.seekToEndOfFile()
-        self.handle = Mutex(handle)
-    }
-
-    func append(_ lines: [String]) {
-        let bytes = Data((lines.joined(separator: "\n") + "\n").utf8)
-        handle.withLock { $0.write(bytes) }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GatehouseAuth
 import GatehouseCore
 import GatehouseStore
@@ -10,6 +11,36 @@ struct AuthenticationRecorder: Sendable {
     let audit: Audit
     let metrics: GatewayMetrics
     let cache: IdentityCache
+    let lockouts: Lockouts
+    /// Where alerts go when failures cross the threshold (`alert_webhook_url`).
+    let alerts: AlertWebhook?
+
+    /// Refuses (429) a client whose address is blocked, before its credential is even looked at.
+    func refuseIfBlocked(address: String?) throws {
+        guard let address, let wait = lockouts.addresses.retryAfter(Lockouts.address(address), at: Date()) else { return }
+        throw Lockouts.refusal(retryAfter: wait, "Too many failed authentications from this address; retry later.")
+    }
+
+    /// Counts a failure against a known principal (`key:…`, `client:…`) from any address: never
+    /// a block (that would let anyone lock it out), but an alert when they add up.
+    func countFailure(against principal: String) {
+        guard lockouts.principals.recordFailure(principal, at: Date()) else { return }
+        alerts?.send(
+            .authenticationFailures(subject: principal, failures: lockouts.principals.threshold, windowSeconds: lockouts.principals.window))
+    }
+
+    /// Counts a failure against the address; the block it may start is audited, once.
+    func countFailure(from address: String?, method: String) {
+        guard let address else { return }
+        let subject = Lockouts.address(address)
+        guard lockouts.addresses.recordFailure(subject, at: Date()), let wait = lockouts.addresses.retryAfter(subject, at: Date()) else { return }
+        metrics.lockout(method: method)
+        alerts?.send(.authenticationFailures(subject: subject, failures: lockouts.addresses.threshold, windowSeconds: lockouts.addresses.window))
+        audit.record(
+            AuditEvent(
+                action: "auth.lockout", actor: "system", object: subject, outcome: .success, address: address,
+                details: ["method": .string(method), "seconds": JSONValue(Int(wait.rounded(.up)))]))
+    }
 
     func succeeded(_ principal: Principal) {
         metrics.authentication(method: principal.method.rawValue, outcome: "success", reason: "none")
@@ -31,6 +62,8 @@ struct AuthenticationRecorder: Sendable {
             object = "certificate:" + certificate.fingerprint
         }
         audit.record(AuditEvent(action: "auth.failure", actor: "anonymous", object: object, outcome: .failure, address: address, details: details))
+        countFailure(from: address, method: method)
+        if let object { countFailure(against: object) }
     }
 
     /// What kind of credential was tried, from its shape (the secret itself is never recorded).

@@ -62,6 +62,9 @@ public typealias AlertWebhook = Webhook
 extension Webhook {
     public enum Alert: Sendable {
         case softBudgetCrossed(level: String, account: String, spent: USD, softBudget: USD, maxBudget: USD?)
+        /// Failed authentications from one address (`address:…`) or against one principal
+        /// (`key:…`, `client:…`) reached the threshold within the window.
+        case authenticationFailures(subject: String, failures: Int, windowSeconds: Double)
 
         var json: JSONValue {
             switch self {
@@ -71,6 +74,12 @@ extension Webhook {
                     "event": "soft_budget_crossed", "level": .string(level), "id": .string(id), "spend": .string("\(spent)"),
                     "soft_budget": .string("\(softBudget)"), "max_budget": maxBudget.map { .string("\($0)") } ?? .null,
                     "message": .string("The \(level) \(id) has spent \(spent) USD, past its soft budget of \(softBudget) USD."),
+                ]
+            case .authenticationFailures(let subject, let failures, let window):
+                return [
+                    "event": "authentication_failures", "subject": .string(subject), "failures": JSONValue(failures),
+                    "window_seconds": .number(window),
+                    "message": .string("\(failures) failed authentications for \(subject) within \(Int(window)) seconds."),
                 ]
             }
         }

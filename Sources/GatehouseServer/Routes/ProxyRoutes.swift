@@ -38,7 +38,7 @@ public struct ProxyRoutes: Sendable {
 
     func handle(_ endpoint: Endpoint, request: Request, context: GatewayRequestContext) async throws -> Response {
         let (forward, bodyBytes) = try await parse(endpoint, request: request, context: context)
-        let metered = try await metering.admit(forward, bodyBytes: bodyBytes, principal: context.principal)
+        let metered = try await metering.admit(forward, bodyBytes: bodyBytes, principal: context.principal, note: context.accessNote)
         let logger = context.logger
         let result: ForwardResult
         let upstreamStart = ContinuousClock.now
@@ -55,6 +55,10 @@ public struct ProxyRoutes: Sendable {
         } catch {
             metered.finish(usage: nil, deployment: nil, status: (error as? GatewayError)?.status ?? 500)
             throw error
+        }
+        if let note = context.accessNote {
+            let upstream = ContinuousClock.now - upstreamStart
+            note.update { $0.upstream = upstream }
         }
         if let metrics, let requestStart = context.requestStart {
             let now = ContinuousClock.now

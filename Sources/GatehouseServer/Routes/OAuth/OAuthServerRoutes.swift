@@ -21,7 +21,9 @@ public struct OAuthServerRoutes: Sendable {
     /// Where client certificates come from, for certificate-bound tokens (nil: nowhere).
     let certificates: ClientCertificateSource?
     /// Repeated wrong secrets for a client id from one address block that pair for a while.
-    let lockout = Lockout()
+    let lockouts: Lockouts
+    /// Failures also count against the address, like every other authentication's.
+    let recorder: AuthenticationRecorder?
     /// Tokens issued and revoked, failed client authentications and lockouts are audited.
     let audit: Audit?
     let metrics: GatewayMetrics?
@@ -30,8 +32,10 @@ public struct OAuthServerRoutes: Sendable {
     init(
         tokens: OwnTokenAuthenticator, ring: SigningKeyRing, store: IdentityStore, cache: IdentityCache, feed: any IdentityChangeFeed,
         settings: OAuthServerSettings, certificates: ClientCertificateSource? = nil, audit: Audit? = nil,
-        metrics: GatewayMetrics? = nil
+        metrics: GatewayMetrics? = nil, lockouts: Lockouts, recorder: AuthenticationRecorder? = nil
     ) {
+        self.lockouts = lockouts
+        self.recorder = recorder
         self.certificates = certificates
         self.audit = audit
         self.metrics = metrics
@@ -169,9 +173,11 @@ public struct OAuthServerRoutes: Sendable {
         guard let (id, secret) = fromHeader ?? fromForm else {
             return .refused(OAuthResponse.error("invalid_client", "Client authentication is required.", status: .unauthorized))
         }
-        let subject = id + "|" + (context.clientAddress ?? "?")
+        let subject = Lockouts.credential("client:" + id, at: context.clientAddress)
         let now = Date()
-        if let wait = lockout.retryAfter(subject, at: now) {
+        if let wait = lockouts.credentials.retryAfter(subject, at: now)
+            ?? context.clientAddress.flatMap({ lockouts.addresses.retryAfter(Lockouts.address($0), at: now) })
+        {
             // Audited when the block began, not for every request it refuses.
             var response = OAuthResponse.error(
                 "invalid_client", "Too many failed attempts for this client from this address; retry later.", status: .tooManyRequests)
@@ -182,14 +188,16 @@ public struct OAuthServerRoutes: Sendable {
         guard let client = try? await store.oauth.client(id: id), let stored = KeyDigest(hex: client.secretHash),
             presented.constantTimeEquals(stored), !client.blocked
         else {
-            let blocked = lockout.recordFailure(subject, at: now)
+            let blocked = lockouts.credentials.recordFailure(subject, at: now)
+            recorder?.countFailure(from: context.clientAddress, method: "client_secret")
+            recorder?.countFailure(against: "client:" + String(id.prefix(200)))
             metrics?.authentication(method: "client_secret", outcome: "failure", reason: "invalid")
             let object = "client:" + String(id.prefix(200))
             audit?.record(
                 AuditEvent(
                     action: "auth.failure", actor: "anonymous", object: object, outcome: .failure, address: context.clientAddress,
                     details: ["method": "client_secret", "reason": "Client authentication failed."]))
-            if blocked, let wait = lockout.retryAfter(subject, at: now) {
+            if blocked, let wait = lockouts.credentials.retryAfter(subject, at: now) {
                 metrics?.lockout(method: "client_secret")
                 audit?.record(
                     AuditEvent(
@@ -198,7 +206,7 @@ public struct OAuthServerRoutes: Sendable {
             }
             return .refused(OAuthResponse.error("invalid_client", "Client authentication failed.", status: .unauthorized))
         }
-        lockout.recordSuccess(subject)
+        lockouts.credentials.recordSuccess(subject)
         metrics?.authentication(method: "client_secret", outcome: "success", reason: "none")
         return .authenticated(form, client)
     }

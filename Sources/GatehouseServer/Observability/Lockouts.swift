@@ -1,0 +1,45 @@
+import Foundation
+import GatehouseAuth
+import GatehouseCore
+
+/// Blocks after repeated failed authentications, shared by every way to authenticate: per
+/// address (any credential from it), and per credential at one address (an OAuth client's
+/// secret), so that guessing a client's secret from one address never locks it out elsewhere.
+/// In memory, per instance.
+struct Lockouts: Sendable {
+    let addresses: Lockout
+    let credentials: Lockout
+    /// Failures against one principal from anywhere: counted for alerts only, never checked.
+    let principals: Lockout
+
+    init(settings: ServerSettings) {
+        addresses = Lockout(
+            threshold: settings.lockoutAddressFailures, window: settings.lockoutWindowSeconds, firstBlock: settings.lockoutSeconds,
+            longestBlock: settings.lockoutMaxSeconds)
+        principals = Lockout(
+            threshold: settings.lockoutAddressFailures, window: settings.lockoutWindowSeconds, firstBlock: settings.lockoutSeconds,
+            longestBlock: settings.lockoutMaxSeconds)
+        credentials = Lockout(
+            threshold: settings.lockoutFailures, window: settings.lockoutWindowSeconds, firstBlock: settings.lockoutSeconds,
+            longestBlock: settings.lockoutMaxSeconds)
+    }
+
+    static func address(_ address: String) -> String { "address:" + address }
+    static func credential(_ credential: String, at address: String?) -> String { credential + "|" + (address ?? "?") }
+
+    /// Every block in force, for `/lockout/list`.
+    func blocks(at now: Date) -> [(subject: String, until: Date)] {
+        (addresses.blocks(at: now) + credentials.blocks(at: now)).sorted { $0.until < $1.until }
+    }
+
+    func unblock(_ subject: String, at now: Date) -> Bool {
+        (subject.hasPrefix("address:") ? addresses : credentials).unblock(subject, at: now)
+    }
+
+    /// The 429 a blocked request gets, with `Retry-After`.
+    static func refusal(retryAfter: TimeInterval, _ message: String) -> GatewayError {
+        GatewayError(
+            status: 429, message: message, type: "rate_limit_error", code: "too_many_failed_authentications",
+            headers: [("Retry-After", String(Int(retryAfter.rounded(.up))))])
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import GatehouseCore
+import Hummingbird
+
+/// `/lockout/list` (proxy admins and viewers) and `/lockout/unlock` (proxy admins): the blocks
+/// repeated failed authentications put on addresses and credentials, on this instance.
+struct LockoutRoutes: Sendable {
+    let management: Management
+    let lockouts: Lockouts
+
+    func register(on router: some RouterMethods<GatewayRequestContext>) {
+        router.get("/lockout/list") { _, context in try await self.list(context) }
+        router.post("/lockout/unlock") { request, context in try await self.unlock(request, context) }
+    }
+
+    func list(_ context: GatewayRequestContext) async throws -> Response {
+        guard try await management.caller(context).readsEverything else {
+            throw GatewayError.managementForbidden("Only a proxy admin or viewer may list lockouts.")
+        }
+        let now = Date()
+        let blocks = lockouts.blocks(at: now).map { block -> JSONValue in
+            [
+                "subject": .string(block.subject), "until": .string(ManagementJSON.timestamp(block.until)),
+                "retry_after": JSONValue(Int(block.until.timeIntervalSince(now).rounded(.up))),
+            ]
+        }
+        return Response.json(["blocks": .array(blocks)])
+    }
+
+    func unlock(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await management.caller(context).requireAdmin("lift lockouts")
+        let subject = try await management.body(request).required("subject")
+        guard lockouts.unblock(subject, at: Date()) else {
+            throw GatewayError.managementNotFound("No block on \(subject).", param: "subject")
+        }
+        AuditScope.changed(subject, before: ["blocked": true], after: ["blocked": false])
+        return Response.json(["unlocked": .string(subject)])
+    }
+}
