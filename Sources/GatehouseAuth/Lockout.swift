@@ -18,6 +18,14 @@ public final class Lockout: Sendable {
     let longestBlock: TimeInterval
     let capacity = 100_000
     private let entries = Mutex<[String: Entry]>([:])
+    /// When the last block to end ends (ms since 1970): before it, something may be blocked;
+    /// after it, nothing is, and checks need not look (the common case, read without a lock).
+    private let lastBlockEnds = Atomic<Int64>(0)
+
+    /// Whether any subject may be blocked at `now` (false: none is).
+    public func mayBlock(at now: Date) -> Bool {
+        Int64(now.timeIntervalSince1970 * 1000) < lastBlockEnds.load(ordering: .relaxed)
+    }
 
     public init(threshold: Int = 5, window: TimeInterval = 300, firstBlock: TimeInterval = 60, longestBlock: TimeInterval = 3600) {
         self.threshold = threshold
@@ -45,7 +53,9 @@ public final class Lockout: Sendable {
             entry.failures = entry.failures.filter { now.timeIntervalSince($0) < window } + [now]
             var blocked = false
             if entry.failures.count >= threshold {
-                entry.blockedUntil = now.addingTimeInterval(min(longestBlock, firstBlock * pow(2, Double(entry.blocks))))
+                let until = now.addingTimeInterval(min(longestBlock, firstBlock * pow(2, Double(entry.blocks))))
+                entry.blockedUntil = until
+                _ = lastBlockEnds.max(Int64((until.timeIntervalSince1970 * 1000).rounded(.up)), ordering: .relaxed)
                 entry.blocks += 1
                 entry.failures = []
                 blocked = true

@@ -14,7 +14,10 @@ struct LockoutTests {
         #expect(!lockout.recordFailure("c|1.2.3.4", at: now))
         #expect(!lockout.recordFailure("c|1.2.3.4", at: now))
         #expect(lockout.retryAfter("c|1.2.3.4", at: now) == nil)
+        #expect(!lockout.mayBlock(at: now))
         #expect(lockout.recordFailure("c|1.2.3.4", at: now))
+        // The lock-free check says a block may exist until the last one ends.
+        #expect(lockout.mayBlock(at: now + 9) && !lockout.mayBlock(at: now + 10.5))
         #expect(lockout.retryAfter("c|1.2.3.4", at: now) == 10)
         // The same client from another address is not blocked.
         #expect(lockout.retryAfter("c|5.6.7.8", at: now) == nil)

@@ -87,6 +87,43 @@ struct ConfigLoaderTests {
         #expect(throws: ConfigError.self) { try load("gatehouse_settings:\n  rate_limit_store_policy: maybe\n") }
     }
 
+    @Test func readsObservabilityAndDefenceSettings() throws {
+        let config = try load(
+            """
+            general_settings:
+              allowed_ips: [192.168.0.0/16]
+            gatehouse_settings:
+              audit_streams: [stdout, /var/log/gatehouse/audit.jsonl, https://siem.example.com/in]
+              audit_flush_interval_seconds: 2
+              access_log: stderr
+              log_format: json
+              metrics: false
+              metrics_key_aliases: [search-prod]
+              allowed_ips: [10.0.0.0/8]
+              management_allowed_ips: ["fd00::/8"]
+              lockout_failures: 3
+              lockout_address_failures: 30
+              lockout_window_seconds: 600
+              lockout_seconds: 10
+              lockout_max_seconds: 100
+            """
+        ).config.server
+        #expect(config.auditStreams == ["stdout", "/var/log/gatehouse/audit.jsonl", "https://siem.example.com/in"])
+        #expect(config.auditFlushIntervalSeconds == 2 && config.accessLog == "stderr" && config.logFormat == .json)
+        #expect(!config.metricsEnabled && config.metricsKeyAliases == ["search-prod"])
+        #expect(config.allowedIPs.map(\.description) == ["10.0.0.0/8", "192.168.0.0/16"])
+        #expect(config.managementAllowedIPs.map(\.description) == ["fd00::/8"])
+        #expect(config.lockoutFailures == 3 && config.lockoutAddressFailures == 30 && config.lockoutWindowSeconds == 600)
+        #expect(config.lockoutSeconds == 10 && config.lockoutMaxSeconds == 100)
+        for bad in [
+            "audit_streams: [relative/file]", "access_log: somewhere", "log_format: xml", "allowed_ips: [10.0.0.0/33]",
+            "management_allowed_ips: [nowhere]", "lockout_failures: 0",
+        ] {
+            #expect(throws: ConfigError.self, "\(bad)") { try load("gatehouse_settings:\n  \(bad)\n") }
+        }
+        #expect(try load("gatehouse_settings:\n  access_log: \"off\"\n").config.server.accessLog == nil)
+    }
+
     @Test func readsTLSSettings() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-config-\(UUID().uuidString).pem").path
         try "not checked here".write(toFile: file, atomically: true, encoding: .utf8)

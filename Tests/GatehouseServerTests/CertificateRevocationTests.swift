@@ -101,6 +101,14 @@ struct CertificateRevocationTests {
             #expect(await accepted(direct, port: port, pki: root))
             #expect(await !accepted(impostor, port: port, pki: root))
             #expect(await !accepted(selfSigned, port: port, pki: root))
+            // Refused handshakes are audited and counted like any failed authentication.
+            let admin = try Client(port: port, pki: root, certificate: direct)
+            let trail = try await admin.post("/audit?action=auth.failure", nil, key: TestKeys.master).json?["records"]?.arrayValue ?? []
+            // (The impostor's; the self-signed CA certificate's handshake ends before the check.)
+            #expect(
+                trail.first?["details"]?["subject"] == "CN=direct"
+                    && trail.allSatisfy { $0["details"]?["method"] == "client_certificate" && $0["address"] == "127.0.0.1" })
+            try await admin.shutdown()
         }
     }
 }

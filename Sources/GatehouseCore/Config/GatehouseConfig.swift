@@ -139,7 +139,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var lockoutWindowSeconds = 300.0
     public var lockoutSeconds = 60.0
     public var lockoutMaxSeconds = 3600.0
-    /// Whether `/metrics` is served (beside the management API, held to its address list).
+    /// Whether metrics are counted and `/metrics` served (beside the management API, held to its
+    /// address list).
     public var metricsEnabled = true
     /// Key aliases whose requests get a `key_alias` label (no other key appears in metrics).
     public var metricsKeyAliases: [String] = []

@@ -45,7 +45,8 @@ public enum GatehouseApplication {
             return ProviderAdapter(deployment: deployment, transport: transport)
         }
         let modelRouter = ModelRouter(adapters: adapters, settings: config.router)
-        let metrics = GatewayMetrics(models: Set(modelRouter.modelNames), keyAliases: Set(settings.metricsKeyAliases))
+        let metrics = GatewayMetrics(
+            models: Set(modelRouter.modelNames), keyAliases: Set(settings.metricsKeyAliases), enabled: settings.metricsEnabled)
         let forwarder = Forwarder(router: modelRouter, settings: settings)
 
         let identities = IdentityStore(source: store.source)
@@ -111,10 +112,11 @@ public enum GatehouseApplication {
         // bound to keys, users and teams.
         let clientCertificates = ClientCertificateSource(settings: settings, cache: cache)
 
+        let accessLog = try settings.accessLog.map { AccessLog(sink: try LineSink($0)) }
         let routes = GatewayRoutes(
             settings: settings, authenticators: authenticators, certificates: clientCertificates, forwarder: forwarder,
             modelRouter: modelRouter, metering: metering, management: management, ownTokens: ownTokens, signingKeys: signingKeys,
-            audit: audit, metrics: metrics, accessLog: try settings.accessLog.map { AccessLog(sink: try LineSink($0)) },
+            audit: audit, metrics: metrics, accessLog: accessLog,
             lockouts: Lockouts(settings: settings), alerts: alerts)
         let router = routes.router()
         routes.addGateway(to: router)
@@ -161,6 +163,7 @@ public enum GatehouseApplication {
         app.addServices(http)
         app.addServices(spendWriter)
         app.addServices(audit.writer)
+        if let accessLog { app.addServices(accessLog) }
         if let webhook = audit.streams.webhook { app.addServices(webhook) }
         if let rateSync { app.addServices(rateSync) }
         if let tls = socket.tls { app.addServices(tls) }

@@ -32,7 +32,7 @@ struct GatewayRoutes {
     func router() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         if let accessLog { router.middlewares.add(AccessLogMiddleware(log: accessLog)) }
-        router.middlewares.add(MetricsMiddleware(metrics: metrics))
+        if metrics.enabled { router.middlewares.add(MetricsMiddleware(metrics: metrics)) }
         router.middlewares.add(ErrorEnvelopeMiddleware())
         let allowed = AddressAllowlist(settings.allowedIPs, scope: "gateway", audit: audit)
         if !settings.trustedProxies.isEmpty || allowed != nil {

@@ -1,38 +1,109 @@
 import Foundation
 import GatehouseCore
+import ServiceLifecycle
 import Synchronization
 
 /// One JSON line per request (`access_log`): when, the route it reached (never the raw path or
 /// query, which may hold a key), status, latency, the client's address, the request id, the
 /// principal's id and method, and for model requests the model, deployment, tokens and cost. A
-/// stream's line is written when the stream ends, with what it used.
-final class AccessLog: Sendable {
+/// stream's line is written when the stream ends, with what it used. Lines are written in
+/// batches (every 200 ms, or 64 KiB), not one system call per request; what is buffered is
+/// written at shutdown.
+final class AccessLog: Service, Sendable {
     let sink: LineSink
+    private let buffer = Mutex<[UInt8]>([])
+    /// The current second formatted once (`2026-11-27T13:06:22.`): Foundation's ISO 8601
+    /// formatting per line was most of the line's cost.
+    private let second = Mutex<(epoch: Int, text: String)>((-1, ""))
+    static let flushBytes = 64 * 1024
 
     init(sink: LineSink) {
         self.sink = sink
     }
 
     func write(_ fields: AccessNote.Fields, status: Int, duration: Duration) {
-        var line: JSONValue = [
-            "type": "access", "time": .string(fields.time.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
-            "method": .string(fields.httpMethod), "route": .string(fields.route ?? "unmatched"), "status": JSONValue(status),
-            "duration_ms": .number((GatewayMetrics.seconds(duration) * 1_000_000).rounded() / 1000),
-        ]
-        line["address"] = fields.address.map(JSONValue.string)
-        line["principal"] = fields.principal.map(JSONValue.string)
-        line["auth_method"] = fields.authMethod.map(JSONValue.string)
-        if let model = fields.model {
-            line["request_id"] = fields.requestID.map(JSONValue.string)
-            line["model"] = .string(model)
-            line["deployment"] = fields.deployment.map(JSONValue.string)
-            line["prompt_tokens"] = JSONValue(fields.promptTokens)
-            line["completion_tokens"] = JSONValue(fields.completionTokens)
-            line["cost"] = .string(fields.cost.description)
-            line["stream"] = .bool(fields.stream)
-            line["upstream_ms"] = fields.upstream.map { .number((GatewayMetrics.seconds($0) * 1_000_000).rounded() / 1000) }
+        var line = "{\"type\":\"access\",\"time\":\""
+        line += timestamp(fields.time)
+        line += "\""
+        line += ",\"method\":"
+        Self.append(fields.httpMethod, to: &line)
+        line += ",\"route\":"
+        Self.append(fields.route ?? "unmatched", to: &line)
+        line += ",\"status\":\(status),\"duration_ms\":\(Self.milliseconds(duration))"
+        for (name, value) in [("address", fields.address), ("principal", fields.principal), ("auth_method", fields.authMethod)] {
+            guard let value else { continue }
+            line += ",\"\(name)\":"
+            Self.append(value, to: &line)
         }
-        sink.append([JSONCoding.encodeString(line)])
+        if let model = fields.model {
+            for (name, value) in [("request_id", fields.requestID), ("model", model), ("deployment", fields.deployment)] {
+                guard let value else { continue }
+                line += ",\"\(name)\":"
+                Self.append(value, to: &line)
+            }
+            line += ",\"prompt_tokens\":\(fields.promptTokens),\"completion_tokens\":\(fields.completionTokens)"
+            line += ",\"cost\":\"\(fields.cost)\",\"stream\":\(fields.stream)"
+            if let upstream = fields.upstream { line += ",\"upstream_ms\":\(Self.milliseconds(upstream))" }
+        }
+        line += "}\n"
+        let full = buffer.withLock { buffer in
+            buffer.append(contentsOf: line.utf8)
+            guard buffer.count >= Self.flushBytes else { return [UInt8]?.none }
+            defer { buffer.removeAll(keepingCapacity: true) }
+            return buffer
+        }
+        if let full { sink.write(full) }
+    }
+
+    /// Writes what is buffered.
+    func flush() {
+        let pending = buffer.withLock { buffer in
+            defer { buffer.removeAll(keepingCapacity: true) }
+            return buffer
+        }
+        if !pending.isEmpty { sink.write(pending) }
+    }
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(200)) }
+            flush()
+        }
+        flush()
+    }
+
+    /// ISO 8601 in UTC with milliseconds.
+    func timestamp(_ date: Date) -> String {
+        let milliseconds = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let epoch = milliseconds / 1000
+        let prefix = second.withLock { second in
+            if second.epoch != epoch {
+                let text = Date(timeIntervalSince1970: Double(epoch)).formatted(Date.ISO8601FormatStyle())
+                second = (epoch, String(text.dropLast()) + ".")  // "…:22Z" → "…:22."
+            }
+            return second.text
+        }
+        let fraction = milliseconds % 1000
+        return prefix + (fraction < 10 ? "00" : fraction < 100 ? "0" : "") + String(fraction) + "Z"
+    }
+
+    /// Milliseconds with microsecond precision.
+    static func milliseconds(_ duration: Duration) -> Double {
+        (GatewayMetrics.seconds(duration) * 1_000_000).rounded() / 1000
+    }
+
+    /// `value` as a JSON string.
+    static func append(_ value: String, to line: inout String) {
+        line += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": line += "\\\""
+            case "\\": line += "\\\\"
+            case _ where scalar.value < 0x20: line += String(format: "\\u%04x", scalar.value)
+            default: line.unicodeScalars.append(scalar)
+            }
+        }
+        line += "\""
     }
 }
 

@@ -16,8 +16,11 @@ struct AuthenticationRecorder: Sendable {
     let alerts: AlertWebhook?
 
     /// Refuses (429) a client whose address is blocked, before its credential is even looked at.
-    func refuseIfBlocked(address: String?) throws {
-        guard let address, let wait = lockouts.addresses.retryAfter(Lockouts.address(address), at: Date()) else { return }
+    func refuseIfBlocked(address: @autoclosure () -> String?) throws {
+        let now = Date()
+        guard lockouts.addresses.mayBlock(at: now), let address = address(),
+            let wait = lockouts.addresses.retryAfter(Lockouts.address(address), at: now)
+        else { return }
         throw Lockouts.refusal(retryAfter: wait, "Too many failed authentications from this address; retry later.")
     }
 

@@ -13,10 +13,13 @@ final class GatewayMetrics: Sendable {
     let factory: PrometheusMetricsFactory
     let models: Set<String>
     let keyAliases: Set<String>
+    /// Off (`metrics: false`): nothing is counted at all.
+    let enabled: Bool
     /// Lookups of the token caches, read when `/metrics` is scraped.
     private let caches = Mutex<[(name: String, lookups: @Sendable () -> (hits: Int, misses: Int))]>([])
 
-    init(models: Set<String>, keyAliases: Set<String>) {
+    init(models: Set<String>, keyAliases: Set<String>, enabled: Bool = true) {
+        self.enabled = enabled
         var factory = PrometheusMetricsFactory(registry: registry)
         let fine: [Duration] = [
             .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
@@ -41,61 +44,102 @@ final class GatewayMetrics: Sendable {
 
     /// Every HTTP request: by the route it reached and its status.
     func request(route: String?, status: Int, duration: Duration) {
+        guard enabled else { return }
         let route = route ?? "unmatched"
-        Counter(label: "gatehouse_http_requests_total", dimensions: [("route", route), ("status", String(status))], factory: factory).increment()
-        Timer(label: "gatehouse_http_request_duration_seconds", dimensions: [("route", route)], factory: factory).recordNanoseconds(
-            Self.nanoseconds(duration))
+        counter("gatehouse_http_requests_total", ("route", route), ("status", String(status))).increment()
+        timer("gatehouse_http_request_duration_seconds", ("route", route)).recordNanoseconds(Self.nanoseconds(duration))
     }
 
     /// A model request ended: its status, tokens, cost; by alias when the key is listed.
     func modelRequest(model: String, status: Int, promptTokens: Int, completionTokens: Int, cost: USD, keyAlias: String?) {
+        guard enabled else { return }
         let model = self.model(model)
-        Counter(label: "gatehouse_model_requests_total", dimensions: [("model", model), ("status", String(status))], factory: factory).increment()
-        if promptTokens > 0 {
-            Counter(label: "gatehouse_tokens_total", dimensions: [("model", model), ("type", "prompt")], factory: factory).increment(by: promptTokens)
-        }
-        if completionTokens > 0 {
-            Counter(label: "gatehouse_tokens_total", dimensions: [("model", model), ("type", "completion")], factory: factory)
-                .increment(by: completionTokens)
-        }
-        if cost.units > 0 {
-            FloatingPointCounter(label: "gatehouse_cost_usd_total", dimensions: [("model", model)], factory: factory).increment(by: cost.dollars)
-        }
+        counter("gatehouse_model_requests_total", ("model", model), ("status", String(status))).increment()
+        if promptTokens > 0 { counter("gatehouse_tokens_total", ("model", model), ("type", "prompt")).increment(by: promptTokens) }
+        if completionTokens > 0 { counter("gatehouse_tokens_total", ("model", model), ("type", "completion")).increment(by: completionTokens) }
+        if cost.units > 0 { costCounter(model).increment(by: cost.dollars) }
         if let keyAlias, keyAliases.contains(keyAlias) {
-            Counter(label: "gatehouse_key_requests_total", dimensions: [("key_alias", keyAlias), ("status", String(status))], factory: factory)
-                .increment()
+            counter("gatehouse_key_requests_total", ("key_alias", keyAlias), ("status", String(status))).increment()
         }
     }
 
-    /// Time to the upstream's answer (its head, for a stream) and Gatehouse's own time around it.
+    /// Time to the upstream's answer (its head, for a stream) and Gatehouse's own time before it.
     func upstream(model: String, upstream: Duration, overhead: Duration) {
-        Timer(label: "gatehouse_upstream_duration_seconds", dimensions: [("model", self.model(model))], factory: factory).recordNanoseconds(
-            Self.nanoseconds(upstream))
-        Timer(label: "gatehouse_overhead_seconds", factory: factory).recordNanoseconds(Self.nanoseconds(max(.zero, overhead)))
+        guard enabled else { return }
+        timer("gatehouse_upstream_duration_seconds", ("model", self.model(model))).recordNanoseconds(Self.nanoseconds(upstream))
+        timer("gatehouse_overhead_seconds").recordNanoseconds(Self.nanoseconds(max(.zero, overhead)))
     }
 
     func authentication(method: String, outcome: String, reason: String) {
-        Counter(
-            label: "gatehouse_auth_attempts_total", dimensions: [("method", method), ("outcome", outcome), ("reason", reason)], factory: factory
-        ).increment()
+        guard enabled else { return }
+        counter("gatehouse_auth_attempts_total", ("method", method), ("outcome", outcome), ("reason", reason)).increment()
     }
 
     /// A request refused by a limit: `rate`, `budget`, `concurrency`; at which level.
     func rejection(kind: String, level: String) {
-        Counter(label: "gatehouse_limit_rejections_total", dimensions: [("kind", kind), ("level", level)], factory: factory).increment()
+        guard enabled else { return }
+        counter("gatehouse_limit_rejections_total", ("kind", kind), ("level", level)).increment()
     }
 
     func lockout(method: String) {
-        Counter(label: "gatehouse_lockouts_total", dimensions: [("method", method)], factory: factory).increment()
+        guard enabled else { return }
+        counter("gatehouse_lockouts_total", ("method", method)).increment()
     }
 
     /// A call to an identity provider: `jwks` (key sets, discovery) or `introspection`.
     func identityProvider(_ kind: String, ok: Bool) {
-        Counter(
-            label: "gatehouse_identity_provider_requests_total", dimensions: [("kind", kind), ("outcome", ok ? "success" : "failure")],
-            factory: factory
-        )
-        .increment()
+        guard enabled else { return }
+        counter("gatehouse_identity_provider_requests_total", ("kind", kind), ("outcome", ok ? "success" : "failure")).increment()
+    }
+
+    /// One series: a metric's name and up to three label values (the names come with the metric).
+    private struct Series: Hashable {
+        var name: String
+        var values: (String, String, String)
+
+        static func == (a: Series, b: Series) -> Bool { a.name == b.name && a.values == b.values }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(name)
+            hasher.combine(values.0)
+            hasher.combine(values.1)
+            hasher.combine(values.2)
+        }
+    }
+
+    /// The request path's handles, made once per series: swift-metrics' constructors go through
+    /// the registry (a lock, a search by labels, an allocation) every time.
+    private let counters = Mutex<[Series: CoreMetrics.Counter]>([:])
+    private let timers = Mutex<[Series: CoreMetrics.Timer]>([:])
+    private let costs = Mutex<[String: FloatingPointCounter]>([:])
+
+    private func counter(_ name: String, _ a: (String, String), _ b: (String, String)? = nil, _ c: (String, String)? = nil) -> CoreMetrics.Counter {
+        let series = Series(name: name, values: (a.1, b?.1 ?? "", c?.1 ?? ""))
+        return counters.withLock { counters in
+            if let counter = counters[series] { return counter }
+            let counter = CoreMetrics.Counter(label: name, dimensions: [a, b, c].compactMap { $0 }, factory: factory)
+            counters[series] = counter
+            return counter
+        }
+    }
+
+    private func timer(_ name: String, _ a: (String, String)? = nil) -> CoreMetrics.Timer {
+        let series = Series(name: name, values: (a?.1 ?? "", "", ""))
+        return timers.withLock { timers in
+            if let timer = timers[series] { return timer }
+            let timer = CoreMetrics.Timer(label: name, dimensions: [a].compactMap { $0 }, factory: factory)
+            timers[series] = timer
+            return timer
+        }
+    }
+
+    private func costCounter(_ model: String) -> FloatingPointCounter {
+        costs.withLock { costs in
+            if let counter = costs[model] { return counter }
+            let counter = FloatingPointCounter(label: "gatehouse_cost_usd_total", dimensions: [("model", model)], factory: factory)
+            costs[model] = counter
+            return counter
+        }
     }
 
     /// The Prometheus text exposition.

@@ -31,6 +31,10 @@ final class LineSink: Sendable {
         }
     }
 
+    func write(_ bytes: [UInt8]) {
+        handle.withLock { $0.write(Data(bytes)) }
+    }
+
     func append(_ lines: [String]) {
         guard !lines.isEmpty else { return }
         let bytes = Data((lines.joined(separator: "\n") + "\n").utf8)
