@@ -28,6 +28,8 @@ struct AuditLiveTests {
             for (headers, _) in attempts {
                 #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: headers).status == .unauthorized)
             }
+            // A key named in the path of a request that fails: the record has the route, not the path.
+            #expect(try await client.post("/key/\(blocked)/regenerate", [:], headers: bearer(unknown)).status == .unauthorized)
             // A client secret guessed six times: six failures, one lockout.
             let registered = try await OAuthServerTests().register(client)
             let guess = OAuthServerTests.Client(id: registered.id, secret: "wrong-secret-guess")
@@ -38,6 +40,7 @@ struct AuditLiveTests {
             let failures = try await records(client, "&action=auth.failure")
             let methods = failures.compactMap { $0["details"]?["method"]?.stringValue }
             for (_, method) in attempts { #expect(methods.contains(method)) }
+            #expect(failures.contains { $0["details"]?["route"] == "/key/{key}/regenerate" })
             #expect(methods.filter { $0 == "client_secret" }.count == 5)  // the sixth was refused by the block
             #expect(failures.allSatisfy { $0["outcome"] == "failure" && $0["address"]?.stringValue == "127.0.0.1" })
             #expect(failures.contains { $0["object"]?.stringValue == "key:" + blockedID && $0["details"]?["reason"] == "This API key is blocked." })

@@ -48,7 +48,8 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             credential?.clientCertificate = certificate
             principal = try await authenticate(credential, certificate: certificate, path: context.endpointPath ?? request.uri.path)
         } catch let error as GatewayError {
-            audit?.failed(error, credential: credential, certificate: certificate, path: request.uri.path, address: context.clientAddress)
+            // The route, never the raw path: `/key/{key}/regenerate` may name a key by itself.
+            audit?.failed(error, credential: credential, certificate: certificate, route: context.endpointPath, address: context.clientAddress)
             throw error
         }
         // Step 4's route class check: a key limited to some routes may not call the others.

@@ -49,11 +49,11 @@ struct AuthenticationRecorder: Sendable {
         metrics.authentication(method: principal.method.rawValue, outcome: "success", reason: "none")
     }
 
-    func failed(_ error: GatewayError, credential: PresentedCredential?, certificate: ClientCertificate?, path: String, address: String?) {
+    func failed(_ error: GatewayError, credential: PresentedCredential?, certificate: ClientCertificate?, route: String?, address: String?) {
         let method = Self.method(credential, certificate: certificate)
         metrics.authentication(method: method, outcome: "failure", reason: GatewayMetrics.reason(error))
         var details: JSONValue = ["method": .string(method), "reason": .string(error.message)]
-        details["path"] = .string(String(path.prefix(200)))
+        details["route"] = .string(route ?? "unmatched")
         var object: String?
         if let credential {
             if let key = cache.resolve(credential.digest) {
