@@ -26,8 +26,8 @@ func withGatehouse<T: Sendable>(
     config.server.upstreamClient = upstreamClient
     config.server.host = "127.0.0.1"
     config.server.port = 0
-    var logger = Logger(label: "gatehouse-test")
-    logger.logLevel = .warning
+    let logs = LogCapture()
+    let logger = logs.logger(label: "gatehouse-test")
     let connection: StoreConnection
     if let store {
         connection = store
@@ -35,7 +35,11 @@ func withGatehouse<T: Sendable>(
         connection = try await StoreConnection.inMemory(logger: logger)
     }
     let app = try GatehouseApplication.make(config: config, masterKey: TestKeys.master, store: connection, logger: logger)
-    return try await app.test(.live) { client in try await test(client, client.port!) }
+    return try await app.test(.live) { client in
+        let result = try await test(client, client.port!)
+        try await SecretScan.check(client, logs: logs)
+        return result
+    }
 }
 
 /// A fresh PostgreSQL database on the server `scripts/test` started, dropped afterwards.
