@@ -31,16 +31,14 @@ struct Serve: AsyncParsableCommand {
 
         let level = Logger.Level(rawValue: settings.server.logLevel) ?? .info
         let format = settings.server.logFormat
-        LoggingSystem.bootstrap { label in
-            switch format {
-            case .json:
-                return JSONLogHandler(label: label, logLevel: level)
-            case .text:
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+        let output: FileHandle
+        do {
+            output = try LineLogHandler.output(settings.server.logDestination)
+        } catch {
+            FileHandle.standardError.write(Data("error: cannot write the log to \(settings.server.logDestination)\n".utf8))
+            throw ExitCode(2)
         }
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: format, output: output, logLevel: level) }
         let logger = Logger(label: "gatehouse")
         for warning in loaded.warnings { logger.warning("\(warning)") }
 

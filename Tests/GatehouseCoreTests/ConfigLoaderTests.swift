@@ -97,6 +97,7 @@ struct ConfigLoaderTests {
               audit_flush_interval_seconds: 2
               access_log: stderr
               log_format: json
+              log_destination: /var/log/gatehouse/gatehouse.log
               metrics: false
               metrics_key_aliases: [search-prod]
               allowed_ips: [10.0.0.0/8]
@@ -110,13 +111,14 @@ struct ConfigLoaderTests {
         ).config.server
         #expect(config.auditStreams == ["stdout", "/var/log/gatehouse/audit.jsonl", "https://siem.example.com/in"])
         #expect(config.auditFlushIntervalSeconds == 2 && config.accessLog == "stderr" && config.logFormat == .json)
+        #expect(config.logDestination == "/var/log/gatehouse/gatehouse.log")
         #expect(!config.metricsEnabled && config.metricsKeyAliases == ["search-prod"])
         #expect(config.allowedIPs.map(\.description) == ["10.0.0.0/8", "192.168.0.0/16"])
         #expect(config.managementAllowedIPs.map(\.description) == ["fd00::/8"])
         #expect(config.lockoutFailures == 3 && config.lockoutAddressFailures == 30 && config.lockoutWindowSeconds == 600)
         #expect(config.lockoutSeconds == 10 && config.lockoutMaxSeconds == 100)
         for bad in [
-            "audit_streams: [relative/file]", "access_log: somewhere", "log_format: xml", "allowed_ips: [10.0.0.0/33]",
+            "audit_streams: [relative/file]", "access_log: somewhere", "log_destination: syslog", "log_format: xml", "allowed_ips: [10.0.0.0/33]",
             "management_allowed_ips: [nowhere]", "lockout_failures: 0",
         ] {
             #expect(throws: ConfigError.self, "\(bad)") { try load("gatehouse_settings:\n  \(bad)\n") }

@@ -46,7 +46,7 @@ def leaks_in(text, where):
 
 
 def scan_for_secrets():
-    """Every log line (stderr), every JSON line on stdout (access log, audit stream; the one-time
+    """Every log line (stderr, or the log and JSON-lines files a test configured), every JSON line on stdout (access log, audit stream; the one-time
     banner of a generated master key is the only other thing there) and every audit row of every
     Gatehouse the suite started."""
     leaks = []
@@ -54,6 +54,8 @@ def scan_for_secrets():
         leaks += leaks_in(instance.stderr_path.read_text(), f"{instance.stderr_path}")
         json_lines = [line for line in instance.stdout_path.read_text().splitlines() if line.startswith("{")]
         leaks += leaks_in("\n".join(json_lines), f"{instance.stdout_path}")
+        for written in list(instance.workdir.glob("*.log")) + list(instance.workdir.glob("*.jsonl")):
+            leaks += leaks_in(written.read_text(), f"{written}")
         database = instance.workdir / "gatehouse-data" / "gatehouse.sqlite"
         if database.exists():
             connection = sqlite3.connect(database)

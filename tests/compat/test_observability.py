@@ -19,6 +19,7 @@ CONFIG = (
     "      output_cost_per_token: 0.001\n"
     "gatehouse_settings:\n"
     "  log_format: json\n"
+    "  log_destination: {log_file}\n"
     "  log_level: debug\n"
     "  access_log: stdout\n"
     "  audit_streams: [stdout]\n"
@@ -39,7 +40,8 @@ def post(gatehouse, path, key, body):
 
 
 def test_json_logs_access_lines_and_audit_stream_hold_ids_not_credentials(tmp_path):
-    gatehouse = Gatehouse(tmp_path, CONFIG)
+    log_file = tmp_path / "gatehouse.log"
+    gatehouse = Gatehouse(tmp_path, CONFIG.format(log_file=log_file))
     try:
         status, created = post(gatehouse, "/key/generate", gatehouse.master_key,
                                {"key_alias": "sdk", "metadata": {"webhook_secret": "whsec-do-not-log-me"}})
@@ -72,8 +74,10 @@ def test_json_logs_access_lines_and_audit_stream_hold_ids_not_credentials(tmp_pa
     assert [line["action"] for line in audit] == ["key.generate", "auth.failure"]
     assert audit[0]["details"]["request"]["metadata"]["webhook_secret"] == "****"
 
-    logs = [json.loads(line) for line in gatehouse.stderr.splitlines()]
+    # The log went to its file; stderr has nothing of it.
+    assert "listening" not in gatehouse.stderr
+    logs = [json.loads(line) for line in log_file.read_text().splitlines()]
     assert logs and all({"time", "level", "label", "message"} <= set(line) for line in logs)
     assert any("listening" in line["message"] for line in logs)
     for secret in [key, wrong, gatehouse.master_key, "whsec-do-not-log-me"]:
-        assert secret not in gatehouse.stdout and secret not in gatehouse.stderr
+        assert secret not in gatehouse.stdout and secret not in gatehouse.stderr and secret not in log_file.read_text()

@@ -19,7 +19,7 @@ enum Keys {
         "tls_client_verify_depth",
         "tls_client_identity", "tls_reload_check_seconds", "trusted_proxies", "client_cert_header",
         "certificate_routes", "management_listener", "audit_streams", "audit_flush_interval_seconds",
-        "allowed_ips", "management_allowed_ips", "metrics", "metrics_key_aliases", "log_format", "access_log",
+        "allowed_ips", "management_allowed_ips", "metrics", "metrics_key_aliases", "log_format", "log_destination", "access_log",
         "lockout_failures", "lockout_address_failures", "lockout_window_seconds", "lockout_seconds", "lockout_max_seconds",
     ]
 

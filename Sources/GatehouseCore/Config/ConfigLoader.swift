@@ -187,6 +187,12 @@ public enum ConfigLoader {
             }
             s.logFormat = known
         }
+        if let destination = try reader.string(f["log_destination"], at: "\(p).log_destination") {
+            guard ["stdout", "stderr"].contains(destination) || destination.hasPrefix("/") else {
+                throw reader.error("\(p).log_destination", f["log_destination"], "must be stderr, stdout or an absolute file path")
+            }
+            s.logDestination = destination
+        }
         if let destination = try reader.string(f["access_log"], at: "\(p).access_log"), destination != "off" {
             guard ["stdout", "stderr"].contains(destination) || destination.hasPrefix("/") else {
                 throw reader.error("\(p).access_log", f["access_log"], "must be off, stdout, stderr or an absolute file path")

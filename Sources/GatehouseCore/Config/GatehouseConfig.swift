@@ -50,6 +50,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var logLevel = "info"
     /// `text` (swift-log's lines) or `json` (one object per line), on stderr.
     public var logFormat: LogFormat = .text
+    /// Where the log goes: `stderr`, `stdout` or a file.
+    public var logDestination = "stderr"
     /// Where each request's JSON access line goes: `stdout`, `stderr` or a file; nil: nowhere.
     public var accessLog: String?
 
