@@ -67,12 +67,3 @@ public struct PresentedCredential: Sendable, Equatable {
         return found.map(PresentedCredential.init(secret:))
     }
 }
-
-extension String {
-    var trimmingSpaces: String {
-        var view = Substring(self)
-        while view.first == " " || view.first == "\t" { view = view.dropFirst() }
-        while view.last == " " || view.last == "\t" { view = view.dropLast() }
-        return String(view)
-    }
-}

@@ -88,6 +88,18 @@ struct MetricsTests {
         }
     }
 
+    @Test func theTokenCacheHitRatioIsExposed() async throws {
+        try await withGatehouse(JWTLiveTests().config) { client, _ in
+            let token = JWTLiveTests.token(["sub": "erin"])
+            for _ in 0..<3 { #expect(try await client.get("/v1/models", headers: bearer(token)).status == .ok) }
+            let text = try await client.get("/metrics", headers: [:]).text
+            // The first use verifies the token, the next two find it remembered.
+            #expect(sample(text, "gatehouse_auth_cache_lookups_total", ["cache": "jwt", "result": "hit"]) == 2)
+            #expect(sample(text, "gatehouse_auth_cache_lookups_total", ["cache": "jwt", "result": "miss"]).map { $0 >= 1 } == true)
+            #expect(sample(text, "gatehouse_auth_attempts_total", ["method": "jwt", "outcome": "success"]) == 3)
+        }
+    }
+
     @Test func identityProviderCallsAreObserved() async throws {
         let seen = ObservedCalls()
         let client = IdentityProviderClient { kind, succeeded in seen.add("\(kind):\(succeeded)") }

@@ -45,6 +45,15 @@ def issue(directory, name, ca=None, ca_key=None, san=None, usage=None, is_ca=Fal
     return certificate, key, str(directory / f"{name}.pem"), str(directory / f"{name}.key")
 
 
+def required_client_certificates(server_cert, server_key, ca_file, *settings):
+    """A config serving one mock model over HTTPS that requires client certificates of `ca_file`."""
+    lines = [
+        "model_list:", "  - model_name: m", "    litellm_params: {model: mock/m}", "gatehouse_settings:",
+        f"  tls_cert_file: {server_cert}", f"  tls_key_file: {server_key}", "  tls_client_auth: required", f"  tls_client_ca_file: {ca_file}",
+    ]
+    return "\n".join(lines + [f"  {setting}" for setting in settings]) + "\n"
+
+
 def test_openai_sdk_and_curl_complete_a_chat_with_a_client_certificate(tmp_path):
     import ipaddress
 
@@ -55,17 +64,7 @@ def test_openai_sdk_and_curl_complete_a_chat_with_a_client_certificate(tmp_path)
     _, _, client_cert, client_key = issue(
         tmp_path, "client", ca, ca_key, san=[x509.UniformResourceIdentifier(SPIFFE)], usage=[ExtendedKeyUsageOID.CLIENT_AUTH]
     )
-    config = (
-        "model_list:\n"
-        "  - model_name: m\n"
-        "    litellm_params: {model: mock/m}\n"
-        "gatehouse_settings:\n"
-        f"  tls_cert_file: {server_cert}\n"
-        f"  tls_key_file: {server_key}\n"
-        "  tls_client_auth: required\n"
-        f"  tls_client_ca_file: {ca_file}\n"
-        "  tls_client_identity: san_uri\n"
-    )
+    config = required_client_certificates(server_cert, server_key, ca_file, "tls_client_identity: san_uri")
     context = ssl.create_default_context(cafile=ca_file)
     context.load_cert_chain(client_cert, client_key)
     gatehouse = Gatehouse(tmp_path, config, ssl_context=context)
@@ -196,18 +195,8 @@ def test_a_crl_made_by_another_tool_is_honoured(tmp_path):
         .sign(ca_key, hashes.SHA256())
     )
     (tmp_path / "ca.crl").write_bytes(crl.public_bytes(serialization.Encoding.DER))
-    config = (
-        "model_list:\n"
-        "  - model_name: m\n"
-        "    litellm_params: {model: mock/m}\n"
-        "gatehouse_settings:\n"
-        f"  tls_cert_file: {server_cert}\n"
-        f"  tls_key_file: {server_key}\n"
-        "  tls_client_auth: required\n"
-        f"  tls_client_ca_file: {ca_file}\n"
-        f"  tls_client_crl_file: {tmp_path / 'ca.crl'}\n"
-        "  tls_client_verify_depth: 1\n"
-    )
+    config = required_client_certificates(
+        server_cert, server_key, ca_file, f"tls_client_crl_file: {tmp_path / 'ca.crl'}", "tls_client_verify_depth: 1")
     context = ssl.create_default_context(cafile=ca_file)
     context.load_cert_chain(kept[2], kept[3])
     gatehouse = Gatehouse(tmp_path, config, ssl_context=context)

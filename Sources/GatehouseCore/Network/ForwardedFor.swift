@@ -45,9 +45,3 @@ public enum ForwardedFor {
         return text.isEmpty ? nil : text
     }
 }
-
-extension StringProtocol {
-    var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-    }
-}

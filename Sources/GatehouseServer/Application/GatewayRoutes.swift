@@ -24,7 +24,8 @@ struct GatewayRoutes {
     let lockouts: Lockouts
     let alerts: AlertWebhook?
 
-    var authenticationAudit: AuthenticationRecorder {
+    /// Authentications counted, failures audited and counted towards lockouts.
+    var recorder: AuthenticationRecorder {
         AuthenticationRecorder(audit: audit, metrics: metrics, cache: management.cache, lockouts: lockouts, alerts: alerts)
     }
 
@@ -46,15 +47,14 @@ struct GatewayRoutes {
     func addGateway(to router: Router<GatewayRequestContext>) {
         OAuthServerRoutes(
             tokens: ownTokens, ring: signingKeys, store: management.store, cache: management.cache, feed: management.feed,
-            settings: settings.oauth, certificates: certificates, audit: audit, metrics: metrics, lockouts: lockouts,
-            recorder: authenticationAudit
+            settings: settings.oauth, certificates: certificates, recorder: recorder
         ).register(on: router)
         // Model routes and management routes differ only in what `?key=` means.
         let modelRoutes = router.group()
             .add(
                 middleware: AuthenticationMiddleware(
                     authenticators: authenticators, queryPolicy: settings.allowKeyInQuery ? .accept : .refuse, certificates: certificates,
-                    audit: authenticationAudit))
+                    recorder: recorder))
         ProxyRoutes(
             forwarder: forwarder, maxBodyBytes: settings.maxRequestBodyBytes,
             bodyTimeout: .seconds(fractional: settings.clientBodyTimeout), metering: metering, metrics: metrics
@@ -82,7 +82,7 @@ struct GatewayRoutes {
             routes
             .add(
                 middleware: AuthenticationMiddleware(
-                    authenticators: authenticators, queryPolicy: .ignore, certificates: certificates, audit: authenticationAudit)
+                    authenticators: authenticators, queryPolicy: .ignore, certificates: certificates, recorder: recorder)
             )
             .add(middleware: ManagementAuditMiddleware(audit: audit))
         KeyRoutes(management: management).register(on: routes)

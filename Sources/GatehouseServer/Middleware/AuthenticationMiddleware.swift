@@ -12,7 +12,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     /// Where client certificates come from and how they become principals (nil: nowhere).
     let certificates: ClientCertificateSource?
     /// Where authentications are counted and failures recorded (nil: nowhere).
-    let audit: AuthenticationRecorder?
+    let recorder: AuthenticationRecorder?
     /// The API key a certificate client sends when its SDK insists on one.
     static let certificatePlaceholder = "mtls"
     /// Parsed once: building an `HTTPField.Name` validates the string, which is work per request otherwise.
@@ -24,12 +24,12 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     /// - Parameter queryPolicy: what a key in the URL means on the routes behind this middleware.
     init(
         authenticators: AuthenticatorChain, queryPolicy: PresentedCredential.QueryPolicy,
-        certificates: ClientCertificateSource? = nil, audit: AuthenticationRecorder? = nil
+        certificates: ClientCertificateSource? = nil, recorder: AuthenticationRecorder? = nil
     ) {
         self.authenticators = authenticators
         self.queryPolicy = queryPolicy
         self.certificates = certificates
-        self.audit = audit
+        self.recorder = recorder
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -37,7 +37,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
         let certificate = certificates?.certificate(request, channel: context.channel)
         var credential: PresentedCredential?
         let principal: Principal
-        try audit?.refuseIfBlocked(address: context.clientAddress)
+        try recorder?.refuseIfBlocked(address: context.clientAddress)
         do {
             let parameters = request.uri.query == nil ? nil : request.uri.queryParameters
             credential = try PresentedCredential.extract(
@@ -49,7 +49,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             principal = try await authenticate(credential, certificate: certificate, path: context.endpointPath ?? request.uri.path)
         } catch let error as GatewayError {
             // The route, never the raw path: `/key/{key}/regenerate` may name a key by itself.
-            audit?.failed(error, credential: credential, certificate: certificate, route: context.endpointPath, address: context.clientAddress)
+            recorder?.failed(error, credential: credential, certificate: certificate, route: context.endpointPath, address: context.clientAddress)
             throw error
         }
         // Step 4's route class check: a key limited to some routes may not call the others.
@@ -57,13 +57,13 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             throw GatewayError.forbidden("This credential may not call \(request.uri.path).")
         }
         if let refused = refusedLevel(principal, context) {
-            audit?.audit.record(
+            recorder?.audit.record(
                 AuditEvent(
                     action: "network.denied", actor: principal.id, object: refused.id, outcome: .denied, address: context.clientAddress,
                     details: ["level": .string(refused.level)]))
             throw GatewayError.forbidden("This \(refused.level) may not be used from this address.")
         }
-        audit?.succeeded(principal)
+        recorder?.succeeded(principal)
         context.accessNote?.update { note in
             note.principal = principal.id
             note.authMethod = principal.method.rawValue

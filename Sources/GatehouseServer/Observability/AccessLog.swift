@@ -26,20 +26,20 @@ final class AccessLog: Service, Sendable {
         line += timestamp(fields.time)
         line += "\""
         line += ",\"method\":"
-        Self.append(fields.httpMethod, to: &line)
+        Self.appendString(fields.httpMethod, to: &line)
         line += ",\"route\":"
-        Self.append(fields.route ?? "unmatched", to: &line)
+        Self.appendString(fields.route ?? "unmatched", to: &line)
         line += ",\"status\":\(status),\"duration_ms\":\(Self.milliseconds(duration))"
         for (name, value) in [("address", fields.address), ("principal", fields.principal), ("auth_method", fields.authMethod)] {
             guard let value else { continue }
             line += ",\"\(name)\":"
-            Self.append(value, to: &line)
+            Self.appendString(value, to: &line)
         }
         if let model = fields.model {
             for (name, value) in [("request_id", fields.requestID), ("model", model), ("deployment", fields.deployment)] {
                 guard let value else { continue }
                 line += ",\"\(name)\":"
-                Self.append(value, to: &line)
+                Self.appendString(value, to: &line)
             }
             line += ",\"prompt_tokens\":\(fields.promptTokens),\"completion_tokens\":\(fields.completionTokens)"
             line += ",\"cost\":\"\(fields.cost)\",\"stream\":\(fields.stream)"
@@ -87,23 +87,14 @@ final class AccessLog: Service, Sendable {
         return prefix + (fraction < 10 ? "00" : fraction < 100 ? "0" : "") + String(fraction) + "Z"
     }
 
+    /// `value` as a JSON string (escaped as every JSON Gatehouse writes).
+    static func appendString(_ value: String, to line: inout String) {
+        line += JSONCoding.encodeString(.string(value))
+    }
+
     /// Milliseconds with microsecond precision.
     static func milliseconds(_ duration: Duration) -> Double {
         (GatewayMetrics.seconds(duration) * 1_000_000).rounded() / 1000
-    }
-
-    /// `value` as a JSON string.
-    static func append(_ value: String, to line: inout String) {
-        line += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": line += "\\\""
-            case "\\": line += "\\\\"
-            case _ where scalar.value < 0x20: line += String(format: "\\u%04x", scalar.value)
-            default: line.unicodeScalars.append(scalar)
-            }
-        }
-        line += "\""
     }
 }
 

@@ -20,25 +20,21 @@ public struct OAuthServerRoutes: Sendable {
     let settings: OAuthServerSettings
     /// Where client certificates come from, for certificate-bound tokens (nil: nowhere).
     let certificates: ClientCertificateSource?
-    /// Repeated wrong secrets for a client id from one address block that pair for a while.
-    let lockouts: Lockouts
-    /// Failures also count against the address, like every other authentication's.
-    let recorder: AuthenticationRecorder?
-    /// Tokens issued and revoked, failed client authentications and lockouts are audited.
-    let audit: Audit?
-    let metrics: GatewayMetrics?
+    /// Lockouts (repeated wrong secrets for a client id from one address block that pair for a
+    /// while, and count against the address like every other failure), metrics and the audit
+    /// trail (tokens issued and revoked, failed client authentications, lockouts).
+    let recorder: AuthenticationRecorder
+    var lockouts: Lockouts { recorder.lockouts }
+    var audit: Audit { recorder.audit }
+    var metrics: GatewayMetrics { recorder.metrics }
     static let maxBodyBytes = 64 * 1024
 
     init(
         tokens: OwnTokenAuthenticator, ring: SigningKeyRing, store: IdentityStore, cache: IdentityCache, feed: any IdentityChangeFeed,
-        settings: OAuthServerSettings, certificates: ClientCertificateSource? = nil, audit: Audit? = nil,
-        metrics: GatewayMetrics? = nil, lockouts: Lockouts, recorder: AuthenticationRecorder? = nil
+        settings: OAuthServerSettings, certificates: ClientCertificateSource? = nil, recorder: AuthenticationRecorder
     ) {
-        self.lockouts = lockouts
         self.recorder = recorder
         self.certificates = certificates
-        self.audit = audit
-        self.metrics = metrics
         self.tokens = tokens
         self.ring = ring
         self.store = store
@@ -93,7 +89,7 @@ public struct OAuthServerRoutes: Sendable {
             guard let token = try? tokens.issue(to: client, scopes: scopes, lifetime: settings.tokenLifetimeSeconds, certificate: certificate) else {
                 return OAuthResponse.error("server_error", "No signing key is available.", status: .internalServerError)
             }
-            audit?.record(
+            audit.record(
                 AuditEvent(
                     action: "token.issue", actor: "client:" + client.id, object: "client:" + client.id, outcome: .success,
                     address: context.clientAddress,
@@ -116,7 +112,7 @@ public struct OAuthServerRoutes: Sendable {
                     try await store.oauth.revoke(tokenID: claims.tokenID, expiresAt: claims.expiresAt)
                     cache.revoke(tokenID: claims.tokenID)
                     try await feed.publish(.revokedToken(claims.tokenID))
-                    audit?.record(
+                    audit.record(
                         AuditEvent(
                             action: "token.revoke", actor: "client:" + client.id, object: "token:" + claims.tokenID, outcome: .success,
                             address: context.clientAddress))
@@ -189,17 +185,17 @@ public struct OAuthServerRoutes: Sendable {
             presented.constantTimeEquals(stored), !client.blocked
         else {
             let blocked = lockouts.credentials.recordFailure(subject, at: now)
-            recorder?.countFailure(from: context.clientAddress, method: "client_secret")
-            recorder?.countFailure(against: "client:" + String(id.prefix(200)))
-            metrics?.authentication(method: "client_secret", outcome: "failure", reason: "invalid")
+            recorder.countFailure(from: context.clientAddress, method: "client_secret")
+            recorder.countFailure(against: "client:" + String(id.prefix(200)))
+            metrics.authentication(method: "client_secret", outcome: "failure", reason: "invalid")
             let object = "client:" + String(id.prefix(200))
-            audit?.record(
+            audit.record(
                 AuditEvent(
                     action: "auth.failure", actor: "anonymous", object: object, outcome: .failure, address: context.clientAddress,
                     details: ["method": "client_secret", "reason": "Client authentication failed."]))
             if blocked, let wait = lockouts.credentials.retryAfter(subject, at: now) {
-                metrics?.lockout(method: "client_secret")
-                audit?.record(
+                metrics.lockout(method: "client_secret")
+                audit.record(
                     AuditEvent(
                         action: "auth.lockout", actor: "system", object: object, outcome: .success, address: context.clientAddress,
                         details: ["method": "client_secret", "seconds": JSONValue(Int(wait.rounded(.up)))]))
@@ -207,7 +203,7 @@ public struct OAuthServerRoutes: Sendable {
             return .refused(OAuthResponse.error("invalid_client", "Client authentication failed.", status: .unauthorized))
         }
         lockouts.credentials.recordSuccess(subject)
-        metrics?.authentication(method: "client_secret", outcome: "success", reason: "none")
+        metrics.authentication(method: "client_secret", outcome: "success", reason: "none")
         return .authenticated(form, client)
     }
 }
