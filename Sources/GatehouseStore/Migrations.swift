@@ -220,6 +220,18 @@ public enum Migrations {
             try await db.insert(into: AuditStore.head).columns("id", "sequence", "hash")
                 .values(SQLBind(1), SQLBind(Int64(0)), SQLBind(AuditChain.genesis)).run()
         },
+        Migration(version: 10, name: "passwords and sessions") { db in
+            try await db.alter(table: LoginStore.users).column("password_hash", type: .text).run()
+            try await db.create(table: LoginStore.sessions)
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .column("user_id", type: .text, .notNull)
+                .column("created_at_ms", type: .bigint, .notNull)
+                .column("expires_at_ms", type: .bigint, .notNull)
+                .column("last_seen_ms", type: .bigint, .notNull)
+                .column("address", type: .text)
+                .run()
+            try await db.create(index: "gatehouse_sessions_user").on(LoginStore.sessions).column("user_id").run()
+        },
     ]
 
     /// Every migration's version, in order.

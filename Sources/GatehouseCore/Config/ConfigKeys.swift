@@ -21,6 +21,7 @@ enum Keys {
         "certificate_routes", "management_listener", "audit_streams", "audit_flush_interval_seconds",
         "allowed_ips", "management_allowed_ips", "metrics", "metrics_key_aliases", "log_format", "log_destination", "access_log",
         "lockout_failures", "lockout_address_failures", "lockout_window_seconds", "lockout_seconds", "lockout_max_seconds",
+        "session_lifetime_seconds", "session_idle_seconds", "session_cookie_secure", "password_hash_cost",
     ]
 
     static let generalIgnored: Set<String> = [

@@ -181,6 +181,9 @@ public enum ConfigLoader {
         {
             throw reader.error("\(p).audit_streams", f["audit_streams"], "`\(destination)` must be stdout, an absolute file path or an http(s) URL")
         }
+        if s.auditStreams.filter({ $0.hasPrefix("http://") || $0.hasPrefix("https://") }).count > 1 {
+            throw reader.error("\(p).audit_streams", f["audit_streams"], "one webhook at most")
+        }
         if let format = try reader.string(f["log_format"], at: "\(p).log_format") {
             guard let known = ServerSettings.LogFormat(rawValue: format) else {
                 throw reader.error("\(p).log_format", f["log_format"], "must be text or json")
@@ -206,6 +209,11 @@ public enum ConfigLoader {
             try reader.double(f["lockout_window_seconds"], at: "\(p).lockout_window_seconds", minimum: 1) ?? s.lockoutWindowSeconds
         s.lockoutSeconds = try reader.double(f["lockout_seconds"], at: "\(p).lockout_seconds", minimum: 1) ?? s.lockoutSeconds
         s.lockoutMaxSeconds = try reader.double(f["lockout_max_seconds"], at: "\(p).lockout_max_seconds", minimum: 1) ?? s.lockoutMaxSeconds
+        s.sessionLifetimeSeconds =
+            try reader.double(f["session_lifetime_seconds"], at: "\(p).session_lifetime_seconds", minimum: 60) ?? s.sessionLifetimeSeconds
+        s.sessionIdleSeconds = try reader.double(f["session_idle_seconds"], at: "\(p).session_idle_seconds", minimum: 60) ?? s.sessionIdleSeconds
+        s.sessionCookieSecure = try reader.bool(f["session_cookie_secure"], at: "\(p).session_cookie_secure")
+        s.passwordHashCost = try reader.int(f["password_hash_cost"], at: "\(p).password_hash_cost", range: 4...16) ?? s.passwordHashCost
         s.metricsEnabled = try reader.bool(f["metrics"], at: "\(p).metrics") ?? s.metricsEnabled
         s.metricsKeyAliases = try reader.stringOrList(f["metrics_key_aliases"], at: "\(p).metrics_key_aliases") ?? []
         s.auditFlushIntervalSeconds =

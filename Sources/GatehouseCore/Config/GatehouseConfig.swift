@@ -146,6 +146,15 @@ public struct ServerSettings: Sendable, Equatable {
     public var metricsEnabled = true
     /// Key aliases whose requests get a `key_alias` label (no other key appears in metrics).
     public var metricsKeyAliases: [String] = []
+    /// Session login (`/login`): a session ends `sessionLifetimeSeconds` after it began, or after
+    /// `sessionIdleSeconds` without a request, whichever comes first.
+    public var sessionLifetimeSeconds = 28_800.0
+    public var sessionIdleSeconds = 1_800.0
+    /// Whether the session cookie is `Secure` and `__Host-` prefixed; nil: when the listener
+    /// serves HTTPS (set it true behind a proxy that terminates TLS).
+    public var sessionCookieSecure: Bool?
+    /// bcrypt's cost (log2 of its rounds) for passwords set from now on.
+    public var passwordHashCost = 12
 
     public enum RateLimitStorePolicy: String, Sendable, CaseIterable {
         case local, closed

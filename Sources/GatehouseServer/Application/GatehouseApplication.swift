@@ -104,9 +104,10 @@ public enum GatehouseApplication {
         let audit = Audit(
             store: auditStore, streams: try AuditStreams(destinations: settings.auditStreams, logger: logger),
             interval: .milliseconds(Int64(settings.auditFlushIntervalSeconds * 1000)), logger: logger)
+        let passwords = PasswordHasher(cost: settings.passwordHashCost)
         let management = Management(
             store: identities, cache: cache, feed: feed, spend: SpendLookup(store: spendStore, writer: spendWriter, ledger: ledger),
-            audit: auditStore)
+            audit: auditStore, passwords: passwords)
 
         // Client certificates (read once per TLS connection, or from a trusted proxy's header),
         // bound to keys, users and teams.
@@ -117,14 +118,17 @@ public enum GatehouseApplication {
             settings: settings, authenticators: authenticators, certificates: clientCertificates, forwarder: forwarder,
             modelRouter: modelRouter, metering: metering, management: management, ownTokens: ownTokens, signingKeys: signingKeys,
             audit: audit, metrics: metrics, accessLog: accessLog,
-            lockouts: Lockouts(settings: settings), alerts: alerts)
+            lockouts: Lockouts(settings: settings), alerts: alerts,
+            sessionAuthenticator: SessionAuthenticator(
+                store: identities.logins, cache: cache, lifetime: settings.sessionLifetimeSeconds, idleTimeout: settings.sessionIdleSeconds),
+            passwords: passwords)
         let router = routes.router()
-        routes.addGateway(to: router)
+        routes.addGateway(to: router, tls: settings.tls != nil)
         // The management API on its own listener when one is configured, else beside the models.
         var managementApp: App?
         if let listener = settings.managementListener {
             let managementRouter = routes.router()
-            routes.addManagement(to: managementRouter)
+            routes.addManagement(to: managementRouter, tls: listener.tls != nil)
             let socket = try Listener(
                 tls: listener.tls, server: settings, certificates: clientCertificates?.handshakes, reloadOnHangup: reloadOnHangup, audit: audit,
                 metrics: metrics, logger: logger)
@@ -144,7 +148,7 @@ public enum GatehouseApplication {
             }
             managementApp = app
         } else {
-            routes.addManagement(to: router)
+            routes.addManagement(to: router, tls: settings.tls != nil)
         }
 
         let socket = try Listener(

@@ -23,10 +23,18 @@ struct GatewayRoutes {
     let accessLog: AccessLog?
     let lockouts: Lockouts
     let alerts: AlertWebhook?
+    /// Session cookies (from `/login`) and the passwords they are started with.
+    let sessionAuthenticator: SessionAuthenticator
+    let passwords: PasswordHasher
 
     /// Authentications counted, failures audited and counted towards lockouts.
     var recorder: AuthenticationRecorder {
         AuthenticationRecorder(audit: audit, metrics: metrics, cache: management.cache, lockouts: lockouts, alerts: alerts)
+    }
+
+    /// Sessions on a listener: the cookie is `Secure` over HTTPS unless configured otherwise.
+    func sessions(tls: Bool) -> BrowserSessions {
+        BrowserSessions(authenticator: sessionAuthenticator, cookie: SessionCookie(secure: settings.sessionCookieSecure ?? tls))
     }
 
     /// A router with the error envelope and health checks, which every listener answers.
@@ -44,7 +52,8 @@ struct GatewayRoutes {
     }
 
     /// Model routes and Gatehouse's own authorization server.
-    func addGateway(to router: Router<GatewayRequestContext>) {
+    /// - Parameter tls: whether the listener serves HTTPS (for the session cookie).
+    func addGateway(to router: Router<GatewayRequestContext>, tls: Bool) {
         OAuthServerRoutes(
             tokens: ownTokens, ring: signingKeys, store: management.store, cache: management.cache, feed: management.feed,
             settings: settings.oauth, certificates: certificates, recorder: recorder
@@ -54,7 +63,7 @@ struct GatewayRoutes {
             .add(
                 middleware: AuthenticationMiddleware(
                     authenticators: authenticators, queryPolicy: settings.allowKeyInQuery ? .accept : .refuse, certificates: certificates,
-                    recorder: recorder))
+                    recorder: recorder, sessions: sessions(tls: tls)))
         ProxyRoutes(
             forwarder: forwarder, maxBodyBytes: settings.maxRequestBodyBytes,
             bodyTimeout: .seconds(fractional: settings.clientBodyTimeout), metering: metering, metrics: metrics
@@ -65,11 +74,15 @@ struct GatewayRoutes {
     /// Keys, users, teams, organizations, OAuth clients, spend, certificate bindings and the audit
     /// trail (every change and every refusal there is audited), and `/metrics`: all held to
     /// `management_allowed_ips`.
-    func addManagement(to router: Router<GatewayRequestContext>) {
+    /// - Parameter tls: whether the listener serves HTTPS (for the session cookie).
+    func addManagement(to router: Router<GatewayRequestContext>, tls: Bool) {
         var routes = router.group()
         if let allowed = AddressAllowlist(settings.managementAllowedIPs, scope: "management", audit: audit) {
             routes = routes.add(middleware: AddressAllowlistMiddleware(allowed: allowed))
         }
+        let sessions = sessions(tls: tls)
+        let sessionRoutes = SessionRoutes(sessions: sessions, passwords: passwords, store: management.store, recorder: recorder)
+        sessionRoutes.registerLogin(on: routes)
         // Scrapers bring no credential: `/metrics` is restricted by address or listener instead.
         if settings.metricsEnabled {
             routes.get("/metrics") { _, _ in
@@ -82,9 +95,10 @@ struct GatewayRoutes {
             routes
             .add(
                 middleware: AuthenticationMiddleware(
-                    authenticators: authenticators, queryPolicy: .ignore, certificates: certificates, recorder: recorder)
+                    authenticators: authenticators, queryPolicy: .ignore, certificates: certificates, recorder: recorder, sessions: sessions)
             )
             .add(middleware: ManagementAuditMiddleware(audit: audit))
+        sessionRoutes.register(on: routes)
         KeyRoutes(management: management).register(on: routes)
         UserRoutes(management: management).register(on: routes)
         TeamRoutes(management: management).register(on: routes)

@@ -13,6 +13,8 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     let certificates: ClientCertificateSource?
     /// Where authentications are counted and failures recorded (nil: nowhere).
     let recorder: AuthenticationRecorder?
+    /// Session cookies, read when a request brings no other credential (nil: not accepted).
+    let sessions: BrowserSessions?
     /// The API key a certificate client sends when its SDK insists on one.
     static let certificatePlaceholder = "mtls"
     /// Parsed once: building an `HTTPField.Name` validates the string, which is work per request otherwise.
@@ -24,8 +26,9 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     /// - Parameter queryPolicy: what a key in the URL means on the routes behind this middleware.
     init(
         authenticators: AuthenticatorChain, queryPolicy: PresentedCredential.QueryPolicy,
-        certificates: ClientCertificateSource? = nil, recorder: AuthenticationRecorder? = nil
+        certificates: ClientCertificateSource? = nil, recorder: AuthenticationRecorder? = nil, sessions: BrowserSessions? = nil
     ) {
+        self.sessions = sessions
         self.authenticators = authenticators
         self.queryPolicy = queryPolicy
         self.certificates = certificates
@@ -36,6 +39,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         let certificate = certificates?.certificate(request, channel: context.channel)
         var credential: PresentedCredential?
+        var session: SessionToken?
         let principal: Principal
         try recorder?.refuseIfBlocked(address: context.clientAddress)
         do {
@@ -46,11 +50,23 @@ public struct AuthenticationMiddleware: RouterMiddleware {
                 policy: queryPolicy
             )
             credential?.clientCertificate = certificate
-            principal = try await authenticate(credential, certificate: certificate, path: context.endpointPath ?? request.uri.path)
+            // Only when nothing else proves who it is: a cookie never outranks a key or certificate.
+            if credential == nil, certificate == nil, let sessions { session = sessions.cookie.token(in: request.headers) }
+            principal = try await authenticate(credential, certificate: certificate, session: session, path: context.endpointPath ?? request.uri.path)
         } catch let error as GatewayError {
             // The route, never the raw path: `/key/{key}/regenerate` may name a key by itself.
-            recorder?.failed(error, credential: credential, certificate: certificate, route: context.endpointPath, address: context.clientAddress)
+            recorder?.failed(
+                error, credential: credential, certificate: certificate, session: session != nil, route: context.endpointPath,
+                address: context.clientAddress)
             throw error
+        }
+        // A session acts for a browser: another site may not make it change anything.
+        if let session, let reason = CrossSiteCheck.refusal(request.head, session: session) {
+            recorder?.audit.record(
+                AuditEvent(
+                    action: "auth.cross_site", actor: principal.id, outcome: .denied, address: context.clientAddress,
+                    details: ["reason": .string(reason)]))
+            throw GatewayError.forbidden(reason)
         }
         // Step 4's route class check: a key limited to some routes may not call the others.
         guard RouteAccess.allows(principal.allowedRoutes, path: context.endpointPath ?? request.uri.path) else {
@@ -84,8 +100,11 @@ public struct AuthenticationMiddleware: RouterMiddleware {
 
     /// By the route's certificate policy: a verified client certificate authenticates a request
     /// that brings no other credential (or the placeholder an SDK needs); a request with a key is
-    /// the key's. Routes may insist on a certificate, or on a certificate and a key.
-    func authenticate(_ credential: PresentedCredential?, certificate: ClientCertificate?, path: String) async throws -> Principal {
+    /// the key's; one with neither may bring a session cookie. Routes may insist on a
+    /// certificate, or on a certificate and a key.
+    func authenticate(
+        _ credential: PresentedCredential?, certificate: ClientCertificate?, session: SessionToken? = nil, path: String
+    ) async throws -> Principal {
         let policy = certificates?.policy(for: path) ?? .any
         let hasKey = credential.map { $0.secret != Self.certificatePlaceholder } ?? false
         switch policy {
@@ -100,6 +119,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             return principal
         case .any:
             if let certificates, let certificate, !hasKey { return try certificates.authenticator.authenticate(certificate) }
+            if let session, let sessions { return try await sessions.authenticator.authenticate(session) }
             return try await authenticators.authenticate(credential)
         }
     }

@@ -41,10 +41,10 @@ final class Audit: Sendable {
 /// Copies of stored audit records, one JSON object per line, for log shippers and SIEMs.
 struct AuditStreams: Sendable {
     var stdout = false
-    var file: LineSink?
+    var files: [LineSink] = []
     var webhook: Webhook?
 
-    /// From `audit_streams`: `stdout`, a file path, or an http(s) URL.
+    /// From `audit_streams`: `stdout`, file paths, or an http(s) URL.
     init(destinations: [String], logger: Logger) throws {
         for destination in destinations {
             if destination == "stdout" {
@@ -52,20 +52,20 @@ struct AuditStreams: Sendable {
             } else if destination.hasPrefix("http://") || destination.hasPrefix("https://") {
                 webhook = Webhook(url: destination, name: "audit", logger: logger)
             } else {
-                file = try LineSink(destination)
+                files.append(try LineSink(destination))
             }
         }
     }
 
     func emit(_ records: [AuditRecord]) {
-        guard !records.isEmpty, stdout || file != nil || webhook != nil else { return }
+        guard !records.isEmpty, stdout || !files.isEmpty || webhook != nil else { return }
         let lines = records.map { record in
             var json = record.json
             json["type"] = "audit"
             return JSONCoding.encodeString(json)
         }
         if stdout { LineSink.standardOutput.append(lines) }
-        file?.append(lines)
+        for file in files { file.append(lines) }
         webhook?.send(["audit": .array(records.map(\.json))])
     }
 }

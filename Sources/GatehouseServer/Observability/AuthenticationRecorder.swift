@@ -45,12 +45,47 @@ struct AuthenticationRecorder: Sendable {
                 details: ["method": .string(method), "seconds": JSONValue(Int(wait.rounded(.up)))]))
     }
 
+    /// A wrong secret for a named credential (an OAuth client's secret, a user's password):
+    /// counted against that credential at this address (which it may block, audited once),
+    /// against the address, and against the principal from anywhere (alerts).
+    /// - Parameters:
+    ///   - object: the principal (`client:…`, `user:…`) when there is one to name.
+    ///   - pair: the lockout subject of the credential at this address.
+    func failedSecret(method: String, object: String?, pair: String, reason: String, address: String?) {
+        let now = Date()
+        metrics.authentication(method: method, outcome: "failure", reason: "invalid")
+        audit.record(
+            AuditEvent(
+                action: "auth.failure", actor: "anonymous", object: object, outcome: .failure, address: address,
+                details: ["method": .string(method), "reason": .string(reason)]))
+        let blocked = lockouts.credentials.recordFailure(pair, at: now)
+        countFailure(from: address, method: method)
+        if let object { countFailure(against: object) }
+        if blocked, let wait = lockouts.credentials.retryAfter(pair, at: now) {
+            metrics.lockout(method: method)
+            audit.record(
+                AuditEvent(
+                    action: "auth.lockout", actor: "system", object: object ?? "unknown", outcome: .success, address: address,
+                    details: ["method": .string(method), "seconds": JSONValue(Int(wait.rounded(.up)))]))
+        }
+    }
+
+    /// How long a credential at this address, or the address itself, is still blocked; nil: not.
+    func blocked(pair: String, address: String?) -> TimeInterval? {
+        let now = Date()
+        return lockouts.credentials.retryAfter(pair, at: now) ?? address.flatMap { lockouts.addresses.retryAfter(Lockouts.address($0), at: now) }
+    }
+
     func succeeded(_ principal: Principal) {
         metrics.authentication(method: principal.method.rawValue, outcome: "success", reason: "none")
     }
 
-    func failed(_ error: GatewayError, credential: PresentedCredential?, certificate: ClientCertificate?, route: String?, address: String?) {
-        let method = Self.method(credential, certificate: certificate)
+    /// - Parameter session: whether the request's credential was a session cookie.
+    func failed(
+        _ error: GatewayError, credential: PresentedCredential?, certificate: ClientCertificate?, session: Bool = false, route: String?,
+        address: String?
+    ) {
+        let method = session ? "session" : Self.method(credential, certificate: certificate)
         metrics.authentication(method: method, outcome: "failure", reason: GatewayMetrics.reason(error))
         var details: JSONValue = ["method": .string(method), "reason": .string(error.message)]
         details["route"] = .string(route ?? "unmatched")
@@ -65,6 +100,9 @@ struct AuthenticationRecorder: Sendable {
             object = "certificate:" + certificate.fingerprint
         }
         audit.record(AuditEvent(action: "auth.failure", actor: "anonymous", object: object, outcome: .failure, address: address, details: details))
+        // A session's 256-bit secret cannot be guessed, and a page still polling with an ended
+        // session must not lock its own address out.
+        guard !session else { return }
         countFailure(from: address, method: method)
         if let object { countFailure(against: object) }
     }

@@ -18,6 +18,7 @@ enum TestKeys {
 }
 
 /// Runs a live Gatehouse on a free port with `config`, and hands the test a client and the port.
+/// Everything it logged, audited, answered with an error or counted is scanned for credentials.
 func withGatehouse<T: Sendable>(
     _ config: GatehouseConfig, client upstreamClient: ServerSettings.UpstreamClient = .nio, store: StoreConnection? = nil,
     _ test: @Sendable (any TestClientProtocol, Int) async throws -> T
@@ -26,6 +27,10 @@ func withGatehouse<T: Sendable>(
     config.server.upstreamClient = upstreamClient
     config.server.host = "127.0.0.1"
     config.server.port = 0
+    // The whole trail, read after shutdown (when the last batch has been written).
+    let auditFile = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-scan-\(UUID().uuidString).jsonl").path
+    config.server.auditStreams.append(auditFile)
+    defer { try? FileManager.default.removeItem(atPath: auditFile) }
     let logs = LogCapture()
     let logger = logs.logger(label: "gatehouse-test")
     let connection: StoreConnection
@@ -35,11 +40,14 @@ func withGatehouse<T: Sendable>(
         connection = try await StoreConnection.inMemory(logger: logger)
     }
     let app = try GatehouseApplication.make(config: config, masterKey: TestKeys.master, store: connection, logger: logger)
-    return try await app.test(.live) { client in
-        let result = try await test(client, client.port!)
-        try await SecretScan.check(client, logs: logs)
+    let result = try await app.test(.live) { client in
+        let scanning = ScanningClient(client)
+        let result = try await test(scanning, client.port!)
+        try await SecretScan.check(scanning, logs: logs)
         return result
     }
+    SecretScan.check((try? String(contentsOfFile: auditFile, encoding: .utf8)) ?? "", source: "audit trail")
+    return result
 }
 
 /// A fresh PostgreSQL database on the server `scripts/test` started, dropped afterwards.

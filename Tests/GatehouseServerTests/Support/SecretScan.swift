@@ -8,12 +8,16 @@ import Synchronization
 import Testing
 
 /// Every live Gatehouse a test starts is scanned when its test ends: its log lines (info and up),
-/// its audit trail and its metrics exposition must hold nothing shaped like a credential —
-/// Gatehouse keys, upstream keys, JWTs, OAuth client secrets. Display forms (`sk-…abcd`) do not
-/// match.
+/// its whole audit trail (streamed to a file, so HTTPS apps and those with management elsewhere
+/// are read too), the body of every error response the test received, and its metrics
+/// exposition must hold nothing shaped like a credential — Gatehouse keys, upstream keys, JWTs,
+/// OAuth client secrets, session secrets. Display forms (`sk-…abcd`) do not match.
 enum SecretScan {
-    static let shapes = [#"sk-[A-Za-z0-9-]{16,}"#, #"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"#, #"ghs_[A-Za-z0-9]{16,}"#]
-        .map { try! NSRegularExpression(pattern: $0) }
+    static let shapes = [
+        #"sk-[A-Za-z0-9-]{16,}"#, #"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"#, #"ghs_[A-Za-z0-9]{16,}"#,
+        #"gsess-[A-Za-z0-9_-]{16,}"#,
+    ]
+    .map { try! NSRegularExpression(pattern: $0) }
 
     static func leaks(in text: String) -> [String] {
         let range = NSRange(text.startIndex..., in: text)
@@ -22,21 +26,38 @@ enum SecretScan {
         }
     }
 
-    /// Scans what the application logged and, where the test's client can read them, its audit
-    /// trail and metrics (a test over HTTPS, or that moved management elsewhere or restricted it,
-    /// is scanned for logs only).
-    static func check(_ client: any TestClientProtocol, logs: LogCapture) async throws {
-        var texts = ["logs": logs.text]
-        for path in ["/audit?page_size=100", "/metrics"] {
-            // Over HTTPS, or on a connection the test ended, the test's client cannot ask.
-            guard let response = try? await client.execute(uri: path, method: .get, headers: bearer(TestKeys.master), body: nil, testCallback: { $0 })
-            else { continue }
-            if response.status == .ok { texts[path] = String(buffer: response.body) }
-        }
-        for (source, text) in texts {
-            let found = leaks(in: text)
-            #expect(found.isEmpty, "credentials in \(source): \(found)")
-        }
+    /// Scans what the application logged, the error bodies its client received, and its metrics
+    /// where the test's client can read them (not over HTTPS, nor when the test moved or
+    /// restricted management).
+    static func check(_ client: ScanningClient, logs: LogCapture) async throws {
+        var texts = ["logs": logs.text, "error bodies": client.errorBodies.joined(separator: "\n")]
+        let metrics = try? await client.inner.execute(
+            uri: "/metrics", method: .get, headers: bearer(TestKeys.master), body: nil, testCallback: { $0 })
+        if let metrics, metrics.status == .ok { texts["/metrics"] = String(buffer: metrics.body) }
+        for (source, text) in texts { check(text, source: source) }
+    }
+
+    static func check(_ text: String, source: String) {
+        let found = leaks(in: text)
+        #expect(found.isEmpty, "credentials in \(source): \(found)")
+    }
+}
+
+/// The test's client, keeping the body of every error response for the scan.
+final class ScanningClient: TestClientProtocol {
+    let inner: any TestClientProtocol
+    private let bodies = Mutex<[String]>([])
+    var errorBodies: [String] { bodies.withLock { $0 } }
+    var port: Int? { inner.port }
+
+    init(_ inner: any TestClientProtocol) {
+        self.inner = inner
+    }
+
+    func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+        let response = try await inner.executeRequest(uri: uri, method: method, headers: headers, body: body)
+        if response.status.code >= 400 { bodies.withLock { $0.append(String(buffer: response.body)) } }
+        return response
     }
 }
 
@@ -73,8 +94,19 @@ final class LogCapture: Sendable {
 @Suite("The secret scan itself")
 struct SecretScanTests {
     @Test func itFindsCredentialShapesAndNotDisplayForms() {
-        let text = "a \(TestKeys.master) b \(TestKeys.upstream) c eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl d ghs_0123456789abcdefXYZ"
-        #expect(SecretScan.leaks(in: text).count == 4)
+        let text =
+            "a \(TestKeys.master) b \(TestKeys.upstream) c eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl d ghs_0123456789abcdefXYZ"
+            + " e gsess-AbCdEfGhIjKlMnOpQrSt_-0123456789"
+        #expect(SecretScan.leaks(in: text).count == 5)
         #expect(SecretScan.leaks(in: "sk-…abcd key_16e60f2cf62bb2ce617d30da sk-wrong client:abc").isEmpty)
+    }
+
+    @Test func theClientKeepsErrorBodiesForTheScan() async throws {
+        try await withGatehouse(.embeddedDefault) { client, _ in
+            let scanning = try #require(client as? ScanningClient)
+            let refused = try await client.get("/v1/models", headers: bearer("sk-not-a-key-at-all-0123456789"))
+            #expect(refused.status == .unauthorized && scanning.errorBodies == [refused.text])
+            #expect(try await client.get("/v1/models").status == .ok && scanning.errorBodies.count == 1)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import GatehouseAuth
 import GatehouseCore
 import GatehouseStore
 import Hummingbird
@@ -12,6 +13,8 @@ struct Management: Sendable {
     let feed: any IdentityChangeFeed
     let spend: SpendLookup
     let audit: AuditStore
+    /// Hashes the passwords users sign in with (`password` on `/user/new` and `/user/update`).
+    let passwords: PasswordHasher
     let maxBodyBytes = 1024 * 1024
 
     var keys: KeyStore { store.keys }
@@ -63,6 +66,23 @@ struct Management: Sendable {
             cache.remove(change)
             try await feed.publish(change)
         }
+    }
+
+    /// The body's `password`, checked: absent (nil), null (`.some(nil)`: no password), or one to set.
+    func password(in body: ManagementBody) throws -> String?? {
+        let password = try body.string("password")
+        if case .some(let text?) = password { try PasswordHasher.check(text) }
+        return password
+    }
+
+    /// Sets (or removes) a user's password, and ends every session they have: whoever knew the
+    /// old one is signed out everywhere.
+    func setPassword(_ password: String?, of userID: String) async throws {
+        let hash: String?
+        if let password { hash = try await passwords.hash(password) } else { hash = nil }
+        try await store.logins.setPasswordHash(hash, userID: userID)
+        try await store.logins.deleteSessions(userIDs: [userID])
+        AuditScope.changed("user:" + userID, before: [:], after: ["sign_in": .string(hash == nil ? "password removed" : "password set")])
     }
 
     /// Deletes keys and tells every instance.

@@ -4,7 +4,8 @@ import GatehouseStore
 public import Hummingbird
 
 /// LiteLLM's user management API: `/user/new`, `/user/info`, `/user/update`, `/user/list`,
-/// `/user/delete`. Only a proxy admin creates, changes or deletes users (so nobody raises their
+/// `/user/delete`. A `password` (at least 12 characters; null removes it) lets the user sign in
+/// at `/login`; setting it ends the user's sessions. Only a proxy admin creates, changes or deletes users (so nobody raises their
 /// own role); viewers and users read within their reach.
 public struct UserRoutes: Sendable {
     let management: Management
@@ -28,6 +29,7 @@ public struct UserRoutes: Sendable {
         let now = Date()
         var user = User(id: try body.string("user_id").flatMap { $0 } ?? DirectoryID.new("user"), createdAt: now)
         try body.apply(to: &user)
+        let password = try management.password(in: body)
         if try await management.directory.user(id: user.id) != nil {
             throw GatewayError.badRequest("User \(user.id) already exists.", param: "user_id")
         }
@@ -40,6 +42,7 @@ public struct UserRoutes: Sendable {
         try await management.directory.insert(user)
         for teamID in teams { try await management.directory.setMember(TeamMember(userID: user.id, role: .user), of: teamID) }
         try await management.changed(user)
+        if case .some(let password?) = password { try await management.setPassword(password, of: user.id) }
         var answer = ManagementJSON.user(user, teams: teams)
         if try body.bool("auto_create_key") ?? true {
             let raw = APIKeyFormat.generate()
@@ -88,6 +91,7 @@ public struct UserRoutes: Sendable {
         let old = user
         let oldEmail = user.email
         try body.apply(to: &user)
+        let password = try management.password(in: body)
         if let email = user.email, email != oldEmail, try await management.directory.user(email: email) != nil {
             throw GatewayError.badRequest("A user with this email already exists.", param: "user_email")
         }
@@ -95,6 +99,7 @@ public struct UserRoutes: Sendable {
         user.updatedAt = Date()
         try await management.directory.update(user)
         try await management.changed(user, was: old)
+        if case .some(let password) = password { try await management.setPassword(password, of: user.id) }
         return Response.json(["user_id": .string(user.id), "data": ManagementJSON.user(user)])
     }
 
@@ -125,6 +130,7 @@ public struct UserRoutes: Sendable {
         for id in ids { _ = try await management.user(id) }
         for id in ids { try await management.deleteKeys(try await management.keys.list(userID: id, limit: nil)) }
         _ = try await management.directory.deleteUsers(ids: ids)
+        try await management.store.logins.deleteSessions(userIDs: ids)
         try await management.removed(ids.map { .user($0) })
         return Response.json(["deleted_users": ManagementJSON.strings(ids)])
     }

@@ -170,10 +170,7 @@ public struct OAuthServerRoutes: Sendable {
             return .refused(OAuthResponse.error("invalid_client", "Client authentication is required.", status: .unauthorized))
         }
         let subject = Lockouts.credential("client:" + id, at: context.clientAddress)
-        let now = Date()
-        if let wait = lockouts.credentials.retryAfter(subject, at: now)
-            ?? context.clientAddress.flatMap({ lockouts.addresses.retryAfter(Lockouts.address($0), at: now) })
-        {
+        if let wait = recorder.blocked(pair: subject, address: context.clientAddress) {
             // Audited when the block began, not for every request it refuses.
             var response = OAuthResponse.error(
                 "invalid_client", "Too many failed attempts for this client from this address; retry later.", status: .tooManyRequests)
@@ -184,22 +181,9 @@ public struct OAuthServerRoutes: Sendable {
         guard let client = try? await store.oauth.client(id: id), let stored = KeyDigest(hex: client.secretHash),
             presented.constantTimeEquals(stored), !client.blocked
         else {
-            let blocked = lockouts.credentials.recordFailure(subject, at: now)
-            recorder.countFailure(from: context.clientAddress, method: "client_secret")
-            recorder.countFailure(against: "client:" + String(id.prefix(200)))
-            metrics.authentication(method: "client_secret", outcome: "failure", reason: "invalid")
-            let object = "client:" + String(id.prefix(200))
-            audit.record(
-                AuditEvent(
-                    action: "auth.failure", actor: "anonymous", object: object, outcome: .failure, address: context.clientAddress,
-                    details: ["method": "client_secret", "reason": "Client authentication failed."]))
-            if blocked, let wait = lockouts.credentials.retryAfter(subject, at: now) {
-                metrics.lockout(method: "client_secret")
-                audit.record(
-                    AuditEvent(
-                        action: "auth.lockout", actor: "system", object: object, outcome: .success, address: context.clientAddress,
-                        details: ["method": "client_secret", "seconds": JSONValue(Int(wait.rounded(.up)))]))
-            }
+            recorder.failedSecret(
+                method: "client_secret", object: "client:" + String(id.prefix(200)), pair: subject, reason: "Client authentication failed.",
+                address: context.clientAddress)
             return .refused(OAuthResponse.error("invalid_client", "Client authentication failed.", status: .unauthorized))
         }
         lockouts.credentials.recordSuccess(subject)

@@ -1,0 +1,126 @@
+import Foundation
+import GatehouseAuth
+import GatehouseCore
+import GatehouseStore
+import HTTPTypes
+import Hummingbird
+
+/// Session login for people (the admin UI, a browser): `POST /login` with a username (user id
+/// or email) and password starts a session in a cookie; `GET /session` tells the page who is
+/// signed in and the CSRF token its changes must carry; `POST /logout` ends the session.
+struct SessionRoutes: Sendable {
+    let sessions: BrowserSessions
+    let passwords: PasswordHasher
+    let store: IdentityStore
+    let recorder: AuthenticationRecorder
+    static let maxBodyBytes = 16 * 1024
+    /// One answer for an unknown user and a wrong password (and no password set).
+    static let wrongCredentials = GatewayError(
+        status: 401, message: "Wrong username or password.", type: "authentication_error", code: "invalid_credentials")
+
+    /// `/login`, which needs no credential.
+    func registerLogin(on router: some RouterMethods<GatewayRequestContext>) {
+        router.post("/login") { request, context in try await self.login(request, context) }
+    }
+
+    /// `/session` and `/logout`, behind authentication.
+    func register(on router: some RouterMethods<GatewayRequestContext>) {
+        router.get("/session") { request, context in try await self.current(request, context) }
+        router.post("/logout") { request, context in try await self.logout(request, context) }
+    }
+
+    func login(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let address = context.clientAddress
+        if let reason = CrossSiteCheck.refusal(request.head) {
+            recorder.audit.record(
+                AuditEvent(action: "auth.cross_site", actor: "anonymous", outcome: .denied, address: address, details: ["reason": .string(reason)]))
+            throw GatewayError.forbidden(reason)
+        }
+        try recorder.refuseIfBlocked(address: address)
+        let (username, password) = try await Self.credentials(request)
+        let pair = Lockouts.credential("login:" + String(username.lowercased().prefix(200)), at: address)
+        if let wait = recorder.blocked(pair: pair, address: address) {
+            throw Lockouts.refusal(retryAfter: wait, "Too many failed sign-ins for this user from this address; retry later.")
+        }
+        let user: User?
+        let hash: String?
+        do {
+            if let byID = try await store.directory.user(id: username) {
+                user = byID
+            } else {
+                user = try await store.directory.user(email: username)
+            }
+            // Looked up for unknown users too, so that both take the same path.
+            hash = try await store.logins.passwordHash(userID: user?.id ?? username)
+        } catch {
+            throw GatewayError.unavailable("Sign-in is unavailable right now.")
+        }
+        guard await passwords.verify(password, hash: hash), let user else {
+            recorder.failedSecret(
+                method: "password", object: user.map { "user:" + $0.id }, pair: pair, reason: Self.wrongCredentials.message, address: address)
+            throw Self.wrongCredentials
+        }
+        recorder.lockouts.credentials.recordSuccess(pair)
+        // A new session id at every sign-in: a session the browser already held ends here.
+        if let old = sessions.cookie.token(in: request.headers) { _ = try? await sessions.authenticator.end(old) }
+        let (token, session) = try await sessions.authenticator.start(userID: user.id, address: address)
+        recorder.metrics.authentication(method: "password", outcome: "success", reason: "none")
+        recorder.audit.record(
+            AuditEvent(action: "auth.login", actor: "user:" + user.id, object: "user:" + user.id, outcome: .success, address: address))
+        var headers = HTTPFields()
+        headers[.setCookie] = sessions.cookie.setting(token, seconds: Int(sessions.authenticator.lifetime))
+        headers[.cacheControl] = "no-store"
+        return Response.json(Self.describe(session, role: user.role, token: token), headers: headers)
+    }
+
+    func current(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let (token, session, principal) = try await sessionOf(request, context)
+        return Response.json(Self.describe(session, role: principal.role, token: token), headers: [.cacheControl: "no-store"])
+    }
+
+    func logout(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let (token, _, principal) = try await sessionOf(request, context)
+        _ = try await sessions.authenticator.end(token)
+        recorder.audit.record(
+            AuditEvent(
+                action: "auth.logout", actor: principal.id, object: principal.userID.map { "user:" + $0 }, outcome: .success,
+                address: context.clientAddress))
+        return Response.json(["logged_out": true], headers: [.setCookie: sessions.cookie.clearing, .cacheControl: "no-store"])
+    }
+
+    /// The request's session (the authentication middleware has checked it and its CSRF token).
+    func sessionOf(_ request: Request, _ context: GatewayRequestContext) async throws -> (SessionToken, LoginSession, Principal) {
+        guard let principal = context.principal, principal.method == .session, let token = sessions.cookie.token(in: request.headers),
+            let session = try await sessions.authenticator.session(token)
+        else {
+            throw GatewayError.invalidRequest("This request was not made with a session; sign in at /login.")
+        }
+        return (token, session, principal)
+    }
+
+    static func describe(_ session: LoginSession, role: Principal.Role, token: SessionToken) -> JSONValue {
+        [
+            "user_id": .string(session.userID), "user_role": .string(role.rawValue),
+            "expires_at": .string(ISO8601DateFormatter().string(from: session.expiresAt)), "csrf_token": .string(token.csrfToken),
+        ]
+    }
+
+    /// `username` and `password` from a JSON object or a form.
+    static func credentials(_ request: Request) async throws -> (String, String) {
+        let bytes = try await request.body.collect(upTo: maxBodyBytes)
+        let username: String?
+        let password: String?
+        if request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
+            guard let form = FormBody(bytes.readableBytesView) else { throw GatewayError.invalidRequest("The body is not a valid form.") }
+            (username, password) = (form["username"], form["password"])
+        } else {
+            guard let json = try? JSONCoding.decode(bytes.readableBytesView) else {
+                throw GatewayError.invalidRequest("The body must be JSON (or a form) with `username` and `password`.")
+            }
+            (username, password) = (json["username"]?.stringValue, json["password"]?.stringValue)
+        }
+        guard let username, !username.isEmpty else { throw GatewayError.invalidRequest("`username` is required.", param: "username") }
+        guard let password, !password.isEmpty else { throw GatewayError.invalidRequest("`password` is required.", param: "password") }
+        return (username, password)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import GatehouseCore
+import GatehouseStore
+import Testing
+
+@Suite("Passwords and sessions in the store")
+struct LoginStoreTests {
+    let start = Date(timeIntervalSince1970: 1_790_000_000)
+
+    func withStore(_ kind: StoreKind, _ body: @Sendable (IdentityStore) async throws -> Void) async throws {
+        try await StoreFixture.withSource(kind) { source in
+            let store = IdentityStore(source: source)
+            try await store.migrate()
+            try await body(store)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aPasswordHashIsKeptApartFromTheUserRecord(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await store.directory.insert(User(id: "ada", createdAt: start))
+            #expect(try await store.logins.passwordHash(userID: "ada") == nil)
+            #expect(try await store.logins.setPasswordHash("$2b$04$hash", userID: "ada"))
+            #expect(try await !store.logins.setPasswordHash("$2b$04$other", userID: "nobody"))
+            // Updating the user through the directory leaves the password alone.
+            var user = try #require(try await store.directory.user(id: "ada"))
+            user.alias = "Ada"
+            try await store.directory.update(user)
+            #expect(try await store.logins.passwordHash(userID: "ada") == "$2b$04$hash")
+            #expect(try await store.logins.passwordHash(userID: "nobody") == nil)
+            try await store.logins.setPasswordHash(nil, userID: "ada")
+            #expect(try await store.logins.passwordHash(userID: "ada") == nil)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func sessionsAreFoundTouchedAndEnded(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let logins = store.logins
+            let session = LoginSession(id: "a1", userID: "ada", createdAt: start, expiresAt: start + 3600, address: "10.0.0.1")
+            try await logins.insert(session)
+            try await logins.insert(LoginSession(id: "a2", userID: "ada", createdAt: start, expiresAt: start + 3600, address: nil))
+            try await logins.insert(LoginSession(id: "b1", userID: "bob", createdAt: start, expiresAt: start + 60, address: nil))
+            #expect(try await logins.session(id: "a1") == session)
+            #expect(try await logins.session(id: "zz") == nil)
+            try await logins.touch(id: "a1", at: start + 120)
+            #expect(try await logins.session(id: "a1")?.lastSeenAt == start + 120)
+
+            // Past its lifetime (b1), or idle since before the cut (a2); a1 was seen since.
+            try await logins.deleteExpired(now: start + 100, idleSince: start + 50)
+            #expect(try await logins.session(id: "b1") == nil)
+            #expect(try await logins.session(id: "a2") == nil)
+            #expect(try await logins.session(id: "a1") != nil)
+
+            try await logins.insert(LoginSession(id: "a3", userID: "ada", createdAt: start, expiresAt: start + 3600, address: nil))
+            #expect(try await logins.delete(id: "a3"))
+            #expect(try await !logins.delete(id: "a3"))
+            try await logins.insert(LoginSession(id: "a4", userID: "ada", createdAt: start, expiresAt: start + 3600, address: nil))
+            #expect(try await logins.deleteSessions(userIDs: ["ada", "bob"]) == 2)
+            #expect(try await logins.session(id: "a1") == nil)
+        }
+    }
+}
