@@ -33,11 +33,12 @@ def gatehouse(tmp_path_factory, fake_anthropic):
 
 
 # Shapes of every credential the suite uses: Gatehouse keys (and the configured master key),
-# upstream keys, JWTs, OAuth client secrets. Display forms (`sk-…abcd`) do not match.
+# upstream keys, JWTs, OAuth client secrets, session secrets. Display forms (`sk-…abcd`) do not match.
 SECRET_SHAPES = [
     re.compile(r"sk-[A-Za-z0-9-]{16,}"),
     re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
     re.compile(r"ghs_[A-Za-z0-9]{16,}"),
+    re.compile(r"gsess-[A-Za-z0-9_-]{16,}"),
 ]
 
 
