@@ -53,7 +53,17 @@ struct Serve: AsyncParsableCommand {
         let store = try await StoreConnection.open(databaseURL: settings.databaseURL, dataDirectory: settings.server.dataDirectory, logger: logger)
         let app: GatehouseApplication.App
         do {
-            app = try GatehouseApplication.make(config: settings, masterKey: masterKey, store: store, logger: logger, reloadOnHangup: true) { port in
+            let path = config
+            let (host, port) = (host, port)
+            app = try GatehouseApplication.make(
+                config: settings, masterKey: masterKey, store: store, logger: logger, reloadOnHangup: true,
+                reloadConfiguration: {
+                    var reloaded = try ConfigFile.load(path: path).config
+                    if let host { reloaded.server.host = host }
+                    if let port { reloaded.server.port = port }
+                    return reloaded
+                }
+            ) { port in
                 logger.info("Gatehouse listening on \(server.tls == nil ? "http" : "https")://\(server.host):\(port)")
                 if let key = announce {
                     let banner = Banner.firstStart(

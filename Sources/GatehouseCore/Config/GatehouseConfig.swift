@@ -1,4 +1,4 @@
-/// The whole configuration: parsed and validated once at start-up, then read-only.
+/// The whole configuration: parsed and validated at start-up (and again at each reload), then read-only.
 public struct GatehouseConfig: Sendable {
     public var server: ServerSettings
     public var masterKey: String?

@@ -18,6 +18,8 @@ public enum GatehouseApplication {
     ///   - masterKey: the operator's key (from config or the data folder).
     ///   - store: the database; migrated and loaded into the key cache before the listener opens.
     ///   - reloadOnHangup: whether SIGHUP reloads the TLS files (the server process; not tests).
+    ///   - reloadConfiguration: reads the configuration file again; with `reloadOnHangup`, SIGHUP
+    ///     then also reloads the configuration (models and routing apply at once).
     ///   - onServerRunning: told the bound port once the listener is up.
     public static func make(
         config: GatehouseConfig,
@@ -25,6 +27,7 @@ public enum GatehouseApplication {
         store: StoreConnection,
         logger: Logger,
         reloadOnHangup: Bool = false,
+        reloadConfiguration: (@Sendable () throws -> GatehouseConfig)? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> App {
         // Refuse unusable configured keys before anything that needs shutting down is created.
@@ -38,13 +41,15 @@ public enum GatehouseApplication {
         case .nio: http = try NIOHTTPTransport(connectTimeout: connectTimeout, idleTimeout: idleTimeout, tls: tls)
         case .asyncHTTPClient: http = HTTPClientTransport(connectTimeout: connectTimeout, idleTimeout: idleTimeout, tls: tls)
         }
-        let adapters = config.models.map { deployment in
-            let transport: any UpstreamTransport =
-                deployment.provider == .mock
-                ? MockUpstream(model: deployment.upstreamModel, settings: deployment.mock) : http
-            return ProviderAdapter(deployment: deployment, transport: transport)
+        let adapters = { @Sendable (models: [Deployment]) in
+            models.map { deployment in
+                let transport: any UpstreamTransport =
+                    deployment.provider == .mock
+                    ? MockUpstream(model: deployment.upstreamModel, settings: deployment.mock) : http
+                return ProviderAdapter(deployment: deployment, transport: transport)
+            }
         }
-        let modelRouter = ModelRouter(adapters: adapters, settings: config.router)
+        let modelRouter = ModelRouter(adapters: adapters(config.models), settings: config.router)
         let metrics = GatewayMetrics(
             models: Set(modelRouter.modelNames), keyAliases: Set(settings.metricsKeyAliases), enabled: settings.metricsEnabled)
         let forwarder = Forwarder(router: modelRouter, settings: settings)
@@ -172,6 +177,17 @@ public enum GatehouseApplication {
         if let rateSync { app.addServices(rateSync) }
         if let tls = socket.tls { app.addServices(tls) }
         if let alerts { app.addServices(alerts) }
+        if reloadOnHangup, let reloadConfiguration {
+            let prices = metering.prices
+            app.addServices(
+                ConfigReloader(
+                    running: config, load: reloadConfiguration,
+                    apply: { new in
+                        modelRouter.replace(adapters: adapters(new.models), settings: new.router)
+                        prices.reload(from: modelRouter)
+                        metrics.label(models: Set(modelRouter.modelNames))
+                    }, audit: audit, logger: logger))
+        }
         app.beforeServerStarts {
             try await identities.migrate()
             try await cache.reload(from: identities)

@@ -58,7 +58,7 @@ final class MeteredRequest: Sendable {
         else { return .zero }
         slot?.release()
         let billed = deployment == nil ? Usage(promptTokens: 0, completionTokens: 0) : usage ?? estimate.billed
-        let cost = deployment.flatMap { metering.prices[$0.id] }?.usd(of: billed) ?? .zero
+        let cost = deployment.flatMap(metering.prices.price(of:))?.usd(of: billed) ?? .zero
         if let reservation = decision?.reservation { metering.limiter.settle(reservation, tokens: billed.totalTokens) }
         let end = metering.now()
         var record = SpendRecord(

@@ -28,10 +28,8 @@ public struct Metering: Sendable {
     let logger: Logger
     let defaultMaxTokens: Int
     let endUserLimits: Limits
-    /// Per public model name: the price its worst case is reckoned at.
-    let worstPrices: [String: TokenPrice]
-    /// Per deployment id: its price (computed once, not per request).
-    let prices: [String: TokenPrice]
+    /// The models' prices, computed once (and again when the models are reloaded).
+    let prices: PriceTable
     let now: @Sendable () -> Date
     /// Refusals, model requests, tokens and cost are counted here (nil: not at all).
     var metrics: GatewayMetrics?
@@ -57,17 +55,7 @@ public struct Metering: Sendable {
         syncFailClosedAfter = settings.rateLimitStorePolicy == .closed ? max(3 * settings.rateLimitSyncSeconds, settings.storeTimeoutSeconds) : nil
         defaultMaxTokens = settings.defaultMaxTokens
         endUserLimits = settings.endUserLimits
-        var prices: [String: TokenPrice] = [:]
-        for model in router.modelNames {
-            let reachable = ([model] + (router.settings.fallbacks[model] ?? [])).flatMap(router.deployments(of:))
-            prices[model] = ModelPrices.worstCase(of: reachable)
-        }
-        worstPrices = prices
-        self.prices = Dictionary(
-            router.modelNames.flatMap(router.deployments(of:)).compactMap { deployment in
-                ModelPrices.price(for: deployment).map { (deployment.id, $0) }
-            },
-            uniquingKeysWith: { first, _ in first })
+        prices = PriceTable(router: router)
     }
 
     /// Admits the request at every level of the caller's chain, or throws the refusal (429 for
@@ -99,7 +87,8 @@ public struct Metering: Sendable {
         let budgeted = accounts.filter { $0.maxBudget != nil }
         let worstCase =
             budgeted.isEmpty
-            ? .zero : worstPrices[forward.model]?.usd(of: Usage(promptTokens: estimate.promptBound, completionTokens: estimate.completion)) ?? .zero
+            ? .zero
+            : prices.worstCase(of: forward.model)?.usd(of: Usage(promptTokens: estimate.promptBound, completionTokens: estimate.completion)) ?? .zero
         let (hold, sharedHold): (BudgetLedger.Hold, SharedBudgets.Reservation?)
         do {
             (hold, sharedHold) = try await reserveBudgets(budgeted, cost: worstCase, at: started)
@@ -199,11 +188,48 @@ public struct Metering: Sendable {
     }
 
     /// Whether the deployment's responses have a price (and so a cost header).
-    func isPriced(_ deployment: Deployment) -> Bool { prices[deployment.id] != nil }
+    func isPriced(_ deployment: Deployment) -> Bool { prices.price(of: deployment) != nil }
 
     func alert(_ subject: LimitSubject, spent: USD) {
         alerts?.send(
             .softBudgetCrossed(
                 level: subject.level, account: subject.id, spent: spent, softBudget: subject.softBudget ?? .zero, maxBudget: subject.maxBudget))
+    }
+}
+
+/// Prices by model (the worst case of its deployments and fallbacks, for budget reservations) and
+/// by deployment, computed when the models are loaded rather than per request.
+final class PriceTable: Sendable {
+    private struct Prices {
+        var worstCase: [String: TokenPrice] = [:]
+        /// Every deployment, priced or not (nil), so that only a removed one is looked up again.
+        var byDeployment: [String: TokenPrice?] = [:]
+    }
+
+    private let prices = Mutex(Prices())
+
+    init(router: ModelRouter) {
+        reload(from: router)
+    }
+
+    /// Prices the router's current models.
+    func reload(from router: ModelRouter) {
+        var fresh = Prices()
+        for model in router.modelNames {
+            let reachable = ([model] + (router.settings.fallbacks[model] ?? [])).flatMap(router.deployments(of:))
+            fresh.worstCase[model] = ModelPrices.worstCase(of: reachable)
+        }
+        fresh.byDeployment = Dictionary(
+            router.modelNames.flatMap(router.deployments(of:)).map { ($0.id, ModelPrices.price(for: $0)) }, uniquingKeysWith: { first, _ in first })
+        prices.withLock { $0 = fresh }
+    }
+
+    func worstCase(of model: String) -> TokenPrice? { prices.withLock { $0.worstCase[model] } }
+
+    /// A deployment's price; one a reload removed while its request ran is priced from itself.
+    func price(of deployment: Deployment) -> TokenPrice? {
+        let known: TokenPrice?? = prices.withLock { $0.byDeployment[deployment.id] }
+        if let known { return known }
+        return ModelPrices.price(for: deployment)
     }
 }

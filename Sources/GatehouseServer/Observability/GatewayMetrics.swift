@@ -11,7 +11,7 @@ import Synchronization
 final class GatewayMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let factory: PrometheusMetricsFactory
-    let models: Set<String>
+    private let models: Mutex<Set<String>>
     let keyAliases: Set<String>
     /// Off (`metrics: false`): nothing is counted at all.
     let enabled: Bool
@@ -31,7 +31,7 @@ final class GatewayMetrics: Sendable {
             .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
         ]
         self.factory = factory
-        self.models = models
+        self.models = Mutex(models)
         self.keyAliases = keyAliases
     }
 
@@ -40,7 +40,10 @@ final class GatewayMetrics: Sendable {
         caches.withLock { $0.append((name, lookups)) }
     }
 
-    func model(_ name: String) -> String { models.contains(name) ? name : "other" }
+    func model(_ name: String) -> String { models.withLock { $0.contains(name) } ? name : "other" }
+
+    /// The model names that get their own label (a reloaded configuration's).
+    func label(models names: Set<String>) { models.withLock { $0 = names } }
 
     /// Every HTTP request: by the route it reached and its status.
     func request(route: String?, status: Int, duration: Duration) {
