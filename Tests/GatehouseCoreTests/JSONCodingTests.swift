@@ -5,6 +5,22 @@ import Testing
 struct JSONCodingTests {
     func parse(_ text: String) throws -> JSONValue { try JSONCoding.decode(Array(text.utf8)) }
 
+    @Test func aLineWrittenPieceByPieceIsValidJSON() throws {
+        var writer = JSONWriter()
+        writer.raw(#"{"a":"#)
+        writer.string("quote \" backslash \\ newline \n tab \t \u{01}")
+        writer.raw(#","b":"#)
+        writer.integer(-42)
+        for (value, scale) in [(12345, 3), (50, 3), (-7, 2), (0, 3)] as [(Int64, Int)] {
+            writer.raw(#","d":"#)
+            writer.decimal(value, scale: scale)
+        }
+        writer.raw("}")
+        let text = String(decoding: writer.bytes, as: UTF8.self)
+        #expect(text.hasSuffix(#""b":-42,"d":12.345,"d":0.050,"d":-0.07,"d":0.000}"#))
+        #expect(try parse(text)["a"] == "quote \" backslash \\ newline \n tab \t \u{01}")
+    }
+
     @Test func parsesEveryKindOfValue() throws {
         let value = try parse(#" {"a": [1, -2.5, 3e2, true, false, null], "b": {"c": "d"}, "e": -0, "big": 12345678901234567890} "#)
         #expect(value["a"] == [1, -2.5, 300, true, false, nil])

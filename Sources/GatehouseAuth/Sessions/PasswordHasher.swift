@@ -19,7 +19,7 @@ public struct PasswordHasher: Sendable {
     }
 
     /// - Throws: 400 for a password too short, too long for bcrypt, or holding a NUL byte.
-    public static func check(_ password: String) throws(GatewayError) {
+    public static func check(_ password: String) throws {
         guard password.count >= minimumLength else {
             throw GatewayError.invalidRequest("A password needs at least \(minimumLength) characters.", param: "password")
         }

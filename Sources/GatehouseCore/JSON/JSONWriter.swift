@@ -1,12 +1,42 @@
-/// Serialises a `JSONValue` to compact JSON bytes, without going through `Codable`.
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+/// Serialises a `JSONValue` to compact JSON bytes, without going through `Codable`; or, piece by
+/// piece, a line whose shape is known (the access log), with no `JSONValue` built for it.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
 
-    init(capacity: Int = 256) {
+    public init(capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
     }
 
-    mutating func write(_ value: JSONValue) {
+    /// Appends JSON text as it is (`{"type":"access"`, `,"status":`).
+    public mutating func raw(_ literal: StaticString) {
+        append(literal)
+    }
+
+    /// Appends an integer.
+    public mutating func integer(_ value: Int) {
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    /// Appends `value / 10^scale` as a decimal number (`12345, 3` → `12.345`), without going
+    /// through floating point.
+    public mutating func decimal(_ value: Int64, scale: Int) {
+        var divisor: Int64 = 1
+        for _ in 0..<scale { divisor *= 10 }
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        let magnitude = value.magnitude
+        bytes.append(contentsOf: String(magnitude / divisor.magnitude).utf8)
+        let fraction = String(magnitude % divisor.magnitude)
+        bytes.append(UInt8(ascii: "."))
+        for _ in fraction.utf8.count..<scale { bytes.append(UInt8(ascii: "0")) }
+        bytes.append(contentsOf: fraction.utf8)
+    }
+
+    /// Appends a JSON string, escaped.
+    public mutating func string(_ value: some StringProtocol) {
+        writeString(value)
+    }
+
+    public mutating func write(_ value: JSONValue) {
         switch value {
         case .null: append("null")
         case .bool(let flag): append(flag ? "true" : "false")
@@ -48,7 +78,7 @@ struct JSONWriter {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    private mutating func writeString(_ string: String) {
+    private mutating func writeString(_ string: some StringProtocol) {
         bytes.append(UInt8(ascii: "\""))
         for byte in string.utf8 {
             switch byte {

@@ -22,32 +22,55 @@ final class AccessLog: Service, Sendable {
     }
 
     func write(_ fields: AccessNote.Fields, status: Int, duration: Duration) {
-        var line = "{\"type\":\"access\",\"time\":\""
-        line += timestamp(fields.time)
-        line += "\""
-        line += ",\"method\":"
-        Self.appendString(fields.httpMethod, to: &line)
-        line += ",\"route\":"
-        Self.appendString(fields.route ?? "unmatched", to: &line)
-        line += ",\"status\":\(status),\"duration_ms\":\(Self.milliseconds(duration))"
-        for (name, value) in [("address", fields.address), ("principal", fields.principal), ("auth_method", fields.authMethod)] {
-            guard let value else { continue }
-            line += ",\"\(name)\":"
-            Self.appendString(value, to: &line)
+        var line = JSONWriter(capacity: 512)
+        line.raw(#"{"type":"access","time":"#)
+        line.string(timestamp(fields.time))
+        line.raw(#","method":"#)
+        line.string(fields.httpMethod)
+        line.raw(#","route":"#)
+        line.string(fields.route ?? "unmatched")
+        line.raw(#","status":"#)
+        line.integer(status)
+        line.raw(#","duration_ms":"#)
+        line.decimal(Self.microseconds(duration), scale: 3)
+        if let address = fields.address {
+            line.raw(#","address":"#)
+            line.string(address)
+        }
+        if let principal = fields.principal {
+            line.raw(#","principal":"#)
+            line.string(principal)
+        }
+        if let method = fields.authMethod {
+            line.raw(#","auth_method":"#)
+            line.string(method)
         }
         if let model = fields.model {
-            for (name, value) in [("request_id", fields.requestID), ("model", model), ("deployment", fields.deployment)] {
-                guard let value else { continue }
-                line += ",\"\(name)\":"
-                Self.appendString(value, to: &line)
+            if let requestID = fields.requestID {
+                line.raw(#","request_id":"#)
+                line.string(requestID)
             }
-            line += ",\"prompt_tokens\":\(fields.promptTokens),\"completion_tokens\":\(fields.completionTokens)"
-            line += ",\"cost\":\"\(fields.cost)\",\"stream\":\(fields.stream)"
-            if let upstream = fields.upstream { line += ",\"upstream_ms\":\(Self.milliseconds(upstream))" }
+            line.raw(#","model":"#)
+            line.string(model)
+            if let deployment = fields.deployment {
+                line.raw(#","deployment":"#)
+                line.string(deployment)
+            }
+            line.raw(#","prompt_tokens":"#)
+            line.integer(fields.promptTokens)
+            line.raw(#","completion_tokens":"#)
+            line.integer(fields.completionTokens)
+            line.raw(#","cost":"#)
+            line.string(fields.cost.description)
+            line.raw(fields.stream ? #","stream":true"# : #","stream":false"#)
+            if let upstream = fields.upstream {
+                line.raw(#","upstream_ms":"#)
+                line.decimal(Self.microseconds(upstream), scale: 3)
+            }
         }
-        line += "}\n"
+        line.raw("}\n")
         let full = buffer.withLock { buffer in
-            buffer.append(contentsOf: line.utf8)
+            buffer.append(contentsOf: line.bytes)
             guard buffer.count >= Self.flushBytes else { return [UInt8]?.none }
             defer { buffer.removeAll(keepingCapacity: true) }
             return buffer
@@ -87,14 +110,10 @@ final class AccessLog: Service, Sendable {
         return prefix + (fraction < 10 ? "00" : fraction < 100 ? "0" : "") + String(fraction) + "Z"
     }
 
-    /// `value` as a JSON string (escaped as every JSON Gatehouse writes).
-    static func appendString(_ value: String, to line: inout String) {
-        line += JSONCoding.encodeString(.string(value))
-    }
-
-    /// Milliseconds with microsecond precision.
-    static func milliseconds(_ duration: Duration) -> Double {
-        (GatewayMetrics.seconds(duration) * 1_000_000).rounded() / 1000
+    /// Whole microseconds (written as milliseconds with three decimals).
+    static func microseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
     }
 }
 

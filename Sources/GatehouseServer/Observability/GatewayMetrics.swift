@@ -31,6 +31,7 @@ final class GatewayMetrics: Sendable {
             .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
         ]
         self.factory = factory
+        overhead = CoreMetrics.Timer(label: "gatehouse_overhead_seconds", dimensions: [], factory: factory)
         self.models = Mutex(models)
         self.keyAliases = keyAliases
     }
@@ -48,29 +49,29 @@ final class GatewayMetrics: Sendable {
     /// Every HTTP request: by the route it reached and its status.
     func request(route: String?, status: Int, duration: Duration) {
         guard enabled else { return }
-        let route = route ?? "unmatched"
-        counter("gatehouse_http_requests_total", ("route", route), ("status", String(status))).increment()
-        timer("gatehouse_http_request_duration_seconds", ("route", route)).recordNanoseconds(Self.nanoseconds(duration))
+        let series = requestSeries(route: route ?? "unmatched", status: status)
+        series.requests.increment()
+        series.duration.recordNanoseconds(Self.nanoseconds(duration))
     }
 
     /// A model request ended: its status, tokens, cost; by alias when the key is listed.
     func modelRequest(model: String, status: Int, promptTokens: Int, completionTokens: Int, cost: USD, keyAlias: String?) {
         guard enabled else { return }
-        let model = self.model(model)
-        counter("gatehouse_model_requests_total", ("model", model), ("status", String(status))).increment()
-        if promptTokens > 0 { counter("gatehouse_tokens_total", ("model", model), ("type", "prompt")).increment(by: promptTokens) }
-        if completionTokens > 0 { counter("gatehouse_tokens_total", ("model", model), ("type", "completion")).increment(by: completionTokens) }
-        if cost.units > 0 { costCounter(model).increment(by: cost.dollars) }
+        let series = modelSeries(self.model(model))
+        counter("gatehouse_model_requests_total", ("model", series.model), ("status", String(status))).increment()
+        if promptTokens > 0 { series.promptTokens.increment(by: promptTokens) }
+        if completionTokens > 0 { series.completionTokens.increment(by: completionTokens) }
+        if cost.units > 0 { series.cost.increment(by: Double(cost.units) / Double(USD.unitsPerDollar)) }
         if let keyAlias, keyAliases.contains(keyAlias) {
             counter("gatehouse_key_requests_total", ("key_alias", keyAlias), ("status", String(status))).increment()
         }
     }
 
     /// Time to the upstream's answer (its head, for a stream) and Gatehouse's own time before it.
-    func upstream(model: String, upstream: Duration, overhead: Duration) {
+    func upstream(model: String, upstream: Duration, overhead elapsed: Duration) {
         guard enabled else { return }
-        timer("gatehouse_upstream_duration_seconds", ("model", self.model(model))).recordNanoseconds(Self.nanoseconds(upstream))
-        timer("gatehouse_overhead_seconds").recordNanoseconds(Self.nanoseconds(max(.zero, overhead)))
+        modelSeries(self.model(model)).upstream.recordNanoseconds(Self.nanoseconds(upstream))
+        overhead.recordNanoseconds(Self.nanoseconds(max(.zero, elapsed)))
     }
 
     func authentication(method: String, outcome: String, reason: String) {
@@ -113,8 +114,30 @@ final class GatewayMetrics: Sendable {
     /// The request path's handles, made once per series: swift-metrics' constructors go through
     /// the registry (a lock, a search by labels, an allocation) every time.
     private let counters = Mutex<[Series: CoreMetrics.Counter]>([:])
-    private let timers = Mutex<[Series: CoreMetrics.Timer]>([:])
-    private let costs = Mutex<[String: FloatingPointCounter]>([:])
+    /// What every request records, by route and status: one lookup.
+    private struct RequestSeries {
+        let requests: CoreMetrics.Counter
+        let duration: CoreMetrics.Timer
+    }
+
+    /// What every model request records of its model (besides its status): one lookup.
+    private struct ModelSeries {
+        let model: String
+        let promptTokens: CoreMetrics.Counter
+        let completionTokens: CoreMetrics.Counter
+        let cost: FloatingPointCounter
+        let upstream: CoreMetrics.Timer
+    }
+
+    private struct RouteStatus: Hashable {
+        let route: String
+        let status: Int
+    }
+
+    private let requests = Mutex<[RouteStatus: RequestSeries]>([:])
+    private let modelSeries = Mutex<[String: ModelSeries]>([:])
+    private let durations = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let overhead: CoreMetrics.Timer
 
     private func counter(_ name: String, _ a: (String, String), _ b: (String, String)? = nil, _ c: (String, String)? = nil) -> CoreMetrics.Counter {
         let series = Series(name: name, values: (a.1, b?.1 ?? "", c?.1 ?? ""))
@@ -126,22 +149,39 @@ final class GatewayMetrics: Sendable {
         }
     }
 
-    private func timer(_ name: String, _ a: (String, String)? = nil) -> CoreMetrics.Timer {
-        let series = Series(name: name, values: (a?.1 ?? "", "", ""))
-        return timers.withLock { timers in
-            if let timer = timers[series] { return timer }
-            let timer = CoreMetrics.Timer(label: name, dimensions: [a].compactMap { $0 }, factory: factory)
-            timers[series] = timer
-            return timer
+    private func requestSeries(route: String, status: Int) -> RequestSeries {
+        let key = RouteStatus(route: route, status: status)
+        return requests.withLock { requests in
+            if let series = requests[key] { return series }
+            // One duration histogram per route, whatever the status.
+            let duration = durations.withLock { timers in
+                if let timer = timers[route] { return timer }
+                let timer = CoreMetrics.Timer(label: "gatehouse_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+                timers[route] = timer
+                return timer
+            }
+            let series = RequestSeries(
+                requests: CoreMetrics.Counter(
+                    label: "gatehouse_http_requests_total", dimensions: [("route", route), ("status", String(status))], factory: factory),
+                duration: duration)
+            requests[key] = series
+            return series
         }
     }
 
-    private func costCounter(_ model: String) -> FloatingPointCounter {
-        costs.withLock { costs in
-            if let counter = costs[model] { return counter }
-            let counter = FloatingPointCounter(label: "gatehouse_cost_usd_total", dimensions: [("model", model)], factory: factory)
-            costs[model] = counter
-            return counter
+    private func modelSeries(_ model: String) -> ModelSeries {
+        modelSeries.withLock { all in
+            if let series = all[model] { return series }
+            let series = ModelSeries(
+                model: model,
+                promptTokens: CoreMetrics.Counter(
+                    label: "gatehouse_tokens_total", dimensions: [("model", model), ("type", "prompt")], factory: factory),
+                completionTokens: CoreMetrics.Counter(
+                    label: "gatehouse_tokens_total", dimensions: [("model", model), ("type", "completion")], factory: factory),
+                cost: FloatingPointCounter(label: "gatehouse_cost_usd_total", dimensions: [("model", model)], factory: factory),
+                upstream: CoreMetrics.Timer(label: "gatehouse_upstream_duration_seconds", dimensions: [("model", model)], factory: factory))
+            all[model] = series
+            return series
         }
     }
 

@@ -68,18 +68,33 @@ struct Management: Sendable {
         }
     }
 
-    /// The body's `password`, checked: absent (nil), null (`.some(nil)`: no password), or one to set.
-    func password(in body: ManagementBody) throws -> String?? {
-        let password = try body.string("password")
-        if case .some(let text?) = password { try PasswordHasher.check(text) }
-        return password
+    /// What a body asks of a user's password.
+    enum PasswordChange {
+        case none
+        case remove
+        case set(String)
+    }
+
+    /// The body's `password`, checked: absent, null (no password), or one to set.
+    func password(in body: ManagementBody) throws -> PasswordChange {
+        switch try body.string("password") {
+        case .none: return .none
+        case .some(.none): return .remove
+        case .some(.some(let text)):
+            try PasswordHasher.check(text)
+            return .set(text)
+        }
     }
 
     /// Sets (or removes) a user's password, and ends every session they have: whoever knew the
     /// old one is signed out everywhere.
-    func setPassword(_ password: String?, of userID: String) async throws {
+    func apply(_ change: PasswordChange, to userID: String) async throws {
         let hash: String?
-        if let password { hash = try await passwords.hash(password) } else { hash = nil }
+        switch change {
+        case .none: return
+        case .remove: hash = nil
+        case .set(let password): hash = try await passwords.hash(password)
+        }
         try await store.logins.setPasswordHash(hash, userID: userID)
         try await store.logins.deleteSessions(userIDs: [userID])
         AuditScope.changed("user:" + userID, before: [:], after: ["sign_in": .string(hash == nil ? "password removed" : "password set")])

@@ -42,7 +42,7 @@ public struct UserRoutes: Sendable {
         try await management.directory.insert(user)
         for teamID in teams { try await management.directory.setMember(TeamMember(userID: user.id, role: .user), of: teamID) }
         try await management.changed(user)
-        if case .some(let password?) = password { try await management.setPassword(password, of: user.id) }
+        if case .set = password { try await management.apply(password, to: user.id) }
         var answer = ManagementJSON.user(user, teams: teams)
         if try body.bool("auto_create_key") ?? true {
             let raw = APIKeyFormat.generate()
@@ -99,7 +99,7 @@ public struct UserRoutes: Sendable {
         user.updatedAt = Date()
         try await management.directory.update(user)
         try await management.changed(user, was: old)
-        if case .some(let password) = password { try await management.setPassword(password, of: user.id) }
+        try await management.apply(password, to: user.id)
         return Response.json(["user_id": .string(user.id), "data": ManagementJSON.user(user)])
     }
 
