@@ -13,8 +13,12 @@ struct AuditLiveTests {
         return answer.json?["records"]?.arrayValue ?? []
     }
 
-    @Test func failuresOfEveryMethodAreAuditedWithoutTheCredential() async throws {
-        try await withGatehouse(OAuthServerTests().config) { client, _ in
+    @Test func failuresOfEveryMethodAreAuditedCountedAndLoggedWithoutTheCredential() async throws {
+        let accessLog = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-access-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: accessLog) }
+        var config = OAuthServerTests().config
+        config.server.accessLog = accessLog
+        try await withGatehouse(config) { client, _ in
             let generated = try await client.post("/key/generate", ["models": ["mock-gpt"]])
             let blocked = try #require(generated.json?["key"]?.stringValue)
             let blockedID = try #require(generated.json?["token"]?.stringValue)
@@ -48,12 +52,30 @@ struct AuditLiveTests {
             let lockouts = try await records(client, "&action=auth.lockout")
             #expect(lockouts.count == 1 && lockouts.first?["object"]?.stringValue == "client:" + registered.id)
 
+            // Counted by method, outcome and reason category.
+            let metrics = try await client.get("/metrics").text
+            for series in [
+                #"method="none",outcome="failure",reason="missing"} 1"#, #"method="api_key",outcome="failure",reason="invalid"} 2"#,
+                #"method="api_key",outcome="failure",reason="blocked"} 1"#, #"method="jwt",outcome="failure",reason="invalid"} 1"#,
+                #"method="opaque_token",outcome="failure",reason="invalid"} 1"#, #"method="client_secret",outcome="failure",reason="invalid"} 5"#,
+            ] {
+                #expect(metrics.contains("gatehouse_auth_attempts_total{" + series), "\(series)")
+            }
+
             // Nothing any of these credentials could be rebuilt from is in the trail.
             let trail = JSONCoding.encodeString(.array(try await records(client)))
             for secret in [blocked, unknown, jwt, opaque, registered.secret, "wrong-secret-guess", TestKeys.master] {
                 #expect(!trail.contains(secret), "the audit trail holds a credential")
             }
         }
+        // Logged (written at shutdown at the latest): a 401 line per refused model request, by
+        // route, without a principal.
+        let lines = try String(contentsOfFile: accessLog, encoding: .utf8).split(separator: "\n").compactMap {
+            try? JSONCoding.decode(Array($0.utf8))
+        }
+        let refused = lines.filter { $0["route"] == "/v1/chat/completions" && $0["status"] == 401 }
+        #expect(refused.count == 5 && refused.allSatisfy { $0["principal"] == nil && $0["address"] == "127.0.0.1" })
+        #expect(lines.contains { $0["route"] == "/oauth/token" && $0["status"] == 401 })
     }
 
     @Test func managementChangesAreAuditedWithBeforeAndAfterAndRefusalsToo() async throws {

@@ -98,6 +98,8 @@ struct SessionLoginTests {
             let trail = try await client.get("/audit?action=auth.*&page_size=100").json?["records"]?.arrayValue ?? []
             #expect(trail.contains { $0["action"] == "auth.login" && $0["actor"] == "user:ada" && $0["address"] == "198.51.100.1" })
             #expect(trail.contains { $0["action"] == "auth.logout" && $0["actor"] == "session:ada" })
+            // Signing out is no management change: one record, not two.
+            #expect(try await client.get("/audit?action=logout").json?["total"] == 0)
             #expect(trail.contains { $0["action"] == "auth.failure" && $0["details"]?["method"] == "session" })
             let metrics = try await client.get("/metrics").text
             #expect(metrics.contains(#"gatehouse_auth_attempts_total{method="password",outcome="success",reason="none"} 1"#))

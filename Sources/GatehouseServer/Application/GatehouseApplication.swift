@@ -20,6 +20,7 @@ public enum GatehouseApplication {
     ///   - reloadOnHangup: whether SIGHUP reloads the TLS files (the server process; not tests).
     ///   - reloadConfiguration: reads the configuration file again; with `reloadOnHangup`, SIGHUP
     ///     then also reloads the configuration (models and routing apply at once).
+    ///   - inspection: where tests read what no listener of theirs may show (the metrics).
     ///   - onServerRunning: told the bound port once the listener is up.
     public static func make(
         config: GatehouseConfig,
@@ -28,6 +29,7 @@ public enum GatehouseApplication {
         logger: Logger,
         reloadOnHangup: Bool = false,
         reloadConfiguration: (@Sendable () throws -> GatehouseConfig)? = nil,
+        inspection: Inspection? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> App {
         // Refuse unusable configured keys before anything that needs shutting down is created.
@@ -53,6 +55,7 @@ public enum GatehouseApplication {
         let metrics = GatewayMetrics(
             models: Set(modelRouter.modelNames), keyAliases: Set(settings.metricsKeyAliases), enabled: settings.metricsEnabled)
         let forwarder = Forwarder(router: modelRouter, settings: settings)
+        inspection?.attach { metrics.exposition() }
 
         let identities = IdentityStore(source: store.source)
         let cache = IdentityCache()

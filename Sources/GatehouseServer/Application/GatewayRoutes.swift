@@ -91,14 +91,13 @@ struct GatewayRoutes {
                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
             }
         }
-        routes =
-            routes
-            .add(
-                middleware: AuthenticationMiddleware(
-                    authenticators: authenticators, queryPolicy: .ignore, certificates: certificates, recorder: recorder, sessions: sessions)
-            )
-            .add(middleware: ManagementAuditMiddleware(audit: audit))
+        // A group's middleware applies to the routes registered after it is added.
+        routes = routes.add(
+            middleware: AuthenticationMiddleware(
+                authenticators: authenticators, queryPolicy: .ignore, certificates: certificates, recorder: recorder, sessions: sessions))
+        // `/logout` is audited as `auth.logout`, not as a management change as well.
         sessionRoutes.register(on: routes)
+        routes = routes.add(middleware: ManagementAuditMiddleware(audit: audit))
         KeyRoutes(management: management).register(on: routes)
         UserRoutes(management: management).register(on: routes)
         TeamRoutes(management: management).register(on: routes)

@@ -39,14 +39,17 @@ func withGatehouse<T: Sendable>(
     } else {
         connection = try await StoreConnection.inMemory(logger: logger)
     }
-    let app = try GatehouseApplication.make(config: config, masterKey: TestKeys.master, store: connection, logger: logger)
+    let inspection = Inspection()
+    let errorBodies = ErrorBodies()
+    let app = try GatehouseApplication.make(config: config, masterKey: TestKeys.master, store: connection, logger: logger, inspection: inspection)
     let result = try await app.test(.live) { client in
-        let scanning = ScanningClient(client)
-        let result = try await test(scanning, client.port!)
-        try await SecretScan.check(scanning, logs: logs)
-        return result
+        try await test(ScanningClient(client, keeping: errorBodies), client.port!)
     }
-    SecretScan.check((try? String(contentsOfFile: auditFile, encoding: .utf8)) ?? "", source: "audit trail")
+    // After shutdown: the last audit batch has been written.
+    SecretScan.check([
+        "logs": logs.text, "error bodies": errorBodies.text, "metrics": inspection.metrics,
+        "audit trail": (try? String(contentsOfFile: auditFile, encoding: .utf8)) ?? "",
+    ])
     return result
 }
 

@@ -7,10 +7,10 @@ import NIOCore
 import Synchronization
 import Testing
 
-/// Every live Gatehouse a test starts is scanned when its test ends: its log lines (info and up),
-/// its whole audit trail (streamed to a file, so HTTPS apps and those with management elsewhere
-/// are read too), the body of every error response the test received, and its metrics
-/// exposition must hold nothing shaped like a credential — Gatehouse keys, upstream keys, JWTs,
+/// Every live Gatehouse a test starts is scanned when it has shut down: its log lines (info and
+/// up), its whole audit trail (streamed to a file) and its metrics exposition (read in-process),
+/// whatever listeners it had, and the body of every error response the test received must hold
+/// nothing shaped like a credential — Gatehouse keys, upstream keys, JWTs,
 /// OAuth client secrets, session secrets. Display forms (`sk-…abcd`) do not match.
 enum SecretScan {
     static let shapes = [
@@ -26,37 +26,37 @@ enum SecretScan {
         }
     }
 
-    /// Scans what the application logged, the error bodies its client received, and its metrics
-    /// where the test's client can read them (not over HTTPS, nor when the test moved or
-    /// restricted management).
-    static func check(_ client: ScanningClient, logs: LogCapture) async throws {
-        var texts = ["logs": logs.text, "error bodies": client.errorBodies.joined(separator: "\n")]
-        let metrics = try? await client.inner.execute(
-            uri: "/metrics", method: .get, headers: bearer(TestKeys.master), body: nil, testCallback: { $0 })
-        if let metrics, metrics.status == .ok { texts["/metrics"] = String(buffer: metrics.body) }
-        for (source, text) in texts { check(text, source: source) }
-    }
-
-    static func check(_ text: String, source: String) {
-        let found = leaks(in: text)
-        #expect(found.isEmpty, "credentials in \(source): \(found)")
+    /// Scans each text, named by where it came from.
+    static func check(_ texts: [String: String]) {
+        for (source, text) in texts {
+            let found = leaks(in: text)
+            #expect(found.isEmpty, "credentials in \(source): \(found)")
+        }
     }
 }
 
-/// The test's client, keeping the body of every error response for the scan.
-final class ScanningClient: TestClientProtocol {
-    let inner: any TestClientProtocol
+/// The bodies of the error responses a test received.
+final class ErrorBodies: Sendable {
     private let bodies = Mutex<[String]>([])
-    var errorBodies: [String] { bodies.withLock { $0 } }
+    var all: [String] { bodies.withLock { $0 } }
+    var text: String { all.joined(separator: "\n") }
+    func keep(_ body: String) { bodies.withLock { $0.append(body) } }
+}
+
+/// The test's client, keeping the body of every error response for the scan.
+struct ScanningClient: TestClientProtocol {
+    let inner: any TestClientProtocol
+    let errorBodies: ErrorBodies
     var port: Int? { inner.port }
 
-    init(_ inner: any TestClientProtocol) {
+    init(_ inner: any TestClientProtocol, keeping errorBodies: ErrorBodies) {
         self.inner = inner
+        self.errorBodies = errorBodies
     }
 
     func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
         let response = try await inner.executeRequest(uri: uri, method: method, headers: headers, body: body)
-        if response.status.code >= 400 { bodies.withLock { $0.append(String(buffer: response.body)) } }
+        if response.status.code >= 400 { errorBodies.keep(String(buffer: response.body)) }
         return response
     }
 }
@@ -105,8 +105,8 @@ struct SecretScanTests {
         try await withGatehouse(.embeddedDefault) { client, _ in
             let scanning = try #require(client as? ScanningClient)
             let refused = try await client.get("/v1/models", headers: bearer("sk-not-a-key-at-all-0123456789"))
-            #expect(refused.status == .unauthorized && scanning.errorBodies == [refused.text])
-            #expect(try await client.get("/v1/models").status == .ok && scanning.errorBodies.count == 1)
+            #expect(refused.status == .unauthorized && scanning.errorBodies.all == [refused.text])
+            #expect(try await client.get("/v1/models").status == .ok && scanning.errorBodies.all.count == 1)
         }
     }
 }

@@ -54,7 +54,8 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
         // A pooled connection may have been closed by the upstream since its last use; that shows
         // as a close before any response byte, and the request is retried once on a new one.
         for attempt in 0..<2 {
-            let (channel, reused) = try await connection(to: target.origin, on: loop)
+            // The retry takes a new connection: the pooled ones are likely just as stale.
+            let (channel, reused) = try await connection(to: target.origin, on: loop, fromPool: attempt == 0)
             do {
                 let response = try await exchange(on: channel, head: head, body: request.body, timeouts: timeouts)
                 return response
@@ -74,13 +75,25 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
     {
         let loop = channel.eventLoop
         let promise = loop.makePromise(of: HTTPResponseHead.self)
-        let started = loop.submit {
-            let handler = try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self)
+        let started = loop.submit { () -> UnsafeTransfer<UpstreamConnectionHandler.Producer>? in
+            // A pooled connection the upstream closed since it was taken has no handler left:
+            // that is a close before the response (retried once on a new connection).
+            guard let handler = try? channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self) else {
+                promise.fail(UpstreamConnectionHandler.Failure.closedBeforeResponse)
+                return nil
+            }
             let demand = BodyDemand(handler: handler, eventLoop: loop)
             handler.start(head: head, body: body, promise: promise, firstByteTimeout: timeouts.firstByte)
             return UnsafeTransfer(handler.makeBody(demand: demand))
         }
-        let bodySequence = try await started.get().value
+        let transfer: UnsafeTransfer<UpstreamConnectionHandler.Producer>?
+        do {
+            transfer = try await started.get()
+        } catch {
+            promise.fail(error)  // the loop is gone: the task never ran
+            throw error
+        }
+        guard let bodySequence = transfer?.value else { throw UpstreamConnectionHandler.Failure.closedBeforeResponse }
         let responseHead = try await withTaskCancellationHandler {
             try await promise.futureResult.get()
         } onCancel: {
@@ -94,9 +107,9 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
         )
     }
 
-    private func connection(to origin: UpstreamTarget.Origin, on loop: any EventLoop) async throws -> (any Channel, Bool) {
+    private func connection(to origin: UpstreamTarget.Origin, on loop: any EventLoop, fromPool: Bool) async throws -> (any Channel, Bool) {
         let key = PoolKey(loop: ObjectIdentifier(loop), origin: origin)
-        while let pooled = idle.withLock({ $0[key]?.popLast() }) {
+        while fromPool, let pooled = idle.withLock({ $0[key]?.popLast() }) {
             if pooled.isActive { return (pooled, true) }
         }
         return (try await connect(to: origin, key: key, on: loop), false)
@@ -127,13 +140,16 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
             throw TransportError(.connect, "upstream unreachable: \(error)")
         }
         let pool = self
-        try await channel.eventLoop.submit {
-            let handler = try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self)
+        let ready = try await channel.eventLoop.submit {
+            // Closed by the upstream as soon as it opened: the pipeline is already torn down.
+            guard let handler = try? channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self) else { return false }
             handler.onReusable = { [weak channel] in
                 guard let channel else { return }
                 pool.release(channel, key: key)
             }
+            return true
         }.get()
+        guard ready else { throw TransportError(.connect, "upstream closed the connection") }
         return channel
     }
 

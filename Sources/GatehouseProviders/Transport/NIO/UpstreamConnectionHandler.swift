@@ -147,7 +147,10 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(Failure.other(error))
+        // A reset or a write to a socket the upstream had just closed, before any byte came
+        // back, is the same race as a close: the upstream dropped an idle connection.
+        let dropped = error is IOError || (error as? ChannelError).map { $0 == .ioOnClosedChannel || $0 == .eof } ?? false
+        fail(dropped ? Failure.closedBeforeResponse : Failure.other(error))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
