@@ -135,8 +135,9 @@ struct SessionLoginTests {
         try await withGatehouse(config) { client, _ in
             try await createUser(client, "ada")
             let attacker = "203.0.113.9"
+            // By id, then by email: the same user, one count.
             #expect(try await login(client, "ada", "guess number one!", from: attacker).status == .unauthorized)
-            #expect(try await login(client, "ada", "guess number two!", from: attacker).status == .unauthorized)
+            #expect(try await login(client, "ada@example.com", "guess number two!", from: attacker).status == .unauthorized)
             // Blocked for this user from there, even with the right password.
             let blocked = try await login(client, "ada", from: attacker)
             #expect(blocked.status == .tooManyRequests && blocked.headers[.retryAfter] == "60")
@@ -230,6 +231,35 @@ struct SessionLoginTests {
             #expect(try await client.get("/session", headers: [.cookie: cookie]).status == .ok)
             try await Task.sleep(for: .milliseconds(1100))
             #expect(try await client.get("/session", headers: [.cookie: cookie]).status == .unauthorized)
+        }
+    }
+
+    @Test func aUserChangesTheirOwnPasswordProvingTheCurrentOne() async throws {
+        try await withGatehouse(config) { client, _ in
+            try await createUser(client, "ada")
+            let laptop = try await signIn(client, "ada")
+            let phone = try await signIn(client, "ada")
+            func change(_ browser: Browser, _ current: String, _ new: String, csrf: Bool = true) async throws -> TestResponse {
+                try await client.post(
+                    "/session/password", ["current_password": .string(current), "new_password": .string(new)], headers: browser.headers(csrf: csrf))
+            }
+            #expect(try await change(laptop, Self.password, "a brand new passphrase", csrf: false).status == .forbidden)
+            let wrong = try await change(laptop, "not my password at all", "a brand new passphrase")
+            #expect(wrong.status == .forbidden && wrong.json?["error"]?["message"] == "The current password is wrong.")
+            #expect(try await change(laptop, Self.password, "short").status == .badRequest)
+            let changed = try await change(laptop, Self.password, "a brand new passphrase")
+            #expect(changed.status == .ok && changed.json?["user_id"] == "ada")
+            let cookie = try #require(changed.headers[.setCookie]?.split(separator: ";").first).trimmingSpaces
+            // Every other session ended, this browser's replaced; the new password signs in.
+            #expect(try await client.get("/session", headers: laptop.headers()).status == .unauthorized)
+            #expect(try await client.get("/session", headers: phone.headers()).status == .unauthorized)
+            #expect(try await client.get("/session", headers: [.cookie: cookie]).status == .ok)
+            #expect(try await login(client, "ada").status == .unauthorized)
+            #expect(try await login(client, "ada", "a brand new passphrase").status == .ok)
+            let trail = try await client.get("/audit?object=user:ada&page_size=100").json?["records"]?.arrayValue ?? []
+            #expect(trail.contains { $0["action"] == "auth.password_change" && $0["actor"] == "session:ada" })
+            #expect(trail.contains { $0["action"] == "auth.failure" && $0["details"]?["reason"] == "The current password is wrong." })
+            #expect(!JSONCoding.encodeString(.array(trail)).contains("brand new"))
         }
     }
 }

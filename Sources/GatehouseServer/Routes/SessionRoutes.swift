@@ -7,7 +7,8 @@ import Hummingbird
 
 /// Session login for people (the admin UI, a browser): `POST /login` with a username (user id
 /// or email) and password starts a session in a cookie; `GET /session` tells the page who is
-/// signed in and the CSRF token its changes must carry; `POST /logout` ends the session.
+/// signed in and the CSRF token its changes must carry; `POST /session/password` changes the
+/// user's own password; `POST /logout` ends the session.
 struct SessionRoutes: Sendable {
     let sessions: BrowserSessions
     let passwords: PasswordHasher
@@ -27,6 +28,7 @@ struct SessionRoutes: Sendable {
     func register(on router: some RouterMethods<GatewayRequestContext>) {
         router.get("/session") { request, context in try await self.current(request, context) }
         router.post("/logout") { request, context in try await self.logout(request, context) }
+        router.post("/session/password") { request, context in try await self.changePassword(request, context) }
     }
 
     func login(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
@@ -38,10 +40,6 @@ struct SessionRoutes: Sendable {
         }
         try recorder.refuseIfBlocked(address: address)
         let (username, password) = try await Self.credentials(request)
-        let pair = Lockouts.credential("login:" + String(username.lowercased().prefix(200)), at: address)
-        if let wait = recorder.blocked(pair: pair, address: address) {
-            throw Lockouts.refusal(retryAfter: wait, "Too many failed sign-ins for this user from this address; retry later.")
-        }
         let user: User?
         let hash: String?
         do {
@@ -54,6 +52,11 @@ struct SessionRoutes: Sendable {
             hash = try await store.logins.passwordHash(userID: user?.id ?? username)
         } catch {
             throw GatewayError.unavailable("Sign-in is unavailable right now.")
+        }
+        // By the user, however named (id or email); by the name typed when there is no such user.
+        let pair = Lockouts.credential("login:" + (user?.id ?? String(username.lowercased().prefix(200))), at: address)
+        if let wait = recorder.blocked(pair: pair, address: address) {
+            throw Lockouts.refusal(retryAfter: wait, "Too many failed sign-ins for this user from this address; retry later.")
         }
         guard await passwords.verify(password, hash: hash), let user else {
             recorder.failedSecret(
@@ -86,6 +89,39 @@ struct SessionRoutes: Sendable {
                 action: "auth.logout", actor: principal.id, object: principal.userID.map { "user:" + $0 }, outcome: .success,
                 address: context.clientAddress))
         return Response.json(["logged_out": true], headers: [.setCookie: sessions.cookie.clearing, .cacheControl: "no-store"])
+    }
+
+    /// A signed-in user changes their own password, proving the current one: every session of
+    /// theirs ends but a new one for this browser, which the answer sets.
+    func changePassword(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let (_, _, principal) = try await sessionOf(request, context)
+        guard let userID = principal.userID else { throw GatewayError.invalidRequest("This session has no user.") }
+        let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+        guard let json = try? JSONCoding.decode(body.readableBytesView), let current = json["current_password"]?.stringValue,
+            let new = json["new_password"]?.stringValue
+        else {
+            throw GatewayError.invalidRequest("The body must be JSON with `current_password` and `new_password`.")
+        }
+        try PasswordHasher.check(new)
+        let pair = Lockouts.credential("login:" + userID, at: context.clientAddress)
+        if let wait = recorder.blocked(pair: pair, address: context.clientAddress) {
+            throw Lockouts.refusal(retryAfter: wait, "Too many failed sign-ins for this user from this address; retry later.")
+        }
+        guard await passwords.verify(current, hash: try await store.logins.passwordHash(userID: userID)) else {
+            recorder.failedSecret(
+                method: "password", object: "user:" + userID, pair: pair, reason: "The current password is wrong.", address: context.clientAddress)
+            throw GatewayError(status: 403, message: "The current password is wrong.", type: "permission_error", code: "invalid_credentials")
+        }
+        try await store.logins.setPasswordHash(try await passwords.hash(new), userID: userID)
+        try await store.logins.deleteSessions(userIDs: [userID])
+        let (token, session) = try await sessions.authenticator.start(userID: userID, address: context.clientAddress)
+        recorder.audit.record(
+            AuditEvent(
+                action: "auth.password_change", actor: principal.id, object: "user:" + userID, outcome: .success, address: context.clientAddress))
+        var headers = HTTPFields()
+        headers[.setCookie] = sessions.cookie.setting(token, seconds: Int(sessions.authenticator.lifetime))
+        headers[.cacheControl] = "no-store"
+        return Response.json(Self.describe(session, role: principal.role, token: token), headers: headers)
     }
 
     /// The request's session (the authentication middleware has checked it and its CSRF token).
