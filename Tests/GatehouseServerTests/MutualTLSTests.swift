@@ -291,4 +291,40 @@ struct MutualTLSTests {
             #expect(rows.first?["principal"] == "mtls:certificate:subject_cn:batch-runner")
         }
     }
+
+    @Test func aSessionOverHTTPSIsAHostCookieAndNeverOpensARouteHeldToCertificates() async throws {
+        let pki = try TestPKI.make()
+        var config = config(pki, clientAuth: .optional)
+        config.server.passwordHashCost = 4
+        config.server.certificateRoutes = [.init(route: "/key/list", policy: .certificate)]
+        try await withGatehouse(config) { _, port in
+            try await withClients(port: port, pki: pki, [nil]) { clients in
+                let client = clients[0]
+                let password = "correct horse battery staple"
+                let created = try await client.post(
+                    "/user/new", ["user_id": "ada", "user_role": "proxy_admin", "password": .string(password)], key: TestKeys.master)
+                #expect(created.status == 200)
+                var login = HTTPClientRequest(url: "https://127.0.0.1:\(port)/login")
+                login.method = .POST
+                login.headers.add(name: "content-type", value: "application/json")
+                login.body = .bytes(ByteBuffer(bytes: JSONCoding.encode(["username": "ada", "password": .string(password)])))
+                let response = try await client.http.execute(login, timeout: .seconds(10))
+                _ = try await response.body.collect(upTo: 1 << 16)
+                let setCookie = try #require(response.headers.first(name: "set-cookie"))
+                #expect(setCookie.hasPrefix("__Host-gatehouse_session=gsess-") && setCookie.contains("; Secure"))
+                let cookie = try #require(setCookie.split(separator: ";").first).trimmingSpaces
+                func get(_ path: String) async throws -> UInt {
+                    var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
+                    request.headers.add(name: "cookie", value: cookie)
+                    let answer = try await client.http.execute(request, timeout: .seconds(10))
+                    _ = try await answer.body.collect(upTo: 1 << 20)
+                    return answer.status.code
+                }
+                #expect(try await get("/session") == 200)
+                #expect(try await get("/user/list") == 200)
+                // The route wants a certificate: a session, even an admin's, does not open it.
+                #expect(try await get("/key/list") == 401)
+            }
+        }
+    }
 }
