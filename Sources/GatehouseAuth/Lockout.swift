@@ -4,12 +4,16 @@ import Synchronization
 /// Repeated failed authentications for one subject — a credential id at one client address —
 /// within a window lead to a temporary block, each further block twice as long. Keyed by id
 /// *and* address, so that guessing a client's secret from one address does not lock the client
-/// out everywhere. In memory, per instance, bounded.
+/// out everywhere. Failures are counted in memory, per instance, bounded; blocks may also be
+/// shared (instances on one PostgreSQL): other instances' blocks are adopted, and a shared block
+/// lifted anywhere ends here too.
 public final class Lockout: Sendable {
     struct Entry {
         var failures: [Date] = []
         var blockedUntil: Date?
         var blocks = 0
+        /// When this block was known to be in the shared store (nil: not shared, or not yet).
+        var sharedAt: Date?
     }
 
     public let threshold: Int
@@ -18,6 +22,8 @@ public final class Lockout: Sendable {
     let longestBlock: TimeInterval
     let capacity = 100_000
     private let entries = Mutex<[String: Entry]>([:])
+    /// The shared store's blocks, as last read (replaced whole by each exchange).
+    private let shared = Mutex<[String: Date]>([:])
     /// When the last block to end ends (ms since 1970): before it, something may be blocked;
     /// after it, nothing is, and checks need not look (the common case, read without a lock).
     private let lastBlockEnds = Atomic<Int64>(0)
@@ -36,10 +42,9 @@ public final class Lockout: Sendable {
 
     /// Seconds until the subject may try again, or nil when it is not blocked.
     public func retryAfter(_ subject: String, at now: Date) -> TimeInterval? {
-        entries.withLock { entries in
-            guard let until = entries[subject]?.blockedUntil, until > now else { return nil }
-            return until.timeIntervalSince(now)
-        }
+        let local = entries.withLock { $0[subject]?.blockedUntil }
+        let until = max(local ?? .distantPast, shared.withLock { $0[subject] } ?? .distantPast)
+        return until > now ? until.timeIntervalSince(now) : nil
     }
 
     /// - Returns: whether this failure started a block.
@@ -55,6 +60,7 @@ public final class Lockout: Sendable {
             if entry.failures.count >= threshold {
                 let until = now.addingTimeInterval(min(longestBlock, firstBlock * pow(2, Double(entry.blocks))))
                 entry.blockedUntil = until
+                entry.sharedAt = nil
                 _ = lastBlockEnds.max(Int64((until.timeIntervalSince1970 * 1000).rounded(.up)), ordering: .relaxed)
                 entry.blocks += 1
                 entry.failures = []
@@ -65,21 +71,53 @@ public final class Lockout: Sendable {
         }
     }
 
-    /// Subjects blocked at `now`, and until when.
+    /// Subjects blocked at `now` (here or, as last read, anywhere), and until when.
     public func blocks(at now: Date) -> [(subject: String, until: Date)] {
-        entries.withLock { entries in
+        var all = shared.withLock { $0 }.filter { $0.value > now }
+        let local = entries.withLock { entries in
             entries.compactMap { subject, entry in entry.blockedUntil.flatMap { $0 > now ? (subject, $0) : nil } }
-        }.sorted { $0.until < $1.until }
+        }
+        for (subject, until) in local { all[subject] = max(until, all[subject] ?? until) }
+        return all.map { (subject: $0.key, until: $0.value) }.sorted { $0.until < $1.until }
     }
 
     /// Lifts a block (and forgets the subject's failures). - Returns: whether it was blocked.
     @discardableResult
     public func unblock(_ subject: String, at now: Date) -> Bool {
-        entries.withLock { entries in
+        let sharedBlock = shared.withLock { $0.removeValue(forKey: subject) }.map { $0 > now } ?? false
+        let localBlock = entries.withLock { entries in
             guard let until = entries[subject]?.blockedUntil, until > now else { return false }
             entries[subject] = nil
             return true
         }
+        return sharedBlock || localBlock
+    }
+
+    /// This instance's blocks in force that the shared store does not know yet, to publish.
+    public func unshared(at now: Date) -> [(subject: String, until: Date)] {
+        entries.withLock { entries in
+            entries.compactMap { subject, entry in
+                guard let until = entry.blockedUntil, until > now, entry.sharedAt == nil else { return nil }
+                return (subject, until)
+            }
+        }
+    }
+
+    /// Takes in the shared store's blocks, read at `readAt` after this instance's were published
+    /// (`published`). A block of this instance that was in the store before the read and is no
+    /// longer there was lifted elsewhere: it ends here too.
+    public func adopt(_ blocks: [String: Date], published: [String], readAt: Date) {
+        let now = readAt
+        entries.withLock { entries in
+            for subject in published { entries[subject]?.sharedAt = readAt }
+            for (subject, entry) in entries {
+                guard let until = entry.blockedUntil, until > now, let sharedAt = entry.sharedAt, sharedAt <= readAt, blocks[subject] == nil
+                else { continue }
+                entries[subject] = nil
+            }
+        }
+        shared.withLock { $0 = blocks }
+        if let last = blocks.values.max() { _ = lastBlockEnds.max(Int64((last.timeIntervalSince1970 * 1000).rounded(.up)), ordering: .relaxed) }
     }
 
     public func recordSuccess(_ subject: String) {

@@ -232,6 +232,12 @@ public enum Migrations {
                 .run()
             try await db.create(index: "gatehouse_sessions_user").on(LoginStore.sessions).column("user_id").run()
         },
+        Migration(version: 11, name: "shared lockout blocks") { db in
+            try await db.create(table: LockoutStore.table)
+                .column("subject", type: .text, .primaryKey(autoIncrement: false))
+                .column("until_ms", type: .bigint, .notNull)
+                .run()
+        },
     ]
 
     /// Every migration's version, in order.

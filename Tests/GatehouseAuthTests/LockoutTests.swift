@@ -8,6 +8,26 @@ import Testing
 
 @Suite("Lockout and the principals of tokens")
 struct LockoutTests {
+    @Test func sharedBlocksAreAdoptedAndOnesLiftedElsewhereEnd() {
+        let lockout = Lockout(threshold: 1, window: 60, firstBlock: 100, longestBlock: 1000)
+        let now = Date()
+        #expect(lockout.recordFailure("mine", at: now))
+        #expect(lockout.unshared(at: now).map(\.subject) == ["mine"])
+        // Published, then read back with another instance's block.
+        lockout.adopt(["mine": now + 100, "theirs": now + 50], published: ["mine"], readAt: now + 1)
+        #expect(lockout.unshared(at: now + 1).isEmpty)
+        #expect(lockout.retryAfter("theirs", at: now + 1) == 49 && lockout.mayBlock(at: now + 40))
+        #expect(Set(lockout.blocks(at: now + 1).map(\.subject)) == ["mine", "theirs"])
+        // Both lifted elsewhere: gone from the store, so gone here.
+        lockout.adopt([:], published: [], readAt: now + 2)
+        #expect(lockout.retryAfter("mine", at: now + 2) == nil && lockout.retryAfter("theirs", at: now + 2) == nil)
+        // A block begun after the last read is kept until it has been published and read.
+        #expect(lockout.recordFailure("new", at: now + 3))
+        lockout.adopt([:], published: [], readAt: now + 3)
+        #expect(lockout.retryAfter("new", at: now + 3) != nil)
+        #expect(lockout.unblock("new", at: now + 3) && !lockout.unblock("new", at: now + 3))
+    }
+
     @Test func repeatedFailuresBlockWithGrowingDurations() {
         let lockout = Lockout(threshold: 3, window: 60, firstBlock: 10, longestBlock: 25)
         var now = Date()

@@ -83,6 +83,34 @@ struct SharedStoreTests {
         }
     }
 
+    @Test func aBlockBegunByOneInstanceHoldsOnTheOtherAndIsLiftedEverywhere() async throws {
+        var config = GatehouseConfig.embeddedDefault
+        config.server.rateLimitSyncSeconds = 0.1
+        config.server.trustedProxies = [IPNetwork("127.0.0.1")!]
+        config.server.lockoutAddressFailures = 3
+        try await withTwoInstances(config) { a, b, _, _ in
+            let attacker = "203.0.113.50"
+            func from(_ address: String, _ key: String = TestKeys.master) -> HTTPFields {
+                [.authorization: "Bearer \(key)", HTTPField.Name("x-forwarded-for")!: address]
+            }
+            for guess in 0..<3 {
+                #expect(try await a.get("/v1/models", headers: from(attacker, "sk-guess-number-\(guess)")).status == .unauthorized)
+            }
+            #expect(try await a.get("/v1/models", headers: from(attacker)).status == .tooManyRequests)
+            // B never saw a failure from there, and refuses it once the blocks are exchanged.
+            let refusedByB = try await Self.elapsedUntil { try await b.get("/v1/models", headers: from(attacker)).status == .tooManyRequests }
+            #expect(refusedByB < .seconds(2))
+            let listed = try await b.get("/lockout/list", headers: from("198.51.100.9")).json?["blocks"]?.arrayValue ?? []
+            #expect(listed.map { $0["subject"]?.stringValue } == ["address:" + attacker])
+            // Lifted through B, where it did not begin: it ends on A too.
+            #expect(try await b.post("/lockout/unlock", ["subject": .string("address:" + attacker)]).status == .ok)
+            #expect(try await b.get("/v1/models", headers: from(attacker)).status == .ok)
+            let admittedByA = try await Self.elapsedUntil { try await a.get("/v1/models", headers: from(attacker)).status == .ok }
+            #expect(admittedByA < .seconds(2))
+            #expect(try await a.get("/lockout/list", headers: from("198.51.100.9")).json?["blocks"]?.arrayValue?.isEmpty == true)
+        }
+    }
+
     @Test func aRateLimitCountsTheOtherInstancesRequests() async throws {
         var config = GatehouseConfig.embeddedDefault
         config.server.rateLimitSyncSeconds = 0.1

@@ -122,11 +122,13 @@ public enum GatehouseApplication {
         let clientCertificates = ClientCertificateSource(settings: settings, cache: cache)
 
         let accessLog = try settings.accessLog.map { AccessLog(sink: try LineSink($0)) }
+        var lockouts = Lockouts(settings: settings)
+        if store.isShared { lockouts.shared = LockoutStore(source: store.source) }
         let routes = GatewayRoutes(
             settings: settings, authenticators: authenticators, certificates: clientCertificates, forwarder: forwarder,
             modelRouter: modelRouter, metering: metering, management: management, ownTokens: ownTokens, signingKeys: signingKeys,
             audit: audit, metrics: metrics, accessLog: accessLog,
-            lockouts: Lockouts(settings: settings), alerts: alerts,
+            lockouts: lockouts, alerts: alerts,
             sessionAuthenticator: SessionAuthenticator(
                 store: identities.logins, cache: cache, lifetime: settings.sessionLifetimeSeconds, idleTimeout: settings.sessionIdleSeconds),
             passwords: passwords)
@@ -178,6 +180,12 @@ public enum GatehouseApplication {
         if let accessLog { app.addServices(accessLog) }
         if let webhook = audit.streams.webhook { app.addServices(webhook) }
         if let rateSync { app.addServices(rateSync) }
+        if let shared = lockouts.shared {
+            app.addServices(
+                LockoutSync(
+                    store: shared, lockouts: lockouts, interval: .milliseconds(Int64(settings.rateLimitSyncSeconds * 1000)), logger: logger,
+                    ready: { cache.isLoaded }))
+        }
         if let tls = socket.tls { app.addServices(tls) }
         if let alerts { app.addServices(alerts) }
         if reloadOnHangup, let reloadConfiguration {

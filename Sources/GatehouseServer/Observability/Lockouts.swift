@@ -1,14 +1,18 @@
 import Foundation
 import GatehouseAuth
 import GatehouseCore
+import GatehouseStore
 
 /// Blocks after repeated failed authentications, shared by every way to authenticate: per
 /// address (any credential from it), and per credential at one address (an OAuth client's
-/// secret), so that guessing a client's secret from one address never locks it out elsewhere.
-/// In memory, per instance.
+/// secret, a user's password), so that guessing a secret from one address never locks its
+/// owner out elsewhere. Failures are counted in memory, per instance; blocks are shared through
+/// the store when instances share one (`shared`, kept in step by `LockoutSync`).
 struct Lockouts: Sendable {
     let addresses: Lockout
     let credentials: Lockout
+    /// The blocks of every instance on one PostgreSQL (nil: this instance alone).
+    var shared: LockoutStore?
     /// Failures against one principal from anywhere: counted for alerts only, never checked.
     let principals: Lockout
 

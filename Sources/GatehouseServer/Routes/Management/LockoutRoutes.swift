@@ -1,9 +1,11 @@
 import Foundation
 import GatehouseCore
+import GatehouseStore
 import Hummingbird
 
 /// `/lockout/list` (proxy admins and viewers) and `/lockout/unlock` (proxy admins): the blocks
-/// repeated failed authentications put on addresses and credentials, on this instance.
+/// repeated failed authentications put on addresses and credentials — of every instance when
+/// they share a PostgreSQL (as last exchanged), and lifted everywhere.
 struct LockoutRoutes: Sendable {
     let management: Management
     let lockouts: Lockouts
@@ -30,7 +32,13 @@ struct LockoutRoutes: Sendable {
     func unlock(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         try await management.caller(context).requireAdmin("lift lockouts")
         let subject = try await management.body(request).required("subject")
-        guard lockouts.unblock(subject, at: Date()) else {
+        let sharedBlock: Bool
+        do {
+            sharedBlock = try await lockouts.shared?.delete(subject: subject) ?? false
+        } catch {
+            throw GatewayError.unavailable("The shared lockout blocks cannot be reached; try again.")
+        }
+        guard lockouts.unblock(subject, at: Date()) || sharedBlock else {
             throw GatewayError.managementNotFound("No block on \(subject).", param: "subject")
         }
         AuditScope.changed(subject, before: ["blocked": true], after: ["blocked": false])
