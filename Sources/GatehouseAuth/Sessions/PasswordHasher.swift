@@ -1,13 +1,15 @@
 public import GatehouseCore
 import HummingbirdBcrypt
 import NIOPosix
+import Synchronization
 
 /// Passwords as bcrypt hashes, hashed and checked on NIO's thread pool (bcrypt at cost 12 is a
 /// quarter of a second of CPU: never on an event loop). An unknown user is checked against a
 /// dummy hash of the same cost, so that "no such user" and "wrong password" take as long.
 public struct PasswordHasher: Sendable {
     public let cost: Int
-    private let dummy: String
+    /// Made at the first sign-in attempt, not at start (bcrypt at cost 12 is slow).
+    private let dummy = DummyHash()
     /// Passwords shorter than this are refused when set.
     public static let minimumLength = 12
     /// bcrypt reads 72 bytes: a longer password would be cut silently, so it is refused.
@@ -15,7 +17,6 @@ public struct PasswordHasher: Sendable {
 
     public init(cost: Int) {
         self.cost = cost
-        dummy = Bcrypt.hash("gatehouse-no-such-user", cost: UInt8(cost))
     }
 
     /// - Throws: 400 for a password too short, too long for bcrypt, or holding a NUL byte.
@@ -37,8 +38,27 @@ public struct PasswordHasher: Sendable {
     /// after the same work.
     public func verify(_ password: String, hash: String?) async -> Bool {
         let acceptable = password.utf8.count <= Self.maximumBytes && !password.utf8.contains(0)
-        let against = hash ?? dummy
-        let matches = (try? await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(acceptable ? password : "", hash: against) }) ?? false
+        let cost = UInt8(cost)
+        let dummy = self.dummy
+        let matches =
+            (try? await NIOThreadPool.singleton.runIfActive {
+                // Made (once) whether or not it is needed: the first attempt of all is as slow for a
+                // known user as for an unknown one.
+                let stand = dummy.hash(cost: cost)
+                return Bcrypt.verify(acceptable ? password : "", hash: hash ?? stand)
+            }) ?? false
         return matches && acceptable && hash != nil
+    }
+}
+
+/// The hash an unknown user's password is checked against, made once.
+private final class DummyHash: Sendable {
+    private let made = Mutex<String?>(nil)
+
+    func hash(cost: UInt8) -> String {
+        if let hash = made.withLock({ $0 }) { return hash }
+        let hash = Bcrypt.hash("gatehouse-no-such-user", cost: cost)
+        made.withLock { $0 = hash }
+        return hash
     }
 }
