@@ -38,10 +38,6 @@ public struct LockoutStore: Sendable {
     /// Lifts a block everywhere. - Returns: whether it was there.
     @discardableResult
     public func delete(subject: String) async throws -> Bool {
-        try await source.withDatabase { db in
-            let existed = try await db.select().column("subject").from(Self.table).where("subject", .equal, SQLBind(subject)).first() != nil
-            try await db.delete(from: Self.table).where("subject", .equal, SQLBind(subject)).run()
-            return existed
-        }
+        try await source.withDatabase { db in try await db.deleteCounting(from: Self.table, where: "subject", in: [subject]) > 0 }
     }
 }

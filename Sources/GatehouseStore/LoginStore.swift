@@ -88,22 +88,13 @@ public struct LoginStore: Sendable {
     /// - Returns: whether it existed.
     @discardableResult
     public func delete(id: String) async throws -> Bool {
-        try await source.withDatabase { db in
-            let existed = try await db.select().column("id").from(Self.sessions).where("id", .equal, SQLBind(id)).first() != nil
-            try await db.delete(from: Self.sessions).where("id", .equal, SQLBind(id)).run()
-            return existed
-        }
+        try await source.withDatabase { db in try await db.deleteCounting(from: Self.sessions, where: "id", in: [id]) > 0 }
     }
 
     /// Ends every session of these users (a password changed, a user deleted). - Returns: how many.
     @discardableResult
     public func deleteSessions(userIDs: [String]) async throws -> Int {
-        guard !userIDs.isEmpty else { return 0 }
-        return try await source.withDatabase { db in
-            let count = try await db.select().column("id").from(Self.sessions).where("user_id", .in, userIDs).all().count
-            try await db.delete(from: Self.sessions).where("user_id", .in, userIDs).run()
-            return count
-        }
+        try await source.withDatabase { db in try await db.deleteCounting(from: Self.sessions, where: "user_id", in: userIDs) }
     }
 
     /// Removes sessions past their lifetime or idle since before `idleSince`.

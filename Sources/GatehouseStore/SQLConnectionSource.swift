@@ -6,3 +6,13 @@ public protocol SQLConnectionSource: Sendable {
     /// Runs `body` in one transaction: all of its writes, or none.
     func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
 }
+
+extension SQLDatabase {
+    /// Deletes the rows whose `column` is one of `values`. - Returns: how many there were.
+    func deleteCounting(from table: String, where column: String, in values: [String]) async throws -> Int {
+        guard !values.isEmpty else { return 0 }
+        let count = try await select().column(column).from(table).where(SQLColumn(column), .in, SQLBind.group(values)).all().count
+        try await delete(from: table).where(SQLColumn(column), .in, SQLBind.group(values)).run()
+        return count
+    }
+}

@@ -23,12 +23,7 @@ struct RecordTable<Record: StoredRecord>: Sendable {
     /// - Returns: how many of the records existed.
     @discardableResult
     func delete(ids: [String]) async throws -> Int {
-        guard !ids.isEmpty else { return 0 }
-        return try await source.withDatabase { db in
-            let existing = try await db.select().column("id").from(Record.table).where("id", .in, ids).all().count
-            try await db.delete(from: Record.table).where("id", .in, ids).run()
-            return existing
-        }
+        try await source.withDatabase { db in try await db.deleteCounting(from: Record.table, where: "id", in: ids) }
     }
 
     func record(id: String) async throws -> Record? {
