@@ -35,12 +35,15 @@ public struct LoginStore: Sendable {
         self.source = source
     }
 
-    /// Sets (or with nil, removes) a user's password hash. - Returns: whether the user exists.
+    /// Sets (or with nil, removes) a user's password hash, and ends every session the user has:
+    /// whoever knew the old password is signed out, in the same transaction.
+    /// - Returns: whether the user exists.
     @discardableResult
     public func setPasswordHash(_ hash: String?, userID: String) async throws -> Bool {
-        try await source.withDatabase { db in
+        try await source.withTransaction { db in
             let exists = try await db.select().column("id").from(Self.users).where("id", .equal, SQLBind(userID)).first() != nil
             try await db.update(Self.users).set("password_hash", to: SQLBind(hash)).where("id", .equal, SQLBind(userID)).run()
+            _ = try await db.deleteCounting(from: Self.sessions, where: "user_id", in: [userID])
             return exists
         }
     }

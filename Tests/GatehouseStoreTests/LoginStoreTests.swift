@@ -28,8 +28,13 @@ struct LoginStoreTests {
             try await store.directory.update(user)
             #expect(try await store.logins.passwordHash(userID: "ada") == "$2b$04$hash")
             #expect(try await store.logins.passwordHash(userID: "nobody") == nil)
+            // Changing it (or removing it) ends the user's sessions, no one else's.
+            try await store.logins.insert(LoginSession(id: "s1", userID: "ada", createdAt: start, expiresAt: start + 3600, address: nil))
+            try await store.logins.insert(LoginSession(id: "s2", userID: "bob", createdAt: start, expiresAt: start + 3600, address: nil))
             try await store.logins.setPasswordHash(nil, userID: "ada")
             #expect(try await store.logins.passwordHash(userID: "ada") == nil)
+            #expect(try await store.logins.session(id: "s1") == nil)
+            #expect(try await store.logins.session(id: "s2") != nil)
         }
     }
 

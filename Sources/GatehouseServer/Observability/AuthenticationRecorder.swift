@@ -37,12 +37,17 @@ struct AuthenticationRecorder: Sendable {
         guard let address else { return }
         let subject = Lockouts.address(address)
         guard lockouts.addresses.recordFailure(subject, at: Date()), let wait = lockouts.addresses.retryAfter(subject, at: Date()) else { return }
-        metrics.lockout(method: method)
         alerts?.send(.authenticationFailures(subject: subject, failures: lockouts.addresses.threshold, windowSeconds: lockouts.addresses.window))
+        blockBegan(object: subject, method: method, seconds: wait, address: address)
+    }
+
+    /// A block began: counted, and audited once (not for every request it refuses).
+    private func blockBegan(object: String, method: String, seconds: TimeInterval, address: String?) {
+        metrics.lockout(method: method)
         audit.record(
             AuditEvent(
-                action: "auth.lockout", actor: "system", object: subject, outcome: .success, address: address,
-                details: ["method": .string(method), "seconds": JSONValue(Int(wait.rounded(.up)))]))
+                action: "auth.lockout", actor: "system", object: object, outcome: .success, address: address,
+                details: ["method": .string(method), "seconds": JSONValue(Int(seconds.rounded(.up)))]))
     }
 
     /// A wrong secret for a named credential (an OAuth client's secret, a user's password):
@@ -62,11 +67,7 @@ struct AuthenticationRecorder: Sendable {
         countFailure(from: address, method: method)
         if let object { countFailure(against: object) }
         if blocked, let wait = lockouts.credentials.retryAfter(pair, at: now) {
-            metrics.lockout(method: method)
-            audit.record(
-                AuditEvent(
-                    action: "auth.lockout", actor: "system", object: object ?? "unknown", outcome: .success, address: address,
-                    details: ["method": .string(method), "seconds": JSONValue(Int(wait.rounded(.up)))]))
+            blockBegan(object: object ?? "unknown", method: method, seconds: wait, address: address)
         }
     }
 

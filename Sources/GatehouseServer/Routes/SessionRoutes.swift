@@ -55,9 +55,7 @@ struct SessionRoutes: Sendable {
         }
         // By the user, however named (id or email); by the name typed when there is no such user.
         let pair = Lockouts.credential("login:" + (user?.id ?? String(username.lowercased().prefix(200))), at: address)
-        if let wait = recorder.blocked(pair: pair, address: address) {
-            throw Lockouts.refusal(retryAfter: wait, "Too many failed sign-ins for this user from this address; retry later.")
-        }
+        try refuseIfBlocked(pair, address: address)
         guard await passwords.verify(password, hash: hash), let user else {
             recorder.failedSecret(
                 method: "password", object: user.map { "user:" + $0.id }, pair: pair, reason: Self.wrongCredentials.message, address: address)
@@ -70,10 +68,7 @@ struct SessionRoutes: Sendable {
         recorder.metrics.authentication(method: "password", outcome: "success", reason: "none")
         recorder.audit.record(
             AuditEvent(action: "auth.login", actor: "user:" + user.id, object: "user:" + user.id, outcome: .success, address: address))
-        var headers = HTTPFields()
-        headers[.setCookie] = sessions.cookie.setting(token, seconds: Int(sessions.authenticator.lifetime))
-        headers[.cacheControl] = "no-store"
-        return Response.json(Self.describe(session, role: user.role, token: token), headers: headers)
+        return started(session, role: user.role, token: token)
     }
 
     func current(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
@@ -104,24 +99,32 @@ struct SessionRoutes: Sendable {
         }
         try PasswordHasher.check(new)
         let pair = Lockouts.credential("login:" + userID, at: context.clientAddress)
-        if let wait = recorder.blocked(pair: pair, address: context.clientAddress) {
-            throw Lockouts.refusal(retryAfter: wait, "Too many failed sign-ins for this user from this address; retry later.")
-        }
+        try refuseIfBlocked(pair, address: context.clientAddress)
         guard await passwords.verify(current, hash: try await store.logins.passwordHash(userID: userID)) else {
             recorder.failedSecret(
                 method: "password", object: "user:" + userID, pair: pair, reason: "The current password is wrong.", address: context.clientAddress)
             throw GatewayError(status: 403, message: "The current password is wrong.", type: "permission_error", code: "invalid_credentials")
         }
         try await store.logins.setPasswordHash(try await passwords.hash(new), userID: userID)
-        try await store.logins.deleteSessions(userIDs: [userID])
         let (token, session) = try await sessions.authenticator.start(userID: userID, address: context.clientAddress)
         recorder.audit.record(
             AuditEvent(
                 action: "auth.password_change", actor: principal.id, object: "user:" + userID, outcome: .success, address: context.clientAddress))
+        return started(session, role: principal.role, token: token)
+    }
+
+    /// 429 while this user (or anyone) is blocked at this address.
+    func refuseIfBlocked(_ pair: String, address: String?) throws {
+        guard let wait = recorder.blocked(pair: pair, address: address) else { return }
+        throw Lockouts.refusal(retryAfter: wait, "Too many failed sign-ins for this user from this address; retry later.")
+    }
+
+    /// The answer that hands a browser a new session: who, until when, its CSRF token, the cookie.
+    func started(_ session: LoginSession, role: Principal.Role, token: SessionToken) -> Response {
         var headers = HTTPFields()
         headers[.setCookie] = sessions.cookie.setting(token, seconds: Int(sessions.authenticator.lifetime))
         headers[.cacheControl] = "no-store"
-        return Response.json(Self.describe(session, role: principal.role, token: token), headers: headers)
+        return Response.json(Self.describe(session, role: role, token: token), headers: headers)
     }
 
     /// The request's session (the authentication middleware has checked it and its CSRF token).

@@ -96,7 +96,6 @@ struct Management: Sendable {
         case .set(let password): hash = try await passwords.hash(password)
         }
         try await store.logins.setPasswordHash(hash, userID: userID)
-        try await store.logins.deleteSessions(userIDs: [userID])
         AuditScope.changed("user:" + userID, before: [:], after: ["sign_in": .string(hash == nil ? "password removed" : "password set")])
     }
 
