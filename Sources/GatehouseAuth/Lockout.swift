@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import Synchronization
 
 /// Repeated failed authentications for one subject — a credential id at one client address —
@@ -30,7 +31,7 @@ public final class Lockout: Sendable {
 
     /// Whether any subject may be blocked at `now` (false: none is).
     public func mayBlock(at now: Date) -> Bool {
-        Int64(now.timeIntervalSince1970 * 1000) < lastBlockEnds.load(ordering: .relaxed)
+        Int64(saturating: now.timeIntervalSince1970 * 1000) < lastBlockEnds.load(ordering: .relaxed)
     }
 
     public init(threshold: Int = 5, window: TimeInterval = 300, firstBlock: TimeInterval = 60, longestBlock: TimeInterval = 3600) {
@@ -61,7 +62,7 @@ public final class Lockout: Sendable {
                 let until = now.addingTimeInterval(min(longestBlock, firstBlock * pow(2, Double(entry.blocks))))
                 entry.blockedUntil = until
                 entry.sharedAt = nil
-                _ = lastBlockEnds.max(Int64((until.timeIntervalSince1970 * 1000).rounded(.up)), ordering: .relaxed)
+                _ = lastBlockEnds.max(Int64(saturating: (until.timeIntervalSince1970 * 1000).rounded(.up)), ordering: .relaxed)
                 entry.blocks += 1
                 entry.failures = []
                 blocked = true
@@ -117,7 +118,9 @@ public final class Lockout: Sendable {
             }
         }
         shared.withLock { $0 = blocks }
-        if let last = blocks.values.max() { _ = lastBlockEnds.max(Int64((last.timeIntervalSince1970 * 1000).rounded(.up)), ordering: .relaxed) }
+        if let last = blocks.values.max() {
+            _ = lastBlockEnds.max(Int64(saturating: (last.timeIntervalSince1970 * 1000).rounded(.up)), ordering: .relaxed)
+        }
     }
 
     public func recordSuccess(_ subject: String) {

@@ -44,7 +44,7 @@ public final class BatchWriter<Record: Sendable>: Service, Sendable {
             _ = try? await withDeadline(seconds: 10) { await self.flush() }
         }
         // Shutdown: keep trying for up to `finalAttemptSeconds` rather than lose what was billed.
-        let deadline = ContinuousClock.now + .milliseconds(Int(finalAttemptSeconds * 1000))
+        let deadline = ContinuousClock.now + .milliseconds(Int(saturating: finalAttemptSeconds * 1000))
         var attempt = 0
         while ContinuousClock.now < deadline {
             let left = Double((deadline - ContinuousClock.now).components.seconds) + 0.5

@@ -23,6 +23,12 @@ public struct DirectoryStore: Sendable {
     public func update(_ user: User) async throws { try await users.update(user) }
     public func user(id: String) async throws -> User? { try await users.record(id: id) }
     public func user(email: String) async throws -> User? { try await users.fetch(where: [("email", email)], limit: 1).first }
+    /// The user a sign-in name means: ids and emails are one namespace (the management API keeps
+    /// an id from equalling another user's email), so at most one user has the name.
+    public func user(named name: String) async throws -> User? {
+        if let byID = try await user(id: name) { return byID }
+        return try await user(email: name)
+    }
     public func users(role: Principal.Role? = nil, limit: Int? = nil, offset: Int = 0) async throws -> [User] {
         try await users.fetch(where: role.map { [("role", $0.rawValue)] } ?? [], limit: limit, offset: offset)
     }

@@ -258,7 +258,7 @@ public enum Migrations {
             try await migration.apply(db)
             try await db.insert(into: "gatehouse_migrations")
                 .columns("version", "name", "applied_at_ms")
-                .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(Int64(Date().timeIntervalSince1970 * 1000)))
+                .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(Column.milliseconds(Date())))
                 .run()
             now.append(migration.version)
         }

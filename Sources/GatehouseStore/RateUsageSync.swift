@@ -59,7 +59,7 @@ public final class RateUsageSync: Service, Sendable {
     /// Publishes this instance's usage and takes in the others'.
     public func exchange(now: Date) async throws {
         let local = limiter.localUsage(at: now.timeIntervalSince1970)
-        let nowMs = Int64((now.timeIntervalSince1970 * 1000).rounded())
+        let nowMs = Int64(saturating: (now.timeIntervalSince1970 * 1000).rounded())
         let instance = instance
         try await source.withTransaction { db in
             try await db.delete(from: Self.table).where("instance", .equal, instance).run()
@@ -70,13 +70,13 @@ public final class RateUsageSync: Service, Sendable {
                 for (subject, usage) in rows[batch..<min(batch + 500, rows.count)] {
                     insert = insert.values(
                         SQLBind(instance), SQLBind(subject), SQLBind(Int64(usage.minuteRequests)), SQLBind(Int64(usage.minuteTokens)),
-                        SQLBind(Int64((usage.day * 1000).rounded())), SQLBind(Int64(usage.dayRequests)), SQLBind(Int64(usage.dayTokens)),
+                        SQLBind(Int64(saturating: (usage.day * 1000).rounded())), SQLBind(Int64(usage.dayRequests)), SQLBind(Int64(usage.dayTokens)),
                         SQLBind(nowMs))
                 }
                 try await insert.run()
             }
         }
-        let since = nowMs - Int64(staleAfter * 1000)
+        let since = nowMs - Int64(saturating: staleAfter * 1000)
         let others = try await source.withDatabase { db in
             try await db.select()
                 .columns("subject", "day_start_ms")

@@ -30,8 +30,9 @@ struct LineLogHandler: LogHandler {
             for (key, value) in fields where object[key] == nil { object[key] = .string("\(value)") }
             line = JSONCoding.encodeString(.object(object))
         case .text:
-            let pairs = fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            line = "\(time) \(event.level) \(label): \(pairs.isEmpty ? "" : pairs + " ")[\(event.source)] \(event.message)"
+            // Every value escaped: a refused certificate's subject with a newline once wrote a forged line.
+            let pairs = fields.sorted { $0.key < $1.key }.map { "\(LogText.value($0.key))=\(LogText.value("\($0.value)"))" }.joined(separator: " ")
+            line = "\(time) \(event.level) \(label): \(pairs.isEmpty ? "" : pairs + " ")[\(event.source)] \(LogText.message("\(event.message)"))"
         }
         output.write(Data((line + "\n").utf8))
     }

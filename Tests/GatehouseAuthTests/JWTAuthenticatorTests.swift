@@ -187,6 +187,34 @@ struct JWTAuthenticatorTests {
         await expectRefused(auth, TestJWT.make(header: ["alg": "HS256"], payload: TestJWT.claims(), key: .hmac(Self.secret)))
     }
 
+    /// Attack: a validly signed token that marks an extension critical (RFC 7515 §4.1.11) — the
+    /// issuer meant it to be refused by anyone who does not process that extension.
+    @Test func criticalHeaderExtensionsAreRefused() async throws {
+        let auth = try authenticator([settings(["HS256"], keys: [.init(kid: nil, material: .secret(Self.secret), path: "k")])])
+        for crit: JSONValue in [["exp"], ["b64"], [], "b64"] {
+            await expectRefused(
+                auth, TestJWT.make(header: ["alg": "HS256", "crit": crit, "b64": false], payload: TestJWT.claims(), key: .hmac(Self.secret)))
+        }
+        let plain = TestJWT.make(header: ["alg": "HS256"], payload: TestJWT.claims(), key: .hmac(Self.secret))
+        #expect(try await AuthenticatorChain([auth]).authenticate(PresentedCredential(secret: plain)).userID == "alice")
+    }
+
+    /// Attack: an issuer (or whoever holds its key) signs a limit claim of 1e300; converting it
+    /// to an integer once trapped and stopped the process. It is held at the largest limit.
+    @Test func absurdLimitClaimsAreHeldNotTrapped() async throws {
+        var config = settings(["HS256"], keys: [.init(kid: nil, material: .secret(Self.secret), path: "k")])
+        config.mapping.limitClaims = ["rpm_limit": "rpm", "tpm_limit": "tpm", "max_budget": "budget"]
+        let auth = try authenticator([config])
+        var claims = TestJWT.claims()
+        claims["rpm"] = 1e300
+        claims["tpm"] = 9.3e18
+        claims["budget"] = 1e300
+        let token = TestJWT.make(header: ["alg": "HS256"], payload: claims, key: .hmac(Self.secret))
+        let principal = try await AuthenticatorChain([auth]).authenticate(PresentedCredential(secret: token))
+        #expect(principal.limits.rpmLimit == InputBounds.limit && principal.limits.tpmLimit == InputBounds.limit)
+        #expect(principal.limits.maxBudget == InputBounds.dollars)
+    }
+
     @Test func claimsMapToRoleTeamAndModels() async throws {
         var config = settings(["HS256"], keys: [.init(kid: nil, material: .secret(Self.secret), path: "k")])
         config.mapping.claims.roles = "realm_access.roles"

@@ -38,6 +38,31 @@ struct AddressPolicyTests {
         }
     }
 
+    /// Attack: behind nginx (which appends the real client to X-Forwarded-For and passes any other
+    /// header through), a client adds `Forwarded: for=10.0.0.5` to claim an allowed address.
+    @Test func aClientsOwnForwardedHeaderDoesNotChooseItsAddress() async throws {
+        var config = GatehouseConfig.embeddedDefault
+        config.server.trustedProxies = [IPNetwork("127.0.0.1")!]
+        config.server.managementAllowedIPs = [IPNetwork("10.0.0.0/8")!]
+        @Sendable func with(xff: String, forwarded: String) -> HTTPFields {
+            var headers = from(xff)
+            headers[HTTPField.Name("forwarded")!] = forwarded
+            return headers
+        }
+        try await withGatehouse(config) { client, _ in
+            let status = try await client.get("/key/list", headers: with(xff: "203.0.113.9", forwarded: "for=10.0.0.5")).status
+            #expect(status == .forbidden)
+        }
+        // An operator whose proxy writes `Forwarded` says so; then X-Forwarded-For is not read.
+        config.server.forwardedHeader = .forwarded
+        try await withGatehouse(config) { client, _ in
+            let refused = try await client.get("/key/list", headers: with(xff: "10.1.2.3", forwarded: "for=203.0.113.9")).status
+            #expect(refused == .forbidden)
+            let admitted = try await client.get("/key/list", headers: with(xff: "203.0.113.9", forwarded: "for=10.0.0.5")).status
+            #expect(admitted == .ok)
+        }
+    }
+
     @Test func managementHasItsOwnListAndPathVariantsGetNoFurther() async throws {
         var config = GatehouseConfig.embeddedDefault
         config.server.trustedProxies = [IPNetwork("127.0.0.1")!]

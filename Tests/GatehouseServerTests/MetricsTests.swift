@@ -31,7 +31,7 @@ struct MetricsTests {
             #expect(try await client.post("/v1/chat/completions", BudgetLiveTests.request(), headers: bearer("sk-wrong")).status == .unauthorized)
             #expect(try await client.post("/v1/chat/completions", BudgetLiveTests.request(), headers: [:]).status == .unauthorized)
 
-            let scraped = try await client.get("/metrics", headers: [:])
+            let scraped = try await client.get("/metrics")
             #expect(scraped.status == .ok && scraped.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
             let text = scraped.text
             #expect(sample(text, "gatehouse_http_requests_total", ["route": "/v1/chat/completions", "status": "200"]) == 2)
@@ -40,7 +40,8 @@ struct MetricsTests {
             #expect(sample(text, "gatehouse_auth_attempts_total", ["method": "api_key", "outcome": "success"]) == 3)
             #expect(sample(text, "gatehouse_auth_attempts_total", ["method": "api_key", "outcome": "failure", "reason": "invalid"]) == 1)
             #expect(sample(text, "gatehouse_auth_attempts_total", ["method": "none", "outcome": "failure", "reason": "missing"]) == 1)
-            #expect(sample(text, "gatehouse_auth_attempts_total", ["method": "master_key", "outcome": "success"]) == 2)
+            // Two key creations and the scrape itself.
+            #expect(sample(text, "gatehouse_auth_attempts_total", ["method": "master_key", "outcome": "success"]) == 3)
             #expect(sample(text, "gatehouse_model_requests_total", ["model": "priced", "status": "200"]) == 2)
             #expect(sample(text, "gatehouse_tokens_total", ["model": "priced", "type": "completion"]) == 20)
             #expect(sample(text, "gatehouse_tokens_total", ["model": "priced", "type": "prompt"]) == 14)
@@ -73,6 +74,23 @@ struct MetricsTests {
         }
     }
 
+    /// Attack: anyone who reaches the port reads who calls how much. Without an address list,
+    /// `/metrics` takes a proxy admin's or viewer's credential unless the operator opens it.
+    @Test func metricsNeedAnAdminCredentialUnlessHeldToAddressesOrOpened() async throws {
+        var config = GatehouseConfig.embeddedDefault
+        try await withGatehouse(config) { client, _ in
+            #expect(try await client.get("/metrics", headers: [:]).status == .unauthorized)
+            let user = try #require(try await client.post("/user/new", ["user_id": "u"]).json?["key"]?.stringValue)
+            #expect(try await client.get("/metrics", headers: bearer(user)).status == .forbidden)
+            #expect(try await client.get("/metrics").status == .ok)
+        }
+        config.server.metricsPublic = true
+        try await withGatehouse(config) { client, _ in
+            let open = try await client.get("/metrics", headers: [:])
+            #expect(open.status == .ok)
+        }
+    }
+
     @Test func lockoutsAndClientSecretsAreCounted() async throws {
         try await withGatehouse(OAuthServerTests().config) { client, _ in
             let registered = try await OAuthServerTests().register(client)
@@ -81,7 +99,7 @@ struct MetricsTests {
             for _ in 0..<5 {
                 _ = try await OAuthServerTests().form(client, "/oauth/token", "grant_type=client_credentials", authorization: guess.basic)
             }
-            let text = try await client.get("/metrics", headers: [:]).text
+            let text = try await client.get("/metrics").text
             #expect(sample(text, "gatehouse_auth_attempts_total", ["method": "client_secret", "outcome": "failure"]) == 5)
             #expect(sample(text, "gatehouse_auth_attempts_total", ["method": "client_secret", "outcome": "success"]) == 1)
             #expect(sample(text, "gatehouse_lockouts_total", ["method": "client_secret"]) == 1)
@@ -92,7 +110,7 @@ struct MetricsTests {
         try await withGatehouse(JWTLiveTests().config) { client, _ in
             let token = JWTLiveTests.token(["sub": "erin"])
             for _ in 0..<3 { #expect(try await client.get("/v1/models", headers: bearer(token)).status == .ok) }
-            let text = try await client.get("/metrics", headers: [:]).text
+            let text = try await client.get("/metrics").text
             // The first use verifies the token, the next two find it remembered.
             #expect(sample(text, "gatehouse_auth_cache_lookups_total", ["cache": "jwt", "result": "hit"]) == 2)
             #expect(sample(text, "gatehouse_auth_cache_lookups_total", ["cache": "jwt", "result": "miss"]).map { $0 >= 1 } == true)

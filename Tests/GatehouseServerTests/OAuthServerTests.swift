@@ -127,16 +127,22 @@ struct OAuthServerTests {
         try await withGatehouse(config) { client, _ in
             let registered = try await register(client)
             let other = try await register(client)
+            let resourceServer = try await register(client, ["scopes": [.string(OAuthClient.introspectionScope)]])
             let token = try await accessToken(client, registered)
-            let active = try await form(client, "/oauth/introspect", "token=\(token)", authorization: other.basic)
-            #expect(active.json?["active"] == true && active.json?["client_id"] == .string(registered.id) && active.json?["scope"] == "chat embed")
+            // Attack (RFC 7662 §4): another client probes whether a token it found is live and whose it is.
+            #expect(try await form(client, "/oauth/introspect", "token=\(token)", authorization: other.basic).json == ["active": false])
+            for introspecting in [registered, resourceServer] {
+                let active = try await form(client, "/oauth/introspect", "token=\(token)", authorization: introspecting.basic)
+                #expect(
+                    active.json?["active"] == true && active.json?["client_id"] == .string(registered.id) && active.json?["scope"] == "chat embed")
+            }
             // Another client cannot revoke it (RFC 7009 still answers 200).
             #expect(try await form(client, "/oauth/revoke", "token=\(token)", authorization: other.basic).status == .ok)
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(token)).status == .ok)
             #expect(
                 try await form(client, "/oauth/revoke", "token=\(token)&token_type_hint=access_token", authorization: registered.basic).status == .ok)
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(token)).status == .unauthorized)
-            let inactive = try await form(client, "/oauth/introspect", "token=\(token)", authorization: other.basic)
+            let inactive = try await form(client, "/oauth/introspect", "token=\(token)", authorization: resourceServer.basic)
             #expect(inactive.json == ["active": false])
             #expect(try await form(client, "/oauth/revoke", "token=garbage", authorization: registered.basic).status == .ok)
             #expect(try await form(client, "/oauth/introspect", "token=\(token)").status == .unauthorized)

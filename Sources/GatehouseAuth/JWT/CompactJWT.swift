@@ -28,6 +28,9 @@ struct CompactJWT {
         guard let header = try? JSONCoding.decode(headerBytes), case .object = header, let payload = try? JSONCoding.decode(payloadBytes),
             case .object = payload
         else { throw .malformed("the header and payload must be JSON objects") }
+        // RFC 7515 §4.1.11: a token whose `crit` names an extension the verifier does not
+        // understand is invalid. Gatehouse understands none, so any `crit` refuses the token.
+        guard header["crit"] == nil else { throw .rejected("the token has critical header extensions (`crit`) this gateway does not process") }
         self.header = header
         self.payload = payload
         signingInput = Array(bytes[..<(parts[0].count + 1 + parts[1].count)])

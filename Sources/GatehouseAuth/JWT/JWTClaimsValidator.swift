@@ -26,7 +26,7 @@ enum JWTClaimsValidator {
             issuedAt = iat
         }
         guard exp - (issuedAt ?? clock) <= settings.maxLifetimeSeconds else {
-            throw .rejected("the token's lifetime exceeds \(Int(settings.maxLifetimeSeconds)) seconds")
+            throw .rejected("the token's lifetime exceeds \(Int(saturating: settings.maxLifetimeSeconds)) seconds")
         }
         let audiences: [String]
         switch payload["aud"] {

@@ -39,13 +39,15 @@ extension ClaimMapping {
         for (name, path) in limitClaims {
             guard let value = Self.claim(path, in: payload) else { continue }
             guard case .number(let number) = value, number >= 0, number.isFinite else { throw .rejected("the `\(path)` claim must be a number") }
+            // A signed claim of 1e300 is the issuer's word, but must not trap the conversion.
+            let limit = min(Int(saturating: number), InputBounds.limit)
             switch name {
-            case "rpm_limit": identity.limits.rpmLimit = Int(number)
-            case "tpm_limit": identity.limits.tpmLimit = Int(number)
-            case "rpd_limit": identity.limits.rpdLimit = Int(number)
-            case "tpd_limit": identity.limits.tpdLimit = Int(number)
-            case "max_parallel_requests": identity.limits.maxParallelRequests = Int(number)
-            default: identity.limits.maxBudget = number
+            case "rpm_limit": identity.limits.rpmLimit = limit
+            case "tpm_limit": identity.limits.tpmLimit = limit
+            case "rpd_limit": identity.limits.rpdLimit = limit
+            case "tpd_limit": identity.limits.tpdLimit = limit
+            case "max_parallel_requests": identity.limits.maxParallelRequests = limit
+            default: identity.limits.maxBudget = min(number, InputBounds.dollars)
             }
         }
         let scopes = Self.strings(Self.claim(claims.scopes, in: payload))

@@ -14,7 +14,7 @@ public enum AuditChain {
         var previous = (sequence: sequence, hash: hash)
         return events.map { event in
             var record = AuditRecord(
-                sequence: previous.sequence + 1, timeMs: Int64((event.time.timeIntervalSince1970 * 1000).rounded()), action: event.action,
+                sequence: previous.sequence + 1, timeMs: Int64(saturating: (event.time.timeIntervalSince1970 * 1000).rounded()), action: event.action,
                 actor: event.actor, object: event.object, outcome: event.outcome.rawValue, address: event.address,
                 details: JSONCoding.encodeString(event.details), previousHash: previous.hash, hash: "")
             record.hash = Self.hash(of: record)

@@ -27,7 +27,7 @@ public func withDeadline<T: Sendable>(
             })
         outcome.track(
             Task {
-                try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                try? await Task.sleep(for: .milliseconds(Int(saturating: seconds * 1000)))
                 _ = outcome.finish(.failure(DeadlineExceeded()))
             })
     }

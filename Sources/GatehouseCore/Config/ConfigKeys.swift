@@ -17,9 +17,9 @@ enum Keys {
         "spend_flush_interval_seconds", "store_timeout_seconds", "rate_limit_sync_seconds",
         "rate_limit_store_policy", "end_user_limits", "tls_cert_file", "tls_key_file", "tls_client_auth", "tls_client_ca_file", "tls_client_crl_file",
         "tls_client_verify_depth",
-        "tls_client_identity", "tls_reload_check_seconds", "trusted_proxies", "client_cert_header",
+        "tls_client_identity", "tls_reload_check_seconds", "trusted_proxies", "forwarded_header", "client_cert_header",
         "certificate_routes", "management_listener", "audit_streams", "audit_flush_interval_seconds",
-        "allowed_ips", "management_allowed_ips", "metrics", "metrics_key_aliases", "log_format", "log_destination", "access_log",
+        "allowed_ips", "management_allowed_ips", "metrics", "metrics_public", "metrics_key_aliases", "log_format", "log_destination", "access_log",
         "lockout_failures", "lockout_address_failures", "lockout_window_seconds", "lockout_seconds", "lockout_max_seconds",
         "session_lifetime_seconds", "session_idle_seconds", "session_cookie_secure", "password_hash_cost",
     ]

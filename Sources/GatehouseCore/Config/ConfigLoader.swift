@@ -159,6 +159,12 @@ public enum ConfigLoader {
             s.clientCertificateIdentity = known
         }
         s.trustedProxies = try ListenerParser.networks(f["trusted_proxies"], at: "\(p).trusted_proxies", reader: &reader)
+        if let header = try reader.string(f["forwarded_header"], at: "\(p).forwarded_header") {
+            guard let known = ForwardedFor.Header(rawValue: header.lowercased()) else {
+                throw reader.error("\(p).forwarded_header", f["forwarded_header"], "must be x-forwarded-for or forwarded")
+            }
+            s.forwardedHeader = known
+        }
         s.allowedIPs = try ListenerParser.networks(f["allowed_ips"], at: "\(p).allowed_ips", reader: &reader)
         s.managementAllowedIPs = try ListenerParser.networks(f["management_allowed_ips"], at: "\(p).management_allowed_ips", reader: &reader)
         if let node = f["certificate_routes"] {
@@ -215,6 +221,7 @@ public enum ConfigLoader {
         s.sessionCookieSecure = try reader.bool(f["session_cookie_secure"], at: "\(p).session_cookie_secure")
         s.passwordHashCost = try reader.int(f["password_hash_cost"], at: "\(p).password_hash_cost", range: 4...16) ?? s.passwordHashCost
         s.metricsEnabled = try reader.bool(f["metrics"], at: "\(p).metrics") ?? s.metricsEnabled
+        s.metricsPublic = try reader.bool(f["metrics_public"], at: "\(p).metrics_public") ?? s.metricsPublic
         s.metricsKeyAliases = try reader.stringOrList(f["metrics_key_aliases"], at: "\(p).metrics_key_aliases") ?? []
         s.auditFlushIntervalSeconds =
             try reader.double(f["audit_flush_interval_seconds"], at: "\(p).audit_flush_interval_seconds", minimum: 0.01)

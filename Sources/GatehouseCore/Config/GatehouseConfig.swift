@@ -74,6 +74,8 @@ public struct ServerSettings: Sendable, Equatable {
     /// Proxies whose headers are believed (a client certificate they verified); from anyone
     /// else such headers are ignored.
     public var trustedProxies: [IPNetwork] = []
+    /// The header those proxies write the client's address in; the other is never read.
+    public var forwardedHeader: ForwardedFor.Header = .xForwardedFor
     /// Addresses any request must come from (empty: any); behind `trustedProxies`, the client's.
     public var allowedIPs: [IPNetwork] = []
     /// Addresses management requests (and `/metrics`) must come from besides (empty: any).
@@ -144,6 +146,8 @@ public struct ServerSettings: Sendable, Equatable {
     /// Whether metrics are counted and `/metrics` served (beside the management API, held to its
     /// address list).
     public var metricsEnabled = true
+    /// Whether `/metrics` is served without a credential even when no address list holds it.
+    public var metricsPublic = false
     /// Key aliases whose requests get a `key_alias` label (no other key appears in metrics).
     public var metricsKeyAliases: [String] = []
     /// Session login (`/login`): a session ends `sessionLifetimeSeconds` after it began, or after

@@ -28,6 +28,9 @@ public struct OAuthClient: Sendable, Equatable {
         self.updatedAt = createdAt
     }
 
+    /// The scope that lets a client (a resource server) introspect every client's tokens.
+    public static let introspectionScope = "gatehouse:introspect"
+
     /// A new secret: `ghs_` and 43 base62 characters (256 bits).
     public static func newSecret() -> String {
         "ghs_" + String(APIKeyFormat.generate().dropFirst(3).prefix(43))

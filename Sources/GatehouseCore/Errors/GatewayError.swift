@@ -51,6 +51,10 @@ extension GatewayError {
             param: "model", code: "model_not_found")
     }
 
+    public static func conflict(_ message: String, param: String? = nil) -> Self {
+        .init(status: 409, message: message, type: "invalid_request_error", param: param, code: "conflict")
+    }
+
     public static func payloadTooLarge(limit: Int) -> Self {
         .init(
             status: 413, message: "Request body is larger than the limit of \(limit) bytes.", type: "invalid_request_error", code: "request_too_large"

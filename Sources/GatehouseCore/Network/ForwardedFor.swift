@@ -1,14 +1,25 @@
 /// The client's address behind proxies Gatehouse trusts: the connection's peer, unless the peer
-/// is a trusted proxy, in which case the proxies' `Forwarded` (RFC 7239) or `X-Forwarded-For`
-/// list is read from the right, past trusted hops only. A client can put anything at the left of
-/// those lists; only what trusted proxies appended is believed.
+/// is a trusted proxy, in which case the one header the operator's proxies write — `X-Forwarded-For`
+/// by default, or `Forwarded` (RFC 7239) — is read from the right, past trusted hops only. A
+/// client can put anything at the left of that list; only what trusted proxies appended is
+/// believed. The other header is never read: nginx, Envoy, ALB, Caddy and HAProxy append to
+/// `X-Forwarded-For` and pass a client's own `Forwarded` through untouched, so preferring
+/// `Forwarded` let a client choose its address.
 public enum ForwardedFor {
-    /// - Parameters:
-    ///   - forwarded: the `Forwarded` header (all of its values, comma-joined); preferred when present.
-    ///   - xForwardedFor: the `X-Forwarded-For` header (all of its values, comma-joined).
-    public static func client(peer: String, trusted: [IPNetwork], forwarded: String?, xForwardedFor: String?) -> String {
+    /// Which header the operator's proxies write (`forwarded_header`).
+    public enum Header: String, Sendable, CaseIterable {
+        case xForwardedFor = "x-forwarded-for"
+        case forwarded
+    }
+
+    /// - Parameter value: that header's values, comma-joined; nil when absent.
+    public static func client(peer: String, trusted: [IPNetwork], header: Header, value: String?) -> String {
         guard !trusted.isEmpty, trusted.contains(where: { $0.contains(peer) }) else { return peer }
-        let hops = forwarded.map(forwardedHops) ?? xForwardedFor.map { $0.split(separator: ",").map { address(String($0)) } } ?? []
+        let hops: [String?]
+        switch header {
+        case .forwarded: hops = value.map(forwardedHops) ?? []
+        case .xForwardedFor: hops = value.map { $0.split(separator: ",").map { address(String($0)) } } ?? []
+        }
         var client = peer
         for hop in hops.reversed() {
             // Something a trusted proxy passed on that is no address (`unknown`, an obfuscated

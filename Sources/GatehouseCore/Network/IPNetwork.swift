@@ -34,6 +34,11 @@ public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
         return Self.mask(parsed, prefix: prefix) == bytes
     }
 
+    /// Whether every address of `other` lies in this network.
+    public func contains(_ other: IPNetwork) -> Bool {
+        other.bytes.count == bytes.count && other.prefix >= prefix && Self.mask(other.bytes, prefix: prefix) == bytes
+    }
+
     /// The address's bytes: 4 for IPv4 and IPv4-mapped IPv6, else 16.
     static func parse(_ text: String) -> [UInt8]? {
         var v4 = in_addr()

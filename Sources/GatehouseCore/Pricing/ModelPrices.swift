@@ -21,14 +21,17 @@ public struct TokenPrice: Sendable, Equatable {
         var scaled = price * Decimal(sign: .plus, exponent: 16, significand: 1)
         var rounded = Decimal()
         NSDecimalRound(&rounded, &scaled, 0, .plain)
-        return Int128(NSDecimalNumber(decimal: rounded).int64Value)
+        // A configured price beyond what 64 bits hold is held at the largest (never wraps).
+        guard rounded < Decimal(Int64.max) else { return Int128(Int64.max) }
+        return Int128(max(0, NSDecimalNumber(decimal: rounded).int64Value))
     }
 
     /// The cost of `usage`, to the nearest 10⁻¹⁰ dollar, without decimal arithmetic.
     public func usd(of usage: Usage) -> USD {
         let femto = Int128(usage.promptTokens) * inputRate + Int128(usage.completionTokens) * outputRate
         // 10⁻¹⁶ → 10⁻¹⁰ dollars, rounding half up.
-        return USD(units: Int64((femto + 500_000) / 1_000_000))
+        // Bounded tokens times a bounded rate fit Int128; the dollars are held at USD's end.
+        return USD(units: Int64(clamping: (femto + 500_000) / 1_000_000))
     }
 
     /// From prices per million tokens, as published.

@@ -133,7 +133,7 @@ public final class BudgetLedger: Sendable {
         return Charge(account: subject.id, periodStart: Self.milliseconds(start))
     }
 
-    static func milliseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }
+    static func milliseconds(_ seconds: Double) -> Int64 { Int64(saturating: (seconds * 1000).rounded()) }
 
     /// What the subject has spent in its current period, as this instance has counted it.
     public func spent(_ subject: LimitSubject, at now: Date) -> USD {

@@ -15,12 +15,15 @@ public struct Forwarder: Sendable {
         self.settings = settings
     }
 
-    /// - Parameter onStreamEnd: called once when a stream ends or is abandoned, with its usage (if
-    ///   the upstream reported one), whether it completed, and the deployment that streamed it.
+    /// - Parameters:
+    ///   - mayUse: whether the caller may use a model (fallbacks it may not are skipped).
+    ///   - onStreamEnd: called once when a stream ends or is abandoned, with its usage (if the
+    ///     upstream reported one), whether it completed, and the deployment that streamed it.
     public func forward(
-        _ request: ForwardRequest, onStreamEnd: @escaping @Sendable (Usage?, Bool, Deployment) -> Void = { _, _, _ in }
+        _ request: ForwardRequest, mayUse: (String) -> Bool = { _ in true },
+        onStreamEnd: @escaping @Sendable (Usage?, Bool, Deployment) -> Void = { _, _, _ in }
     ) async throws -> ForwardResult {
-        try await router.run(model: request.model) { adapter in
+        try await router.run(model: request.model, mayUse: mayUse) { adapter in
             let upstreamRequest = try adapter.makeRequest(request.endpoint, body: request.body, stream: request.stream)
             let deployment = adapter.deployment
             let total = deployment.timeout ?? settings.requestTimeout
@@ -68,15 +71,35 @@ public struct Forwarder: Sendable {
     private func failure(_ response: UpstreamResponse, deployment: Deployment) async throws -> any Error {
         let bytes = (try? await response.body.collect(upTo: 1024 * 1024)) ?? ByteBuffer()
         let json = try? JSONCoding.decode(bytes.readableBytesView)
-        var message = ProviderAdapter.errorMessage(from: json) ?? "upstream returned status \(response.status)"
-        // Some upstreams echo the credential they were given; that is the deployment's key, never the client's to see.
-        if let key = deployment.apiKey, key.count >= 8 { message = message.replacingOccurrences(of: key, with: "[redacted]") }
+        // Every string taken from the upstream's error passes here, on its way to the client,
+        // the logs and the audit trail alike.
+        let clean = UpstreamErrorText(deployment: deployment)
+        let message = clean(ProviderAdapter.errorMessage(from: json)) ?? "upstream returned status \(response.status)"
         if response.status == 429 || response.status >= 500 {
             return AttemptFailure(.status(response.status), message: message)
         }
         var error = GatewayError.upstream(status: response.status, message: message)
-        error.type = json?["error"]?["type"]?.stringValue ?? "invalid_request_error"
-        error.param = json?["error"]?["param"]?.stringValue
+        error.type = clean(json?["error"]?["type"]?.stringValue) ?? "invalid_request_error"
+        error.param = clean(json?["error"]?["param"]?.stringValue)
         return error
+    }
+}
+
+/// A string from an upstream's error, made fit to pass on: some upstreams echo the credential
+/// they were given (in `message`, `type` or `param`), and that is the deployment's key (or a
+/// header value the operator configured), never the client's to see; and an upstream does not
+/// get to send a client a novel.
+struct UpstreamErrorText {
+    let secrets: [String]
+    static let maxLength = 2048
+
+    init(deployment: Deployment) {
+        secrets = ([deployment.apiKey].compactMap { $0 } + deployment.extraHeaders.values).filter { $0.count >= 8 }
+    }
+
+    func callAsFunction(_ text: String?) -> String? {
+        guard var text else { return nil }
+        for secret in secrets { text = text.replacingOccurrences(of: secret, with: "[redacted]") }
+        return text.count > Self.maxLength ? String(text.prefix(Self.maxLength)) + "…" : text
     }
 }

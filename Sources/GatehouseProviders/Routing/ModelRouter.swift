@@ -67,13 +67,22 @@ public final class ModelRouter: Sendable {
     /// The `model_info.access_groups` of a model's deployments.
     public func accessGroups(of model: String) -> [String] { current.groups[model] ?? [] }
 
+    /// The public model names whose deployments belong to access group `group`, sorted.
+    public func models(inAccessGroup group: String) -> [String] {
+        current.groups.filter { $0.value.contains(group) }.keys.sorted()
+    }
+
     /// Runs `attempt` on deployments in routing order until one succeeds.
     /// - Throws: the first non-retryable error, or the last `AttemptFailure` as a `GatewayError`.
-    public func run<T: Sendable>(model: String, _ attempt: (ProviderAdapter) async throws -> T) async throws -> T {
+    /// - Parameter mayUse: whether the caller may use a model: fallbacks it may not use are
+    ///   skipped (a fallback is another model, and access is checked for every model tried).
+    public func run<T: Sendable>(
+        model: String, mayUse: (String) -> Bool = { _ in true }, _ attempt: (ProviderAdapter) async throws -> T
+    ) async throws -> T {
         let table = current
         guard table.adapters[model] != nil else { throw GatewayError.modelNotFound(model) }
         let settings = table.settings
-        let plan = self.plan(for: model, in: table)
+        let plan = self.plan(for: model, in: table, mayUse: mayUse)
         var tried: Set<String> = []
         var lastFailure: AttemptFailure?
         for (index, adapter) in plan.enumerated() {
@@ -81,7 +90,7 @@ public final class ModelRouter: Sendable {
             if !tried.insert(id).inserted {
                 // Same deployment again: back off exponentially. A different one is tried at once.
                 let delay = settings.retryBackoff * Double(1 << min(index, 6))
-                try await sleep(.milliseconds(Int(min(delay, 5) * 1000)))
+                try await sleep(.milliseconds(Int(saturating: min(delay, 5) * 1000)))
             }
             begin(id)
             do {
@@ -99,9 +108,9 @@ public final class ModelRouter: Sendable {
         throw (lastFailure ?? AttemptFailure(.unreachable, message: "no deployment")).gatewayError
     }
 
-    func plan(for model: String) -> [ProviderAdapter] { plan(for: model, in: current) }
+    func plan(for model: String) -> [ProviderAdapter] { plan(for: model, in: current, mayUse: { _ in true }) }
 
-    private func plan(for model: String, in table: Table) -> [ProviderAdapter] {
+    private func plan(for model: String, in table: Table, mayUse: (String) -> Bool) -> [ProviderAdapter] {
         let settings = table.settings
         let now = ContinuousClock.now
         let (inFlight, cooled, rotation) = state.withLock { state -> ([String: Int], Set<String>, Int) in
@@ -114,7 +123,7 @@ public final class ModelRouter: Sendable {
             DeploymentOrder.order(
                 table.deployments(of: name), strategy: settings.strategy, inFlight: inFlight, cooledDown: cooled, rotation: rotation, random: &random)
         }
-        let fallbacks = (settings.fallbacks[model] ?? []).filter { $0 != model }.map(ordered)
+        let fallbacks = (settings.fallbacks[model] ?? []).filter { $0 != model && mayUse($0) }.map(ordered)
         let attempts = DeploymentOrder.attempts(primary: ordered(model), retries: settings.numRetries, fallbacks: fallbacks)
         return attempts.compactMap { table.adaptersByID[$0.id] }
     }
@@ -131,7 +140,7 @@ public final class ModelRouter: Sendable {
             var recent = (state.failures[id] ?? []).filter { now - $0 < .seconds(60) }
             recent.append(now)
             if recent.count >= settings.allowedFails {
-                state.cooldownUntil[id] = now + .milliseconds(Int(settings.cooldownSeconds * 1000))
+                state.cooldownUntil[id] = now + .milliseconds(Int(saturating: settings.cooldownSeconds * 1000))
                 recent.removeAll()
             }
             state.failures[id] = recent

@@ -92,14 +92,16 @@ public enum GatehouseApplication {
         }
         let ledger = BudgetLedger(calendar: calendar)
         let spendStore = SpendStore(source: store.source)
-        let spendWriter = SpendWriter(store: spendStore, interval: .milliseconds(Int64(settings.spendFlushIntervalSeconds * 1000)), logger: logger)
+        let spendWriter = SpendWriter(
+            store: spendStore, interval: .milliseconds(Int64(saturating: settings.spendFlushIntervalSeconds * 1000)), logger: logger)
         let alerts = settings.alertWebhookURL.map { AlertWebhook(url: $0, name: "alert", logger: logger) }
         let sharedBudgets = store.isShared ? SharedBudgets(source: store.source) : nil
         let limiter = RateLimiter(calendar: calendar)
         let rateSync =
             store.isShared
             ? RateUsageSync(
-                source: store.source, limiter: limiter, interval: .milliseconds(Int64(settings.rateLimitSyncSeconds * 1000)), logger: logger,
+                source: store.source, limiter: limiter, interval: .milliseconds(Int64(saturating: settings.rateLimitSyncSeconds * 1000)),
+                logger: logger,
                 ready: { cache.isLoaded })
             : nil
         var metering = Metering(
@@ -111,11 +113,11 @@ public enum GatehouseApplication {
         let auditStore = AuditStore(source: store.source)
         let audit = Audit(
             store: auditStore, streams: try AuditStreams(destinations: settings.auditStreams, logger: logger),
-            interval: .milliseconds(Int64(settings.auditFlushIntervalSeconds * 1000)), logger: logger)
+            interval: .milliseconds(Int64(saturating: settings.auditFlushIntervalSeconds * 1000)), logger: logger)
         let passwords = PasswordHasher(cost: settings.passwordHashCost)
         let management = Management(
             store: identities, cache: cache, feed: feed, spend: SpendLookup(store: spendStore, writer: spendWriter, ledger: ledger),
-            audit: auditStore, passwords: passwords)
+            audit: auditStore, passwords: passwords, router: modelRouter)
 
         // Client certificates (read once per TLS connection, or from a trusted proxy's header),
         // bound to keys, users and teams.
@@ -183,7 +185,8 @@ public enum GatehouseApplication {
         if let shared = lockouts.shared {
             app.addServices(
                 LockoutSync(
-                    store: shared, lockouts: lockouts, interval: .milliseconds(Int64(settings.rateLimitSyncSeconds * 1000)), logger: logger,
+                    store: shared, lockouts: lockouts, interval: .milliseconds(Int64(saturating: settings.rateLimitSyncSeconds * 1000)),
+                    logger: logger,
                     ready: { cache.isLoaded }))
         }
         if let tls = socket.tls { app.addServices(tls) }
@@ -222,7 +225,7 @@ public enum GatehouseApplication {
     /// streams finish for up to `shutdownGraceSeconds` before cancelling them.
     public static func run(_ app: App, settings: ServerSettings, logger: Logger) async throws {
         var configuration = ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        configuration.maximumGracefulShutdownDuration = .milliseconds(Int64(settings.shutdownGraceSeconds * 1000))
+        configuration.maximumGracefulShutdownDuration = .milliseconds(Int64(saturating: settings.shutdownGraceSeconds * 1000))
         try await ServiceGroup(configuration: configuration).run()
     }
 }

@@ -45,7 +45,8 @@ struct GatewayRoutes {
         router.middlewares.add(ErrorEnvelopeMiddleware())
         let allowed = AddressAllowlist(settings.allowedIPs, scope: "gateway", audit: audit)
         if !settings.trustedProxies.isEmpty || allowed != nil {
-            router.middlewares.add(ClientAddressMiddleware(trustedProxies: settings.trustedProxies, allowed: allowed))
+            router.middlewares.add(
+                ClientAddressMiddleware(trustedProxies: settings.trustedProxies, header: settings.forwardedHeader, allowed: allowed))
         }
         HealthRoutes().register(on: router)
         return router
@@ -83,18 +84,28 @@ struct GatewayRoutes {
         let sessions = sessions(tls: tls)
         let sessionRoutes = SessionRoutes(sessions: sessions, passwords: passwords, store: management.store, recorder: recorder)
         sessionRoutes.registerLogin(on: routes)
-        // Scrapers bring no credential: `/metrics` is restricted by address or listener instead.
-        if settings.metricsEnabled {
-            routes.get("/metrics") { _, _ in
-                Response(
-                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
-            }
+        // `/metrics` tells who calls how much: without a credential only when the operator holds
+        // it to addresses (`management_allowed_ips`) or opens it (`metrics_public`); else a
+        // proxy admin's or viewer's credential (Prometheus' `authorization` with the master key).
+        let metricsOpen = settings.metricsPublic || !settings.managementAllowedIPs.isEmpty
+        let exposition: @Sendable () -> Response = { [metrics] in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }
+        if settings.metricsEnabled, metricsOpen { routes.get("/metrics") { _, _ in exposition() } }
         // A group's middleware applies to the routes registered after it is added.
         routes = routes.add(
             middleware: AuthenticationMiddleware(
                 authenticators: authenticators, queryPolicy: .ignore, certificates: certificates, recorder: recorder, sessions: sessions))
+        if settings.metricsEnabled, !metricsOpen {
+            routes.get("/metrics") { _, context in
+                guard let role = context.principal?.role, role == .proxyAdmin || role == .proxyAdminViewer else {
+                    throw GatewayError.forbidden("Only a proxy admin or viewer may read /metrics.")
+                }
+                return exposition()
+            }
+        }
         // `/logout` is audited as `auth.logout`, not as a management change as well.
         sessionRoutes.register(on: routes)
         routes = routes.add(middleware: ManagementAuditMiddleware(audit: audit))

@@ -17,7 +17,7 @@ struct Listener {
     ) throws {
         let tls = try settings.map {
             try ServerTLSContext(
-                settings: $0, checkInterval: .milliseconds(Int64(server.tlsReloadCheckSeconds * 1000)), reloadOnHangup: reloadOnHangup,
+                settings: $0, checkInterval: .milliseconds(Int64(saturating: server.tlsReloadCheckSeconds * 1000)), reloadOnHangup: reloadOnHangup,
                 audit: audit, metrics: metrics, logger: logger)
         }
         let capture = settings.map { $0.clientAuth != .off } == true ? certificates : nil

@@ -71,7 +71,7 @@ final class MeteredRequest: Sendable {
         record.endUser = forward.body["user"]?.stringValue
         record.deployment = deployment?.id
         record.usageEstimated = deployment != nil && usage == nil
-        record.latencyMs = Int((end.timeIntervalSince(started) * 1000).rounded())
+        record.latencyMs = Int(saturating: (end.timeIntervalSince(started) * 1000).rounded())
         record.stream = forward.stream
         if let note {
             note.update { fields in

@@ -25,6 +25,6 @@ enum RateLimitHeaders {
     /// OpenAI writes resets as durations: `0s`, `1.5s`, `59.992s`.
     static func duration(_ seconds: Double) -> String {
         let milliseconds = (seconds * 1000).rounded(.up)
-        return milliseconds.truncatingRemainder(dividingBy: 1000) == 0 ? "\(Int(milliseconds / 1000))s" : "\(milliseconds / 1000)s"
+        return milliseconds.truncatingRemainder(dividingBy: 1000) == 0 ? "\(Int(saturating: milliseconds / 1000))s" : "\(milliseconds / 1000)s"
     }
 }

@@ -7,19 +7,16 @@ import Hummingbird
 struct ClientAddressMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let trustedProxies: [IPNetwork]
+    /// The one header trusted proxies write the client's address in.
+    let header: ForwardedFor.Header
     let allowed: AddressAllowlist?
-    static let forwarded = HTTPField.Name("forwarded")!
-    static let xForwardedFor = HTTPField.Name("x-forwarded-for")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if !trustedProxies.isEmpty, let peer = context.channel.remoteAddress?.ipAddress {
-            let joined = { (name: HTTPField.Name) in
-                let values = request.headers[values: name]
-                return values.isEmpty ? nil : values.joined(separator: ",")
-            }
+            let values = request.headers[values: HTTPField.Name(header.rawValue)!]
             let client = ForwardedFor.client(
-                peer: peer, trusted: trustedProxies, forwarded: joined(Self.forwarded), xForwardedFor: joined(Self.xForwardedFor))
+                peer: peer, trusted: trustedProxies, header: header, value: values.isEmpty ? nil : values.joined(separator: ","))
             context.forwardedClient = client
             context.accessNote?.update { $0.address = client }
         }

@@ -1,4 +1,5 @@
 import GatehouseCore
+import GatehouseStore
 import HTTPTypes
 public import Hummingbird
 import Logging
@@ -15,26 +16,32 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
         } catch let error as GatewayError {
             return Self.render(error, for: request)
         } catch let error as HTTPError {
-            return Self.render(Self.translate(error), for: request)
+            return Self.render(Self.translate(error.status, message: error.body), for: request)
+        } catch let error as any HTTPResponseError {
+            // A body over its limit without a usable Content-Length (NIO's too-many-bytes error)
+            // and every other error that knows its status: never a 500.
+            return Self.render(Self.translate(error.status, message: nil), for: request)
         } catch let error as HTTPParserError {
             // A broken or vanished client connection: Hummingbird closes it; there is no one to answer.
             throw error
         } catch is CancellationError {
             throw CancellationError()
+        } catch  where StoreConflict.matches(error) {
+            return Self.render(.conflict("This conflicts with an existing record (it may have been created at the same moment)."), for: request)
         } catch {
             context.logger.error("unhandled error", metadata: ["error.type": "\(type(of: error))"])
             return Self.render(.internalError(), for: request)
         }
     }
 
-    static func translate(_ error: HTTPError) -> GatewayError {
-        let message = error.body ?? error.status.reasonPhrase
-        switch error.status.code {
+    static func translate(_ status: HTTPResponse.Status, message body: String?) -> GatewayError {
+        let message = body ?? status.reasonPhrase
+        switch status.code {
         case 413: return GatewayError(status: 413, message: "Request body is too large.", type: "invalid_request_error", code: "request_too_large")
         case 404: return .notFound("Unknown route.")
         case 405: return GatewayError(status: 405, message: "Method not allowed.", type: "invalid_request_error", code: "method_not_allowed")
-        case 400..<500: return GatewayError(status: Int(error.status.code), message: message, type: "invalid_request_error")
-        default: return GatewayError(status: Int(error.status.code), message: message, type: "api_error")
+        case 400..<500: return GatewayError(status: Int(status.code), message: message, type: "invalid_request_error")
+        default: return GatewayError(status: Int(status.code), message: message, type: "api_error")
         }
     }
 

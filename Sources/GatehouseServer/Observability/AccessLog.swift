@@ -97,7 +97,7 @@ final class AccessLog: Service, Sendable {
 
     /// ISO 8601 in UTC with milliseconds.
     func timestamp(_ date: Date) -> String {
-        let milliseconds = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let milliseconds = Int(saturating: (date.timeIntervalSince1970 * 1000).rounded(.down))
         let epoch = milliseconds / 1000
         let prefix = second.withLock { second in
             if second.epoch != epoch {

@@ -47,7 +47,7 @@ struct AuthenticationRecorder: Sendable {
         audit.record(
             AuditEvent(
                 action: "auth.lockout", actor: "system", object: object, outcome: .success, address: address,
-                details: ["method": .string(method), "seconds": JSONValue(Int(seconds.rounded(.up)))]))
+                details: ["method": .string(method), "seconds": JSONValue(Int(saturating: seconds.rounded(.up)))]))
     }
 
     /// A wrong secret for a named credential (an OAuth client's secret, a user's password):

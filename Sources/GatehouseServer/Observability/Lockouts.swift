@@ -44,6 +44,6 @@ struct Lockouts: Sendable {
     static func refusal(retryAfter: TimeInterval, _ message: String) -> GatewayError {
         GatewayError(
             status: 429, message: message, type: "rate_limit_error", code: "too_many_failed_authentications",
-            headers: [("Retry-After", String(Int(retryAfter.rounded(.up))))])
+            headers: [("Retry-After", String(Int(saturating: retryAfter.rounded(.up))))])
     }
 }

@@ -79,7 +79,7 @@ extension Webhook {
                 return [
                     "event": "authentication_failures", "subject": .string(subject), "failures": JSONValue(failures),
                     "window_seconds": .number(window),
-                    "message": .string("\(failures) failed authentications for \(subject) within \(Int(window)) seconds."),
+                    "message": .string("\(failures) failed authentications for \(subject) within \(Int(saturating: window)) seconds."),
                 ]
             }
         }

@@ -43,7 +43,10 @@ public struct ProxyRoutes: Sendable {
         let result: ForwardResult
         let upstreamStart = ContinuousClock.now
         do {
-            result = try await forwarder.forward(forward) { usage, completed, deployment in
+            let router = forwarder.router
+            let principal = context.principal
+            let mayUse = { (model: String) in principal?.mayUse(model: model, accessGroups: router.accessGroups(of: model)) ?? true }
+            result = try await forwarder.forward(forward, mayUse: mayUse) { usage, completed, deployment in
                 metered.finish(usage: usage, deployment: deployment, status: 200)
                 logger.debug(
                     "stream ended",
@@ -100,6 +103,9 @@ public struct ProxyRoutes: Sendable {
             bytes = try await request.body.collect(upTo: maxBodyBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw GatewayError.payloadTooLarge(limit: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            // A chunked body (no Content-Length) that passes the limit.
+            throw GatewayError.payloadTooLarge(limit: maxBodyBytes)
         }
         let body: JSONValue
         do {
@@ -113,6 +119,9 @@ public struct ProxyRoutes: Sendable {
         }
         if let field = ForbiddenRequestFields.first(in: body) {
             throw GatewayError.invalidRequest("`\(field)` cannot be set by the client: the upstream is chosen by the gateway.", param: field)
+        }
+        if let (field, bound) = TokenEstimate.invalidField(in: body) {
+            throw GatewayError.invalidRequest("`\(field)` must be a whole number from 1 to \(bound).", param: field)
         }
         if let principal = context.principal, !principal.mayUse(model: model, accessGroups: forwarder.router.accessGroups(of: model)) {
             throw GatewayError.forbidden("This credential may not use model `\(model)`.", param: "model")

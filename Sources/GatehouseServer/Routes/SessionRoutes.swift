@@ -43,11 +43,7 @@ struct SessionRoutes: Sendable {
         let user: User?
         let hash: String?
         do {
-            if let byID = try await store.directory.user(id: username) {
-                user = byID
-            } else {
-                user = try await store.directory.user(email: username)
-            }
+            user = try await store.directory.user(named: username)
             // Looked up for unknown users too, so that both take the same path.
             hash = try await store.logins.passwordHash(userID: user?.id ?? username)
         } catch {
@@ -122,7 +118,7 @@ struct SessionRoutes: Sendable {
     /// The answer that hands a browser a new session: who, until when, its CSRF token, the cookie.
     func started(_ session: LoginSession, role: Principal.Role, token: SessionToken) -> Response {
         var headers = HTTPFields()
-        headers[.setCookie] = sessions.cookie.setting(token, seconds: Int(sessions.authenticator.lifetime))
+        headers[.setCookie] = sessions.cookie.setting(token, seconds: Int(saturating: sessions.authenticator.lifetime))
         headers[.cacheControl] = "no-store"
         return Response.json(Self.describe(session, role: role, token: token), headers: headers)
     }

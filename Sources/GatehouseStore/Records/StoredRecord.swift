@@ -16,7 +16,7 @@ protocol StoredRecord: Sendable {
 /// Column conventions shared by every record: JSON text for lists and objects, milliseconds since
 /// 1970 for dates, 0/1 for booleans (the same SQL on SQLite and PostgreSQL).
 enum Column {
-    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func milliseconds(_ date: Date) -> Int64 { Int64(saturating: (date.timeIntervalSince1970 * 1000).rounded()) }
     static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
 
     static func json(_ strings: [String]) -> SQLBind { SQLBind(JSONCoding.encodeString(.array(strings.map(JSONValue.string)))) }

@@ -36,6 +36,9 @@ public struct KeyRoutes: Sendable {
         let raw: String
         switch try body.string("key") {
         case .some(let supplied?):
+            // Importing a key's value is an admin's act: anyone else could learn from the answer
+            // whether a value they guessed is someone's key.
+            try caller.requireAdmin("supply a key's value")
             guard supplied.utf8.count >= APIKeyFormat.minimumImportedLength, supplied.hasPrefix("sk-") else {
                 throw GatewayError.badRequest(
                     "A supplied `key` must start with `sk-` and be at least \(APIKeyFormat.minimumImportedLength) characters.", param: "key")
@@ -170,31 +173,13 @@ public struct KeyRoutes: Sendable {
         if !caller.isAdmin, body.body["organization_id"] != nil {
             throw GatewayError.managementForbidden("Only a proxy admin may set `organization_id`.")
         }
-        var team: Team?
         if let teamID = key.teamID {
-            team = try await management.team(teamID)
-            if teamID != old?.teamID, body.body["organization_id"] == nil { key.organizationID = team?.organizationID }
+            let team = try await management.team(teamID)
+            if teamID != old?.teamID, body.body["organization_id"] == nil { key.organizationID = team.organizationID }
         }
-        try caller.checkPlacement(of: key)
-        // A key acts with its owner's role. A team admin issuing keys to others must not mint one
-        // that acts as an admin (or as a user who does not exist yet and might be made one); a
-        // caller whose credential grants less than their account (a JWT mapped to a lesser role
-        // than the Gatehouse user of the same id) must not mint a key with the account's role.
-        if !caller.isAdmin, let userID = key.userID, userID != old?.userID {
-            let ownerRole = try await management.directory.user(id: userID)?.role
-            let plain: [Principal.Role] = [.internalUser, .internalUserViewer]
-            if caller.isSelf(userID) {
-                guard ownerRole.map({ plain.contains($0) || $0 == caller.principal.role }) ?? true else {
-                    throw GatewayError.managementForbidden("Your account's role is above what this credential grants.")
-                }
-            } else {
-                guard team?.role(of: userID) != nil, let ownerRole, plain.contains(ownerRole) else {
-                    throw GatewayError.managementForbidden("A team admin may issue keys only to the team's members who are not admins.")
-                }
-            }
-        }
+        try caller.checkPlacement(of: key, owner: try await management.owner(userID: key.userID, team: key.teamID))
         let inherited = management.cache.chain(userID: key.userID, teamID: key.teamID, organizationID: key.organizationID).models
-        try caller.checkGrant(key, inherited: inherited, replacing: old)
+        try caller.checkGrant(key, inherited: inherited, replacing: old, router: management.router)
     }
 
     /// A key named by its raw value (`sk-…`) or by its id (`token`), if the caller may read it.
@@ -203,14 +188,19 @@ public struct KeyRoutes: Sendable {
             reference.hasPrefix("sk-")
             ? try await management.keys.key(hash: APIKeyFormat.hash(reference)) : try await management.keys.key(id: reference)
         guard let found else { throw GatewayError.keyNotFound() }
-        guard caller.mayRead(found) else { throw GatewayError.managementForbidden("This key is outside your reach.") }
+        guard caller.mayRead(found, owner: try await management.owner(userID: found.userID, team: found.teamID)) else {
+            throw GatewayError.managementForbidden("This key is outside your reach.")
+        }
         return found
     }
 
-    /// A key the caller may change.
+    /// A key the caller may change: every route that changes a key (update, delete, regenerate,
+    /// block) comes through here, so its owner's standing is always checked.
     func changeable(_ reference: String, _ caller: ManagementCaller) async throws -> VirtualKey {
         let key = try await readable(reference, caller)
-        guard caller.mayChange(key) else { throw GatewayError.managementForbidden("You may not change this key.") }
+        guard caller.mayChange(key, owner: try await management.owner(userID: key.userID, team: key.teamID)) else {
+            throw GatewayError.managementForbidden("You may not change this key.")
+        }
         return key
     }
 }

@@ -23,7 +23,7 @@ struct LockoutRoutes: Sendable {
         let blocks = lockouts.blocks(at: now).map { block -> JSONValue in
             [
                 "subject": .string(block.subject), "until": .string(ManagementJSON.timestamp(block.until)),
-                "retry_after": JSONValue(Int(block.until.timeIntervalSince(now).rounded(.up))),
+                "retry_after": JSONValue(Int(saturating: block.until.timeIntervalSince(now).rounded(.up))),
             ]
         }
         return Response.json(["blocks": .array(blocks)])

@@ -1,5 +1,6 @@
 import GatehouseAuth
 import GatehouseCore
+import GatehouseProviders
 import GatehouseStore
 import Hummingbird
 import NIOCore
@@ -15,6 +16,8 @@ struct Management: Sendable {
     let audit: AuditStore
     /// Hashes the passwords users sign in with (`password` on `/user/new` and `/user/update`).
     let passwords: PasswordHasher
+    /// The models and their access groups, which bound the models a key may be granted.
+    let router: ModelRouter
     let maxBodyBytes = 1024 * 1024
 
     var keys: KeyStore { store.keys }
@@ -123,8 +126,26 @@ struct Management: Sendable {
         var caller = ManagementCaller(principal: principal)
         guard principal.role != .proxyAdmin else { return caller }
         if let userID = principal.userID { caller.memberships = try await directory.memberships(userID: userID) }
-        if principal.method == .apiKey { caller.key = try await keys.key(id: principal.id) }
+        if let keyID = principal.keyID { caller.key = try await keys.key(id: keyID) }
         return caller
+    }
+
+    /// The owner of a key (or of one about to be made), as reach needs them.
+    func owner(userID: String?, team teamID: String?) async throws -> KeyOwner {
+        guard let userID else { return KeyOwner() }
+        var owner = KeyOwner(userID: userID, role: try await directory.user(id: userID)?.role)
+        if let teamID { owner.teamRole = try await directory.memberships(userID: userID)[teamID] }
+        return owner
+    }
+
+    /// Refuses a user id or email that another user already signs in with: ids and emails are
+    /// one namespace, or a user whose id is someone's email would lock that person out of
+    /// signing in by email.
+    func checkSignInNames(id: String, email: String?, of existing: String? = nil) async throws {
+        for (name, field) in [(id, "user_id"), (email, "user_email")] {
+            guard let name, let other = try await directory.user(named: name), other.id != existing else { continue }
+            throw GatewayError.badRequest("`\(name)` is already another user's id or email.", param: field)
+        }
     }
 
     func team(_ id: String) async throws -> Team {
@@ -153,7 +174,8 @@ struct Paging {
 
     init(_ request: Request, sizeName: String = "size") {
         let query = request.uri.queryParameters
-        page = max(1, query.get("page", as: Int.self) ?? 1)
+        // Bounded: `?page=9223372036854775807` once overflowed the offset and stopped the process.
+        page = min(max(1, query.get("page", as: Int.self) ?? 1), InputBounds.page)
         size = min(max(1, query.get(sizeName, as: Int.self) ?? 10), 100)
     }
 

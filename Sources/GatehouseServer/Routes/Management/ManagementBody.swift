@@ -145,8 +145,8 @@ extension GatewayError {
         GatewayError(status: 400, message: message, type: "bad_request_error", param: param, code: "400")
     }
 
-    static func managementForbidden(_ message: String) -> GatewayError {
-        GatewayError(status: 403, message: message, type: "auth_error", code: "403")
+    static func managementForbidden(_ message: String, param: String? = nil) -> GatewayError {
+        GatewayError(status: 403, message: message, type: "auth_error", param: param, code: "403")
     }
 
     static func keyNotFound() -> GatewayError {

@@ -40,9 +40,13 @@ public struct TeamRoutes: Sendable {
         if let organizationID = team.organizationID { _ = try await management.organization(organizationID) }
         var created: [User] = []
         for member in try body.members("members_with_roles") ?? [] {
-            let (user, isNew) = try await userFor(member, now: now)
-            if isNew { created.append(user) }
-            team.members.append(TeamMember(userID: user.id, role: member.role))
+            var user = try await existingUser(member)
+            if user == nil {
+                let new = try await newUser(member, now: now)
+                created.append(new)
+                user = new
+            }
+            if let user { team.members.append(TeamMember(userID: user.id, role: member.role)) }
         }
         try await management.directory.insert(team)
         for user in created { try await management.changed(user) }
@@ -57,7 +61,11 @@ public struct TeamRoutes: Sendable {
         }
         let team = try await management.spend.overlay(try await management.team(id))
         guard caller.mayRead(team) else { throw GatewayError.managementForbidden("This team is outside your reach.") }
-        let keys = try await management.spend.overlay(try await management.keys.list(teamID: id, limit: nil).filter(caller.mayRead))
+        var readable: [VirtualKey] = []
+        for key in try await management.keys.list(teamID: id, limit: nil) {
+            if caller.mayRead(key, owner: try await management.owner(userID: key.userID, team: id)) { readable.append(key) }
+        }
+        let keys = try await management.spend.overlay(readable)
         return Response.json(["team_id": .string(id), "team_info": ManagementJSON.team(team), "keys": .array(keys.map(ManagementJSON.key))])
     }
 
@@ -105,7 +113,10 @@ public struct TeamRoutes: Sendable {
     }
 
     /// Adds members (creating users named by an unknown id or email, as LiteLLM does) or changes
-    /// the role of existing ones.
+    /// the role of existing ones. A team admin who is not a proxy admin may create new users into
+    /// the team and change its plain members' roles, but not enrol an existing user (keys the
+    /// team admin mints for a member are charged to that member: joining a team is the member's
+    /// or a proxy admin's decision, not a team admin's), nor change another team admin.
     func addMembers(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let caller = try await management.caller(context)
         let body = try await management.body(request)
@@ -115,8 +126,14 @@ public struct TeamRoutes: Sendable {
         }
         var updated: [User] = []
         for member in members {
-            let (user, isNew) = try await userFor(member, now: Date())
-            if isNew { try await management.changed(user) }
+            let user: User
+            if let existing = try await existingUser(member) {
+                if !caller.isAdmin { try checkTeamAdminReach(over: existing.id, in: team, caller: caller) }
+                user = existing
+            } else {
+                user = try await newUser(member, now: Date())
+                try await management.changed(user)
+            }
             try await management.directory.setMember(TeamMember(userID: user.id, role: member.role), of: team.id)
             updated.append(user)
         }
@@ -141,8 +158,21 @@ public struct TeamRoutes: Sendable {
         guard team.role(of: userID) != nil else {
             throw GatewayError.managementNotFound("User \(userID) is not a member of team \(team.id).", param: "user_id")
         }
+        if !caller.isAdmin { try checkTeamAdminReach(over: userID, in: team, caller: caller) }
         try await management.directory.removeMember(userID: userID, from: team.id)
         return Response.json(ManagementJSON.team(try await management.team(team.id)))
+    }
+
+    /// What a team admin may do to an existing user's membership: nothing to a user outside the
+    /// team, nothing to another of the team's admins; themselves and plain members are theirs.
+    func checkTeamAdminReach(over userID: String, in team: Team, caller: ManagementCaller) throws {
+        guard !caller.isSelf(userID) else { return }
+        guard let role = team.role(of: userID) else {
+            throw GatewayError.managementForbidden("Only a proxy admin may add an existing user to a team.", param: "member")
+        }
+        guard role == .user else {
+            throw GatewayError.managementForbidden("Only a proxy admin may change another admin of the team.", param: "member")
+        }
     }
 
     func setBlocked(_ blocked: Bool, _ request: Request, _ context: GatewayRequestContext) async throws -> Response {
@@ -165,13 +195,20 @@ public struct TeamRoutes: Sendable {
         return team
     }
 
-    /// The user a member entry names, created as an `internal_user` when unknown.
-    func userFor(_ member: (userID: String?, email: String?, role: TeamMember.Role), now: Date) async throws -> (User, Bool) {
-        if let id = member.userID, let user = try await management.directory.user(id: id) { return (user, false) }
-        if member.userID == nil, let email = member.email, let user = try await management.directory.user(email: email) { return (user, false) }
+    /// The user a member entry names, if there is one.
+    func existingUser(_ member: (userID: String?, email: String?, role: TeamMember.Role)) async throws -> User? {
+        if let id = member.userID { return try await management.directory.user(id: id) }
+        if let email = member.email { return try await management.directory.user(email: email) }
+        return nil
+    }
+
+    /// A new `internal_user` for a member entry naming nobody yet; its id and email must not be
+    /// another user's sign-in name.
+    func newUser(_ member: (userID: String?, email: String?, role: TeamMember.Role), now: Date) async throws -> User {
         var user = User(id: member.userID ?? DirectoryID.new("user"), createdAt: now)
         user.email = member.email
+        try await management.checkSignInNames(id: user.id, email: user.email)
         try await management.directory.insert(user)
-        return (user, true)
+        return user
     }
 }

@@ -36,6 +36,7 @@ public struct UserRoutes: Sendable {
         if let email = user.email, try await management.directory.user(email: email) != nil {
             throw GatewayError.badRequest("A user with this email already exists.", param: "user_email")
         }
+        try await management.checkSignInNames(id: user.id, email: user.email)
         if let organizationID = user.organizationID { _ = try await management.organization(organizationID) }
         let teams = try body.strings("teams") ?? []
         for teamID in teams { _ = try await management.team(teamID) }
@@ -95,6 +96,7 @@ public struct UserRoutes: Sendable {
         if let email = user.email, email != oldEmail, try await management.directory.user(email: email) != nil {
             throw GatewayError.badRequest("A user with this email already exists.", param: "user_email")
         }
+        if user.email != oldEmail { try await management.checkSignInNames(id: user.id, email: user.email, of: user.id) }
         if let organizationID = user.organizationID { _ = try await management.organization(organizationID) }
         user.updatedAt = Date()
         try await management.directory.update(user)

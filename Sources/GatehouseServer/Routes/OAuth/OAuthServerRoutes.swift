@@ -95,7 +95,7 @@ public struct OAuthServerRoutes: Sendable {
                     address: context.clientAddress,
                     details: ["scope": .string(scopes.joined(separator: " ")), "certificate_bound": .bool(certificate != nil)]))
             return OAuthResponse.json([
-                "access_token": .string(token), "token_type": "Bearer", "expires_in": JSONValue(Int(settings.tokenLifetimeSeconds)),
+                "access_token": .string(token), "token_type": "Bearer", "expires_in": JSONValue(Int(saturating: settings.tokenLifetimeSeconds)),
                 "scope": .string(scopes.joined(separator: " ")),
             ])
         }
@@ -124,13 +124,18 @@ public struct OAuthServerRoutes: Sendable {
         }
     }
 
-    /// RFC 7662, for any registered client (resource servers beside Gatehouse).
+    /// RFC 7662. A client sees its own tokens; a resource server beside Gatehouse is a client
+    /// registered with the scope `OAuthClient.introspectionScope`, and sees every token. To any
+    /// other caller someone else's token is `active: false` (RFC 7662 §4: one client must not
+    /// learn of another's tokens).
     func introspect(_ request: Request, _ context: GatewayRequestContext) async -> Response {
         switch await formAndClient(request, context) {
         case .refused(let response): return response
-        case .authenticated(let form, _):
+        case .authenticated(let form, let client):
             guard let token = form["token"] else { return OAuthResponse.error("invalid_request", "`token` is required.") }
-            guard let claims = try? await tokens.verify(token, at: Date()), tokens.principal(claims) != nil else {
+            guard let claims = try? await tokens.verify(token, at: Date()), tokens.principal(claims) != nil,
+                claims.clientID == client.id || client.scopes.contains(OAuthClient.introspectionScope)
+            else {
                 return OAuthResponse.json(["active": false])
             }
             return OAuthResponse.json([
@@ -174,7 +179,7 @@ public struct OAuthServerRoutes: Sendable {
             // Audited when the block began, not for every request it refuses.
             var response = OAuthResponse.error(
                 "invalid_client", "Too many failed attempts for this client from this address; retry later.", status: .tooManyRequests)
-            response.headers[.retryAfter] = String(Int(wait.rounded(.up)))
+            response.headers[.retryAfter] = String(Int(saturating: wait.rounded(.up)))
             return .refused(response)
         }
         let presented = KeyDigest(key: secret)

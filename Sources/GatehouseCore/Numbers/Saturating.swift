@@ -1,0 +1,31 @@
+/// Conversions that cannot trap. Swift traps on a floating-point value outside an integer type's
+/// range, and every such value here can come from outside (a body, a token claim, an upstream's
+/// usage, a configuration file): a trap would stop the whole gateway for one request.
+extension FixedWidthInteger {
+    /// `value` rounded toward zero, held at the type's ends; NaN is 0.
+    public init(saturating value: Double) {
+        if value.isNaN {
+            self = 0
+        } else if value >= Double(Self.max) {
+            self = .max
+        } else if value <= Double(Self.min) {
+            self = .min
+        } else {
+            self.init(value)
+        }
+    }
+
+    /// `lhs + rhs`, held at the type's ends instead of overflowing.
+    public static func saturatingSum(_ lhs: Self, _ rhs: Self) -> Self {
+        let (sum, overflow) = lhs.addingReportingOverflow(rhs)
+        guard overflow else { return sum }
+        return rhs > 0 ? .max : .min
+    }
+
+    /// `lhs × rhs`, held at the type's ends instead of overflowing.
+    public static func saturatingProduct(_ lhs: Self, _ rhs: Self) -> Self {
+        let (product, overflow) = lhs.multipliedReportingOverflow(by: rhs)
+        guard overflow else { return product }
+        return (lhs < 0) == (rhs < 0) ? .max : .min
+    }
+}
