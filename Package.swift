@@ -116,6 +116,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Runs the fuzz targets: as a libFuzzer binary built by scripts/fuzz, or, built as usual,
+        // replaying files (the corpus in Tests/Fuzz).
+        .executableTarget(
+            name: "gatehouse-fuzz",
+            dependencies: ["GatehouseAuth", "GatehouseCore"],
+            path: "Sources/GatehouseFuzz",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "gatehouse",
             dependencies: [

@@ -13,6 +13,10 @@ public final class Lockout: Sendable {
         var failures: [Date] = []
         var blockedUntil: Date?
         var blocks = 0
+        /// When attempts not yet ended began (`beginAttempt`): counted before a slow check
+        /// (bcrypt) so that a parallel burst gets no more guesses than the threshold. One that
+        /// never ended (its request vanished) stops counting after `attemptLifetime`.
+        var pending: [Date] = []
         /// When this block was known to be in the shared store (nil: not shared, or not yet).
         var sharedAt: Date?
     }
@@ -48,6 +52,28 @@ public final class Lockout: Sendable {
         return until > now ? until.timeIntervalSince(now) : nil
     }
 
+    static let attemptLifetime: TimeInterval = 60
+
+    /// Takes one attempt for `subject` before its secret is checked: refused when it is blocked,
+    /// or when its recent failures and the attempts already under way reach the threshold (they
+    /// might all fail). An attempt taken ends with `recordFailure` or `recordSuccess`.
+    /// - Returns: whether the attempt may go ahead.
+    public func beginAttempt(_ subject: String, at now: Date) -> Bool {
+        entries.withLock { entries in
+            if entries.count >= capacity, entries[subject] == nil {
+                entries = entries.filter { ($0.value.blockedUntil.map { $0 > now } ?? false) || !$0.value.pending.isEmpty }
+            }
+            var entry = entries[subject] ?? Entry()
+            if let until = entry.blockedUntil, until > now { return false }
+            entry.pending = entry.pending.filter { now.timeIntervalSince($0) < Self.attemptLifetime }
+            let recent = entry.failures.filter { now.timeIntervalSince($0) < window }.count
+            guard recent + entry.pending.count < threshold else { return false }
+            entry.pending.append(now)
+            entries[subject] = entry
+            return true
+        }
+    }
+
     /// - Returns: whether this failure started a block.
     @discardableResult
     public func recordFailure(_ subject: String, at now: Date) -> Bool {
@@ -56,6 +82,7 @@ public final class Lockout: Sendable {
                 entries = entries.filter { $0.value.blockedUntil.map { $0 > now } ?? false }
             }
             var entry = entries[subject] ?? Entry()
+            if !entry.pending.isEmpty { entry.pending.removeFirst() }
             entry.failures = entry.failures.filter { now.timeIntervalSince($0) < window } + [now]
             var blocked = false
             if entry.failures.count >= threshold {

@@ -8,6 +8,25 @@ import Testing
 
 @Suite("Lockout and the principals of tokens")
 struct LockoutTests {
+    /// Attack (finding 11): a burst of parallel wrong passwords, each checked by a slow bcrypt,
+    /// got more guesses than the limit when attempts were counted after the check. Attempts are
+    /// now taken before it: the threshold bounds the guesses under way and failed together.
+    @Test func aParallelBurstGetsNoMoreGuessesThanTheLimit() {
+        let lockout = Lockout(threshold: 5, window: 300, firstBlock: 60, longestBlock: 3600)
+        let now = Date()
+        let admitted = (0..<50).filter { _ in lockout.beginAttempt("login:alice|198.51.100.7", at: now) }.count
+        #expect(admitted == 5)
+        for _ in 0..<admitted { lockout.recordFailure("login:alice|198.51.100.7", at: now) }
+        #expect(lockout.retryAfter("login:alice|198.51.100.7", at: now) != nil)
+        #expect(!lockout.beginAttempt("login:alice|198.51.100.7", at: now + 1))
+        // A success ends the attempts; an attempt whose request vanished stops counting after a minute.
+        #expect(lockout.beginAttempt("login:bob|198.51.100.7", at: now))
+        lockout.recordSuccess("login:bob|198.51.100.7")
+        for _ in 0..<5 { #expect(lockout.beginAttempt("login:carol|198.51.100.7", at: now)) }
+        #expect(!lockout.beginAttempt("login:carol|198.51.100.7", at: now))
+        #expect(lockout.beginAttempt("login:carol|198.51.100.7", at: now + 61))
+    }
+
     @Test func sharedBlocksAreAdoptedAndOnesLiftedElsewhereEnd() {
         let lockout = Lockout(threshold: 1, window: 60, firstBlock: 100, longestBlock: 1000)
         let now = Date()

@@ -47,7 +47,9 @@ struct ConfigLoaderTests {
             env: ["OPENAI_API_KEY": "sk-openai", "AZURE_KEY": "az", "ANTHROPIC_API_KEY": "ant", "MASTER": strongKey]
         )
         let config = result.config
-        #expect(result.warnings.isEmpty)
+        // Only the models with an unpriced deployment are warned about (the Azure one and the local one).
+        #expect(result.warnings.count == 2 && result.warnings.allSatisfy { $0.contains("has no price") })
+        #expect(result.warnings.contains { $0.contains("`gpt-4o`") } && result.warnings.contains { $0.contains("`local`") })
         #expect(config.masterKey == strongKey)
         #expect(config.models.map(\.provider) == [.openai, .azure, .anthropic, .openai])
         #expect(config.models[0].apiKey == "sk-openai")

@@ -99,6 +99,28 @@ struct RoutingLiveTests {
         }
     }
 
+    /// Attack (issue 14, finding 17): a caller allowed `primary` only reached `backup` — a model
+    /// it may not use — whenever `primary` failed. Every model tried is checked.
+    @Test func aFallbackTheCallerMayNotUseIsSkipped() async throws {
+        let down = RecordingUpstream { _, _ in RecordingUpstream.json(["error": ["message": "down"]], status: .serviceUnavailable) }
+        let backup = RecordingUpstream { _, _ in RecordingUpstream.json(RecordingUpstream.chatCompletion("from backup")) }
+        try await down.run { downPort in
+            try await backup.run { backupPort in
+                let deployments = [deployment("primary", port: downPort), deployment("backup", port: backupPort)]
+                try await withGatehouse(config(deployments, retries: 0, fallbacks: ["primary": ["backup"]])) { client, _ in
+                    let limited = try #require(try await client.post("/key/generate", ["models": ["primary"]]).json?["key"]?.stringValue)
+                    let refused = try await client.post("/v1/chat/completions", chat("primary"), headers: bearer(limited))
+                    #expect(refused.status.code >= 500 && refused.json?["error"]?["code"] == "upstream_error")
+                    #expect(backup.requests.isEmpty)
+                    let allowed = try #require(
+                        try await client.post("/key/generate", ["models": ["primary", "backup"]]).json?["key"]?.stringValue)
+                    #expect(try await client.post("/v1/chat/completions", chat("primary"), headers: bearer(allowed)).status == .ok)
+                    #expect(backup.requests.count == 1)
+                }
+            }
+        }
+    }
+
     @Test(arguments: ServerSettings.UpstreamClient.allCases)
     func firstByteTimeoutEndsAStalledAttempt(client: ServerSettings.UpstreamClient) async throws {
         let upstream = RecordingUpstream { _, _ in

@@ -77,6 +77,14 @@ public enum ConfigLoader {
             config.introspection.append(try IntrospectionParser.parse(entry, index: index, reader: &reader))
         }
         try validate(config, root: root, reader: reader)
+        if config.server.unpricedModels == .free {
+            for model in ModelPrices.unpriced(config.models) {
+                reader.warn(
+                    "model_list",
+                    "model `\(model)` has no price (input_cost_per_token, output_cost_per_token or a built-in one): "
+                        + "it costs nothing under every budget; `unpriced_models: refuse` refuses it to callers with a budget")
+            }
+        }
         return Result(config: config, warnings: reader.warnings)
     }
 
@@ -234,6 +242,12 @@ public enum ConfigLoader {
                 throw reader.error("\(p).rate_limit_store_policy", f["rate_limit_store_policy"], "must be local or closed")
             }
             s.rateLimitStorePolicy = known
+        }
+        if let policy = try reader.string(f["unpriced_models"], at: "\(p).unpriced_models") {
+            guard let known = ServerSettings.UnpricedModelPolicy(rawValue: policy) else {
+                throw reader.error("\(p).unpriced_models", f["unpriced_models"], "must be free or refuse")
+            }
+            s.unpricedModels = known
         }
         if let level = try reader.string(f["log_level"], at: "\(p).log_level") {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

@@ -70,12 +70,15 @@ struct ConfigReader {
         return value
     }
 
-    func double(_ node: Node?, at path: String, minimum: Double = 0) throws -> Double? {
+    /// - Parameter maximum: by default 10⁹ (seconds: 31 years; dollars: a billion): a number
+    ///   beyond any real setting is a mistake, named at start-up rather than met at a request.
+    func double(_ node: Node?, at path: String, minimum: Double = 0, maximum: Double = 1e9) throws -> Double? {
         guard let text = try string(node, at: path) else { return nil }
         guard let value = Double(text), value.isFinite else {
             throw error(path, node, "expected a number, got `\(text)`")
         }
         guard value >= minimum else { throw error(path, node, "must be at least \(minimum)") }
+        guard value <= maximum else { throw error(path, node, "must be at most \(Int(saturating: maximum))") }
         return value
     }
 

@@ -130,6 +130,9 @@ public struct ServerSettings: Sendable, Equatable {
     /// Rate limits while the shared store cannot be reached: `local` (each instance counts on its
     /// own) or `closed` (requests with a rate limit are refused with 503).
     public var rateLimitStorePolicy: RateLimitStorePolicy = .local
+    /// A model without a price costs nothing under every budget: `free` serves it anyway (with a
+    /// warning at start-up), `refuse` refuses it to callers with a budget anywhere in their chain.
+    public var unpricedModels: UnpricedModelPolicy = .free
     /// Where audit records are copied as JSON lines besides the store: `stdout`, a file path, an
     /// http(s) URL.
     public var auditStreams: [String] = []
@@ -162,6 +165,10 @@ public struct ServerSettings: Sendable, Equatable {
 
     public enum RateLimitStorePolicy: String, Sendable, CaseIterable {
         case local, closed
+    }
+
+    public enum UnpricedModelPolicy: String, Sendable, CaseIterable {
+        case free, refuse
     }
 
     public enum UpstreamClient: String, Sendable, CaseIterable {

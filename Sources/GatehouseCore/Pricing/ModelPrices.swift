@@ -91,6 +91,12 @@ public enum ModelPrices {
 }
 
 extension ModelPrices {
+    /// The public model names with a deployment that has no price, sorted; the built-in mock
+    /// (free by design) is not counted.
+    public static func unpriced(_ deployments: [Deployment]) -> [String] {
+        Set(deployments.filter { $0.provider != .mock && price(for: $0) == nil }.map(\.modelName)).sorted()
+    }
+
     /// The highest input and the highest output price among deployments a request may reach
     /// (a model's own and its fallbacks'): what its worst case is priced at. Nil when none is
     /// priced.

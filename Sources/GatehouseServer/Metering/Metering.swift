@@ -28,6 +28,7 @@ public struct Metering: Sendable {
     let logger: Logger
     let defaultMaxTokens: Int
     let endUserLimits: Limits
+    let unpricedModels: ServerSettings.UnpricedModelPolicy
     /// The models' prices, computed once (and again when the models are reloaded).
     let prices: PriceTable
     let now: @Sendable () -> Date
@@ -55,6 +56,7 @@ public struct Metering: Sendable {
         syncFailClosedAfter = settings.rateLimitStorePolicy == .closed ? max(3 * settings.rateLimitSyncSeconds, settings.storeTimeoutSeconds) : nil
         defaultMaxTokens = settings.defaultMaxTokens
         endUserLimits = settings.endUserLimits
+        unpricedModels = settings.unpricedModels
         prices = PriceTable(router: router)
     }
 
@@ -85,6 +87,12 @@ public struct Metering: Sendable {
                 code: "rate_limit_exceeded", headers: [("Retry-After", "1")])
         }
         let budgeted = accounts.filter { $0.maxBudget != nil }
+        if unpricedModels == .refuse, !budgeted.isEmpty, prices.isUnpriced(forward.model) {
+            slot?.release()
+            throw GatewayError.invalidRequest(
+                "Model `\(forward.model)` has no price, and this credential has a budget: the operator refuses unpriced models to budgeted callers.",
+                param: "model", code: "unpriced_model")
+        }
         let worstCase =
             budgeted.isEmpty
             ? .zero
@@ -202,6 +210,8 @@ public struct Metering: Sendable {
 final class PriceTable: Sendable {
     private struct Prices {
         var worstCase: [String: TokenPrice] = [:]
+        /// Models a deployment of which (other than the mock) has no price.
+        var unpriced: Set<String> = []
         /// Every deployment, priced or not (nil), so that only a removed one is looked up again.
         var byDeployment: [String: TokenPrice?] = [:]
     }
@@ -219,12 +229,15 @@ final class PriceTable: Sendable {
             let reachable = ([model] + (router.settings.fallbacks[model] ?? [])).flatMap(router.deployments(of:))
             fresh.worstCase[model] = ModelPrices.worstCase(of: reachable)
         }
+        fresh.unpriced = Set(ModelPrices.unpriced(router.modelNames.flatMap(router.deployments(of:))))
         fresh.byDeployment = Dictionary(
             router.modelNames.flatMap(router.deployments(of:)).map { ($0.id, ModelPrices.price(for: $0)) }, uniquingKeysWith: { first, _ in first })
         prices.withLock { $0 = fresh }
     }
 
     func worstCase(of model: String) -> TokenPrice? { prices.withLock { $0.worstCase[model] } }
+
+    func isUnpriced(_ model: String) -> Bool { prices.withLock { $0.unpriced.contains(model) } }
 
     /// A deployment's price; one a reload removed while its request ran is priced from itself.
     func price(of deployment: Deployment) -> TokenPrice? {

@@ -51,7 +51,7 @@ struct SessionRoutes: Sendable {
         }
         // By the user, however named (id or email); by the name typed when there is no such user.
         let pair = Lockouts.credential("login:" + (user?.id ?? String(username.lowercased().prefix(200))), at: address)
-        try refuseIfBlocked(pair, address: address)
+        try takeAttempt(pair, address: address)
         guard await passwords.verify(password, hash: hash), let user else {
             recorder.failedSecret(
                 method: "password", object: user.map { "user:" + $0.id }, pair: pair, reason: Self.wrongCredentials.message, address: address)
@@ -95,12 +95,13 @@ struct SessionRoutes: Sendable {
         }
         try PasswordHasher.check(new)
         let pair = Lockouts.credential("login:" + userID, at: context.clientAddress)
-        try refuseIfBlocked(pair, address: context.clientAddress)
+        try takeAttempt(pair, address: context.clientAddress)
         guard await passwords.verify(current, hash: try await store.logins.passwordHash(userID: userID)) else {
             recorder.failedSecret(
                 method: "password", object: "user:" + userID, pair: pair, reason: "The current password is wrong.", address: context.clientAddress)
             throw GatewayError(status: 403, message: "The current password is wrong.", type: "permission_error", code: "invalid_credentials")
         }
+        recorder.lockouts.credentials.recordSuccess(pair)
         try await store.logins.setPasswordHash(try await passwords.hash(new), userID: userID)
         let (token, session) = try await sessions.authenticator.start(userID: userID, address: context.clientAddress)
         recorder.audit.record(
@@ -109,10 +110,15 @@ struct SessionRoutes: Sendable {
         return started(session, role: principal.role, token: token)
     }
 
-    /// 429 while this user (or anyone) is blocked at this address.
-    func refuseIfBlocked(_ pair: String, address: String?) throws {
-        guard let wait = recorder.blocked(pair: pair, address: address) else { return }
-        throw Lockouts.refusal(retryAfter: wait, "Too many failed sign-ins for this user from this address; retry later.")
+    /// 429 while this user is blocked at this address (or the address is); else takes one
+    /// attempt for the pair before the password is checked: counted first, so that parallel
+    /// guesses cannot outrun the limit while bcrypt runs.
+    func takeAttempt(_ pair: String, address: String?) throws {
+        let message = "Too many failed sign-ins for this user from this address; retry later."
+        if let wait = recorder.blocked(pair: pair, address: address) { throw Lockouts.refusal(retryAfter: wait, message) }
+        guard recorder.lockouts.credentials.beginAttempt(pair, at: Date()) else {
+            throw Lockouts.refusal(retryAfter: recorder.lockouts.credentials.window, message)
+        }
     }
 
     /// The answer that hands a browser a new session: who, until when, its CSRF token, the cookie.

@@ -81,7 +81,9 @@ public struct KeyRoutes: Sendable {
             if let teamID {
                 guard caller.administers(team: teamID) else { throw GatewayError.managementForbidden("You do not administer team \(teamID).") }
             } else {
-                guard let own = caller.principal.userID, userID == nil || userID == own else {
+                guard let own = caller.principal.userID, userID == nil || userID == own,
+                    caller.speaksFullyFor(accountRole: try await management.directory.user(id: own)?.role)
+                else {
                     throw GatewayError.managementForbidden("You may only list your own keys.")
                 }
                 userID = own

@@ -65,8 +65,11 @@ public struct UserRoutes: Sendable {
         guard let id = request.uri.queryParameters.get("user_id") ?? caller.principal.userID else {
             throw GatewayError.badRequest("`user_id` is required.", param: "user_id")
         }
-        guard caller.readsEverything || caller.isSelf(id) else { throw GatewayError.managementForbidden("This user is outside your reach.") }
         let user = try await management.spend.overlay(try await management.user(id))
+        // Their own account, with a credential as strong as the account (as for its keys).
+        guard caller.readsEverything || (caller.isSelf(id) && caller.speaksFullyFor(accountRole: user.role)) else {
+            throw GatewayError.managementForbidden("This user is outside your reach.")
+        }
         let memberships = try await management.directory.memberships(userID: id)
         let teams = try await management.spend.overlay(try await management.directory.teams(ids: memberships.keys.sorted()))
         let keys = try await management.spend.overlay(try await management.keys.list(userID: id, limit: nil))

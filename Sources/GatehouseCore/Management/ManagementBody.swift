@@ -1,17 +1,16 @@
 import Foundation
-import GatehouseCore
 
 /// A management request's JSON body, read field by field with LiteLLM's names and a 400 naming the
 /// field when one has the wrong type.
-struct ManagementBody {
-    let body: JSONValue
+public struct ManagementBody: Sendable {
+    public let body: JSONValue
 
-    init(_ body: JSONValue) throws {
+    public init(_ body: JSONValue) throws {
         guard case .object = body else { throw GatewayError.badRequest("Request body must be a JSON object.") }
         self.body = body
     }
 
-    func string(_ name: String) throws -> String?? {
+    public func string(_ name: String) throws -> String?? {
         switch body[name] {
         case nil: return .none
         case .null?: return .some(nil)
@@ -20,7 +19,7 @@ struct ManagementBody {
         }
     }
 
-    func strings(_ name: String) throws -> [String]? {
+    public func strings(_ name: String) throws -> [String]? {
         switch body[name] {
         case nil: return nil
         case .null?: return []
@@ -33,7 +32,7 @@ struct ManagementBody {
         }
     }
 
-    func number(_ name: String) throws -> Double?? {
+    public func number(_ name: String) throws -> Double?? {
         switch body[name] {
         case nil: return .none
         case .null?: return .some(nil)
@@ -42,7 +41,7 @@ struct ManagementBody {
         }
     }
 
-    func integer(_ name: String) throws -> Int?? {
+    public func integer(_ name: String) throws -> Int?? {
         switch body[name] {
         case nil: return .none
         case .null?: return .some(nil)
@@ -51,7 +50,7 @@ struct ManagementBody {
         }
     }
 
-    func bool(_ name: String) throws -> Bool? {
+    public func bool(_ name: String) throws -> Bool? {
         switch body[name] {
         case nil, .null?: return nil
         case .bool(let value)?: return value
@@ -60,7 +59,7 @@ struct ManagementBody {
     }
 
     /// The body's `metadata` object, if present (`null` clears it).
-    func metadata() throws -> JSONValue? {
+    public func metadata() throws -> JSONValue? {
         switch body["metadata"] {
         case nil: return nil
         case .null?: return [:]
@@ -70,7 +69,7 @@ struct ManagementBody {
     }
 
     /// The body's `user_role`, if present and one Gatehouse knows.
-    func role(_ name: String = "user_role") throws -> Principal.Role? {
+    public func role(_ name: String = "user_role") throws -> Principal.Role? {
         guard case .some(let text?) = try string(name) else { return nil }
         guard let role = Principal.Role(rawValue: text) else {
             throw GatewayError.badRequest(
@@ -80,7 +79,7 @@ struct ManagementBody {
     }
 
     /// Applies the limit fields present in the body.
-    func apply(to limits: inout Limits) throws {
+    public func apply(to limits: inout Limits) throws {
         if let budget = try number("max_budget") { limits.maxBudget = budget }
         if let budget = try number("soft_budget") { limits.softBudget = budget }
         if let period = try string("budget_duration") {
@@ -107,7 +106,7 @@ struct ManagementBody {
     }
 
     /// `{"gpt-4o": 10}`: a limit per model name.
-    func modelLimits(_ name: String) throws -> [String: Int]? {
+    public func modelLimits(_ name: String) throws -> [String: Int]? {
         switch body[name] {
         case nil: return nil
         case .null?: return [:]
@@ -123,7 +122,7 @@ struct ManagementBody {
     }
 
     /// A required string field.
-    func required(_ name: String) throws -> String {
+    public func required(_ name: String) throws -> String {
         guard case .some(let value?) = try string(name), !value.isEmpty else {
             throw GatewayError.badRequest("`\(name)` is required.", param: name)
         }
@@ -131,7 +130,7 @@ struct ManagementBody {
     }
 
     /// A required, non-empty list of ids.
-    func requiredList(_ name: String) throws -> [String] {
+    public func requiredList(_ name: String) throws -> [String] {
         guard let values = try strings(name), !values.isEmpty else {
             throw GatewayError.badRequest("`\(name)` must list at least one id.", param: name)
         }
@@ -141,19 +140,19 @@ struct ManagementBody {
 
 extension GatewayError {
     /// LiteLLM's management endpoints call these `bad_request_error`.
-    static func badRequest(_ message: String, param: String? = nil) -> GatewayError {
+    public static func badRequest(_ message: String, param: String? = nil) -> GatewayError {
         GatewayError(status: 400, message: message, type: "bad_request_error", param: param, code: "400")
     }
 
-    static func managementForbidden(_ message: String, param: String? = nil) -> GatewayError {
+    public static func managementForbidden(_ message: String, param: String? = nil) -> GatewayError {
         GatewayError(status: 403, message: message, type: "auth_error", param: param, code: "403")
     }
 
-    static func keyNotFound() -> GatewayError {
+    public static func keyNotFound() -> GatewayError {
         managementNotFound("Key not found.", param: "key")
     }
 
-    static func managementNotFound(_ message: String, param: String) -> GatewayError {
+    public static func managementNotFound(_ message: String, param: String) -> GatewayError {
         GatewayError(status: 404, message: message, type: "not_found_error", param: param, code: "404")
     }
 }

@@ -1,8 +1,6 @@
-import GatehouseCore
-
 extension ManagementBody {
     /// `/user/new` and `/user/update` fields.
-    func apply(to user: inout User) throws {
+    public func apply(to user: inout User) throws {
         if let email = try string("user_email") { user.email = email }
         if let alias = try string("user_alias") { user.alias = alias }
         if let role = try role() { user.role = role }
@@ -13,7 +11,7 @@ extension ManagementBody {
     }
 
     /// `/team/new` and `/team/update` fields (members change through `member_add` and `member_delete`).
-    func apply(to team: inout Team) throws {
+    public func apply(to team: inout Team) throws {
         if let alias = try string("team_alias") { team.alias = alias }
         if let organization = try string("organization_id") { team.organizationID = organization }
         if let models = try strings("models") { team.models = models }
@@ -23,7 +21,7 @@ extension ManagementBody {
     }
 
     /// `/organization/new` and `/organization/update` fields.
-    func apply(to organization: inout Organization) throws {
+    public func apply(to organization: inout Organization) throws {
         if case .some(let alias?) = try string("organization_alias") { organization.alias = alias }
         if let models = try strings("models") { organization.models = models }
         if let metadata = try metadata() { organization.metadata = metadata }
@@ -31,7 +29,7 @@ extension ManagementBody {
     }
 
     /// `/oauth/client/new` and `/oauth/client/update` fields.
-    func apply(to client: inout OAuthClient) throws {
+    public func apply(to client: inout OAuthClient) throws {
         if let name = try string("name") { client.name = name }
         if let scopes = try strings("scopes") { client.scopes = scopes }
         if let models = try strings("models") { client.models = models }
@@ -44,7 +42,7 @@ extension ManagementBody {
     }
 
     /// Team members as `member` (one object or a list) or `members_with_roles` give them.
-    func members(_ name: String) throws -> [(userID: String?, email: String?, role: TeamMember.Role)]? {
+    public func members(_ name: String) throws -> [(userID: String?, email: String?, role: TeamMember.Role)]? {
         let items: [JSONValue]
         switch body[name] {
         case nil, .null?: return nil

@@ -1,9 +1,8 @@
 import Foundation
-import GatehouseCore
 
 extension ManagementBody {
     /// Applies the updatable fields present in the body to `key`.
-    func apply(to key: inout VirtualKey, now: Date) throws {
+    public func apply(to key: inout VirtualKey, now: Date) throws {
         if let alias = try string("key_alias") { key.alias = alias }
         if let models = try strings("models") { key.models = models }
         if let routes = try strings("allowed_routes") { key.allowedRoutes = routes }
