@@ -186,23 +186,25 @@ public struct KeyRoutes: Sendable {
 
     /// A key named by its raw value (`sk-…`) or by its id (`token`), if the caller may read it.
     func readable(_ reference: String, _ caller: ManagementCaller) async throws -> VirtualKey {
-        let found =
-            reference.hasPrefix("sk-")
-            ? try await management.keys.key(hash: APIKeyFormat.hash(reference)) : try await management.keys.key(id: reference)
-        guard let found else { throw GatewayError.keyNotFound() }
-        guard caller.mayRead(found, owner: try await management.owner(userID: found.userID, team: found.teamID)) else {
-            throw GatewayError.managementForbidden("This key is outside your reach.")
-        }
-        return found
+        try await reached(reference, caller).key
     }
 
     /// A key the caller may change: every route that changes a key (update, delete, regenerate,
     /// block) comes through here, so its owner's standing is always checked.
     func changeable(_ reference: String, _ caller: ManagementCaller) async throws -> VirtualKey {
-        let key = try await readable(reference, caller)
-        guard caller.mayChange(key, owner: try await management.owner(userID: key.userID, team: key.teamID)) else {
-            throw GatewayError.managementForbidden("You may not change this key.")
-        }
+        let (key, owner) = try await reached(reference, caller)
+        guard caller.mayChange(key, owner: owner) else { throw GatewayError.managementForbidden("You may not change this key.") }
         return key
+    }
+
+    /// The key a reference names and its owner, if the caller may read it.
+    func reached(_ reference: String, _ caller: ManagementCaller) async throws -> (key: VirtualKey, owner: KeyOwner) {
+        let found =
+            reference.hasPrefix("sk-")
+            ? try await management.keys.key(hash: APIKeyFormat.hash(reference)) : try await management.keys.key(id: reference)
+        guard let found else { throw GatewayError.keyNotFound() }
+        let owner = try await management.owner(userID: found.userID, team: found.teamID)
+        guard caller.mayRead(found, owner: owner) else { throw GatewayError.managementForbidden("This key is outside your reach.") }
+        return (found, owner)
     }
 }

@@ -40,13 +40,14 @@ public struct TeamRoutes: Sendable {
         if let organizationID = team.organizationID { _ = try await management.organization(organizationID) }
         var created: [User] = []
         for member in try body.members("members_with_roles") ?? [] {
-            var user = try await existingUser(member)
-            if user == nil {
-                let new = try await newUser(member, now: now)
-                created.append(new)
-                user = new
+            let user: User
+            if let existing = try await existingUser(member) {
+                user = existing
+            } else {
+                user = try await newUser(member, now: now)
+                created.append(user)
             }
-            if let user { team.members.append(TeamMember(userID: user.id, role: member.role)) }
+            team.members.append(TeamMember(userID: user.id, role: member.role))
         }
         try await management.directory.insert(team)
         for user in created { try await management.changed(user) }
