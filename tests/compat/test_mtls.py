@@ -19,9 +19,10 @@ from gatehouse_process import BINARY, Gatehouse
 SPIFFE = "spiffe://acme.test/ns/prod/sa/sdk"
 
 
-def issue(directory, name, ca=None, ca_key=None, san=None, usage=None, is_ca=False, key=None):
+def issue(directory, name, ca=None, ca_key=None, san=None, usage=None, is_ca=False, key=None, common_name=None):
+    """A certificate and key in `directory/name.pem` and `.key`; its subject's CN is `common_name` or `name`."""
     key = key or ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name or name)])
     now = datetime.datetime.now(datetime.timezone.utc)
     builder = (
         x509.CertificateBuilder()
@@ -212,5 +213,45 @@ def test_a_crl_made_by_another_tool_is_honoured(tmp_path):
         assert answered.returncode == 0 and json.loads(answered.stdout)["data"][0]["id"] == "m"
         refused = models(revoked)
         assert refused.returncode != 0 and refused.stdout == ""
+    finally:
+        gatehouse.stop()
+
+
+def test_a_refused_certificates_subject_cannot_forge_a_log_line(tmp_path):
+    """Issue 14, finding 9: a client certificate whose subject holds a newline wrote a forged line
+    into the text log when the handshake refused it. Every value the text log writes is escaped."""
+    import ipaddress
+
+    ca, ca_key, ca_file, _ = issue(tmp_path, "ca", is_ca=True)
+    _, _, server_cert, server_key = issue(
+        tmp_path, "server", ca, ca_key, san=[x509.IPAddress(ipaddress.ip_address("127.0.0.1"))], usage=[ExtendedKeyUsageOID.SERVER_AUTH]
+    )
+    forged = "FORGED info gatehouse: admin signed in"
+    revoked = issue(tmp_path, "forger", ca, ca_key, usage=[ExtendedKeyUsageOID.CLIENT_AUTH], common_name="m\n" + forged)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    crl = (
+        x509.CertificateRevocationListBuilder().issuer_name(ca.subject).last_update(now).next_update(now + datetime.timedelta(days=7))
+        .add_revoked_certificate(x509.RevokedCertificateBuilder().serial_number(revoked[0].serial_number).revocation_date(now).build())
+        .sign(ca_key, hashes.SHA256())
+    )
+    (tmp_path / "ca.crl").write_bytes(crl.public_bytes(serialization.Encoding.PEM))
+    config = required_client_certificates(server_cert, server_key, ca_file, f"tls_client_crl_file: {tmp_path / 'ca.crl'}")
+    kept = issue(tmp_path, "kept", ca, ca_key, usage=[ExtendedKeyUsageOID.CLIENT_AUTH])
+    context = ssl.create_default_context(cafile=ca_file)
+    context.load_cert_chain(kept[2], kept[3])
+    gatehouse = Gatehouse(tmp_path, config, ssl_context=context)
+    try:
+        refused = subprocess.run(
+            ["curl", "-sS", "--cert", revoked[2], "--key", revoked[3], "--cacert", ca_file, gatehouse.base_url + "/v1/models"],
+            capture_output=True, text=True,
+        )
+        assert refused.returncode != 0
+        deadline = time.time() + 5
+        while "client certificate refused" not in gatehouse.stderr and time.time() < deadline:
+            time.sleep(0.05)
+        lines = gatehouse.stderr.splitlines()
+        refusal = [line for line in lines if "client certificate refused" in line]
+        assert len(refusal) == 1 and "\\n" + forged in refusal[0]
+        assert not any(line.startswith(forged) for line in lines)
     finally:
         gatehouse.stop()
