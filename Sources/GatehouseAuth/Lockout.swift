@@ -29,6 +29,9 @@ public final class Lockout: Sendable {
     private let entries = Mutex<[String: Entry]>([:])
     /// The shared store's blocks, as last read (replaced whole by each exchange).
     private let shared = Mutex<[String: Date]>([:])
+    /// When blocks were lifted here: a read of the shared store that began before a lift may
+    /// still hold the lifted block, and must not bring it back.
+    private let lifted = Mutex<[String: Date]>([:])
     /// When the last block to end ends (ms since 1970): before it, something may be blocked;
     /// after it, nothing is, and checks need not look (the common case, read without a lock).
     private let lastBlockEnds = Atomic<Int64>(0)
@@ -112,6 +115,7 @@ public final class Lockout: Sendable {
     /// Lifts a block (and forgets the subject's failures). - Returns: whether it was blocked.
     @discardableResult
     public func unblock(_ subject: String, at now: Date) -> Bool {
+        lifted.withLock { $0[subject] = now }
         let sharedBlock = shared.withLock { $0.removeValue(forKey: subject) }.map { $0 > now } ?? false
         let localBlock = entries.withLock { entries in
             guard let until = entries[subject]?.blockedUntil, until > now else { return false }
@@ -133,9 +137,15 @@ public final class Lockout: Sendable {
 
     /// Takes in the shared store's blocks, read at `readAt` after this instance's were published
     /// (`published`). A block of this instance that was in the store before the read and is no
-    /// longer there was lifted elsewhere: it ends here too.
+    /// longer there was lifted elsewhere: it ends here too. A block lifted here after the read
+    /// began stays lifted (the read may predate the lift).
     public func adopt(_ blocks: [String: Date], published: [String], readAt: Date) {
         let now = readAt
+        let blocks = lifted.withLock { lifted in
+            let current = blocks.filter { subject, _ in lifted[subject].map { $0 < readAt } ?? true }
+            lifted = lifted.filter { $0.value >= readAt }
+            return current
+        }
         entries.withLock { entries in
             for subject in published { entries[subject]?.sharedAt = readAt }
             for (subject, entry) in entries {

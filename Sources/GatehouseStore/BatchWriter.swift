@@ -17,6 +17,8 @@ public final class BatchWriter<Record: Sendable>: Service, Sendable {
     let logger: Logger
     let write: @Sendable ([Record]) async throws -> Void
     private let pending = Mutex<[Record]>([])
+    /// One flush at a time.
+    private let flushing = AsyncLock()
 
     public init(
         name: String, interval: Duration = .milliseconds(500), finalAttemptSeconds: Double = 10, logger: Logger,
@@ -55,9 +57,15 @@ public final class BatchWriter<Record: Sendable>: Service, Sendable {
         logger.error("\(name) could not be written before exit", metadata: ["records": "\(backlog)"])
     }
 
-    /// Writes everything pending. - Returns: whether the write succeeded.
+    /// Writes everything pending, after any write already under way: whoever flushes before a
+    /// read (`/global/spend`, `/audit`) then reads every record made before the flush, even one
+    /// the periodic flush had taken but not yet written. - Returns: whether the write succeeded.
     @discardableResult
     public func flush() async -> Bool {
+        (try? await flushing.withLock { await self.writePending() }) ?? false
+    }
+
+    private func writePending() async -> Bool {
         let batch = pending.withLock { pending in
             defer { pending.removeAll(keepingCapacity: true) }
             return pending

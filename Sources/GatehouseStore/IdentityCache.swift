@@ -80,7 +80,7 @@ public final class IdentityCache: Sendable {
         mutating func put(_ key: VirtualKey) {
             remove(keyID: key.id)
             guard let digest = KeyDigest(hex: key.hash) else { return }
-            keyLimits[key.id] = LimitSubject(level: "key", id: key.id, limits: key.limits)
+            keyLimits[key.id] = LimitSubject(level: .key, id: key.id, limits: key.limits)
             byDigest[digest] = KeyGrant(key)
             digestByID[key.id] = digest
             if let previous = key.previousHash.flatMap(KeyDigest.init(hex:)), let until = key.previousValidUntil {
@@ -100,16 +100,16 @@ public final class IdentityCache: Sendable {
         mutating func put(_ user: User) {
             users[user.id] = UserGrant(
                 role: user.role, models: user.models, organizationID: user.organizationID,
-                limits: LimitSubject(level: "user", id: user.id, limits: user.limits), updatedAt: user.updatedAt)
+                limits: LimitSubject(level: .user, id: user.id, limits: user.limits), updatedAt: user.updatedAt)
         }
         mutating func put(_ team: Team) {
             teams[team.id] = TeamGrant(
                 models: team.models, organizationID: team.organizationID, blocked: team.blocked,
-                limits: LimitSubject(level: "team", id: team.id, limits: team.limits), updatedAt: team.updatedAt)
+                limits: LimitSubject(level: .team, id: team.id, limits: team.limits), updatedAt: team.updatedAt)
         }
         mutating func put(_ organization: Organization) {
             organizations[organization.id] = OrganizationGrant(
-                models: organization.models, limits: LimitSubject(level: "organization", id: organization.id, limits: organization.limits),
+                models: organization.models, limits: LimitSubject(level: .organization, id: organization.id, limits: organization.limits),
                 updatedAt: organization.updatedAt)
         }
         mutating func put(_ client: OAuthClient) {

@@ -1,4 +1,5 @@
 import Foundation
+public import GatehouseCore
 import SQLKit
 
 /// One changed object, as the change feed carries it between processes: `team:<id>`,
@@ -15,28 +16,45 @@ public enum IdentityChange: Sendable, Hashable {
     /// A client certificate binding, by identity.
     case certificate(String)
 
+    /// The object that changed (a revoked token is none: its `jti` names nothing stored).
+    public var object: ObjectRef? {
+        switch self {
+        case .key(let id): .key(id)
+        case .user(let id): .user(id)
+        case .team(let id): .team(id)
+        case .organization(let id): .organization(id)
+        case .oauthClient(let id): .client(id)
+        case .certificate(let id): .certificate(id)
+        case .revokedToken: nil
+        }
+    }
+
+    /// As the feed carries it: the object's reference, except a key's bare id (as the first
+    /// instances wrote it) and `revoked:<jti>`.
     public var text: String {
         switch self {
         case .key(let id): id
-        case .user(let id): "user:" + id
-        case .team(let id): "team:" + id
-        case .organization(let id): "organization:" + id
-        case .oauthClient(let id): "client:" + id
-        case .revokedToken(let id): "revoked:" + id
-        case .certificate(let id): "certificate:" + id
+        case .revokedToken(let id): Self.revokedPrefix + id
+        default: object?.description ?? ""
         }
     }
 
     public init(text: String) {
-        for (prefix, make) in [
-            ("user:", Self.user), ("team:", Self.team), ("organization:", Self.organization), ("client:", Self.oauthClient),
-            ("revoked:", Self.revokedToken), ("certificate:", Self.certificate),
-        ] where text.hasPrefix(prefix) {
-            self = make(String(text.dropFirst(prefix.count)))
+        if text.hasPrefix(Self.revokedPrefix) {
+            self = .revokedToken(String(text.dropFirst(Self.revokedPrefix.count)))
             return
         }
-        self = .key(text)
+        switch ObjectRef(text) {
+        case .user(let id)?: self = .user(id)
+        case .team(let id)?: self = .team(id)
+        case .organization(let id)?: self = .organization(id)
+        case .client(let id)?: self = .oauthClient(id)
+        case .certificate(let id)?: self = .certificate(id)
+        default: self = .key(text)
+        }
     }
+
+    static let revokedPrefix = "revoked:"
 }
 
 /// The table of changes that other processes on a SQLite file poll (`gatehouse keys revoke` run

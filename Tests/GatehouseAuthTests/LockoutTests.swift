@@ -27,6 +27,23 @@ struct LockoutTests {
         #expect(lockout.beginAttempt("login:carol|198.51.100.7", at: now + 61))
     }
 
+    /// Issue 19, point 7: an exchange whose read of the shared store began before a lift here
+    /// brought the lifted block back (the two-instance test saw B refuse right after B lifted).
+    @Test func aReadThatBeganBeforeALiftDoesNotUndoIt() {
+        let lockout = Lockout(threshold: 1, window: 60, firstBlock: 100, longestBlock: 1000)
+        let now = Date()
+        lockout.adopt(["theirs": now + 100], published: [], readAt: now)
+        #expect(lockout.retryAfter("theirs", at: now + 1) != nil)
+        // The next exchange reads at now + 2 (the row is still there), the lift lands at now + 3,
+        // then that exchange adopts what it read.
+        #expect(lockout.unblock("theirs", at: now + 3))
+        lockout.adopt(["theirs": now + 100], published: [], readAt: now + 2)
+        #expect(lockout.retryAfter("theirs", at: now + 4) == nil)
+        // A read that began after the lift is believed again (blocked anew elsewhere).
+        lockout.adopt(["theirs": now + 200], published: [], readAt: now + 5)
+        #expect(lockout.retryAfter("theirs", at: now + 6) != nil)
+    }
+
     @Test func sharedBlocksAreAdoptedAndOnesLiftedElsewhereEnd() {
         let lockout = Lockout(threshold: 1, window: 60, firstBlock: 100, longestBlock: 1000)
         let now = Date()

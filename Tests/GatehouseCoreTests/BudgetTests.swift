@@ -22,7 +22,7 @@ struct BudgetTests {
         let huge = USD(dollars: 1e12)
         #expect(huge.units == .max && huge + price == huge)
         let ledger = BudgetLedger()
-        let key = [LimitSubject(id: "key:h", level: "key", limits: Limits(maxBudget: 1e12))]
+        let key = [LimitSubject(id: "key:h", level: .key, limits: Limits(maxBudget: 1e12))]
         #expect(throws: Never.self) { try ledger.reserve(key, cost: price, at: Date()).get() }
     }
 
@@ -50,7 +50,7 @@ struct BudgetTests {
         #expect(BudgetPeriod("1x") == nil && BudgetPeriod("0d") == nil && BudgetPeriod("-1d") == nil)
     }
 
-    func subject(_ id: String, max: Double?, soft: Double? = nil, duration: String? = nil, level: String = "key") -> LimitSubject {
+    func subject(_ id: String, max: Double?, soft: Double? = nil, duration: String? = nil, level: LimitLevel = .key) -> LimitSubject {
         LimitSubject(id: id, level: level, limits: Limits(maxBudget: max, softBudget: soft, budgetDuration: duration))
     }
 
@@ -72,14 +72,14 @@ struct BudgetTests {
 
     @Test func everyBudgetedLevelMustAffordTheRequest() throws {
         let ledger = BudgetLedger()
-        let alice = [subject("key:a", max: 10), subject("team:t", max: 1, level: "team")]
+        let alice = [subject("key:a", max: 10), subject("team:t", max: 1, level: .team)]
         let now = Date()
         let hold = try ledger.reserve(alice, cost: USD(dollars: 0.6), at: now).get()
         guard case .failure(let refusal) = ledger.reserve(alice, cost: USD(dollars: 0.6), at: now) else {
             Issue.record("the team's budget should refuse")
             return
         }
-        #expect(refusal.level == "team" && refusal.maxBudget == USD(dollars: 1))
+        #expect(refusal.level == .team && refusal.maxBudget == USD(dollars: 1))
         // The refused request reserved nothing at the key either.
         _ = ledger.settle(hold, cost: USD(dollars: 1), subjects: alice, at: now)
         #expect(ledger.spent(alice[0], at: now) == USD(dollars: 1))

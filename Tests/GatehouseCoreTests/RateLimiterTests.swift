@@ -8,12 +8,12 @@ extension RateLimiter.Decision {
     var limit: Int? { refusal?.limit ?? requests?.limit }
     var remaining: Int? { refusal == nil ? requests?.remaining : 0 }
     var reset: Double? { refusal?.retryAfter ?? requests?.reset }
-    var refusedBy: String? { refusal?.level }
+    var refusedBy: String? { refusal?.level.rawValue }
 }
 
 @Suite("Request rate limits")
 struct RateLimiterTests {
-    func subject(_ id: String, rpm: Int?, level: String = "key") -> LimitSubject {
+    func subject(_ id: String, rpm: Int?, level: LimitLevel = .key) -> LimitSubject {
         LimitSubject(id: id, level: level, limits: Limits(rpmLimit: rpm))
     }
 
@@ -34,8 +34,8 @@ struct RateLimiterTests {
 
     @Test func everyLevelMustHaveRoomAndARefusalCountsNowhere() {
         let limiter = RateLimiter()
-        let alice = [subject("key:a", rpm: 5), subject("team:t", rpm: 2, level: "team")]
-        let bob = [subject("key:b", rpm: 5), subject("team:t", rpm: 2, level: "team")]
+        let alice = [subject("key:a", rpm: 5), subject("team:t", rpm: 2, level: .team)]
+        let bob = [subject("key:b", rpm: 5), subject("team:t", rpm: 2, level: .team)]
         let first = limiter.admit(alice, at: 0)
         #expect(first?.admitted == true && first?.limit == 2 && first?.remaining == 1)
         #expect(limiter.admit(bob, at: 1)?.admitted == true)
@@ -57,7 +57,7 @@ struct RateLimiterTests {
     }
 
     func tokens(_ id: String, tpm: Int? = nil, tpd: Int? = nil, rpd: Int? = nil) -> LimitSubject {
-        LimitSubject(id: id, level: "key", limits: Limits(tpmLimit: tpm, rpdLimit: rpd, tpdLimit: tpd))
+        LimitSubject(id: id, level: .key, limits: Limits(tpmLimit: tpm, rpdLimit: rpd, tpdLimit: tpd))
     }
 
     @Test func tokensAreReservedThenSettledWithWhatWasUsed() throws {
@@ -96,13 +96,13 @@ struct RateLimiterTests {
     @Test func perModelLimitsCountOnlyThatModel() throws {
         var limits = Limits()
         limits.modelRPMLimit = ["gpt-4o": 1]
-        let key = LimitSubject(id: "key:m", level: "key", limits: limits)
+        let key = LimitSubject(id: "key:m", level: .key, limits: limits)
         let limiter = RateLimiter()
         let gpt4o = try #require(key.perModel("gpt-4o"))
         #expect(key.perModel("gpt-4o-mini") == nil)
         #expect(limiter.admit([key, gpt4o], at: 0)?.refusal == nil)
         let refused = try #require(limiter.admit([key, gpt4o], at: 1))
-        #expect(refused.refusal?.perModel == true && refused.refusal?.level == "key")
+        #expect(refused.refusal?.perModel == true && refused.refusal?.level == .key)
         // The key itself has no request limit: other models are not held back by gpt-4o's count.
         #expect(limiter.admit([key], at: 2)?.refusal == nil)
     }

@@ -27,7 +27,7 @@ struct AuditLiveTests {
             let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
             let opaque = "opaque-token-0123456789abcdef"
             let attempts: [(HTTPFields, String)] = [
-                ([:], "none"), (bearer(unknown), "api_key"), (bearer(blocked), "api_key"), (bearer(jwt), "jwt"), (bearer(opaque), "opaque_token"),
+                ([:], "none"), (bearer(unknown), "api_key"), (bearer(blocked), "api_key"), (bearer(jwt), "jwt"), (bearer(opaque), "oauth"),
             ]
             for (headers, _) in attempts {
                 #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: headers).status == .unauthorized)
@@ -57,7 +57,7 @@ struct AuditLiveTests {
             for series in [
                 #"method="none",outcome="failure",reason="missing"} 1"#, #"method="api_key",outcome="failure",reason="invalid"} 2"#,
                 #"method="api_key",outcome="failure",reason="blocked"} 1"#, #"method="jwt",outcome="failure",reason="invalid"} 1"#,
-                #"method="opaque_token",outcome="failure",reason="invalid"} 1"#, #"method="client_secret",outcome="failure",reason="invalid"} 5"#,
+                #"method="oauth",outcome="failure",reason="invalid"} 1"#, #"method="client_secret",outcome="failure",reason="invalid"} 5"#,
             ] {
                 #expect(metrics.contains("gatehouse_auth_attempts_total{" + series), "\(series)")
             }

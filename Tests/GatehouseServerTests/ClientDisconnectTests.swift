@@ -45,14 +45,15 @@ struct ClientDisconnectTests {
                 reader.cancel()
                 _ = await reader.result
                 try await client.shutdown()
-                // The upstream would keep streaming for 5 s; it must see its request end within a second.
+                // The upstream would wait 30 s for its next chunk; it must see its request end long
+                // before (within seconds even on a loaded machine, where it once took 1.6 s).
                 var stoppedAt: ContinuousClock.Instant?
-                for _ in 0..<40 where stoppedAt == nil {
+                for _ in 0..<100 where stoppedAt == nil {
                     try await Task.sleep(for: .milliseconds(50))
                     stoppedAt = upstreamStopped.withLock { $0 }
                 }
                 let stopped = try #require(stoppedAt)
-                #expect(stopped - abandoned < .seconds(1))
+                #expect(stopped - abandoned < .seconds(4))
             }
         }
     }

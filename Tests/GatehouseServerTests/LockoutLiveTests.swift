@@ -32,7 +32,9 @@ struct LockoutLiveTests {
             // Blocked: even a valid key from there gets 429 with Retry-After, and is not tried.
             for _ in 0..<3 {
                 let blocked = try await client.get("/v1/models", headers: from(attacker))
-                #expect(blocked.status == .tooManyRequests && blocked.headers[.retryAfter] == "60")
+                // 60 s from the block's start (a little less once a loaded machine has let time pass).
+                let retryAfter = blocked.headers[.retryAfter].flatMap { Int($0) } ?? 0
+                #expect(blocked.status == .tooManyRequests && (50...60).contains(retryAfter))
             }
             // The same key from anywhere else works.
             #expect(try await client.get("/v1/models", headers: from("198.51.100.2")).status == .ok)

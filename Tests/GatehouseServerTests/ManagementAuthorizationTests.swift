@@ -156,6 +156,17 @@ struct ManagementAuthorizationTests {
         }
     }
 
+    /// Issue 19, point 6: a key of a team without a user was refused its own team's info.
+    @Test func aTeamKeyWithoutAUserReadsItsOwnTeam() async throws {
+        try await withActors { client, _ in
+            let key = try #require(try await client.post("/key/generate", ["team_id": "other"]).json?["key"]?.stringValue)
+            let own = try await client.get("/team/info", headers: bearer(key))
+            #expect(own.status == .ok && own.json?["team_id"] == "other")
+            #expect(own.json?["keys"]?.arrayValue?.count == 1)
+            #expect(try await client.get("/team/info?team_id=search", headers: bearer(key)).status == .forbidden)
+        }
+    }
+
     @Test func aTeamAdminManagesTheirTeamAndNothingElse() async throws {
         try await withActors { client, actors in
             try await expectOK(

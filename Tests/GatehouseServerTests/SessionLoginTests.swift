@@ -219,7 +219,9 @@ struct SessionLoginTests {
 
     @Test func signingInAgainReplacesTheSessionAndSessionsExpire() async throws {
         var config = self.config
-        config.server.sessionLifetimeSeconds = 1
+        // Seconds, not one: two sign-ins (bcrypt each) on a loaded machine once outlasted a
+        // one-second session.
+        config.server.sessionLifetimeSeconds = 4
         try await withGatehouse(config) { client, _ in
             try await createUser(client, "ada")
             let first = try await signIn(client, "ada")
@@ -229,7 +231,7 @@ struct SessionLoginTests {
             #expect(try await client.get("/session", headers: first.headers()).status == .unauthorized)
             let cookie = try #require(second.headers[.setCookie]?.split(separator: ";").first).trimmingSpaces
             #expect(try await client.get("/session", headers: [.cookie: cookie]).status == .ok)
-            try await Task.sleep(for: .milliseconds(1100))
+            try await Task.sleep(for: .milliseconds(4100))
             #expect(try await client.get("/session", headers: [.cookie: cookie]).status == .unauthorized)
         }
     }

@@ -21,19 +21,23 @@ struct SharedStoreTests {
             let accepted = try await Self.elapsedUntil {
                 try await b.post("/v1/chat/completions", chat("mock-gpt"), headers: headers).status == .ok
             }
-            #expect(accepted < .seconds(1))
+            #expect(accepted < Self.propagationBound)
 
             _ = try await a.post("/key/block", ["key": .string(token)])
             let refused = try await Self.elapsedUntil {
                 try await b.post("/v1/chat/completions", chat("mock-gpt"), headers: headers).status == .unauthorized
             }
-            #expect(refused < .seconds(1))
+            #expect(refused < Self.propagationBound)
 
             _ = try await b.post("/key/delete", ["keys": [.string(token)]])
             let gone = try await Self.elapsedUntil { try await a.get("/key/info?key=\(token)").status == .notFound }
-            #expect(gone < .seconds(1))
+            #expect(gone < Self.propagationBound)
         }
     }
+
+    /// How long a change may take to reach the other instance in these tests: milliseconds on a
+    /// quiet machine (LISTEN/NOTIFY); a loaded one once passed a second by a few hundred.
+    static let propagationBound: Duration = .seconds(3)
 
     @Test func teamAndOrganizationChangesReachTheOtherInstanceWithinASecond() async throws {
         try await withTwoInstances { a, b, _, _ in
@@ -44,20 +48,20 @@ struct SharedStoreTests {
             let accepted = try await Self.elapsedUntil {
                 try await b.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(raw)).status == .ok
             }
-            #expect(accepted < .seconds(1))
+            #expect(accepted < Self.propagationBound)
 
             _ = try await a.post("/team/block", ["team_id": "t"])
             let blocked = try await Self.elapsedUntil {
                 try await b.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(raw)).status == .unauthorized
             }
-            #expect(blocked < .seconds(1))
+            #expect(blocked < Self.propagationBound)
 
             _ = try await b.post("/team/unblock", ["team_id": "t"])
             _ = try await b.post("/organization/update", ["organization_id": .string(orgID), "models": ["some-other-model"]])
             let narrowed = try await Self.elapsedUntil {
                 try await a.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(raw)).status == .forbidden
             }
-            #expect(narrowed < .seconds(1))
+            #expect(narrowed < Self.propagationBound)
         }
     }
 

@@ -64,9 +64,11 @@ struct VirtualKeyTests {
 
     @Test func expiryIsEnforcedToTheSecond() async throws {
         try await withGatehouse(config) { client, _ in
-            let (raw, _) = try await generate(client, ["duration": "1s"])
+            // Seconds apart rather than a tenth: a loaded machine (a build beside the suite) once
+            // took over a second between creating the key and its first request.
+            let (raw, _) = try await generate(client, ["duration": "3s"])
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(raw)).status == .ok)
-            try await Task.sleep(for: .milliseconds(1100))
+            try await Task.sleep(for: .milliseconds(3100))
             let expired = try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(raw))
             #expect(expired.status == .unauthorized)
             #expect(expired.json?["error"]?["message"] == "This API key has expired.")
@@ -82,11 +84,11 @@ struct VirtualKeyTests {
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(old)).status == .unauthorized)
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(fresh)).status == .ok)
 
-            let graced = try await client.post("/key/\(token)/regenerate", ["grace_period": "1s"])
+            let graced = try await client.post("/key/\(token)/regenerate", ["grace_period": "3s"])
             let newest = try #require(graced.json?["key"]?.stringValue)
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(fresh)).status == .ok)
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(newest)).status == .ok)
-            try await Task.sleep(for: .milliseconds(1100))
+            try await Task.sleep(for: .milliseconds(3100))
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(fresh)).status == .unauthorized)
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(newest)).status == .ok)
         }

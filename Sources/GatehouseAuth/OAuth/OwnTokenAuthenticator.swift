@@ -106,7 +106,7 @@ public struct OwnTokenAuthenticator: Authenticator {
         principal.inheritedModels = chain.models
         principal.limits = client.limits
         principal.limitSubjects = chain.limits
-        if let limits = LimitSubject(level: "client", id: claims.clientID, limits: client.limits) { principal.limitSubjects.insert(limits, at: 0) }
+        if let limits = LimitSubject(level: .client, id: claims.clientID, limits: client.limits) { principal.limitSubjects.insert(limits, at: 0) }
         return principal
     }
 

@@ -42,7 +42,7 @@ extension TokenIdentity {
             principal.limitSubjects = chain.limits
         }
         principal.limits = limits
-        if let limits = LimitSubject(level: "token", id: principal.id, limits: limits) { principal.limitSubjects.insert(limits, at: 0) }
+        if let limits = LimitSubject(level: .token, id: principal.id, limits: limits) { principal.limitSubjects.insert(limits, at: 0) }
         return principal
     }
 

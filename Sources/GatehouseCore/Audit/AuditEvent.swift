@@ -17,7 +17,8 @@ public struct AuditEvent: Sendable, Equatable {
     public var action: String
     /// Who did it: a principal id, `anonymous`, or `system`.
     public var actor: String
-    /// What it was done to: `key:<id>`, `user:<id>`, `oauth_client:<id>`… when there is one.
+    /// What it was done to, when there is one: an `ObjectRef` (`key:<id>`, `client:<id>`…), or
+    /// what is no directory object (`config`, `tls:<file>`, a lockout subject).
     public var object: String?
     public var outcome: Outcome
     /// The client's address, when a client did it.

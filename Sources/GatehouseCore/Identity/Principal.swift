@@ -1,7 +1,7 @@
 /// Who is calling and how they proved it. Every authenticator produces one; everything after
 /// authentication reads only this, never the raw credential.
 public struct Principal: Sendable, Equatable {
-    public enum Method: String, Sendable {
+    public enum Method: String, Sendable, CaseIterable {
         case masterKey = "master_key"
         case apiKey = "api_key"
         case jwt

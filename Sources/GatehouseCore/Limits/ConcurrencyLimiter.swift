@@ -32,7 +32,7 @@ public final class ConcurrencyLimiter: Sendable {
     }
 
     public struct Refusal: Error, Sendable, Equatable {
-        public var level: String
+        public var level: LimitLevel
         public var limit: Int
     }
 }

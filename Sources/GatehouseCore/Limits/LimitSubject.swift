@@ -4,8 +4,8 @@
 public struct LimitSubject: Sendable, Equatable {
     /// Internal identity of the counter (`key:…`, `team:…`); never shown to clients.
     public var id: String
-    /// What the client may be told: `key`, `user`, `team`, `organization`, `token`, `client`.
-    public var level: String
+    /// What the client may be told.
+    public var level: LimitLevel
     public var limits: Limits
     /// Parsed once here rather than per request.
     public let maxBudget: USD?
@@ -14,7 +14,7 @@ public struct LimitSubject: Sendable, Equatable {
     /// Whether this is the per-model part of a level's limits (`model_rpm_limit`).
     public private(set) var isPerModel = false
 
-    public init(id: String, level: String, limits: Limits) {
+    public init(id: String, level: LimitLevel, limits: Limits) {
         self.id = id
         self.level = level
         self.limits = limits
@@ -24,9 +24,9 @@ public struct LimitSubject: Sendable, Equatable {
     }
 
     /// The subject of one level's object (`team`, `team_1`), or nil when it has no limits.
-    public init?(level: String, id: String, limits: Limits) {
+    public init?(level: LimitLevel, id: String, limits: Limits) {
         guard !limits.isEmpty else { return nil }
-        self.init(id: level + ":" + id, level: level, limits: limits)
+        self.init(id: level.subject(id), level: level, limits: limits)
     }
 
     /// The level's limits for one model (`model_rpm_limit`, `model_tpm_limit`), as a subject of

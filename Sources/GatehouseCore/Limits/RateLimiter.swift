@@ -30,8 +30,8 @@ public final class RateLimiter: Sendable {
     }
 
     public struct Refusal: Sendable, Equatable {
-        /// The level that refused (`key`, `team`…), never its id.
-        public var level: String
+        /// The level that refused, never its id.
+        public var level: LimitLevel
         /// `requests per minute`, `tokens per day`…
         public var unit: String
         public var limit: Int
@@ -110,7 +110,7 @@ public final class RateLimiter: Sendable {
             var decision = Decision()
             var refusal: Refusal?
             func consider(
-                _ window: Window, refused: Bool, level: String, unit: String, perModel: Bool, fits: Bool,
+                _ window: Window, refused: Bool, level: LimitLevel, unit: String, perModel: Bool, fits: Bool,
                 into keyPath: WritableKeyPath<Decision, Window?>
             ) {
                 if refused {

@@ -32,11 +32,11 @@ public final class BudgetLedger: Sendable {
     }
 
     public struct Refusal: Error, Sendable, Equatable {
-        public var level: String
+        public var level: LimitLevel
         public var spent: USD
         public var maxBudget: USD
 
-        public init(level: String, spent: USD, maxBudget: USD) {
+        public init(level: LimitLevel, spent: USD, maxBudget: USD) {
             self.level = level
             self.spent = spent
             self.maxBudget = maxBudget

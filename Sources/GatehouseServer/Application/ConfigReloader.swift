@@ -41,7 +41,7 @@ final class ConfigReloader: Service, Sendable {
             // The key path only: a message may quote the value that was wrong.
             let reason = (error as? ConfigError).map { error in "invalid at \(error.path.isEmpty ? "the top level" : error.path)" } ?? "unreadable"
             audit.record(
-                AuditEvent(action: "config.reload", actor: "system", object: "config", outcome: .failure, details: ["reason": .string(reason)]))
+                AuditEvent(action: .configReload, actor: "system", object: "config", outcome: .failure, details: ["reason": .string(reason)]))
             return nil
         }
         let changes = ConfigChanges(from: running.withLock { $0 }, to: new)
@@ -58,7 +58,7 @@ final class ConfigReloader: Service, Sendable {
         for section in changes.needsRestart { logger.warning("configuration reload: `\(section)` changed and applies at the next start") }
         audit.record(
             AuditEvent(
-                action: "config.reload", actor: "system", object: "config", outcome: .success,
+                action: .configReload, actor: "system", object: "config", outcome: .success,
                 details: [
                     "models_added": JSONValue.array(changes.modelsAdded.map(JSONValue.string)),
                     "models_removed": JSONValue.array(changes.modelsRemoved.map(JSONValue.string)),

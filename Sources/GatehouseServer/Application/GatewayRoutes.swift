@@ -29,7 +29,8 @@ struct GatewayRoutes {
 
     /// Authentications counted, failures audited and counted towards lockouts.
     var recorder: AuthenticationRecorder {
-        AuthenticationRecorder(audit: audit, metrics: metrics, cache: management.cache, lockouts: lockouts, alerts: alerts)
+        AuthenticationRecorder(
+            audit: audit, metrics: metrics, cache: management.cache, lockouts: lockouts, alerts: alerts, ownIssuer: ownTokens.issuer)
     }
 
     /// Sessions on a listener: the cookie is `Secure` over HTTPS unless configured otherwise.

@@ -72,7 +72,7 @@ public struct Metering: Sendable {
         }
         var accounts = principal.map(Self.accounts) ?? []
         if !endUserLimits.isEmpty, let principal, let user = forward.body["user"]?.stringValue, !user.isEmpty {
-            let endUser = LimitSubject(id: "end_user:" + principal.id + "/" + user, level: "end_user", limits: endUserLimits)
+            let endUser = LimitSubject(id: LimitLevel.endUser.subject(principal.id + "/" + user), level: .endUser, limits: endUserLimits)
             subjects.append(endUser)
             if endUser.maxBudget != nil { accounts.append(endUser) }
         }
@@ -81,7 +81,7 @@ public struct Metering: Sendable {
         switch concurrency.acquire(subjects) {
         case .success(let held): slot = held
         case .failure(let refusal):
-            metrics?.rejection(kind: "concurrency", level: refusal.level)
+            metrics?.rejection(kind: "concurrency", level: refusal.level.rawValue)
             throw GatewayError(
                 status: 429, message: "Too many requests in flight: \(refusal.limit) at once for this \(refusal.level).", type: "rate_limit_error",
                 code: "rate_limit_exceeded", headers: [("Retry-After", "1")])
@@ -125,7 +125,7 @@ public struct Metering: Sendable {
             switch ledger.reserve(budgeted, cost: cost, at: started) {
             case .success(let hold): return (hold, nil)
             case .failure(let refusal):
-                metrics?.rejection(kind: "budget", level: refusal.level)
+                metrics?.rejection(kind: "budget", level: refusal.level.rawValue)
                 throw GatewayError.budgetExceeded(refusal)
             }
         }
@@ -138,7 +138,7 @@ public struct Metering: Sendable {
                 late: { try? await shared.release($0) })
             return (BudgetLedger.Hold(), reservation)
         } catch let refusal as BudgetLedger.Refusal {
-            metrics?.rejection(kind: "budget", level: refusal.level)
+            metrics?.rejection(kind: "budget", level: refusal.level.rawValue)
             throw GatewayError.budgetExceeded(refusal)
         } catch {
             metrics?.rejection(kind: "store_unavailable", level: "budget")
@@ -157,7 +157,7 @@ public struct Metering: Sendable {
         let tokens = subjects.contains(where: \.limits.countsTokens) ? estimate.reserved : 0
         let decision = limiter.admit(subjects, tokens: tokens, at: started.timeIntervalSince1970)
         if let decision, let refusal = decision.refusal {
-            metrics?.rejection(kind: "rate", level: refusal.level)
+            metrics?.rejection(kind: "rate", level: refusal.level.rawValue)
             throw GatewayError.rateLimited(refusal, headers: RateLimitHeaders.fields(decision))
         }
         return decision
@@ -166,12 +166,13 @@ public struct Metering: Sendable {
     /// The accounts a request's spend is added to: its key, user, team and organization (each
     /// with the budget period its limits set), and any other level with a budget of its own.
     static func accounts(of principal: Principal) -> [LimitSubject] {
-        var accounts = principal.limitSubjects.filter { $0.maxBudget != nil && !["key", "user", "team", "organization"].contains($0.level) }
-        let chain: [(String, String?)] = [
-            ("key", principal.keyID), ("user", principal.userID), ("team", principal.teamID), ("organization", principal.organizationID),
+        var accounts = principal.limitSubjects.filter { $0.maxBudget != nil && !LimitLevel.chain.contains($0.level) }
+        let chain: [(LimitLevel, String?)] = [
+            (.key, principal.keyID), (.user, principal.userID), (.team, principal.teamID), (.organization, principal.organizationID),
         ]
         for case (let level, let id?) in chain {
-            accounts.append(principal.limitSubjects.first { $0.level == level } ?? LimitSubject(id: level + ":" + id, level: level, limits: Limits()))
+            accounts.append(
+                principal.limitSubjects.first { $0.level == level } ?? LimitSubject(id: level.subject(id), level: level, limits: Limits()))
         }
         return accounts
     }
@@ -201,7 +202,8 @@ public struct Metering: Sendable {
     func alert(_ subject: LimitSubject, spent: USD) {
         alerts?.send(
             .softBudgetCrossed(
-                level: subject.level, account: subject.id, spent: spent, softBudget: subject.softBudget ?? .zero, maxBudget: subject.maxBudget))
+                level: subject.level.rawValue, account: subject.id, spent: spent, softBudget: subject.softBudget ?? .zero,
+                maxBudget: subject.maxBudget))
     }
 }
 

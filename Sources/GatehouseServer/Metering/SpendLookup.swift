@@ -15,7 +15,7 @@ struct SpendLookup: Sendable {
         await writer?.flush()
         let now = Date()
         let charges = records.map {
-            ledger.charge(for: LimitSubject(id: Record.level + ":" + $0.id, level: Record.level, limits: $0.limits), at: now)
+            ledger.charge(for: LimitSubject(id: Record.level.subject($0.id), level: Record.level, limits: $0.limits), at: now)
         }
         let totals = try await store.totals(of: charges)
         return zip(records, charges).map { record, charge in
@@ -32,13 +32,13 @@ struct SpendLookup: Sendable {
 
 /// A directory object whose spend is shown.
 protocol SpendBearing: Sendable {
-    static var level: String { get }
+    static var level: LimitLevel { get }
     var id: String { get }
     var limits: Limits { get }
     var spend: Double { get set }
 }
 
-extension VirtualKey: SpendBearing { static var level: String { "key" } }
-extension User: SpendBearing { static var level: String { "user" } }
-extension Team: SpendBearing { static var level: String { "team" } }
-extension Organization: SpendBearing { static var level: String { "organization" } }
+extension VirtualKey: SpendBearing { static var level: LimitLevel { .key } }
+extension User: SpendBearing { static var level: LimitLevel { .user } }
+extension Team: SpendBearing { static var level: LimitLevel { .team } }
+extension Organization: SpendBearing { static var level: LimitLevel { .organization } }

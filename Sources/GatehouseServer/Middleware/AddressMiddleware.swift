@@ -56,7 +56,7 @@ struct AddressAllowlist: Sendable {
         guard let address, networks.contains(where: { $0.contains(address) }) else {
             audit?.record(
                 AuditEvent(
-                    action: "network.denied", actor: "anonymous", object: scope, outcome: .denied, address: address,
+                    action: .networkDenied, actor: "anonymous", object: scope, outcome: .denied, address: address,
                     details: ["route": .string(context.endpointPath ?? "unknown")]))
             throw GatewayError.forbidden("Requests from this address are not allowed.")
         }

@@ -64,7 +64,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
         if let session, let reason = CrossSiteCheck.refusal(request.head, session: session) {
             recorder?.audit.record(
                 AuditEvent(
-                    action: "auth.cross_site", actor: principal.id, outcome: .denied, address: context.clientAddress,
+                    action: .authCrossSite, actor: principal.id, outcome: .denied, address: context.clientAddress,
                     details: ["reason": .string(reason)]))
             throw GatewayError.forbidden(reason)
         }
@@ -75,8 +75,8 @@ public struct AuthenticationMiddleware: RouterMiddleware {
         if let refused = refusedLevel(principal, context) {
             recorder?.audit.record(
                 AuditEvent(
-                    action: "network.denied", actor: principal.id, object: refused.id, outcome: .denied, address: context.clientAddress,
-                    details: ["level": .string(refused.level)]))
+                    action: .networkDenied, actor: principal.id, object: refused.id, outcome: .denied, address: context.clientAddress,
+                    details: ["level": .string(refused.level.rawValue)]))
             throw GatewayError.forbidden("This \(refused.level) may not be used from this address.")
         }
         recorder?.succeeded(principal)

@@ -32,7 +32,7 @@ final class Audit: Sendable {
             return count
         }
         if dropped > 0 {
-            writer.record(AuditEvent(action: "audit.suppressed", actor: "system", outcome: .failure, details: ["events": JSONValue(dropped)]))
+            writer.record(AuditEvent(action: .auditSuppressed, actor: "system", outcome: .failure, details: ["events": JSONValue(dropped)]))
         }
         writer.record(event)
     }

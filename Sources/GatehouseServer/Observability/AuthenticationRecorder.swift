@@ -14,6 +14,8 @@ struct AuthenticationRecorder: Sendable {
     let lockouts: Lockouts
     /// Where alerts go when failures cross the threshold (`alert_webhook_url`).
     let alerts: AlertWebhook?
+    /// The `iss` of Gatehouse's own tokens: a failed one counts as `oauth`, like a good one.
+    let ownIssuer: String?
 
     /// Refuses (429) a client whose address is blocked, before its credential is even looked at.
     func refuseIfBlocked(address: @autoclosure () -> String?) throws {
@@ -26,14 +28,14 @@ struct AuthenticationRecorder: Sendable {
 
     /// Counts a failure against a known principal (`key:…`, `client:…`) from any address: never
     /// a block (that would let anyone lock it out), but an alert when they add up.
-    func countFailure(against principal: String) {
-        guard lockouts.principals.recordFailure(principal, at: Date()) else { return }
-        alerts?.send(
-            .authenticationFailures(subject: principal, failures: lockouts.principals.threshold, windowSeconds: lockouts.principals.window))
+    func countFailure(against principal: ObjectRef) {
+        let subject = principal.description
+        guard lockouts.principals.recordFailure(subject, at: Date()) else { return }
+        alerts?.send(.authenticationFailures(subject: subject, failures: lockouts.principals.threshold, windowSeconds: lockouts.principals.window))
     }
 
     /// Counts a failure against the address; the block it may start is audited, once.
-    func countFailure(from address: String?, method: String) {
+    func countFailure(from address: String?, method: AuthMethod) {
         guard let address else { return }
         let subject = Lockouts.address(address)
         guard lockouts.addresses.recordFailure(subject, at: Date()), let wait = lockouts.addresses.retryAfter(subject, at: Date()) else { return }
@@ -42,12 +44,12 @@ struct AuthenticationRecorder: Sendable {
     }
 
     /// A block began: counted, and audited once (not for every request it refuses).
-    private func blockBegan(object: String, method: String, seconds: TimeInterval, address: String?) {
+    private func blockBegan(object: String, method: AuthMethod, seconds: TimeInterval, address: String?) {
         metrics.lockout(method: method)
         audit.record(
             AuditEvent(
-                action: "auth.lockout", actor: "system", object: object, outcome: .success, address: address,
-                details: ["method": .string(method), "seconds": JSONValue(Int(saturating: seconds.rounded(.up)))]))
+                action: .authLockout, actor: "system", object: object, outcome: .success, address: address,
+                details: ["method": .string(method.rawValue), "seconds": JSONValue(Int(saturating: seconds.rounded(.up)))]))
     }
 
     /// A wrong secret for a named credential (an OAuth client's secret, a user's password):
@@ -56,18 +58,18 @@ struct AuthenticationRecorder: Sendable {
     /// - Parameters:
     ///   - object: the principal (`client:…`, `user:…`) when there is one to name.
     ///   - pair: the lockout subject of the credential at this address.
-    func failedSecret(method: String, object: String?, pair: String, reason: String, address: String?) {
+    func failedSecret(method: AuthMethod, object: ObjectRef?, pair: String, reason: String, address: String?) {
         let now = Date()
         metrics.authentication(method: method, outcome: "failure", reason: "invalid")
         audit.record(
             AuditEvent(
-                action: "auth.failure", actor: "anonymous", object: object, outcome: .failure, address: address,
-                details: ["method": .string(method), "reason": .string(reason)]))
+                action: .authFailure, actor: "anonymous", object: object?.description, outcome: .failure, address: address,
+                details: ["method": .string(method.rawValue), "reason": .string(reason)]))
         let blocked = lockouts.credentials.recordFailure(pair, at: now)
         countFailure(from: address, method: method)
         if let object { countFailure(against: object) }
         if blocked, let wait = lockouts.credentials.retryAfter(pair, at: now) {
-            blockBegan(object: object ?? "unknown", method: method, seconds: wait, address: address)
+            blockBegan(object: object?.description ?? "unknown", method: method, seconds: wait, address: address)
         }
     }
 
@@ -78,7 +80,7 @@ struct AuthenticationRecorder: Sendable {
     }
 
     func succeeded(_ principal: Principal) {
-        metrics.authentication(method: principal.method.rawValue, outcome: "success", reason: "none")
+        metrics.authentication(method: AuthMethod(principal.method), outcome: "success", reason: "none")
     }
 
     /// - Parameter session: whether the request's credential was a session cookie.
@@ -86,21 +88,22 @@ struct AuthenticationRecorder: Sendable {
         _ error: GatewayError, credential: PresentedCredential?, certificate: ClientCertificate?, session: Bool = false, route: String?,
         address: String?
     ) {
-        let method = session ? "session" : Self.method(credential, certificate: certificate)
+        let method = session ? .session : self.method(credential, certificate: certificate)
         metrics.authentication(method: method, outcome: "failure", reason: GatewayMetrics.reason(error))
-        var details: JSONValue = ["method": .string(method), "reason": .string(error.message)]
+        var details: JSONValue = ["method": .string(method.rawValue), "reason": .string(error.message)]
         details["route"] = .string(route ?? "unmatched")
-        var object: String?
+        var object: ObjectRef?
         if let credential {
             if let key = cache.resolve(credential.digest) {
-                object = "key:" + key.grant.id
+                object = .key(key.grant.id)
             } else if APIKeyFormat.isGeneratedShape(credential.secret) {
                 details["credential"] = .string(APIKeyFormat.display(credential.secret))
             }
         } else if let certificate {
-            object = "certificate:" + certificate.fingerprint
+            object = .certificate(certificate.fingerprint)
         }
-        audit.record(AuditEvent(action: "auth.failure", actor: "anonymous", object: object, outcome: .failure, address: address, details: details))
+        audit.record(
+            AuditEvent(action: .authFailure, actor: "anonymous", object: object?.description, outcome: .failure, address: address, details: details))
         // A session's 256-bit secret cannot be guessed, and a page still polling with an ended
         // session must not lock its own address out.
         guard !session else { return }
@@ -109,11 +112,8 @@ struct AuthenticationRecorder: Sendable {
     }
 
     /// What kind of credential was tried, from its shape (the secret itself is never recorded).
-    static func method(_ credential: PresentedCredential?, certificate: ClientCertificate?) -> String {
-        guard let secret = credential?.secret, secret != AuthenticationMiddleware.certificatePlaceholder else {
-            return certificate == nil ? "none" : "client_certificate"
-        }
-        if secret.hasPrefix("sk-") { return "api_key" }
-        return secret.split(separator: ".", omittingEmptySubsequences: false).count == 3 ? "jwt" : "opaque_token"
+    func method(_ credential: PresentedCredential?, certificate: ClientCertificate?) -> AuthMethod {
+        let secret = credential.map(\.secret).flatMap { $0 == AuthenticationMiddleware.certificatePlaceholder ? nil : $0 }
+        return AuthMethod.ofFailure(secret: secret, certificate: certificate != nil, ownIssuer: ownIssuer)
     }
 }

@@ -74,9 +74,9 @@ final class GatewayMetrics: Sendable {
         overhead.recordNanoseconds(Self.nanoseconds(max(.zero, elapsed)))
     }
 
-    func authentication(method: String, outcome: String, reason: String) {
+    func authentication(method: AuthMethod, outcome: String, reason: String) {
         guard enabled else { return }
-        counter("gatehouse_auth_attempts_total", ("method", method), ("outcome", outcome), ("reason", reason)).increment()
+        counter("gatehouse_auth_attempts_total", ("method", method.rawValue), ("outcome", outcome), ("reason", reason)).increment()
     }
 
     /// A request refused by a limit: `rate`, `budget`, `concurrency`; at which level.
@@ -85,9 +85,9 @@ final class GatewayMetrics: Sendable {
         counter("gatehouse_limit_rejections_total", ("kind", kind), ("level", level)).increment()
     }
 
-    func lockout(method: String) {
+    func lockout(method: AuthMethod) {
         guard enabled else { return }
-        counter("gatehouse_lockouts_total", ("method", method)).increment()
+        counter("gatehouse_lockouts_total", ("method", method.rawValue)).increment()
     }
 
     /// A call to an identity provider: `jwks` (key sets, discovery) or `introspection`.

@@ -8,8 +8,13 @@ final class AuditScope: Sendable {
     @TaskLocal static var current: AuditScope?
     private let changes = Mutex<[JSONValue]>([])
 
-    /// Notes a change to `object` (`key:<id>`…): created when `before` is nil, deleted when
-    /// `after` is nil, else only the fields that differ.
+    /// Notes a change to `object`: created when `before` is nil, deleted when `after` is nil,
+    /// else only the fields that differ.
+    static func changed(_ object: ObjectRef, before: JSONValue?, after: JSONValue?) {
+        changed(object.description, before: before, after: after)
+    }
+
+    /// The same for what is not a directory object (a lockout block).
     static func changed(_ object: String, before: JSONValue?, after: JSONValue?) {
         guard let scope = current else { return }
         var change: JSONValue = ["object": .string(object)]

@@ -35,7 +35,7 @@ struct SessionRoutes: Sendable {
         let address = context.clientAddress
         if let reason = CrossSiteCheck.refusal(request.head) {
             recorder.audit.record(
-                AuditEvent(action: "auth.cross_site", actor: "anonymous", outcome: .denied, address: address, details: ["reason": .string(reason)]))
+                AuditEvent(action: .authCrossSite, actor: "anonymous", outcome: .denied, address: address, details: ["reason": .string(reason)]))
             throw GatewayError.forbidden(reason)
         }
         try recorder.refuseIfBlocked(address: address)
@@ -54,16 +54,16 @@ struct SessionRoutes: Sendable {
         try takeAttempt(pair, address: address)
         guard await passwords.verify(password, hash: hash), let user else {
             recorder.failedSecret(
-                method: "password", object: user.map { "user:" + $0.id }, pair: pair, reason: Self.wrongCredentials.message, address: address)
+                method: .password, object: user.map { .user($0.id) }, pair: pair, reason: Self.wrongCredentials.message, address: address)
             throw Self.wrongCredentials
         }
         recorder.lockouts.credentials.recordSuccess(pair)
         // A new session id at every sign-in: a session the browser already held ends here.
         if let old = sessions.cookie.token(in: request.headers) { _ = try? await sessions.authenticator.end(old) }
         let (token, session) = try await sessions.authenticator.start(userID: user.id, address: address)
-        recorder.metrics.authentication(method: "password", outcome: "success", reason: "none")
+        recorder.metrics.authentication(method: .password, outcome: "success", reason: "none")
         recorder.audit.record(
-            AuditEvent(action: "auth.login", actor: "user:" + user.id, object: "user:" + user.id, outcome: .success, address: address))
+            AuditEvent(action: .authLogin, actor: ObjectRef.user(user.id).description, about: .user(user.id), outcome: .success, address: address))
         return started(session, role: user.role, token: token)
     }
 
@@ -77,7 +77,7 @@ struct SessionRoutes: Sendable {
         _ = try await sessions.authenticator.end(token)
         recorder.audit.record(
             AuditEvent(
-                action: "auth.logout", actor: principal.id, object: principal.userID.map { "user:" + $0 }, outcome: .success,
+                action: .authLogout, actor: principal.id, object: principal.userID.map { ObjectRef.user($0).description }, outcome: .success,
                 address: context.clientAddress))
         return Response.json(["logged_out": true], headers: [.setCookie: sessions.cookie.clearing, .cacheControl: "no-store"])
     }
@@ -98,7 +98,7 @@ struct SessionRoutes: Sendable {
         try takeAttempt(pair, address: context.clientAddress)
         guard await passwords.verify(current, hash: try await store.logins.passwordHash(userID: userID)) else {
             recorder.failedSecret(
-                method: "password", object: "user:" + userID, pair: pair, reason: "The current password is wrong.", address: context.clientAddress)
+                method: .password, object: .user(userID), pair: pair, reason: "The current password is wrong.", address: context.clientAddress)
             throw GatewayError(status: 403, message: "The current password is wrong.", type: "permission_error", code: "invalid_credentials")
         }
         recorder.lockouts.credentials.recordSuccess(pair)
@@ -106,7 +106,7 @@ struct SessionRoutes: Sendable {
         let (token, session) = try await sessions.authenticator.start(userID: userID, address: context.clientAddress)
         recorder.audit.record(
             AuditEvent(
-                action: "auth.password_change", actor: principal.id, object: "user:" + userID, outcome: .success, address: context.clientAddress))
+                action: .authPasswordChange, actor: principal.id, about: .user(userID), outcome: .success, address: context.clientAddress))
         return started(session, role: principal.role, token: token)
     }
 

@@ -62,10 +62,10 @@ final class ServerTLSContext: Service, Sendable {
             context: loaded.context,
             customVerificationCallback: verifier.callback { subject, reason in
                 logger.info("client certificate refused", metadata: ["subject": "\(subject)", "reason": "\(reason)"])
-                metrics?.authentication(method: "client_certificate", outcome: "failure", reason: "certificate")
+                metrics?.authentication(method: .clientCertificate, outcome: "failure", reason: "certificate")
                 audit?.record(
                     AuditEvent(
-                        action: "auth.failure", actor: "anonymous", outcome: .failure, address: peer,
+                        action: .authFailure, actor: "anonymous", outcome: .failure, address: peer,
                         details: ["method": "client_certificate", "reason": .string(reason), "subject": .string(subject)]))
             })
     }
@@ -81,13 +81,13 @@ final class ServerTLSContext: Service, Sendable {
             state.withLock { $0 = (loaded, stamp) }
             logger.info("TLS certificate reloaded", metadata: ["file": "\(settings.certificateFile)"])
             audit?.record(
-                AuditEvent(action: "config.tls_reload", actor: "system", object: "tls:" + settings.certificateFile, outcome: .success))
+                AuditEvent(action: .configTLSReload, actor: "system", object: "tls:" + settings.certificateFile, outcome: .success))
             return true
         } catch {
             logger.error("TLS certificate files did not load; keeping the current ones", metadata: ["error": "\(error)"])
             audit?.record(
                 AuditEvent(
-                    action: "config.tls_reload", actor: "system", object: "tls:" + settings.certificateFile, outcome: .failure,
+                    action: .configTLSReload, actor: "system", object: "tls:" + settings.certificateFile, outcome: .failure,
                     details: ["reason": .string("\(error)")]))
             // Do not retry the same broken files every interval; a further change is tried again.
             state.withLock { $0.stamp = stamp }

@@ -25,21 +25,21 @@ struct Management: Sendable {
 
     /// - Parameter old: what it was (nil: it is new), for the audit record.
     func changed(_ key: VirtualKey, was old: VirtualKey? = nil) async throws {
-        AuditScope.changed("key:" + key.id, before: old.map { ManagementJSON.key($0) }, after: ManagementJSON.key(key))
+        AuditScope.changed(.key(key.id), before: old.map { ManagementJSON.key($0) }, after: ManagementJSON.key(key))
         cache.put(key)
         try await feed.publish(.key(key.id))
     }
 
     /// - Parameter old: what it was (nil: it is new), for the audit record.
     func changed(_ user: User, was old: User? = nil) async throws {
-        AuditScope.changed("user:" + user.id, before: old.map { ManagementJSON.user($0) }, after: ManagementJSON.user(user))
+        AuditScope.changed(.user(user.id), before: old.map { ManagementJSON.user($0) }, after: ManagementJSON.user(user))
         cache.put(user)
         try await feed.publish(.user(user.id))
     }
 
     /// - Parameter old: what it was (nil: it is new), for the audit record.
     func changed(_ team: Team, was old: Team? = nil) async throws {
-        AuditScope.changed("team:" + team.id, before: old.map { ManagementJSON.team($0) }, after: ManagementJSON.team(team))
+        AuditScope.changed(.team(team.id), before: old.map { ManagementJSON.team($0) }, after: ManagementJSON.team(team))
         cache.put(team)
         try await feed.publish(.team(team.id))
     }
@@ -47,25 +47,21 @@ struct Management: Sendable {
     /// - Parameter old: what it was (nil: it is new), for the audit record.
     func changed(_ organization: Organization, was old: Organization? = nil) async throws {
         AuditScope.changed(
-            "organization:" + organization.id, before: old.map { ManagementJSON.organization($0) }, after: ManagementJSON.organization(organization))
+            .organization(organization.id), before: old.map { ManagementJSON.organization($0) }, after: ManagementJSON.organization(organization))
         cache.put(organization)
         try await feed.publish(.organization(organization.id))
     }
 
     /// - Parameter old: what it was (nil: it is new), for the audit record.
     func changed(_ client: OAuthClient, was old: OAuthClient? = nil) async throws {
-        AuditScope.changed("client:" + client.id, before: old.map { ManagementJSON.oauthClient($0) }, after: ManagementJSON.oauthClient(client))
+        AuditScope.changed(.client(client.id), before: old.map { ManagementJSON.oauthClient($0) }, after: ManagementJSON.oauthClient(client))
         cache.put(client)
         try await feed.publish(.oauthClient(client.id))
     }
 
     func removed(_ changes: [IdentityChange]) async throws {
         for change in changes {
-            if case .key(let id) = change {
-                AuditScope.changed("key:" + id, before: nil, after: nil)
-            } else {
-                AuditScope.changed(change.text, before: nil, after: nil)
-            }
+            if let object = change.object { AuditScope.changed(object, before: nil, after: nil) }
             cache.remove(change)
             try await feed.publish(change)
         }
@@ -99,7 +95,7 @@ struct Management: Sendable {
         case .set(let password): hash = try await passwords.hash(password)
         }
         try await store.logins.setPasswordHash(hash, userID: userID)
-        AuditScope.changed("user:" + userID, before: [:], after: ["sign_in": .string(hash == nil ? "password removed" : "password set")])
+        AuditScope.changed(.user(userID), before: [:], after: ["sign_in": .string(hash == nil ? "password removed" : "password set")])
     }
 
     /// Deletes keys and tells every instance.

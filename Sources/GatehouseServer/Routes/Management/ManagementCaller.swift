@@ -76,7 +76,9 @@ struct ManagementCaller {
         isAdmin || (!isViewer && dominates(owner, team: key.teamID))
     }
 
-    func mayRead(_ team: Team) -> Bool { readsEverything || belongs(to: team.id) }
+    /// A team's members read it, and so does a key of the team (one without a user has no
+    /// membership to show).
+    func mayRead(_ team: Team) -> Bool { readsEverything || belongs(to: team.id) || principal.teamID == team.id }
 
     /// Where a key the caller creates or moves may belong: their own (in a team of theirs, or
     /// none), or a key of a team they administer for someone they outrank.

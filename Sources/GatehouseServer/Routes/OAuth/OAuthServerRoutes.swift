@@ -91,7 +91,7 @@ public struct OAuthServerRoutes: Sendable {
             }
             audit.record(
                 AuditEvent(
-                    action: "token.issue", actor: "client:" + client.id, object: "client:" + client.id, outcome: .success,
+                    action: .tokenIssue, actor: ObjectRef.client(client.id).description, about: .client(client.id), outcome: .success,
                     address: context.clientAddress,
                     details: ["scope": .string(scopes.joined(separator: " ")), "certificate_bound": .bool(certificate != nil)]))
             return OAuthResponse.json([
@@ -114,7 +114,7 @@ public struct OAuthServerRoutes: Sendable {
                     try await feed.publish(.revokedToken(claims.tokenID))
                     audit.record(
                         AuditEvent(
-                            action: "token.revoke", actor: "client:" + client.id, object: "token:" + claims.tokenID, outcome: .success,
+                            action: .tokenRevoke, actor: ObjectRef.client(client.id).description, about: .token(claims.tokenID), outcome: .success,
                             address: context.clientAddress))
                 } catch {
                     return OAuthResponse.error("server_error", "The revocation could not be stored.", status: .serviceUnavailable)
@@ -174,7 +174,7 @@ public struct OAuthServerRoutes: Sendable {
         guard let (id, secret) = fromHeader ?? fromForm else {
             return .refused(OAuthResponse.error("invalid_client", "Client authentication is required.", status: .unauthorized))
         }
-        let subject = Lockouts.credential("client:" + id, at: context.clientAddress)
+        let subject = Lockouts.credential(ObjectRef.client(id).description, at: context.clientAddress)
         // The attempt is counted before the secret is checked, so parallel guesses cannot outrun the limit.
         if let wait = recorder.blocked(pair: subject, address: context.clientAddress)
             ?? (lockouts.credentials.beginAttempt(subject, at: Date()) ? nil : lockouts.credentials.window)
@@ -190,12 +190,12 @@ public struct OAuthServerRoutes: Sendable {
             presented.constantTimeEquals(stored), !client.blocked
         else {
             recorder.failedSecret(
-                method: "client_secret", object: "client:" + String(id.prefix(200)), pair: subject, reason: "Client authentication failed.",
+                method: .clientSecret, object: .client(String(id.prefix(200))), pair: subject, reason: "Client authentication failed.",
                 address: context.clientAddress)
             return .refused(OAuthResponse.error("invalid_client", "Client authentication failed.", status: .unauthorized))
         }
         lockouts.credentials.recordSuccess(subject)
-        metrics.authentication(method: "client_secret", outcome: "success", reason: "none")
+        metrics.authentication(method: .clientSecret, outcome: "success", reason: "none")
         return .authenticated(form, client)
     }
 }
