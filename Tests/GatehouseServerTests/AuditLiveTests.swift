@@ -110,6 +110,23 @@ struct AuditLiveTests {
         }
     }
 
+    /// Issue 19, point 4: `/team/member_add` and `/team/member_delete` were recorded with empty
+    /// `changes`, contrary to docs/audit.md.
+    @Test func membershipChangesAreAuditedWithBeforeAndAfter() async throws {
+        try await withGatehouse(.embeddedDefault) { client, _ in
+            _ = try await client.post("/team/new", ["team_id": "t"])
+            #expect(try await client.post("/team/member_add", ["team_id": "t", "member": ["user_id": "ann", "role": "admin"]]).status == .ok)
+            #expect(try await client.post("/team/member_delete", ["team_id": "t", "user_id": "ann"]).status == .ok)
+            let added = try #require(try await records(client, "&action=team.member_add").first)
+            let teamChange = try #require(added["details"]?["changes"]?.arrayValue?.first { $0["object"] == "team:t" })
+            #expect(teamChange["before"]?["admins"] == [] && teamChange["after"]?["admins"] == ["ann"])
+            #expect(added["details"]?["changes"]?.arrayValue?.contains { $0["object"] == "user:ann" && $0["created"] != nil } == true)
+            let removed = try #require(try await records(client, "&action=team.member_delete").first)
+            let removal = removed["details"]?["changes"]?.arrayValue?.first
+            #expect(removed["object"] == "team:t" && removal?["before"]?["members"] == ["ann"] && removal?["after"]?["members"] == [])
+        }
+    }
+
     @Test func recordsAreStreamedAsJSONLinesToAFile() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-audit-\(UUID().uuidString).jsonl").path
         var config = GatehouseConfig.embeddedDefault

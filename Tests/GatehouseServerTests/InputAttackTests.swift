@@ -173,7 +173,7 @@ struct InputAttackTests {
 }
 
 /// One request written as bytes on a fresh connection, and whatever comes back before the
-/// server closes it or a second passes.
+/// server closes it or `wait` passes.
 enum RawHTTP {
     final class Collector: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
@@ -184,7 +184,7 @@ enum RawHTTP {
         }
     }
 
-    static func exchange(port: Int, _ request: String, wait: Duration = .seconds(2)) async throws -> String {
+    static func exchange(port: Int, _ request: String, wait: Duration = .seconds(5)) async throws -> String {
         let collector = Collector()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) } }

@@ -122,6 +122,7 @@ public struct TeamRoutes: Sendable {
         let caller = try await management.caller(context)
         let body = try await management.body(request)
         var team = try await administered(try body.required("team_id"), caller)
+        let old = team
         guard let members = try body.members("member"), !members.isEmpty else {
             throw GatewayError.badRequest("`member` must name at least one user.", param: "member")
         }
@@ -139,6 +140,8 @@ public struct TeamRoutes: Sendable {
             updated.append(user)
         }
         team = try await management.team(team.id)
+        // Membership is the team's: its before and after (the members and admins that changed).
+        AuditScope.changed(.team(team.id), before: ManagementJSON.team(old), after: ManagementJSON.team(team))
         var answer = ManagementJSON.team(team)
         answer["updated_users"] = .array(updated.map { ManagementJSON.user($0) })
         return Response.json(answer)
@@ -161,7 +164,9 @@ public struct TeamRoutes: Sendable {
         }
         if !caller.isAdmin { try checkTeamAdminReach(over: userID, in: team, caller: caller) }
         try await management.directory.removeMember(userID: userID, from: team.id)
-        return Response.json(ManagementJSON.team(try await management.team(team.id)))
+        let changed = try await management.team(team.id)
+        AuditScope.changed(.team(team.id), before: ManagementJSON.team(team), after: ManagementJSON.team(changed))
+        return Response.json(ManagementJSON.team(changed))
     }
 
     /// What a team admin may do to an existing user's membership: nothing to a user outside the
