@@ -14,18 +14,4 @@ extension FixedWidthInteger {
             self.init(value)
         }
     }
-
-    /// `lhs + rhs`, held at the type's ends instead of overflowing.
-    public static func saturatingSum(_ lhs: Self, _ rhs: Self) -> Self {
-        let (sum, overflow) = lhs.addingReportingOverflow(rhs)
-        guard overflow else { return sum }
-        return rhs > 0 ? .max : .min
-    }
-
-    /// `lhs × rhs`, held at the type's ends instead of overflowing.
-    public static func saturatingProduct(_ lhs: Self, _ rhs: Self) -> Self {
-        let (product, overflow) = lhs.multipliedReportingOverflow(by: rhs)
-        guard overflow else { return product }
-        return (lhs < 0) == (rhs < 0) ? .max : .min
-    }
 }
