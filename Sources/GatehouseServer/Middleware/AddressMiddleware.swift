@@ -9,12 +9,20 @@ struct ClientAddressMiddleware: RouterMiddleware {
     let trustedProxies: [IPNetwork]
     /// The one header trusted proxies write the client's address in.
     let header: ForwardedFor.Header
+    let headerName: HTTPField.Name
     let allowed: AddressAllowlist?
+
+    init(trustedProxies: [IPNetwork], header: ForwardedFor.Header, allowed: AddressAllowlist?) {
+        self.trustedProxies = trustedProxies
+        self.header = header
+        headerName = HTTPField.Name(header.rawValue)!
+        self.allowed = allowed
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if !trustedProxies.isEmpty, let peer = context.channel.remoteAddress?.ipAddress {
-            let values = request.headers[values: HTTPField.Name(header.rawValue)!]
+            let values = request.headers[values: headerName]
             let client = ForwardedFor.client(
                 peer: peer, trusted: trustedProxies, header: header, value: values.isEmpty ? nil : values.joined(separator: ","))
             context.forwardedClient = client

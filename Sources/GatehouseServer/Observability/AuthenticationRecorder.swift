@@ -79,6 +79,15 @@ struct AuthenticationRecorder: Sendable {
         return lockouts.credentials.retryAfter(pair, at: now) ?? address.flatMap { lockouts.addresses.retryAfter(Lockouts.address($0), at: now) }
     }
 
+    /// Takes one attempt of a secret for a credential at this address before the secret is
+    /// checked (counted first, so that parallel guesses cannot outrun the limit while a slow
+    /// check such as bcrypt runs). - Returns: nil to go ahead, else how long to wait: the block's
+    /// remainder, or a second while as many attempts as the limit allows are under way.
+    func takeAttempt(pair: String, address: String?) -> TimeInterval? {
+        if let wait = blocked(pair: pair, address: address) { return wait }
+        return lockouts.credentials.beginAttempt(pair, at: Date()) ? nil : 1
+    }
+
     func succeeded(_ principal: Principal) {
         metrics.authentication(method: AuthMethod(principal.method), outcome: "success", reason: "none")
     }

@@ -43,10 +43,8 @@ public struct ProxyRoutes: Sendable {
         let result: ForwardResult
         let upstreamStart = ContinuousClock.now
         do {
-            let router = forwarder.router
             let principal = context.principal
-            let mayUse = { (model: String) in principal?.mayUse(model: model, accessGroups: router.accessGroups(of: model)) ?? true }
-            result = try await forwarder.forward(forward, mayUse: mayUse) { usage, completed, deployment in
+            result = try await forwarder.forward(forward, mayUse: { self.mayUse($0, principal) }) { usage, completed, deployment in
                 metered.finish(usage: usage, deployment: deployment, status: 200)
                 logger.debug(
                     "stream ended",
@@ -123,7 +121,7 @@ public struct ProxyRoutes: Sendable {
         if let (field, bound) = TokenEstimate.invalidField(in: body) {
             throw GatewayError.invalidRequest("`\(field)` must be a whole number from 1 to \(bound).", param: field)
         }
-        if let principal = context.principal, !principal.mayUse(model: model, accessGroups: forwarder.router.accessGroups(of: model)) {
+        if !mayUse(model, context.principal) {
             throw GatewayError.forbidden("This credential may not use model `\(model)`.", param: "model")
         }
         guard forwarder.router.hasModel(model) else { throw GatewayError.modelNotFound(model) }
@@ -135,6 +133,13 @@ public struct ProxyRoutes: Sendable {
         }
         let wantsUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
         return (ForwardRequest(endpoint: endpoint, model: model, body: body, stream: stream, clientWantsUsage: wantsUsage), bytes.readableBytes)
+    }
+}
+
+extension ProxyRoutes {
+    /// Whether the caller may use a model: the one asked for, and every fallback tried.
+    func mayUse(_ model: String, _ principal: Principal?) -> Bool {
+        principal?.mayUse(model: model, accessGroups: forwarder.router.accessGroups(of: model)) ?? true
     }
 }
 

@@ -111,14 +111,10 @@ struct SessionRoutes: Sendable {
     }
 
     /// 429 while this user is blocked at this address (or the address is); else takes one
-    /// attempt for the pair before the password is checked: counted first, so that parallel
-    /// guesses cannot outrun the limit while bcrypt runs.
+    /// attempt for the pair before the password is checked.
     func takeAttempt(_ pair: String, address: String?) throws {
-        let message = "Too many failed sign-ins for this user from this address; retry later."
-        if let wait = recorder.blocked(pair: pair, address: address) { throw Lockouts.refusal(retryAfter: wait, message) }
-        guard recorder.lockouts.credentials.beginAttempt(pair, at: Date()) else {
-            throw Lockouts.refusal(retryAfter: recorder.lockouts.credentials.window, message)
-        }
+        guard let wait = recorder.takeAttempt(pair: pair, address: address) else { return }
+        throw Lockouts.refusal(retryAfter: wait, "Too many failed sign-ins for this user from this address; retry later.")
     }
 
     /// The answer that hands a browser a new session: who, until when, its CSRF token, the cookie.

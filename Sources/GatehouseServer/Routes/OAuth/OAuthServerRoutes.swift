@@ -175,10 +175,7 @@ public struct OAuthServerRoutes: Sendable {
             return .refused(OAuthResponse.error("invalid_client", "Client authentication is required.", status: .unauthorized))
         }
         let subject = Lockouts.credential(ObjectRef.client(id).description, at: context.clientAddress)
-        // The attempt is counted before the secret is checked, so parallel guesses cannot outrun the limit.
-        if let wait = recorder.blocked(pair: subject, address: context.clientAddress)
-            ?? (lockouts.credentials.beginAttempt(subject, at: Date()) ? nil : lockouts.credentials.window)
-        {
+        if let wait = recorder.takeAttempt(pair: subject, address: context.clientAddress) {
             // Audited when the block began, not for every request it refuses.
             var response = OAuthResponse.error(
                 "invalid_client", "Too many failed attempts for this client from this address; retry later.", status: .tooManyRequests)
