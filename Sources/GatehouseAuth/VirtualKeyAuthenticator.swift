@@ -26,15 +26,6 @@ public struct VirtualKeyAuthenticator: Authenticator {
         if key.blocked { throw GatewayError.unauthorized("This API key is blocked.") }
         if key.isExpired(at: now()) { throw GatewayError.unauthorized("This API key has expired.") }
         if resolved.teamBlocked { throw GatewayError.unauthorized("This API key's team is blocked.") }
-        var principal = Principal(
-            id: key.id, method: .apiKey, role: resolved.role, userID: key.userID, teamID: key.teamID,
-            organizationID: key.organizationID, allowedModels: key.models
-        )
-        principal.keyID = key.id
-        principal.keyAlias = key.alias
-        principal.inheritedModels = resolved.inheritedModels
-        principal.allowedRoutes = key.allowedRoutes
-        principal.limitSubjects = resolved.limitSubjects
-        return principal
+        return Principal(id: key.id, method: .apiKey, actingAs: resolved)
     }
 }

@@ -29,6 +29,20 @@ struct JSONCodingTests {
         #expect(value["big"]?.doubleValue == 12_345_678_901_234_567_890)
     }
 
+    /// Integers beyond 2^53 are written back as they were read; those a Double holds exactly
+    /// are plain numbers, equal to the same number made in code.
+    @Test func integersADoubleCannotHoldKeepTheirDigits() throws {
+        for text in ["9007199254740993", "-9223372036854775807", "123456789012345678901234567890"] {
+            let value = try parse(#"{"n":"# + text + "}")
+            #expect(String(decoding: JSONCoding.encode(value), as: UTF8.self) == #"{"n":"# + text + "}")
+            #expect(value["n"]?.doubleValue == Double(text))
+        }
+        #expect(try parse("9007199254740993").intValue == 9_007_199_254_740_993)
+        #expect(try parse("1000000000000000") == .number(1e15))
+        #expect(try parse("9007199254740992") == .number(9_007_199_254_740_992))
+        #expect(try parse("9007199254740993") != .number(9_007_199_254_740_992))
+    }
+
     @Test func decodesEscapesAndSurrogatePairs() throws {
         let value = try parse(#""q\" b\\ s\/ \n\t\r\b\f \u00e9 \ud83d\ude00 é""#)
         #expect(value == .string("q\" b\\ s/ \n\t\r\u{8}\u{c} é 😀 é"))

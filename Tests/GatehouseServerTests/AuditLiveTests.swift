@@ -132,14 +132,14 @@ struct AuditLiveTests {
         var config = GatehouseConfig.embeddedDefault
         config.server.auditStreams = [file]
         config.server.auditFlushIntervalSeconds = 0.05
-        try await withGatehouse(config) { client, _ in
+        try await withGatehouse(config) { client, _ async throws in
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer("sk-nope")).status == .unauthorized)
             #expect(try await client.post("/key/generate", ["models": ["mock-gpt"]]).status == .ok)
             var lines: [JSONValue] = []
-            for _ in 0..<100 where lines.count < 2 {
-                try await Task.sleep(for: .milliseconds(50))
+            _ = await eventually {
                 let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
                 lines = text.split(separator: "\n").compactMap { try? JSONCoding.decode(Array($0.utf8)) }
+                return lines.count >= 2
             }
             #expect(lines.map { $0["action"]?.stringValue } == ["auth.failure", "key.generate"])
             #expect(lines.allSatisfy { $0["type"] == "audit" && $0["hash"]?.stringValue?.count == 64 })

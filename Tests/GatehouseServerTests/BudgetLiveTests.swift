@@ -121,9 +121,9 @@ struct BudgetLiveTests {
             _ = await reader.result
             try await http.shutdown()
             var rows: [JSONValue] = []
-            for _ in 0..<40 where rows.isEmpty {
-                try await Task.sleep(for: .milliseconds(50))
+            _ = try await eventually {
                 rows = try await client.get("/spend/logs").json?.arrayValue ?? []
+                return !rows.isEmpty
             }
             #expect(rows.count == 1 && rows.first?["spend_exact"] == "0.01" && rows.first?["stream"] == true)
         }
@@ -178,7 +178,7 @@ struct BudgetLiveTests {
                 let key = try #require(created.json?["key"]?.stringValue)
                 let id = try #require(created.json?["token"]?.stringValue)
                 for _ in 0..<5 { _ = try await client.post("/v1/chat/completions", Self.request(), headers: bearer(key)) }
-                for _ in 0..<40 where webhook.requests.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+                _ = await eventually { !webhook.requests.isEmpty }
                 try await Task.sleep(for: .milliseconds(200))
                 #expect(webhook.requests.count == 1)
                 let alert = webhook.requests.first?.body?["alert"]
@@ -227,10 +227,12 @@ struct BudgetLiveTests {
     }
 
     func waitForSpendRow(_ client: some TestClientProtocol, requestID: String) async throws -> JSONValue {
-        for _ in 0..<40 {
-            if let row = try await client.get("/spend/logs?request_id=\(requestID)").json?.arrayValue?.first { return row }
-            try await Task.sleep(for: .milliseconds(50))
+        var row: JSONValue?
+        _ = try await eventually {
+            row = try await client.get("/spend/logs?request_id=\(requestID)").json?.arrayValue?.first
+            return row != nil
         }
-        throw GatewayError.invalidRequest("no spend row for \(requestID)")
+        guard let row else { throw GatewayError.invalidRequest("no spend row for \(requestID)") }
+        return row
     }
 }

@@ -53,14 +53,39 @@ struct CertificateRevocationTests {
 
             // A new list from the root now revoking `direct` too: new connections are refused.
             try root.writeCRL(revoking: [try root.certificate(in: direct.certificate)], to: crlFile)
-            var refused = false
-            for _ in 0..<50 where !refused {
-                try await Task.sleep(for: .milliseconds(100))
-                refused = await !accepted(direct, port: port, pki: root)
-            }
-            #expect(refused)
+            #expect(await eventually { await !accepted(direct, port: port, pki: root) })
             // Only the root's list is in the file now: the issuing CA's revocation is gone.
             #expect(await accepted(revokedViaIssuing, port: port, pki: root))
+        }
+    }
+
+    /// A list past its `nextUpdate`, or not yet issued, fails closed for its issuer's certificates
+    /// (as OpenSSL and nginx do); a fresh list read at the next reload check lifts that.
+    @Test func aListOutOfDateRefusesItsIssuersCertificatesUntilAFreshOneArrives() async throws {
+        let root = try TestPKI.make()
+        let issuing = try root.intermediate("Issuing CA")
+        let direct = try root.issue("direct", commonName: "direct")
+        let viaIssuing = try issuing.issue("via-issuing", commonName: "via issuing")
+        let part = { @Sendable (name: String) in root.directory.appendingPathComponent(name).path }
+        let crlFile = part("all.crl")
+        @Sendable func writeLists(issuing thisUpdate: Int, _ nextUpdate: Int) throws {
+            try root.writeCRL(revoking: [], to: part("root.crl"))
+            // Out of date and in the root's name, but not signed by the root: it counts for nothing.
+            try root.writeCRL(revoking: [], to: part("forged.crl"), signer: P256.Signing.PrivateKey(), thisUpdate: 2024, nextUpdate: 2025)
+            try issuing.writeCRL(revoking: [], to: part("issuing.crl"), thisUpdate: thisUpdate, nextUpdate: nextUpdate)
+            try ["root.crl", "forged.crl", "issuing.crl"].map { try String(contentsOfFile: part($0), encoding: .utf8) }.joined()
+                .write(toFile: crlFile, atomically: true, encoding: .utf8)
+        }
+        try writeLists(issuing: 2024, 2025)
+        try await withGatehouse(config(root, crlFile: crlFile, depth: 3)) { _, port in
+            #expect(await accepted(direct, port: port, pki: root))
+            #expect(await !accepted(viaIssuing, port: port, pki: root))
+            try writeLists(issuing: 2026, 2049)
+            #expect(await eventually { await accepted(viaIssuing, port: port, pki: root) })
+            // A list not yet in force does not vouch either.
+            try writeLists(issuing: 2040, 2049)
+            #expect(await eventually { await !accepted(viaIssuing, port: port, pki: root) })
+            #expect(await accepted(direct, port: port, pki: root))
         }
     }
 

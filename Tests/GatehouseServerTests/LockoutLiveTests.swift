@@ -91,7 +91,7 @@ struct LockoutLiveTests {
                     #expect(try await client.get("/v1/models", headers: from(address, bearer(key))).status == .unauthorized)
                 }
                 for guess in 0..<3 { _ = try await client.get("/v1/models", headers: from("203.0.113.9", bearer("sk-bad-\(guess)"))) }
-                for _ in 0..<40 where webhook.requests.count < 2 { try await Task.sleep(for: .milliseconds(50)) }
+                _ = await eventually { webhook.requests.count >= 2 }
                 let alerts = webhook.requests.compactMap { $0.body?["alert"] }
                 #expect(alerts.allSatisfy { $0["event"] == "authentication_failures" && $0["failures"] == 3 })
                 #expect(Set(alerts.compactMap { $0["subject"]?.stringValue }) == ["key:" + id, "address:203.0.113.9"])

@@ -1,31 +1,25 @@
 import Foundation
 import GatehouseCore
-import Glibc
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
+import NIOPosix
 import Testing
 
 @Suite("A management listener of its own")
 struct ManagementListenerTests {
     /// A port nothing listens on now (the kernel's pick, released at once).
-    func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        try #require(bound)
-        return Int(UInt16(bigEndian: address.sin_port))
+    func freePort() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(channel.localAddress?.port)
+        try await channel.close()
+        return port
     }
 
     @Test func managementIsServedOnlyOnItsListenerWithItsOwnTLSPolicy() async throws {
         let pki = try TestPKI.make()
         let admin = try pki.issue("admin", commonName: "admin")
-        let managementPort = try freePort()
+        let managementPort = try await freePort()
         var config = GatehouseConfig.embeddedDefault
         var tls = TLSSettings(certificateFile: pki.serverCertificateFile, keyFile: pki.serverKeyFile)
         tls.clientAuth = .required
@@ -44,9 +38,7 @@ struct ManagementListenerTests {
             try await MutualTLSTests().withClients(port: managementPort, pki: pki, [admin, nil]) { clients in
                 let (management, anonymous) = (clients[0], clients[1])
                 // It opens beside the main listener, once the store is ready.
-                for _ in 0..<100 where (try? await management.post("/health/liveliness", nil).status) != 200 {
-                    try await Task.sleep(for: .milliseconds(50))
-                }
+                _ = await eventually { (try? await management.post("/health/liveliness", nil).status) == 200 }
                 let generated = try await management.post("/key/generate", ["models": ["mock-gpt"]], key: TestKeys.master)
                 #expect(generated.status == 200)
                 let key = try #require(generated.json?["key"]?.stringValue)

@@ -182,12 +182,7 @@ struct MutualTLSTests {
             #expect(try await old.post("/v1/chat/completions", chat("mock-gpt"), key: TestKeys.master).status == 200)
             #expect(await trustedBySecond() == false)
             try install(second)
-            var served = false
-            for _ in 0..<50 where !served {
-                try await Task.sleep(for: .milliseconds(100))
-                served = await trustedBySecond()
-            }
-            #expect(served)
+            #expect(await eventually { await trustedBySecond() })
             // The connection opened under the first certificate is still being served.
             #expect(try await old.post("/v1/chat/completions", chat("mock-gpt"), key: TestKeys.master).status == 200)
             try await old.shutdown()
@@ -283,9 +278,9 @@ struct MutualTLSTests {
                 "/v1/chat/completions", chat("mock-gpt"), headers: [HTTPField.Name("x-forwarded-client-cert")!: header])
             #expect(answer.status == .ok)
             var rows: [JSONValue] = []
-            for _ in 0..<40 where rows.isEmpty {
-                try await Task.sleep(for: .milliseconds(50))
+            _ = try await eventually {
                 rows = try await client.get("/spend/logs").json?.arrayValue ?? []
+                return !rows.isEmpty
             }
             #expect(rows.count == 1 && rows.first?["team_id"] == "ops" && rows.first?["user"] == .null)
             #expect(rows.first?["principal"] == "mtls:certificate:subject_cn:batch-runner")

@@ -31,6 +31,27 @@ struct ProxyTests {
         }
     }
 
+    /// Integers a `Double` cannot hold (an int64 `seed`, a user id) reach the upstream digit for digit.
+    @Test func largeIntegersAreForwardedExactly() async throws {
+        let upstream = RecordingUpstream { _, _ in RecordingUpstream.json(RecordingUpstream.chatCompletion("ok", prompt: 1, completion: 1)) }
+        try await upstream.run { port in
+            try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: port)])) { client, _ in
+                let text =
+                    #"{"model":"gpt","messages":[{"role":"user","content":"hi"}],"seed":9007199254740993,"#
+                    + #""metadata":{"account":-9223372036854775807,"huge":123456789012345678901234567890}}"#
+                let response = try await client.execute(
+                    uri: "/v1/chat/completions", method: .post,
+                    headers: [.authorization: "Bearer \(TestKeys.master)", .contentType: "application/json"], body: ByteBuffer(string: text)
+                ) { $0 }
+                #expect(response.status == .ok)
+                let received = try #require(upstream.requests.first).text
+                #expect(received.contains(#""seed":9007199254740993"#))
+                #expect(received.contains(#""account":-9223372036854775807"#))
+                #expect(received.contains(#""huge":123456789012345678901234567890"#))
+            }
+        }
+    }
+
     @Test(arguments: ServerSettings.UpstreamClient.allCases)
     func streamsAskUpstreamForUsageAndHideItFromClientsThatDidNotAsk(client: ServerSettings.UpstreamClient) async throws {
         let upstream = RecordingUpstream { _, _ in RecordingUpstream.stream(RecordingUpstream.openAIChunks(["Hel", "lo"], usage: true)) }

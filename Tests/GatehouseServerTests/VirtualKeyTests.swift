@@ -63,12 +63,13 @@ struct VirtualKeyTests {
     }
 
     @Test func expiryIsEnforcedToTheSecond() async throws {
-        try await withGatehouse(config) { client, _ in
-            // Seconds apart rather than a tenth: a loaded machine (a build beside the suite) once
-            // took over a second between creating the key and its first request.
-            let (raw, _) = try await generate(client, ["duration": "3s"])
+        let clock = TestClock()
+        try await withGatehouse(config, clock: clock) { client, _ in
+            let (raw, _) = try await generate(client, ["duration": "30s"])
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(raw)).status == .ok)
-            try await Task.sleep(for: .milliseconds(3100))
+            clock.advance(25)
+            #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(raw)).status == .ok)
+            clock.advance(5)
             let expired = try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(raw))
             #expect(expired.status == .unauthorized)
             #expect(expired.json?["error"]?["message"] == "This API key has expired.")
@@ -76,7 +77,8 @@ struct VirtualKeyTests {
     }
 
     @Test func regeneratingReplacesTheSecretAtOnceOrAfterAGracePeriod() async throws {
-        try await withGatehouse(config) { client, _ in
+        let clock = TestClock()
+        try await withGatehouse(config, clock: clock) { client, _ in
             let (old, token) = try await generate(client, ["key_alias": "rotating", "rpm_limit": 7])
             let rotated = try await client.post("/key/regenerate", ["key": .string(token)])
             let fresh = try #require(rotated.json?["key"]?.stringValue)
@@ -84,11 +86,11 @@ struct VirtualKeyTests {
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(old)).status == .unauthorized)
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(fresh)).status == .ok)
 
-            let graced = try await client.post("/key/\(token)/regenerate", ["grace_period": "3s"])
+            let graced = try await client.post("/key/\(token)/regenerate", ["grace_period": "60s"])
             let newest = try #require(graced.json?["key"]?.stringValue)
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(fresh)).status == .ok)
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(newest)).status == .ok)
-            try await Task.sleep(for: .milliseconds(3100))
+            clock.advance(60)
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(fresh)).status == .unauthorized)
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(newest)).status == .ok)
         }

@@ -13,15 +13,15 @@ enum JWTClaimsValidator {
         }
         let clock = now.timeIntervalSince1970
         let leeway = settings.leewaySeconds
-        guard case .number(let exp)? = payload["exp"], exp.isFinite else { throw .rejected("`exp` is required and must be a number") }
+        guard let exp = payload["exp"]?.doubleValue, exp.isFinite else { throw .rejected("`exp` is required and must be a number") }
         guard clock < exp + leeway else { throw .rejected("the token has expired") }
         if let value = payload["nbf"] {
-            guard case .number(let nbf) = value, nbf.isFinite else { throw .rejected("`nbf` must be a number") }
+            guard let nbf = value.doubleValue, nbf.isFinite else { throw .rejected("`nbf` must be a number") }
             guard clock + leeway >= nbf else { throw .rejected("the token is not valid yet") }
         }
         var issuedAt: Double?
         if let value = payload["iat"] {
-            guard case .number(let iat) = value, iat.isFinite else { throw .rejected("`iat` must be a number") }
+            guard let iat = value.doubleValue, iat.isFinite else { throw .rejected("`iat` must be a number") }
             guard iat <= clock + leeway else { throw .rejected("the token was issued in the future") }
             issuedAt = iat
         }

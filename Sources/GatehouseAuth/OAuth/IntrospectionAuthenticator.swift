@@ -75,12 +75,12 @@ public struct IntrospectionAuthenticator: Authenticator {
         let clock = now.timeIntervalSince1970
         var expiresAt: Date?
         if let value = answer["exp"] {
-            guard case .number(let exp) = value, exp.isFinite else { throw .rejected("`exp` must be a number") }
+            guard let exp = value.doubleValue, exp.isFinite else { throw .rejected("`exp` must be a number") }
             guard clock < exp else { throw .rejected("the token has expired") }
             expiresAt = Date(timeIntervalSince1970: exp)
         }
         if let value = answer["nbf"] {
-            guard case .number(let nbf) = value, nbf.isFinite, clock >= nbf else { throw .rejected("the token is not valid yet") }
+            guard let nbf = value.doubleValue, nbf.isFinite, clock >= nbf else { throw .rejected("the token is not valid yet") }
         }
         if let issuer = endpoint.issuer, answer["iss"]?.stringValue != issuer { throw .rejected("the token comes from another issuer") }
         if !endpoint.audiences.isEmpty {

@@ -81,7 +81,7 @@ public struct OwnTokenAuthenticator: Authenticator {
             throw TokenError.rejected("the signature does not verify")
         }
         guard jwt.header["typ"]?.stringValue == "at+jwt" else { throw TokenError.rejected("not an access token") }
-        guard case .number(let exp)? = jwt.payload["exp"], case .number(let iat)? = jwt.payload["iat"] else {
+        guard let exp = jwt.payload["exp"]?.doubleValue, let iat = jwt.payload["iat"]?.doubleValue else {
             throw TokenError.rejected("`exp` and `iat` are required")
         }
         guard clock.timeIntervalSince1970 < exp else { throw TokenError.rejected("the token has expired") }
@@ -102,11 +102,8 @@ public struct OwnTokenAuthenticator: Authenticator {
         guard !chain.teamBlocked else { return nil }
         var principal = Principal(
             id: "oauth:gatehouse:\(claims.clientID)", method: .oauth, role: .internalUser, userID: client.userID, teamID: client.teamID,
-            organizationID: client.organizationID, allowedModels: client.models)
-        principal.inheritedModels = chain.models
-        principal.limits = client.limits
-        principal.limitSubjects = chain.limits
-        if let limits = LimitSubject(level: .client, id: claims.clientID, limits: client.limits) { principal.limitSubjects.insert(limits, at: 0) }
+            organizationID: client.organizationID, models: client.models, chain: chain)
+        principal.carry(client.limits, as: .client, id: claims.clientID)
         return principal
     }
 

@@ -45,10 +45,7 @@ public struct SessionAuthenticator: Sendable {
         guard let role = cache.role(ofUser: session.userID) else { throw ended }
         if time.timeIntervalSince(session.lastSeenAt) >= Self.touchInterval { try? await store.touch(id: session.id, at: time) }
         let chain = cache.chain(userID: session.userID, teamID: nil, organizationID: nil)
-        var principal = Principal(id: "session:" + session.userID, method: .session, role: role, userID: session.userID)
-        principal.inheritedModels = chain.models
-        principal.limitSubjects = chain.limits
-        return principal
+        return Principal(id: "session:" + session.userID, method: .session, role: role, userID: session.userID, chain: chain)
     }
 
     /// Starts a session for a user who has just proved their password. - Returns: its token and record.

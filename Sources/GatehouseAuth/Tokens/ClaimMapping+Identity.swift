@@ -38,7 +38,7 @@ extension ClaimMapping {
         identity.keyID = claims.key.flatMap { Self.claim($0, in: payload)?.stringValue }
         for (name, path) in limitClaims {
             guard let value = Self.claim(path, in: payload) else { continue }
-            guard case .number(let number) = value, number >= 0, number.isFinite else { throw .rejected("the `\(path)` claim must be a number") }
+            guard let number = value.doubleValue, number >= 0, number.isFinite else { throw .rejected("the `\(path)` claim must be a number") }
             // A signed claim of 1e300 is the issuer's word, but must not trap the conversion.
             let limit = min(Int(saturating: number), InputBounds.limit)
             switch name {

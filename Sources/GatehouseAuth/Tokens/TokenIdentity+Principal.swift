@@ -18,14 +18,7 @@ extension TokenIdentity {
                 throw GatewayError.unauthorized("The key this token names is not usable.")
             }
             let key = resolved.grant
-            principal = Principal(
-                id: "\(method.rawValue):\(source):\(subject)", method: method, role: resolved.role, userID: key.userID, teamID: key.teamID,
-                organizationID: key.organizationID, allowedModels: key.models)
-            principal.keyID = key.id
-            principal.keyAlias = key.alias
-            principal.inheritedModels = bounds + resolved.inheritedModels
-            principal.allowedRoutes = key.allowedRoutes
-            principal.limitSubjects = resolved.limitSubjects
+            principal = Principal(id: "\(method.rawValue):\(source):\(subject)", method: method, actingAs: resolved, bounds: bounds)
             if !routes.isEmpty {
                 // Both must open a route: keep the token's routes that the key's also open.
                 principal.allowedRoutes = key.allowedRoutes.isEmpty ? routes : routes.filter { RouteAccess.allows(key.allowedRoutes, path: $0) }
@@ -36,13 +29,10 @@ extension TokenIdentity {
             if chain.teamBlocked { throw GatewayError.unauthorized("This token's team is blocked.") }
             principal = Principal(
                 id: "\(method.rawValue):\(source):\(subject)", method: method, role: role, userID: subject, teamID: teamID,
-                organizationID: organizationID, allowedModels: models)
-            principal.inheritedModels = bounds + chain.models
+                organizationID: organizationID, models: models, chain: chain, bounds: bounds)
             principal.allowedRoutes = routes
-            principal.limitSubjects = chain.limits
         }
-        principal.limits = limits
-        if let limits = LimitSubject(level: .token, id: principal.id, limits: limits) { principal.limitSubjects.insert(limits, at: 0) }
+        principal.carry(limits, as: .token, id: principal.id)
         return principal
     }
 

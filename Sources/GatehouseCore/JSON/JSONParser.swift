@@ -213,7 +213,7 @@ struct JSONParser {
         return value
     }
 
-    private mutating func parseNumber() throws -> Double {
+    private mutating func parseNumber() throws -> JSONNumber {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number") }
@@ -237,14 +237,20 @@ struct JSONParser {
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         let text = UnsafeBufferPointer(rebasing: bytes[start..<index])
-        // Small integers, the common case (max_tokens, n, token counts), without a string round trip.
-        if integral, text.count <= 16 {
+        let negative = text.first == UInt8(ascii: "-")
+        let digits = text.count - (negative ? 1 : 0)
+        // Small integers, the common case (max_tokens, n, token counts), without a string round
+        // trip; up to 15 digits a Double holds them exactly.
+        if integral, digits <= 15 {
             var value = 0
             for byte in text where byte != UInt8(ascii: "-") { value = value * 10 + Int(byte - UInt8(ascii: "0")) }
-            return Double(text.first == UInt8(ascii: "-") ? -value : value)
+            return JSONNumber(Double(negative ? -value : value))
         }
-        guard let value = Double(String(decoding: text, as: UTF8.self)), value.isFinite else { throw fail("number out of range") }
-        return value
+        let string = String(decoding: text, as: UTF8.self)
+        guard let value = Double(string), value.isFinite else { throw fail("number out of range") }
+        // A longer integer keeps its text when the Double only approximates it.
+        if integral, Int64(exactly: value).map(String.init) != string { return JSONNumber(value, text: string) }
+        return JSONNumber(value)
     }
 
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }

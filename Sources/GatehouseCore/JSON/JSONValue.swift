@@ -3,7 +3,7 @@
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
-    case number(Double)
+    case number(JSONNumber)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -31,15 +31,20 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     public var doubleValue: Double? {
-        if case .number(let value) = self { return value }
+        if case .number(let number) = self { return number.value }
         return nil
     }
 
     /// The number as an integer when it is one (JSON has a single number type).
     public var intValue: Int? {
-        guard case .number(let value) = self, value.rounded() == value, abs(value) < 9.0e15 else { return nil }
-        return Int(value)
+        guard case .number(let number) = self else { return nil }
+        if let text = number.text { return Int(text) }
+        guard number.value.rounded() == number.value, abs(number.value) < 9.0e15 else { return nil }
+        return Int(number.value)
     }
+
+    /// A number (constructed here, so it has no original text).
+    public static func number(_ value: Double) -> JSONValue { .number(JSONNumber(value)) }
 
     public var arrayValue: [JSONValue]? {
         if case .array(let value) = self { return value }
@@ -73,4 +78,24 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 
 extension JSONValue {
     public init(_ value: Int) { self = .number(Double(value)) }
+}
+
+/// A JSON number: its value, and for an integer a `Double` cannot hold exactly (beyond 2^53,
+/// such as an int64 `seed`) the text it was written as, so that a forwarded body keeps it digit
+/// for digit.
+public struct JSONNumber: Sendable, Hashable {
+    public let value: Double
+    /// The integer as the document wrote it, when `value` only approximates it; else nil.
+    public let text: String?
+
+    public init(_ value: Double) {
+        self.value = value
+        self.text = nil
+    }
+
+    /// - Parameter text: the integer literal `value` approximates.
+    init(_ value: Double, text: String) {
+        self.value = value
+        self.text = text
+    }
 }

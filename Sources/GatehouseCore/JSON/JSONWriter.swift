@@ -67,6 +67,11 @@ public struct JSONWriter {
         literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    private mutating func writeNumber(_ number: JSONNumber) {
+        if let text = number.text { return bytes.append(contentsOf: text.utf8) }
+        writeNumber(number.value)
+    }
+
     private mutating func writeNumber(_ number: Double) {
         guard number.isFinite else { return append("null") }
         if number.rounded() == number, abs(number) < 9.0e15 {

@@ -36,7 +36,7 @@ public struct ManagementBody: Sendable {
         switch body[name] {
         case nil: return .none
         case .null?: return .some(nil)
-        case .number(let value)? where value >= 0: return .some(value)
+        case .number(let number)? where number.value >= 0: return .some(number.value)
         default: throw GatewayError.badRequest("`\(name)` must be a non-negative number.", param: name)
         }
     }

@@ -22,6 +22,8 @@ public enum GatehouseApplication {
     ///     then also reloads the configuration (models and routing apply at once).
     ///   - inspection: where tests read what no listener of theirs may show (the metrics).
     ///   - onServerRunning: told the bound port once the listener is up.
+    ///   - clock: the time credentials are checked against (expiry, grace periods, sessions);
+    ///     tests move it instead of waiting.
     public static func make(
         config: GatehouseConfig,
         masterKey: String,
@@ -30,7 +32,8 @@ public enum GatehouseApplication {
         reloadOnHangup: Bool = false,
         reloadConfiguration: (@Sendable () throws -> GatehouseConfig)? = nil,
         inspection: Inspection? = nil,
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        clock: @escaping @Sendable () -> Date = Date.init
     ) throws -> App {
         // Refuse unusable configured keys before anything that needs shutting down is created.
         for issuer in config.jwtIssuers { try JWTIssuerKeys.checkInlineKeys(of: issuer) }
@@ -82,7 +85,7 @@ public enum GatehouseApplication {
         // as foreign, so neither parses them again), and before introspection, which must never
         // be sent them.
         let chain: [(any Authenticator)?] = [
-            MasterKeyAuthenticator(masterKey: masterKey), VirtualKeyAuthenticator(cache: cache), jwt, ownTokens, introspection,
+            MasterKeyAuthenticator(masterKey: masterKey), VirtualKeyAuthenticator(cache: cache, now: clock), jwt, ownTokens, introspection,
         ]
         let authenticators = AuthenticatorChain(chain.compactMap { $0 })
 
@@ -121,19 +124,25 @@ public enum GatehouseApplication {
 
         // Client certificates (read once per TLS connection, or from a trusted proxy's header),
         // bound to keys, users and teams.
-        let clientCertificates = ClientCertificateSource(settings: settings, cache: cache)
+        let clientCertificates = ClientCertificateSource(settings: settings)
+        let sessions = SessionAuthenticator(
+            store: identities.logins, cache: cache, lifetime: settings.sessionLifetimeSeconds, idleTimeout: settings.sessionIdleSeconds,
+            now: clock)
+        let authentication = Authentication(
+            secrets: authenticators,
+            certificates: clientCertificates.map { _ in CertificateAuthenticator(cache: cache, kind: settings.clientCertificateIdentity, now: clock)
+            },
+            certificateRoutes: settings.certificateRoutes, sessions: sessions, ownIssuer: ownTokens.issuer)
 
         let accessLog = try settings.accessLog.map { AccessLog(sink: try LineSink($0)) }
         var lockouts = Lockouts(settings: settings)
         if store.isShared { lockouts.shared = LockoutStore(source: store.source) }
         let routes = GatewayRoutes(
-            settings: settings, authenticators: authenticators, certificates: clientCertificates, forwarder: forwarder,
+            settings: settings, authentication: authentication, certificates: clientCertificates, forwarder: forwarder,
             modelRouter: modelRouter, metering: metering, management: management, ownTokens: ownTokens, signingKeys: signingKeys,
             audit: audit, metrics: metrics, accessLog: accessLog,
             lockouts: lockouts, alerts: alerts,
-            sessionAuthenticator: SessionAuthenticator(
-                store: identities.logins, cache: cache, lifetime: settings.sessionLifetimeSeconds, idleTimeout: settings.sessionIdleSeconds),
-            passwords: passwords)
+            sessionAuthenticator: sessions, passwords: passwords)
         let router = routes.router()
         routes.addGateway(to: router, tls: settings.tls != nil)
         // The management API on its own listener when one is configured, else beside the models.

@@ -10,7 +10,8 @@ import NIOCore
 /// which go on the main listener or, when one is configured, on the management listener.
 struct GatewayRoutes {
     let settings: ServerSettings
-    let authenticators: AuthenticatorChain
+    /// Who a request is (every credential kind) and whether it may call its route from there.
+    let authentication: Authentication
     let certificates: ClientCertificateSource?
     let forwarder: Forwarder
     let modelRouter: ModelRouter
@@ -29,8 +30,19 @@ struct GatewayRoutes {
 
     /// Authentications counted, failures audited and counted towards lockouts.
     var recorder: AuthenticationRecorder {
-        AuthenticationRecorder(
-            audit: audit, metrics: metrics, cache: management.cache, lockouts: lockouts, alerts: alerts, ownIssuer: ownTokens.issuer)
+        AuthenticationRecorder(audit: audit, metrics: metrics, cache: management.cache, lockouts: lockouts, alerts: alerts)
+    }
+
+    /// The routes behind it need a caller: they take an `AuthenticatedContext`.
+    /// - Parameter queryPolicy: what a key in the URL means on these routes.
+    func authenticated(
+        _ group: RouterGroup<GatewayRequestContext>, queryPolicy: PresentedCredential.QueryPolicy, tls: Bool
+    ) -> RouterGroup<AuthenticatedContext> {
+        group.add(
+            middleware: AuthenticationMiddleware(
+                authentication: authentication, queryPolicy: queryPolicy, certificates: certificates, recorder: recorder,
+                cookie: sessions(tls: tls).cookie)
+        ).group(context: AuthenticatedContext.self)
     }
 
     /// Sessions on a listener: the cookie is `Secure` over HTTPS unless configured otherwise.
@@ -61,11 +73,7 @@ struct GatewayRoutes {
             settings: settings.oauth, certificates: certificates, recorder: recorder
         ).register(on: router)
         // Model routes and management routes differ only in what `?key=` means.
-        let modelRoutes = router.group()
-            .add(
-                middleware: AuthenticationMiddleware(
-                    authenticators: authenticators, queryPolicy: settings.allowKeyInQuery ? .accept : .refuse, certificates: certificates,
-                    recorder: recorder, sessions: sessions(tls: tls)))
+        let modelRoutes = authenticated(router.group(), queryPolicy: settings.allowKeyInQuery ? .accept : .refuse, tls: tls)
         ProxyRoutes(
             forwarder: forwarder, maxBodyBytes: settings.maxRequestBodyBytes,
             bodyTimeout: .seconds(fractional: settings.clientBodyTimeout), metering: metering, metrics: metrics
@@ -95,29 +103,27 @@ struct GatewayRoutes {
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }
         if settings.metricsEnabled, metricsOpen { routes.get("/metrics") { _, _ in exposition() } }
-        // A group's middleware applies to the routes registered after it is added.
-        routes = routes.add(
-            middleware: AuthenticationMiddleware(
-                authenticators: authenticators, queryPolicy: .ignore, certificates: certificates, recorder: recorder, sessions: sessions))
+        var callers = authenticated(routes, queryPolicy: .ignore, tls: tls)
         if settings.metricsEnabled, !metricsOpen {
-            routes.get("/metrics") { _, context in
-                guard let role = context.principal?.role, role == .proxyAdmin || role == .proxyAdminViewer else {
+            callers.get("/metrics") { _, context in
+                guard [.proxyAdmin, .proxyAdminViewer].contains(context.principal.role) else {
                     throw GatewayError.forbidden("Only a proxy admin or viewer may read /metrics.")
                 }
                 return exposition()
             }
         }
         // `/logout` is audited as `auth.logout`, not as a management change as well.
-        sessionRoutes.register(on: routes)
-        routes = routes.add(middleware: ManagementAuditMiddleware(audit: audit))
-        KeyRoutes(management: management).register(on: routes)
-        UserRoutes(management: management).register(on: routes)
-        TeamRoutes(management: management).register(on: routes)
-        OrganizationRoutes(management: management).register(on: routes)
-        OAuthClientRoutes(management: management, ring: signingKeys).register(on: routes)
-        SpendRoutes(management: management).register(on: routes)
-        CertificateRoutes(management: management, identity: settings.clientCertificateIdentity).register(on: routes)
-        AuditRoutes(management: management, audit: audit).register(on: routes)
-        LockoutRoutes(management: management, lockouts: lockouts).register(on: routes)
+        sessionRoutes.register(on: callers)
+        // A group's middleware applies to the routes registered after it is added.
+        callers = callers.add(middleware: ManagementAuditMiddleware(audit: audit))
+        KeyRoutes(management: management).register(on: callers)
+        UserRoutes(management: management).register(on: callers)
+        TeamRoutes(management: management).register(on: callers)
+        OrganizationRoutes(management: management).register(on: callers)
+        OAuthClientRoutes(management: management, ring: signingKeys).register(on: callers)
+        SpendRoutes(management: management).register(on: callers)
+        CertificateRoutes(management: management, identity: settings.clientCertificateIdentity).register(on: callers)
+        AuditRoutes(management: management, audit: audit).register(on: callers)
+        LockoutRoutes(management: management, lockouts: lockouts).register(on: callers)
     }
 }

@@ -3,14 +3,26 @@ public import Hummingbird
 public import Logging
 public import NIOCore
 
-/// Per-request state: set by the middleware pipeline, read by the routes.
-public struct GatewayRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
-    /// Set by `AuthenticationMiddleware`; every route behind it can rely on it.
-    public var principal: Principal?
+/// What every request's context knows of its connection, before and after authentication.
+public protocol ConnectionContext: RequestContext {
     /// The client's connection, to end it when the client stalls.
-    public let channel: any Channel
+    var channel: any Channel { get }
     /// The client's address as trusted proxies forwarded it (set by `ClientAddressMiddleware`).
+    var forwardedClient: String? { get }
+}
+
+extension ConnectionContext {
+    /// The client's address: as trusted proxies forwarded it, else the connection's peer.
+    var clientAddress: String? { forwardedClient ?? channel.remoteAddress?.ipAddress }
+}
+
+/// Per-request state: set by the middleware pipeline, read by the routes that need no caller
+/// (health, sign-in, the OAuth endpoints). Routes that need one take `AuthenticatedContext`.
+public struct GatewayRequestContext: ConnectionContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `AuthenticationMiddleware`, read only to make the `AuthenticatedContext`.
+    var principal: Principal?
+    public let channel: any Channel
     public var forwardedClient: String?
     /// When the request began (set by `MetricsMiddleware`).
     public var requestStart: ContinuousClock.Instant?
@@ -24,7 +36,24 @@ public struct GatewayRequestContext: RequestContext {
     }
 }
 
-extension GatewayRequestContext {
-    /// The client's address: as trusted proxies forwarded it, else the connection's peer.
-    var clientAddress: String? { forwardedClient ?? channel.remoteAddress?.ipAddress }
+/// The context of a route that needs a caller: its principal is not optional. Made from the
+/// parent context after `AuthenticationMiddleware`; a route registered where that middleware
+/// does not run is refused (401) rather than served without identity.
+public struct AuthenticatedContext: ChildRequestContext, ConnectionContext {
+    public var coreContext: CoreRequestContextStorage
+    public let principal: Principal
+    public let channel: any Channel
+    public let forwardedClient: String?
+    public let requestStart: ContinuousClock.Instant?
+    let accessNote: AccessNote?
+
+    public init(context: GatewayRequestContext) throws {
+        guard let principal = context.principal else { throw GatewayError.unauthorized("This route needs a credential.") }
+        self.coreContext = context.coreContext
+        self.principal = principal
+        self.channel = context.channel
+        self.forwardedClient = context.forwardedClient
+        self.requestStart = context.requestStart
+        self.accessNote = context.accessNote
+    }
 }

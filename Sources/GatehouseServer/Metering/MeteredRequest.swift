@@ -8,7 +8,7 @@ import Synchronization
 final class MeteredRequest: Sendable {
     let metering: Metering
     let forward: ForwardRequest
-    let principal: Principal?
+    let principal: Principal
     let accounts: [LimitSubject]
     let estimate: TokenEstimate
     let started: Date
@@ -21,7 +21,7 @@ final class MeteredRequest: Sendable {
     private let finished = Mutex(false)
 
     init(
-        metering: Metering, forward: ForwardRequest, principal: Principal?, accounts: [LimitSubject], estimate: TokenEstimate, started: Date,
+        metering: Metering, forward: ForwardRequest, principal: Principal, accounts: [LimitSubject], estimate: TokenEstimate, started: Date,
         slot: ConcurrencySlot?, hold: BudgetLedger.Hold, sharedHold: SharedBudgets.Reservation?, decision: RateLimiter.Decision?,
         note: AccessNote? = nil
     ) {
@@ -62,12 +62,12 @@ final class MeteredRequest: Sendable {
         if let reservation = decision?.reservation { metering.limiter.settle(reservation, tokens: billed.totalTokens) }
         let end = metering.now()
         var record = SpendRecord(
-            requestID: requestID, startedAt: started, principalID: principal?.id ?? "anonymous", method: principal?.method.rawValue ?? "none",
+            requestID: requestID, startedAt: started, principalID: principal.id, method: principal.method.rawValue,
             model: forward.model, usage: billed, cost: cost, status: status, charges: [])
-        record.keyID = principal?.keyID
-        record.userID = principal?.userID
-        record.teamID = principal?.teamID
-        record.organizationID = principal?.organizationID
+        record.keyID = principal.keyID
+        record.userID = principal.userID
+        record.teamID = principal.teamID
+        record.organizationID = principal.organizationID
         record.endUser = forward.body["user"]?.stringValue
         record.deployment = deployment?.id
         record.usageEstimated = deployment != nil && usage == nil
@@ -84,7 +84,7 @@ final class MeteredRequest: Sendable {
         }
         metering.metrics?.modelRequest(
             model: forward.model, status: status, promptTokens: billed.promptTokens, completionTokens: billed.completionTokens, cost: cost,
-            keyAlias: principal?.keyAlias)
+            keyAlias: principal.keyAlias)
         if let sharedHold, let shared = metering.shared {
             // Charged to the periods the request was admitted in, like its hold.
             record.charges = accounts.map { metering.ledger.charge(for: $0, at: started) }

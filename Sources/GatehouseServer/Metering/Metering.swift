@@ -63,15 +63,15 @@ public struct Metering: Sendable {
     /// Admits the request at every level of the caller's chain, or throws the refusal (429 for
     /// limits, LiteLLM's `budget_exceeded` for budgets) having taken nothing.
     /// - Parameter note: the request's access log line, which the request writes when it ends.
-    func admit(_ forward: ForwardRequest, bodyBytes: Int, principal: Principal?, note: AccessNote? = nil) async throws -> MeteredRequest {
+    func admit(_ forward: ForwardRequest, bodyBytes: Int, principal: Principal, note: AccessNote? = nil) async throws -> MeteredRequest {
         let started = now()
         let estimate = TokenEstimate(body: forward.body, bodyBytes: bodyBytes, endpoint: forward.endpoint, defaultMaxTokens: defaultMaxTokens)
-        var subjects = principal?.limitSubjects ?? []
+        var subjects = principal.limitSubjects
         for subject in subjects where subject.hasModelLimits {
             if let perModel = subject.perModel(forward.model) { subjects.append(perModel) }
         }
-        var accounts = principal.map(Self.accounts) ?? []
-        if !endUserLimits.isEmpty, let principal, let user = forward.body["user"]?.stringValue, !user.isEmpty {
+        var accounts = Self.accounts(of: principal)
+        if !endUserLimits.isEmpty, let user = forward.body["user"]?.stringValue, !user.isEmpty {
             let endUser = LimitSubject(id: LimitLevel.endUser.subject(principal.id + "/" + user), level: .endUser, limits: endUserLimits)
             subjects.append(endUser)
             if endUser.maxBudget != nil { accounts.append(endUser) }

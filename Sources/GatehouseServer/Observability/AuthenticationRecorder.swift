@@ -14,8 +14,6 @@ struct AuthenticationRecorder: Sendable {
     let lockouts: Lockouts
     /// Where alerts go when failures cross the threshold (`alert_webhook_url`).
     let alerts: AlertWebhook?
-    /// The `iss` of Gatehouse's own tokens: a failed one counts as `oauth`, like a good one.
-    let ownIssuer: String?
 
     /// Refuses (429) a client whose address is blocked, before its credential is even looked at.
     func refuseIfBlocked(address: @autoclosure () -> String?) throws {
@@ -92,37 +90,27 @@ struct AuthenticationRecorder: Sendable {
         metrics.authentication(method: AuthMethod(principal.method), outcome: "success", reason: "none")
     }
 
-    /// - Parameter session: whether the request's credential was a session cookie.
-    func failed(
-        _ error: GatewayError, credential: PresentedCredential?, certificate: ClientCertificate?, session: Bool = false, route: String?,
-        address: String?
-    ) {
-        let method = session ? .session : self.method(credential, certificate: certificate)
+    /// - Parameter method: what kind of credential was tried (`Authentication.method(of:)`).
+    func failed(_ error: GatewayError, credentials: Credentials, method: AuthMethod, route: String?, address: String?) {
         metrics.authentication(method: method, outcome: "failure", reason: GatewayMetrics.reason(error))
         var details: JSONValue = ["method": .string(method.rawValue), "reason": .string(error.message)]
         details["route"] = .string(route ?? "unmatched")
         var object: ObjectRef?
-        if let credential {
+        if let credential = credentials.secret {
             if let key = cache.resolve(credential.digest) {
                 object = .key(key.grant.id)
             } else if APIKeyFormat.isGeneratedShape(credential.secret) {
                 details["credential"] = .string(APIKeyFormat.display(credential.secret))
             }
-        } else if let certificate {
+        } else if let certificate = credentials.certificate {
             object = .certificate(certificate.fingerprint)
         }
         audit.record(
             AuditEvent(action: .authFailure, actor: "anonymous", object: object?.description, outcome: .failure, address: address, details: details))
         // A session's 256-bit secret cannot be guessed, and a page still polling with an ended
         // session must not lock its own address out.
-        guard !session else { return }
+        guard method != .session else { return }
         countFailure(from: address, method: method)
         if let object { countFailure(against: object) }
-    }
-
-    /// What kind of credential was tried, from its shape (the secret itself is never recorded).
-    func method(_ credential: PresentedCredential?, certificate: ClientCertificate?) -> AuthMethod {
-        let secret = credential.map(\.secret).flatMap { $0 == AuthenticationMiddleware.certificatePlaceholder ? nil : $0 }
-        return AuthMethod.ofFailure(secret: secret, certificate: certificate != nil, ownIssuer: ownIssuer)
     }
 }

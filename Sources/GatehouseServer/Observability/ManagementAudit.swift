@@ -37,13 +37,13 @@ final class AuditScope: Sendable {
 /// Records every management request that changes something (who, from where, the route, the
 /// request with secrets masked, and the changes it made), and every one that was refused (403).
 struct ManagementAuditMiddleware: RouterMiddleware {
-    typealias Context = GatewayRequestContext
+    typealias Context = AuthenticatedContext
     let audit: Audit
     static let maxBodyBytes = 1024 * 1024
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let action = Self.action(context.endpointPath ?? "unknown")
-        let actor = context.principal?.id ?? "anonymous"
+        let actor = context.principal.id
         do {
             guard request.method != .get else { return try await next(request, context) }
             var request = request

@@ -16,16 +16,16 @@ public struct ModelRoutes: Sendable {
         self.created = created
     }
 
-    public func register(on routes: some RouterMethods<GatewayRequestContext>) {
+    public func register(on routes: some RouterMethods<AuthenticatedContext>) {
         for prefix in ["/v1/", "/"] {
             routes.get(RouterPath(prefix + "models")) { _, context in
-                let models = router.modelNames.filter { context.principal?.mayUse(model: $0, accessGroups: router.accessGroups(of: $0)) ?? false }
+                let models = router.modelNames.filter { context.principal.mayUse(model: $0, accessGroups: router.accessGroups(of: $0)) }
                 return Response.json(["object": "list", "data": .array(models.map(self.entry))])
             }
             routes.get(RouterPath(prefix + "models/**")) { request, context in
                 // Model ids may contain slashes (`openai/gpt-4o`): take the whole remaining path.
                 let id = String(request.uri.path.dropFirst(prefix.count + "models/".count)).removingPercentEncoding ?? ""
-                guard router.hasModel(id), context.principal?.mayUse(model: id, accessGroups: router.accessGroups(of: id)) ?? false else {
+                guard router.hasModel(id), context.principal.mayUse(model: id, accessGroups: router.accessGroups(of: id)) else {
                     throw GatewayError.modelNotFound(id)
                 }
                 return Response.json(self.entry(id))

@@ -23,7 +23,7 @@ public struct ProxyRoutes: Sendable {
         self.metering = metering
     }
 
-    public func register(on router: some RouterMethods<GatewayRequestContext>) {
+    public func register(on router: some RouterMethods<AuthenticatedContext>) {
         let routes: [(String, Endpoint)] = [
             ("chat/completions", .chatCompletions), ("completions", .completions), ("embeddings", .embeddings), ("messages", .messages),
         ]
@@ -36,7 +36,7 @@ public struct ProxyRoutes: Sendable {
         }
     }
 
-    func handle(_ endpoint: Endpoint, request: Request, context: GatewayRequestContext) async throws -> Response {
+    func handle(_ endpoint: Endpoint, request: Request, context: AuthenticatedContext) async throws -> Response {
         let (forward, bodyBytes) = try await parse(endpoint, request: request, context: context)
         let metered = try await metering.admit(forward, bodyBytes: bodyBytes, principal: context.principal, note: context.accessNote)
         let logger = context.logger
@@ -88,7 +88,7 @@ public struct ProxyRoutes: Sendable {
 
     /// Reads and checks the body: size, JSON, model, fields that would redirect the upstream.
     /// - Returns: the request, and the size of its body.
-    func parse(_ endpoint: Endpoint, request: Request, context: GatewayRequestContext) async throws -> (ForwardRequest, Int) {
+    func parse(_ endpoint: Endpoint, request: Request, context: AuthenticatedContext) async throws -> (ForwardRequest, Int) {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
             throw GatewayError.payloadTooLarge(limit: maxBodyBytes)
         }
@@ -138,8 +138,8 @@ public struct ProxyRoutes: Sendable {
 
 extension ProxyRoutes {
     /// Whether the caller may use a model: the one asked for, and every fallback tried.
-    func mayUse(_ model: String, _ principal: Principal?) -> Bool {
-        principal?.mayUse(model: model, accessGroups: forwarder.router.accessGroups(of: model)) ?? true
+    func mayUse(_ model: String, _ principal: Principal) -> Bool {
+        principal.mayUse(model: model, accessGroups: forwarder.router.accessGroups(of: model))
     }
 }
 

@@ -25,7 +25,7 @@ struct SessionRoutes: Sendable {
     }
 
     /// `/session` and `/logout`, behind authentication.
-    func register(on router: some RouterMethods<GatewayRequestContext>) {
+    func register(on router: some RouterMethods<AuthenticatedContext>) {
         router.get("/session") { request, context in try await self.current(request, context) }
         router.post("/logout") { request, context in try await self.logout(request, context) }
         router.post("/session/password") { request, context in try await self.changePassword(request, context) }
@@ -67,12 +67,12 @@ struct SessionRoutes: Sendable {
         return started(session, role: user.role, token: token)
     }
 
-    func current(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func current(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let (token, session, principal) = try await sessionOf(request, context)
         return Response.json(Self.describe(session, role: principal.role, token: token), headers: [.cacheControl: "no-store"])
     }
 
-    func logout(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func logout(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let (token, _, principal) = try await sessionOf(request, context)
         _ = try await sessions.authenticator.end(token)
         recorder.audit.record(
@@ -84,7 +84,7 @@ struct SessionRoutes: Sendable {
 
     /// A signed-in user changes their own password, proving the current one: every session of
     /// theirs ends but a new one for this browser, which the answer sets.
-    func changePassword(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func changePassword(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let (_, _, principal) = try await sessionOf(request, context)
         guard let userID = principal.userID else { throw GatewayError.invalidRequest("This session has no user.") }
         let body = try await request.body.collect(upTo: Self.maxBodyBytes)
@@ -126,8 +126,9 @@ struct SessionRoutes: Sendable {
     }
 
     /// The request's session (the authentication middleware has checked it and its CSRF token).
-    func sessionOf(_ request: Request, _ context: GatewayRequestContext) async throws -> (SessionToken, LoginSession, Principal) {
-        guard let principal = context.principal, principal.method == .session, let token = sessions.cookie.token(in: request.headers),
+    func sessionOf(_ request: Request, _ context: AuthenticatedContext) async throws -> (SessionToken, LoginSession, Principal) {
+        let principal = context.principal
+        guard principal.method == .session, let token = sessions.cookie.token(in: request.headers),
             let session = try await sessions.authenticator.session(token)
         else {
             throw GatewayError.invalidRequest("This request was not made with a session; sign in at /login.")

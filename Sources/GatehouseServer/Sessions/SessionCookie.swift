@@ -1,6 +1,7 @@
 import GatehouseAuth
 import GatehouseCore
 import HTTPTypes
+import Hummingbird
 
 /// The session cookie: `__Host-gatehouse_session` (`Secure`, `Path=/`, no `Domain`: only this
 /// host over HTTPS may set or read it) or, over plain HTTP, `gatehouse_session`; `HttpOnly` and
@@ -12,23 +13,18 @@ struct SessionCookie: Sendable {
 
     /// The session token of the request's cookie, when it has ours.
     func token(in headers: HTTPFields) -> SessionToken? {
-        for field in headers[values: .cookie] {
-            for pair in field.split(separator: ";") {
-                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                guard parts.count == 2, parts[0].trimmingSpaces == name else { continue }
-                return SessionToken(secret: String(parts[1].trimmingSpaces))
-            }
-        }
-        return nil
+        Cookies(from: headers[values: .cookie])[name].map { SessionToken(secret: $0.value) }
     }
 
     /// `Set-Cookie` for a new session that lasts `seconds`.
-    func setting(_ token: SessionToken, seconds: Int) -> String {
-        "\(name)=\(token.secret); Path=/; Max-Age=\(seconds); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
-    }
+    func setting(_ token: SessionToken, seconds: Int) -> String { cookie(token.secret, seconds: seconds).description }
 
     /// `Set-Cookie` that makes the browser forget it.
-    var clearing: String { "\(name)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "") }
+    var clearing: String { cookie("", seconds: 0).description }
+
+    private func cookie(_ value: String, seconds: Int) -> Cookie {
+        Cookie(name: name, value: value, maxAge: seconds, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
+    }
 }
 
 /// Requests a browser was made to send by another site: refused when they would act with a

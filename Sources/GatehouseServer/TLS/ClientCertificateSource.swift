@@ -1,6 +1,4 @@
-import GatehouseAuth
 import GatehouseCore
-import GatehouseStore
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -13,24 +11,15 @@ struct ClientCertificateSource: Sendable {
     let handshakes: ClientCertificates?
     let trustedProxies: [IPNetwork]
     let header: HTTPField.Name
-    let authenticator: CertificateAuthenticator
-    let routes: [ServerSettings.CertificateRoute]
 
     /// Nil when neither TLS client authentication nor trusted proxies are configured.
-    init?(settings: ServerSettings, cache: IdentityCache) {
+    init?(settings: ServerSettings) {
         let asked = [settings.tls, settings.managementListener?.tls].contains { ($0?.clientAuth ?? .off) != .off }
         let handshakes = asked ? ClientCertificates() : nil
         guard handshakes != nil || !settings.trustedProxies.isEmpty else { return nil }
-        routes = settings.certificateRoutes
         self.handshakes = handshakes
         trustedProxies = settings.trustedProxies
         header = HTTPField.Name(settings.clientCertificateHeader) ?? HTTPField.Name("x-forwarded-client-cert")!
-        authenticator = CertificateAuthenticator(cache: cache, kind: settings.clientCertificateIdentity)
-    }
-
-    /// What the first `certificate_routes` entry matching `path` asks for.
-    func policy(for path: String) -> ServerSettings.CertificatePolicy {
-        routes.first { RouteAccess.allows([$0.route], path: path) }?.policy ?? .any
     }
 
     func certificate(_ request: Request, channel: any Channel) -> ClientCertificate? {

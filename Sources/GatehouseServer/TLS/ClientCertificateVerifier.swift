@@ -78,9 +78,14 @@ struct DepthPolicy: VerifierPolicy {
     }
 }
 
-/// No certificate in the path is revoked by a list its issuer signed.
+/// No certificate in the path is revoked by a list its issuer signed, and no such list is out of
+/// date: a list past its `nextUpdate` (or not yet issued) fails closed for the certificates of its
+/// issuer, as OpenSSL and nginx refuse them ("CRL has expired") — whatever it no longer vouches
+/// for may have been revoked since. The file is re-read like the other TLS files, so a fresh
+/// list applies to the next handshake.
 struct RevocationPolicy: VerifierPolicy {
     let lists: [RevocationList]
+    var now: @Sendable () -> Date = Date.init
     let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = []
 
     func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) -> PolicyEvaluationResult {
@@ -89,6 +94,12 @@ struct RevocationPolicy: VerifierPolicy {
             let (certificate, issuer) = (chain[index], chain[index + 1])
             if lists.contains(where: { $0.revokes(certificate, issuedBy: issuer) }) {
                 return .failsToMeetPolicy(reason: "revoked: serial \(certificate.serialNumber) of \(certificate.issuer)")
+            }
+            // The signature is checked last: only a list that is out of date costs one.
+            let date = now()
+            if let stale = lists.first(where: { $0.issuer == certificate.issuer && !$0.isCurrent(at: date) && $0.isSigned(by: issuer) }) {
+                let until = stale.nextUpdate.map { "\($0)" } ?? "none"
+                return .failsToMeetPolicy(reason: "the revocation list of \(certificate.issuer) is not in force (next update \(until))")
             }
         }
         return .meetsPolicy

@@ -64,6 +64,11 @@ struct RevocationList: Sendable {
         issuer.subject == self.issuer && issuer.publicKey.isValidSignature(signature, for: signed, signatureAlgorithm: algorithm)
     }
 
+    /// Whether the list is in force at `date`: issued by then and not past its `nextUpdate`.
+    func isCurrent(at date: Date) -> Bool {
+        thisUpdate <= date && nextUpdate.map { date < $0 } ?? true
+    }
+
     /// Whether this list revokes `certificate`, which `issuer` signed.
     func revokes(_ certificate: Certificate, issuedBy issuer: Certificate) -> Bool {
         certificate.issuer == self.issuer && revoked.contains(certificate.serialNumber) && isSigned(by: issuer)

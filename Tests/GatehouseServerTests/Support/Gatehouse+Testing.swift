@@ -21,7 +21,7 @@ enum TestKeys {
 /// Everything it logged, audited, answered with an error or counted is scanned for credentials.
 func withGatehouse<T: Sendable>(
     _ config: GatehouseConfig, client upstreamClient: ServerSettings.UpstreamClient = .nio, store: StoreConnection? = nil,
-    _ test: @Sendable (any TestClientProtocol, Int) async throws -> T
+    clock: TestClock? = nil, _ test: @Sendable (any TestClientProtocol, Int) async throws -> T
 ) async throws -> T {
     var config = config
     config.server.upstreamClient = upstreamClient
@@ -41,7 +41,9 @@ func withGatehouse<T: Sendable>(
     }
     let inspection = Inspection()
     let errorBodies = ErrorBodies()
-    let app = try GatehouseApplication.make(config: config, masterKey: TestKeys.master, store: connection, logger: logger, inspection: inspection)
+    let app = try GatehouseApplication.make(
+        config: config, masterKey: TestKeys.master, store: connection, logger: logger, inspection: inspection,
+        clock: { clock?.now ?? Date() })
     let result = try await app.test(.live) { client in
         try await test(ScanningClient(client, keeping: errorBodies), client.port!)
     }

@@ -16,6 +16,8 @@ struct RecordedRequest: Sendable {
     var path: String
     var headers: HTTPFields
     var body: JSONValue?
+    /// The body as it arrived, byte for byte.
+    var text = ""
 
     func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { headers[$0] } }
 }
@@ -66,7 +68,7 @@ final class RecordingUpstream: Sendable {
         let bytes = try await request.body.collect(upTo: 16 * 1024 * 1024)
         let record = RecordedRequest(
             method: request.method.rawValue, path: request.uri.description, headers: request.headers,
-            body: try? JSONCoding.decode(bytes.readableBytesView)
+            body: try? JSONCoding.decode(bytes.readableBytesView), text: String(buffer: bytes)
         )
         let index = recorded.withLock { list in
             list.append(record)

@@ -79,15 +79,18 @@ struct TestPKI: Sendable {
         try Certificate(pemDocument: try #require(try PEMDocument.parseMultiple(pemString: String(contentsOfFile: file, encoding: .utf8)).first))
     }
 
-    /// A CRL revoking `serials`, signed by `signer` (this CA's key unless given) in this CA's name.
-    func writeCRL(revoking revoked: [Certificate], to path: String, signer: P256.Signing.PrivateKey? = nil) throws {
+    /// A CRL revoking `serials`, signed by `signer` (this CA's key unless given) in this CA's name,
+    /// in force from `thisUpdate` until `nextUpdate` (UTC years).
+    func writeCRL(
+        revoking revoked: [Certificate], to path: String, signer: P256.Signing.PrivateKey? = nil, thisUpdate: Int = 2026, nextUpdate: Int = 2049
+    ) throws {
         func tbs(_ coder: inout DER.Serializer) throws {
             try coder.appendConstructedNode(identifier: .sequence) { list in
                 try list.serialize(1)  // v2
                 try list.appendConstructedNode(identifier: .sequence) { try $0.serialize([1, 2, 840, 10045, 4, 3, 2] as ASN1ObjectIdentifier) }
                 try list.serialize(ca.subject)
-                try list.serialize(try UTCTime(year: 2026, month: 1, day: 1, hours: 0, minutes: 0, seconds: 0))
-                try list.serialize(try UTCTime(year: 2049, month: 1, day: 1, hours: 0, minutes: 0, seconds: 0))
+                try list.serialize(try UTCTime(year: thisUpdate, month: 1, day: 1, hours: 0, minutes: 0, seconds: 0))
+                try list.serialize(try UTCTime(year: nextUpdate, month: 1, day: 1, hours: 0, minutes: 0, seconds: 0))
                 if !revoked.isEmpty {
                     try list.appendConstructedNode(identifier: .sequence) { entries in
                         for certificate in revoked {

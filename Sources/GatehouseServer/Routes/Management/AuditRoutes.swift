@@ -10,11 +10,11 @@ struct AuditRoutes: Sendable {
     let management: Management
     let audit: Audit
 
-    func register(on router: some RouterMethods<GatewayRequestContext>) {
+    func register(on router: some RouterMethods<AuthenticatedContext>) {
         router.get("/audit") { request, context in try await self.find(request, context) }
     }
 
-    func find(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func find(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         guard try await management.caller(context).readsEverything else {
             throw GatewayError.managementForbidden("Only a proxy admin or viewer may read the audit trail.")
         }

@@ -11,7 +11,7 @@ struct CertificateRoutes: Sendable {
     /// How the listener reads identities, for checking what is bound.
     let identity: ClientCertificate.IdentityKind
 
-    func register(on router: some RouterMethods<GatewayRequestContext>) {
+    func register(on router: some RouterMethods<AuthenticatedContext>) {
         router.post("/certificate/bind") { request, context in try await self.bind(request, context) }
         router.get("/certificate/list") { request, context in try await self.list(request, context) }
         router.post("/certificate/unbind") { request, context in try await self.unbind(request, context) }
@@ -19,7 +19,7 @@ struct CertificateRoutes: Sendable {
 
     /// `{"identity": "san_uri:spiffe://acme/search", "key_id": "key_…"}`, or `user_id` and/or
     /// `team_id` instead of a key. Binding an identity again replaces what it was bound to.
-    func bind(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func bind(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await management.caller(context).requireAdmin("bind client certificates")
         let body = try await management.body(request)
         let id = try body.required("identity")
@@ -52,7 +52,7 @@ struct CertificateRoutes: Sendable {
         return Response.json(Self.json(binding))
     }
 
-    func list(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func list(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         guard try await management.caller(context).readsEverything else {
             throw GatewayError.managementForbidden("Only a proxy admin or viewer may list certificate bindings.")
         }
@@ -61,7 +61,7 @@ struct CertificateRoutes: Sendable {
         return Response.json(["bindings": .array(bindings.map(Self.json)), "current_page": JSONValue(paging.page)])
     }
 
-    func unbind(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func unbind(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await management.caller(context).requireAdmin("unbind client certificates")
         let ids = try await management.body(request).requiredList("identities")
         _ = try await management.store.certificates.delete(ids: ids)

@@ -15,7 +15,7 @@ public struct KeyRoutes: Sendable {
         self.management = management
     }
 
-    public func register(on router: some RouterMethods<GatewayRequestContext>) {
+    public func register(on router: some RouterMethods<AuthenticatedContext>) {
         router.post("/key/generate") { request, context in try await self.generate(request, context) }
         router.get("/key/info") { request, context in try await self.info(request, context) }
         router.get("/key/list") { request, context in try await self.list(request, context) }
@@ -29,7 +29,7 @@ public struct KeyRoutes: Sendable {
         router.post("/key/unblock") { request, context in try await self.setBlocked(false, request, context) }
     }
 
-    func generate(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func generate(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let caller = try await management.caller(context)
         try caller.requireWriter()
         let body = try await management.body(request)
@@ -64,13 +64,13 @@ public struct KeyRoutes: Sendable {
     }
 
     /// `/key/info?key=`; without `key`, the caller's own key.
-    func info(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func info(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let caller = try await management.caller(context)
         let key = try await management.spend.overlay(try await readable(request.uri.queryParameters.get("key") ?? caller.principal.id, caller))
         return Response.json(["key": .string(key.id), "info": ManagementJSON.key(key)])
     }
 
-    func list(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func list(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let caller = try await management.caller(context)
         let query = request.uri.queryParameters
         let paging = Paging(request)
@@ -100,7 +100,7 @@ public struct KeyRoutes: Sendable {
         ])
     }
 
-    func update(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let caller = try await management.caller(context)
         let body = try await management.body(request)
         let old = try await changeable(try body.required("key"), caller)
@@ -113,7 +113,7 @@ public struct KeyRoutes: Sendable {
         return Response.json(ManagementJSON.key(key))
     }
 
-    func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let caller = try await management.caller(context)
         let body = try await management.body(request)
         let references = try body.requiredList("keys")
@@ -125,7 +125,7 @@ public struct KeyRoutes: Sendable {
 
     /// A new secret for the same key id (limits, spend and history stay). With `grace_period`
     /// (`30s`, `1h`, `1d`…) the old secret keeps working until then; without it, it stops at once.
-    func regenerate(_ pathReference: String?, _ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func regenerate(_ pathReference: String?, _ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let caller = try await management.caller(context)
         let body = try await management.body(request, emptyAllowed: true)
         let reference = try pathReference ?? body.required("key")
@@ -154,7 +154,7 @@ public struct KeyRoutes: Sendable {
         return Response.json(answer)
     }
 
-    func setBlocked(_ blocked: Bool, _ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func setBlocked(_ blocked: Bool, _ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let caller = try await management.caller(context)
         let body = try await management.body(request)
         var key = try await changeable(try body.required("key"), caller)

@@ -10,12 +10,12 @@ struct LockoutRoutes: Sendable {
     let management: Management
     let lockouts: Lockouts
 
-    func register(on router: some RouterMethods<GatewayRequestContext>) {
+    func register(on router: some RouterMethods<AuthenticatedContext>) {
         router.get("/lockout/list") { _, context in try await self.list(context) }
         router.post("/lockout/unlock") { request, context in try await self.unlock(request, context) }
     }
 
-    func list(_ context: GatewayRequestContext) async throws -> Response {
+    func list(_ context: AuthenticatedContext) async throws -> Response {
         guard try await management.caller(context).readsEverything else {
             throw GatewayError.managementForbidden("Only a proxy admin or viewer may list lockouts.")
         }
@@ -29,7 +29,7 @@ struct LockoutRoutes: Sendable {
         return Response.json(["blocks": .array(blocks)])
     }
 
-    func unlock(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func unlock(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await management.caller(context).requireAdmin("lift lockouts")
         let subject = try await management.body(request).required("subject")
         let sharedBlock: Bool

@@ -117,8 +117,8 @@ struct Management: Sendable {
     }
 
     /// Who is calling, with their team memberships when their reach depends on them.
-    func caller(_ context: GatewayRequestContext) async throws -> ManagementCaller {
-        guard let principal = context.principal else { throw GatewayError.unauthorized("Missing API key.") }
+    func caller(_ context: AuthenticatedContext) async throws -> ManagementCaller {
+        let principal = context.principal
         var caller = ManagementCaller(principal: principal)
         guard principal.role != .proxyAdmin else { return caller }
         if let userID = principal.userID { caller.memberships = try await directory.memberships(userID: userID) }

@@ -16,7 +16,7 @@ public struct OAuthClientRoutes: Sendable {
         self.ring = ring
     }
 
-    public func register(on router: some RouterMethods<GatewayRequestContext>) {
+    public func register(on router: some RouterMethods<AuthenticatedContext>) {
         router.post("/oauth/client/new") { request, context in try await self.new(request, context) }
         router.get("/oauth/client/info") { request, context in try await self.info(request, context) }
         router.get("/oauth/client/list") { request, context in try await self.list(request, context) }
@@ -29,7 +29,7 @@ public struct OAuthClientRoutes: Sendable {
         }
     }
 
-    func new(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func new(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await management.caller(context).requireAdmin("register OAuth clients")
         let body = try await management.body(request)
         let secret = OAuthClient.newSecret()
@@ -47,7 +47,7 @@ public struct OAuthClientRoutes: Sendable {
         return Response.json(answer)
     }
 
-    func info(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func info(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await requireReader(context)
         guard let id = request.uri.queryParameters.get("client_id") else {
             throw GatewayError.badRequest("`client_id` is required.", param: "client_id")
@@ -55,14 +55,14 @@ public struct OAuthClientRoutes: Sendable {
         return Response.json(ManagementJSON.oauthClient(try await client(id)))
     }
 
-    func list(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func list(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await requireReader(context)
         let paging = Paging(request)
         let clients = try await management.store.oauth.clients(limit: paging.size, offset: paging.offset)
         return Response.json(["clients": .array(clients.map(ManagementJSON.oauthClient)), "current_page": JSONValue(paging.page)])
     }
 
-    func update(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await management.caller(context).requireAdmin("change OAuth clients")
         let body = try await management.body(request)
         var client = try await client(try body.required("client_id"))
@@ -76,7 +76,7 @@ public struct OAuthClientRoutes: Sendable {
     }
 
     /// Deleting a client ends its tokens at once: they name a client that no longer exists.
-    func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await management.caller(context).requireAdmin("delete OAuth clients")
         let ids = try await management.body(request).requiredList("client_ids")
         for id in ids { _ = try await client(id) }
@@ -87,7 +87,7 @@ public struct OAuthClientRoutes: Sendable {
 
     /// A new secret; the old one stops working at once (tokens already issued stay valid until
     /// they expire, unless revoked).
-    func regenerate(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func regenerate(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await management.caller(context).requireAdmin("change OAuth clients")
         var client = try await client(try await management.body(request).required("client_id"))
         let secret = OAuthClient.newSecret()
@@ -106,7 +106,7 @@ public struct OAuthClientRoutes: Sendable {
         return client
     }
 
-    func requireReader(_ context: GatewayRequestContext) async throws {
+    func requireReader(_ context: AuthenticatedContext) async throws {
         guard try await management.caller(context).readsEverything else {
             throw GatewayError.managementForbidden("Only a proxy admin or viewer may read OAuth clients.")
         }

@@ -14,7 +14,7 @@ public struct OrganizationRoutes: Sendable {
         self.management = management
     }
 
-    public func register(on router: some RouterMethods<GatewayRequestContext>) {
+    public func register(on router: some RouterMethods<AuthenticatedContext>) {
         router.post("/organization/new") { request, context in try await self.new(request, context) }
         router.get("/organization/info") { request, context in try await self.info(request, context) }
         router.post("/organization/info") { request, context in try await self.info(request, context) }
@@ -25,7 +25,7 @@ public struct OrganizationRoutes: Sendable {
         router.post("/organization/delete") { request, context in try await self.delete(request, context) }
     }
 
-    func new(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func new(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await management.caller(context).requireAdmin("create organizations")
         let body = try await management.body(request)
         let id = try body.string("organization_id").flatMap { $0 } ?? DirectoryID.new("org")
@@ -40,7 +40,7 @@ public struct OrganizationRoutes: Sendable {
     }
 
     /// `GET /organization/info?organization_id=` (or the id in a POST body), with its teams.
-    func info(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func info(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let caller = try await management.caller(context)
         let id: String
         if let named = request.uri.queryParameters.get("organization_id") {
@@ -56,7 +56,7 @@ public struct OrganizationRoutes: Sendable {
         return Response.json(ManagementJSON.organization(organization, teams: teams))
     }
 
-    func update(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await management.caller(context).requireAdmin("change organizations")
         let body = try await management.body(request)
         var organization = try await management.organization(try body.required("organization_id"))
@@ -69,7 +69,7 @@ public struct OrganizationRoutes: Sendable {
     }
 
     /// Every organization for admins and viewers; for everyone else, those they belong to.
-    func list(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func list(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let caller = try await management.caller(context)
         var organizations = try await management.directory.organizations()
         if !caller.readsEverything {
@@ -83,7 +83,7 @@ public struct OrganizationRoutes: Sendable {
 
     /// Deletes empty organizations; one that still has teams is refused, so no team is left
     /// pointing at nothing.
-    func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await management.caller(context).requireAdmin("delete organizations")
         let ids = try await management.body(request).requiredList("organization_ids")
         for id in ids {

@@ -13,7 +13,7 @@ struct SpendRoutes: Sendable {
         self.management = management
     }
 
-    func register(on router: some RouterMethods<GatewayRequestContext>) {
+    func register(on router: some RouterMethods<AuthenticatedContext>) {
         router.get("/spend/logs") { request, context in try await self.logs(request, context) }
         router.get("/global/spend") { request, context in try await self.total(request, context) }
         let groups: [(String, String, String)] = [
@@ -27,7 +27,7 @@ struct SpendRoutes: Sendable {
         }
     }
 
-    func logs(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func logs(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let caller = try await management.caller(context)
         var filter = try Self.filter(request)
         let query = request.uri.queryParameters
@@ -45,14 +45,14 @@ struct SpendRoutes: Sendable {
         return Response.json(.array(records.map(Self.json)))
     }
 
-    func total(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func total(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await requireReader(context)
         await management.spend.writer?.flush()
         let spend = try await management.spend.store.total(try Self.filter(request))
         return Response.json(["spend": .number(spend.dollars), "spend_exact": .string(spend.description), "max_budget": .null])
     }
 
-    func grouped(by column: String, as name: String, _ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func grouped(by column: String, as name: String, _ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await requireReader(context)
         await management.spend.writer?.flush()
         let limit = min(max(1, request.uri.queryParameters.get("limit", as: Int.self) ?? 100), 1000)
@@ -68,7 +68,7 @@ struct SpendRoutes: Sendable {
                 }))
     }
 
-    private func requireReader(_ context: GatewayRequestContext) async throws {
+    private func requireReader(_ context: AuthenticatedContext) async throws {
         guard try await management.caller(context).readsEverything else {
             throw GatewayError.managementForbidden("Only a proxy admin or viewer may read global spend.")
         }

@@ -16,7 +16,7 @@ public struct TeamRoutes: Sendable {
         self.management = management
     }
 
-    public func register(on router: some RouterMethods<GatewayRequestContext>) {
+    public func register(on router: some RouterMethods<AuthenticatedContext>) {
         router.post("/team/new") { request, context in try await self.new(request, context) }
         router.get("/team/info") { request, context in try await self.info(request, context) }
         router.post("/team/update") { request, context in try await self.update(request, context) }
@@ -28,7 +28,7 @@ public struct TeamRoutes: Sendable {
         router.post("/team/unblock") { request, context in try await self.setBlocked(false, request, context) }
     }
 
-    func new(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func new(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await management.caller(context).requireAdmin("create teams")
         let body = try await management.body(request)
         let now = Date()
@@ -55,7 +55,7 @@ public struct TeamRoutes: Sendable {
         return Response.json(ManagementJSON.team(team))
     }
 
-    func info(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func info(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let caller = try await management.caller(context)
         guard let id = request.uri.queryParameters.get("team_id") ?? caller.principal.teamID else {
             throw GatewayError.badRequest("`team_id` is required.", param: "team_id")
@@ -70,7 +70,7 @@ public struct TeamRoutes: Sendable {
         return Response.json(["team_id": .string(id), "team_info": ManagementJSON.team(team), "keys": .array(keys.map(ManagementJSON.key))])
     }
 
-    func update(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let caller = try await management.caller(context)
         let body = try await management.body(request)
         var team = try await management.team(try body.required("team_id"))
@@ -91,7 +91,7 @@ public struct TeamRoutes: Sendable {
     }
 
     /// Every team for admins and viewers; for everyone else, the teams they belong to.
-    func list(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func list(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let caller = try await management.caller(context)
         let organizationID = request.uri.queryParameters.get("organization_id")
         var teams =
@@ -103,7 +103,7 @@ public struct TeamRoutes: Sendable {
     }
 
     /// Deletes the teams, their keys and their memberships.
-    func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await management.caller(context).requireAdmin("delete teams")
         let ids = try await management.body(request).requiredList("team_ids")
         for id in ids { _ = try await management.team(id) }
@@ -118,7 +118,7 @@ public struct TeamRoutes: Sendable {
     /// the team and change its plain members' roles, but not enrol an existing user (keys the
     /// team admin mints for a member are charged to that member: joining a team is the member's
     /// or a proxy admin's decision, not a team admin's), nor change another team admin.
-    func addMembers(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func addMembers(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let caller = try await management.caller(context)
         let body = try await management.body(request)
         var team = try await administered(try body.required("team_id"), caller)
@@ -147,7 +147,7 @@ public struct TeamRoutes: Sendable {
         return Response.json(answer)
     }
 
-    func deleteMember(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func deleteMember(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let caller = try await management.caller(context)
         let body = try await management.body(request)
         let team = try await administered(try body.required("team_id"), caller)
@@ -181,7 +181,7 @@ public struct TeamRoutes: Sendable {
         }
     }
 
-    func setBlocked(_ blocked: Bool, _ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func setBlocked(_ blocked: Bool, _ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await management.caller(context).requireAdmin(blocked ? "block teams" : "unblock teams")
         var team = try await management.team(try await management.body(request).required("team_id"))
         let old = team

@@ -14,7 +14,7 @@ public struct UserRoutes: Sendable {
         self.management = management
     }
 
-    public func register(on router: some RouterMethods<GatewayRequestContext>) {
+    public func register(on router: some RouterMethods<AuthenticatedContext>) {
         router.post("/user/new") { request, context in try await self.new(request, context) }
         router.get("/user/info") { request, context in try await self.info(request, context) }
         router.post("/user/update") { request, context in try await self.update(request, context) }
@@ -23,7 +23,7 @@ public struct UserRoutes: Sendable {
     }
 
     /// Creates the user and, unless `auto_create_key` is false, a key for them (shown once).
-    func new(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func new(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await management.caller(context).requireAdmin("create users")
         let body = try await management.body(request)
         let now = Date()
@@ -60,7 +60,7 @@ public struct UserRoutes: Sendable {
     }
 
     /// `/user/info?user_id=`; without `user_id`, the caller.
-    func info(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func info(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let caller = try await management.caller(context)
         guard let id = request.uri.queryParameters.get("user_id") ?? caller.principal.userID else {
             throw GatewayError.badRequest("`user_id` is required.", param: "user_id")
@@ -81,7 +81,7 @@ public struct UserRoutes: Sendable {
         ])
     }
 
-    func update(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await management.caller(context).requireAdmin("change users")
         let body = try await management.body(request)
         var user: User
@@ -108,7 +108,7 @@ public struct UserRoutes: Sendable {
         return Response.json(["user_id": .string(user.id), "data": ManagementJSON.user(user)])
     }
 
-    func list(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func list(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         guard try await management.caller(context).readsEverything else {
             throw GatewayError.managementForbidden("Only a proxy admin or viewer may list users.")
         }
@@ -129,7 +129,7 @@ public struct UserRoutes: Sendable {
     }
 
     /// Deletes the users, their keys and their team memberships.
-    func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await management.caller(context).requireAdmin("delete users")
         let ids = try await management.body(request).requiredList("user_ids")
         for id in ids { _ = try await management.user(id) }

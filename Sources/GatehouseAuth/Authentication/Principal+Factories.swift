@@ -1,0 +1,43 @@
+public import GatehouseCore
+public import GatehouseStore
+
+/// The two ways a principal is made: acting as a virtual key, or standing in the directory as a
+/// user (with a team and organization). Every authenticator builds its principal through one of
+/// them, so a new principal field is filled in one place.
+extension Principal {
+    /// A principal acting as `key`: the key's models, routes, team, owner and role, and the
+    /// limits of the key and every level above it.
+    /// - Parameter bounds: model lists the credential adds to the key's (a token source's).
+    public init(id: String, method: Method, actingAs key: ResolvedKey, bounds: [[String]] = []) {
+        let grant = key.grant
+        self.init(
+            id: id, method: method, role: key.role, userID: grant.userID, teamID: grant.teamID, organizationID: grant.organizationID,
+            allowedModels: grant.models)
+        keyID = grant.id
+        keyAlias = grant.alias
+        inheritedModels = bounds + key.inheritedModels
+        allowedRoutes = grant.allowedRoutes
+        limitSubjects = key.limitSubjects
+    }
+
+    /// A principal standing in the directory: `chain` (its user, team and organization) bounds
+    /// its models and carries their limits.
+    /// - Parameters:
+    ///   - models: the credential's own model list (empty: every model the chain allows).
+    ///   - bounds: model lists the credential adds to the chain's (a token source's).
+    public init(
+        id: String, method: Method, role: Role, userID: String?, teamID: String? = nil, organizationID: String? = nil,
+        models: [String] = [], chain: Chain, bounds: [[String]] = []
+    ) {
+        self.init(id: id, method: method, role: role, userID: userID, teamID: teamID, organizationID: organizationID, allowedModels: models)
+        inheritedModels = bounds + chain.models
+        limitSubjects = chain.limits
+    }
+
+    /// Adds the limits the credential itself carries (a token's claims, an OAuth client's), checked
+    /// before those of the levels above it.
+    public mutating func carry(_ limits: Limits, as level: LimitLevel, id: String) {
+        self.limits = limits
+        if let subject = LimitSubject(level: level, id: id, limits: limits) { limitSubjects.insert(subject, at: 0) }
+    }
+}

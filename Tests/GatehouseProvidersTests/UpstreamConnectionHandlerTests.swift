@@ -1,0 +1,175 @@
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Synchronization
+import Testing
+
+@testable import GatehouseProviders
+
+/// The upstream connection's state machine on a testing channel, without a socket: one exchange
+/// at a time, reuse only after a whole keep-alive response, and every way a connection can end.
+@Suite("Upstream connection handler")
+struct UpstreamConnectionHandlerTests {
+    typealias Producer = UpstreamConnectionHandler.Producer
+    /// Carries the body sequence out of the event loop, as the transport does.
+    struct Transfer<Value>: @unchecked Sendable { let value: Value }
+
+    static let request = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/v1/chat/completions")
+
+    /// How many times the handler said its connection can serve another request.
+    final class Reuses: Sendable {
+        private let count = Atomic(0)
+        var value: Int { count.load(ordering: .relaxed) }
+        func add() { count.add(1, ordering: .relaxed) }
+    }
+
+    /// A connected channel with the handler, and its reuse count.
+    func connected() async throws -> (NIOAsyncTestingChannel, Reuses) {
+        let reusable = Reuses()
+        let channel = try await NIOAsyncTestingChannel { channel in
+            let handler = UpstreamConnectionHandler()
+            handler.onReusable = { reusable.add() }
+            try channel.pipeline.syncOperations.addHandler(handler)
+        }
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080))
+        return (channel, reusable)
+    }
+
+    /// Starts an exchange on the loop, as `NIOHTTPTransport` does.
+    func start(
+        on channel: NIOAsyncTestingChannel, firstByteTimeout: TimeAmount = .seconds(30)
+    ) async throws -> (
+        head: EventLoopFuture<HTTPResponseHead>, body: Producer
+    ) {
+        let started = try await channel.testingEventLoop.executeInContext {
+            let handler = try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self)
+            let promise = channel.eventLoop.makePromise(of: HTTPResponseHead.self)
+            let demand = BodyDemand(handler: handler, eventLoop: channel.eventLoop)
+            handler.start(head: Self.request, body: ByteBuffer(string: "{}"), promise: promise, firstByteTimeout: firstByteTimeout)
+            return Transfer(value: (promise.futureResult, handler.makeBody(demand: demand)))
+        }
+        return started.value
+    }
+
+    func responseHead(_ status: HTTPResponseStatus, close: Bool = false) -> HTTPClientResponsePart {
+        var head = HTTPResponseHead(version: .http1_1, status: status)
+        if close { head.headers.add(name: "connection", value: "close") }
+        return .head(head)
+    }
+
+    @Test func anExchangeIsWrittenWholeAndAKeepAliveResponseLeavesTheConnectionReusable() async throws {
+        let (channel, reusable) = try await connected()
+        let (head, body) = try await start(on: channel)
+        guard case .head(let sent)? = try await channel.readOutbound(as: HTTPClientRequestPart.self) else {
+            Issue.record("no request head")
+            return
+        }
+        #expect(sent.uri == "/v1/chat/completions" && sent.method == .POST)
+        guard case .body(.byteBuffer(let sentBody))? = try await channel.readOutbound(as: HTTPClientRequestPart.self) else {
+            Issue.record("no request body")
+            return
+        }
+        #expect(String(buffer: sentBody) == "{}")
+        guard case .end? = try await channel.readOutbound(as: HTTPClientRequestPart.self) else {
+            Issue.record("no request end")
+            return
+        }
+        try await channel.writeInbound(responseHead(.ok))
+        #expect(try await head.get().status == .ok)
+        try await channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: "chunk one, ")))
+        try await channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: "chunk two")))
+        try await channel.writeInbound(HTTPClientResponsePart.end(nil))
+        var received = ""
+        for try await chunk in body { received += String(buffer: chunk) }
+        #expect(received == "chunk one, chunk two")
+        #expect(reusable.value == 1)
+        #expect(channel.isActive)
+        _ = try await channel.finish()
+    }
+
+    @Test func aResponseThatClosesTheConnectionIsNotReused() async throws {
+        let (channel, reusable) = try await connected()
+        let (head, body) = try await start(on: channel)
+        try await channel.writeInbound(responseHead(.ok, close: true))
+        try await channel.writeInbound(HTTPClientResponsePart.end(nil))
+        #expect(try await head.get().status == .ok)
+        for try await _ in body {}
+        try await channel.closeFuture.get()
+        #expect(reusable.value == 0)
+    }
+
+    @Test func bytesOnAnIdleConnectionCloseIt() async throws {
+        let (channel, reusable) = try await connected()
+        // Nothing was asked: the connection's framing can no longer be trusted.
+        try await channel.writeInbound(responseHead(.ok))
+        try await channel.closeFuture.get()
+        #expect(reusable.value == 0)
+    }
+
+    @Test func aCloseBeforeAnyByteOfTheResponseIsSafeToRetry() async throws {
+        let (channel, _) = try await connected()
+        let (head, body) = try await start(on: channel)
+        try await channel.close()
+        await #expect {
+            _ = try await head.get()
+        } throws: { error in
+            if case UpstreamConnectionHandler.Failure.closedBeforeResponse = error { return true }
+            return false
+        }
+        withExtendedLifetime(body) {}
+    }
+
+    @Test func aCloseMidResponseEndsTheBodyWithAnErrorThatIsNoRetry() async throws {
+        let (channel, _) = try await connected()
+        let (head, body) = try await start(on: channel)
+        try await channel.writeInbound(responseHead(.ok))
+        try await channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: "partial")))
+        #expect(try await head.get().status == .ok)
+        try await channel.close()
+        var received = ""
+        await #expect {
+            for try await chunk in body { received += String(buffer: chunk) }
+        } throws: { error in
+            (error as? TransportError)?.description == "upstream closed the connection mid-response"
+        }
+        #expect(received == "partial")
+    }
+
+    @Test func noFirstByteInTimeFailsTheExchangeAndClosesTheConnection() async throws {
+        let (channel, _) = try await connected()
+        let (head, body) = try await start(on: channel, firstByteTimeout: .seconds(5))
+        // A consumer that dropped the body would end the exchange itself: keep it.
+        defer { withExtendedLifetime(body) {} }
+        await channel.testingEventLoop.advanceTime(by: .seconds(4))
+        #expect(channel.isActive)
+        await channel.testingEventLoop.advanceTime(by: .seconds(1))
+        await #expect {
+            _ = try await head.get()
+        } throws: { error in
+            if case UpstreamConnectionHandler.Failure.firstByteTimeout = error { return true }
+            return false
+        }
+        try await channel.closeFuture.get()
+    }
+
+    @Test func aLateSignalFromAFinishedBodyCannotTouchTheNextExchange() async throws {
+        let (channel, reusable) = try await connected()
+        let (firstHead, firstBody) = try await start(on: channel)
+        try await channel.writeInbound(responseHead(.ok))
+        try await channel.writeInbound(HTTPClientResponsePart.end(nil))
+        _ = try await firstHead.get()
+        #expect(reusable.value == 1)
+        for try await _ in firstBody {}
+        let (secondHead, secondBody) = try await start(on: channel)
+        defer { withExtendedLifetime(secondBody) {} }
+        // The first exchange's consumer lets go of its (ended) body only now.
+        try await channel.testingEventLoop.executeInContext {
+            let handler = try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self)
+            handler.abandon(exchange: handler.exchangeID - 1)
+        }
+        #expect(channel.isActive)
+        try await channel.writeInbound(responseHead(.created))
+        #expect(try await secondHead.get().status == .created)
+        _ = try await channel.finish()
+    }
+}
