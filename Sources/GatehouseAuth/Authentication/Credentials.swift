@@ -5,7 +5,10 @@ public import GatehouseCore
 /// cookie. Which of them decides is `Authentication`'s choice, not the caller's.
 public struct Credentials: Sendable {
     /// The secret from the headers or URL (possibly the certificate placeholder an SDK needs).
-    public var secret: PresentedCredential?
+    /// Carries the certificate with it, however it is set: a key may be bound to one.
+    public var secret: PresentedCredential? {
+        didSet { secret?.clientCertificate = certificate }
+    }
     public var certificate: ClientCertificate?
     /// Read only when `mayUseSession`: a cookie never outranks a key or a certificate.
     public var session: SessionToken?

@@ -49,7 +49,6 @@ public struct AuthenticationMiddleware: RouterMiddleware {
                 parameter: parameters.map { parameters in { name in parameters.get(name) } },
                 policy: queryPolicy
             )
-            credentials.secret?.clientCertificate = credentials.certificate
             if credentials.mayUseSession, let cookie { credentials.session = cookie.token(in: request.headers) }
             principal = try await authentication.authenticate(credentials, path: path)
         } catch let error as GatewayError {
