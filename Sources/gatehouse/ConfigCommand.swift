@@ -4,7 +4,8 @@ import GatehouseAuth
 import GatehouseCore
 
 struct ConfigCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "config", abstract: "Work with configuration files.", subcommands: [Check.self])
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Work with configuration files.", subcommands: [Check.self, Reference.self])
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Validate a configuration file without serving.")
@@ -32,6 +33,15 @@ struct ConfigCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 throw ExitCode(2)
             }
+        }
+    }
+
+    struct Reference: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the reference of every gatehouse_settings key (Markdown, as docs/configuration.md has it).")
+
+        func run() async throws {
+            print(ConfigReference.gatehouseSettings, terminator: "")
         }
     }
 }

@@ -7,7 +7,7 @@ import Logging
 /// and the metadata's fields) for log shippers; `text` a readable line.
 struct LineLogHandler: LogHandler {
     let label: String
-    let format: ServerSettings.LogFormat
+    let format: ObservabilitySettings.LogFormat
     let output: FileHandle
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]

@@ -26,16 +26,16 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(2)
         }
         var settings = loaded.config
-        if let host { settings.server.host = host }
-        if let port { settings.server.port = port }
+        if let host { settings.server.listener.host = host }
+        if let port { settings.server.listener.port = port }
 
-        let level = Logger.Level(rawValue: settings.server.logLevel) ?? .info
-        let format = settings.server.logFormat
+        let level = Logger.Level(rawValue: settings.server.observability.logLevel.rawValue) ?? .info
+        let format = settings.server.observability.logFormat
         let output: FileHandle
         do {
-            output = try LineLogHandler.output(settings.server.logDestination)
+            output = try LineLogHandler.output(settings.server.observability.logDestination)
         } catch {
-            FileHandle.standardError.write(Data("error: cannot write the log to \(settings.server.logDestination)\n".utf8))
+            FileHandle.standardError.write(Data("error: cannot write the log to \(settings.server.observability.logDestination)\n".utf8))
             throw ExitCode(2)
         }
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: format, output: output, logLevel: level) }
@@ -59,15 +59,15 @@ struct Serve: AsyncParsableCommand {
                 config: settings, masterKey: masterKey, store: store, logger: logger, reloadOnHangup: true,
                 reloadConfiguration: {
                     var reloaded = try ConfigFile.load(path: path).config
-                    if let host { reloaded.server.host = host }
-                    if let port { reloaded.server.port = port }
+                    if let host { reloaded.server.listener.host = host }
+                    if let port { reloaded.server.listener.port = port }
                     return reloaded
                 }
             ) { port in
-                logger.info("Gatehouse listening on \(server.tls == nil ? "http" : "https")://\(server.host):\(port)")
+                logger.info("Gatehouse listening on \(server.listener.scheme)://\(server.listener.host):\(port)")
                 if let key = announce {
                     let banner = Banner.firstStart(
-                        masterKey: key, scheme: server.tls == nil ? "http" : "https", host: server.host, port: port, model: firstModel,
+                        masterKey: key, scheme: server.listener.scheme, host: server.listener.host, port: port, model: firstModel,
                         dataDirectory: server.dataDirectory)
                     FileHandle.standardOutput.write(Data(banner.utf8))
                 }
@@ -76,7 +76,7 @@ struct Serve: AsyncParsableCommand {
             await store.closeUnused()
             throw error
         }
-        try await GatehouseApplication.run(app, settings: server, logger: logger)
+        try await GatehouseApplication.run(app, settings: server.listener, logger: logger)
     }
 }
 

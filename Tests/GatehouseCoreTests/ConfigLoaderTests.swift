@@ -78,7 +78,7 @@ struct ConfigLoaderTests {
               rate_limit_store_policy: closed
               end_user_limits: {rpm_limit: 30, max_budget: 5, budget_duration: 1mo}
             """
-        ).config.server
+        ).config.server.metering
         #expect(config.timeZone == "Europe/Berlin" && config.defaultMaxTokens == 1024)
         #expect(config.alertWebhookURL == "https://alerts.example.com/gatehouse")
         #expect(config.spendFlushIntervalSeconds == 2 && config.storeTimeoutSeconds == 3 && config.rateLimitSyncSeconds == 0.5)
@@ -111,21 +111,21 @@ struct ConfigLoaderTests {
               lockout_max_seconds: 100
             """
         ).config.server
-        #expect(config.auditStreams == ["stdout", "/var/log/gatehouse/audit.jsonl", "https://siem.example.com/in"])
-        #expect(config.auditFlushIntervalSeconds == 2 && config.accessLog == "stderr" && config.logFormat == .json)
-        #expect(config.logDestination == "/var/log/gatehouse/gatehouse.log")
-        #expect(!config.metricsEnabled && config.metricsKeyAliases == ["search-prod"])
-        #expect(config.allowedIPs.map(\.description) == ["10.0.0.0/8", "192.168.0.0/16"])
-        #expect(config.managementAllowedIPs.map(\.description) == ["fd00::/8"])
-        #expect(config.lockoutFailures == 3 && config.lockoutAddressFailures == 30 && config.lockoutWindowSeconds == 600)
-        #expect(config.lockoutSeconds == 10 && config.lockoutMaxSeconds == 100)
+        #expect(config.audit.streams == ["stdout", "/var/log/gatehouse/audit.jsonl", "https://siem.example.com/in"])
+        #expect(config.audit.flushIntervalSeconds == 2 && config.observability.accessLog == "stderr" && config.observability.logFormat == .json)
+        #expect(config.observability.logDestination == "/var/log/gatehouse/gatehouse.log")
+        #expect(!config.observability.metricsEnabled && config.observability.metricsKeyAliases == ["search-prod"])
+        #expect(config.network.allowedIPs.map(\.description) == ["10.0.0.0/8", "192.168.0.0/16"])
+        #expect(config.network.managementAllowedIPs.map(\.description) == ["fd00::/8"])
+        #expect(config.lockout.failures == 3 && config.lockout.addressFailures == 30 && config.lockout.windowSeconds == 600)
+        #expect(config.lockout.firstBlockSeconds == 10 && config.lockout.longestBlockSeconds == 100)
         for bad in [
             "audit_streams: [relative/file]", "access_log: somewhere", "log_destination: syslog", "log_format: xml", "allowed_ips: [10.0.0.0/33]",
             "management_allowed_ips: [nowhere]", "lockout_failures: 0",
         ] {
             #expect(throws: ConfigError.self, "\(bad)") { try load("gatehouse_settings:\n  \(bad)\n") }
         }
-        #expect(try load("gatehouse_settings:\n  access_log: \"off\"\n").config.server.accessLog == nil)
+        #expect(try load("gatehouse_settings:\n  access_log: \"off\"\n").config.server.observability.accessLog == nil)
     }
 
     @Test func readsTLSSettings() throws {
@@ -154,14 +154,16 @@ struct ConfigLoaderTests {
                 /v1/chat/completions: certificate
             """
         ).config.server
-        #expect(config.tls?.clientAuth == .optional && config.tls?.clientCAFile == file && config.clientCertificateIdentity == .sanURI)
-        #expect(config.tls?.clientCRLFile == file && config.tls?.clientVerifyDepth == 2)
-        let management = try #require(config.managementListener)
+        #expect(
+            config.listener.tls?.clientAuth == .optional && config.listener.tls?.clientCAFile == file
+                && config.identity.clientCertificateIdentity == .sanURI)
+        #expect(config.listener.tls?.clientCRLFile == file && config.listener.tls?.clientVerifyDepth == 2)
+        let management = try #require(config.listener.management)
         #expect(management.host == "0.0.0.0" && management.port == 4001 && management.tls?.clientAuth == .required)
         #expect(management.tls?.clientVerifyDepth == 3)
-        #expect(config.trustedProxies.map(\.description) == ["10.0.0.0/8", "fd00::/8"])
+        #expect(config.network.trustedProxies.map(\.description) == ["10.0.0.0/8", "fd00::/8"])
         #expect(
-            config.certificateRoutes == [
+            config.identity.certificateRoutes == [
                 .init(route: "management_routes", policy: .certificateAndKey), .init(route: "/v1/chat/completions", policy: .certificate),
             ])
         #expect(throws: ConfigError.self) { try load("gatehouse_settings:\n  tls_client_auth: required\n") }
@@ -275,9 +277,9 @@ struct ConfigLoaderTests {
 
     @Test func serverSettingsAreRangeChecked() throws {
         let result = try load("gatehouse_settings:\n  port: 8080\n  max_request_body_bytes: 1048576\n  request_timeout: 30\n")
-        #expect(result.config.server.port == 8080)
-        #expect(result.config.server.maxRequestBodyBytes == 1_048_576)
-        #expect(result.config.server.requestTimeout == 30)
+        #expect(result.config.server.listener.port == 8080)
+        #expect(result.config.server.listener.maxRequestBodyBytes == 1_048_576)
+        #expect(result.config.server.upstream.requestTimeout == 30)
         let error = try #require(throws: ConfigError.self) { try load("gatehouse_settings:\n  port: 70000\n") }
         #expect(error.path == "gatehouse_settings.port")
         let typo = try #require(throws: ConfigError.self) { try load("gatehouse_settings:\n  prot: 1\n") }

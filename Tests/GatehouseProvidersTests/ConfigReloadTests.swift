@@ -15,7 +15,7 @@ struct ConfigReloadTests {
         #expect(changes.changesModels && !changes.routerChanged && changes.needsRestart.isEmpty)
 
         new.router.numRetries = 7
-        new.server.lockoutSeconds = 5
+        new.server.lockout.firstBlockSeconds = 5
         new.masterKey = "sk-another-master-key-0000000000"
         changes = ConfigChanges(from: old, to: new)
         #expect(changes.routerChanged && changes.needsRestart == ["gatehouse_settings", "general_settings.master_key"])

@@ -15,8 +15,8 @@ struct AddressPolicyTests {
 
     @Test func theGlobalListHoldsPastTrustedProxiesOnly() async throws {
         var config = GatehouseConfig.embeddedDefault
-        config.server.trustedProxies = [IPNetwork("127.0.0.1")!]
-        config.server.allowedIPs = [IPNetwork("10.0.0.0/8")!, IPNetwork("2001:db8::/32")!]
+        config.server.network.trustedProxies = [IPNetwork("127.0.0.1")!]
+        config.server.network.allowedIPs = [IPNetwork("10.0.0.0/8")!, IPNetwork("2001:db8::/32")!]
         try await withGatehouse(config) { client, _ in
             #expect(try await client.get("/v1/models", headers: from("10.1.2.3")).status == .ok)
             #expect(try await client.get("/v1/models", headers: from("2001:db8::5")).status == .ok)
@@ -31,7 +31,7 @@ struct AddressPolicyTests {
             #expect(denied.json?["total"] == 3)
         }
         // The same header from a peer that is not a trusted proxy is ignored.
-        config.server.trustedProxies = [IPNetwork("10.0.0.0/8")!]
+        config.server.network.trustedProxies = [IPNetwork("10.0.0.0/8")!]
         try await withGatehouse(config) { client, _ in
             let spoofed = try await client.get("/v1/models", headers: from("10.1.2.3"))
             #expect(spoofed.status == .forbidden)
@@ -42,8 +42,8 @@ struct AddressPolicyTests {
     /// header through), a client adds `Forwarded: for=10.0.0.5` to claim an allowed address.
     @Test func aClientsOwnForwardedHeaderDoesNotChooseItsAddress() async throws {
         var config = GatehouseConfig.embeddedDefault
-        config.server.trustedProxies = [IPNetwork("127.0.0.1")!]
-        config.server.managementAllowedIPs = [IPNetwork("10.0.0.0/8")!]
+        config.server.network.trustedProxies = [IPNetwork("127.0.0.1")!]
+        config.server.network.managementAllowedIPs = [IPNetwork("10.0.0.0/8")!]
         @Sendable func with(xff: String, forwarded: String) -> HTTPFields {
             var headers = from(xff)
             headers[HTTPField.Name("forwarded")!] = forwarded
@@ -54,7 +54,7 @@ struct AddressPolicyTests {
             #expect(status == .forbidden)
         }
         // An operator whose proxy writes `Forwarded` says so; then X-Forwarded-For is not read.
-        config.server.forwardedHeader = .forwarded
+        config.server.network.forwardedHeader = .forwarded
         try await withGatehouse(config) { client, _ in
             let refused = try await client.get("/key/list", headers: with(xff: "10.1.2.3", forwarded: "for=203.0.113.9")).status
             #expect(refused == .forbidden)
@@ -65,8 +65,8 @@ struct AddressPolicyTests {
 
     @Test func managementHasItsOwnListAndPathVariantsGetNoFurther() async throws {
         var config = GatehouseConfig.embeddedDefault
-        config.server.trustedProxies = [IPNetwork("127.0.0.1")!]
-        config.server.managementAllowedIPs = [IPNetwork("10.0.0.0/8")!]
+        config.server.network.trustedProxies = [IPNetwork("127.0.0.1")!]
+        config.server.network.managementAllowedIPs = [IPNetwork("10.0.0.0/8")!]
         try await withGatehouse(config) { client, _ in
             #expect(try await client.get("/key/list", headers: from("10.1.2.3")).status == .ok)
             #expect(try await client.get("/key/list", headers: from("203.0.113.9")).status == .forbidden)
@@ -83,7 +83,7 @@ struct AddressPolicyTests {
 
     @Test func keysTeamsAndOrganizationsCarryTheirOwnLists() async throws {
         var config = GatehouseConfig.embeddedDefault
-        config.server.trustedProxies = [IPNetwork("127.0.0.1")!]
+        config.server.network.trustedProxies = [IPNetwork("127.0.0.1")!]
         try await withGatehouse(config) { client, _ in
             let key = try #require(
                 try await client.post("/key/generate", ["models": ["mock-gpt"], "allowed_ips": ["10.0.0.0/8", "2001:db8::/32"]]).json?["key"]?

@@ -17,7 +17,7 @@ struct AuditLiveTests {
         let accessLog = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-access-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: accessLog) }
         var config = OAuthServerTests().config
-        config.server.accessLog = accessLog
+        config.server.observability.accessLog = accessLog
         try await withGatehouse(config) { client, _ in
             let generated = try await client.post("/key/generate", ["models": ["mock-gpt"]])
             let blocked = try #require(generated.json?["key"]?.stringValue)
@@ -130,8 +130,8 @@ struct AuditLiveTests {
     @Test func recordsAreStreamedAsJSONLinesToAFile() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-audit-\(UUID().uuidString).jsonl").path
         var config = GatehouseConfig.embeddedDefault
-        config.server.auditStreams = [file]
-        config.server.auditFlushIntervalSeconds = 0.05
+        config.server.audit.streams = [file]
+        config.server.audit.flushIntervalSeconds = 0.05
         try await withGatehouse(config) { client, _ async throws in
             #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer("sk-nope")).status == .unauthorized)
             #expect(try await client.post("/key/generate", ["models": ["mock-gpt"]]).status == .ok)

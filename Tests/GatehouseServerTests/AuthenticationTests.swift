@@ -69,7 +69,7 @@ struct AuthenticationTests {
             #expect(lookup.status == .notFound)
         }
         var allowing = config
-        allowing.server.allowKeyInQuery = true
+        allowing.server.identity.allowKeyInQuery = true
         try await withGatehouse(allowing) { client, _ in
             let alone = try await client.post("/v1/chat/completions?key=\(TestKeys.master)", chat("mock-gpt"), headers: [:])
             #expect(alone.status == .ok)

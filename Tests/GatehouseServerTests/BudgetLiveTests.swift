@@ -22,7 +22,7 @@ struct BudgetLiveTests {
         priced.mock.chunkDelayMs = chunkDelayMs
         priced.mock.streamChunks = 20
         var config = GatehouseConfig(models: [priced])
-        config.server.spendFlushIntervalSeconds = 0.05
+        config.server.metering.spendFlushIntervalSeconds = 0.05
         return config
     }
 
@@ -172,7 +172,7 @@ struct BudgetLiveTests {
         let webhook = RecordingUpstream { _, _ in Response(status: .ok) }
         try await webhook.run { hookPort in
             var config = Self.config()
-            config.server.alertWebhookURL = "http://127.0.0.1:\(hookPort)/alerts"
+            config.server.metering.alertWebhookURL = "http://127.0.0.1:\(hookPort)/alerts"
             try await withGatehouse(config) { client, _ in
                 let created = try await client.post("/key/generate", ["soft_budget": 0.02, "key_alias": "watched"])
                 let key = try #require(created.json?["key"]?.stringValue)
@@ -189,7 +189,7 @@ struct BudgetLiveTests {
 
     @Test func anEndUsersBudgetIsCountedPerCredential() async throws {
         var config = Self.config()
-        config.server.endUserLimits.maxBudget = 0.02
+        config.server.metering.endUserLimits.maxBudget = 0.02
         try await withGatehouse(config) { client, _ in
             let first = try #require(try await client.post("/key/generate", [:]).json?["key"]?.stringValue)
             let second = try #require(try await client.post("/key/generate", [:]).json?["key"]?.stringValue)

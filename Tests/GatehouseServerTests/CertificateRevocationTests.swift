@@ -18,9 +18,9 @@ struct CertificateRevocationTests {
 
     func config(_ pki: TestPKI, crlFile: String?, depth: Int) -> GatehouseConfig {
         var config = MutualTLSTests().config(pki, clientAuth: .required)
-        config.server.tls?.clientCRLFile = crlFile
-        config.server.tls?.clientVerifyDepth = depth
-        config.server.tlsReloadCheckSeconds = 0.1
+        config.server.listener.tls?.clientCRLFile = crlFile
+        config.server.listener.tls?.clientVerifyDepth = depth
+        config.server.listener.tlsReloadCheckSeconds = 0.1
         return config
     }
 

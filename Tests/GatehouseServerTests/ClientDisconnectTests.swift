@@ -8,8 +8,8 @@ import Testing
 
 @Suite("Client going away")
 struct ClientDisconnectTests {
-    @Test(arguments: ServerSettings.UpstreamClient.allCases)
-    func abandoningAStreamCancelsTheUpstreamRequest(client: ServerSettings.UpstreamClient) async throws {
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func abandoningAStreamCancelsTheUpstreamRequest(client: UpstreamSettings.Client) async throws {
         let upstreamStopped = Mutex<ContinuousClock.Instant?>(nil)
         let upstream = RecordingUpstream { _, _ in
             Response(

@@ -98,7 +98,7 @@ struct InputAttackTests {
         let upstream = RecordingUpstream { _, _ in RecordingUpstream.json(RecordingUpstream.chatCompletion("hi")) }
         try await upstream.run { port in
             var config = GatehouseConfig(models: [deployment("free", port: port)])
-            config.server.unpricedModels = .refuse
+            config.server.metering.unpricedModels = .refuse
             try await withGatehouse(config) { client, _ in
                 let budgeted = try #require(try await client.post("/key/generate", ["max_budget": 5]).json?["key"]?.stringValue)
                 let refused = try await client.post("/v1/chat/completions", chat("free"), headers: bearer(budgeted))
@@ -131,7 +131,7 @@ struct InputAttackTests {
     /// answered.
     @Test func oversizedBodiesAre413HoweverTheyAreSent() async throws {
         var config = GatehouseConfig.embeddedDefault
-        config.server.maxRequestBodyBytes = 64 * 1024
+        config.server.listener.maxRequestBodyBytes = 64 * 1024
         try await withGatehouse(config) { _, port in
             let big = String(repeating: "x", count: 2 * 1024 * 1024)
             for path in ["/v1/chat/completions", "/key/generate", "/login", "/user/new"] {

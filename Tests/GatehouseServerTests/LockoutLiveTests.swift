@@ -11,9 +11,9 @@ import Testing
 struct LockoutLiveTests {
     var config: GatehouseConfig {
         var config = OAuthServerTests().config
-        config.server.trustedProxies = [IPNetwork("127.0.0.1")!]
-        config.server.lockoutAddressFailures = 3
-        config.server.lockoutFailures = 2
+        config.server.network.trustedProxies = [IPNetwork("127.0.0.1")!]
+        config.server.lockout.addressFailures = 3
+        config.server.lockout.failures = 2
         return config
     }
 
@@ -79,7 +79,7 @@ struct LockoutLiveTests {
         let webhook = RecordingUpstream { _, _ in Response(status: .ok) }
         try await webhook.run { hookPort in
             var config = self.config
-            config.server.alertWebhookURL = "http://127.0.0.1:\(hookPort)/alerts"
+            config.server.metering.alertWebhookURL = "http://127.0.0.1:\(hookPort)/alerts"
             try await withGatehouse(config) { client, _ in
                 // A blocked key tried from three addresses (against one principal), then one
                 // address failing three times.

@@ -24,7 +24,7 @@ struct ManagementListenerTests {
         var tls = TLSSettings(certificateFile: pki.serverCertificateFile, keyFile: pki.serverKeyFile)
         tls.clientAuth = .required
         tls.clientCAFile = pki.caFile
-        config.server.managementListener = ListenerSettings(host: "127.0.0.1", port: managementPort, tls: tls)
+        config.server.listener.management = ManagementListenerSettings(host: "127.0.0.1", port: managementPort, tls: tls)
 
         try await withGatehouse(config) { client, _ in
             // The main listener (plain HTTP) serves models, not management.

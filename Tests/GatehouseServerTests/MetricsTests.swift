@@ -20,7 +20,7 @@ struct MetricsTests {
 
     @Test func requestsAuthenticationsTokensCostAndRefusalsAreCounted() async throws {
         var config = BudgetLiveTests.config()
-        config.server.metricsKeyAliases = ["search-prod"]
+        config.server.observability.metricsKeyAliases = ["search-prod"]
         try await withGatehouse(config) { client, _ in
             let listed = try #require(
                 try await client.post("/key/generate", ["key_alias": "search-prod", "rpm_limit": 1]).json?["key"]?.stringValue)
@@ -58,15 +58,15 @@ struct MetricsTests {
 
     @Test func metricsAreHeldToTheManagementAddressListOrCanBeTurnedOff() async throws {
         var config = GatehouseConfig.embeddedDefault
-        config.server.trustedProxies = [IPNetwork("127.0.0.1")!]
-        config.server.managementAllowedIPs = [IPNetwork("10.0.0.0/8")!]
+        config.server.network.trustedProxies = [IPNetwork("127.0.0.1")!]
+        config.server.network.managementAllowedIPs = [IPNetwork("10.0.0.0/8")!]
         try await withGatehouse(config) { client, _ in
             let scraper = HTTPField.Name("x-forwarded-for")!
             let allowed = try await client.get("/metrics", headers: [scraper: "10.0.0.9"])
             #expect(allowed.status == .ok)
             #expect(try await client.get("/metrics", headers: [scraper: "203.0.113.4"]).status == .forbidden)
         }
-        config.server.metricsEnabled = false
+        config.server.observability.metricsEnabled = false
         try await withGatehouse(config) { client, _ in
             let missing = try await client.get("/metrics", headers: [HTTPField.Name("x-forwarded-for")!: "10.0.0.9"])
             #expect(missing.status == .notFound)
@@ -84,7 +84,7 @@ struct MetricsTests {
             #expect(try await client.get("/metrics", headers: bearer(user)).status == .forbidden)
             #expect(try await client.get("/metrics").status == .ok)
         }
-        config.server.metricsPublic = true
+        config.server.observability.metricsPublic = true
         try await withGatehouse(config) { client, _ in
             let open = try await client.get("/metrics", headers: [:])
             #expect(open.status == .ok)

@@ -58,8 +58,8 @@ struct MutualTLSTests {
         var tls = TLSSettings(certificateFile: pki.serverCertificateFile, keyFile: pki.serverKeyFile)
         tls.clientAuth = clientAuth
         tls.clientCAFile = pki.caFile
-        config.server.clientCertificateIdentity = .sanURI
-        config.server.tls = tls
+        config.server.identity.clientCertificateIdentity = .sanURI
+        config.server.listener.tls = tls
         return config
     }
 
@@ -168,8 +168,8 @@ struct MutualTLSTests {
         }
         try install(first)
         var config = GatehouseConfig.embeddedDefault
-        config.server.tls = TLSSettings(certificateFile: certificate, keyFile: key)
-        config.server.tlsReloadCheckSeconds = 0.1
+        config.server.listener.tls = TLSSettings(certificateFile: certificate, keyFile: key)
+        config.server.listener.tlsReloadCheckSeconds = 0.1
         try await withGatehouse(config) { _, port in
             /// A request on a fresh connection from a client that trusts only the second CA.
             @Sendable func trustedBySecond() async -> Bool {
@@ -221,8 +221,8 @@ struct MutualTLSTests {
         let header = "By=spiffe://acme.test/gatehouse;Hash=\(String(repeating: "ab", count: 32));Subject=\"CN=proxied,O=Acme\";URI=\(spiffe)"
         for (trusted, expected) in [("127.0.0.1/32", HTTPResponse.Status.ok), ("10.0.0.0/8", .unauthorized)] {
             var config = GatehouseConfig.embeddedDefault
-            config.server.trustedProxies = [try #require(IPNetwork(trusted))]
-            config.server.clientCertificateIdentity = .sanURI
+            config.server.network.trustedProxies = [try #require(IPNetwork(trusted))]
+            config.server.identity.clientCertificateIdentity = .sanURI
             try await withGatehouse(config) { client, _ in
                 let key = try #require(try await client.post("/key/generate", [:]).json?["token"]?.stringValue)
                 _ = try await client.post("/certificate/bind", ["identity": .string("san_uri:" + spiffe), "key_id": .string(key)])
@@ -240,7 +240,7 @@ struct MutualTLSTests {
         let bound = try pki.issue("bound", commonName: "ops", names: [.uniformResourceIdentifier(spiffe)])
         let device = try pki.issue("device", commonName: "laptop", names: [.uniformResourceIdentifier("spiffe://acme.test/device/7")])
         var config = config(pki, clientAuth: .optional)
-        config.server.certificateRoutes = [
+        config.server.identity.certificateRoutes = [
             .init(route: "management_routes", policy: .certificateAndKey), .init(route: "/v1/chat/completions", policy: .certificate),
         ]
         try await withGatehouse(config) { _, port in
@@ -268,8 +268,8 @@ struct MutualTLSTests {
 
     @Test func aCertificateBoundToATeamAloneIsNoUser() async throws {
         var config = GatehouseConfig.embeddedDefault
-        config.server.trustedProxies = [try #require(IPNetwork("127.0.0.1"))]
-        config.server.clientCertificateIdentity = .subjectCN
+        config.server.network.trustedProxies = [try #require(IPNetwork("127.0.0.1"))]
+        config.server.identity.clientCertificateIdentity = .subjectCN
         try await withGatehouse(config) { client, _ in
             _ = try await client.post("/team/new", ["team_id": "ops"])
             _ = try await client.post("/certificate/bind", ["identity": "subject_cn:batch-runner", "team_id": "ops"])
@@ -290,8 +290,8 @@ struct MutualTLSTests {
     @Test func aSessionOverHTTPSIsAHostCookieAndNeverOpensARouteHeldToCertificates() async throws {
         let pki = try TestPKI.make()
         var config = config(pki, clientAuth: .optional)
-        config.server.passwordHashCost = 4
-        config.server.certificateRoutes = [.init(route: "/key/list", policy: .certificate)]
+        config.server.sessions.passwordHashCost = 4
+        config.server.identity.certificateRoutes = [.init(route: "/key/list", policy: .certificate)]
         try await withGatehouse(config) { _, port in
             try await withClients(port: port, pki: pki, [nil]) { clients in
                 let client = clients[0]

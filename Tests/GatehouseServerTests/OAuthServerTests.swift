@@ -15,7 +15,7 @@ struct OAuthServerTests {
     var config: GatehouseConfig {
         var config = GatehouseConfig.embeddedDefault
         config.models.append(Deployment.mock(modelName: "openai/gpt-4o"))
-        config.server.oauth.issuer = Self.issuer
+        config.server.identity.oauth.issuer = Self.issuer
         return config
     }
 

@@ -10,8 +10,8 @@ import Testing
 
 @Suite("Forwarding to providers")
 struct ProxyTests {
-    @Test(arguments: ServerSettings.UpstreamClient.allCases)
-    func chatIsForwardedWithTheUpstreamModelAndAnsweredVerbatim(client: ServerSettings.UpstreamClient) async throws {
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func chatIsForwardedWithTheUpstreamModelAndAnsweredVerbatim(client: UpstreamSettings.Client) async throws {
         let upstream = RecordingUpstream { _, _ in RecordingUpstream.json(RecordingUpstream.chatCompletion("Bonjour", prompt: 9, completion: 1)) }
         try await upstream.run { port in
             try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: port)]), client: client) { client, _ in
@@ -52,8 +52,8 @@ struct ProxyTests {
         }
     }
 
-    @Test(arguments: ServerSettings.UpstreamClient.allCases)
-    func streamsAskUpstreamForUsageAndHideItFromClientsThatDidNotAsk(client: ServerSettings.UpstreamClient) async throws {
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func streamsAskUpstreamForUsageAndHideItFromClientsThatDidNotAsk(client: UpstreamSettings.Client) async throws {
         let upstream = RecordingUpstream { _, _ in RecordingUpstream.stream(RecordingUpstream.openAIChunks(["Hel", "lo"], usage: true)) }
         try await upstream.run { port in
             try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: port)]), client: client) { client, _ in
@@ -77,8 +77,8 @@ struct ProxyTests {
         }
     }
 
-    @Test(arguments: ServerSettings.UpstreamClient.allCases)
-    func streamChunksArriveAsTheyAreProducedNotBuffered(client: ServerSettings.UpstreamClient) async throws {
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func streamChunksArriveAsTheyAreProducedNotBuffered(client: UpstreamSettings.Client) async throws {
         let upstream = RecordingUpstream { _, _ in
             RecordingUpstream.stream(RecordingUpstream.openAIChunks(["a", "b", "c"], usage: false), delay: .milliseconds(300))
         }
@@ -101,8 +101,8 @@ struct ProxyTests {
         }
     }
 
-    @Test(arguments: ServerSettings.UpstreamClient.allCases)
-    func anthropicDeploymentsGetTranslatedChatCompletions(client: ServerSettings.UpstreamClient) async throws {
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func anthropicDeploymentsGetTranslatedChatCompletions(client: UpstreamSettings.Client) async throws {
         let upstream = RecordingUpstream { request, _ in
             if request.body?["stream"] == true {
                 return RecordingUpstream.stream([
@@ -147,8 +147,8 @@ struct ProxyTests {
         }
     }
 
-    @Test(arguments: ServerSettings.UpstreamClient.allCases)
-    func messagesPassThroughNativelyToAnthropic(client: ServerSettings.UpstreamClient) async throws {
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func messagesPassThroughNativelyToAnthropic(client: UpstreamSettings.Client) async throws {
         let reply: JSONValue = [
             "id": "msg_1", "type": "message", "role": "assistant", "content": [["type": "text", "text": "native"]],
             "stop_reason": "end_turn", "usage": ["input_tokens": 1, "output_tokens": 1],
@@ -166,8 +166,8 @@ struct ProxyTests {
         }
     }
 
-    @Test(arguments: ServerSettings.UpstreamClient.allCases)
-    func azureDeploymentsUseTheDeploymentURLAndApiKeyHeader(client: ServerSettings.UpstreamClient) async throws {
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func azureDeploymentsUseTheDeploymentURLAndApiKeyHeader(client: UpstreamSettings.Client) async throws {
         let upstream = RecordingUpstream { _, _ in RecordingUpstream.json(RecordingUpstream.chatCompletion("az")) }
         try await upstream.run { port in
             try await withGatehouse(GatehouseConfig(models: [deployment("gpt", provider: .azure, port: port)]), client: client) { client, _ in
@@ -181,8 +181,8 @@ struct ProxyTests {
         }
     }
 
-    @Test(arguments: ServerSettings.UpstreamClient.allCases)
-    func embeddingsAndCompletionsReachTheirUpstreamPaths(client: ServerSettings.UpstreamClient) async throws {
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func embeddingsAndCompletionsReachTheirUpstreamPaths(client: UpstreamSettings.Client) async throws {
         let upstream = RecordingUpstream { request, _ in
             RecordingUpstream.json(
                 request.path.hasSuffix("embeddings")
@@ -223,8 +223,8 @@ struct ProxyTests {
 
 @Suite("Upstream connections")
 struct UpstreamConnectionTests {
-    @Test(arguments: ServerSettings.UpstreamClient.allCases)
-    func requestsSucceedAfterTheUpstreamClosedIdleConnections(client: ServerSettings.UpstreamClient) async throws {
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func requestsSucceedAfterTheUpstreamClosedIdleConnections(client: UpstreamSettings.Client) async throws {
         let upstream = RecordingUpstream { _, _ in RecordingUpstream.json(RecordingUpstream.chatCompletion("again")) }
         // Long enough that a loaded machine still sends on a new connection before it idles out.
         try await upstream.run(idleTimeout: .milliseconds(300)) { port in
@@ -262,8 +262,8 @@ struct UpstreamConnectionTests {
 
 @Suite("HTTPS upstreams")
 struct HTTPSUpstreamTests {
-    @Test(arguments: ServerSettings.UpstreamClient.allCases)
-    func httpsUpstreamTrustedThroughTheConfiguredCA(client: ServerSettings.UpstreamClient) async throws {
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func httpsUpstreamTrustedThroughTheConfiguredCA(client: UpstreamSettings.Client) async throws {
         let certificates = try TestCertificates.make()
         let upstream = RecordingUpstream { _, _ in RecordingUpstream.json(RecordingUpstream.chatCompletion("over tls")) }
         try await upstream.run(tls: certificates) { port in
@@ -271,7 +271,7 @@ struct HTTPSUpstreamTests {
             secure.apiBase = "https://127.0.0.1:\(port)/v1"
             var config = GatehouseConfig(models: [secure])
             config.router.numRetries = 0
-            config.server.upstreamCAFile = certificates.caFile
+            config.server.upstream.caFile = certificates.caFile
             try await withGatehouse(config, client: client) { client, _ in
                 let response = try await client.post("/v1/chat/completions", chat("gpt"))
                 #expect(response.status == .ok)
@@ -279,7 +279,7 @@ struct HTTPSUpstreamTests {
                 #expect(upstream.requests.first?.header("authorization") == "Bearer \(TestKeys.upstream)")
             }
             // Without the CA the certificate is untrusted: the call fails, nothing reaches the upstream.
-            config.server.upstreamCAFile = nil
+            config.server.upstream.caFile = nil
             try await withGatehouse(config, client: client) { client, _ in
                 let response = try await client.post("/v1/chat/completions", chat("gpt"))
                 #expect(response.status == .badGateway)

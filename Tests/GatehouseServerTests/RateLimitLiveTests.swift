@@ -85,7 +85,7 @@ struct RateLimitLiveTests {
 
     @Test func endUsersAreLimitedPerCredential() async throws {
         var config = GatehouseConfig.embeddedDefault
-        config.server.endUserLimits.rpmLimit = 2
+        config.server.metering.endUserLimits.rpmLimit = 2
         try await withGatehouse(config) { client, _ in
             let first = try #require(try await client.post("/key/generate", [:]).json?["key"]?.stringValue)
             let second = try #require(try await client.post("/key/generate", [:]).json?["key"]?.stringValue)

@@ -10,9 +10,9 @@ import Testing
 struct RequestBoundsTests {
     var config: GatehouseConfig {
         var config = GatehouseConfig.embeddedDefault
-        config.server.maxRequestBodyBytes = 64 * 1024
-        config.server.maxHeaderBytes = 4096
-        config.server.maxHeaderCount = 20
+        config.server.listener.maxRequestBodyBytes = 64 * 1024
+        config.server.listener.maxHeaderBytes = 4096
+        config.server.listener.maxHeaderCount = 20
         return config
     }
 
@@ -120,7 +120,7 @@ struct RequestBoundsTests {
 struct SlowClientTests {
     @Test func aClientTricklingItsBodyIsDisconnectedAtTheDeadline() async throws {
         var config = GatehouseConfig.embeddedDefault
-        config.server.clientBodyTimeout = 0.5
+        config.server.listener.clientBodyTimeout = 0.5
         try await withGatehouse(config) { client, port in
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
             let head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestKeys.master)\r\nContent-Length: 500\r\n\r\n{"

@@ -15,8 +15,8 @@ struct RoutingLiveTests {
         return config
     }
 
-    @Test(arguments: ServerSettings.UpstreamClient.allCases)
-    func a5xxIsRetriedOnAnotherDeployment(client: ServerSettings.UpstreamClient) async throws {
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func a5xxIsRetriedOnAnotherDeployment(client: UpstreamSettings.Client) async throws {
         let failing = RecordingUpstream { _, _ in RecordingUpstream.json(["error": ["message": "boom"]], status: .internalServerError) }
         let healthy = RecordingUpstream { _, _ in RecordingUpstream.json(RecordingUpstream.chatCompletion("ok")) }
         try await failing.run { badPort in
@@ -35,8 +35,8 @@ struct RoutingLiveTests {
         }
     }
 
-    @Test(arguments: ServerSettings.UpstreamClient.allCases)
-    func clientErrorsAreReturnedAsIsWithoutRetry(client: ServerSettings.UpstreamClient) async throws {
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func clientErrorsAreReturnedAsIsWithoutRetry(client: UpstreamSettings.Client) async throws {
         let upstream = RecordingUpstream { _, _ in
             RecordingUpstream.json(
                 ["error": ["message": "max_tokens is too large", "type": "invalid_request_error", "param": "max_tokens"]], status: .badRequest)
@@ -68,8 +68,8 @@ struct RoutingLiveTests {
         }
     }
 
-    @Test(arguments: ServerSettings.UpstreamClient.allCases)
-    func persistent429IsReportedAs429AfterRetries(client: ServerSettings.UpstreamClient) async throws {
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func persistent429IsReportedAs429AfterRetries(client: UpstreamSettings.Client) async throws {
         let upstream = RecordingUpstream { _, _ in RecordingUpstream.json(["error": ["message": "slow down"]], status: .tooManyRequests) }
         try await upstream.run { port in
             try await withGatehouse(config([deployment("gpt", port: port)], retries: 2), client: client) { client, _ in
@@ -81,8 +81,8 @@ struct RoutingLiveTests {
         }
     }
 
-    @Test(arguments: ServerSettings.UpstreamClient.allCases)
-    func fallbackModelServesWhenThePrimaryFails(client: ServerSettings.UpstreamClient) async throws {
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func fallbackModelServesWhenThePrimaryFails(client: UpstreamSettings.Client) async throws {
         let down = RecordingUpstream { _, _ in RecordingUpstream.json(["error": ["message": "down"]], status: .serviceUnavailable) }
         let backup = RecordingUpstream { _, _ in RecordingUpstream.json(RecordingUpstream.chatCompletion("from backup")) }
         try await down.run { downPort in
@@ -121,15 +121,15 @@ struct RoutingLiveTests {
         }
     }
 
-    @Test(arguments: ServerSettings.UpstreamClient.allCases)
-    func firstByteTimeoutEndsAStalledAttempt(client: ServerSettings.UpstreamClient) async throws {
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func firstByteTimeoutEndsAStalledAttempt(client: UpstreamSettings.Client) async throws {
         let upstream = RecordingUpstream { _, _ in
             try await Task.sleep(for: .seconds(8))
             return RecordingUpstream.json(RecordingUpstream.chatCompletion("late"))
         }
         try await upstream.run { port in
             var config = config([deployment("gpt", port: port)], retries: 0)
-            config.server.firstByteTimeout = 0.3
+            config.server.upstream.firstByteTimeout = 0.3
             try await withGatehouse(config, client: client) { client, _ in
                 let start = ContinuousClock.now
                 let response = try await client.post("/v1/chat/completions", chat("gpt"))
@@ -142,8 +142,8 @@ struct RoutingLiveTests {
         }
     }
 
-    @Test(arguments: ServerSettings.UpstreamClient.allCases)
-    func unreachableUpstreamIs502(client: ServerSettings.UpstreamClient) async throws {
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func unreachableUpstreamIs502(client: UpstreamSettings.Client) async throws {
         // Port 9 (discard) is closed on the loopback interface of test machines.
         var unreachable = deployment("gpt", port: 9)
         unreachable.apiBase = "http://127.0.0.1:9/v1"
@@ -155,15 +155,15 @@ struct RoutingLiveTests {
         }
     }
 
-    @Test(arguments: ServerSettings.UpstreamClient.allCases)
-    func streamIdleTimeoutEndsASilentStreamInBand(client: ServerSettings.UpstreamClient) async throws {
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func streamIdleTimeoutEndsASilentStreamInBand(client: UpstreamSettings.Client) async throws {
         let upstream = RecordingUpstream { _, _ in
             RecordingUpstream.stream(
                 ["data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n", "data: [DONE]\n\n"], delay: .seconds(8))
         }
         try await upstream.run { port in
             var config = config([deployment("gpt", port: port)], retries: 0)
-            config.server.streamIdleTimeout = 1
+            config.server.upstream.streamIdleTimeout = 1
             try await withGatehouse(config, client: client) { client, _ in
                 let start = ContinuousClock.now
                 let response = try await client.post("/v1/chat/completions", chat("gpt", stream: true))

@@ -14,10 +14,10 @@ struct SessionLoginTests {
 
     var config: GatehouseConfig {
         var config = GatehouseConfig.embeddedDefault
-        config.server.passwordHashCost = 4
-        config.server.trustedProxies = [IPNetwork("127.0.0.1")!]
-        config.server.lockoutFailures = 2
-        config.server.lockoutAddressFailures = 10
+        config.server.sessions.passwordHashCost = 4
+        config.server.network.trustedProxies = [IPNetwork("127.0.0.1")!]
+        config.server.lockout.failures = 2
+        config.server.lockout.addressFailures = 10
         return config
     }
 
@@ -220,8 +220,8 @@ struct SessionLoginTests {
 
     @Test func signingInAgainReplacesTheSessionAndSessionsExpire() async throws {
         var config = self.config
-        config.server.sessionLifetimeSeconds = 3600
-        config.server.sessionIdleSeconds = 7200
+        config.server.sessions.lifetimeSeconds = 3600
+        config.server.sessions.idleSeconds = 7200
         let clock = TestClock()
         try await withGatehouse(config, clock: clock) { client, _ in
             try await createUser(client, "ada")

@@ -70,7 +70,7 @@ struct SharedStoreTests {
         var config = BudgetLiveTests.config(latencyMs: 200)
         // This test is about exactness: a machine busy with other tests must not turn slow
         // budget checks into 503s.
-        config.server.storeTimeoutSeconds = 60
+        config.server.metering.storeTimeoutSeconds = 60
         try await withTwoInstances(config) { a, b, portA, portB in
             let created = try await a.post("/key/generate", ["max_budget": 0.03])
             let key = try #require(created.json?["key"]?.stringValue)
@@ -90,9 +90,9 @@ struct SharedStoreTests {
 
     @Test func aBlockBegunByOneInstanceHoldsOnTheOtherAndIsLiftedEverywhere() async throws {
         var config = GatehouseConfig.embeddedDefault
-        config.server.rateLimitSyncSeconds = 0.1
-        config.server.trustedProxies = [IPNetwork("127.0.0.1")!]
-        config.server.lockoutAddressFailures = 3
+        config.server.metering.rateLimitSyncSeconds = 0.1
+        config.server.network.trustedProxies = [IPNetwork("127.0.0.1")!]
+        config.server.lockout.addressFailures = 3
         try await withTwoInstances(config) { a, b, _, _ in
             let attacker = "203.0.113.50"
             func from(_ address: String, _ key: String = TestKeys.master) -> HTTPFields {
@@ -118,7 +118,7 @@ struct SharedStoreTests {
 
     @Test func aRateLimitCountsTheOtherInstancesRequests() async throws {
         var config = GatehouseConfig.embeddedDefault
-        config.server.rateLimitSyncSeconds = 0.1
+        config.server.metering.rateLimitSyncSeconds = 0.1
         try await withTwoInstances(config) { a, b, _, _ in
             let created = try await a.post("/key/generate", ["rpm_limit": 20])
             let key = try #require(created.json?["key"]?.stringValue)
@@ -156,7 +156,7 @@ struct SharedStoreTests {
             logger.logLevel = .critical
             let store = try await StoreConnection.open(databaseURL: url, dataDirectory: "", logger: logger)
             var config = BudgetLiveTests.config()
-            config.server.storeTimeoutSeconds = 1
+            config.server.metering.storeTimeoutSeconds = 1
             try await withGatehouse(config, store: store) { client, _ in
                 let budgeted = try #require(try await client.post("/key/generate", ["max_budget": 1]).json?["key"]?.stringValue)
                 let free = try #require(try await client.post("/key/generate", [:]).json?["key"]?.stringValue)
@@ -177,9 +177,9 @@ struct SharedStoreTests {
             logger.logLevel = .critical
             let store = try await StoreConnection.open(databaseURL: url, dataDirectory: "", logger: logger)
             var config = GatehouseConfig.embeddedDefault
-            config.server.rateLimitStorePolicy = .closed
-            config.server.rateLimitSyncSeconds = 0.1
-            config.server.storeTimeoutSeconds = 0.5
+            config.server.metering.rateLimitStorePolicy = .closed
+            config.server.metering.rateLimitSyncSeconds = 0.1
+            config.server.metering.storeTimeoutSeconds = 0.5
             try await withGatehouse(config, store: store) { client, _ in
                 let limited = try #require(try await client.post("/key/generate", ["rpm_limit": 100]).json?["key"]?.stringValue)
                 let free = try #require(try await client.post("/key/generate", [:]).json?["key"]?.stringValue)

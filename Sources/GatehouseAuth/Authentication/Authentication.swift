@@ -8,14 +8,14 @@ public struct Authentication: Sendable {
     let secrets: AuthenticatorChain
     /// Client certificates as credentials (nil: no listener or proxy supplies any).
     let certificates: CertificateAuthenticator?
-    let certificateRoutes: [ServerSettings.CertificateRoute]
+    let certificateRoutes: [IdentitySettings.CertificateRoute]
     /// Session cookies as credentials (nil: not accepted).
     let sessions: SessionAuthenticator?
     /// The `iss` of Gatehouse's own tokens: a failed one counts as `oauth`, like a good one.
     let ownIssuer: String?
 
     public init(
-        secrets: AuthenticatorChain, certificates: CertificateAuthenticator? = nil, certificateRoutes: [ServerSettings.CertificateRoute] = [],
+        secrets: AuthenticatorChain, certificates: CertificateAuthenticator? = nil, certificateRoutes: [IdentitySettings.CertificateRoute] = [],
         sessions: SessionAuthenticator? = nil, ownIssuer: String? = nil
     ) {
         self.secrets = secrets
@@ -26,7 +26,7 @@ public struct Authentication: Sendable {
     }
 
     /// What the first `certificate_routes` entry matching `path` asks for.
-    public func certificatePolicy(for path: String) -> ServerSettings.CertificatePolicy {
+    public func certificatePolicy(for path: String) -> IdentitySettings.CertificatePolicy {
         certificateRoutes.first { RouteAccess.allows([$0.route], path: path) }?.policy ?? .any
     }
 

@@ -9,22 +9,6 @@ enum Keys {
         "mcp_servers", "search_tools", "vector_store_registry", "prompts",
     ]
 
-    static let server = [
-        "host", "port", "data_dir", "max_request_body_bytes", "max_header_bytes", "max_header_count", "shutdown_grace_seconds",
-        "connect_timeout", "first_byte_timeout", "stream_idle_timeout", "request_timeout", "client_idle_timeout", "client_body_timeout", "log_level",
-        "upstream_client", "upstream_ca_file", "allow_key_in_query", "oauth_issuer", "oauth_token_lifetime_seconds",
-        "oauth_signing_algorithm", "oauth_key_rotation_days", "time_zone", "default_max_tokens", "alert_webhook_url",
-        "spend_flush_interval_seconds", "store_timeout_seconds", "rate_limit_sync_seconds",
-        "rate_limit_store_policy", "unpriced_models", "end_user_limits", "tls_cert_file", "tls_key_file", "tls_client_auth", "tls_client_ca_file",
-        "tls_client_crl_file",
-        "tls_client_verify_depth",
-        "tls_client_identity", "tls_reload_check_seconds", "trusted_proxies", "forwarded_header", "client_cert_header",
-        "certificate_routes", "management_listener", "audit_streams", "audit_flush_interval_seconds",
-        "allowed_ips", "management_allowed_ips", "metrics", "metrics_public", "metrics_key_aliases", "log_format", "log_destination", "access_log",
-        "lockout_failures", "lockout_address_failures", "lockout_window_seconds", "lockout_seconds", "lockout_max_seconds",
-        "session_lifetime_seconds", "session_idle_seconds", "session_cookie_secure", "password_hash_cost",
-    ]
-
     static let generalIgnored: Set<String> = [
         "store_model_in_db", "alerting", "alerting_threshold", "alert_types", "proxy_batch_write_at",
         "database_connection_pool_limit", "database_connection_timeout", "disable_spend_logs", "allowed_routes",

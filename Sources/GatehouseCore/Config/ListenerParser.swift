@@ -17,13 +17,13 @@ enum ListenerParser {
         }
     }
 
-    static func listener(_ node: Node, at p: String, mainPort: Int, reader: inout ConfigReader) throws -> ListenerSettings {
+    static func listener(_ node: Node, at p: String, mainPort: Int, reader: inout ConfigReader) throws -> ManagementListenerSettings {
         let f = try reader.fields(node, at: p, known: managementKeys)
         guard let port = try reader.int(f["port"], at: "\(p).port", range: 0...65535) else {
             throw reader.error("\(p).port", node, "a management listener needs a port")
         }
         if port == mainPort, port != 0 { throw reader.error("\(p).port", f["port"], "must differ from the main listener's port \(mainPort)") }
-        var listener = ListenerSettings(host: try reader.string(f["host"], at: "\(p).host") ?? "127.0.0.1", port: port)
+        var listener = ManagementListenerSettings(host: try reader.string(f["host"], at: "\(p).host") ?? "127.0.0.1", port: port)
         listener.tls = try tls(f, at: p, reader: &reader)
         return listener
     }

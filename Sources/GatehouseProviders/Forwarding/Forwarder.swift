@@ -6,11 +6,11 @@ public import NIOCore
 /// client's dialect.
 public struct Forwarder: Sendable {
     public let router: ModelRouter
-    public let settings: ServerSettings
+    public let settings: UpstreamSettings
     /// Upper bound on a non-streamed upstream body.
     public var maxResponseBytes = 64 * 1024 * 1024
 
-    public init(router: ModelRouter, settings: ServerSettings) {
+    public init(router: ModelRouter, settings: UpstreamSettings) {
         self.router = router
         self.settings = settings
     }

@@ -47,7 +47,7 @@ struct GatewayRoutes {
 
     /// Sessions on a listener: the cookie is `Secure` over HTTPS unless configured otherwise.
     func sessions(tls: Bool) -> BrowserSessions {
-        BrowserSessions(authenticator: sessionAuthenticator, cookie: SessionCookie(secure: settings.sessionCookieSecure ?? tls))
+        BrowserSessions(authenticator: sessionAuthenticator, cookie: SessionCookie(secure: settings.sessions.cookieSecure ?? tls))
     }
 
     /// A router with the error envelope and health checks, which every listener answers.
@@ -56,10 +56,10 @@ struct GatewayRoutes {
         if let accessLog { router.middlewares.add(AccessLogMiddleware(log: accessLog)) }
         if metrics.enabled { router.middlewares.add(MetricsMiddleware(metrics: metrics)) }
         router.middlewares.add(ErrorEnvelopeMiddleware())
-        let allowed = AddressAllowlist(settings.allowedIPs, scope: "gateway", audit: audit)
-        if !settings.trustedProxies.isEmpty || allowed != nil {
+        let allowed = AddressAllowlist(settings.network.allowedIPs, scope: "gateway", audit: audit)
+        if !settings.network.trustedProxies.isEmpty || allowed != nil {
             router.middlewares.add(
-                ClientAddressMiddleware(trustedProxies: settings.trustedProxies, header: settings.forwardedHeader, allowed: allowed))
+                ClientAddressMiddleware(trustedProxies: settings.network.trustedProxies, header: settings.network.forwardedHeader, allowed: allowed))
         }
         HealthRoutes().register(on: router)
         return router
@@ -70,13 +70,13 @@ struct GatewayRoutes {
     func addGateway(to router: Router<GatewayRequestContext>, tls: Bool) {
         OAuthServerRoutes(
             tokens: ownTokens, ring: signingKeys, store: management.store, cache: management.cache, feed: management.feed,
-            settings: settings.oauth, certificates: certificates, recorder: recorder
+            settings: settings.identity.oauth, certificates: certificates, recorder: recorder
         ).register(on: router)
         // Model routes and management routes differ only in what `?key=` means.
-        let modelRoutes = authenticated(router.group(), queryPolicy: settings.allowKeyInQuery ? .accept : .refuse, tls: tls)
+        let modelRoutes = authenticated(router.group(), queryPolicy: settings.identity.allowKeyInQuery ? .accept : .refuse, tls: tls)
         ProxyRoutes(
-            forwarder: forwarder, maxBodyBytes: settings.maxRequestBodyBytes,
-            bodyTimeout: .seconds(fractional: settings.clientBodyTimeout), metering: metering, metrics: metrics
+            forwarder: forwarder, maxBodyBytes: settings.listener.maxRequestBodyBytes,
+            bodyTimeout: .seconds(fractional: settings.listener.clientBodyTimeout), metering: metering, metrics: metrics
         ).register(on: modelRoutes)
         ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: modelRoutes)
     }
@@ -87,7 +87,7 @@ struct GatewayRoutes {
     /// - Parameter tls: whether the listener serves HTTPS (for the session cookie).
     func addManagement(to router: Router<GatewayRequestContext>, tls: Bool) {
         var routes = router.group()
-        if let allowed = AddressAllowlist(settings.managementAllowedIPs, scope: "management", audit: audit) {
+        if let allowed = AddressAllowlist(settings.network.managementAllowedIPs, scope: "management", audit: audit) {
             routes = routes.add(middleware: AddressAllowlistMiddleware(allowed: allowed))
         }
         let sessions = sessions(tls: tls)
@@ -96,15 +96,15 @@ struct GatewayRoutes {
         // `/metrics` tells who calls how much: without a credential only when the operator holds
         // it to addresses (`management_allowed_ips`) or opens it (`metrics_public`); else a
         // proxy admin's or viewer's credential (Prometheus' `authorization` with the master key).
-        let metricsOpen = settings.metricsPublic || !settings.managementAllowedIPs.isEmpty
+        let metricsOpen = settings.observability.metricsPublic || !settings.network.managementAllowedIPs.isEmpty
         let exposition: @Sendable () -> Response = { [metrics] in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }
-        if settings.metricsEnabled, metricsOpen { routes.get("/metrics") { _, _ in exposition() } }
+        if settings.observability.metricsEnabled, metricsOpen { routes.get("/metrics") { _, _ in exposition() } }
         var callers = authenticated(routes, queryPolicy: .ignore, tls: tls)
-        if settings.metricsEnabled, !metricsOpen {
+        if settings.observability.metricsEnabled, !metricsOpen {
             callers.get("/metrics") { _, context in
                 guard [.proxyAdmin, .proxyAdminViewer].contains(context.principal.role) else {
                     throw GatewayError.forbidden("Only a proxy admin or viewer may read /metrics.")
@@ -122,7 +122,7 @@ struct GatewayRoutes {
         OrganizationRoutes(management: management).register(on: callers)
         OAuthClientRoutes(management: management, ring: signingKeys).register(on: callers)
         SpendRoutes(management: management).register(on: callers)
-        CertificateRoutes(management: management, identity: settings.clientCertificateIdentity).register(on: callers)
+        CertificateRoutes(management: management, identity: settings.identity.clientCertificateIdentity).register(on: callers)
         AuditRoutes(management: management, audit: audit).register(on: callers)
         LockoutRoutes(management: management, lockouts: lockouts).register(on: callers)
     }

@@ -12,22 +12,22 @@ struct Listener {
     let tls: ServerTLSContext?
 
     init(
-        tls settings: TLSSettings?, server: ServerSettings, certificates: ClientCertificates?, reloadOnHangup: Bool, audit: Audit,
+        tls settings: TLSSettings?, bounds listener: ListenerSettings, certificates: ClientCertificates?, reloadOnHangup: Bool, audit: Audit,
         metrics: GatewayMetrics, logger: Logger
     ) throws {
         let tls = try settings.map {
             try ServerTLSContext(
-                settings: $0, checkInterval: .milliseconds(Int64(saturating: server.tlsReloadCheckSeconds * 1000)), reloadOnHangup: reloadOnHangup,
+                settings: $0, checkInterval: .milliseconds(Int64(saturating: listener.tlsReloadCheckSeconds * 1000)), reloadOnHangup: reloadOnHangup,
                 audit: audit, metrics: metrics, logger: logger)
         }
         let capture = settings.map { $0.clientAuth != .off } == true ? certificates : nil
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [HeaderLimitResponder()] + (capture.map { [$0.capture()] } ?? []),
-            idleTimeout: .seconds(fractional: server.clientIdleTimeout),
+            idleTimeout: .seconds(fractional: listener.clientIdleTimeout),
             httpDecoderConfiguration: .init(
-                maxHeaderFieldSize: server.maxHeaderBytes,
-                maxHeaderListSize: server.maxHeaderBytes,
-                maxHeaderFieldCount: server.maxHeaderCount
+                maxHeaderFieldSize: listener.maxHeaderBytes,
+                maxHeaderListSize: listener.maxHeaderBytes,
+                maxHeaderFieldCount: listener.maxHeaderCount
             )
         )
         self.tls = tls

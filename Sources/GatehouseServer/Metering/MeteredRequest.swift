@@ -88,7 +88,9 @@ final class MeteredRequest: Sendable {
         if let sharedHold, let shared = metering.shared {
             // Charged to the periods the request was admitted in, like its hold.
             record.charges = accounts.map { metering.ledger.charge(for: $0, at: started) }
-            Task { [metering, accounts, record] in await metering.settle(shared, sharedHold, record: record, accounts: accounts) }
+            metering.settlements.submit { [metering, accounts, record] in
+                await metering.settle(shared, sharedHold, record: record, accounts: accounts)
+            }
         } else {
             let settlement = metering.ledger.settle(hold, cost: cost, subjects: accounts, at: end)
             record.charges = settlement.charges
@@ -99,7 +101,9 @@ final class MeteredRequest: Sendable {
     }
 
     deinit {
-        // A request dropped without an outcome (its task cancelled) still returns what it holds.
+        // A request dropped without an outcome (its task cancelled, or a stream body Hummingbird
+        // never ran) still returns what it holds: in memory here, through the settlement
+        // service for the store.
         finish(usage: nil, deployment: nil, status: 499)
     }
 }

@@ -14,6 +14,10 @@ public struct Metering: Sendable {
     let concurrency: ConcurrencyLimiter
     let ledger: BudgetLedger
     let writer: SpendWriter?
+    /// The store work requests leave when they end (shared settlements), done by one service.
+    let settlements: Settlements
+    /// Spend records and settlements waiting, past which new requests are refused (503).
+    let spendQueueLimit: Int
     /// Budgets held in the shared store (several instances on PostgreSQL); nil: in this process.
     let shared: SharedBudgets?
     /// How long a shared hold outlives its request if this instance dies holding it.
@@ -28,7 +32,7 @@ public struct Metering: Sendable {
     let logger: Logger
     let defaultMaxTokens: Int
     let endUserLimits: Limits
-    let unpricedModels: ServerSettings.UnpricedModelPolicy
+    let unpricedModels: MeteringSettings.UnpricedModelPolicy
     /// The models' prices, computed once (and again when the models are reloaded).
     let prices: PriceTable
     let now: @Sendable () -> Date
@@ -36,22 +40,27 @@ public struct Metering: Sendable {
     var metrics: GatewayMetrics?
 
     /// - Parameters:
+    ///   - holdSeconds: how long a shared hold outlives its request if this instance dies
+    ///     holding it (past the longest a request may take).
     ///   - shared: budgets in the shared store (PostgreSQL); nil: in this process.
     ///   - sync: the exchange of rate-limit counts with other instances (PostgreSQL).
-    public init(
-        router: ModelRouter, settings: ServerSettings, ledger: BudgetLedger, limiter: RateLimiter, writer: SpendWriter?, shared: SharedBudgets?,
-        sync: RateUsageSync?, alerts: AlertWebhook?, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+    init(
+        router: ModelRouter, settings: MeteringSettings, holdSeconds: Double, ledger: BudgetLedger, limiter: RateLimiter, writer: SpendWriter?,
+        settlements: Settlements, shared: SharedBudgets?, sync: RateUsageSync?, alerts: AlertWebhook?, logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.limiter = limiter
         self.concurrency = ConcurrencyLimiter()
         self.ledger = ledger
         self.writer = writer
+        self.settlements = settlements
+        spendQueueLimit = settings.spendQueueLimit
         self.shared = shared
         self.sync = sync
         self.alerts = alerts
         self.logger = logger
         self.now = now
-        holdSeconds = settings.requestTimeout + 60
+        self.holdSeconds = holdSeconds
         storeTimeout = settings.storeTimeoutSeconds
         syncFailClosedAfter = settings.rateLimitStorePolicy == .closed ? max(3 * settings.rateLimitSyncSeconds, settings.storeTimeoutSeconds) : nil
         defaultMaxTokens = settings.defaultMaxTokens
@@ -65,6 +74,7 @@ public struct Metering: Sendable {
     /// - Parameter note: the request's access log line, which the request writes when it ends.
     func admit(_ forward: ForwardRequest, bodyBytes: Int, principal: Principal, note: AccessNote? = nil) async throws -> MeteredRequest {
         let started = now()
+        try admitToSpendQueue()
         let estimate = TokenEstimate(body: forward.body, bodyBytes: bodyBytes, endpoint: forward.endpoint, defaultMaxTokens: defaultMaxTokens)
         var subjects = principal.limitSubjects
         for subject in subjects where subject.hasModelLimits {
@@ -110,12 +120,24 @@ public struct Metering: Sendable {
         } catch {
             slot?.release()
             _ = ledger.settle(hold, cost: .zero, subjects: [], at: started)
-            if let sharedHold, let shared { Task { try? await shared.release(sharedHold) } }
+            if let sharedHold, let shared { settlements.submit { try? await shared.release(sharedHold) } }
             throw error
         }
         return MeteredRequest(
             metering: self, forward: forward, principal: principal, accounts: accounts, estimate: estimate, started: started, slot: slot, hold: hold,
             sharedHold: sharedHold, decision: decision, note: note)
+    }
+
+    /// Refuses a request that could not be billed without growing the queue of spend waiting to
+    /// be written past its limit (the store is down or slow): spend is never dropped, so the
+    /// gateway stops taking on more until the queue drains. Requests already admitted still
+    /// record theirs, so the queue can pass the limit by what is in flight.
+    func admitToSpendQueue() throws {
+        guard (writer?.backlog ?? 0) + settlements.pending >= spendQueueLimit else { return }
+        metrics?.rejection(kind: "spend_queue", level: "gateway")
+        throw GatewayError(
+            status: 503, message: "Spend cannot be recorded right now: too much is waiting to be written to the store. Try again shortly.",
+            type: "api_error", code: "spend_queue_full", headers: [("Retry-After", "1")])
     }
 
     /// Holds the worst case at every budgeted level: in the shared store when there is one (a

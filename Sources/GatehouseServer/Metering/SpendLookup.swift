@@ -4,14 +4,16 @@ import GatehouseStore
 
 /// The `spend` that `/key/info`, `/user/info`, `/team/info` and `/organization/info` show: the
 /// object's total in its current budget period, as the store holds it (every instance's spend,
-/// this instance's written out first).
+/// this instance's settled and written out first).
 struct SpendLookup: Sendable {
     let store: SpendStore
     let writer: SpendWriter?
+    let settlements: Settlements?
     let ledger: BudgetLedger
 
     func overlay<Record: SpendBearing>(_ records: [Record]) async throws -> [Record] {
         guard !records.isEmpty else { return records }
+        await settlements?.drain()
         await writer?.flush()
         let now = Date()
         let charges = records.map {

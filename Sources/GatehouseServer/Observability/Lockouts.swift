@@ -16,16 +16,16 @@ struct Lockouts: Sendable {
     /// Failures against one principal from anywhere: counted for alerts only, never checked.
     let principals: Lockout
 
-    init(settings: ServerSettings) {
+    init(settings: LockoutSettings) {
         addresses = Lockout(
-            threshold: settings.lockoutAddressFailures, window: settings.lockoutWindowSeconds, firstBlock: settings.lockoutSeconds,
-            longestBlock: settings.lockoutMaxSeconds)
+            threshold: settings.addressFailures, window: settings.windowSeconds, firstBlock: settings.firstBlockSeconds,
+            longestBlock: settings.longestBlockSeconds)
         principals = Lockout(
-            threshold: settings.lockoutAddressFailures, window: settings.lockoutWindowSeconds, firstBlock: settings.lockoutSeconds,
-            longestBlock: settings.lockoutMaxSeconds)
+            threshold: settings.addressFailures, window: settings.windowSeconds, firstBlock: settings.firstBlockSeconds,
+            longestBlock: settings.longestBlockSeconds)
         credentials = Lockout(
-            threshold: settings.lockoutFailures, window: settings.lockoutWindowSeconds, firstBlock: settings.lockoutSeconds,
-            longestBlock: settings.lockoutMaxSeconds)
+            threshold: settings.failures, window: settings.windowSeconds, firstBlock: settings.firstBlockSeconds,
+            longestBlock: settings.longestBlockSeconds)
     }
 
     static func address(_ address: String) -> String { "address:" + address }

@@ -13,13 +13,16 @@ struct ClientCertificateSource: Sendable {
     let header: HTTPField.Name
 
     /// Nil when neither TLS client authentication nor trusted proxies are configured.
-    init?(settings: ServerSettings) {
-        let asked = [settings.tls, settings.managementListener?.tls].contains { ($0?.clientAuth ?? .off) != .off }
+    /// - Parameters:
+    ///   - listeners: the TLS of every listener (nil: plain HTTP).
+    ///   - header: where a trusted proxy puts the certificate it verified.
+    init?(listeners: [TLSSettings?], trustedProxies: [IPNetwork], header: String) {
+        let asked = listeners.contains { ($0?.clientAuth ?? .off) != .off }
         let handshakes = asked ? ClientCertificates() : nil
-        guard handshakes != nil || !settings.trustedProxies.isEmpty else { return nil }
+        guard handshakes != nil || !trustedProxies.isEmpty else { return nil }
         self.handshakes = handshakes
-        trustedProxies = settings.trustedProxies
-        header = HTTPField.Name(settings.clientCertificateHeader) ?? HTTPField.Name("x-forwarded-client-cert")!
+        self.trustedProxies = trustedProxies
+        self.header = HTTPField.Name(header) ?? HTTPField.Name("x-forwarded-client-cert")!
     }
 
     func certificate(_ request: Request, channel: any Channel) -> ClientCertificate? {

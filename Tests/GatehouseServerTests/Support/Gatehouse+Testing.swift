@@ -20,16 +20,16 @@ enum TestKeys {
 /// Runs a live Gatehouse on a free port with `config`, and hands the test a client and the port.
 /// Everything it logged, audited, answered with an error or counted is scanned for credentials.
 func withGatehouse<T: Sendable>(
-    _ config: GatehouseConfig, client upstreamClient: ServerSettings.UpstreamClient = .nio, store: StoreConnection? = nil,
+    _ config: GatehouseConfig, client upstreamClient: UpstreamSettings.Client = .nio, store: StoreConnection? = nil,
     clock: TestClock? = nil, _ test: @Sendable (any TestClientProtocol, Int) async throws -> T
 ) async throws -> T {
     var config = config
-    config.server.upstreamClient = upstreamClient
-    config.server.host = "127.0.0.1"
-    config.server.port = 0
+    config.server.upstream.client = upstreamClient
+    config.server.listener.host = "127.0.0.1"
+    config.server.listener.port = 0
     // The whole trail, read after shutdown (when the last batch has been written).
     let auditFile = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-scan-\(UUID().uuidString).jsonl").path
-    config.server.auditStreams.append(auditFile)
+    config.server.audit.streams.append(auditFile)
     defer { try? FileManager.default.removeItem(atPath: auditFile) }
     let logs = LogCapture()
     let logger = logs.logger(label: "gatehouse-test")

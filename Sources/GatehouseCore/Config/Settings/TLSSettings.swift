@@ -1,18 +1,4 @@
-/// A second listener: its address and TLS.
-public struct ListenerSettings: Sendable, Equatable {
-    public var host: String
-    public var port: Int
-    /// nil: plain HTTP.
-    public var tls: TLSSettings?
-
-    public init(host: String = "127.0.0.1", port: Int, tls: TLSSettings? = nil) {
-        self.host = host
-        self.port = port
-        self.tls = tls
-    }
-}
-
-/// HTTPS on the listener, and what it asks of clients' certificates.
+/// HTTPS on a listener, and what it asks of clients' certificates.
 public struct TLSSettings: Sendable, Equatable {
     public enum ClientAuth: String, Sendable, CaseIterable {
         /// No client certificate is asked for.
