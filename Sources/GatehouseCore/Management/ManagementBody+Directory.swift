@@ -1,19 +1,19 @@
 extension ManagementBody {
     /// `/user/new` and `/user/update` fields.
     public func apply(to user: inout User) throws {
-        if let email = try string("user_email") { user.email = email }
-        if let alias = try string("user_alias") { user.alias = alias }
+        try string("user_email").apply(to: &user.email)
+        try string("user_alias").apply(to: &user.alias)
         if let role = try role() { user.role = role }
         if let models = try strings("models") { user.models = models }
         if let metadata = try metadata() { user.metadata = metadata }
-        if let organization = try string("organization_id") { user.organizationID = organization }
+        try string("organization_id").apply(to: &user.organizationID)
         try apply(to: &user.limits)
     }
 
     /// `/team/new` and `/team/update` fields (members change through `member_add` and `member_delete`).
     public func apply(to team: inout Team) throws {
-        if let alias = try string("team_alias") { team.alias = alias }
-        if let organization = try string("organization_id") { team.organizationID = organization }
+        try string("team_alias").apply(to: &team.alias)
+        try string("organization_id").apply(to: &team.organizationID)
         if let models = try strings("models") { team.models = models }
         if let metadata = try metadata() { team.metadata = metadata }
         if let blocked = try bool("blocked") { team.blocked = blocked }
@@ -22,7 +22,7 @@ extension ManagementBody {
 
     /// `/organization/new` and `/organization/update` fields.
     public func apply(to organization: inout Organization) throws {
-        if case .some(let alias?) = try string("organization_alias") { organization.alias = alias }
+        if let alias = try string("organization_alias").value { organization.alias = alias }
         if let models = try strings("models") { organization.models = models }
         if let metadata = try metadata() { organization.metadata = metadata }
         try apply(to: &organization.limits)
@@ -30,12 +30,12 @@ extension ManagementBody {
 
     /// `/oauth/client/new` and `/oauth/client/update` fields.
     public func apply(to client: inout OAuthClient) throws {
-        if let name = try string("name") { client.name = name }
+        try string("name").apply(to: &client.name)
         if let scopes = try strings("scopes") { client.scopes = scopes }
         if let models = try strings("models") { client.models = models }
-        if let user = try string("user_id") { client.userID = user }
-        if let team = try string("team_id") { client.teamID = team }
-        if let organization = try string("organization_id") { client.organizationID = organization }
+        try string("user_id").apply(to: &client.userID)
+        try string("team_id").apply(to: &client.teamID)
+        try string("organization_id").apply(to: &client.organizationID)
         if let metadata = try metadata() { client.metadata = metadata }
         if let blocked = try bool("blocked") { client.blocked = blocked }
         try apply(to: &client.limits)

@@ -10,11 +10,11 @@ public struct ManagementBody: Sendable {
         self.body = body
     }
 
-    public func string(_ name: String) throws -> String?? {
+    public func string(_ name: String) throws -> Field<String> {
         switch body[name] {
-        case nil: return .none
-        case .null?: return .some(nil)
-        case .string(let value)?: return .some(value)
+        case nil: return .absent
+        case .null?: return .null
+        case .string(let value)?: return .value(value)
         default: throw GatewayError.badRequest("`\(name)` must be a string.", param: name)
         }
     }
@@ -32,20 +32,20 @@ public struct ManagementBody: Sendable {
         }
     }
 
-    public func number(_ name: String) throws -> Double?? {
+    public func number(_ name: String) throws -> Field<Double> {
         switch body[name] {
-        case nil: return .none
-        case .null?: return .some(nil)
-        case .number(let number)? where number.value >= 0: return .some(number.value)
+        case nil: return .absent
+        case .null?: return .null
+        case .number(let number)? where number.value >= 0: return .value(number.value)
         default: throw GatewayError.badRequest("`\(name)` must be a non-negative number.", param: name)
         }
     }
 
-    public func integer(_ name: String) throws -> Int?? {
+    public func integer(_ name: String) throws -> Field<Int> {
         switch body[name] {
-        case nil: return .none
-        case .null?: return .some(nil)
-        case let value? where value.intValue.map { $0 >= 0 } == true: return .some(value.intValue)
+        case nil: return .absent
+        case .null?: return .null
+        case let value? where value.intValue.map { $0 >= 0 } == true: return .value(value.intValue!)
         default: throw GatewayError.badRequest("`\(name)` must be a non-negative integer.", param: name)
         }
     }
@@ -70,7 +70,7 @@ public struct ManagementBody: Sendable {
 
     /// The body's `user_role`, if present and one Gatehouse knows.
     public func role(_ name: String = "user_role") throws -> Principal.Role? {
-        guard case .some(let text?) = try string(name) else { return nil }
+        guard let text = try string(name).value else { return nil }
         guard let role = Principal.Role(rawValue: text) else {
             throw GatewayError.badRequest(
                 "`\(name)` must be proxy_admin, proxy_admin_viewer, internal_user or internal_user_viewer.", param: name)
@@ -80,19 +80,19 @@ public struct ManagementBody: Sendable {
 
     /// Applies the limit fields present in the body.
     public func apply(to limits: inout Limits) throws {
-        if let budget = try number("max_budget") { limits.maxBudget = budget }
-        if let budget = try number("soft_budget") { limits.softBudget = budget }
-        if let period = try string("budget_duration") {
-            if let period, BudgetPeriod(period) == nil {
+        try number("max_budget").apply(to: &limits.maxBudget)
+        try number("soft_budget").apply(to: &limits.softBudget)
+        try string("budget_duration").map { period in
+            guard BudgetPeriod(period) != nil else {
                 throw GatewayError.badRequest("`budget_duration` must look like 30s, 15m, 1h, 1d, 7d, 2w or 1mo.", param: "budget_duration")
             }
-            limits.budgetDuration = period
-        }
-        if let rpm = try integer("rpm_limit") { limits.rpmLimit = rpm }
-        if let tpm = try integer("tpm_limit") { limits.tpmLimit = tpm }
-        if let rpd = try integer("rpd_limit") { limits.rpdLimit = rpd }
-        if let tpd = try integer("tpd_limit") { limits.tpdLimit = tpd }
-        if let parallel = try integer("max_parallel_requests") { limits.maxParallelRequests = parallel }
+            return period
+        }.apply(to: &limits.budgetDuration)
+        try integer("rpm_limit").apply(to: &limits.rpmLimit)
+        try integer("tpm_limit").apply(to: &limits.tpmLimit)
+        try integer("rpd_limit").apply(to: &limits.rpdLimit)
+        try integer("tpd_limit").apply(to: &limits.tpdLimit)
+        try integer("max_parallel_requests").apply(to: &limits.maxParallelRequests)
         if let perModel = try modelLimits("model_rpm_limit") { limits.modelRPMLimit = perModel }
         if let perModel = try modelLimits("model_tpm_limit") { limits.modelTPMLimit = perModel }
         if let networks = try strings("allowed_ips") {
@@ -123,7 +123,7 @@ public struct ManagementBody: Sendable {
 
     /// A required string field.
     public func required(_ name: String) throws -> String {
-        guard case .some(let value?) = try string(name), !value.isEmpty else {
+        guard let value = try string(name).value, !value.isEmpty else {
             throw GatewayError.badRequest("`\(name)` is required.", param: name)
         }
         return value

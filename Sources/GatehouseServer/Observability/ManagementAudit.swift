@@ -1,65 +1,22 @@
 import GatehouseCore
+import HTTPTypes
 import Hummingbird
-import Synchronization
 
-/// The management request being served, for its audit record: the objects it changed, each
-/// with what changed (before → after, as the management API shows them, secrets masked).
-final class AuditScope: Sendable {
-    @TaskLocal static var current: AuditScope?
-    private let changes = Mutex<[JSONValue]>([])
-
-    /// Notes a change to `object`: created when `before` is nil, deleted when `after` is nil,
-    /// else only the fields that differ.
-    static func changed(_ object: ObjectRef, before: JSONValue?, after: JSONValue?) {
-        changed(object.description, before: before, after: after)
-    }
-
-    /// The same for what is not a directory object (a lockout block).
-    static func changed(_ object: String, before: JSONValue?, after: JSONValue?) {
-        guard let scope = current else { return }
-        var change: JSONValue = ["object": .string(object)]
-        switch (before, after) {
-        case (.object(let old)?, .object(let new)?):
-            let fields = Set(old.keys).union(new.keys).filter { old[$0] != new[$0] && $0 != "updated_at" }
-            change["before"] = .object(Dictionary(uniqueKeysWithValues: fields.map { ($0, old[$0] ?? .null) }))
-            change["after"] = .object(Dictionary(uniqueKeysWithValues: fields.map { ($0, new[$0] ?? .null) }))
-        case (nil, let new?): change["created"] = new
-        case (let old?, nil): change["deleted"] = old
-        default: change["deleted"] = true
-        }
-        let masked = SecretMask.mask(change)
-        scope.changes.withLock { $0.append(masked) }
-    }
-
-    var recorded: [JSONValue] { changes.withLock { $0 } }
-}
-
-/// Records every management request that changes something (who, from where, the route, the
-/// request with secrets masked, and the changes it made), and every one that was refused (403).
+/// Records every management request refused with 403 (who, from where, the route, why). What
+/// a request changed is recorded by the route itself (`changing`), from what its handler returns.
 struct ManagementAuditMiddleware: RouterMiddleware {
     typealias Context = AuthenticatedContext
     let audit: Audit
     static let maxBodyBytes = 1024 * 1024
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let action = Self.action(context.endpointPath ?? "unknown")
-        let actor = context.principal.id
         do {
-            guard request.method != .get else { return try await next(request, context) }
-            var request = request
-            let body = try await request.collectBody(upTo: Self.maxBodyBytes)
-            let scope = AuditScope()
-            let response = try await AuditScope.$current.withValue(scope) { try await next(request, context) }
-            var details: JSONValue = ["changes": .array(scope.recorded)]
-            if let json = try? JSONCoding.decode(body.readableBytesView) { details["request"] = SecretMask.mask(json) }
-            let object = scope.recorded.first?["object"]?.stringValue
-            audit.record(
-                AuditEvent(action: action, actor: actor, object: object, outcome: .success, address: context.clientAddress, details: details))
-            return response
-        } catch let error as GatewayError where error.status == 403 {
+            return try await next(request, context)
+        } catch let error as GatewayError where error.status == 403 && request.method != .get {
             audit.record(
                 AuditEvent(
-                    action: action, actor: actor, outcome: .denied, address: context.clientAddress, details: ["reason": .string(error.message)]))
+                    action: Self.action(context.endpointPath ?? "unknown"), actor: context.principal.id, outcome: .denied,
+                    address: context.clientAddress, details: ["reason": .string(error.message)]))
             throw error
         }
     }
@@ -68,6 +25,33 @@ struct ManagementAuditMiddleware: RouterMiddleware {
     /// key may be named by itself there).
     static func action(_ endpoint: String) -> String {
         endpoint.split(separator: "/").filter { !$0.hasPrefix("{") && !$0.hasPrefix(":") }.joined(separator: ".")
+    }
+}
+
+extension RouterMethods<AuthenticatedContext> {
+    /// Registers a route that changes records. Its handler answers with what it changed, which
+    /// becomes the route's audit record with the request (secrets masked).
+    @discardableResult
+    func changing(
+        _ path: String, _ methods: HTTPRequest.Method..., trail: Audit,
+        _ handler: @escaping @Sendable (Request, AuthenticatedContext) async throws -> Changed
+    ) -> Self {
+        let action = ManagementAuditMiddleware.action(path)
+        for method in methods {
+            on(RouterPath(path), method: method) { request, context in
+                var request = request
+                let body = try await request.collectBody(upTo: ManagementAuditMiddleware.maxBodyBytes)
+                let changed = try await handler(request, context)
+                var details: JSONValue = ["changes": .array(changed.changes.map(\.audited))]
+                if let json = try? JSONCoding.decode(body.readableBytesView) { details["request"] = SecretMask.mask(json) }
+                trail.record(
+                    AuditEvent(
+                        action: action, actor: context.principal.id, object: changed.changes.first?.object, outcome: .success,
+                        address: context.clientAddress, details: details))
+                return Response.json(changed.answer)
+            }
+        }
+        return self
     }
 }
 

@@ -12,14 +12,14 @@ struct CertificateRoutes: Sendable {
     let identity: ClientCertificate.IdentityKind
 
     func register(on router: some RouterMethods<AuthenticatedContext>) {
-        router.post("/certificate/bind") { request, context in try await self.bind(request, context) }
+        router.changing("/certificate/bind", .post, trail: management.trail) { request, context in try await self.bind(request, context) }
         router.get("/certificate/list") { request, context in try await self.list(request, context) }
-        router.post("/certificate/unbind") { request, context in try await self.unbind(request, context) }
+        router.changing("/certificate/unbind", .post, trail: management.trail) { request, context in try await self.unbind(request, context) }
     }
 
     /// `{"identity": "san_uri:spiffe://acme/search", "key_id": "key_…"}`, or `user_id` and/or
     /// `team_id` instead of a key. Binding an identity again replaces what it was bound to.
-    func bind(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func bind(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         try await management.caller(context).requireAdmin("bind client certificates")
         let body = try await management.body(request)
         let id = try body.required("identity")
@@ -30,9 +30,9 @@ struct CertificateRoutes: Sendable {
         if kind != identity {
             throw GatewayError.badRequest("This listener reads certificates by \(identity.rawValue), not \(kind.rawValue).", param: "identity")
         }
-        let keyID = try body.string("key_id").flatMap { $0 }
-        let userID = try body.string("user_id").flatMap { $0 }
-        let teamID = try body.string("team_id").flatMap { $0 }
+        let keyID = try body.string("key_id").value
+        let userID = try body.string("user_id").value
+        let teamID = try body.string("team_id").value
         guard (keyID != nil) != (userID != nil || teamID != nil) else {
             throw GatewayError.badRequest("Bind to a `key_id`, or to a `user_id` and/or `team_id`.")
         }
@@ -47,9 +47,7 @@ struct CertificateRoutes: Sendable {
         } else {
             try await management.store.certificates.update(binding)
         }
-        management.cache.put(binding)
-        try await management.feed.publish(.certificate(id))
-        return Response.json(Self.json(binding))
+        return Changed(Self.json(binding), try await management.changed(binding, was: existing))
     }
 
     func list(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
@@ -61,12 +59,12 @@ struct CertificateRoutes: Sendable {
         return Response.json(["bindings": .array(bindings.map(Self.json)), "current_page": JSONValue(paging.page)])
     }
 
-    func unbind(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func unbind(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         try await management.caller(context).requireAdmin("unbind client certificates")
         let ids = try await management.body(request).requiredList("identities")
         _ = try await management.store.certificates.delete(ids: ids)
-        try await management.removed(ids.map { .certificate($0) })
-        return Response.json(["unbound": ManagementJSON.strings(ids)])
+        let removed = try await management.removed(ids.map { .certificate($0) })
+        return Changed(["unbound": ManagementJSON.strings(ids)], removed)
     }
 
     static func json(_ binding: CertificateBinding) -> JSONValue {

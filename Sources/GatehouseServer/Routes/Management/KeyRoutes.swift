@@ -16,26 +16,26 @@ public struct KeyRoutes: Sendable {
     }
 
     public func register(on router: some RouterMethods<AuthenticatedContext>) {
-        router.post("/key/generate") { request, context in try await self.generate(request, context) }
+        router.changing("/key/generate", .post, trail: management.trail) { request, context in try await self.generate(request, context) }
         router.get("/key/info") { request, context in try await self.info(request, context) }
         router.get("/key/list") { request, context in try await self.list(request, context) }
-        router.post("/key/update") { request, context in try await self.update(request, context) }
-        router.post("/key/delete") { request, context in try await self.delete(request, context) }
-        router.post("/key/regenerate") { request, context in try await self.regenerate(nil, request, context) }
-        router.post("/key/{key}/regenerate") { request, context in
+        router.changing("/key/update", .post, trail: management.trail) { request, context in try await self.update(request, context) }
+        router.changing("/key/delete", .post, trail: management.trail) { request, context in try await self.delete(request, context) }
+        router.changing("/key/regenerate", .post, trail: management.trail) { request, context in try await self.regenerate(nil, request, context) }
+        router.changing("/key/{key}/regenerate", .post, trail: management.trail) { request, context in
             try await self.regenerate(context.parameters.get("key"), request, context)
         }
-        router.post("/key/block") { request, context in try await self.setBlocked(true, request, context) }
-        router.post("/key/unblock") { request, context in try await self.setBlocked(false, request, context) }
+        router.changing("/key/block", .post, trail: management.trail) { request, context in try await self.setBlocked(true, request, context) }
+        router.changing("/key/unblock", .post, trail: management.trail) { request, context in try await self.setBlocked(false, request, context) }
     }
 
-    func generate(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func generate(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         let caller = try await management.caller(context)
         try caller.requireWriter()
         let body = try await management.body(request)
         let raw: String
         switch try body.string("key") {
-        case .some(let supplied?):
+        case .value(let supplied):
             // Importing a key's value is an admin's act: anyone else could learn from the answer
             // whether a value they guessed is someone's key.
             try caller.requireAdmin("supply a key's value")
@@ -57,10 +57,10 @@ public struct KeyRoutes: Sendable {
             throw GatewayError.badRequest("This key already exists.", param: "key")
         }
         try await management.keys.insert(key)
-        try await management.changed(key)
+        let change = try await management.changed(key)
         var answer = ManagementJSON.key(key)
         answer["key"] = .string(raw)
-        return Response.json(answer)
+        return Changed(answer, change)
     }
 
     /// `/key/info?key=`; without `key`, the caller's own key.
@@ -100,7 +100,7 @@ public struct KeyRoutes: Sendable {
         ])
     }
 
-    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         let caller = try await management.caller(context)
         let body = try await management.body(request)
         let old = try await changeable(try body.required("key"), caller)
@@ -109,23 +109,23 @@ public struct KeyRoutes: Sendable {
         try await place(&key, body, caller: caller, replacing: old)
         key.updatedAt = Date()
         try await management.keys.update(key)
-        try await management.changed(key, was: old)
-        return Response.json(ManagementJSON.key(key))
+        let change = try await management.changed(key, was: old)
+        return Changed(ManagementJSON.key(key), change)
     }
 
-    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         let caller = try await management.caller(context)
         let body = try await management.body(request)
         let references = try body.requiredList("keys")
         var keys: [VirtualKey] = []
         for reference in references { keys.append(try await changeable(reference, caller)) }
-        try await management.deleteKeys(keys)
-        return Response.json(["deleted_keys": .array(references.map(JSONValue.string))])
+        let removed = try await management.deleteKeys(keys)
+        return Changed(["deleted_keys": .array(references.map(JSONValue.string))], removed)
     }
 
     /// A new secret for the same key id (limits, spend and history stay). With `grace_period`
     /// (`30s`, `1h`, `1d`…) the old secret keeps working until then; without it, it stops at once.
-    func regenerate(_ pathReference: String?, _ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func regenerate(_ pathReference: String?, _ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         let caller = try await management.caller(context)
         let body = try await management.body(request, emptyAllowed: true)
         let reference = try pathReference ?? body.required("key")
@@ -133,7 +133,7 @@ public struct KeyRoutes: Sendable {
         let old = key
         let now = Date()
         switch try body.string("grace_period") {
-        case .some(let period?):
+        case .value(let period):
             guard let seconds = DurationText.seconds(period) else {
                 throw GatewayError.badRequest("`grace_period` must look like 30s, 1h or 1d.", param: "grace_period")
             }
@@ -148,13 +148,13 @@ public struct KeyRoutes: Sendable {
         key.display = APIKeyFormat.display(raw)
         key.updatedAt = now
         try await management.keys.update(key)
-        try await management.changed(key, was: old)
+        let change = try await management.changed(key, was: old)
         var answer = ManagementJSON.key(key)
         answer["key"] = .string(raw)
-        return Response.json(answer)
+        return Changed(answer, change)
     }
 
-    func setBlocked(_ blocked: Bool, _ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func setBlocked(_ blocked: Bool, _ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         let caller = try await management.caller(context)
         let body = try await management.body(request)
         var key = try await changeable(try body.required("key"), caller)
@@ -165,8 +165,8 @@ public struct KeyRoutes: Sendable {
         key.blocked = blocked
         key.updatedAt = Date()
         try await management.keys.update(key)
-        try await management.changed(key, was: old)
-        return Response.json(ManagementJSON.key(key))
+        let change = try await management.changed(key, was: old)
+        return Changed(ManagementJSON.key(key), change)
     }
 
     /// Checks where a new or changed key belongs and what it grants; a key joining a team takes

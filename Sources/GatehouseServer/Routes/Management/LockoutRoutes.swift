@@ -12,7 +12,7 @@ struct LockoutRoutes: Sendable {
 
     func register(on router: some RouterMethods<AuthenticatedContext>) {
         router.get("/lockout/list") { _, context in try await self.list(context) }
-        router.post("/lockout/unlock") { request, context in try await self.unlock(request, context) }
+        router.changing("/lockout/unlock", .post, trail: management.trail) { request, context in try await self.unlock(request, context) }
     }
 
     func list(_ context: AuthenticatedContext) async throws -> Response {
@@ -29,7 +29,7 @@ struct LockoutRoutes: Sendable {
         return Response.json(["blocks": .array(blocks)])
     }
 
-    func unlock(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func unlock(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         try await management.caller(context).requireAdmin("lift lockouts")
         let subject = try await management.body(request).required("subject")
         let sharedBlock: Bool
@@ -41,7 +41,6 @@ struct LockoutRoutes: Sendable {
         guard lockouts.unblock(subject, at: Date()) || sharedBlock else {
             throw GatewayError.managementNotFound("No block on \(subject).", param: "subject")
         }
-        AuditScope.changed(subject, before: ["blocked": true], after: ["blocked": false])
-        return Response.json(["unlocked": .string(subject)])
+        return Changed(["unlocked": .string(subject)], RecordChange(subject, before: ["blocked": true], after: ["blocked": false]))
     }
 }

@@ -14,6 +14,8 @@ struct Management: Sendable {
     let feed: any IdentityChangeFeed
     let spend: SpendLookup
     let audit: AuditStore
+    /// Where each changing route's audit record goes (`changing`).
+    let trail: Audit
     /// Hashes the passwords users sign in with (`password` on `/user/new` and `/user/update`).
     let passwords: PasswordHasher
     /// The models and their access groups, which bound the models a key may be granted.
@@ -23,48 +25,25 @@ struct Management: Sendable {
     var keys: KeyStore { store.keys }
     var directory: DirectoryStore { store.directory }
 
-    /// - Parameter old: what it was (nil: it is new), for the audit record.
-    func changed(_ key: VirtualKey, was old: VirtualKey? = nil) async throws {
-        AuditScope.changed(.key(key.id), before: old.map { ManagementJSON.key($0) }, after: ManagementJSON.key(key))
-        cache.put(key)
-        try await feed.publish(.key(key.id))
+    /// Puts a record written to the store into this instance's cache and tells the others.
+    /// - Parameter old: what it was (nil: it is new).
+    /// - Returns: the change, for the route's audit record.
+    func changed<Record: ManagedRecord>(_ record: Record, was old: Record? = nil) async throws -> RecordChange {
+        record.put(in: cache)
+        try await feed.publish(record.identityChange)
+        return RecordChange(record, was: old)
     }
 
-    /// - Parameter old: what it was (nil: it is new), for the audit record.
-    func changed(_ user: User, was old: User? = nil) async throws {
-        AuditScope.changed(.user(user.id), before: old.map { ManagementJSON.user($0) }, after: ManagementJSON.user(user))
-        cache.put(user)
-        try await feed.publish(.user(user.id))
-    }
-
-    /// - Parameter old: what it was (nil: it is new), for the audit record.
-    func changed(_ team: Team, was old: Team? = nil) async throws {
-        AuditScope.changed(.team(team.id), before: old.map { ManagementJSON.team($0) }, after: ManagementJSON.team(team))
-        cache.put(team)
-        try await feed.publish(.team(team.id))
-    }
-
-    /// - Parameter old: what it was (nil: it is new), for the audit record.
-    func changed(_ organization: Organization, was old: Organization? = nil) async throws {
-        AuditScope.changed(
-            .organization(organization.id), before: old.map { ManagementJSON.organization($0) }, after: ManagementJSON.organization(organization))
-        cache.put(organization)
-        try await feed.publish(.organization(organization.id))
-    }
-
-    /// - Parameter old: what it was (nil: it is new), for the audit record.
-    func changed(_ client: OAuthClient, was old: OAuthClient? = nil) async throws {
-        AuditScope.changed(.client(client.id), before: old.map { ManagementJSON.oauthClient($0) }, after: ManagementJSON.oauthClient(client))
-        cache.put(client)
-        try await feed.publish(.oauthClient(client.id))
-    }
-
-    func removed(_ changes: [IdentityChange]) async throws {
+    /// Removes deleted records from this instance's cache and tells the others.
+    /// - Returns: the changes, for the route's audit record.
+    func removed(_ changes: [IdentityChange]) async throws -> [RecordChange] {
+        var removed: [RecordChange] = []
         for change in changes {
-            if let object = change.object { AuditScope.changed(object, before: nil, after: nil) }
+            if let object = change.object { removed.append(RecordChange(object, before: nil, after: nil)) }
             cache.remove(change)
             try await feed.publish(change)
         }
+        return removed
     }
 
     /// What a body asks of a user's password.
@@ -77,9 +56,9 @@ struct Management: Sendable {
     /// The body's `password`, checked: absent, null (no password), or one to set.
     func password(in body: ManagementBody) throws -> PasswordChange {
         switch try body.string("password") {
-        case .none: return .none
-        case .some(.none): return .remove
-        case .some(.some(let text)):
+        case .absent: return .none
+        case .null: return .remove
+        case .value(let text):
             try PasswordHasher.check(text)
             return .set(text)
         }
@@ -87,21 +66,22 @@ struct Management: Sendable {
 
     /// Sets (or removes) a user's password, and ends every session they have: whoever knew the
     /// old one is signed out everywhere.
-    func apply(_ change: PasswordChange, to userID: String) async throws {
+    /// - Returns: the change (never the password or its hash), for the route's audit record.
+    func apply(_ change: PasswordChange, to userID: String) async throws -> [RecordChange] {
         let hash: String?
         switch change {
-        case .none: return
+        case .none: return []
         case .remove: hash = nil
         case .set(let password): hash = try await passwords.hash(password)
         }
         try await store.logins.setPasswordHash(hash, userID: userID)
-        AuditScope.changed(.user(userID), before: [:], after: ["sign_in": .string(hash == nil ? "password removed" : "password set")])
+        return [RecordChange(.user(userID), before: [:], after: ["sign_in": .string(hash == nil ? "password removed" : "password set")])]
     }
 
     /// Deletes keys and tells every instance.
-    func deleteKeys(_ keys: [VirtualKey]) async throws {
+    func deleteKeys(_ keys: [VirtualKey]) async throws -> [RecordChange] {
         _ = try await self.keys.delete(ids: keys.map(\.id))
-        try await removed(keys.map { .key($0.id) })
+        return try await removed(keys.map { .key($0.id) })
     }
 
     func body(_ request: Request, emptyAllowed: Bool = false) async throws -> ManagementBody {

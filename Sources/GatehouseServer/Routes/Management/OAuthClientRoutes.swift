@@ -17,23 +17,26 @@ public struct OAuthClientRoutes: Sendable {
     }
 
     public func register(on router: some RouterMethods<AuthenticatedContext>) {
-        router.post("/oauth/client/new") { request, context in try await self.new(request, context) }
+        router.changing("/oauth/client/new", .post, trail: management.trail) { request, context in try await self.new(request, context) }
         router.get("/oauth/client/info") { request, context in try await self.info(request, context) }
         router.get("/oauth/client/list") { request, context in try await self.list(request, context) }
-        router.post("/oauth/client/update") { request, context in try await self.update(request, context) }
-        router.post("/oauth/client/delete") { request, context in try await self.delete(request, context) }
-        router.post("/oauth/client/regenerate_secret") { request, context in try await self.regenerate(request, context) }
-        router.post("/oauth/keys/rotate") { _, context in
+        router.changing("/oauth/client/update", .post, trail: management.trail) { request, context in try await self.update(request, context) }
+        router.changing("/oauth/client/delete", .post, trail: management.trail) { request, context in try await self.delete(request, context) }
+        router.changing("/oauth/client/regenerate_secret", .post, trail: management.trail) { request, context in
+            try await self.regenerate(request, context)
+        }
+        router.changing("/oauth/keys/rotate", .post, trail: management.trail) { _, context in
             try await management.caller(context).requireAdmin("rotate signing keys")
-            return Response.json(["kid": .string(try await ring.rotate())])
+            let kid = try await ring.rotate()
+            return Changed(["kid": .string(kid)], RecordChange("signing_key:\(kid)", before: nil, after: ["kid": .string(kid)]))
         }
     }
 
-    func new(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func new(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         try await management.caller(context).requireAdmin("register OAuth clients")
         let body = try await management.body(request)
         let secret = OAuthClient.newSecret()
-        let id = try body.string("client_id").flatMap { $0 } ?? DirectoryID.new("client")
+        let id = try body.string("client_id").value ?? DirectoryID.new("client")
         var client = OAuthClient(id: id, secretHash: APIKeyFormat.hash(secret))
         try body.apply(to: &client)
         if try await management.store.oauth.client(id: id) != nil {
@@ -41,10 +44,10 @@ public struct OAuthClientRoutes: Sendable {
         }
         if let teamID = client.teamID { _ = try await management.team(teamID) }
         try await management.store.oauth.insert(client)
-        try await management.changed(client)
+        let change = try await management.changed(client)
         var answer = ManagementJSON.oauthClient(client)
         answer["client_secret"] = .string(secret)
-        return Response.json(answer)
+        return Changed(answer, change)
     }
 
     func info(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
@@ -62,7 +65,7 @@ public struct OAuthClientRoutes: Sendable {
         return Response.json(["clients": .array(clients.map(ManagementJSON.oauthClient)), "current_page": JSONValue(paging.page)])
     }
 
-    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         try await management.caller(context).requireAdmin("change OAuth clients")
         let body = try await management.body(request)
         var client = try await client(try body.required("client_id"))
@@ -71,32 +74,35 @@ public struct OAuthClientRoutes: Sendable {
         if let teamID = client.teamID { _ = try await management.team(teamID) }
         client.updatedAt = Date()
         try await management.store.oauth.update(client)
-        try await management.changed(client, was: old)
-        return Response.json(ManagementJSON.oauthClient(client))
+        let change = try await management.changed(client, was: old)
+        return Changed(ManagementJSON.oauthClient(client), change)
     }
 
     /// Deleting a client ends its tokens at once: they name a client that no longer exists.
-    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         try await management.caller(context).requireAdmin("delete OAuth clients")
         let ids = try await management.body(request).requiredList("client_ids")
         for id in ids { _ = try await client(id) }
         _ = try await management.store.oauth.deleteClients(ids: ids)
-        try await management.removed(ids.map { .oauthClient($0) })
-        return Response.json(["deleted_clients": ManagementJSON.strings(ids)])
+        let removed = try await management.removed(ids.map { .oauthClient($0) })
+        return Changed(["deleted_clients": ManagementJSON.strings(ids)], removed)
     }
 
     /// A new secret; the old one stops working at once (tokens already issued stay valid until
     /// they expire, unless revoked).
-    func regenerate(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func regenerate(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         try await management.caller(context).requireAdmin("change OAuth clients")
         var client = try await client(try await management.body(request).required("client_id"))
+        let old = client
         let secret = OAuthClient.newSecret()
         client.secretHash = APIKeyFormat.hash(secret)
         client.updatedAt = Date()
         try await management.store.oauth.update(client)
+        // Shown without the secret's hash, the client looks the same: the change says what it was.
+        _ = try await management.changed(client, was: old)
         var answer = ManagementJSON.oauthClient(client)
         answer["client_secret"] = .string(secret)
-        return Response.json(answer)
+        return Changed(answer, RecordChange(client.ref, before: [:], after: ["secret_regenerated": true]))
     }
 
     func client(_ id: String) async throws -> OAuthClient {

@@ -15,28 +15,29 @@ public struct OrganizationRoutes: Sendable {
     }
 
     public func register(on router: some RouterMethods<AuthenticatedContext>) {
-        router.post("/organization/new") { request, context in try await self.new(request, context) }
+        router.changing("/organization/new", .post, trail: management.trail) { request, context in try await self.new(request, context) }
         router.get("/organization/info") { request, context in try await self.info(request, context) }
         router.post("/organization/info") { request, context in try await self.info(request, context) }
-        router.patch("/organization/update") { request, context in try await self.update(request, context) }
-        router.post("/organization/update") { request, context in try await self.update(request, context) }
+        router.changing("/organization/update", .patch, .post, trail: management.trail) { request, context in
+            try await self.update(request, context)
+        }
         router.get("/organization/list") { request, context in try await self.list(request, context) }
-        router.delete("/organization/delete") { request, context in try await self.delete(request, context) }
-        router.post("/organization/delete") { request, context in try await self.delete(request, context) }
+        router.changing("/organization/delete", .delete, .post, trail: management.trail) { request, context in
+            try await self.delete(request, context)
+        }
     }
 
-    func new(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func new(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         try await management.caller(context).requireAdmin("create organizations")
         let body = try await management.body(request)
-        let id = try body.string("organization_id").flatMap { $0 } ?? DirectoryID.new("org")
+        let id = try body.string("organization_id").value ?? DirectoryID.new("org")
         var organization = Organization(id: id, alias: try body.required("organization_alias"))
         try body.apply(to: &organization)
         if try await management.directory.organization(id: id) != nil {
             throw GatewayError.badRequest("Organization \(id) already exists.", param: "organization_id")
         }
         try await management.directory.insert(organization)
-        try await management.changed(organization)
-        return Response.json(ManagementJSON.organization(organization))
+        return Changed(ManagementJSON.organization(organization), try await management.changed(organization))
     }
 
     /// `GET /organization/info?organization_id=` (or the id in a POST body), with its teams.
@@ -56,7 +57,7 @@ public struct OrganizationRoutes: Sendable {
         return Response.json(ManagementJSON.organization(organization, teams: teams))
     }
 
-    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         try await management.caller(context).requireAdmin("change organizations")
         let body = try await management.body(request)
         var organization = try await management.organization(try body.required("organization_id"))
@@ -64,8 +65,7 @@ public struct OrganizationRoutes: Sendable {
         try body.apply(to: &organization)
         organization.updatedAt = Date()
         try await management.directory.update(organization)
-        try await management.changed(organization, was: old)
-        return Response.json(ManagementJSON.organization(organization))
+        return Changed(ManagementJSON.organization(organization), try await management.changed(organization, was: old))
     }
 
     /// Every organization for admins and viewers; for everyone else, those they belong to.
@@ -83,7 +83,7 @@ public struct OrganizationRoutes: Sendable {
 
     /// Deletes empty organizations; one that still has teams is refused, so no team is left
     /// pointing at nothing.
-    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         try await management.caller(context).requireAdmin("delete organizations")
         let ids = try await management.body(request).requiredList("organization_ids")
         for id in ids {
@@ -93,8 +93,8 @@ public struct OrganizationRoutes: Sendable {
             }
         }
         _ = try await management.directory.deleteOrganizations(ids: ids)
-        try await management.removed(ids.map { .organization($0) })
-        return Response.json(["deleted_organizations": ManagementJSON.strings(ids)])
+        let removed = try await management.removed(ids.map { .organization($0) })
+        return Changed(["deleted_organizations": ManagementJSON.strings(ids)], removed)
     }
 
     func reaches(_ organization: Organization, teams: [Team], _ caller: ManagementCaller) -> Bool {

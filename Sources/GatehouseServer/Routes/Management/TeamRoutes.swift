@@ -17,22 +17,22 @@ public struct TeamRoutes: Sendable {
     }
 
     public func register(on router: some RouterMethods<AuthenticatedContext>) {
-        router.post("/team/new") { request, context in try await self.new(request, context) }
+        router.changing("/team/new", .post, trail: management.trail) { request, context in try await self.new(request, context) }
         router.get("/team/info") { request, context in try await self.info(request, context) }
-        router.post("/team/update") { request, context in try await self.update(request, context) }
+        router.changing("/team/update", .post, trail: management.trail) { request, context in try await self.update(request, context) }
         router.get("/team/list") { request, context in try await self.list(request, context) }
-        router.post("/team/delete") { request, context in try await self.delete(request, context) }
-        router.post("/team/member_add") { request, context in try await self.addMembers(request, context) }
-        router.post("/team/member_delete") { request, context in try await self.deleteMember(request, context) }
-        router.post("/team/block") { request, context in try await self.setBlocked(true, request, context) }
-        router.post("/team/unblock") { request, context in try await self.setBlocked(false, request, context) }
+        router.changing("/team/delete", .post, trail: management.trail) { request, context in try await self.delete(request, context) }
+        router.changing("/team/member_add", .post, trail: management.trail) { request, context in try await self.addMembers(request, context) }
+        router.changing("/team/member_delete", .post, trail: management.trail) { request, context in try await self.deleteMember(request, context) }
+        router.changing("/team/block", .post, trail: management.trail) { request, context in try await self.setBlocked(true, request, context) }
+        router.changing("/team/unblock", .post, trail: management.trail) { request, context in try await self.setBlocked(false, request, context) }
     }
 
-    func new(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func new(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         try await management.caller(context).requireAdmin("create teams")
         let body = try await management.body(request)
         let now = Date()
-        var team = Team(id: try body.string("team_id").flatMap { $0 } ?? DirectoryID.new("team"), createdAt: now)
+        var team = Team(id: try body.string("team_id").value ?? DirectoryID.new("team"), createdAt: now)
         try body.apply(to: &team)
         if try await management.directory.team(id: team.id) != nil {
             throw GatewayError.badRequest("Team \(team.id) already exists.", param: "team_id")
@@ -50,9 +50,9 @@ public struct TeamRoutes: Sendable {
             team.members.append(TeamMember(userID: user.id, role: member.role))
         }
         try await management.directory.insert(team)
-        for user in created { try await management.changed(user) }
-        try await management.changed(team)
-        return Response.json(ManagementJSON.team(team))
+        var changes = [try await management.changed(team)]
+        for user in created { changes.append(try await management.changed(user)) }
+        return Changed(ManagementJSON.team(team), changes)
     }
 
     func info(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
@@ -70,7 +70,7 @@ public struct TeamRoutes: Sendable {
         return Response.json(["team_id": .string(id), "team_info": ManagementJSON.team(team), "keys": .array(keys.map(ManagementJSON.key))])
     }
 
-    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         let caller = try await management.caller(context)
         let body = try await management.body(request)
         var team = try await management.team(try body.required("team_id"))
@@ -86,8 +86,7 @@ public struct TeamRoutes: Sendable {
         if let organizationID = team.organizationID { _ = try await management.organization(organizationID) }
         team.updatedAt = Date()
         try await management.directory.update(team)
-        try await management.changed(team, was: old)
-        return Response.json(["team_id": .string(team.id), "data": ManagementJSON.team(team)])
+        return Changed(["team_id": .string(team.id), "data": ManagementJSON.team(team)], try await management.changed(team, was: old))
     }
 
     /// Every team for admins and viewers; for everyone else, the teams they belong to.
@@ -103,14 +102,14 @@ public struct TeamRoutes: Sendable {
     }
 
     /// Deletes the teams, their keys and their memberships.
-    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         try await management.caller(context).requireAdmin("delete teams")
         let ids = try await management.body(request).requiredList("team_ids")
         for id in ids { _ = try await management.team(id) }
-        for id in ids { try await management.deleteKeys(try await management.keys.list(teamID: id, limit: nil)) }
+        var keys: [RecordChange] = []
+        for id in ids { keys += try await management.deleteKeys(try await management.keys.list(teamID: id, limit: nil)) }
         _ = try await management.directory.deleteTeams(ids: ids)
-        try await management.removed(ids.map { .team($0) })
-        return Response.json(["deleted_teams": ManagementJSON.strings(ids)])
+        return Changed(["deleted_teams": ManagementJSON.strings(ids)], try await management.removed(ids.map { .team($0) }) + keys)
     }
 
     /// Adds members (creating users named by an unknown id or email, as LiteLLM does) or changes
@@ -118,7 +117,7 @@ public struct TeamRoutes: Sendable {
     /// the team and change its plain members' roles, but not enrol an existing user (keys the
     /// team admin mints for a member are charged to that member: joining a team is the member's
     /// or a proxy admin's decision, not a team admin's), nor change another team admin.
-    func addMembers(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func addMembers(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         let caller = try await management.caller(context)
         let body = try await management.body(request)
         var team = try await administered(try body.required("team_id"), caller)
@@ -127,6 +126,7 @@ public struct TeamRoutes: Sendable {
             throw GatewayError.badRequest("`member` must name at least one user.", param: "member")
         }
         var updated: [User] = []
+        var created: [RecordChange] = []
         for member in members {
             let user: User
             if let existing = try await existingUser(member) {
@@ -134,27 +134,26 @@ public struct TeamRoutes: Sendable {
                 user = existing
             } else {
                 user = try await newUser(member, now: Date())
-                try await management.changed(user)
+                created.append(try await management.changed(user))
             }
             try await management.directory.setMember(TeamMember(userID: user.id, role: member.role), of: team.id)
             updated.append(user)
         }
         team = try await management.team(team.id)
-        // Membership is the team's: its before and after (the members and admins that changed).
-        AuditScope.changed(.team(team.id), before: ManagementJSON.team(old), after: ManagementJSON.team(team))
         var answer = ManagementJSON.team(team)
         answer["updated_users"] = .array(updated.map { ManagementJSON.user($0) })
-        return Response.json(answer)
+        // Membership is the team's: its before and after (the members and admins that changed).
+        return Changed(answer, [RecordChange(team, was: old)] + created)
     }
 
-    func deleteMember(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func deleteMember(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         let caller = try await management.caller(context)
         let body = try await management.body(request)
         let team = try await administered(try body.required("team_id"), caller)
         let userID: String
-        if case .some(let id?) = try body.string("user_id") {
+        if let id = try body.string("user_id").value {
             userID = id
-        } else if case .some(let email?) = try body.string("user_email"), let user = try await management.directory.user(email: email) {
+        } else if let email = try body.string("user_email").value, let user = try await management.directory.user(email: email) {
             userID = user.id
         } else {
             throw GatewayError.badRequest("`user_id` or `user_email` of a member is required.", param: "user_id")
@@ -165,8 +164,7 @@ public struct TeamRoutes: Sendable {
         if !caller.isAdmin { try checkTeamAdminReach(over: userID, in: team, caller: caller) }
         try await management.directory.removeMember(userID: userID, from: team.id)
         let changed = try await management.team(team.id)
-        AuditScope.changed(.team(team.id), before: ManagementJSON.team(team), after: ManagementJSON.team(changed))
-        return Response.json(ManagementJSON.team(changed))
+        return Changed(ManagementJSON.team(changed), RecordChange(changed, was: team))
     }
 
     /// What a team admin may do to an existing user's membership: nothing to a user outside the
@@ -181,15 +179,14 @@ public struct TeamRoutes: Sendable {
         }
     }
 
-    func setBlocked(_ blocked: Bool, _ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func setBlocked(_ blocked: Bool, _ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         try await management.caller(context).requireAdmin(blocked ? "block teams" : "unblock teams")
         var team = try await management.team(try await management.body(request).required("team_id"))
         let old = team
         team.blocked = blocked
         team.updatedAt = Date()
         try await management.directory.update(team)
-        try await management.changed(team, was: old)
-        return Response.json(ManagementJSON.team(team))
+        return Changed(ManagementJSON.team(team), try await management.changed(team, was: old))
     }
 
     /// A team the caller may manage members of: any for a proxy admin, else one they administer.

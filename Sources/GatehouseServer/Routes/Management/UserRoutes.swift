@@ -15,19 +15,19 @@ public struct UserRoutes: Sendable {
     }
 
     public func register(on router: some RouterMethods<AuthenticatedContext>) {
-        router.post("/user/new") { request, context in try await self.new(request, context) }
+        router.changing("/user/new", .post, trail: management.trail) { request, context in try await self.new(request, context) }
         router.get("/user/info") { request, context in try await self.info(request, context) }
-        router.post("/user/update") { request, context in try await self.update(request, context) }
+        router.changing("/user/update", .post, trail: management.trail) { request, context in try await self.update(request, context) }
         router.get("/user/list") { request, context in try await self.list(request, context) }
-        router.post("/user/delete") { request, context in try await self.delete(request, context) }
+        router.changing("/user/delete", .post, trail: management.trail) { request, context in try await self.delete(request, context) }
     }
 
     /// Creates the user and, unless `auto_create_key` is false, a key for them (shown once).
-    func new(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func new(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         try await management.caller(context).requireAdmin("create users")
         let body = try await management.body(request)
         let now = Date()
-        var user = User(id: try body.string("user_id").flatMap { $0 } ?? DirectoryID.new("user"), createdAt: now)
+        var user = User(id: try body.string("user_id").value ?? DirectoryID.new("user"), createdAt: now)
         try body.apply(to: &user)
         let password = try management.password(in: body)
         if try await management.directory.user(id: user.id) != nil {
@@ -42,8 +42,8 @@ public struct UserRoutes: Sendable {
         for teamID in teams { _ = try await management.team(teamID) }
         try await management.directory.insert(user)
         for teamID in teams { try await management.directory.setMember(TeamMember(userID: user.id, role: .user), of: teamID) }
-        try await management.changed(user)
-        if case .set = password { try await management.apply(password, to: user.id) }
+        var changes = [try await management.changed(user)]
+        if case .set = password { changes += try await management.apply(password, to: user.id) }
         var answer = ManagementJSON.user(user, teams: teams)
         if try body.bool("auto_create_key") ?? true {
             let raw = APIKeyFormat.generate()
@@ -52,11 +52,11 @@ public struct UserRoutes: Sendable {
             key.organizationID = user.organizationID
             try body.apply(to: &key.limits)
             try await management.keys.insert(key)
-            try await management.changed(key)
+            changes.append(try await management.changed(key))
             answer["key"] = .string(raw)
             answer["token"] = .string(key.id)
         }
-        return Response.json(answer)
+        return Changed(answer, changes)
     }
 
     /// `/user/info?user_id=`; without `user_id`, the caller.
@@ -81,13 +81,13 @@ public struct UserRoutes: Sendable {
         ])
     }
 
-    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         try await management.caller(context).requireAdmin("change users")
         let body = try await management.body(request)
         var user: User
-        if case .some(let id?) = try body.string("user_id") {
+        if let id = try body.string("user_id").value {
             user = try await management.user(id)
-        } else if case .some(let email?) = try body.string("user_email"), let found = try await management.directory.user(email: email) {
+        } else if let email = try body.string("user_email").value, let found = try await management.directory.user(email: email) {
             user = found
         } else {
             throw GatewayError.badRequest("`user_id` (or an existing `user_email`) is required.", param: "user_id")
@@ -103,9 +103,8 @@ public struct UserRoutes: Sendable {
         if let organizationID = user.organizationID { _ = try await management.organization(organizationID) }
         user.updatedAt = Date()
         try await management.directory.update(user)
-        try await management.changed(user, was: old)
-        try await management.apply(password, to: user.id)
-        return Response.json(["user_id": .string(user.id), "data": ManagementJSON.user(user)])
+        let changes = [try await management.changed(user, was: old)] + (try await management.apply(password, to: user.id))
+        return Changed(["user_id": .string(user.id), "data": ManagementJSON.user(user)], changes)
     }
 
     func list(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
@@ -129,14 +128,16 @@ public struct UserRoutes: Sendable {
     }
 
     /// Deletes the users, their keys and their team memberships.
-    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
         try await management.caller(context).requireAdmin("delete users")
         let ids = try await management.body(request).requiredList("user_ids")
         for id in ids { _ = try await management.user(id) }
-        for id in ids { try await management.deleteKeys(try await management.keys.list(userID: id, limit: nil)) }
+        var changes: [RecordChange] = []
+        for id in ids { changes += try await management.deleteKeys(try await management.keys.list(userID: id, limit: nil)) }
         _ = try await management.directory.deleteUsers(ids: ids)
         try await management.store.logins.deleteSessions(userIDs: ids)
-        try await management.removed(ids.map { .user($0) })
-        return Response.json(["deleted_users": ManagementJSON.strings(ids)])
+        // The users first: the record names the first object changed.
+        changes = try await management.removed(ids.map { .user($0) }) + changes
+        return Changed(["deleted_users": ManagementJSON.strings(ids)], changes)
     }
 }
