@@ -3,14 +3,14 @@ import SQLKit
 
 extension CertificateBinding: StoredRecord {
     static let table = "gatehouse_certificate_bindings"
-    static let columns = ["id", "key_id", "user_id", "team_id", "created_at_ms", "updated_at_ms"]
-
-    var values: [any SQLExpression] {
-        [
-            SQLBind(id), SQLBind(keyID), SQLBind(userID), SQLBind(teamID), SQLBind(Column.milliseconds(createdAt)),
-            SQLBind(Column.milliseconds(updatedAt)),
-        ]
-    }
+    static let recordColumns: [RecordColumn<Self>] = [
+        RecordColumn("id") { SQLBind($0.id) },
+        RecordColumn("key_id") { SQLBind($0.keyID) },
+        RecordColumn("user_id") { SQLBind($0.userID) },
+        RecordColumn("team_id") { SQLBind($0.teamID) },
+        RecordColumn("created_at_ms") { SQLBind(Column.milliseconds($0.createdAt)) },
+        RecordColumn("updated_at_ms") { SQLBind(Column.milliseconds($0.updatedAt)) },
+    ]
 
     init(row: any SQLRow) throws {
         self.init(

@@ -3,19 +3,25 @@ import SQLKit
 
 extension OAuthClient: StoredRecord {
     static let table = "gatehouse_oauth_clients"
-    static let columns =
-        ["id", "secret_hash", "name", "scopes", "models", "user_id", "team_id", "organization_id"] + Limits.columns + [
-            "metadata", "blocked", "created_at_ms", "updated_at_ms",
-        ]
+    static let recordColumns = leading + RecordColumn.part(Limits.recordColumns) { $0.limits } + trailing
 
-    var values: [any SQLExpression] {
-        [
-            SQLBind(id), SQLBind(secretHash), SQLBind(name), Column.json(scopes), Column.json(models), SQLBind(userID), SQLBind(teamID),
-            SQLBind(organizationID),
-        ] + limits.values + [
-            Column.json(metadata), Column.bool(blocked), SQLBind(Column.milliseconds(createdAt)), SQLBind(Column.milliseconds(updatedAt)),
-        ]
-    }
+    private static let leading: [RecordColumn<Self>] = [
+        RecordColumn("id") { SQLBind($0.id) },
+        RecordColumn("secret_hash") { SQLBind($0.secretHash) },
+        RecordColumn("name") { SQLBind($0.name) },
+        RecordColumn("scopes") { Column.json($0.scopes) },
+        RecordColumn("models") { Column.json($0.models) },
+        RecordColumn("user_id") { SQLBind($0.userID) },
+        RecordColumn("team_id") { SQLBind($0.teamID) },
+        RecordColumn("organization_id") { SQLBind($0.organizationID) },
+    ]
+
+    private static let trailing: [RecordColumn<Self>] = [
+        RecordColumn("metadata") { Column.json($0.metadata) },
+        RecordColumn("blocked") { Column.bool($0.blocked) },
+        RecordColumn("created_at_ms") { SQLBind(Column.milliseconds($0.createdAt)) },
+        RecordColumn("updated_at_ms") { SQLBind(Column.milliseconds($0.updatedAt)) },
+    ]
 
     init(row: any SQLRow) throws {
         self.init(

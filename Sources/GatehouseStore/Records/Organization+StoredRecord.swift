@@ -3,13 +3,20 @@ import SQLKit
 
 extension Organization: StoredRecord {
     static let table = "gatehouse_organizations"
-    static let columns = ["id", "alias", "models"] + Limits.columns + ["metadata", "spend", "created_at_ms", "updated_at_ms"]
+    static let recordColumns = leading + RecordColumn.part(Limits.recordColumns) { $0.limits } + trailing
 
-    var values: [any SQLExpression] {
-        [SQLBind(id), SQLBind(alias), Column.json(models)] + limits.values + [
-            Column.json(metadata), SQLBind(spend), SQLBind(Column.milliseconds(createdAt)), SQLBind(Column.milliseconds(updatedAt)),
-        ]
-    }
+    private static let leading: [RecordColumn<Self>] = [
+        RecordColumn("id") { SQLBind($0.id) },
+        RecordColumn("alias") { SQLBind($0.alias) },
+        RecordColumn("models") { Column.json($0.models) },
+    ]
+
+    private static let trailing: [RecordColumn<Self>] = [
+        RecordColumn("metadata") { Column.json($0.metadata) },
+        RecordColumn("spend") { SQLBind($0.spend) },
+        RecordColumn("created_at_ms") { SQLBind(Column.milliseconds($0.createdAt)) },
+        RecordColumn("updated_at_ms") { SQLBind(Column.milliseconds($0.updatedAt)) },
+    ]
 
     init(row: any SQLRow) throws {
         self.init(

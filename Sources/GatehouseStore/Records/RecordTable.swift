@@ -6,14 +6,15 @@ struct RecordTable<Record: StoredRecord>: Sendable {
 
     func insert(_ record: Record) async throws {
         try await source.withDatabase { db in
-            try await db.insert(into: Record.table).columns(Record.columns).values(record.values).run()
+            let columns = record.columnValues
+            try await db.insert(into: Record.table).columns(columns.map(\.name)).values(columns.map(\.value)).run()
         }
     }
 
     func update(_ record: Record) async throws {
         try await source.withDatabase { db in
             var query = db.update(Record.table)
-            for (column, value) in zip(Record.columns, record.values).dropFirst() {
+            for (column, value) in record.columnValues where column != "id" {
                 query = query.set(SQLColumn(column), to: value)
             }
             try await query.where("id", .equal, record.id).run()

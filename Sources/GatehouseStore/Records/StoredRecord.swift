@@ -2,15 +2,39 @@ import Foundation
 import GatehouseCore
 import SQLKit
 
-/// A value kept as one row of one table. `RecordTable` does the SQL; conformers only say how a
-/// value maps to columns, so keys, users, teams and organizations share one implementation.
+/// A value kept as one row of one table. `RecordTable` does the SQL; conformers declare each
+/// column once, its name with the value written to it, and read a row by column name, so keys,
+/// users, teams, organizations, OAuth clients and certificate bindings share one implementation.
 protocol StoredRecord: Sendable {
     static var table: String { get }
-    /// Column names, the primary key `id` first, in the order of `values`.
-    static var columns: [String] { get }
+    /// Every column, the primary key `id` first.
+    static var recordColumns: [RecordColumn<Self>] { get }
     var id: String { get }
-    var values: [any SQLExpression] { get }
     init(row: any SQLRow) throws
+}
+
+extension StoredRecord {
+    /// The column names, `id` first (what a select reads).
+    static var columns: [String] { recordColumns.map(\.name) }
+
+    /// Each column's name with this record's value for it.
+    var columnValues: [(name: String, value: any SQLExpression)] { Self.recordColumns.map { ($0.name, $0.value(self)) } }
+}
+
+/// One column of a record's table: its name, declared with the value written to it.
+struct RecordColumn<Record>: Sendable {
+    let name: String
+    let value: @Sendable (Record) -> any SQLExpression
+
+    init(_ name: String, _ value: @escaping @Sendable (Record) -> any SQLExpression) {
+        self.name = name
+        self.value = value
+    }
+
+    /// The columns of a part of the record (its limits), read through `part`.
+    static func part<Part>(_ columns: [RecordColumn<Part>], _ part: @escaping @Sendable (Record) -> Part) -> [RecordColumn<Record>] {
+        columns.map { column in RecordColumn(column.name) { column.value(part($0)) } }
+    }
 }
 
 /// Column conventions shared by every record: JSON text for lists and objects, milliseconds since
@@ -51,13 +75,20 @@ enum Column {
 }
 
 extension Limits {
-    static let columns = [
-        "max_budget", "budget_duration", "rpm_limit", "tpm_limit", "max_parallel_requests", "soft_budget", "rpd_limit", "tpd_limit",
-        "model_limits",
+    /// `model_limits` holds the limits shaped as JSON: per-model windows and allowed networks.
+    static let recordColumns: [RecordColumn<Limits>] = [
+        RecordColumn("max_budget") { SQLBind($0.maxBudget) },
+        RecordColumn("budget_duration") { SQLBind($0.budgetDuration) },
+        RecordColumn("rpm_limit") { SQLBind($0.rpmLimit.map(Int64.init)) },
+        RecordColumn("tpm_limit") { SQLBind($0.tpmLimit.map(Int64.init)) },
+        RecordColumn("max_parallel_requests") { SQLBind($0.maxParallelRequests.map(Int64.init)) },
+        RecordColumn("soft_budget") { SQLBind($0.softBudget) },
+        RecordColumn("rpd_limit") { SQLBind($0.rpdLimit.map(Int64.init)) },
+        RecordColumn("tpd_limit") { SQLBind($0.tpdLimit.map(Int64.init)) },
+        RecordColumn("model_limits") { SQLBind($0.modelLimitsJSON.map(JSONCoding.encodeString)) },
     ]
 
-    var values: [any SQLExpression] {
-        // `model_limits` holds the limits shaped as JSON: per-model windows and allowed networks.
+    private var modelLimitsJSON: JSONValue? {
         var models: JSONValue? =
             modelRPMLimit.isEmpty && modelTPMLimit.isEmpty
             ? nil : ["rpm": .object(modelRPMLimit.mapValues { JSONValue($0) }), "tpm": .object(modelTPMLimit.mapValues { JSONValue($0) })]
@@ -65,11 +96,7 @@ extension Limits {
             models = models ?? [:]
             models?["allowed_ips"] = .array(allowedIPs.map { .string($0.description) })
         }
-        return [
-            SQLBind(maxBudget), SQLBind(budgetDuration), SQLBind(rpmLimit.map(Int64.init)), SQLBind(tpmLimit.map(Int64.init)),
-            SQLBind(maxParallelRequests.map(Int64.init)), SQLBind(softBudget), SQLBind(rpdLimit.map(Int64.init)), SQLBind(tpdLimit.map(Int64.init)),
-            SQLBind(models.map(JSONCoding.encodeString)),
-        ]
+        return models
     }
 
     init(row: any SQLRow) throws {

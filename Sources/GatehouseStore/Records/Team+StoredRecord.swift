@@ -3,15 +3,22 @@ import SQLKit
 
 extension Team: StoredRecord {
     static let table = "gatehouse_teams"
-    static let columns =
-        ["id", "alias", "organization_id", "models"] + Limits.columns + ["metadata", "blocked", "spend", "created_at_ms", "updated_at_ms"]
+    static let recordColumns = leading + RecordColumn.part(Limits.recordColumns) { $0.limits } + trailing
 
-    var values: [any SQLExpression] {
-        [SQLBind(id), SQLBind(alias), SQLBind(organizationID), Column.json(models)] + limits.values + [
-            Column.json(metadata), Column.bool(blocked), SQLBind(spend), SQLBind(Column.milliseconds(createdAt)),
-            SQLBind(Column.milliseconds(updatedAt)),
-        ]
-    }
+    private static let leading: [RecordColumn<Self>] = [
+        RecordColumn("id") { SQLBind($0.id) },
+        RecordColumn("alias") { SQLBind($0.alias) },
+        RecordColumn("organization_id") { SQLBind($0.organizationID) },
+        RecordColumn("models") { Column.json($0.models) },
+    ]
+
+    private static let trailing: [RecordColumn<Self>] = [
+        RecordColumn("metadata") { Column.json($0.metadata) },
+        RecordColumn("blocked") { Column.bool($0.blocked) },
+        RecordColumn("spend") { SQLBind($0.spend) },
+        RecordColumn("created_at_ms") { SQLBind(Column.milliseconds($0.createdAt)) },
+        RecordColumn("updated_at_ms") { SQLBind(Column.milliseconds($0.updatedAt)) },
+    ]
 
     init(row: any SQLRow) throws {
         self.init(id: try row.decode(column: "id", as: String.self), createdAt: try Column.date(row, "created_at_ms"))

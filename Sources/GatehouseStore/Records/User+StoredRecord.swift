@@ -3,15 +3,23 @@ import SQLKit
 
 extension User: StoredRecord {
     static let table = "gatehouse_users"
-    static let columns =
-        ["id", "email", "alias", "role", "models"] + Limits.columns + ["metadata", "organization_id", "spend", "created_at_ms", "updated_at_ms"]
+    static let recordColumns = leading + RecordColumn.part(Limits.recordColumns) { $0.limits } + trailing
 
-    var values: [any SQLExpression] {
-        [SQLBind(id), SQLBind(email), SQLBind(alias), SQLBind(role.rawValue), Column.json(models)] + limits.values + [
-            Column.json(metadata), SQLBind(organizationID), SQLBind(spend), SQLBind(Column.milliseconds(createdAt)),
-            SQLBind(Column.milliseconds(updatedAt)),
-        ]
-    }
+    private static let leading: [RecordColumn<Self>] = [
+        RecordColumn("id") { SQLBind($0.id) },
+        RecordColumn("email") { SQLBind($0.email) },
+        RecordColumn("alias") { SQLBind($0.alias) },
+        RecordColumn("role") { SQLBind($0.role.rawValue) },
+        RecordColumn("models") { Column.json($0.models) },
+    ]
+
+    private static let trailing: [RecordColumn<Self>] = [
+        RecordColumn("metadata") { Column.json($0.metadata) },
+        RecordColumn("organization_id") { SQLBind($0.organizationID) },
+        RecordColumn("spend") { SQLBind($0.spend) },
+        RecordColumn("created_at_ms") { SQLBind(Column.milliseconds($0.createdAt)) },
+        RecordColumn("updated_at_ms") { SQLBind(Column.milliseconds($0.updatedAt)) },
+    ]
 
     init(row: any SQLRow) throws {
         self.init(id: try row.decode(column: "id", as: String.self), createdAt: try Column.date(row, "created_at_ms"))

@@ -3,21 +3,30 @@ import SQLKit
 
 extension VirtualKey: StoredRecord {
     static let table = "gatehouse_keys"
-    static let columns =
-        ["id", "hash", "display", "alias", "models", "metadata", "user_id", "team_id", "organization_id"] + Limits.columns + [
-            "allowed_routes", "blocked", "expires_at_ms", "created_at_ms", "updated_at_ms", "spend", "previous_hash", "previous_valid_until_ms",
-        ]
+    static let recordColumns = leading + RecordColumn.part(Limits.recordColumns) { $0.limits } + trailing
 
-    var values: [any SQLExpression] {
-        [
-            SQLBind(id), SQLBind(hash), SQLBind(display), SQLBind(alias), Column.json(models), Column.json(metadata), SQLBind(userID),
-            SQLBind(teamID), SQLBind(organizationID),
-        ] + limits.values + [
-            Column.json(allowedRoutes), Column.bool(blocked), SQLBind(expiresAt.map(Column.milliseconds)),
-            SQLBind(Column.milliseconds(createdAt)), SQLBind(Column.milliseconds(updatedAt)), SQLBind(spend), SQLBind(previousHash),
-            SQLBind(previousValidUntil.map(Column.milliseconds)),
-        ]
-    }
+    private static let leading: [RecordColumn<Self>] = [
+        RecordColumn("id") { SQLBind($0.id) },
+        RecordColumn("hash") { SQLBind($0.hash) },
+        RecordColumn("display") { SQLBind($0.display) },
+        RecordColumn("alias") { SQLBind($0.alias) },
+        RecordColumn("models") { Column.json($0.models) },
+        RecordColumn("metadata") { Column.json($0.metadata) },
+        RecordColumn("user_id") { SQLBind($0.userID) },
+        RecordColumn("team_id") { SQLBind($0.teamID) },
+        RecordColumn("organization_id") { SQLBind($0.organizationID) },
+    ]
+
+    private static let trailing: [RecordColumn<Self>] = [
+        RecordColumn("allowed_routes") { Column.json($0.allowedRoutes) },
+        RecordColumn("blocked") { Column.bool($0.blocked) },
+        RecordColumn("expires_at_ms") { SQLBind($0.expiresAt.map(Column.milliseconds)) },
+        RecordColumn("created_at_ms") { SQLBind(Column.milliseconds($0.createdAt)) },
+        RecordColumn("updated_at_ms") { SQLBind(Column.milliseconds($0.updatedAt)) },
+        RecordColumn("spend") { SQLBind($0.spend) },
+        RecordColumn("previous_hash") { SQLBind($0.previousHash) },
+        RecordColumn("previous_valid_until_ms") { SQLBind($0.previousValidUntil.map(Column.milliseconds)) },
+    ]
 
     init(row: any SQLRow) throws {
         self.init(
