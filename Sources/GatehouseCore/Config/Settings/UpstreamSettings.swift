@@ -19,6 +19,8 @@ public struct UpstreamSettings: Sendable, Equatable {
     /// Extra CA certificates (PEM) trusted for upstream TLS, besides the system's.
     public var caFile: String?
     public var client: Client = .nio
+    /// The most connections open to one upstream origin (scheme, host, port) at once.
+    public var maxConnectionsPerOrigin = 256
 
     public init() {}
 }
@@ -48,6 +50,13 @@ extension UpstreamSettings {
                     guard FileManager.default.isReadableFile(atPath: file) else { throw reader.error(path, node, "cannot read `\(file)`") }
                     return file
                 },
+                .int(
+                    "upstream_max_connections_per_origin", \.upstream.maxConnectionsPerOrigin, in: 1...100_000,
+                    meaning: "The most connections open at once to one upstream origin (scheme, host and port), kept-alive ones "
+                        + "included, so that a burst never opens more than an upstream (a vLLM server, a corporate proxy) was sized "
+                        + "for. A request past it waits, first come first served, for a connection another request frees, up to "
+                        + "`connect_timeout`; then it fails as a connection error and is retried on another deployment.",
+                    example: "64"),
                 .choice(
                     "upstream_client", \.upstream.client,
                     meaning: "HTTP client for upstream calls: `nio` (Gatehouse's own, on SwiftNIO: keep-alive connections pooled per "

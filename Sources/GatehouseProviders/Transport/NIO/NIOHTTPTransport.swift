@@ -23,16 +23,21 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
     private let maxIdlePerOrigin: Int
     private let tlsContext: NIOSSLContext
     private let idle = Mutex<[PoolKey: [any Channel]]>([:])
+    /// The bound on connections open to one origin; nil: none.
+    private let originLimit: OriginConnectionLimit?
 
     /// - Parameters:
     ///   - connectTimeout: TCP (and TLS) connection establishment.
     ///   - idleTimeout: longest silence while reading a response; also how long an unused pooled
     ///     connection is kept.
     ///   - tls: how upstream certificates are verified (see `UpstreamTLS`).
+    ///   - maxConnectionsPerOrigin: the most connections open to one origin, on all event loops
+    ///     together; past it a request waits (up to `connectTimeout`) for one to be free.
     public init(
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, connectTimeout: TimeAmount, idleTimeout: TimeAmount,
-        tls: TLSConfiguration = UpstreamTLS.configuration(), maxIdlePerOrigin: Int = 64
+        tls: TLSConfiguration = UpstreamTLS.configuration(), maxIdlePerOrigin: Int = 64, maxConnectionsPerOrigin: Int? = nil
     ) throws {
+        originLimit = maxConnectionsPerOrigin.map(OriginConnectionLimit.init(limit:))
         self.group = group
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
@@ -112,9 +117,25 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
         while fromPool, let pooled = idle.withLock({ $0[key]?.popLast() }) {
             if pooled.isActive { return (pooled, true) }
         }
-        return (try await connect(to: origin, key: key, on: loop), false)
+        guard let originLimit else { return (try await connect(to: origin, key: key, on: loop), false) }
+        while true {
+            if originLimit.tryOpen(origin) { return (try await connect(to: origin, key: key, on: loop), false) }
+            // At the bound: a connection to the origin idle on another event loop serves, else
+            // the first one freed.
+            if let pooled = idle.withLock({ pool in pool.first { $0.key.origin == origin && !$0.value.isEmpty }.map { pool[$0.key]!.removeLast() } }),
+                pooled.isActive
+            {
+                return (pooled, true)
+            }
+            switch try await originLimit.wait(for: origin, timeout: connectTimeout, on: loop) {
+            case .open: return (try await connect(to: origin, key: key, on: loop), false)
+            case .reuse(let channel) where channel.isActive: return (channel, true)
+            case .reuse: continue  // closed since: its close frees a place
+            }
+        }
     }
 
+    /// With a bound, the caller has taken the connection's place; a failure to connect gives it back.
     private func connect(to origin: UpstreamTarget.Origin, key: PoolKey, on loop: any EventLoop) async throws -> any Channel {
         let tlsContext = origin.tls ? self.tlsContext : nil
         let idleTimeout = self.idleTimeout
@@ -137,8 +158,10 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
         do {
             channel = try await bootstrap.connect(host: origin.host, port: origin.port).get()
         } catch {
+            originLimit?.closed(origin)
             throw TransportError(.connect, "upstream unreachable: \(error)")
         }
+        if let originLimit { channel.closeFuture.whenComplete { _ in originLimit.closed(origin) } }
         let pool = self
         let ready = try await channel.eventLoop.submit {
             // Closed by the upstream as soon as it opened: the pipeline is already torn down.
@@ -154,6 +177,7 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
     }
 
     private func release(_ channel: any Channel, key: PoolKey) {
+        if let originLimit, originLimit.handOver(channel, origin: key.origin) { return }
         let kept = idle.withLock { pool -> Bool in
             var channels = pool[key] ?? []
             guard channels.count < maxIdlePerOrigin else { return false }

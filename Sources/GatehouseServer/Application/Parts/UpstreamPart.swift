@@ -17,9 +17,12 @@ struct UpstreamPart {
         let idleTimeout = TimeAmount.seconds(fractional: settings.streamIdleTimeout)
         let tls = UpstreamTLS.configuration(extraCAFile: settings.caFile)
         let http: any UpstreamTransport & Service
+        let perOrigin = settings.maxConnectionsPerOrigin
         switch settings.client {
-        case .nio: http = try NIOHTTPTransport(connectTimeout: connectTimeout, idleTimeout: idleTimeout, tls: tls)
-        case .asyncHTTPClient: http = HTTPClientTransport(connectTimeout: connectTimeout, idleTimeout: idleTimeout, tls: tls)
+        case .nio:
+            http = try NIOHTTPTransport(connectTimeout: connectTimeout, idleTimeout: idleTimeout, tls: tls, maxConnectionsPerOrigin: perOrigin)
+        case .asyncHTTPClient:
+            http = HTTPClientTransport(connectTimeout: connectTimeout, idleTimeout: idleTimeout, tls: tls, connectionsPerHost: perOrigin)
         }
         adapters = { models in
             models.map { deployment in
