@@ -4,11 +4,12 @@ import Logging
 
 /// swift-log, one line per event, to `log_destination` (stderr by default, stdout, or a file):
 /// `log_format: json` writes an object per line (`time`, `level`, `label`, `message`, `source`,
-/// and the metadata's fields) for log shippers; `text` a readable line.
+/// and the metadata's fields) for log shippers; `text` a readable line. Lines go out through a
+/// `LogWriter`, never written by the code that logs.
 struct LineLogHandler: LogHandler {
     let label: String
     let format: ObservabilitySettings.LogFormat
-    let output: FileHandle
+    let output: LogWriter
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
 
@@ -34,7 +35,7 @@ struct LineLogHandler: LogHandler {
             let pairs = fields.sorted { $0.key < $1.key }.map { "\(LogText.value($0.key))=\(LogText.value("\($0.value)"))" }.joined(separator: " ")
             line = "\(time) \(event.level) \(label): \(pairs.isEmpty ? "" : pairs + " ")[\(event.source)] \(LogText.message("\(event.message)"))"
         }
-        output.write(Data((line + "\n").utf8))
+        output.write(line)
     }
 
     /// `stderr`, `stdout`, or a file appended to (created with mode 0600 if missing).
@@ -44,7 +45,7 @@ struct LineLogHandler: LogHandler {
         case "stdout": return .standardOutput
         default:
             if !FileManager.default.fileExists(atPath: destination) {
-                FileManager.default.createFile(atPath: destination, contents: nil, attributes: [.posixPermissions: 0o600])
+                _ = FileManager.default.createFile(atPath: destination, contents: nil, attributes: [.posixPermissions: 0o600])
             }
             guard let handle = FileHandle(forWritingAtPath: destination) else { throw CocoaError(.fileWriteNoPermission) }
             handle.seekToEndOfFile()

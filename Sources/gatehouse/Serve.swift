@@ -38,7 +38,10 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: cannot write the log to \(settings.server.observability.logDestination)\n".utf8))
             throw ExitCode(2)
         }
-        LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: format, output: output, logLevel: level) }
+        let writer = LogWriter(output: output)
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: format, output: writer, logLevel: level) }
+        // Whatever ends the process, what was logged is out first.
+        defer { writer.flush() }
         let logger = Logger(label: "gatehouse")
         for warning in loaded.warnings { logger.warning("\(warning)") }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
@@ -7,18 +8,25 @@ import Synchronization
 /// query, which may hold a key), status, latency, the client's address, the request id, the
 /// principal's id and method, and for model requests the model, deployment, tokens and cost. A
 /// stream's line is written when the stream ends, with what it used. Lines are written in
-/// batches (every 200 ms, or 64 KiB), not one system call per request; what is buffered is
-/// written at shutdown.
+/// batches (every 200 ms, or as soon as 64 KiB wait), not one system call per request, and never
+/// by the request: the service writes them on NIO's thread pool for blocking I/O, so a slow disk
+/// holds no event loop. Past 16 MiB waiting (the disk has stalled) lines are dropped and counted
+/// in an `access_log_dropped` line. What is buffered is written at shutdown.
 final class AccessLog: Service, Sendable {
     let sink: LineSink
-    private let buffer = Mutex<[UInt8]>([])
+    private let buffer = Mutex<(bytes: [UInt8], dropped: Int)>(([], 0))
+    /// Tells the service that a batch is ready before its timer does.
+    private let wakes: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
     /// The current second formatted once (`2026-11-27T13:06:22.`): Foundation's ISO 8601
     /// formatting per line was most of the line's cost.
     private let second = Mutex<(epoch: Int, text: String)>((-1, ""))
     static let flushBytes = 64 * 1024
+    static let maxBufferedBytes = 16 * 1024 * 1024
 
     init(sink: LineSink) {
         self.sink = sink
+        (wakes, wake) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     func write(_ fields: AccessNote.Fields, status: Int, duration: Duration) {
@@ -70,29 +78,57 @@ final class AccessLog: Service, Sendable {
         }
         line.raw("}\n")
         let full = buffer.withLock { buffer in
-            buffer.append(contentsOf: line.bytes)
-            guard buffer.count >= Self.flushBytes else { return [UInt8]?.none }
-            defer { buffer.removeAll(keepingCapacity: true) }
-            return buffer
+            guard buffer.bytes.count < Self.maxBufferedBytes else {
+                buffer.dropped += 1
+                return false
+            }
+            buffer.bytes.append(contentsOf: line.bytes)
+            return buffer.bytes.count >= Self.flushBytes
         }
-        if let full { sink.write(full) }
+        if full { wake.yield() }
     }
 
-    /// Writes what is buffered.
-    func flush() {
-        let pending = buffer.withLock { buffer in
-            defer { buffer.removeAll(keepingCapacity: true) }
-            return buffer
+    /// Takes what is buffered (and a line counting what was dropped).
+    func take() -> [UInt8] {
+        buffer.withLock { buffer in
+            var bytes = buffer.bytes
+            if buffer.dropped > 0 {
+                bytes += Array(#"{"type":"access_log_dropped","lines":\#(buffer.dropped)}"#.utf8) + [10]
+                buffer.dropped = 0
+            }
+            buffer.bytes.removeAll(keepingCapacity: true)
+            return bytes
         }
-        if !pending.isEmpty { sink.write(pending) }
+    }
+
+    /// Writes what is buffered, on the thread pool for blocking I/O.
+    func flush() async {
+        let pending = take()
+        guard !pending.isEmpty else { return }
+        let sink = sink
+        do {
+            try await NIOThreadPool.singleton.runIfActive { sink.write(pending) }
+        } catch {
+            sink.write(pending)  // the pool is gone (the process is ending): write here
+        }
     }
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(200)) }
-            flush()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(200))
+                    self.wake.yield()
+                }
+            }
+            await withGracefulShutdownHandler {
+                for await _ in self.wakes { await self.flush() }
+            } onGracefulShutdown: {
+                self.wake.finish()
+            }
+            group.cancelAll()
         }
-        flush()
+        await flush()
     }
 
     /// ISO 8601 in UTC with milliseconds.
