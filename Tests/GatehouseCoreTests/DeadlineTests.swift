@@ -14,11 +14,13 @@ struct DeadlineTests {
     @Test func anOperationThatIgnoresCancellationDoesNotHoldTheCallerPastTheDeadline() async throws {
         let lateValues = Mutex<[Int]>([])
         let gate = Gate()
-        // Opens only after withDeadline has returned (or after 30 s, so that a broken deadline
-        // fails the test rather than hanging it): waiting for the operation would take 30 s.
+        let handedBack = Gate()
+        // Open only when the test opens them (or after 30 s, so that a broken deadline fails the
+        // test rather than hanging it): waiting for the operation would take 30 s.
         Task.detached {
             try? await Task.sleep(for: .seconds(30))
             gate.open()
+            handedBack.open()
         }
         let started = ContinuousClock.now
         await #expect(throws: DeadlineExceeded.self) {
@@ -27,12 +29,16 @@ struct DeadlineTests {
                 {
                     await gate.wait()
                     return 7
-                }, late: { value in lateValues.withLock { $0.append(value) } })
+                },
+                late: { value in
+                    lateValues.withLock { $0.append(value) }
+                    handedBack.open()
+                })
         }
         #expect(ContinuousClock.now - started < .seconds(20))
         gate.open()
         // What it produced after the deadline is handed over to be given back.
-        for _ in 0..<100 where lateValues.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(100)) }
+        await handedBack.wait()
         #expect(lateValues.withLock { $0 } == [7])
     }
 }
