@@ -87,12 +87,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Admission (limits, budgets), settlement, prices and spend: no HTTP.
+        .target(
+            name: "GatehouseMetering",
+            dependencies: [
+                "GatehouseCore",
+                "GatehouseStore",
+                "GatehouseProviders",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "GatehouseServer",
             dependencies: [
                 "GatehouseCore",
                 "GatehouseStore",
                 "GatehouseAuth",
+                "GatehouseMetering",
                 "GatehouseProviders",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -156,6 +170,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GatehouseMeteringTests",
+            dependencies: [
+                "GatehouseMetering",
+                "GatehouseCore",
+                "GatehouseProviders",
+                "GatehouseStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "GatehouseStoreTests",
             dependencies: ["GatehouseStore", "GatehouseCore"],
             swiftSettings: swiftSettings
@@ -175,6 +201,7 @@ let package = Package(
             name: "GatehouseServerTests",
             dependencies: [
                 "GatehouseServer",
+                "GatehouseMetering",
                 "GatehouseProviders",
                 "GatehouseStore",
                 .product(name: "SQLKit", package: "sql-kit"),

@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseAuth
 public import GatehouseCore
+import GatehouseMetering
 import GatehouseProviders
 public import GatehouseStore
 public import Hummingbird

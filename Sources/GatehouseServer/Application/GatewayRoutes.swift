@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseAuth
 import GatehouseCore
+import GatehouseMetering
 import GatehouseProviders
 import GatehouseStore
 import Hummingbird

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseMetering
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
@@ -196,5 +197,26 @@ final class AccessNote: Sendable {
     /// A model request ended (its stream included).
     func modelRequestEnded(status: Int) {
         log.write(fields.withLock { $0 }, status: status, duration: .now - start)
+    }
+}
+
+extension AccessNote: MeteringNote {
+    func admitted(requestID: String, model: String, stream: Bool) {
+        update { fields in
+            fields.deferred = true
+            fields.requestID = requestID
+            fields.model = model
+            fields.stream = stream
+        }
+    }
+
+    func billed(deployment: String?, promptTokens: Int, completionTokens: Int, cost: USD, status: Int) {
+        update { fields in
+            fields.deployment = deployment
+            fields.promptTokens = promptTokens
+            fields.completionTokens = completionTokens
+            fields.cost = cost
+        }
+        modelRequestEnded(status: status)
     }
 }

@@ -1,4 +1,5 @@
 import GatehouseCore
+import GatehouseMetering
 import GatehouseProviders
 import HTTPTypes
 public import Hummingbird

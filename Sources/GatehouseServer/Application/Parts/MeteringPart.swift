@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseMetering
 import GatehouseProviders
 import GatehouseStore
 import Logging
@@ -43,8 +44,8 @@ struct MeteringPart {
             : nil
         var metering = Metering(
             router: router, settings: settings, holdSeconds: holdSeconds, ledger: ledger, limiter: limiter, writer: spendWriter,
-            settlements: settlements, shared: sharedBudgets, sync: rateSync, alerts: alerts, logger: logger)
-        metering.metrics = metrics
+            settlements: settlements, shared: sharedBudgets, sync: rateSync, logger: logger)
+        metering.observer = MeteringEvents(metrics: metrics, alerts: alerts)
         self.metering = metering
     }
 

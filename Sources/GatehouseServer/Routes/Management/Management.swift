@@ -1,5 +1,6 @@
 import GatehouseAuth
 import GatehouseCore
+import GatehouseMetering
 import GatehouseProviders
 import GatehouseStore
 import Hummingbird

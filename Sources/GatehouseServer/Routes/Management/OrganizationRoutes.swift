@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseMetering
 import GatehouseStore
 public import Hummingbird
 

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseMetering
 import GatehouseStore
 import Hummingbird
 
@@ -40,23 +41,20 @@ struct SpendRoutes: Sendable {
         }
         let limit = min(max(1, query.get("limit", as: Int.self) ?? 100), 1000)
         let offset = max(0, query.get("offset", as: Int.self) ?? 0)
-        await management.spend.writer?.flush()
-        let records = try await management.spend.store.records(filter, limit: limit, offset: offset)
+        let records = try await management.spend.settled().records(filter, limit: limit, offset: offset)
         return Response.json(.array(records.map(Self.json)))
     }
 
     func total(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await requireReader(context)
-        await management.spend.writer?.flush()
-        let spend = try await management.spend.store.total(try Self.filter(request))
+        let spend = try await management.spend.settled().total(try Self.filter(request))
         return Response.json(["spend": .number(spend.dollars), "spend_exact": .string(spend.description), "max_budget": .null])
     }
 
     func grouped(by column: String, as name: String, _ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         try await requireReader(context)
-        await management.spend.writer?.flush()
         let limit = min(max(1, request.uri.queryParameters.get("limit", as: Int.self) ?? 100), 1000)
-        let groups = try await management.spend.store.spend(by: column, try Self.filter(request), limit: limit)
+        let groups = try await management.spend.settled().spend(by: column, try Self.filter(request), limit: limit)
         return Response.json(
             .array(
                 groups.map { group in

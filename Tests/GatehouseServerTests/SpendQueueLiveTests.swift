@@ -2,13 +2,10 @@ import Foundation
 import GatehouseCore
 import HTTPTypes
 import HummingbirdTesting
-import Synchronization
 import Testing
 
-@testable import GatehouseServer
-
-@Suite("Spend queue")
-struct SpendQueueTests {
+@Suite("Spend queue, live")
+struct SpendQueueLiveTests {
     @Test func aFullSpendQueueRefusesNewRequestsUntilItIsWritten() async throws {
         var config = BudgetLiveTests.config()
         // Nothing is written on a timer: only a read of spend writes the queue out.
@@ -29,37 +26,5 @@ struct SpendQueueTests {
             #expect(try await client.get("/key/info?key=\(id)").json?["info"]?["spend"] == 0.03)
             #expect(try await client.post("/v1/chat/completions", BudgetLiveTests.request(), headers: bearer(key)).status == .ok)
         }
-    }
-
-    @Test func drainWaitsForEverySettlementSubmittedBeforeIt() async throws {
-        let settlements = Settlements(concurrency: 4)
-        let done = Atomic(0)
-        try await withRunningService(settlements) {
-            for _ in 0..<40 {
-                settlements.submit {
-                    try? await Task.sleep(for: .milliseconds(5))
-                    done.add(1, ordering: .relaxed)
-                }
-            }
-            #expect(settlements.pending > 0)
-            await settlements.drain()
-            #expect(done.load(ordering: .relaxed) == 40 && settlements.pending == 0)
-            await settlements.drain()  // nothing pending: returns at once
-        }
-    }
-
-    @Test func shutdownFinishesWhatIsQueued() async throws {
-        let settlements = Settlements(concurrency: 2)
-        let done = Atomic(0)
-        try await withRunningService(settlements) {
-            for _ in 0..<10 {
-                settlements.submit {
-                    try? await Task.sleep(for: .milliseconds(10))
-                    done.add(1, ordering: .relaxed)
-                }
-            }
-        }
-        // The service returned only after the queue was empty.
-        #expect(done.load(ordering: .relaxed) == 10 && settlements.pending == 0)
     }
 }

@@ -2,8 +2,7 @@ import Foundation
 public import GatehouseCore
 public import GatehouseProviders
 public import GatehouseStore
-import HTTPTypes
-import Logging
+public import Logging
 import Synchronization
 
 /// Everything a model request is measured against before it is sent and billed with after it
@@ -24,7 +23,6 @@ public struct Metering: Sendable {
     let holdSeconds: Double
     /// How long a shared budget check may take before the request is refused (503).
     let storeTimeout: Double
-    let alerts: AlertWebhook?
     /// The exchange of rate-limit counts with other instances (PostgreSQL), and whether limited
     /// requests are refused while it is out of touch.
     let sync: RateUsageSync?
@@ -34,19 +32,19 @@ public struct Metering: Sendable {
     let endUserLimits: Limits
     let unpricedModels: MeteringSettings.UnpricedModelPolicy
     /// The models' prices, computed once (and again when the models are reloaded).
-    let prices: PriceTable
+    public let prices: PriceTable
     let now: @Sendable () -> Date
-    /// Refusals, model requests, tokens and cost are counted here (nil: not at all).
-    var metrics: GatewayMetrics?
+    /// Told of refusals, billed requests and soft budgets crossed (metrics, alerts).
+    public var observer: (any MeteringObserver)?
 
     /// - Parameters:
     ///   - holdSeconds: how long a shared hold outlives its request if this instance dies
     ///     holding it (past the longest a request may take).
     ///   - shared: budgets in the shared store (PostgreSQL); nil: in this process.
     ///   - sync: the exchange of rate-limit counts with other instances (PostgreSQL).
-    init(
+    public init(
         router: ModelRouter, settings: MeteringSettings, holdSeconds: Double, ledger: BudgetLedger, limiter: RateLimiter, writer: SpendWriter?,
-        settlements: Settlements, shared: SharedBudgets?, sync: RateUsageSync?, alerts: AlertWebhook?, logger: Logger,
+        settlements: Settlements, shared: SharedBudgets?, sync: RateUsageSync?, logger: Logger,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.limiter = limiter
@@ -57,7 +55,6 @@ public struct Metering: Sendable {
         spendQueueLimit = settings.spendQueueLimit
         self.shared = shared
         self.sync = sync
-        self.alerts = alerts
         self.logger = logger
         self.now = now
         self.holdSeconds = holdSeconds
@@ -72,7 +69,8 @@ public struct Metering: Sendable {
     /// Admits the request at every level of the caller's chain, or throws the refusal (429 for
     /// limits, LiteLLM's `budget_exceeded` for budgets) having taken nothing.
     /// - Parameter note: the request's access log line, which the request writes when it ends.
-    func admit(_ forward: ForwardRequest, bodyBytes: Int, principal: Principal, note: AccessNote? = nil) async throws -> MeteredRequest {
+    public func admit(_ forward: ForwardRequest, bodyBytes: Int, principal: Principal, note: (any MeteringNote)? = nil) async throws -> MeteredRequest
+    {
         let started = now()
         try admitToSpendQueue()
         let estimate = TokenEstimate(body: forward.body, bodyBytes: bodyBytes, endpoint: forward.endpoint, defaultMaxTokens: defaultMaxTokens)
@@ -91,7 +89,7 @@ public struct Metering: Sendable {
         switch concurrency.acquire(subjects) {
         case .success(let held): slot = held
         case .failure(let refusal):
-            metrics?.rejection(kind: "concurrency", level: refusal.level.rawValue)
+            observer?.refused(kind: "concurrency", level: refusal.level.rawValue)
             throw GatewayError(
                 status: 429, message: "Too many requests in flight: \(refusal.limit) at once for this \(refusal.level).", type: "rate_limit_error",
                 code: "rate_limit_exceeded", headers: [("Retry-After", "1")])
@@ -134,7 +132,7 @@ public struct Metering: Sendable {
     /// record theirs, so the queue can pass the limit by what is in flight.
     func admitToSpendQueue() throws {
         guard (writer?.backlog ?? 0) + settlements.pending >= spendQueueLimit else { return }
-        metrics?.rejection(kind: "spend_queue", level: "gateway")
+        observer?.refused(kind: "spend_queue", level: "gateway")
         throw GatewayError(
             status: 503, message: "Spend cannot be recorded right now: too much is waiting to be written to the store. Try again shortly.",
             type: "api_error", code: "spend_queue_full", headers: [("Retry-After", "1")])
@@ -147,7 +145,7 @@ public struct Metering: Sendable {
             switch ledger.reserve(budgeted, cost: cost, at: started) {
             case .success(let hold): return (hold, nil)
             case .failure(let refusal):
-                metrics?.rejection(kind: "budget", level: refusal.level.rawValue)
+                observer?.refused(kind: "budget", level: refusal.level.rawValue)
                 throw GatewayError.budgetExceeded(refusal)
             }
         }
@@ -160,10 +158,10 @@ public struct Metering: Sendable {
                 late: { try? await shared.release($0) })
             return (BudgetLedger.Hold(), reservation)
         } catch let refusal as BudgetLedger.Refusal {
-            metrics?.rejection(kind: "budget", level: refusal.level.rawValue)
+            observer?.refused(kind: "budget", level: refusal.level.rawValue)
             throw GatewayError.budgetExceeded(refusal)
         } catch {
-            metrics?.rejection(kind: "store_unavailable", level: "budget")
+            observer?.refused(kind: "store_unavailable", level: "budget")
             logger.warning("budget check failed", metadata: ["error": "\(String(reflecting: error))"])
             throw GatewayError.unavailable("Budgets cannot be checked right now: the store is unreachable. Try again shortly.")
         }
@@ -173,13 +171,13 @@ public struct Metering: Sendable {
     func admitWindows(_ subjects: [LimitSubject], estimate: TokenEstimate, at started: Date) throws -> RateLimiter.Decision? {
         guard subjects.contains(where: \.limits.hasWindow) else { return nil }
         if let sync, let after = syncFailClosedAfter, sync.isOutOfTouch(for: after, now: started) {
-            metrics?.rejection(kind: "store_unavailable", level: "rate")
+            observer?.refused(kind: "store_unavailable", level: "rate")
             throw GatewayError.unavailable("Rate limits cannot be checked right now: the store is unreachable. Try again shortly.")
         }
         let tokens = subjects.contains(where: \.limits.countsTokens) ? estimate.reserved : 0
         let decision = limiter.admit(subjects, tokens: tokens, at: started.timeIntervalSince1970)
         if let decision, let refusal = decision.refusal {
-            metrics?.rejection(kind: "rate", level: refusal.level.rawValue)
+            observer?.refused(kind: "rate", level: refusal.level.rawValue)
             throw GatewayError.rateLimited(refusal, headers: RateLimitHeaders.fields(decision))
         }
         return decision
@@ -219,19 +217,16 @@ public struct Metering: Sendable {
     }
 
     /// Whether the deployment's responses have a price (and so a cost header).
-    func isPriced(_ deployment: Deployment) -> Bool { prices.price(of: deployment) != nil }
+    public func isPriced(_ deployment: Deployment) -> Bool { prices.price(of: deployment) != nil }
 
     func alert(_ subject: LimitSubject, spent: USD) {
-        alerts?.send(
-            .softBudgetCrossed(
-                level: subject.level.rawValue, account: subject.id, spent: spent, softBudget: subject.softBudget ?? .zero,
-                maxBudget: subject.maxBudget))
+        observer?.softBudgetCrossed(subject, spent: spent)
     }
 }
 
 /// Prices by model (the worst case of its deployments and fallbacks, for budget reservations) and
 /// by deployment, computed when the models are loaded rather than per request.
-final class PriceTable: Sendable {
+public final class PriceTable: Sendable {
     private struct Prices {
         var worstCase: [String: TokenPrice] = [:]
         /// Models a deployment of which (other than the mock) has no price.
@@ -247,7 +242,7 @@ final class PriceTable: Sendable {
     }
 
     /// Prices the router's current models.
-    func reload(from router: ModelRouter) {
+    public func reload(from router: ModelRouter) {
         var fresh = Prices()
         for model in router.modelNames {
             let reachable = ([model] + (router.settings.fallbacks[model] ?? [])).flatMap(router.deployments(of:))

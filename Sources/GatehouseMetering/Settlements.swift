@@ -1,4 +1,4 @@
-import ServiceLifecycle
+public import ServiceLifecycle
 import Synchronization
 
 /// The store work a model request leaves behind when it ends — settling its shared budget hold
@@ -8,8 +8,8 @@ import Synchronization
 /// given at most `concurrency` at a time, counted (`pending` is part of the spend queue that
 /// admission holds to `spend_queue_limit`), finished at shutdown, and waited for by whoever
 /// reads spend (`drain`).
-final class Settlements: Service, Sendable {
-    typealias Work = @Sendable () async -> Void
+public final class Settlements: Service, Sendable {
+    public typealias Work = @Sendable () async -> Void
 
     private struct State {
         var submitted: UInt64 = 0
@@ -23,13 +23,13 @@ final class Settlements: Service, Sendable {
     private let state = Mutex(State())
     let concurrency: Int
 
-    init(concurrency: Int = 16) {
+    public init(concurrency: Int = 16) {
         (queue, input) = AsyncStream.makeStream(of: (UInt64, Work).self)
         self.concurrency = concurrency
     }
 
     /// Queues work; it starts in the order given.
-    func submit(_ work: @escaping Work) {
+    public func submit(_ work: @escaping Work) {
         let ticket = state.withLock { state in
             state.submitted += 1
             state.outstanding.insert(state.submitted)
@@ -42,10 +42,10 @@ final class Settlements: Service, Sendable {
     }
 
     /// Work queued or running.
-    var pending: Int { state.withLock { $0.outstanding.count } }
+    public var pending: Int { state.withLock { $0.outstanding.count } }
 
     /// Returns once everything submitted before the call is done.
-    func drain() async {
+    public func drain() async {
         await withCheckedContinuation { continuation in
             let done = state.withLock { state in
                 let ticket = state.submitted
@@ -59,7 +59,7 @@ final class Settlements: Service, Sendable {
 
     /// Runs the queue; at graceful shutdown (after the server let its requests end) the queue is
     /// closed and what it holds still runs before this returns.
-    func run() async throws {
+    public func run() async throws {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 var running = 0

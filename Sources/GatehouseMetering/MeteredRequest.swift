@@ -5,7 +5,7 @@ import GatehouseStore
 import Synchronization
 
 /// An admitted request's reservations, returned exactly once with what it used.
-final class MeteredRequest: Sendable {
+public final class MeteredRequest: Sendable {
     let metering: Metering
     let forward: ForwardRequest
     let principal: Principal
@@ -15,15 +15,15 @@ final class MeteredRequest: Sendable {
     let slot: ConcurrencySlot?
     let hold: BudgetLedger.Hold
     let sharedHold: SharedBudgets.Reservation?
-    let decision: RateLimiter.Decision?
-    let requestID = RequestID.next()
-    let note: AccessNote?
+    public let decision: RateLimiter.Decision?
+    public let requestID = RequestID.next()
+    let note: (any MeteringNote)?
     private let finished = Mutex(false)
 
     init(
         metering: Metering, forward: ForwardRequest, principal: Principal, accounts: [LimitSubject], estimate: TokenEstimate, started: Date,
         slot: ConcurrencySlot?, hold: BudgetLedger.Hold, sharedHold: SharedBudgets.Reservation?, decision: RateLimiter.Decision?,
-        note: AccessNote? = nil
+        note: (any MeteringNote)? = nil
     ) {
         self.note = note
         self.sharedHold = sharedHold
@@ -36,12 +36,7 @@ final class MeteredRequest: Sendable {
         self.slot = slot
         self.hold = hold
         self.decision = decision
-        note?.update { [requestID] fields in
-            fields.deferred = true
-            fields.requestID = requestID
-            fields.model = forward.model
-            fields.stream = forward.stream
-        }
+        note?.admitted(requestID: requestID, model: forward.model, stream: forward.stream)
     }
 
     /// - Parameters:
@@ -49,7 +44,7 @@ final class MeteredRequest: Sendable {
     ///   - deployment: the deployment that answered; nil when none did (nothing is billed).
     /// - Returns: the cost billed.
     @discardableResult
-    func finish(usage: Usage?, deployment: Deployment?, status: Int) -> USD {
+    public func finish(usage: Usage?, deployment: Deployment?, status: Int) -> USD {
         guard
             finished.withLock({ finished in
                 defer { finished = true }
@@ -73,16 +68,9 @@ final class MeteredRequest: Sendable {
         record.usageEstimated = deployment != nil && usage == nil
         record.latencyMs = Int(saturating: (end.timeIntervalSince(started) * 1000).rounded())
         record.stream = forward.stream
-        if let note {
-            note.update { fields in
-                fields.deployment = deployment?.id
-                fields.promptTokens = billed.promptTokens
-                fields.completionTokens = billed.completionTokens
-                fields.cost = cost
-            }
-            note.modelRequestEnded(status: status)
-        }
-        metering.metrics?.modelRequest(
+        note?.billed(
+            deployment: deployment?.id, promptTokens: billed.promptTokens, completionTokens: billed.completionTokens, cost: cost, status: status)
+        metering.observer?.billed(
             model: forward.model, status: status, promptTokens: billed.promptTokens, completionTokens: billed.completionTokens, cost: cost,
             keyAlias: principal.keyAlias)
         if let sharedHold, let shared = metering.shared {

@@ -1,8 +1,8 @@
-import GatehouseCore
-import HTTPTypes
+public import GatehouseCore
+public import HTTPTypes
 
 /// OpenAI's `x-ratelimit-*` headers for the tightest applying request and token windows.
-enum RateLimitHeaders {
+public enum RateLimitHeaders {
     static let requestNames = ["x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"]
     static let tokenNames = ["x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"]
     /// Parsed once: building an `HTTPField.Name` validates the string.
@@ -13,7 +13,7 @@ enum RateLimitHeaders {
         (decision.requests.map { Array(zip(requestNames, values($0))) } ?? []) + (decision.tokens.map { Array(zip(tokenNames, values($0))) } ?? [])
     }
 
-    static func apply(_ decision: RateLimiter.Decision, to headers: inout HTTPFields) {
+    public static func apply(_ decision: RateLimiter.Decision, to headers: inout HTTPFields) {
         if let window = decision.requests { for (name, value) in zip(requestFields, values(window)) { headers[name] = value } }
         if let window = decision.tokens { for (name, value) in zip(tokenFields, values(window)) { headers[name] = value } }
     }

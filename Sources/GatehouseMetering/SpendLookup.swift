@@ -1,0 +1,61 @@
+import Foundation
+public import GatehouseCore
+public import GatehouseStore
+
+/// The `spend` that `/key/info`, `/user/info`, `/team/info` and `/organization/info` show: the
+/// object's total in its current budget period, as the store holds it (every instance's spend,
+/// this instance's settled and written out first).
+public struct SpendLookup: Sendable {
+    let store: SpendStore
+    let writer: SpendWriter?
+    let settlements: Settlements?
+    let ledger: BudgetLedger
+
+    /// - Parameter settlements: waited for before reading, as the writer is flushed.
+    public init(store: SpendStore, writer: SpendWriter?, settlements: Settlements?, ledger: BudgetLedger) {
+        self.store = store
+        self.writer = writer
+        self.settlements = settlements
+        self.ledger = ledger
+    }
+
+    /// The store, once the settlements queued so far are done and the spend rows written: what
+    /// every reader of spend (`/spend/logs`, `/global/spend`…) reads from.
+    public func settled() async -> SpendStore {
+        await settlements?.drain()
+        await writer?.flush()
+        return store
+    }
+
+    public func overlay<Record: SpendBearing>(_ records: [Record]) async throws -> [Record] {
+        guard !records.isEmpty else { return records }
+        let store = await settled()
+        let now = Date()
+        let charges = records.map {
+            ledger.charge(for: LimitSubject(id: Record.level.subject($0.id), level: Record.level, limits: $0.limits), at: now)
+        }
+        let totals = try await store.totals(of: charges)
+        return zip(records, charges).map { record, charge in
+            var record = record
+            record.spend = (totals[charge] ?? .zero).dollars
+            return record
+        }
+    }
+
+    public func overlay<Record: SpendBearing>(_ record: Record) async throws -> Record {
+        try await overlay([record])[0]
+    }
+}
+
+/// A directory object whose spend is shown.
+public protocol SpendBearing: Sendable {
+    static var level: LimitLevel { get }
+    var id: String { get }
+    var limits: Limits { get }
+    var spend: Double { get set }
+}
+
+extension VirtualKey: SpendBearing { public static var level: LimitLevel { .key } }
+extension User: SpendBearing { public static var level: LimitLevel { .user } }
+extension Team: SpendBearing { public static var level: LimitLevel { .team } }
+extension Organization: SpendBearing { public static var level: LimitLevel { .organization } }

@@ -1,0 +1,95 @@
+import Foundation
+import GatehouseCore
+import GatehouseProviders
+import GatehouseStore
+import Logging
+import Testing
+
+@testable import GatehouseMetering
+
+/// Admission and billing with no HTTP anywhere: a router over the mock provider, the ledger, the
+/// spend writer's queue.
+@Suite("Metering")
+struct MeteringTests {
+    /// Input free, output $0.001 a token: 10 completion tokens cost $0.01.
+    static let priced: Deployment = {
+        var deployment = Deployment.mock(modelName: "priced")
+        deployment.inputCostPerToken = 0
+        deployment.outputCostPerToken = 0.001
+        return deployment
+    }()
+
+    static let request = ForwardRequest(
+        endpoint: .chatCompletions, model: "priced",
+        body: ["model": "priced", "messages": [["role": "user", "content": "hi"]], "max_tokens": 10], stream: false,
+        clientWantsUsage: false)
+
+    static func principal(budget: Double?) -> Principal {
+        var principal = Principal(id: "key_k", method: .apiKey, role: .internalUser)
+        principal.keyID = "k"
+        principal.limitSubjects = [LimitSubject(id: LimitLevel.key.subject("k"), level: .key, limits: Limits(maxBudget: budget))]
+        return principal
+    }
+
+    static func withMetering(spendQueueLimit: Int = 100, _ body: (Metering, SpendWriter) async throws -> Void) async throws {
+        let router = ModelRouter(
+            adapters: [ProviderAdapter(deployment: priced, transport: MockUpstream(model: "priced", settings: priced.mock))],
+            settings: RouterSettings())
+        var settings = MeteringSettings()
+        settings.spendQueueLimit = spendQueueLimit
+        let logger = Logger(label: "metering-test")
+        let source = try await SQLiteSource.inMemory(logger: logger)
+        // Not running: nothing is written, so the queue only grows.
+        let writer = SpendWriter(store: SpendStore(source: source), logger: logger)
+        let metering = Metering(
+            router: router, settings: settings, holdSeconds: 60, ledger: BudgetLedger(), limiter: RateLimiter(), writer: writer,
+            settlements: Settlements(), shared: nil, sync: nil, logger: logger)
+        do {
+            try await body(metering, writer)
+        } catch {
+            try await source.close()
+            throw error
+        }
+        try await source.close()
+    }
+
+    @Test func aBudgetAdmitsWhatItAffordsAndEachRequestIsBilledOnce() async throws {
+        try await Self.withMetering { metering, writer in
+            let principal = Self.principal(budget: 0.02)
+            for _ in 0..<2 {
+                let admitted = try await metering.admit(Self.request, bodyBytes: 100, principal: principal)
+                let used = Usage(promptTokens: 7, completionTokens: 10)
+                #expect(admitted.finish(usage: used, deployment: Self.priced, status: 200) == USD(dollars: 0.01))
+                #expect(admitted.finish(usage: used, deployment: Self.priced, status: 200) == .zero)
+            }
+            let refusal = await #expect(throws: GatewayError.self) {
+                _ = try await metering.admit(Self.request, bodyBytes: 100, principal: principal)
+            }
+            #expect(refusal?.status == 400 && refusal?.type == "budget_exceeded")
+            #expect(writer.backlog == 2)
+        }
+    }
+
+    @Test func aRequestDroppedWithoutAnOutcomeGivesBackItsHold() async throws {
+        try await Self.withMetering { metering, writer in
+            let principal = Self.principal(budget: 0.01)
+            _ = try await metering.admit(Self.request, bodyBytes: 100, principal: principal)  // dropped at once
+            let admitted = try await metering.admit(Self.request, bodyBytes: 100, principal: principal)
+            #expect(admitted.finish(usage: Usage(promptTokens: 7, completionTokens: 10), deployment: Self.priced, status: 200) == USD(dollars: 0.01))
+            #expect(writer.backlog == 2)
+        }
+    }
+
+    @Test func aFullSpendQueueRefusesBeforeAnythingIsHeld() async throws {
+        try await Self.withMetering(spendQueueLimit: 1) { metering, writer in
+            let principal = Self.principal(budget: nil)
+            let first = try await metering.admit(Self.request, bodyBytes: 100, principal: principal)
+            _ = first.finish(usage: nil, deployment: Self.priced, status: 200)
+            let refusal = await #expect(throws: GatewayError.self) {
+                _ = try await metering.admit(Self.request, bodyBytes: 100, principal: principal)
+            }
+            #expect(refusal?.status == 503 && refusal?.code == "spend_queue_full")
+            #expect(writer.backlog == 1)
+        }
+    }
+}
