@@ -41,6 +41,12 @@ struct JSONCodingTests {
         #expect(try parse("1000000000000000") == .number(1e15))
         #expect(try parse("9007199254740992") == .number(9_007_199_254_740_992))
         #expect(try parse("9007199254740993") != .number(9_007_199_254_740_992))
+        // Made in code, an Int a Double cannot hold keeps its digits too, and equals the parsed one.
+        let big = JSONValue(9_007_199_254_740_993)
+        #expect(String(decoding: JSONCoding.encode(["n": big]), as: UTF8.self) == #"{"n":9007199254740993}"#)
+        let parsed = try parse("9007199254740993")
+        #expect(big.intValue == 9_007_199_254_740_993 && big == parsed)
+        #expect(JSONValue(Int.max).intValue == Int.max && JSONValue(42) == .number(42))
     }
 
     @Test func decodesEscapesAndSurrogatePairs() throws {

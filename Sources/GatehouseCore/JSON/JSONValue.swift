@@ -66,7 +66,7 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral, ExpressibleByFloatLiteral
 {
     public init(stringLiteral value: String) { self = .string(value) }
-    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(integerLiteral value: Int) { self.init(value) }
     public init(floatLiteral value: Double) { self = .number(value) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
@@ -77,7 +77,11 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 }
 
 extension JSONValue {
-    public init(_ value: Int) { self = .number(Double(value)) }
+    /// An integer, kept digit for digit when a `Double` cannot hold it (beyond 2^53).
+    public init(_ value: Int) {
+        let approximation = Double(value)
+        self = Int(exactly: approximation) == value ? .number(JSONNumber(approximation)) : .number(JSONNumber(approximation, text: String(value)))
+    }
 }
 
 /// A JSON number: its value, and for an integer a `Double` cannot hold exactly (beyond 2^53,
