@@ -10,6 +10,21 @@ public struct ManagementBody: Sendable {
         self.body = body
     }
 
+    /// A body as it arrived. - Parameter emptyAllowed: whether no bytes at all read as `{}`.
+    public init(parsing bytes: some Collection<UInt8>, emptyAllowed: Bool = false) throws {
+        if emptyAllowed, bytes.isEmpty {
+            try self.init([:])
+            return
+        }
+        let json: JSONValue
+        do {
+            json = try JSONCoding.decode(bytes)
+        } catch {
+            throw GatewayError.badRequest("Request body is not valid JSON.")
+        }
+        try self.init(json)
+    }
+
     public func string(_ name: String) throws -> Field<String> {
         switch body[name] {
         case nil: return .absent

@@ -29,21 +29,23 @@ struct ManagementAuditMiddleware: RouterMiddleware {
 }
 
 extension RouterMethods<AuthenticatedContext> {
-    /// Registers a route that changes records. Its handler answers with what it changed, which
-    /// becomes the route's audit record with the request (secrets masked).
+    /// Registers a route that changes records. Its operation is given the call (who, and the
+    /// body) and answers with what it changed, which becomes the route's audit record with the
+    /// request (secrets masked).
+    /// - Parameter emptyAllowed: whether a request without a body reads as `{}`.
     @discardableResult
     func changing(
-        _ path: String, _ methods: HTTPRequest.Method..., trail: Audit,
-        _ handler: @escaping @Sendable (Request, AuthenticatedContext) async throws -> Changed
+        _ path: String, _ methods: HTTPRequest.Method..., trail: Audit, emptyAllowed: Bool = false,
+        _ operation: @escaping @Sendable (ManagementCall, AuthenticatedContext) async throws -> Changed
     ) -> Self {
         let action = ManagementAuditMiddleware.action(path)
         for method in methods {
             on(RouterPath(path), method: method) { request, context in
-                var request = request
-                let body = try await request.collectBody(upTo: ManagementAuditMiddleware.maxBodyBytes)
-                let changed = try await handler(request, context)
+                let bytes = try await request.body.collect(upTo: ManagementAuditMiddleware.maxBodyBytes)
+                let body = try ManagementBody(parsing: bytes.readableBytesView, emptyAllowed: emptyAllowed)
+                let changed = try await operation(ManagementCall(principal: context.principal, body: body), context)
                 var details: JSONValue = ["changes": .array(changed.changes.map(\.audited))]
-                if let json = try? JSONCoding.decode(body.readableBytesView) { details["request"] = SecretMask.mask(json) }
+                if !bytes.readableBytesView.isEmpty { details["request"] = SecretMask.mask(body.body) }
                 trail.record(
                     AuditEvent(
                         action: action, actor: context.principal.id, object: changed.changes.first?.object, outcome: .success,

@@ -12,16 +12,16 @@ struct CertificateRoutes: Sendable {
     let identity: ClientCertificate.IdentityKind
 
     func register(on router: some RouterMethods<AuthenticatedContext>) {
-        router.changing("/certificate/bind", .post, trail: management.trail) { request, context in try await self.bind(request, context) }
+        router.changing("/certificate/bind", .post, trail: management.trail) { call, _ in try await self.bind(call) }
         router.get("/certificate/list") { request, context in try await self.list(request, context) }
-        router.changing("/certificate/unbind", .post, trail: management.trail) { request, context in try await self.unbind(request, context) }
+        router.changing("/certificate/unbind", .post, trail: management.trail) { call, _ in try await self.unbind(call) }
     }
 
     /// `{"identity": "san_uri:spiffe://acme/search", "key_id": "key_…"}`, or `user_id` and/or
     /// `team_id` instead of a key. Binding an identity again replaces what it was bound to.
-    func bind(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        try await management.caller(context).requireAdmin("bind client certificates")
-        let body = try await management.body(request)
+    func bind(_ call: ManagementCall) async throws -> Changed {
+        try await management.caller(call.principal).requireAdmin("bind client certificates")
+        let body = call.body
         let id = try body.required("identity")
         guard let kind = ClientCertificate.kind(of: id) else {
             let kinds = ClientCertificate.IdentityKind.allCases.map { $0.rawValue + ":…" }.joined(separator: ", ")
@@ -59,9 +59,9 @@ struct CertificateRoutes: Sendable {
         return Response.json(["bindings": .array(bindings.map(Self.json)), "current_page": JSONValue(paging.page)])
     }
 
-    func unbind(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        try await management.caller(context).requireAdmin("unbind client certificates")
-        let ids = try await management.body(request).requiredList("identities")
+    func unbind(_ call: ManagementCall) async throws -> Changed {
+        try await management.caller(call.principal).requireAdmin("unbind client certificates")
+        let ids = try call.body.requiredList("identities")
         _ = try await management.store.certificates.delete(ids: ids)
         let removed = try await management.removed(ids.map { .certificate($0) })
         return Changed(["unbound": ManagementJSON.strings(ids)], removed)

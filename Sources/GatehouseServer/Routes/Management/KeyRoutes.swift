@@ -17,23 +17,25 @@ public struct KeyRoutes: Sendable {
     }
 
     public func register(on router: some RouterMethods<AuthenticatedContext>) {
-        router.changing("/key/generate", .post, trail: management.trail) { request, context in try await self.generate(request, context) }
+        router.changing("/key/generate", .post, trail: management.trail) { call, _ in try await self.generate(call) }
         router.get("/key/info") { request, context in try await self.info(request, context) }
         router.get("/key/list") { request, context in try await self.list(request, context) }
-        router.changing("/key/update", .post, trail: management.trail) { request, context in try await self.update(request, context) }
-        router.changing("/key/delete", .post, trail: management.trail) { request, context in try await self.delete(request, context) }
-        router.changing("/key/regenerate", .post, trail: management.trail) { request, context in try await self.regenerate(nil, request, context) }
-        router.changing("/key/{key}/regenerate", .post, trail: management.trail) { request, context in
-            try await self.regenerate(context.parameters.get("key"), request, context)
+        router.changing("/key/update", .post, trail: management.trail) { call, _ in try await self.update(call) }
+        router.changing("/key/delete", .post, trail: management.trail) { call, _ in try await self.delete(call) }
+        router.changing("/key/regenerate", .post, trail: management.trail, emptyAllowed: true) { call, _ in
+            try await self.regenerate(nil, call)
         }
-        router.changing("/key/block", .post, trail: management.trail) { request, context in try await self.setBlocked(true, request, context) }
-        router.changing("/key/unblock", .post, trail: management.trail) { request, context in try await self.setBlocked(false, request, context) }
+        router.changing("/key/{key}/regenerate", .post, trail: management.trail, emptyAllowed: true) { call, context in
+            try await self.regenerate(context.parameters.get("key"), call)
+        }
+        router.changing("/key/block", .post, trail: management.trail) { call, _ in try await self.setBlocked(true, call) }
+        router.changing("/key/unblock", .post, trail: management.trail) { call, _ in try await self.setBlocked(false, call) }
     }
 
-    func generate(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        let caller = try await management.caller(context)
+    func generate(_ call: ManagementCall) async throws -> Changed {
+        let caller = try await management.caller(call.principal)
         try caller.requireWriter()
-        let body = try await management.body(request)
+        let body = call.body
         let raw: String
         switch try body.string("key") {
         case .value(let supplied):
@@ -101,9 +103,9 @@ public struct KeyRoutes: Sendable {
         ])
     }
 
-    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        let caller = try await management.caller(context)
-        let body = try await management.body(request)
+    func update(_ call: ManagementCall) async throws -> Changed {
+        let caller = try await management.caller(call.principal)
+        let body = call.body
         let old = try await changeable(try body.required("key"), caller)
         var key = old
         try body.apply(to: &key, now: Date())
@@ -114,9 +116,9 @@ public struct KeyRoutes: Sendable {
         return Changed(ManagementJSON.key(key), change)
     }
 
-    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        let caller = try await management.caller(context)
-        let body = try await management.body(request)
+    func delete(_ call: ManagementCall) async throws -> Changed {
+        let caller = try await management.caller(call.principal)
+        let body = call.body
         let references = try body.requiredList("keys")
         var keys: [VirtualKey] = []
         for reference in references { keys.append(try await changeable(reference, caller)) }
@@ -126,9 +128,9 @@ public struct KeyRoutes: Sendable {
 
     /// A new secret for the same key id (limits, spend and history stay). With `grace_period`
     /// (`30s`, `1h`, `1d`…) the old secret keeps working until then; without it, it stops at once.
-    func regenerate(_ pathReference: String?, _ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        let caller = try await management.caller(context)
-        let body = try await management.body(request, emptyAllowed: true)
+    func regenerate(_ pathReference: String?, _ call: ManagementCall) async throws -> Changed {
+        let caller = try await management.caller(call.principal)
+        let body = call.body
         let reference = try pathReference ?? body.required("key")
         var key = try await changeable(reference, caller)
         let old = key
@@ -155,9 +157,9 @@ public struct KeyRoutes: Sendable {
         return Changed(answer, change)
     }
 
-    func setBlocked(_ blocked: Bool, _ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        let caller = try await management.caller(context)
-        let body = try await management.body(request)
+    func setBlocked(_ blocked: Bool, _ call: ManagementCall) async throws -> Changed {
+        let caller = try await management.caller(call.principal)
+        let body = call.body
         var key = try await changeable(try body.required("key"), caller)
         guard caller.isAdmin || caller.administers(team: key.teamID) else {
             throw GatewayError.managementForbidden("Only a proxy admin or the key's team admin may block or unblock it.")

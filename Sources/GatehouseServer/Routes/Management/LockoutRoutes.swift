@@ -12,7 +12,7 @@ struct LockoutRoutes: Sendable {
 
     func register(on router: some RouterMethods<AuthenticatedContext>) {
         router.get("/lockout/list") { _, context in try await self.list(context) }
-        router.changing("/lockout/unlock", .post, trail: management.trail) { request, context in try await self.unlock(request, context) }
+        router.changing("/lockout/unlock", .post, trail: management.trail) { call, _ in try await self.unlock(call) }
     }
 
     func list(_ context: AuthenticatedContext) async throws -> Response {
@@ -29,9 +29,9 @@ struct LockoutRoutes: Sendable {
         return Response.json(["blocks": .array(blocks)])
     }
 
-    func unlock(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        try await management.caller(context).requireAdmin("lift lockouts")
-        let subject = try await management.body(request).required("subject")
+    func unlock(_ call: ManagementCall) async throws -> Changed {
+        try await management.caller(call.principal).requireAdmin("lift lockouts")
+        let subject = try call.body.required("subject")
         let sharedBlock: Bool
         do {
             sharedBlock = try await lockouts.shared?.delete(subject: subject) ?? false

@@ -102,3 +102,10 @@ struct Changed: Sendable {
         self.init(answer, [change])
     }
 }
+
+/// A changing management call as the operations see it, whoever made it (the API today, the
+/// console tomorrow): who asks, and what they ask for — no HTTP.
+struct ManagementCall: Sendable {
+    let principal: Principal
+    let body: ManagementBody
+}

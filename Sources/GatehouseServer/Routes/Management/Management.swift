@@ -86,20 +86,16 @@ struct Management: Sendable {
     }
 
     func body(_ request: Request, emptyAllowed: Bool = false) async throws -> ManagementBody {
-        let bytes = try await request.body.collect(upTo: maxBodyBytes)
-        if emptyAllowed, bytes.readableBytes == 0 { return try ManagementBody([:]) }
-        let json: JSONValue
-        do {
-            json = try JSONCoding.decode(bytes.readableBytesView)
-        } catch {
-            throw GatewayError.badRequest("Request body is not valid JSON.")
-        }
-        return try ManagementBody(json)
+        try ManagementBody(parsing: try await request.body.collect(upTo: maxBodyBytes).readableBytesView, emptyAllowed: emptyAllowed)
     }
 
     /// Who is calling, with their team memberships when their reach depends on them.
     func caller(_ context: AuthenticatedContext) async throws -> ManagementCaller {
-        let principal = context.principal
+        try await caller(context.principal)
+    }
+
+    /// Who is calling (the API's caller, or the console's signed-in user).
+    func caller(_ principal: Principal) async throws -> ManagementCaller {
         var caller = ManagementCaller(principal: principal)
         guard principal.role != .proxyAdmin else { return caller }
         if let userID = principal.userID { caller.memberships = try await directory.memberships(userID: userID) }

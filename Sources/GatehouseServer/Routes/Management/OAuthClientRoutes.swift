@@ -17,24 +17,24 @@ public struct OAuthClientRoutes: Sendable {
     }
 
     public func register(on router: some RouterMethods<AuthenticatedContext>) {
-        router.changing("/oauth/client/new", .post, trail: management.trail) { request, context in try await self.new(request, context) }
+        router.changing("/oauth/client/new", .post, trail: management.trail) { call, _ in try await self.new(call) }
         router.get("/oauth/client/info") { request, context in try await self.info(request, context) }
         router.get("/oauth/client/list") { request, context in try await self.list(request, context) }
-        router.changing("/oauth/client/update", .post, trail: management.trail) { request, context in try await self.update(request, context) }
-        router.changing("/oauth/client/delete", .post, trail: management.trail) { request, context in try await self.delete(request, context) }
-        router.changing("/oauth/client/regenerate_secret", .post, trail: management.trail) { request, context in
-            try await self.regenerate(request, context)
+        router.changing("/oauth/client/update", .post, trail: management.trail) { call, _ in try await self.update(call) }
+        router.changing("/oauth/client/delete", .post, trail: management.trail) { call, _ in try await self.delete(call) }
+        router.changing("/oauth/client/regenerate_secret", .post, trail: management.trail) { call, _ in
+            try await self.regenerate(call)
         }
-        router.changing("/oauth/keys/rotate", .post, trail: management.trail) { _, context in
-            try await management.caller(context).requireAdmin("rotate signing keys")
+        router.changing("/oauth/keys/rotate", .post, trail: management.trail, emptyAllowed: true) { call, _ in
+            try await management.caller(call.principal).requireAdmin("rotate signing keys")
             let kid = try await ring.rotate()
             return Changed(["kid": .string(kid)], RecordChange("signing_key:\(kid)", before: nil, after: ["kid": .string(kid)]))
         }
     }
 
-    func new(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        try await management.caller(context).requireAdmin("register OAuth clients")
-        let body = try await management.body(request)
+    func new(_ call: ManagementCall) async throws -> Changed {
+        try await management.caller(call.principal).requireAdmin("register OAuth clients")
+        let body = call.body
         let secret = OAuthClient.newSecret()
         let id = try body.string("client_id").value ?? DirectoryID.new("client")
         var client = OAuthClient(id: id, secretHash: APIKeyFormat.hash(secret))
@@ -65,9 +65,9 @@ public struct OAuthClientRoutes: Sendable {
         return Response.json(["clients": .array(clients.map(ManagementJSON.oauthClient)), "current_page": JSONValue(paging.page)])
     }
 
-    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        try await management.caller(context).requireAdmin("change OAuth clients")
-        let body = try await management.body(request)
+    func update(_ call: ManagementCall) async throws -> Changed {
+        try await management.caller(call.principal).requireAdmin("change OAuth clients")
+        let body = call.body
         var client = try await client(try body.required("client_id"))
         let old = client
         try body.apply(to: &client)
@@ -79,9 +79,9 @@ public struct OAuthClientRoutes: Sendable {
     }
 
     /// Deleting a client ends its tokens at once: they name a client that no longer exists.
-    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        try await management.caller(context).requireAdmin("delete OAuth clients")
-        let ids = try await management.body(request).requiredList("client_ids")
+    func delete(_ call: ManagementCall) async throws -> Changed {
+        try await management.caller(call.principal).requireAdmin("delete OAuth clients")
+        let ids = try call.body.requiredList("client_ids")
         for id in ids { _ = try await client(id) }
         _ = try await management.store.oauth.deleteClients(ids: ids)
         let removed = try await management.removed(ids.map { .oauthClient($0) })
@@ -90,9 +90,9 @@ public struct OAuthClientRoutes: Sendable {
 
     /// A new secret; the old one stops working at once (tokens already issued stay valid until
     /// they expire, unless revoked).
-    func regenerate(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        try await management.caller(context).requireAdmin("change OAuth clients")
-        var client = try await client(try await management.body(request).required("client_id"))
+    func regenerate(_ call: ManagementCall) async throws -> Changed {
+        try await management.caller(call.principal).requireAdmin("change OAuth clients")
+        var client = try await client(try call.body.required("client_id"))
         let old = client
         let secret = OAuthClient.newSecret()
         client.secretHash = APIKeyFormat.hash(secret)

@@ -16,21 +16,21 @@ public struct OrganizationRoutes: Sendable {
     }
 
     public func register(on router: some RouterMethods<AuthenticatedContext>) {
-        router.changing("/organization/new", .post, trail: management.trail) { request, context in try await self.new(request, context) }
+        router.changing("/organization/new", .post, trail: management.trail) { call, _ in try await self.new(call) }
         router.get("/organization/info") { request, context in try await self.info(request, context) }
         router.post("/organization/info") { request, context in try await self.info(request, context) }
-        router.changing("/organization/update", .patch, .post, trail: management.trail) { request, context in
-            try await self.update(request, context)
+        router.changing("/organization/update", .patch, .post, trail: management.trail) { call, _ in
+            try await self.update(call)
         }
         router.get("/organization/list") { request, context in try await self.list(request, context) }
-        router.changing("/organization/delete", .delete, .post, trail: management.trail) { request, context in
-            try await self.delete(request, context)
+        router.changing("/organization/delete", .delete, .post, trail: management.trail) { call, _ in
+            try await self.delete(call)
         }
     }
 
-    func new(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        try await management.caller(context).requireAdmin("create organizations")
-        let body = try await management.body(request)
+    func new(_ call: ManagementCall) async throws -> Changed {
+        try await management.caller(call.principal).requireAdmin("create organizations")
+        let body = call.body
         let id = try body.string("organization_id").value ?? DirectoryID.new("org")
         var organization = Organization(id: id, alias: try body.required("organization_alias"))
         try body.apply(to: &organization)
@@ -58,9 +58,9 @@ public struct OrganizationRoutes: Sendable {
         return Response.json(ManagementJSON.organization(organization, teams: teams))
     }
 
-    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        try await management.caller(context).requireAdmin("change organizations")
-        let body = try await management.body(request)
+    func update(_ call: ManagementCall) async throws -> Changed {
+        try await management.caller(call.principal).requireAdmin("change organizations")
+        let body = call.body
         var organization = try await management.organization(try body.required("organization_id"))
         let old = organization
         try body.apply(to: &organization)
@@ -84,9 +84,9 @@ public struct OrganizationRoutes: Sendable {
 
     /// Deletes empty organizations; one that still has teams is refused, so no team is left
     /// pointing at nothing.
-    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        try await management.caller(context).requireAdmin("delete organizations")
-        let ids = try await management.body(request).requiredList("organization_ids")
+    func delete(_ call: ManagementCall) async throws -> Changed {
+        try await management.caller(call.principal).requireAdmin("delete organizations")
+        let ids = try call.body.requiredList("organization_ids")
         for id in ids {
             _ = try await management.organization(id)
             guard try await management.directory.teams(organizationID: id, limit: 1).isEmpty else {

@@ -18,20 +18,20 @@ public struct TeamRoutes: Sendable {
     }
 
     public func register(on router: some RouterMethods<AuthenticatedContext>) {
-        router.changing("/team/new", .post, trail: management.trail) { request, context in try await self.new(request, context) }
+        router.changing("/team/new", .post, trail: management.trail) { call, _ in try await self.new(call) }
         router.get("/team/info") { request, context in try await self.info(request, context) }
-        router.changing("/team/update", .post, trail: management.trail) { request, context in try await self.update(request, context) }
+        router.changing("/team/update", .post, trail: management.trail) { call, _ in try await self.update(call) }
         router.get("/team/list") { request, context in try await self.list(request, context) }
-        router.changing("/team/delete", .post, trail: management.trail) { request, context in try await self.delete(request, context) }
-        router.changing("/team/member_add", .post, trail: management.trail) { request, context in try await self.addMembers(request, context) }
-        router.changing("/team/member_delete", .post, trail: management.trail) { request, context in try await self.deleteMember(request, context) }
-        router.changing("/team/block", .post, trail: management.trail) { request, context in try await self.setBlocked(true, request, context) }
-        router.changing("/team/unblock", .post, trail: management.trail) { request, context in try await self.setBlocked(false, request, context) }
+        router.changing("/team/delete", .post, trail: management.trail) { call, _ in try await self.delete(call) }
+        router.changing("/team/member_add", .post, trail: management.trail) { call, _ in try await self.addMembers(call) }
+        router.changing("/team/member_delete", .post, trail: management.trail) { call, _ in try await self.deleteMember(call) }
+        router.changing("/team/block", .post, trail: management.trail) { call, _ in try await self.setBlocked(true, call) }
+        router.changing("/team/unblock", .post, trail: management.trail) { call, _ in try await self.setBlocked(false, call) }
     }
 
-    func new(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        try await management.caller(context).requireAdmin("create teams")
-        let body = try await management.body(request)
+    func new(_ call: ManagementCall) async throws -> Changed {
+        try await management.caller(call.principal).requireAdmin("create teams")
+        let body = call.body
         let now = Date()
         var team = Team(id: try body.string("team_id").value ?? DirectoryID.new("team"), createdAt: now)
         try body.apply(to: &team)
@@ -71,9 +71,9 @@ public struct TeamRoutes: Sendable {
         return Response.json(["team_id": .string(id), "team_info": ManagementJSON.team(team), "keys": .array(keys.map(ManagementJSON.key))])
     }
 
-    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        let caller = try await management.caller(context)
-        let body = try await management.body(request)
+    func update(_ call: ManagementCall) async throws -> Changed {
+        let caller = try await management.caller(call.principal)
+        let body = call.body
         var team = try await management.team(try body.required("team_id"))
         let old = team
         if !caller.isAdmin {
@@ -103,9 +103,9 @@ public struct TeamRoutes: Sendable {
     }
 
     /// Deletes the teams, their keys and their memberships.
-    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        try await management.caller(context).requireAdmin("delete teams")
-        let ids = try await management.body(request).requiredList("team_ids")
+    func delete(_ call: ManagementCall) async throws -> Changed {
+        try await management.caller(call.principal).requireAdmin("delete teams")
+        let ids = try call.body.requiredList("team_ids")
         for id in ids { _ = try await management.team(id) }
         var keys: [RecordChange] = []
         for id in ids { keys += try await management.deleteKeys(try await management.keys.list(teamID: id, limit: nil)) }
@@ -118,9 +118,9 @@ public struct TeamRoutes: Sendable {
     /// the team and change its plain members' roles, but not enrol an existing user (keys the
     /// team admin mints for a member are charged to that member: joining a team is the member's
     /// or a proxy admin's decision, not a team admin's), nor change another team admin.
-    func addMembers(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        let caller = try await management.caller(context)
-        let body = try await management.body(request)
+    func addMembers(_ call: ManagementCall) async throws -> Changed {
+        let caller = try await management.caller(call.principal)
+        let body = call.body
         var team = try await administered(try body.required("team_id"), caller)
         let old = team
         guard let members = try body.members("member"), !members.isEmpty else {
@@ -147,9 +147,9 @@ public struct TeamRoutes: Sendable {
         return Changed(answer, [RecordChange(team, was: old)] + created)
     }
 
-    func deleteMember(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        let caller = try await management.caller(context)
-        let body = try await management.body(request)
+    func deleteMember(_ call: ManagementCall) async throws -> Changed {
+        let caller = try await management.caller(call.principal)
+        let body = call.body
         let team = try await administered(try body.required("team_id"), caller)
         let userID: String
         if let id = try body.string("user_id").value {
@@ -180,9 +180,9 @@ public struct TeamRoutes: Sendable {
         }
     }
 
-    func setBlocked(_ blocked: Bool, _ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        try await management.caller(context).requireAdmin(blocked ? "block teams" : "unblock teams")
-        var team = try await management.team(try await management.body(request).required("team_id"))
+    func setBlocked(_ blocked: Bool, _ call: ManagementCall) async throws -> Changed {
+        try await management.caller(call.principal).requireAdmin(blocked ? "block teams" : "unblock teams")
+        var team = try await management.team(try call.body.required("team_id"))
         let old = team
         team.blocked = blocked
         team.updatedAt = Date()

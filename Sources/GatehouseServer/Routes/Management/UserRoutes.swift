@@ -16,17 +16,17 @@ public struct UserRoutes: Sendable {
     }
 
     public func register(on router: some RouterMethods<AuthenticatedContext>) {
-        router.changing("/user/new", .post, trail: management.trail) { request, context in try await self.new(request, context) }
+        router.changing("/user/new", .post, trail: management.trail) { call, _ in try await self.new(call) }
         router.get("/user/info") { request, context in try await self.info(request, context) }
-        router.changing("/user/update", .post, trail: management.trail) { request, context in try await self.update(request, context) }
+        router.changing("/user/update", .post, trail: management.trail) { call, _ in try await self.update(call) }
         router.get("/user/list") { request, context in try await self.list(request, context) }
-        router.changing("/user/delete", .post, trail: management.trail) { request, context in try await self.delete(request, context) }
+        router.changing("/user/delete", .post, trail: management.trail) { call, _ in try await self.delete(call) }
     }
 
     /// Creates the user and, unless `auto_create_key` is false, a key for them (shown once).
-    func new(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        try await management.caller(context).requireAdmin("create users")
-        let body = try await management.body(request)
+    func new(_ call: ManagementCall) async throws -> Changed {
+        try await management.caller(call.principal).requireAdmin("create users")
+        let body = call.body
         let now = Date()
         var user = User(id: try body.string("user_id").value ?? DirectoryID.new("user"), createdAt: now)
         try body.apply(to: &user)
@@ -82,9 +82,9 @@ public struct UserRoutes: Sendable {
         ])
     }
 
-    func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        try await management.caller(context).requireAdmin("change users")
-        let body = try await management.body(request)
+    func update(_ call: ManagementCall) async throws -> Changed {
+        try await management.caller(call.principal).requireAdmin("change users")
+        let body = call.body
         var user: User
         if let id = try body.string("user_id").value {
             user = try await management.user(id)
@@ -129,9 +129,9 @@ public struct UserRoutes: Sendable {
     }
 
     /// Deletes the users, their keys and their team memberships.
-    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> Changed {
-        try await management.caller(context).requireAdmin("delete users")
-        let ids = try await management.body(request).requiredList("user_ids")
+    func delete(_ call: ManagementCall) async throws -> Changed {
+        try await management.caller(call.principal).requireAdmin("delete users")
+        let ids = try call.body.requiredList("user_ids")
         for id in ids { _ = try await management.user(id) }
         var changes: [RecordChange] = []
         for id in ids { changes += try await management.deleteKeys(try await management.keys.list(userID: id, limit: nil)) }
