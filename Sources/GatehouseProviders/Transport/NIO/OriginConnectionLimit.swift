@@ -43,9 +43,6 @@ final class OriginConnectionLimit: Sendable {
         }
     }
 
-    /// Connections open to the origin (pooled ones included).
-    func openConnections(to origin: UpstreamTarget.Origin) -> Int { state.withLock { $0.open[origin, default: 0] } }
-
     /// Waits for a place or a connection, at most `timeout`.
     func wait(for origin: UpstreamTarget.Origin, timeout: TimeAmount, on loop: any EventLoop) async throws -> Grant {
         let id = state.withLock { state in
