@@ -1,7 +1,6 @@
 import Foundation
 import GatehouseCore
 import GatehouseMetering
-import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
@@ -106,12 +105,7 @@ final class AccessLog: Service, Sendable {
     func flush() async {
         let pending = take()
         guard !pending.isEmpty else { return }
-        let sink = sink
-        do {
-            try await NIOThreadPool.singleton.runIfActive { sink.write(pending) }
-        } catch {
-            sink.write(pending)  // the pool is gone (the process is ending): write here
-        }
+        await LineSink.offloaded { [sink] in sink.write(pending) }
     }
 
     func run() async throws {

@@ -16,7 +16,7 @@ final class Audit: Sendable {
 
     init(store: AuditStore, streams: AuditStreams, interval: Duration, capacity: Int = 100_000, logger: Logger) {
         writer = BatchWriter(name: "audit records", interval: interval, logger: logger) { events in
-            streams.emit(try await store.append(events))
+            await streams.emit(try await store.append(events))
         }
         self.streams = streams
         self.capacity = capacity
@@ -57,15 +57,16 @@ struct AuditStreams: Sendable {
         }
     }
 
-    func emit(_ records: [AuditRecord]) {
+    /// Files and stdout are written on the blocking-I/O pool, the webhook posted in the background.
+    func emit(_ records: [AuditRecord]) async {
         guard !records.isEmpty, stdout || !files.isEmpty || webhook != nil else { return }
         let lines = records.map { record in
             var json = record.json
             json["type"] = "audit"
             return JSONCoding.encodeString(json)
         }
-        if stdout { LineSink.standardOutput.append(lines) }
-        for file in files { file.append(lines) }
+        let sinks = (stdout ? [LineSink.standardOutput] : []) + files
+        if !sinks.isEmpty { await LineSink.offloaded { for sink in sinks { sink.append(lines) } } }
         webhook?.send(["audit": .array(records.map(\.json))])
     }
 }

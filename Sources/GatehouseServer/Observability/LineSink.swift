@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import NIOPosix
 import Synchronization
 
 /// Where JSON lines go: stdout, stderr, or a file appended to (created with mode 0600 if missing,
@@ -33,6 +34,16 @@ final class LineSink: Sendable {
 
     func write(_ bytes: [UInt8]) {
         handle.withLock { $0.write(Data(bytes)) }
+    }
+
+    /// Runs blocking writes on NIO's thread pool for blocking I/O, off the event loops and the
+    /// concurrency pool (here, if the pool has stopped: the process is ending).
+    static func offloaded(_ write: @escaping @Sendable () -> Void) async {
+        do {
+            try await NIOThreadPool.singleton.runIfActive(write)
+        } catch {
+            write()
+        }
     }
 
     func append(_ lines: [String]) {
