@@ -7,7 +7,6 @@ import Hummingbird
 struct ManagementAuditMiddleware: RouterMiddleware {
     typealias Context = AuthenticatedContext
     let audit: Audit
-    static let maxBodyBytes = 1024 * 1024
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -41,7 +40,7 @@ extension RouterMethods<AuthenticatedContext> {
         let action = ManagementAuditMiddleware.action(path)
         for method in methods {
             on(RouterPath(path), method: method) { request, context in
-                let bytes = try await request.body.collect(upTo: ManagementAuditMiddleware.maxBodyBytes)
+                let bytes = try await request.body.collect(upTo: Management.maxBodyBytes)
                 let body = try ManagementBody(parsing: bytes.readableBytesView, emptyAllowed: emptyAllowed)
                 let changed = try await operation(ManagementCall(principal: context.principal, body: body), context)
                 var details: JSONValue = ["changes": .array(changed.changes.map(\.audited))]

@@ -21,7 +21,8 @@ struct Management: Sendable {
     let passwords: PasswordHasher
     /// The models and their access groups, which bound the models a key may be granted.
     let router: ModelRouter
-    let maxBodyBytes = 1024 * 1024
+    /// The largest management body read, by the read routes and the changing ones alike.
+    static let maxBodyBytes = 1024 * 1024
 
     var keys: KeyStore { store.keys }
     var directory: DirectoryStore { store.directory }
@@ -86,7 +87,7 @@ struct Management: Sendable {
     }
 
     func body(_ request: Request, emptyAllowed: Bool = false) async throws -> ManagementBody {
-        try ManagementBody(parsing: try await request.body.collect(upTo: maxBodyBytes).readableBytesView, emptyAllowed: emptyAllowed)
+        try ManagementBody(parsing: try await request.body.collect(upTo: Self.maxBodyBytes).readableBytesView, emptyAllowed: emptyAllowed)
     }
 
     /// Who is calling, with their team memberships when their reach depends on them.
