@@ -225,9 +225,13 @@ public struct Metering: Sendable {
 }
 
 /// Prices by model (the worst case of its deployments and fallbacks, for budget reservations) and
-/// by deployment, computed when the models are loaded rather than per request.
+/// by deployment, computed when the models are loaded rather than per request. A name served
+/// through an alias or a pattern (`openai/*`) is priced when it is asked for, from the upstream
+/// model it reaches.
 public final class PriceTable: Sendable {
     private struct Prices {
+        /// The models' names (not the names served through aliases and patterns).
+        var names: Set<String> = []
         var worstCase: [String: TokenPrice] = [:]
         /// Models a deployment of which (other than the mock) has no price.
         var unpriced: Set<String> = []
@@ -236,27 +240,41 @@ public final class PriceTable: Sendable {
     }
 
     private let prices = Mutex(Prices())
+    private let router: ModelRouter
 
     init(router: ModelRouter) {
-        reload(from: router)
+        self.router = router
+        reload()
     }
 
     /// Prices the router's current models.
-    public func reload(from router: ModelRouter) {
+    public func reload() {
         var fresh = Prices()
+        fresh.names = Set(router.modelNames)
         for model in router.modelNames {
-            let reachable = ([model] + (router.settings.fallbacks[model] ?? [])).flatMap(router.deployments(of:))
-            fresh.worstCase[model] = ModelPrices.worstCase(of: reachable)
+            fresh.worstCase[model] = ModelPrices.worstCase(of: reachable(from: model))
         }
-        fresh.unpriced = Set(ModelPrices.unpriced(router.modelNames.flatMap(router.deployments(of:))))
-        fresh.byDeployment = Dictionary(
-            router.modelNames.flatMap(router.deployments(of:)).map { ($0.id, ModelPrices.price(for: $0)) }, uniquingKeysWith: { first, _ in first })
+        let named = router.modelNames.flatMap(router.deployments(of:))
+        fresh.unpriced = Set(ModelPrices.unpriced(named))
+        fresh.byDeployment = Dictionary(named.map { ($0.id, ModelPrices.price(for: $0)) }, uniquingKeysWith: { first, _ in first })
         prices.withLock { $0 = fresh }
     }
 
-    func worstCase(of model: String) -> TokenPrice? { prices.withLock { $0.worstCase[model] } }
+    /// The deployments a request for `model` may reach: its own and its fallbacks'.
+    private func reachable(from model: String) -> [Deployment] {
+        let fallbacks = router.settings.fallbacks[model] ?? router.group(of: model).flatMap { router.settings.fallbacks[$0] } ?? []
+        return ([model] + fallbacks).flatMap(router.deployments(of:))
+    }
 
-    func isUnpriced(_ model: String) -> Bool { prices.withLock { $0.unpriced.contains(model) } }
+    func worstCase(of model: String) -> TokenPrice? {
+        let (named, price) = prices.withLock { ($0.names.contains(model), $0.worstCase[model]) }
+        return named ? price : ModelPrices.worstCase(of: reachable(from: model))
+    }
+
+    func isUnpriced(_ model: String) -> Bool {
+        let (named, unpriced) = prices.withLock { ($0.names.contains(model), $0.unpriced.contains(model)) }
+        return named ? unpriced : !ModelPrices.unpriced(router.deployments(of: model)).isEmpty
+    }
 
     /// A deployment's price; one a reload removed while its request ran is priced from itself.
     func price(of deployment: Deployment) -> TokenPrice? {

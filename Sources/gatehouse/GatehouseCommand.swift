@@ -1,4 +1,5 @@
 import ArgumentParser
+import GatehouseCore
 import NIOCore
 import NIOPosix
 
@@ -7,6 +8,7 @@ struct GatehouseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatehouse",
         abstract: "An LLM gateway: authenticate, authorize, route and meter every model call.",
+        version: GatehouseVersion.current,
         subcommands: [Serve.self, ConfigCommand.self, MigrateCommand.self, KeysCommand.self, CertificatesCommand.self, AuditCommand.self],
         defaultSubcommand: Serve.self
     )

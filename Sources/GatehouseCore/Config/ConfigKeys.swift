@@ -33,9 +33,11 @@ enum Keys {
         "use_client_credentials_pass_through_routes", "public_model_groups", "enable_json_schema_validation",
     ]
 
-    static let router = ["routing_strategy", "num_retries", "retry_after", "allowed_fails", "cooldown_time", "fallbacks", "timeout"]
+    static let router = [
+        "routing_strategy", "num_retries", "retry_after", "allowed_fails", "cooldown_time", "fallbacks", "timeout", "model_group_alias",
+    ]
     static let routerIgnored: Set<String> = [
-        "redis_host", "redis_port", "redis_password", "redis_url", "enable_pre_call_checks", "model_group_alias",
+        "redis_host", "redis_port", "redis_password", "redis_url", "enable_pre_call_checks",
         "context_window_fallbacks", "content_policy_fallbacks", "default_fallbacks", "routing_strategy_args",
         "provider_budget_config", "retry_policy", "allowed_fails_policy", "stream_timeout", "default_litellm_params",
         "cache_responses", "cache_kwargs", "disable_cooldowns", "default_max_parallel_requests", "optional_pre_call_checks",
@@ -46,25 +48,22 @@ enum Keys {
     ]
 
     static let deployment = ["model_name", "litellm_params", "model_info"]
-    static let params = [
-        "model", "api_base", "api_key", "api_version", "timeout", "stream_timeout", "max_retries", "rpm", "tpm",
-        "input_cost_per_token", "output_cost_per_token", "extra_headers", "mock_response", "mock_latency_ms",
-        "mock_chunk_delay_ms", "mock_stream_chunks", "mock_prompt_tokens", "mock_completion_tokens", "mock_report_usage",
-    ]
+    static let params =
+        [
+            "model", "api_base", "api_key", "api_version", "timeout", "stream_timeout", "max_retries", "num_retries", "rpm", "tpm",
+            "input_cost_per_token", "output_cost_per_token", "extra_headers", "mock_response", "mock_latency_ms",
+            "mock_chunk_delay_ms", "mock_stream_chunks", "mock_prompt_tokens", "mock_completion_tokens", "mock_report_usage",
+        ] + RequestDefaults.names
     static let paramsIgnored: Set<String> = [
         "organization", "drop_params", "additional_drop_params", "region_name", "aws_access_key_id", "aws_secret_access_key",
         "aws_region_name", "vertex_project", "vertex_location", "vertex_credentials", "custom_llm_provider",
-        "use_in_pass_through", "merge_reasoning_content_in_choices", "tags", "weight", "order", "temperature", "max_tokens",
-        "top_p", "seed", "cache_control_injection_points", "litellm_credential_name", "base_model", "use_litellm_proxy",
+        "use_in_pass_through", "merge_reasoning_content_in_choices", "tags", "weight", "order",
+        "cache_control_injection_points", "litellm_credential_name", "base_model", "use_litellm_proxy",
         "configurable_clientside_auth_params", "azure_ad_token", "tenant_id", "client_id", "client_secret", "max_budget",
         "budget_duration", "litellm_trace_id", "input_cost_per_second", "output_cost_per_second", "supports_function_calling",
+        "mock_timeout", "n",
     ]
+    /// `model_info` is free-form metadata in LiteLLM (shown by `/model/info`): these keys mean
+    /// something to Gatehouse; any other is kept as metadata.
     static let modelInfo = ["id", "mode", "access_groups", "base_model", "description"]
-    static let modelInfoIgnored: Set<String> = [
-        "max_tokens", "max_input_tokens", "max_output_tokens", "input_cost_per_token", "output_cost_per_token",
-        "supports_function_calling", "supports_vision", "supports_parallel_function_calling", "supports_tool_choice",
-        "supports_response_schema", "supports_reasoning", "supports_prompt_caching", "supports_audio_input",
-        "supports_audio_output", "supports_system_messages", "litellm_provider", "team_id", "team_public_model_name",
-        "health_check_model", "db_model", "updated_at", "updated_by", "created_at", "created_by", "tier",
-    ]
 }

@@ -52,7 +52,12 @@ public enum ConfigLoader {
             }
             if let key = try reader.string(general["master_key"], at: "general_settings.master_key") {
                 if let problem = MasterKeyPolicy.problem(with: key) {
-                    throw reader.error("general_settings.master_key", general["master_key"], problem)
+                    guard config.server.identity.allowWeakMasterKey else {
+                        throw reader.error(
+                            "general_settings.master_key", general["master_key"],
+                            "\(problem) (`gatehouse_settings.allow_weak_master_key: true` accepts it, as LiteLLM does)")
+                    }
+                    reader.warn("general_settings.master_key", "\(problem); accepted because allow_weak_master_key is on")
                 }
                 config.masterKey = key
             }
@@ -65,7 +70,7 @@ public enum ConfigLoader {
         }
         let entries = try reader.sequence(top["model_list"], at: "model_list")
         for (index, entry) in entries.enumerated() {
-            config.models.append(try DeploymentParser.parse(entry, index: index, reader: &reader))
+            if let deployment = try DeploymentParser.parse(entry, index: index, reader: &reader) { config.models.append(deployment) }
         }
         for (index, entry) in try reader.sequence(top["jwt_issuers"], at: "jwt_issuers").enumerated() {
             let issuer = try JWTIssuerParser.parse(entry, index: index, reader: &reader)
@@ -79,12 +84,18 @@ public enum ConfigLoader {
         }
         try validate(config, root: root, reader: reader)
         if config.server.metering.unpricedModels == .free {
-            for model in ModelPrices.unpriced(config.models) {
+            for model in ModelPrices.unpriced(config.models.filter { !$0.isWildcard }) {
                 reader.warn(
                     "model_list",
                     "model `\(model)` has no price (input_cost_per_token, output_cost_per_token or a built-in one): "
                         + "it costs nothing under every budget; `unpriced_models: refuse` refuses it to callers with a budget")
             }
+        }
+        for deployment in config.models where deployment.isWildcard && ModelPrices.price(for: deployment) == nil && deployment.provider != .mock {
+            reader.warn(
+                "model_list",
+                "pattern `\(deployment.modelName)` has no price of its own: a request through it is priced at the built-in price of the "
+                    + "model it asks for, and costs nothing when there is none (`unpriced_models: refuse` refuses those to callers with a budget)")
         }
         return Result(config: config, warnings: reader.warnings)
     }
@@ -153,6 +164,27 @@ public enum ConfigLoader {
         if let fallbacks = try readFallbacks(f["fallbacks"], at: "\(p).fallbacks", reader: reader) {
             router.fallbacks.merge(fallbacks) { _, new in new }
         }
+        router.aliases = try readAliases(f["model_group_alias"], at: "\(p).model_group_alias", reader: reader)
+    }
+
+    /// LiteLLM's `model_group_alias`: `{alias: model}` or `{alias: {model: m, hidden: true}}`.
+    private static func readAliases(_ node: Node?, at path: String, reader: ConfigReader) throws -> [String: RouterSettings.Alias] {
+        guard let node else { return [:] }
+        guard case .mapping(let mapping) = node else { throw reader.error(path, node, "expected a mapping of alias to model name") }
+        var aliases: [String: RouterSettings.Alias] = [:]
+        for (key, value) in mapping {
+            guard let alias = key.string else { throw reader.error(path, key, "aliases must be strings") }
+            let p = "\(path).\(alias)"
+            if case .mapping = value {
+                var inner = reader
+                let f = try inner.fields(value, at: p, known: ["model", "hidden"])
+                let model = try reader.requiredString(f["model"], at: "\(p).model", parent: value)
+                aliases[alias] = .init(model: model, hidden: try reader.bool(f["hidden"], at: "\(p).hidden") ?? false)
+            } else {
+                aliases[alias] = .init(model: try reader.requiredString(value, at: p, parent: node), hidden: false)
+            }
+        }
+        return aliases
     }
 
     /// LiteLLM's shape: `[{"gpt-4o": ["gpt-4o-mini", "claude"]}]`.
@@ -173,10 +205,14 @@ public enum ConfigLoader {
 
     private static func validate(_ config: GatehouseConfig, root: Node, reader: ConfigReader) throws {
         let names = Set(config.models.map(\.modelName))
+        let patterns = config.models.filter(\.isWildcard).map { ModelPattern($0.modelName) }
         for (model, fallbacks) in config.router.fallbacks {
-            for fallback in fallbacks where !names.contains(fallback) {
+            for fallback in fallbacks where !config.router.serves(fallback, names: names, patterns: patterns) {
                 throw reader.error("router_settings.fallbacks.\(model)", root, "fallback model `\(fallback)` is not in model_list")
             }
+        }
+        for (alias, target) in config.router.aliases where !config.router.serves(target.model, names: names, patterns: patterns) {
+            throw reader.error("router_settings.model_group_alias.\(alias)", root, "model `\(target.model)` is not in model_list")
         }
         var seen: Set<String> = []
         for deployment in config.models where !seen.insert(deployment.id).inserted {

@@ -156,3 +156,31 @@ struct ConfigReader {
         return resolved
     }
 }
+
+extension ConfigReader {
+    /// A YAML value as JSON: an unquoted `true`, `12` or `0.5` is a boolean or number, as YAML
+    /// reads it; a quoted one stays a string.
+    func json(_ node: Node, at path: String) throws -> JSONValue {
+        switch node {
+        case .scalar(let scalar):
+            if node.null != nil, scalar.style == .plain { return .null }
+            let text = try string(node, at: path) ?? ""
+            guard scalar.style == .plain else { return .string(text) }
+            if let flag = node.bool { return .bool(flag) }
+            if let integer = Int(text) { return JSONValue(integer) }
+            if let number = Double(text), number.isFinite { return .number(JSONNumber(number)) }
+            return .string(text)
+        case .sequence(let sequence):
+            return .array(try sequence.enumerated().map { index, item in try json(item, at: "\(path)[\(index)]") })
+        case .mapping(let mapping):
+            var object: [String: JSONValue] = [:]
+            for (key, value) in mapping {
+                guard let name = key.string else { throw error(path, key, "keys must be strings") }
+                object[name] = try json(value, at: "\(path).\(name)")
+            }
+            return .object(object)
+        case .alias:
+            throw error(path, node, "YAML aliases are not supported here")
+        }
+    }
+}

@@ -4,6 +4,7 @@ import Yams
 enum DeploymentParser {
     static let defaultBases: [String: String] = [
         "openai": "https://api.openai.com/v1",
+        "text-completion-openai": "https://api.openai.com/v1",
         "anthropic": "https://api.anthropic.com",
         "groq": "https://api.groq.com/openai/v1",
         "together_ai": "https://api.together.xyz/v1",
@@ -15,7 +16,9 @@ enum DeploymentParser {
         "perplexity": "https://api.perplexity.ai",
     ]
 
-    static func parse(_ node: Node, index: Int, reader: inout ConfigReader) throws -> Deployment {
+    /// - Returns: the deployment, or nil (with a warning) when its provider is one LiteLLM knows
+    ///   and Gatehouse does not speak.
+    static func parse(_ node: Node, index: Int, reader: inout ConfigReader) throws -> Deployment? {
         let p = "model_list[\(index)]"
         let entry = try reader.fields(node, at: p, known: Keys.deployment)
         let modelName = try reader.requiredString(entry["model_name"], at: "\(p).model_name", parent: node)
@@ -32,6 +35,9 @@ enum DeploymentParser {
             provider = known
         } else if Deployment.Provider.openAICompatibleAliases.contains(prefix) {
             provider = .openai
+        } else if LiteLLMProviders.unsupported.contains(prefix) {
+            reader.warn("\(pp).model", "provider `\(prefix)` is not supported by Gatehouse; `\(modelName)` is not served by this deployment")
+            return nil
         } else {
             let names = (Deployment.Provider.allCases.map(\.rawValue) + Deployment.Provider.openAICompatibleAliases.sorted())
             var message = "unsupported provider `\(prefix)` in `\(model)`"
@@ -45,7 +51,9 @@ enum DeploymentParser {
         d.apiVersion = try reader.string(params["api_version"], at: "\(pp).api_version")
         d.timeout = try reader.double(params["timeout"], at: "\(pp).timeout", minimum: 0.001)
         d.streamTimeout = try reader.double(params["stream_timeout"], at: "\(pp).stream_timeout", minimum: 0.001)
-        d.maxRetries = try reader.int(params["max_retries"], at: "\(pp).max_retries", range: 0...10)
+        d.numRetries =
+            try reader.int(params["num_retries"], at: "\(pp).num_retries", range: 0...10)
+            ?? reader.int(params["max_retries"], at: "\(pp).max_retries", range: 0...10)
         d.rpm = try reader.int(params["rpm"], at: "\(pp).rpm", range: 0...Int.max)
         d.tpm = try reader.int(params["tpm"], at: "\(pp).tpm", range: 0...Int.max)
         d.inputCostPerToken = try reader.double(params["input_cost_per_token"], at: "\(pp).input_cost_per_token")
@@ -58,16 +66,18 @@ enum DeploymentParser {
         d.mock.promptTokens = try reader.int(params["mock_prompt_tokens"], at: "\(pp).mock_prompt_tokens", range: 0...10_000_000)
         d.mock.completionTokens = try reader.int(params["mock_completion_tokens"], at: "\(pp).mock_completion_tokens", range: 0...10_000_000)
         d.mock.reportsUsage = try reader.bool(params["mock_report_usage"], at: "\(pp).mock_report_usage") ?? true
+        d.requestDefaults = try requestDefaults(params, at: pp, reader: reader)
         if d.mock.response != nil, provider != .mock {
             reader.warn("\(pp).mock_response", "only the mock provider answers with mock_response; ignored")
         }
 
         if let infoNode = entry["model_info"] {
             let ip = "\(p).model_info"
-            let info = try reader.fields(infoNode, at: ip, known: Keys.modelInfo, ignored: Keys.modelInfoIgnored)
+            let info = try modelInfo(infoNode, at: ip, reader: &reader)
             if let id = try reader.string(info["id"], at: "\(ip).id") { d.id = id }
             d.mode = try reader.string(info["mode"], at: "\(ip).mode")
             d.accessGroups = try reader.stringList(info["access_groups"], at: "\(ip).access_groups") ?? []
+            for (key, value) in info where !Keys.modelInfo.contains(key) { d.info[key] = try reader.json(value, at: "\(ip).\(key)") }
         }
 
         if d.apiBase == nil, provider != .mock {
@@ -85,6 +95,34 @@ enum DeploymentParser {
             throw reader.error("\(pp).api_version", paramsNode, "is required for `azure/` models")
         }
         return d
+    }
+
+    /// The request parameters set in `litellm_params`, checked as a client's would be.
+    static func requestDefaults(_ params: [String: Node], at path: String, reader: ConfigReader) throws -> [String: JSONValue] {
+        var defaults: [String: JSONValue] = [:]
+        for name in RequestDefaults.names {
+            guard let node = params[name] else { continue }
+            defaults[name] = try reader.json(node, at: "\(path).\(name)")
+        }
+        if let (field, bound) = TokenEstimate.invalidField(in: .object(defaults)) {
+            throw reader.error("\(path).\(field)", params[field], "must be a whole number from 1 to \(bound)")
+        }
+        return defaults
+    }
+
+    /// `model_info`'s keys: free-form in LiteLLM, so an unknown one is metadata, not an error; one
+    /// spelt close to a key Gatehouse reads is named in a warning.
+    static func modelInfo(_ node: Node, at path: String, reader: inout ConfigReader) throws -> [String: Node] {
+        guard case .mapping(let mapping) = node else { throw reader.error(path, node, "expected a mapping") }
+        var result: [String: Node] = [:]
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.string else { throw reader.error(path, keyNode, "keys must be strings") }
+            if !Keys.modelInfo.contains(key), let suggestion = Spelling.closest(to: key, among: Keys.modelInfo) {
+                reader.warn("\(path).\(key)", "kept as metadata; did you mean `\(suggestion)`?")
+            }
+            result[key] = value
+        }
+        return result
     }
 
     /// `openai/gpt-4o` → ("openai", "gpt-4o"); a bare name is an OpenAI model, as in LiteLLM.

@@ -43,8 +43,26 @@ public struct RouterSettings: Sendable, Equatable {
     public var cooldownSeconds = 5.0
     /// model name → models to try, in order, when every deployment of it failed.
     public var fallbacks: [String: [String]] = [:]
+    /// `model_group_alias`: names a client may ask for in place of a model.
+    public var aliases: [String: Alias] = [:]
+
+    public struct Alias: Sendable, Equatable {
+        public var model: String
+        /// Left out of `/v1/models` (still served).
+        public var hidden: Bool
+
+        public init(model: String, hidden: Bool) {
+            self.model = model
+            self.hidden = hidden
+        }
+    }
 
     public init() {}
+
+    /// Whether a name is served: a model's name, or matched by a pattern.
+    func serves(_ model: String, names: Set<String>, patterns: [ModelPattern]) -> Bool {
+        names.contains(model) || patterns.contains { $0.matches(model) }
+    }
 }
 
 /// One `model_list` entry: a public model name served by one upstream deployment.
@@ -55,6 +73,7 @@ public struct Deployment: Sendable, Equatable {
         static let openAICompatibleAliases: Set<String> = [
             "openai", "hosted_vllm", "vllm", "ollama_chat", "groq", "together_ai", "deepseek", "mistral",
             "fireworks_ai", "openrouter", "perplexity", "xai", "lm_studio", "custom_openai", "text-completion-openai",
+            "openai_like", "llamafile", "xinference", "litellm_proxy",
         ]
     }
 
@@ -69,7 +88,9 @@ public struct Deployment: Sendable, Equatable {
     public var apiVersion: String?
     public var timeout: Double?
     public var streamTimeout: Double?
-    public var maxRetries: Int?
+    /// Extra attempts for a request to this deployment's model (`num_retries`, or `max_retries`),
+    /// in place of `router_settings.num_retries`.
+    public var numRetries: Int?
     public var rpm: Int?
     public var tpm: Int?
     public var inputCostPerToken: Double?
@@ -77,7 +98,20 @@ public struct Deployment: Sendable, Equatable {
     public var extraHeaders: [String: String] = [:]
     public var accessGroups: [String] = []
     public var mode: String?
+    /// Request parameters from `litellm_params` (`temperature`, `reasoning_effort`…), sent to this
+    /// deployment when the client's request does not set them.
+    public var requestDefaults: [String: JSONValue] = [:]
+    /// The rest of `model_info`: the operator's metadata, shown by the model info routes.
+    public var info: [String: JSONValue] = [:]
     public var mock: MockSettings = .init()
+
+    /// Whether the deployment calls OpenAI's or Anthropic's own API (not a compatible server).
+    public var isOnProvidersOwnAPI: Bool {
+        (provider == .openai || provider == .anthropic) && apiBase == DeploymentParser.defaultBases[provider.rawValue]
+    }
+
+    /// Whether `modelName` is a pattern (`*`, `openai/*`, `bedrock/anthropic.*`) rather than a name.
+    public var isWildcard: Bool { modelName.contains("*") }
 
     public init(id: String, modelName: String, provider: Provider, upstreamModel: String) {
         self.id = id

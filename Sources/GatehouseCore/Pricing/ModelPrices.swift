@@ -69,6 +69,19 @@ public enum ModelPrices {
         ("claude-opus-4", .init(perMillionInput: "15", output: "75")),
     ]
 
+    /// Model ids the OpenAI and Anthropic APIs answer to, all priced above: what `/v1/models` lists
+    /// for a pattern such as `openai/*` or `anthropic/*` (LiteLLM lists its own catalogue there).
+    public static let catalogue: [Deployment.Provider: [String]] = [
+        .openai: [
+            "gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4-turbo", "gpt-3.5-turbo", "o1", "o3-mini", "o4-mini",
+            "text-embedding-3-small", "text-embedding-3-large",
+        ],
+        .anthropic: [
+            "claude-opus-4-0", "claude-sonnet-4-0", "claude-3-7-sonnet-latest", "claude-3-5-sonnet-latest", "claude-3-5-haiku-latest",
+            "claude-3-opus-latest", "claude-3-haiku-20240307",
+        ],
+    ]
+
     /// The deployment's own prices if it sets either, else the built-in price of its upstream
     /// model (exact name, or the name followed by a version: `gpt-4o-2024-08-06`), else nil.
     public static func price(for deployment: Deployment) -> TokenPrice? {

@@ -13,11 +13,20 @@ public struct ProviderAdapter: Sendable {
         self.transport = transport
     }
 
+    /// The same deployment asking its upstream for `upstreamModel` (a pattern's match).
+    func routed(to upstreamModel: String) -> ProviderAdapter {
+        guard upstreamModel != deployment.upstreamModel else { return self }
+        var deployment = deployment
+        deployment.upstreamModel = upstreamModel
+        return ProviderAdapter(deployment: deployment, transport: transport)
+    }
+
     public var upstreamDialect: Dialect { deployment.provider == .anthropic ? .anthropic : .openAI }
 
     /// Builds the upstream request. The client's own credentials never appear here: only the
     /// deployment's key does.
     public func makeRequest(_ endpoint: Endpoint, body: JSONValue, stream: Bool) throws -> UpstreamRequest {
+        let body = deployment.requestDefaults.isEmpty ? body : RequestDefaults.apply(deployment.requestDefaults, to: body, endpoint: endpoint)
         var upstreamBody: JSONValue
         switch (endpoint.clientDialect, upstreamDialect) {
         case (.openAI, .openAI), (.anthropic, .anthropic):

@@ -15,8 +15,21 @@ public enum DeploymentOrder {
         rotation: Int,
         random: inout R
     ) -> [Deployment] {
+        order(deployments, id: \.id, strategy: strategy, inFlight: inFlight, cooledDown: cooledDown, rotation: rotation, random: &random)
+    }
+
+    /// The same for anything that names its deployment's id.
+    public static func order<Item, R: RandomNumberGenerator>(
+        _ deployments: [Item],
+        id: (Item) -> String,
+        strategy: RouterSettings.Strategy,
+        inFlight: [String: Int],
+        cooledDown: Set<String>,
+        rotation: Int,
+        random: inout R
+    ) -> [Item] {
         guard deployments.count > 1 else { return deployments }
-        let ordered: [Deployment]
+        let ordered: [Item]
         switch strategy {
         case .simpleShuffle:
             ordered = deployments.shuffled(using: &random)
@@ -25,16 +38,16 @@ public enum DeploymentOrder {
             ordered = Array(deployments[start...] + deployments[..<start])
         case .leastBusy:
             ordered = deployments.enumerated().sorted { lhs, rhs in
-                let (l, r) = (inFlight[lhs.element.id] ?? 0, inFlight[rhs.element.id] ?? 0)
+                let (l, r) = (inFlight[id(lhs.element)] ?? 0, inFlight[id(rhs.element)] ?? 0)
                 return l != r ? l < r : lhs.offset < rhs.offset
             }.map(\.element)
         }
-        return ordered.filter { !cooledDown.contains($0.id) } + ordered.filter { cooledDown.contains($0.id) }
+        return ordered.filter { !cooledDown.contains(id($0)) } + ordered.filter { cooledDown.contains(id($0)) }
     }
 
     /// The attempts for one request: the model's deployments cycled to `retries + 1` attempts,
     /// then each fallback model's deployments once.
-    public static func attempts(primary: [Deployment], retries: Int, fallbacks: [[Deployment]]) -> [Deployment] {
+    public static func attempts<Attempt>(primary: [Attempt], retries: Int, fallbacks: [[Attempt]]) -> [Attempt] {
         guard !primary.isEmpty else { return fallbacks.flatMap { $0 } }
         let count = max(retries + 1, 1)
         let first = (0..<count).map { primary[$0 % primary.count] }

@@ -8,18 +8,77 @@ public final class ModelRouter: Sendable {
     /// once per request (a request keeps the table it started with).
     struct Table: Sendable {
         let settings: RouterSettings
+        /// Deployments by public model name (patterns included, under their own text).
         let adapters: [String: [ProviderAdapter]]
         let adaptersByID: [String: ProviderAdapter]
         let groups: [String: [String]]
+        /// The wildcard entries, most specific first: tried, in order, for a name no model has.
+        let patterns: [(pattern: ModelPattern, adapters: [ProviderAdapter])]
+        /// The public model names (no patterns), sorted.
+        let names: [String]
+        /// What `/v1/models` lists: the names, then the aliases not hidden, then the catalogue's
+        /// models reached through each pattern.
+        let listed: [String]
 
         init(adapters: [ProviderAdapter], settings: RouterSettings) {
             self.adapters = Dictionary(grouping: adapters, by: \.deployment.modelName)
             self.adaptersByID = Dictionary(adapters.map { ($0.deployment.id, $0) }, uniquingKeysWith: { first, _ in first })
             self.groups = self.adapters.mapValues { Array(Set($0.flatMap(\.deployment.accessGroups))).sorted() }
             self.settings = settings
+            self.patterns = self.adapters.filter { ModelPattern.isPattern($0.key) }.map { (ModelPattern($0.key), $0.value) }
+                .sorted { ModelPattern.moreSpecific($0.pattern, $1.pattern) }
+            self.names = self.adapters.keys.filter { !ModelPattern.isPattern($0) }.sorted()
+            var listed = names
+            listed += settings.aliases.filter { !$0.value.hidden && !ModelPattern.isPattern($0.key) }.keys.sorted()
+            for (pattern, adapters) in patterns {
+                listed += adapters.flatMap { Self.catalogueNames(through: pattern, $0.deployment) }.sorted()
+            }
+            var seen: Set<String> = []
+            self.listed = listed.filter { seen.insert($0).inserted }
         }
 
-        func deployments(of model: String) -> [Deployment] { adapters[model]?.map(\.deployment) ?? [] }
+        /// The catalogue's models of a pattern's deployment, by the names that reach them (`*` with
+        /// `openai/*`: `gpt-4o`; `anthropic/*`: `anthropic/claude-sonnet-4-0`). Only a deployment
+        /// on the provider's own API: what another host serves under `openai/*` is not known.
+        static func catalogueNames(through pattern: ModelPattern, _ deployment: Deployment) -> [String] {
+            let upstream = ModelPattern(deployment.upstreamModel)
+            guard pattern.stars == 1, upstream.stars == 1, deployment.isOnProvidersOwnAPI,
+                let models = ModelPrices.catalogue[deployment.provider]
+            else { return [] }
+            return models.compactMap { model in
+                upstream.captures(model).map { ModelPattern.substitute($0, into: pattern.text, name: model) }
+            }
+        }
+
+        /// The deployments serving a requested name: a model's own; an alias's model's; or those of
+        /// the first pattern that matches, each sending the upstream the name with the pattern's
+        /// stars filled in (`anthropic/*` → `anthropic/*`: `anthropic/claude-x` asks for `claude-x`).
+        func resolve(_ model: String) -> Route? {
+            if let own = adapters[model] { return Route(group: model, adapters: own) }
+            if let alias = settings.aliases[model], alias.model != model { return resolveName(alias.model) }
+            return resolveName(model)
+        }
+
+        private func resolveName(_ model: String) -> Route? {
+            if let own = adapters[model] { return Route(group: model, adapters: own) }
+            for (pattern, candidates) in patterns {
+                guard let captures = pattern.captures(model) else { continue }
+                let routed = candidates.map { adapter in
+                    adapter.routed(to: ModelPattern.substitute(captures, into: adapter.deployment.upstreamModel, name: model))
+                }
+                return Route(group: pattern.text, adapters: routed)
+            }
+            return nil
+        }
+
+        func deployments(of model: String) -> [Deployment] { resolve(model)?.adapters.map(\.deployment) ?? [] }
+    }
+
+    /// What a requested name is served by: the `model_list` name or pattern (`group`, whose access
+    /// groups and limits apply) and its deployments, ready to call.
+    struct Route: Sendable {
+        let group: String
+        let adapters: [ProviderAdapter]
     }
 
     private let table: Mutex<Table>
@@ -57,15 +116,36 @@ public final class ModelRouter: Sendable {
 
     public var settings: RouterSettings { current.settings }
 
-    /// Public model names, sorted.
-    public var modelNames: [String] { current.adapters.keys.sorted() }
+    /// Public model names, sorted: not the patterns, nor the aliases.
+    public var modelNames: [String] { current.names }
 
+    /// What `/v1/models` offers (before the caller's access is applied): never a pattern itself.
+    public var listedNames: [String] { current.listed }
+
+    /// The `model_list` entries whose name is a pattern, most specific first.
+    public var patterns: [String] { current.patterns.map(\.pattern.text) }
+
+    /// `model_group_alias`.
+    public var aliases: [String: RouterSettings.Alias] { current.settings.aliases }
+
+    /// The deployments a requested name reaches (through an alias or a pattern too), each with the
+    /// upstream model it would be asked for.
     public func deployments(of model: String) -> [Deployment] { current.deployments(of: model) }
 
-    public func hasModel(_ model: String) -> Bool { current.adapters[model] != nil }
+    /// Every `model_list` entry, patterns included, as configured.
+    public var allDeployments: [Deployment] { current.adaptersByID.values.map(\.deployment).sorted { $0.id < $1.id } }
 
-    /// The `model_info.access_groups` of a model's deployments.
-    public func accessGroups(of model: String) -> [String] { current.groups[model] ?? [] }
+    public func hasModel(_ model: String) -> Bool { current.resolve(model) != nil }
+
+    /// The `model_list` name or pattern that serves a requested name, if any.
+    public func group(of model: String) -> String? { current.resolve(model)?.group }
+
+    /// The `model_info.access_groups` of the deployments serving a requested name.
+    public func accessGroups(of model: String) -> [String] {
+        let table = current
+        if let own = table.groups[model] { return own }
+        return table.resolve(model).flatMap { table.groups[$0.group] } ?? []
+    }
 
     /// The public model names whose deployments belong to access group `group`, sorted.
     public func models(inAccessGroup group: String) -> [String] {
@@ -80,7 +160,7 @@ public final class ModelRouter: Sendable {
         model: String, mayUse: (String) -> Bool = { _ in true }, _ attempt: (ProviderAdapter) async throws -> T
     ) async throws -> T {
         let table = current
-        guard table.adapters[model] != nil else { throw GatewayError.modelNotFound(model) }
+        guard table.resolve(model) != nil else { throw GatewayError.modelNotFound(model) }
         let settings = table.settings
         let plan = self.plan(for: model, in: table, mayUse: mayUse)
         var tried: Set<String> = []
@@ -119,13 +199,20 @@ public final class ModelRouter: Sendable {
             return (state.inFlight, cooled, state.rotation)
         }
         var random = SystemRandomNumberGenerator()
-        func ordered(_ name: String) -> [Deployment] {
+        func ordered(_ adapters: [ProviderAdapter]) -> [ProviderAdapter] {
             DeploymentOrder.order(
-                table.deployments(of: name), strategy: settings.strategy, inFlight: inFlight, cooledDown: cooled, rotation: rotation, random: &random)
+                adapters, id: \.deployment.id, strategy: settings.strategy, inFlight: inFlight, cooledDown: cooled, rotation: rotation,
+                random: &random)
         }
-        let fallbacks = (settings.fallbacks[model] ?? []).filter { $0 != model && mayUse($0) }.map(ordered)
-        let attempts = DeploymentOrder.attempts(primary: ordered(model), retries: settings.numRetries, fallbacks: fallbacks)
-        return attempts.compactMap { table.adaptersByID[$0.id] }
+        guard let route = table.resolve(model) else { return [] }
+        let primary = ordered(route.adapters)
+        let fallbacks = (settings.fallbacks[model] ?? settings.fallbacks[route.group] ?? [])
+            .filter { $0 != model && mayUse($0) }
+            .map { ordered(table.resolve($0)?.adapters ?? []) }
+        // A deployment's own `num_retries` replaces the router's (the largest, when its model's
+        // deployments disagree).
+        let retries = route.adapters.compactMap(\.deployment.numRetries).max() ?? settings.numRetries
+        return DeploymentOrder.attempts(primary: primary, retries: retries, fallbacks: fallbacks)
     }
 
     private func begin(_ id: String) {

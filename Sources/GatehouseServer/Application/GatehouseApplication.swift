@@ -106,7 +106,7 @@ public enum GatehouseApplication {
                     running: config, load: reloadConfiguration,
                     apply: { new in
                         upstream.router.replace(adapters: upstream.adapters(new.models), settings: new.router)
-                        prices.reload(from: upstream.router)
+                        prices.reload()
                         metrics.label(models: Set(upstream.router.modelNames))
                     }, audit: records.audit, logger: logger))
         }

@@ -51,6 +51,8 @@ struct GatewayRoutes {
         BrowserSessions(authenticator: sessionAuthenticator, cookie: SessionCookie(secure: settings.sessions.cookieSecure ?? tls))
     }
 
+    var health: HealthRoutes { HealthRoutes(store: StoreProbe(source: management.store.source)) }
+
     /// A router with the error envelope and health checks, which every listener answers.
     func router() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
@@ -62,7 +64,7 @@ struct GatewayRoutes {
             router.middlewares.add(
                 ClientAddressMiddleware(trustedProxies: settings.network.trustedProxies, header: settings.network.forwardedHeader, allowed: allowed))
         }
-        HealthRoutes().register(on: router)
+        health.register(on: router)
         return router
     }
 
@@ -115,6 +117,7 @@ struct GatewayRoutes {
         }
         // `/logout` is audited as `auth.logout`, not as a management change as well.
         sessionRoutes.register(on: callers)
+        health.registerDetails(on: callers)
         // A group's middleware applies to the routes registered after it is added.
         callers = callers.add(middleware: ManagementAuditMiddleware(audit: audit))
         KeyRoutes(management: management).register(on: callers)

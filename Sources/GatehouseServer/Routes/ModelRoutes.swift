@@ -5,7 +5,8 @@ import HTTPTypes
 public import Hummingbird
 import NIOCore
 
-/// `GET /v1/models` and `/v1/models/{id}`: the models the caller may use, in OpenAI's shape.
+/// `GET /v1/models` and `/v1/models/{id}`: the models the caller may use, in OpenAI's shape. A
+/// pattern (`*`, `openai/*`) is never listed as a model: the models it reaches are, where known.
 public struct ModelRoutes: Sendable {
     let router: ModelRouter
     /// Fixed at start-up so the listing does not change between calls.
@@ -19,7 +20,7 @@ public struct ModelRoutes: Sendable {
     public func register(on routes: some RouterMethods<AuthenticatedContext>) {
         for prefix in ["/v1/", "/"] {
             routes.get(RouterPath(prefix + "models")) { _, context in
-                let models = router.modelNames.filter { context.principal.mayUse(model: $0, accessGroups: router.accessGroups(of: $0)) }
+                let models = router.listedNames.filter { context.principal.mayUse(model: $0, accessGroups: router.accessGroups(of: $0)) }
                 return Response.json(["object": "list", "data": .array(models.map(self.entry))])
             }
             routes.get(RouterPath(prefix + "models/**")) { request, context in

@@ -4,6 +4,9 @@ public struct IdentitySettings: Sendable, Equatable {
     /// Whether model routes accept an API key in the URL (`?key=`, as Gemini clients send it).
     /// Off by default: URLs end up in proxy logs and browser histories.
     public var allowKeyInQuery = false
+    /// Whether a master key that fails the strength check (short, a placeholder) is accepted
+    /// with a warning rather than refused, as LiteLLM accepts `sk-1234`.
+    public var allowWeakMasterKey = false
     /// Gatehouse's own authorization server (`/oauth/token`).
     public var oauth = OAuthServerSettings()
     /// How a verified client certificate (from the TLS handshake or a trusted proxy's header)
@@ -49,6 +52,12 @@ extension IdentitySettings {
                         + "it). When off, such a request is refused with 401 whatever else it carries, so a key never rides in a URL "
                         + "that proxies and browsers log. Management routes are unaffected (`/key/info?key=` names the key to look up, "
                         + "it does not authenticate).",
+                    example: "true"),
+                .flag(
+                    "allow_weak_master_key", \.identity.allowWeakMasterKey,
+                    meaning: "Accept a `general_settings.master_key` shorter than 32 characters, with few distinct characters or "
+                        + "containing a placeholder word (LiteLLM's examples use `sk-1234`), with a warning at start-up. Off: such a "
+                        + "key stops start-up, since it opens every management route to whoever guesses it.",
                     example: "true"),
                 .value(
                     "oauth_issuer", \.identity.oauth.issuer,

@@ -1,0 +1,102 @@
+/// A model name with `*` wildcards (`*`, `openai/*`, `bedrock/anthropic.*`), as LiteLLM's
+/// `model_list` and key model lists use them. A pattern matches a whole name; each `*` matches any
+/// run of characters, the earlier ones as much as they can (as LiteLLM's regular expressions do).
+public struct ModelPattern: Sendable, Equatable {
+    public let text: String
+    /// The literal pieces between the stars: one more than there are stars.
+    private let pieces: [[UInt8]]
+    /// Names longer than this are never matched: the request path stays cheap whatever a client
+    /// sends as a model name.
+    public static let maxNameLength = 256
+
+    public init(_ text: String) {
+        self.text = text
+        pieces = text.split(separator: "*", omittingEmptySubsequences: false).map { Array($0.utf8) }
+    }
+
+    public var stars: Int { pieces.count - 1 }
+
+    /// Whether `text` has a `*` in it.
+    public static func isPattern(_ text: String) -> Bool { text.utf8.contains(UInt8(ascii: "*")) }
+
+    public func matches(_ name: String) -> Bool { captures(name) != nil }
+
+    /// What each `*` matched, in order, when the whole of `name` matches; else nil.
+    public func captures(_ name: String) -> [String]? {
+        let bytes = Array(name.utf8)
+        guard bytes.count <= Self.maxNameLength, bytes.starts(with: pieces[0]) else { return nil }
+        guard pieces.count > 1 else { return bytes.count == pieces[0].count ? [] : nil }
+        var start = pieces[0].count
+        var captured: [String] = []
+        for index in 1..<pieces.count {
+            let piece = pieces[index]
+            let rest = pieces[(index + 1)...]
+            // The star before `piece` takes the longest run after which the rest still matches.
+            var found: Int?
+            var position = bytes.count - piece.count
+            while position >= start {
+                if bytes[position..<(position + piece.count)].elementsEqual(piece),
+                    Self.globMatches(bytes[(position + piece.count)...], rest)
+                {
+                    found = position
+                    break
+                }
+                position -= 1
+            }
+            guard let at = found else { return nil }
+            captured.append(String(decoding: bytes[start..<at], as: UTF8.self))
+            start = at + piece.count
+            if rest.isEmpty { return start == bytes.count ? captured : nil }
+        }
+        return nil
+    }
+
+    /// `target` with its stars replaced by `captures` in order (LiteLLM's rule: when the pattern
+    /// captured more pieces than `target` has stars, the whole requested `name` is used).
+    public static func substitute(_ captures: [String], into target: String, name: String) -> String {
+        guard isPattern(target) else { return target }
+        let parts = target.split(separator: "*", omittingEmptySubsequences: false)
+        guard captures.count <= parts.count - 1 else { return name }
+        var result = String(parts[0])
+        for (index, part) in parts.dropFirst().enumerated() {
+            result += index < captures.count ? captures[index] : "*"
+            result += part
+        }
+        return result
+    }
+
+    /// Whether `bytes` is matched by stars between `pieces` (a star before each piece, and one
+    /// after the last): the classic linear scan that backtracks only to the latest star.
+    private static func globMatches(_ bytes: ArraySlice<UInt8>, _ pieces: ArraySlice<[UInt8]>) -> Bool {
+        guard !pieces.isEmpty else { return bytes.isEmpty }
+        // Pattern: * p1 * p2 * … * pn (the trailing `*` absent: pn must end the name).
+        var position = bytes.startIndex
+        for (offset, piece) in pieces.enumerated() {
+            let isLast = offset == pieces.count - 1
+            if isLast {
+                guard bytes.endIndex - position >= piece.count else { return false }
+                return bytes[(bytes.endIndex - piece.count)...].elementsEqual(piece)
+            }
+            // Leftmost occurrence: leaves the most room for what follows.
+            guard let found = firstIndex(of: piece, in: bytes, from: position) else { return false }
+            position = found + piece.count
+        }
+        return true
+    }
+
+    private static func firstIndex(of piece: [UInt8], in bytes: ArraySlice<UInt8>, from start: Int) -> Int? {
+        guard !piece.isEmpty else { return start }
+        var position = start
+        while position + piece.count <= bytes.endIndex {
+            if bytes[position..<(position + piece.count)].elementsEqual(piece) { return position }
+            position += 1
+        }
+        return nil
+    }
+
+    /// LiteLLM's order among patterns that match: the longer pattern first, then the one with
+    /// more stars.
+    public static func moreSpecific(_ a: ModelPattern, _ b: ModelPattern) -> Bool {
+        a.text.utf8.count != b.text.utf8.count ? a.text.utf8.count > b.text.utf8.count : a.stars > b.stars
+    }
+}

@@ -1,0 +1,51 @@
+import GatehouseCore
+import Testing
+
+@Suite("Model name patterns")
+struct ModelPatternTests {
+    @Test func aPatternMatchesWholeNames() {
+        #expect(ModelPattern("*").captures("gpt-4o") == ["gpt-4o"])
+        #expect(ModelPattern("openai/*").captures("openai/gpt-4o") == ["gpt-4o"])
+        #expect(ModelPattern("openai/*").captures("openaiz/gpt-4o") == nil)
+        #expect(ModelPattern("bedrock/anthropic.*").captures("bedrock/anthropic.claude-3") == ["claude-3"])
+        #expect(ModelPattern("bedrock/anthropic.*").captures("bedrock/anthropicXclaude") == nil)
+        #expect(ModelPattern("a*b").captures("axb-extra") == nil)
+        #expect(ModelPattern("exact").captures("exact") == [] && ModelPattern("exact").captures("exact2") == nil)
+    }
+
+    @Test func earlierStarsTakeAsMuchAsTheyCan() {
+        #expect(ModelPattern("a/*-*").captures("a/x-y-z") == ["x-y", "z"])
+        #expect(ModelPattern("llmengine/fo::*::static::*").captures("llmengine/fo::hi::static::hi") == ["hi", "hi"])
+        #expect(ModelPattern("*meta.llama3*").captures("hello-world-meta.llama3-70b") == ["hello-world-", "-70b"])
+    }
+
+    @Test func substitutionFollowsLiteLLM() {
+        #expect(ModelPattern.substitute(["gpt-4o"], into: "*", name: "gpt-4o") == "gpt-4o")
+        #expect(ModelPattern.substitute(["foo"], into: "openai/*", name: "llmengine/foo") == "openai/foo")
+        #expect(ModelPattern.substitute(["o", "baz"], into: "fo*::static::*", name: "n") == "foo::static::baz")
+        // More pieces than the target has stars: the requested name as it is.
+        #expect(
+            ModelPattern.substitute(["hello-world-", "-70b"], into: "meta.llama3*", name: "hello-world-meta.llama3-70b")
+                == "hello-world-meta.llama3-70b")
+        #expect(ModelPattern.substitute(["x"], into: "fixed", name: "n") == "fixed")
+    }
+
+    @Test func aLongNameCostsLittleAndNeverMatches() {
+        let pattern = ModelPattern("*a*a*a*a*b")
+        let name = String(repeating: "a", count: ModelPattern.maxNameLength)
+        #expect(pattern.captures(name) == nil)
+        #expect(ModelPattern("*").captures(String(repeating: "x", count: ModelPattern.maxNameLength + 1)) == nil)
+    }
+
+    @Test func moreSpecificPatternsComeFirst() {
+        let sorted = ["*", "openai/*", "openai/gpt-4*"].map(ModelPattern.init).sorted(by: ModelPattern.moreSpecific).map(\.text)
+        #expect(sorted == ["openai/gpt-4*", "openai/*", "*"])
+    }
+
+    @Test func keyModelListsTakePatterns() {
+        #expect(ModelAccess.allows(["bedrock/us.*"], model: "bedrock/us.amazon.nova-micro-v1:0"))
+        #expect(!ModelAccess.allows(["bedrock/*"], model: "bedrockzzzz/us.amazon.nova"))
+        #expect(ModelAccess.allows(["*-mini"], model: "gpt-4o-mini") && !ModelAccess.allows(["*-mini"], model: "gpt-4o"))
+        #expect(ModelAccess.allows(["openai/*"], model: "openai/gpt-4o") && !ModelAccess.allows(["openai/*"], model: "gpt-4o"))
+    }
+}

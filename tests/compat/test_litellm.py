@@ -1,0 +1,163 @@
+"""LiteLLM's own configuration, SDK and proxy client against a live Gatehouse: what a team moving
+from LiteLLM's proxy keeps using unchanged."""
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # offline: LiteLLM must not fetch its price list
+import litellm  # noqa: E402
+from litellm.proxy.client import Client  # noqa: E402
+
+from fake_openai import FakeOpenAI  # noqa: E402
+from gatehouse_process import BINARY, Gatehouse  # noqa: E402
+
+FIXTURE = Path(__file__).parent / "fixtures" / "litellm_proxy_server_config.yaml"
+LITELLM_MASTER_KEY = "sk-1234"  # what LiteLLM's configuration says; accepted with allow_weak_master_key
+
+
+def fixture_environment(upstream):
+    return {
+        "AZURE_API_KEY": "azure-test-key", "OPENAI_API_KEY": "openai-test-key", "ANTHROPIC_API_KEY": "anthropic-test-key",
+        "GROQ_API_KEY": "groq-test-key", "LITELLM_TEST_UPSTREAM": upstream.base_url,
+    }
+
+
+@pytest.fixture(scope="module")
+def upstream():
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def liteLLM_configured(tmp_path_factory, upstream):
+    """Gatehouse serving LiteLLM's own proxy configuration, unchanged but for the test upstream."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in fixture_environment(upstream).items():
+            patch.setenv(name, value)
+        instance = Gatehouse(tmp_path_factory.mktemp("litellm-config"), FIXTURE.read_text(), master_key=None)
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture(scope="module")
+def wildcard(tmp_path_factory, upstream):
+    config = f"""
+model_list:
+  - model_name: "*"
+    litellm_params:
+      model: openai/*
+      api_base: {upstream.base_url}
+      api_key: sk-upstream-wildcard-secret
+  - model_name: tuned
+    litellm_params:
+      model: openai/tuned-upstream
+      api_base: {upstream.base_url}
+      reasoning_effort: low
+      temperature: 0.25
+"""
+    instance = Gatehouse(tmp_path_factory.mktemp("wildcard"), config)
+    yield instance
+    instance.stop()
+
+
+def test_liteLLMs_own_proxy_configuration_passes_config_check(upstream):
+    result = subprocess.run(
+        [str(BINARY), "config", "check", str(FIXTURE)], capture_output=True, text=True,
+        env={**os.environ, **fixture_environment(upstream)},
+    )
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    assert "provider `sagemaker` is not supported" in output
+    assert "mock_timeout" in output
+
+
+def test_the_weak_master_key_is_refused_without_the_option(tmp_path, upstream):
+    config = tmp_path / "config.yaml"
+    config.write_text(FIXTURE.read_text().replace("gatehouse_settings:\n  allow_weak_master_key: true\n", ""))
+    result = subprocess.run(
+        [str(BINARY), "config", "check", str(config)], capture_output=True, text=True,
+        env={**os.environ, **fixture_environment(upstream)},
+    )
+    assert result.returncode != 0
+    assert "allow_weak_master_key" in result.stdout + result.stderr
+
+
+def test_liteLLM_sdk_completion_through_its_own_configuration(liteLLM_configured, upstream):
+    response = litellm.completion(
+        model="litellm_proxy/fake-openai-endpoint", api_base=liteLLM_configured.base_url, api_key=LITELLM_MASTER_KEY,
+        messages=[{"role": "user", "content": "hello"}],
+    )
+    assert response.choices[0].message.content == "upstream fake heard: hello"
+    assert response.usage.total_tokens == 14
+    assert upstream.requests[-1]["headers"]["authorization"] == "Bearer fake-key"
+
+
+def test_liteLLM_sdk_streams_and_reaches_a_model_group_alias(liteLLM_configured, upstream):
+    chunks = litellm.completion(
+        model="litellm_proxy/my-special-fake-model-alias-name", api_base=liteLLM_configured.base_url, api_key=LITELLM_MASTER_KEY,
+        messages=[{"role": "user", "content": "streamed"}], stream=True,
+    )
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
+    assert text.endswith("heard: streamed")
+    # The alias names the group `fake-openai-endpoint-3`, whose two deployments ask for these models.
+    assert upstream.requests[-1]["body"]["model"] in ("my-fake-model", "my-fake-model-2")
+
+
+def test_the_proxy_client_lists_models_without_patterns(liteLLM_configured):
+    client = Client(base_url=liteLLM_configured.base_url, api_key=LITELLM_MASTER_KEY)
+    names = [model["id"] for model in client.models.list()]
+    assert "fake-openai-endpoint" in names and "my-special-fake-model-alias-name" in names
+    assert "sagemaker-completion-model" not in names
+    assert not [name for name in names if "*" in name]
+    # The patterns `*` and `anthropic/*` reach OpenAI's and Anthropic's own APIs: their known models are listed.
+    assert "gpt-4o" in names and "anthropic/claude-sonnet-4-0" in names
+
+
+def test_a_pattern_forwards_the_model_asked_for(wildcard, upstream):
+    response = litellm.completion(
+        model="litellm_proxy/gpt-4o-mini", api_base=wildcard.base_url, api_key=wildcard.master_key,
+        messages=[{"role": "user", "content": "hi"}],
+    )
+    assert response.choices[0].message.content == "upstream gpt-4o-mini heard: hi"
+    assert upstream.requests[-1]["body"]["model"] == "gpt-4o-mini"
+
+
+def test_a_key_limited_to_a_pattern(wildcard, upstream):
+    client = Client(base_url=wildcard.base_url, api_key=wildcard.master_key)
+    key = client.keys.generate(models=["gpt-4o*"])["key"]
+    allowed = litellm.completion(
+        model="litellm_proxy/gpt-4o-2024-08-06", api_base=wildcard.base_url, api_key=key, messages=[{"role": "user", "content": "a"}],
+    )
+    assert allowed.choices[0].message.content.endswith("heard: a")
+    with pytest.raises(litellm.exceptions.APIError) as refused:
+        litellm.completion(
+            model="litellm_proxy/o4-mini", api_base=wildcard.base_url, api_key=key, messages=[{"role": "user", "content": "b"}],
+            num_retries=0,
+        )
+    assert "o4-mini" in str(refused.value)
+
+
+def test_deployment_parameters_are_sent_as_defaults(wildcard, upstream):
+    litellm.completion(
+        model="litellm_proxy/tuned", api_base=wildcard.base_url, api_key=wildcard.master_key, messages=[{"role": "user", "content": "x"}],
+    )
+    body = upstream.requests[-1]["body"]
+    assert body["model"] == "tuned-upstream" and body["reasoning_effort"] == "low" and body["temperature"] == 0.25
+    litellm.completion(
+        model="litellm_proxy/tuned", api_base=wildcard.base_url, api_key=wildcard.master_key, messages=[{"role": "user", "content": "y"}],
+        temperature=0.75,
+    )
+    assert upstream.requests[-1]["body"]["temperature"] == 0.75
+
+
+def test_readiness_says_the_store_is_connected(liteLLM_configured):
+    import requests
+
+    ready = requests.get(liteLLM_configured.base_url + "/health/readiness", timeout=5)
+    assert ready.status_code == 200 and ready.json() == {"status": "healthy", "db": "connected"}
+    details = requests.get(
+        liteLLM_configured.base_url + "/health/readiness/details", headers={"Authorization": f"Bearer {LITELLM_MASTER_KEY}"}, timeout=5
+    )
+    assert details.json()["litellm_version"] and details.json()["db"] == "connected"
