@@ -94,13 +94,22 @@ def test_liteLLM_sdk_completion_through_its_own_configuration(liteLLM_configured
     assert upstream.requests[-1]["headers"]["authorization"] == "Bearer fake-key"
 
 
-def test_liteLLM_sdk_streams_and_reaches_a_model_group_alias(liteLLM_configured, upstream):
+def test_liteLLM_sdk_streams(liteLLM_configured, upstream):
     chunks = litellm.completion(
-        model="litellm_proxy/my-special-fake-model-alias-name", api_base=liteLLM_configured.base_url, api_key=LITELLM_MASTER_KEY,
+        model="litellm_proxy/fake-openai-endpoint", api_base=liteLLM_configured.base_url, api_key=LITELLM_MASTER_KEY,
         messages=[{"role": "user", "content": "streamed"}], stream=True,
     )
     text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
-    assert text.endswith("heard: streamed")
+    assert text == "upstream fake heard: streamed"
+
+
+def test_liteLLM_sdk_reaches_a_model_group_alias(liteLLM_configured, upstream):
+    # (Not streamed: LiteLLM's configuration gives this group `stream_timeout: 0.001`.)
+    response = litellm.completion(
+        model="litellm_proxy/my-special-fake-model-alias-name", api_base=liteLLM_configured.base_url, api_key=LITELLM_MASTER_KEY,
+        messages=[{"role": "user", "content": "aliased"}],
+    )
+    assert response.choices[0].message.content.endswith("heard: aliased")
     # The alias names the group `fake-openai-endpoint-3`, whose two deployments ask for these models.
     assert upstream.requests[-1]["body"]["model"] in ("my-fake-model", "my-fake-model-2")
 
