@@ -170,3 +170,18 @@ def test_readiness_says_the_store_is_connected(liteLLM_configured):
         liteLLM_configured.base_url + "/health/readiness/details", headers={"Authorization": f"Bearer {LITELLM_MASTER_KEY}"}, timeout=5
     )
     assert details.json()["litellm_version"] and details.json()["db"] == "connected"
+
+
+def test_the_proxy_client_reads_model_and_group_information(liteLLM_configured):
+    client = Client(base_url=liteLLM_configured.base_url, api_key=LITELLM_MASTER_KEY)
+    models = client.models.info()
+    bad = client.models.get(model_id=next(m["model_info"]["id"] for m in models if m["model_name"] == "bad-model"))
+    assert bad["litellm_params"]["model"] == "openai/bad-model" and bad["litellm_params"]["timeout"] == 60
+    assert bad["model_info"]["health_check_timeout"] == 1
+    assert client.models.get(model_name="gpt-3.5-turbo-end-user-test")["model_info"]["id"] in ("1", "1-gpt-3.5-turbo-end-user-test")
+    # Upstream keys never leave Gatehouse, whoever asks.
+    assert not [m for m in models if "api_key" in m["litellm_params"]]
+    assert "azure-test-key" not in str(models) and "my-fake-key" not in str(models)
+    groups = {group["model_group"]: group for group in client.model_groups.info()}
+    assert groups["fake-openai-endpoint-3"]["providers"] == ["openai"] and groups["fake-openai-endpoint-3"]["rpm"] == 2000
+    assert groups["gpt-3.5-turbo-end-user-test"]["providers"] == ["openai", "azure"]

@@ -46,6 +46,7 @@ enum DeploymentParser {
         }
 
         var d = Deployment(id: "\(index)-\(modelName)", modelName: modelName, provider: provider, upstreamModel: upstreamModel)
+        d.prefix = model.contains("/") ? prefix : nil
         d.apiBase = try reader.string(params["api_base"], at: "\(pp).api_base")
         d.apiKey = try reader.string(params["api_key"], at: "\(pp).api_key")
         d.apiVersion = try reader.string(params["api_version"], at: "\(pp).api_version")

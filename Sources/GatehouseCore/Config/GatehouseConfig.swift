@@ -83,6 +83,10 @@ public struct Deployment: Sendable, Equatable {
     public var provider: Provider
     /// The upstream's model name (the part after `provider/`).
     public var upstreamModel: String
+    /// `litellm_params.model` as configured (`groq/llama-3`), shown by the model info routes.
+    public var configuredModel: String { prefix.map { "\($0)/\(upstreamModel)" } ?? upstreamModel }
+    /// The LiteLLM provider prefix (`groq`), or nil for a bare OpenAI model name.
+    public var prefix: String?
     public var apiBase: String?
     public var apiKey: String?
     public var apiVersion: String?
@@ -118,6 +122,7 @@ public struct Deployment: Sendable, Equatable {
         self.modelName = modelName
         self.provider = provider
         self.upstreamModel = upstreamModel
+        self.prefix = provider.rawValue
     }
 
     public static func mock(modelName: String, latencyMs: Int = 0) -> Deployment {

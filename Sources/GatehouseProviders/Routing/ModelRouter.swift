@@ -147,6 +147,9 @@ public final class ModelRouter: Sendable {
         return table.resolve(model).flatMap { table.groups[$0.group] } ?? []
     }
 
+    /// Every `model_info.access_groups` name, sorted.
+    public var accessGroupNames: [String] { Array(Set(current.groups.values.joined())).sorted() }
+
     /// The public model names whose deployments belong to access group `group`, sorted.
     public func models(inAccessGroup group: String) -> [String] {
         current.groups.filter { $0.value.contains(group) }.keys.sorted()

@@ -82,6 +82,7 @@ struct GatewayRoutes {
             bodyTimeout: .seconds(fractional: settings.listener.clientBodyTimeout), metering: metering, metrics: metrics
         ).register(on: modelRoutes)
         ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: modelRoutes)
+        ModelInfoRoutes(router: modelRouter).register(on: modelRoutes)
     }
 
     /// Keys, users, teams, organizations, OAuth clients, spend, certificate bindings and the audit

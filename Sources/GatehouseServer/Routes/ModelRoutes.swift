@@ -6,7 +6,8 @@ public import Hummingbird
 import NIOCore
 
 /// `GET /v1/models` and `/v1/models/{id}`: the models the caller may use, in OpenAI's shape. A
-/// pattern (`*`, `openai/*`) is never listed as a model: the models it reaches are, where known.
+/// pattern (`*`, `openai/*`) is not listed as a model (unless `return_wildcard_routes=true`): the
+/// models it reaches are, where known.
 public struct ModelRoutes: Sendable {
     let router: ModelRouter
     /// Fixed at start-up so the listing does not change between calls.
@@ -19,8 +20,20 @@ public struct ModelRoutes: Sendable {
 
     public func register(on routes: some RouterMethods<AuthenticatedContext>) {
         for prefix in ["/v1/", "/"] {
-            routes.get(RouterPath(prefix + "models")) { _, context in
-                let models = router.listedNames.filter { context.principal.mayUse(model: $0, accessGroups: router.accessGroups(of: $0)) }
+            routes.get(RouterPath(prefix + "models")) { request, context in
+                let principal = context.principal
+                let query = request.uri.queryParameters
+                // LiteLLM's options: access group names beside (or instead of) the models, and
+                // the patterns themselves.
+                let groups = router.accessGroupNames.filter { principal.mayUse(model: $0, accessGroups: [$0]) }
+                if query.get("only_model_access_groups") == "true" {
+                    return Response.json(["object": "list", "data": .array(groups.map(self.entry))])
+                }
+                var models = router.listedNames.filter { principal.mayUse(model: $0, accessGroups: router.accessGroups(of: $0)) }
+                if query.get("return_wildcard_routes") == "true" {
+                    models += router.patterns.filter { principal.mayUse(model: $0, accessGroups: router.accessGroups(of: $0)) }
+                }
+                if query.get("include_model_access_groups") == "true" { models += groups.filter { !models.contains($0) } }
                 return Response.json(["object": "list", "data": .array(models.map(self.entry))])
             }
             routes.get(RouterPath(prefix + "models/**")) { request, context in

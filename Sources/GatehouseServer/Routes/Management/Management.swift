@@ -146,11 +146,11 @@ struct Paging {
     let size: Int
     var offset: Int { (page - 1) * size }
 
-    init(_ request: Request, sizeName: String = "size") {
+    init(_ request: Request, sizeName: String = "size", defaultSize: Int = 10) {
         let query = request.uri.queryParameters
         // Bounded: `?page=9223372036854775807` once overflowed the offset and stopped the process.
         page = min(max(1, query.get("page", as: Int.self) ?? 1), InputBounds.page)
-        size = min(max(1, query.get(sizeName, as: Int.self) ?? 10), 100)
+        size = min(max(1, query.get(sizeName, as: Int.self) ?? defaultSize), 100)
     }
 
     func pages(_ total: Int) -> Int { (total + size - 1) / size }
