@@ -7,7 +7,10 @@ import Synchronization
 /// An admitted request's reservations, returned exactly once with what it used.
 public final class MeteredRequest: Sendable {
     let metering: Metering
-    let forward: ForwardRequest
+    /// The request as admitted: what is forwarded (under `fit`, with `max_tokens` lowered).
+    public let forward: ForwardRequest
+    /// The `max_tokens` a `fit` budget lowered the request to, if it did.
+    public let loweredMaxTokens: Int?
     let principal: Principal
     let accounts: [LimitSubject]
     let estimate: TokenEstimate
@@ -23,8 +26,9 @@ public final class MeteredRequest: Sendable {
     init(
         metering: Metering, forward: ForwardRequest, principal: Principal, accounts: [LimitSubject], estimate: TokenEstimate, started: Date,
         slot: ConcurrencySlot?, hold: BudgetLedger.Hold, sharedHold: SharedBudgets.Reservation?, decision: RateLimiter.Decision?,
-        note: (any MeteringNote)? = nil
+        loweredMaxTokens: Int? = nil, note: (any MeteringNote)? = nil
     ) {
+        self.loweredMaxTokens = loweredMaxTokens
         self.note = note
         self.sharedHold = sharedHold
         self.metering = metering

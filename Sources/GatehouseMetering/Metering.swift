@@ -31,6 +31,8 @@ public struct Metering: Sendable {
     let defaultMaxTokens: Int
     let endUserLimits: Limits
     let unpricedModels: MeteringSettings.UnpricedModelPolicy
+    /// How budgets admit requests where a level does not say.
+    let budgetAdmission: BudgetAdmission
     /// The models' prices, computed once (and again when the models are reloaded).
     public let prices: PriceTable
     let now: @Sendable () -> Date
@@ -63,6 +65,7 @@ public struct Metering: Sendable {
         defaultMaxTokens = settings.defaultMaxTokens
         endUserLimits = settings.endUserLimits
         unpricedModels = settings.unpricedModels
+        budgetAdmission = settings.budgetAdmission
         prices = PriceTable(router: router)
     }
 
@@ -101,29 +104,26 @@ public struct Metering: Sendable {
                 "Model `\(forward.model)` has no price, and this credential has a budget: the operator refuses unpriced models to budgeted callers.",
                 param: "model", code: "unpriced_model")
         }
-        let worstCase =
-            budgeted.isEmpty
-            ? .zero
-            : prices.worstCase(of: forward.model)?.usd(of: Usage(promptTokens: estimate.promptBound, completionTokens: estimate.completion)) ?? .zero
-        let (hold, sharedHold): (BudgetLedger.Hold, SharedBudgets.Reservation?)
+        let admitted: BudgetAdmitted
         do {
-            (hold, sharedHold) = try await reserveBudgets(budgeted, cost: worstCase, at: started)
+            admitted = try await admitBudgets(budgeted, forward: forward, estimate: estimate, bodyBytes: bodyBytes, principal: principal, at: started)
         } catch {
             slot?.release()
             throw error
         }
         let decision: RateLimiter.Decision?
         do {
-            decision = try admitWindows(subjects, estimate: estimate, at: started)
+            decision = try admitWindows(subjects, estimate: admitted.estimate, at: started)
         } catch {
             slot?.release()
-            _ = ledger.settle(hold, cost: .zero, subjects: [], at: started)
-            if let sharedHold, let shared { settlements.submit { try? await shared.release(sharedHold) } }
+            _ = ledger.settle(admitted.hold, cost: .zero, subjects: [], at: started)
+            if let sharedHold = admitted.sharedHold, let shared { settlements.submit { try? await shared.release(sharedHold) } }
             throw error
         }
         return MeteredRequest(
-            metering: self, forward: forward, principal: principal, accounts: accounts, estimate: estimate, started: started, slot: slot, hold: hold,
-            sharedHold: sharedHold, decision: decision, note: note)
+            metering: self, forward: admitted.forward, principal: principal, accounts: accounts, estimate: admitted.estimate, started: started,
+            slot: slot, hold: admitted.hold, sharedHold: admitted.sharedHold, decision: decision, loweredMaxTokens: admitted.loweredMaxTokens,
+            note: note)
     }
 
     /// Refuses a request that could not be billed without growing the queue of spend waiting to
@@ -136,35 +136,6 @@ public struct Metering: Sendable {
         throw GatewayError(
             status: 503, message: "Spend cannot be recorded right now: too much is waiting to be written to the store. Try again shortly.",
             type: "api_error", code: "spend_queue_full", headers: [("Retry-After", "1")])
-    }
-
-    /// Holds the worst case at every budgeted level: in the shared store when there is one (a
-    /// store that does not answer refuses the request: budgets fail closed), else here.
-    func reserveBudgets(_ budgeted: [LimitSubject], cost: USD, at started: Date) async throws -> (BudgetLedger.Hold, SharedBudgets.Reservation?) {
-        guard let shared, !budgeted.isEmpty else {
-            switch ledger.reserve(budgeted, cost: cost, at: started) {
-            case .success(let hold): return (hold, nil)
-            case .failure(let refusal):
-                observer?.refused(kind: "budget", level: refusal.level.rawValue)
-                throw GatewayError.budgetExceeded(refusal)
-            }
-        }
-        do {
-            let holds = budgeted.map { ($0, ledger.charge(for: $0, at: started)) }
-            let holdSeconds = holdSeconds
-            let reservation = try await withDeadline(
-                seconds: storeTimeout, { try await shared.reserve(holds, cost: cost, now: started, holdFor: holdSeconds) },
-                // A hold the store confirms after the request was refused is given back.
-                late: { try? await shared.release($0) })
-            return (BudgetLedger.Hold(), reservation)
-        } catch let refusal as BudgetLedger.Refusal {
-            observer?.refused(kind: "budget", level: refusal.level.rawValue)
-            throw GatewayError.budgetExceeded(refusal)
-        } catch {
-            observer?.refused(kind: "store_unavailable", level: "budget")
-            logger.warning("budget check failed", metadata: ["error": "\(String(reflecting: error))"])
-            throw GatewayError.unavailable("Budgets cannot be checked right now: the store is unreachable. Try again shortly.")
-        }
     }
 
     /// Counts the request (and its estimated tokens) in every request and token window.

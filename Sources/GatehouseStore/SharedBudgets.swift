@@ -22,9 +22,12 @@ public struct SharedBudgets: Sendable {
     }
 
     /// Holds `cost` at every budgeted subject, or throws the refusal (nothing held).
-    /// - Parameter charges: each subject's account and current period, in the same order.
+    /// - Parameters:
+    ///   - subjects: each subject with its account and current period.
+    ///   - mode: each subject's admission (a `spend` subject holds nothing).
     public func reserve(
-        _ subjects: [(subject: LimitSubject, charge: BudgetLedger.Charge)], cost: USD, now: Date, holdFor seconds: Double
+        _ subjects: [(subject: LimitSubject, charge: BudgetLedger.Charge)], cost: USD, now: Date, holdFor seconds: Double,
+        mode: @escaping @Sendable (LimitSubject) -> BudgetAdmission = { _ in .reserve }
     ) async throws -> Reservation {
         let id = UUID().uuidString.lowercased()
         let nowMs = Column.milliseconds(now)
@@ -40,25 +43,51 @@ public struct SharedBudgets: Sendable {
                     )
                     .ignoringConflicts(with: ["account", "period_start_ms"])
                     .run()
-                let spent =
-                    try await db.select().column("spend_units").from(SpendStore.totals)
-                    .where("account", .equal, charge.account).where("period_start_ms", .equal, charge.periodStart)
-                    .lockingClause(SQLLockingClause.update).first()?.decode(column: "spend_units", as: Int64.self) ?? 0
-                let held =
-                    try await db.select().column(SQLRaw("CAST(COALESCE(SUM(units), 0) AS BIGINT)"), as: "held").from(Self.holds)
-                    .where("account", .equal, charge.account).where("period_start_ms", .equal, charge.periodStart)
-                    .where("expires_at_ms", .greaterThan, nowMs).first()?.decode(column: "held", as: Int64.self) ?? 0
-                let limit = subject.maxBudget ?? .zero
-                if !BudgetLedger.affords(limit, committed: USD(units: spent + held), cost: cost) {
-                    throw BudgetLedger.Refusal(level: subject.level, spent: USD(units: spent), maxBudget: limit)
+                let (spent, held) = try await Self.committed(charge, in: db, now: nowMs, lock: true)
+                if let refusal = BudgetLedger.refusal(subject, mode: mode(subject), spent: spent, held: held, cost: cost) {
+                    throw refusal
                 }
             }
-            for (_, charge) in ordered {
+            for (subject, charge) in ordered {
+                // A `spend` level holds nothing; its row still names the account the settlement totals.
+                let units = mode(subject) == .spend ? 0 : cost.units
                 try await db.insert(into: Self.holds).columns("id", "account", "period_start_ms", "units", "expires_at_ms")
-                    .values(SQLBind(id), SQLBind(charge.account), SQLBind(charge.periodStart), SQLBind(cost.units), SQLBind(expires)).run()
+                    .values(SQLBind(id), SQLBind(charge.account), SQLBind(charge.periodStart), SQLBind(units), SQLBind(expires)).run()
             }
         }
         return Reservation(id: id, charges: ordered.map(\.charge))
+    }
+
+    /// What an account has spent and what requests in flight hold there, in its period.
+    /// - Parameter lock: take the row lock on the total (inside a reserving transaction).
+    static func committed(_ charge: BudgetLedger.Charge, in db: any SQLDatabase, now: Int64, lock: Bool) async throws -> (USD, USD) {
+        var total = db.select().column("spend_units").from(SpendStore.totals)
+            .where("account", .equal, charge.account).where("period_start_ms", .equal, charge.periodStart)
+        if lock { total = total.lockingClause(SQLLockingClause.update) }
+        let spent = try await total.first()?.decode(column: "spend_units", as: Int64.self) ?? 0
+        let held =
+            try await db.select().column(SQLRaw("CAST(COALESCE(SUM(units), 0) AS BIGINT)"), as: "held").from(Self.holds)
+            .where("account", .equal, charge.account).where("period_start_ms", .equal, charge.periodStart)
+            .where("expires_at_ms", .greaterThan, now).first()?.decode(column: "held", as: Int64.self) ?? 0
+        return (USD(units: spent), USD(units: held))
+    }
+
+    /// The least room left at the subjects that hold what they admit (`reserve`, `fit`); nil when
+    /// none does. Read without locks: a reservation made with it may still be refused.
+    public func headroom(
+        _ subjects: [(subject: LimitSubject, charge: BudgetLedger.Charge)], now: Date, mode: @escaping @Sendable (LimitSubject) -> BudgetAdmission
+    ) async throws -> USD? {
+        let nowMs = Column.milliseconds(now)
+        let holding = subjects.filter { $0.subject.maxBudget != nil && mode($0.subject) != .spend }
+        return try await source.withDatabase { db in
+            var least: USD?
+            for (subject, charge) in holding {
+                let (spent, held) = try await Self.committed(charge, in: db, now: nowMs, lock: false)
+                let room = max(.zero, subject.maxBudget! - spent - held)
+                least = min(least ?? room, room)
+            }
+            return least
+        }
     }
 
     /// Returns the hold and writes the request's spend, in one transaction.

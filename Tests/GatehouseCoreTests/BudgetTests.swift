@@ -54,6 +54,25 @@ struct BudgetTests {
         LimitSubject(id: id, level: level, limits: Limits(maxBudget: max, softBudget: soft, budgetDuration: duration))
     }
 
+    @Test func eachLevelAdmitsByItsOwnRule() throws {
+        let ledger = BudgetLedger()
+        let now = Date()
+        let key = subject("key:s", max: 0.01)
+        let team = subject("team:r", max: 1, level: .team)
+        let mode: (LimitSubject) -> BudgetAdmission = { $0.level == .key ? .spend : .reserve }
+        // The key spends past its budget under `spend` (its spend was below it); the team holds.
+        let hold = try ledger.reserve([key, team], cost: USD(dollars: 0.5), at: now, mode: mode).get()
+        #expect(hold.amount == USD(dollars: 0.5))
+        #expect(ledger.headroom([key, team], at: now, mode: mode) == USD(dollars: 0.5))
+        _ = ledger.settle(hold, cost: USD(dollars: 0.5), subjects: [key, team], at: now)
+        #expect(ledger.headroom([key, team], at: now, mode: mode) == USD(dollars: 0.5))
+        let refusal = try #require(ledger.reserve([key, team], cost: .zero, at: now, mode: mode).failure)
+        #expect(refusal == BudgetLedger.Refusal(level: .key, spent: USD(dollars: 0.5), maxBudget: USD(dollars: 0.01), admission: .spend))
+        // Under `reserve` the same cost would not have been admitted, and the refusal says what remains.
+        let strict = try #require(BudgetLedger().reserve([key], cost: USD(dollars: 0.5), at: now).failure)
+        #expect(strict.remaining == USD(dollars: 0.01) && strict.admission == .reserve)
+    }
+
     @Test func concurrentReservationsCannotOverspend() throws {
         let ledger = BudgetLedger()
         let key = [subject("key:a", max: 0.03)]
@@ -118,12 +137,38 @@ struct BudgetTests {
         #expect(throws: BudgetLedger.Refusal.self) { try ledger.reserve([key], cost: USD(dollars: 0.5), at: now).get() }
     }
 
+    @Test func thePromptBoundCountsTextNotJSONSyntaxButToolKeysCount() throws {
+        let quoted = String(repeating: "\"quoted\" ", count: 50)
+        let chat: JSONValue = ["model": "gpt-4o", "messages": [["role": "user", "content": .string(quoted)]]]
+        let bytes = JSONCoding.encode(chat).count
+        let bound = TokenEstimate(body: chat, bodyBytes: bytes, endpoint: .chatCompletions, defaultMaxTokens: 1).promptBound
+        #expect(bound == 6 + 4 + quoted.utf8.count + 8 && bound < bytes)
+        // A tool's parameter names are rendered into the prompt: they count.
+        let tools: JSONValue = [
+            "tools": [["type": "function", "function": ["name": "f", "parameters": ["properties": ["location": ["type": "string"]]]]]]
+        ]
+        let withTools = TokenEstimate(body: tools, bodyBytes: 1000, endpoint: .chatCompletions, defaultMaxTokens: 1).promptBound
+        #expect(
+            withTools == "type".count + "function".count + "function".count + "name".count + 1 + "parameters".count + "properties".count
+                + "location".count + "type".count + "string".count + 8)
+    }
+
     @Test func theEstimateBoundsThePromptAndTheCompletion() throws {
         let body: JSONValue = ["model": "m", "messages": [["role": "user", "content": "hi"]], "max_tokens": 100, "n": 2]
         let estimate = TokenEstimate(body: body, bodyBytes: 80, endpoint: .chatCompletions, defaultMaxTokens: 4096)
-        #expect(estimate == TokenEstimate(promptBound: 80, prompt: 20, completion: 200))
+        // The text: `m`, `user`, `hi`, `100`, `2`, and 8 tokens for the message's template.
+        #expect(estimate == TokenEstimate(promptBound: 1 + 4 + 2 + 3 + 1 + 8, prompt: 5, completion: 200))
+        // Never more than the body itself.
+        #expect(TokenEstimate(body: body, bodyBytes: 12, endpoint: .chatCompletions, defaultMaxTokens: 4096).promptBound == 12)
         let unbounded = TokenEstimate(body: ["model": "m"], bodyBytes: 10, endpoint: .chatCompletions, defaultMaxTokens: 4096)
         #expect(unbounded.completion == 4096)
         #expect(TokenEstimate(body: ["model": "m"], bodyBytes: 10, endpoint: .embeddings, defaultMaxTokens: 4096).completion == 0)
+    }
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let failure) = self { return failure }
+        return nil
     }
 }

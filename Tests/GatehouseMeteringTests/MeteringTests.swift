@@ -92,4 +92,18 @@ struct MeteringTests {
             #expect(writer.backlog == 1)
         }
     }
+
+    @Test func fitFindsTheMostTokensTheRoomBuys() {
+        // $0.000001 a prompt token, $0.00001 a completion token; a prompt bound of 100 tokens.
+        let price = TokenPrice(input: Decimal(string: "0.000001")!, output: Decimal(string: "0.00001")!)
+        let room = USD(dollars: 0.0011)
+        // 100 × 0.000001 = 0.0001; 0.001 left buys 100 completion tokens, 50 each for two choices.
+        #expect(Metering.fittingTokens(price, promptBound: 100, choices: 1, room: room) == 100)
+        #expect(Metering.fittingTokens(price, promptBound: 100, choices: 2, room: room) == 50)
+        #expect(Metering.fittingTokens(price, promptBound: 100, choices: 1, room: USD(dollars: 0.00109)) == 99)
+        #expect(Metering.fittingTokens(price, promptBound: 2000, choices: 1, room: room) == nil)
+        let free = TokenPrice(input: 0, output: 0)
+        #expect(Metering.fittingTokens(free, promptBound: 100, choices: 1, room: .zero) == InputBounds.tokens)
+    }
+
 }

@@ -41,7 +41,9 @@ struct BudgetLiveTests {
             #expect(statuses.filter { $0 == 400 }.count == 47)
             let refused = try await client.post("/v1/chat/completions", Self.request(), headers: bearer(key))
             #expect(refused.status == .badRequest && refused.json?["error"]?["type"] == "budget_exceeded")
-            #expect(refused.json?["error"]?["message"] == "Budget has been exceeded for this key! Current cost: 0.03, Max budget: 0.03")
+            #expect(
+                refused.json?["error"]?["message"]
+                    == "Budget has been exceeded! Key=key Current cost: 0.03, Max budget: 0.03. Nothing remains of this budget.")
             let id = try #require(created.json?["token"]?.stringValue)
             let info = try await client.get("/key/info?key=\(id)")
             #expect(info.json?["info"]?["spend"] == 0.03)

@@ -88,6 +88,42 @@ struct SharedStoreTests {
         }
     }
 
+    @Test func fitAndSpendHoldAcrossInstances() async throws {
+        var config = BudgetLiveTests.config(latencyMs: 200)
+        config.server.metering.storeTimeoutSeconds = 60
+        try await withTwoInstances(config) { a, b, portA, portB in
+            // `fit`: $0.05 at $0.001 a token; each request asks for 100 tokens ($0.10) and is lowered.
+            let created = try await a.post("/key/generate", ["max_budget": 0.05, "budget_admission": "fit"])
+            let key = try #require(created.json?["key"]?.stringValue)
+            let id = try #require(created.json?["token"]?.stringValue)
+            _ = try await Self.elapsedUntil { try await b.get("/key/info?key=\(id)").status == .ok }
+            var body = BudgetLiveTests.request()
+            body["max_tokens"] = 100
+            async let fromA = concurrently(10, port: portA, key: key, body: body)
+            async let fromB = concurrently(10, port: portB, key: key, body: body)
+            let admitted = try await (fromA + fromB).filter { $0.0 == 200 }.count
+            #expect(admitted >= 1)
+            _ = try await Self.elapsedUntil { try await a.get("/key/info?key=\(id)").json?["info"]?["spend"]?.doubleValue ?? 0 > 0 }
+            let spend = try #require(try await a.get("/key/info?key=\(id)").json?["info"]?["spend"]?.doubleValue)
+            // Each admitted request used the mock's 10 tokens ($0.01); together never past $0.05.
+            #expect(abs(spend - Double(admitted) * 0.01) < 1e-9 && spend <= 0.05 + 1e-9)
+
+            // `spend` on the shared store: admitted while the shared total is below the budget.
+            let made = try await a.post("/key/generate", ["max_budget": 0.015, "budget_admission": "spend"])
+            let loose = try #require(made.json?["key"]?.stringValue)
+            let looseID = try #require(made.json?["token"]?.stringValue)
+            _ = try await Self.elapsedUntil {
+                try await b.post("/v1/chat/completions", BudgetLiveTests.request(), headers: bearer(loose)).status != .unauthorized
+            }
+            _ = try await a.post("/v1/chat/completions", BudgetLiveTests.request(), headers: bearer(loose))
+            // Once the two settlements are in the shared total ($0.02 of $0.015), both instances refuse.
+            _ = try await Self.elapsedUntil { try await b.get("/key/info?key=\(looseID)").json?["info"]?["spend"] == 0.02 }
+            let refusedByA = try await a.post("/v1/chat/completions", BudgetLiveTests.request(), headers: bearer(loose))
+            let refusedByB = try await b.post("/v1/chat/completions", BudgetLiveTests.request(), headers: bearer(loose))
+            #expect(refusedByA.status == .badRequest && refusedByB.status == .badRequest)
+        }
+    }
+
     @Test func aBlockBegunByOneInstanceHoldsOnTheOtherAndIsLiftedEverywhere() async throws {
         var config = GatehouseConfig.embeddedDefault
         config.server.metering.rateLimitSyncSeconds = 0.1
@@ -160,13 +196,24 @@ struct SharedStoreTests {
             try await withGatehouse(config, store: store) { client, _ in
                 let budgeted = try #require(try await client.post("/key/generate", ["max_budget": 1]).json?["key"]?.stringValue)
                 let free = try #require(try await client.post("/key/generate", [:]).json?["key"]?.stringValue)
-                #expect(try await client.post("/v1/chat/completions", BudgetLiveTests.request(), headers: bearer(budgeted)).status == .ok)
+                // Served while the store answers (the first reservation also opens the pool's
+                // connection, which on a busy machine may take longer than the 1 s allowed).
+                let served = try await Self.elapsedUntil {
+                    try await client.post("/v1/chat/completions", BudgetLiveTests.request(), headers: bearer(budgeted)).status == .ok
+                }
+                #expect(served < .seconds(5))
                 try await cutOff(url)
                 let refused = try await client.post("/v1/chat/completions", BudgetLiveTests.request(), headers: bearer(budgeted))
                 #expect(refused.status == .serviceUnavailable && refused.json?["error"]?["type"] != nil)
                 // A key without a budget does not need the store on the request path.
                 #expect(try await client.post("/v1/chat/completions", BudgetLiveTests.request(), headers: bearer(free)).status == .ok)
                 try await cutOff(url, allow: true)
+                // Served again once the store is back (and the pool has its connections again
+                // before the instance shuts down and writes what it holds).
+                let back = try await Self.elapsedUntil {
+                    try await client.post("/v1/chat/completions", BudgetLiveTests.request(), headers: bearer(budgeted)).status == .ok
+                }
+                #expect(back < .seconds(5))
             }
         }
     }

@@ -19,6 +19,14 @@ class FakeAnthropic:
                 length = int(self.headers.get("content-length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                if self.path.endswith("/count_tokens"):
+                    payload = json.dumps({"input_tokens": 11}).encode()
+                    self.send_response(200)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
                 last = body["messages"][-1]["content"]
                 text = last if isinstance(last, str) else "".join(b.get("text", "") for b in last)
                 reply = f"Claude heard: {text}"

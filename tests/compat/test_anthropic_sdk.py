@@ -37,6 +37,27 @@ def test_messages_passed_through_to_anthropic(client, fake_anthropic):
     assert "authorization" not in {k.lower() for k in sent["headers"]}
 
 
+def test_betas_and_version_reach_anthropic(client, fake_anthropic):
+    """Claude Code's extended thinking, 1M context and tool betas need the client's headers upstream."""
+    message = client.beta.messages.create(
+        model="claude-test", max_tokens=20, messages=[{"role": "user", "content": "beta"}],
+        betas=["interleaved-thinking-2025-05-14", "context-1m-2025-08-07"],
+    )
+    assert message.content[0].text == "Claude heard: beta"
+    sent = {k.lower(): v for k, v in fake_anthropic.requests[-1]["headers"].items()}
+    assert sent["anthropic-beta"] == "interleaved-thinking-2025-05-14,context-1m-2025-08-07"
+    # The SDK's own API version, passed on (not replaced by Gatehouse's default).
+    assert sent["anthropic-version"] == client.default_headers["anthropic-version"]
+
+
+def test_tokens_are_counted(client, fake_anthropic):
+    counted = client.messages.count_tokens(model="claude-test", messages=[{"role": "user", "content": "count"}])
+    assert counted.input_tokens == 11
+    assert fake_anthropic.requests[-1]["path"] == "/v1/messages/count_tokens"
+    estimated = client.messages.count_tokens(model="mock-gpt", messages=[{"role": "user", "content": "count"}])
+    assert estimated.input_tokens > 0
+
+
 def test_streaming_messages_passed_through(client):
     with client.messages.stream(model="claude-test", max_tokens=20, messages=[{"role": "user", "content": "live"}]) as stream:
         text = "".join(stream.text_stream)

@@ -52,6 +52,12 @@ public enum LimitBounds {
         perModel("model_tpm_limit", "modelTPMLimit", \.modelTPMLimit, overall: \.tpmLimit),
         // Each network granted must lie inside one the bound allows; clearing the list (any
         // address) is wider than any list. Inherited: the first level's list that has one.
+        // `spend` lets requests in flight overshoot a budget: only who holds a level in `spend`
+        // may grant it below that level. Unset follows the gateway's setting, which its operator chose.
+        BoundedLimit(
+            name: "budget_admission", property: "budgetAdmission", changed: { $0.budgetAdmission != $1.budgetAdmission },
+            within: { candidate, bound in candidate.budgetAdmission != .spend || bound.maxBudget == nil || bound.budgetAdmission == .spend },
+            tightest: { _, _ in }, copy: { $0.budgetAdmission = $1.budgetAdmission }),
         BoundedLimit(
             name: "allowed_ips", property: "allowedIPs", changed: { $0.allowedIPs != $1.allowedIPs },
             within: { candidate, bound in

@@ -16,6 +16,8 @@ public struct Limits: Sendable, Equatable {
     public var modelTPMLimit: [String: Int] = [:]
     /// Addresses (CIDR networks) this level's credentials may be used from; empty: any.
     public var allowedIPs: [IPNetwork] = []
+    /// How this level's budget admits requests; nil: the gateway's `budget_admission`.
+    public var budgetAdmission: BudgetAdmission?
 
     public init(
         maxBudget: Double? = nil, softBudget: Double? = nil, budgetDuration: String? = nil, rpmLimit: Int? = nil, tpmLimit: Int? = nil,

@@ -11,6 +11,8 @@ public struct LimitSubject: Sendable, Equatable {
     public let maxBudget: USD?
     public let softBudget: USD?
     public let period: BudgetPeriod?
+    /// How this level's budget admits requests; nil: the gateway's setting.
+    public var admission: BudgetAdmission? { limits.budgetAdmission }
     /// Whether this is the per-model part of a level's limits (`model_rpm_limit`).
     public private(set) var isPerModel = false
 

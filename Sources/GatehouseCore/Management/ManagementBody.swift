@@ -108,6 +108,12 @@ public struct ManagementBody: Sendable {
         try integer("rpd_limit").apply(to: &limits.rpdLimit)
         try integer("tpd_limit").apply(to: &limits.tpdLimit)
         try integer("max_parallel_requests").apply(to: &limits.maxParallelRequests)
+        try string("budget_admission").map { text in
+            guard let mode = BudgetAdmission(rawValue: text) else {
+                throw GatewayError.badRequest("`budget_admission` must be reserve, spend or fit.", param: "budget_admission")
+            }
+            return mode
+        }.apply(to: &limits.budgetAdmission)
         if let perModel = try modelLimits("model_rpm_limit") { limits.modelRPMLimit = perModel }
         if let perModel = try modelLimits("model_tpm_limit") { limits.modelTPMLimit = perModel }
         if let networks = try strings("allowed_ips") {

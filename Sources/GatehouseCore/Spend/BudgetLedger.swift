@@ -35,11 +35,16 @@ public final class BudgetLedger: Sendable {
         public var level: LimitLevel
         public var spent: USD
         public var maxBudget: USD
+        /// What the level could still take: its budget less what is spent and held.
+        public var remaining: USD
+        public var admission: BudgetAdmission
 
-        public init(level: LimitLevel, spent: USD, maxBudget: USD) {
+        public init(level: LimitLevel, spent: USD, maxBudget: USD, remaining: USD = .zero, admission: BudgetAdmission = .reserve) {
             self.level = level
             self.spent = spent
             self.maxBudget = maxBudget
+            self.remaining = remaining
+            self.admission = admission
         }
     }
 
@@ -47,6 +52,18 @@ public final class BudgetLedger: Sendable {
     /// to the last unit admits nothing, not even a free request.
     public static func affords(_ limit: USD, committed: USD, cost: USD) -> Bool {
         committed < limit && committed + cost <= limit
+    }
+
+    /// The admission rule of one level: `spend` looks at spend alone and holds nothing; `reserve`
+    /// and `fit` hold the cost where it fits in what is neither spent nor held.
+    /// - Returns: the refusal, or nil when the level admits the request.
+    public static func refusal(
+        _ subject: LimitSubject, mode: BudgetAdmission, spent: USD, held: USD, cost: USD
+    ) -> Refusal? {
+        guard let limit = subject.maxBudget else { return nil }
+        let remaining = max(.zero, limit - spent - held)
+        let admitted = mode == .spend ? spent < limit : affords(limit, committed: spent + held, cost: cost)
+        return admitted ? nil : Refusal(level: subject.level, spent: spent, maxBudget: limit, remaining: remaining, admission: mode)
     }
 
     /// What one request's cost was added to: the account and the period it counts in.
@@ -90,20 +107,35 @@ public final class BudgetLedger: Sendable {
     }
 
     /// Reserves `cost` at every subject with a `max_budget`, or nowhere if one has no room.
-    public func reserve(_ subjects: [LimitSubject], cost: USD, at now: Date) -> Result<Hold, Refusal> {
+    /// - Parameter mode: each subject's admission (a `spend` subject holds nothing).
+    public func reserve(
+        _ subjects: [LimitSubject], cost: USD, at now: Date, mode: (LimitSubject) -> BudgetAdmission = { _ in .reserve }
+    ) -> Result<Hold, Refusal> {
         let budgeted = subjects.filter { $0.maxBudget != nil }
         guard !budgeted.isEmpty else { return .success(Hold()) }
         let time = now.timeIntervalSince1970
         return accounts.withLock { accounts in
             for subject in budgeted {
                 let account = current(&accounts, subject, at: time)
-                let limit = subject.maxBudget!
-                if !Self.affords(limit, committed: account.spent + account.reserved, cost: cost) {
-                    return .failure(Refusal(level: subject.level, spent: account.spent, maxBudget: limit))
+                if let refusal = Self.refusal(subject, mode: mode(subject), spent: account.spent, held: account.reserved, cost: cost) {
+                    return .failure(refusal)
                 }
             }
-            for subject in budgeted { accounts[subject.id]!.reserved += cost }
-            return .success(Hold(ids: budgeted.map(\.id), amount: cost))
+            let holding = budgeted.filter { mode($0) != .spend }
+            for subject in holding { accounts[subject.id]!.reserved += cost }
+            return .success(Hold(ids: holding.map(\.id), amount: cost))
+        }
+    }
+
+    /// The least room left at the subjects that hold what they admit (`reserve`, `fit`): the most a
+    /// request may cost there now. Nil when no subject holds.
+    public func headroom(_ subjects: [LimitSubject], at now: Date, mode: (LimitSubject) -> BudgetAdmission) -> USD? {
+        let time = now.timeIntervalSince1970
+        return accounts.withLock { accounts in
+            subjects.filter { $0.maxBudget != nil && mode($0) != .spend }.map { subject in
+                let account = current(&accounts, subject, at: time)
+                return max(.zero, subject.maxBudget! - account.spent - account.reserved)
+            }.min()
         }
     }
 

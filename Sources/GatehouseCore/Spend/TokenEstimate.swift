@@ -1,9 +1,10 @@
 /// What a request may use before the upstream says what it did use: the basis of token-limit
 /// reservations and of a budget's worst case.
 public struct TokenEstimate: Sendable, Equatable {
-    /// An upper bound on the prompt's tokens: the request body's size in bytes. A tokenizer's
-    /// token is at least one byte of the text, and the body holds all of the prompt's text plus
-    /// JSON syntax that outweighs the few tokens a chat template adds per message. (Images are the
+    /// An upper bound on the prompt's tokens: the bytes of text the upstream may tokenize (every
+    /// string in the body, and the keys of tool and schema definitions, which are rendered as
+    /// text), plus `messageOverhead` tokens a message for the chat template, and never more than
+    /// the body's size. A tokenizer's token is at least one byte of the text. (Images are the
     /// exception: an image URL is short and may cost more tokens than its bytes.)
     public var promptBound: Int
     /// The usual estimate of about four bytes a token.
@@ -21,22 +22,57 @@ public struct TokenEstimate: Sendable, Equatable {
     }
 
     public init(body: JSONValue, bodyBytes: Int, endpoint: Endpoint, defaultMaxTokens: Int) {
-        promptBound = bodyBytes
-        prompt = (bodyBytes + 3) / 4
+        promptBound = min(bodyBytes, Self.textBound(body))
+        prompt = (promptBound + 3) / 4
         if endpoint == .embeddings {
             completion = 0
         } else {
             let fields = Self.completionFields.compactMap { body[$0]?.doubleValue }
             let maximum = fields.isEmpty ? defaultMaxTokens : Int(saturating: fields.max()!.rounded(.up))
-            let choices = Int(saturating: body["n"]?.doubleValue ?? 1)
-            completion = InputBounds.clamp(maximum, to: InputBounds.tokens) * min(max(1, choices), Self.maxChoices)
+            completion = InputBounds.clamp(maximum, to: InputBounds.tokens) * Self.choices(in: body)
         }
+    }
+
+    /// Tokens a chat template may add around each message and content part (OpenAI's adds 3 or 4).
+    public static let messageOverhead = 8
+    /// Fields whose keys are rendered into the prompt as well as their values.
+    static let renderedWithKeys: Set<String> = ["tools", "functions", "response_format", "tool_choice", "output_config"]
+
+    /// The bytes of text in `body` the upstream may turn into prompt tokens, and the template's
+    /// tokens per message: see `promptBound`.
+    static func textBound(_ body: JSONValue) -> Int {
+        func text(_ value: JSONValue, keys: Bool) -> Int {
+            switch value {
+            case .string(let string): return string.utf8.count
+            // A number or literal the template prints: at most its JSON spelling.
+            case .number(let number): return number.text?.utf8.count ?? digits(number.value)
+            case .bool, .null: return 5
+            case .array(let items): return items.reduce(0) { $0 &+ text($1, keys: keys) + messageOverhead }
+            case .object(let fields): return fields.reduce(0) { $0 &+ (keys ? $1.key.utf8.count : 0) &+ text($1.value, keys: keys) }
+            }
+        }
+        func digits(_ value: Double) -> Int {
+            guard value == value.rounded(), abs(value) < 1e15 else { return 24 }
+            var (count, rest) = (value < 0 ? 2 : 1, abs(Int(value)))
+            while rest >= 10 {
+                rest /= 10
+                count += 1
+            }
+            return count
+        }
+        guard case .object(let fields) = body else { return Int.max }
+        return fields.reduce(0) { total, field in total &+ text(field.value, keys: renderedWithKeys.contains(field.key)) }
     }
 
     /// The request fields that bound a completion's length, in any dialect.
     public static let completionFields = ["max_tokens", "max_completion_tokens"]
     /// The most completions (`n`) one request may ask for.
     public static let maxChoices = 128
+
+    /// The completions a request asks for (`n`), within `1...maxChoices`.
+    public static func choices(in body: JSONValue) -> Int {
+        min(max(1, Int(saturating: body["n"]?.doubleValue ?? 1)), maxChoices)
+    }
 
     /// Checks the fields a worst case is computed from: each present must be a whole number in
     /// `1...InputBounds.tokens` (`n`: `1...maxChoices`). `max_tokens: 0` or `-1` reserved nothing
@@ -49,6 +85,15 @@ public struct TokenEstimate: Sendable, Equatable {
             guard let number = value.intValue, number >= 1, number <= bound else { return (name, bound) }
         }
         return nil
+    }
+
+    /// `body` asking for at most `tokens` completion tokens a choice: each length field it sets is
+    /// lowered to `tokens`, and `max_tokens` is set when it sets neither.
+    public static func limiting(_ body: JSONValue, to tokens: Int) -> JSONValue {
+        var body = body
+        let present = completionFields.filter { body[$0] != nil && body[$0] != .null }
+        for field in present.isEmpty ? ["max_tokens"] : present { body[field] = JSONValue(tokens) }
+        return body
     }
 
     /// Tokens reserved in token-per-minute and per-day windows.

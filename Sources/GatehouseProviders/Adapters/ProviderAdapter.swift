@@ -25,7 +25,8 @@ public struct ProviderAdapter: Sendable {
 
     /// Builds the upstream request. The client's own credentials never appear here: only the
     /// deployment's key does.
-    public func makeRequest(_ endpoint: Endpoint, body: JSONValue, stream: Bool) throws -> UpstreamRequest {
+    /// - Parameter anthropic: the client's API version and betas, sent to an Anthropic upstream.
+    public func makeRequest(_ endpoint: Endpoint, body: JSONValue, stream: Bool, anthropic: AnthropicHeaders = .init()) throws -> UpstreamRequest {
         let body = deployment.requestDefaults.isEmpty ? body : RequestDefaults.apply(deployment.requestDefaults, to: body, endpoint: endpoint)
         var upstreamBody: JSONValue
         switch (endpoint.clientDialect, upstreamDialect) {
@@ -48,7 +49,21 @@ public struct ProviderAdapter: Sendable {
             upstreamBody["stream_options"] = options
         }
         if deployment.provider == .azure { upstreamBody["model"] = nil }
-        return UpstreamRequest(url: url(for: endpoint), headers: headers(), body: ByteBuffer(bytes: JSONCoding.encode(upstreamBody)))
+        return UpstreamRequest(
+            url: url(for: endpoint), headers: headers(anthropic: anthropic), body: ByteBuffer(bytes: JSONCoding.encode(upstreamBody)))
+    }
+
+    /// Anthropic's `/v1/messages/count_tokens` for this deployment's model, or nil when the
+    /// deployment does not speak Anthropic's API.
+    public func countTokensRequest(_ body: JSONValue, anthropic: AnthropicHeaders) -> UpstreamRequest? {
+        guard upstreamDialect == .anthropic else { return nil }
+        var upstreamBody = body
+        upstreamBody["model"] = .string(deployment.upstreamModel)
+        for field in ["stream", "max_tokens", "temperature", "top_p", "top_k", "stop_sequences", "metadata"] { upstreamBody[field] = nil }
+        let base = (deployment.apiBase ?? "").trimmingSuffix("/")
+        return UpstreamRequest(
+            url: base.hasSuffix("/v1") ? "\(base)/messages/count_tokens" : "\(base)/v1/messages/count_tokens", headers: headers(anthropic: anthropic),
+            body: ByteBuffer(bytes: JSONCoding.encode(upstreamBody)))
     }
 
     func url(for endpoint: Endpoint) -> String {
@@ -68,14 +83,15 @@ public struct ProviderAdapter: Sendable {
         return "\(base)/\(path)"
     }
 
-    func headers() -> [(String, String)] {
+    func headers(anthropic: AnthropicHeaders = .init()) -> [(String, String)] {
         var headers: [(String, String)] = [("content-type", "application/json"), ("accept", "application/json, text/event-stream")]
         switch deployment.provider {
         case .azure:
             if let key = deployment.apiKey { headers.append(("api-key", key)) }
         case .anthropic:
             if let key = deployment.apiKey { headers.append(("x-api-key", key)) }
-            headers.append(("anthropic-version", "2023-06-01"))
+            headers.append(("anthropic-version", anthropic.version ?? "2023-06-01"))
+            if !anthropic.betas.isEmpty { headers.append(("anthropic-beta", anthropic.betas.joined(separator: ","))) }
         case .openai, .mock:
             if let key = deployment.apiKey { headers.append(("authorization", "Bearer \(key)")) }
         }

@@ -24,7 +24,7 @@ public struct Forwarder: Sendable {
         onStreamEnd: @escaping @Sendable (Usage?, Bool, Deployment) -> Void = { _, _, _ in }
     ) async throws -> ForwardResult {
         try await router.run(model: request.model, mayUse: mayUse) { adapter in
-            let upstreamRequest = try adapter.makeRequest(request.endpoint, body: request.body, stream: request.stream)
+            let upstreamRequest = try adapter.makeRequest(request.endpoint, body: request.body, stream: request.stream, anthropic: request.anthropic)
             let deployment = adapter.deployment
             let total = deployment.timeout ?? settings.requestTimeout
             let timeouts = UpstreamTimeouts(
@@ -89,15 +89,15 @@ public struct Forwarder: Sendable {
 /// they were given (in `message`, `type` or `param`), and that is the deployment's key (or a
 /// header value the operator configured), never the client's to see; and an upstream does not
 /// get to send a client a novel.
-struct UpstreamErrorText {
+public struct UpstreamErrorText: Sendable {
     let secrets: [String]
     static let maxLength = 2048
 
-    init(deployment: Deployment) {
+    public init(deployment: Deployment) {
         secrets = ([deployment.apiKey].compactMap { $0 } + deployment.extraHeaders.values).filter { $0.count >= 8 }
     }
 
-    func callAsFunction(_ text: String?) -> String? {
+    public func callAsFunction(_ text: String?) -> String? {
         guard var text else { return nil }
         for secret in secrets { text = text.replacingOccurrences(of: secret, with: "[redacted]") }
         return text.count > Self.maxLength ? String(text.prefix(Self.maxLength)) + "…" : text

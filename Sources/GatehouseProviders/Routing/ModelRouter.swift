@@ -137,6 +137,9 @@ public final class ModelRouter: Sendable {
 
     public func hasModel(_ model: String) -> Bool { current.resolve(model) != nil }
 
+    /// The deployments serving a requested name, ready to call (for calls outside `run`).
+    public func adapters(of model: String) -> [ProviderAdapter] { current.resolve(model)?.adapters ?? [] }
+
     /// The `model_list` name or pattern that serves a requested name, if any.
     public func group(of model: String) -> String? { current.resolve(model)?.group }
 

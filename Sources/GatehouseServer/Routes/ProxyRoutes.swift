@@ -35,11 +35,14 @@ public struct ProxyRoutes: Sendable {
                 }
             }
         }
+        registerCountTokens(on: router)
     }
 
     func handle(_ endpoint: Endpoint, request: Request, context: AuthenticatedContext) async throws -> Response {
-        let (forward, bodyBytes) = try await parse(endpoint, request: request, context: context)
-        let metered = try await metering.admit(forward, bodyBytes: bodyBytes, principal: context.principal, note: context.accessNote)
+        let (parsed, bodyBytes) = try await parse(endpoint, request: request, context: context)
+        let metered = try await metering.admit(parsed, bodyBytes: bodyBytes, principal: context.principal, note: context.accessNote)
+        // As admitted: a `fit` budget may have lowered its `max_tokens`.
+        let forward = metered.forward
         let logger = context.logger
         let result: ForwardResult
         let upstreamStart = ContinuousClock.now
@@ -78,11 +81,13 @@ public struct ProxyRoutes: Sendable {
             }
             headers[.gatehouseRequestID] = metered.requestID
             if let decision = metered.decision { RateLimitHeaders.apply(decision, to: &headers) }
+            if let lowered = metered.loweredMaxTokens { headers[.gatehouseMaxTokens] = String(lowered) }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
         case .stream(let events, let deployment):
             headers = [.contentType: "text/event-stream", .cacheControl: "no-cache", .gatehouseDeployment: deployment.id]
             headers[.gatehouseRequestID] = metered.requestID
             if let decision = metered.decision { RateLimitHeaders.apply(decision, to: &headers) }
+            if let lowered = metered.loweredMaxTokens { headers[.gatehouseMaxTokens] = String(lowered) }
             return Response(status: .ok, headers: headers, body: .init(asyncSequence: events))
         }
     }
@@ -133,11 +138,25 @@ public struct ProxyRoutes: Sendable {
         default: throw GatewayError.invalidRequest("`stream` must be a boolean.", param: "stream")
         }
         let wantsUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
-        return (ForwardRequest(endpoint: endpoint, model: model, body: body, stream: stream, clientWantsUsage: wantsUsage), bytes.readableBytes)
+        var forward = ForwardRequest(endpoint: endpoint, model: model, body: body, stream: stream, clientWantsUsage: wantsUsage)
+        forward.anthropic = try Self.anthropicHeaders(request)
+        return (forward, bytes.readableBytes)
     }
 }
 
 extension ProxyRoutes {
+    /// The client's `anthropic-version` and `anthropic-beta`, checked (400 when malformed).
+    static func anthropicHeaders(_ request: Request) throws -> AnthropicHeaders {
+        let version = request.headers[.anthropicVersion]
+        let betas = request.headers[values: .anthropicBeta]
+        guard version != nil || !betas.isEmpty else { return AnthropicHeaders() }
+        switch AnthropicHeaders.parse(version: version, beta: betas) {
+        case .success(let headers): return headers
+        case .failure(let error):
+            throw GatewayError.invalidRequest("`\(error.name)` is malformed: a date (2023-06-01) or comma-separated beta names.", param: error.name)
+        }
+    }
+
     /// Whether the caller may use a model: the one asked for, and every fallback tried.
     func mayUse(_ model: String, _ principal: Principal) -> Bool {
         principal.mayUse(model: model, accessGroups: forwarder.router.accessGroups(of: model))
@@ -145,11 +164,15 @@ extension ProxyRoutes {
 }
 
 extension HTTPField.Name {
+    static let anthropicVersion = HTTPField.Name("anthropic-version")!
+    static let anthropicBeta = HTTPField.Name("anthropic-beta")!
     static let gatehouseDeployment = HTTPField.Name("x-gatehouse-deployment")!
     /// The cost in US dollars of a complete (non-streamed) response, from its usage.
     static let gatehouseResponseCost = HTTPField.Name("x-gatehouse-response-cost")!
     /// The same, under the name LiteLLM's clients read.
     static let litellmResponseCost = HTTPField.Name("x-litellm-response-cost")!
+    /// The `max_tokens` a `fit` budget lowered the request to (absent when it did not).
+    static let gatehouseMaxTokens = HTTPField.Name("x-gatehouse-max-tokens")!
     /// The id of the request's spend record (`/spend/logs?request_id=`).
     static let gatehouseRequestID = HTTPField.Name("x-gatehouse-request-id")!
 }

@@ -75,7 +75,8 @@ enum Column {
 }
 
 extension Limits {
-    /// `model_limits` holds the limits shaped as JSON: per-model windows and allowed networks.
+    /// `model_limits` holds the limits shaped as JSON: per-model windows, allowed networks and
+    /// the budget admission mode.
     static let recordColumns: [RecordColumn<Limits>] = [
         RecordColumn("max_budget") { SQLBind($0.maxBudget) },
         RecordColumn("budget_duration") { SQLBind($0.budgetDuration) },
@@ -96,6 +97,10 @@ extension Limits {
             models = models ?? [:]
             models?["allowed_ips"] = .array(allowedIPs.map { .string($0.description) })
         }
+        if let budgetAdmission {
+            models = models ?? [:]
+            models?["budget_admission"] = .string(budgetAdmission.rawValue)
+        }
         return models
     }
 
@@ -110,6 +115,7 @@ extension Limits {
             modelRPMLimit = (models["rpm"]?.objectValue ?? [:]).compactMapValues(\.intValue)
             modelTPMLimit = (models["tpm"]?.objectValue ?? [:]).compactMapValues(\.intValue)
             allowedIPs = (models["allowed_ips"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(IPNetwork.init) }
+            budgetAdmission = models["budget_admission"]?.stringValue.flatMap(BudgetAdmission.init)
         }
     }
 }

@@ -36,6 +36,9 @@ public struct MeteringSettings: Sendable, Equatable {
     /// A model without a price costs nothing under every budget: `free` serves it anyway (with a
     /// warning at start-up), `refuse` refuses it to callers with a budget anywhere in their chain.
     public var unpricedModels: UnpricedModelPolicy = .free
+    /// How budgets admit requests, where a level does not say (`budget_admission` on a key,
+    /// user, team or organization).
+    public var budgetAdmission: BudgetAdmission = .reserve
 
     public init() {}
 }
@@ -96,6 +99,15 @@ extension MeteringSettings {
                         + "and in `gatehouse config check`; `refuse` answers 400 (`unpriced_model`) to a caller with a budget anywhere "
                         + "in its chain.",
                     example: "refuse"),
+                .choice(
+                    "budget_admission", \.metering.budgetAdmission,
+                    meaning: "How a budget admits a request before its cost is known, where the key, user, team or organization does "
+                        + "not set its own `budget_admission`: `reserve` holds the request's worst case and admits it only if that "
+                        + "fits (never overspends; a budget smaller than one worst case admits nothing); `spend` is LiteLLM's rule, "
+                        + "admitting while spend is below the budget (requests in flight may overshoot it, by at most what they cost "
+                        + "together); `fit` reserves, and when the worst case does not fit lowers the request's `max_tokens` so that it "
+                        + "does, if at least 16 tokens fit, saying so in `x-gatehouse-max-tokens` ([limits.md](limits.md#budget-admission)).",
+                    example: "fit"),
                 .value(
                     "end_user_limits", \.metering.endUserLimits,
                     meaning: "Limits of each end user (the request's `user` field), counted per credential: `rpm_limit`, `tpm_limit`, "

@@ -99,6 +99,7 @@ enum ManagementJSON {
             "model_rpm_limit": .object(limits.modelRPMLimit.mapValues { JSONValue($0) }),
             "model_tpm_limit": .object(limits.modelTPMLimit.mapValues { JSONValue($0) }),
             "allowed_ips": .array(limits.allowedIPs.map { .string($0.description) }),
+            "budget_admission": optional(limits.budgetAdmission?.rawValue),
         ]
     }
 
