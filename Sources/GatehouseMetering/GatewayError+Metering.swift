@@ -1,14 +1,6 @@
 import GatehouseCore
 
 extension GatewayError {
-    /// LiteLLM's answer to a spent budget, so that its clients recognise it.
-    static func budgetExceeded(_ refusal: BudgetLedger.Refusal) -> GatewayError {
-        GatewayError(
-            status: 400,
-            message: "Budget has been exceeded for this \(refusal.level)! Current cost: \(refusal.spent), Max budget: \(refusal.maxBudget)",
-            type: "budget_exceeded", code: "400")
-    }
-
     static func rateLimited(_ refusal: RateLimiter.Refusal, headers: [(String, String)]) -> GatewayError {
         let scope = refusal.perModel ? "this \(refusal.level) and model" : "this \(refusal.level)"
         let message =

@@ -1,10 +1,11 @@
 """A tiny Anthropic Messages API upstream for compatibility tests (127.0.0.1 only)."""
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from local_server import LocalServer, send_json
 
 
-class FakeAnthropic:
+class FakeAnthropic(LocalServer):
     """Answers POST /v1/messages like Anthropic does, echoing the last user text."""
 
     def __init__(self):
@@ -20,12 +21,7 @@ class FakeAnthropic:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
                 if self.path.endswith("/count_tokens"):
-                    payload = json.dumps({"input_tokens": 11}).encode()
-                    self.send_response(200)
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
+                    send_json(self, {"input_tokens": 11})
                     return
                 last = body["messages"][-1]["content"]
                 text = last if isinstance(last, str) else "".join(b.get("text", "") for b in last)
@@ -47,25 +43,10 @@ class FakeAnthropic:
                         self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
                         self.wfile.flush()
                     return
-                payload = json.dumps({
+                send_json(self, {
                     "id": "msg_fake", "type": "message", "role": "assistant", "model": body["model"],
                     "content": [{"type": "text", "text": reply}], "stop_reason": "end_turn", "stop_sequence": None,
                     "usage": {"input_tokens": 11, "output_tokens": 4},
-                }).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                })
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)

@@ -2,13 +2,13 @@
 an RFC 7662 introspection endpoint, counting every request so that tests can see what Gatehouse
 fetched."""
 import base64
-import json
-import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from local_server import LocalServer, send_json
 
 
-class FakeIdP:
+class FakeIdP(LocalServer):
     def __init__(self):
         self.jwks = {"keys": []}
         self.requests = []
@@ -16,8 +16,7 @@ class FakeIdP:
         self.tokens = {}
         self.client = ("gatehouse", "introspection-secret")
         self.introspection_status = 200
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.port = self.server.server_address[1]
+        super().__init__(self._handler())
         self.issuer = f"http://127.0.0.1:{self.port}"
 
     def _handler(self):
@@ -34,12 +33,7 @@ class FakeIdP:
                     self.send_response(404)
                     self.end_headers()
                     return
-                data = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, body)
 
             def do_POST(self):
                 idp.requests.append(self.path)
@@ -49,22 +43,9 @@ class FakeIdP:
                     self.send_response(401)
                     self.end_headers()
                     return
-                data = json.dumps(idp.tokens.get(form.get("token", [""])[0], {"active": False})).encode()
-                self.send_response(idp.introspection_status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, idp.tokens.get(form.get("token", [""])[0], {"active": False}), status=idp.introspection_status)
 
             def log_message(self, *args):
                 pass
 
         return Handler
-
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()

@@ -1,12 +1,13 @@
 """A tiny OpenAI-compatible upstream for compatibility tests (127.0.0.1 only): chat completions
 (plain and streamed) and embeddings, recording every request."""
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from local_server import LocalServer, send_json
 
 
-class FakeOpenAI:
+class FakeOpenAI(LocalServer):
     def __init__(self):
         self.requests = []
         fake = self
@@ -15,21 +16,13 @@ class FakeOpenAI:
             def log_message(self, *args):
                 pass
 
-            def send_json(self, payload):
-                data = json.dumps(payload).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
             def do_POST(self):
                 length = int(self.headers.get("content-length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 fake.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
                 model = body.get("model", "")
                 if self.path.endswith("/embeddings"):
-                    self.send_json({"object": "list", "model": model, "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2]}],
+                    send_json(self, {"object": "list", "model": model, "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2]}],
                                     "usage": {"prompt_tokens": 3, "total_tokens": 3}})
                     return
                 reply = f"upstream {model} heard: {body['messages'][-1]['content']}"
@@ -52,21 +45,11 @@ class FakeOpenAI:
                     self.wfile.write(b"data: [DONE]\n\n")
                     self.wfile.flush()
                     return
-                self.send_json({
+                send_json(self, {
                     "id": "chatcmpl-fake", "object": "chat.completion", "created": created, "model": model,
                     "choices": [{"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}],
                     "usage": {"prompt_tokens": 9, "completion_tokens": 5, "total_tokens": 14},
                 })
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
+        super().__init__(Handler)
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()

@@ -1,6 +1,6 @@
 import Foundation
 public import GatehouseCore
-public import NIOCore
+import NIOCore
 
 /// Sends a client's request upstream through the router and brings the answer back in the
 /// client's dialect.

@@ -125,9 +125,6 @@ public final class ModelRouter: Sendable {
     /// The `model_list` entries whose name is a pattern, most specific first.
     public var patterns: [String] { current.patterns.map(\.pattern.text) }
 
-    /// `model_group_alias`.
-    public var aliases: [String: RouterSettings.Alias] { current.settings.aliases }
-
     /// The deployments a requested name reaches (through an alias or a pattern too), each with the
     /// upstream model it would be asked for.
     public func deployments(of model: String) -> [Deployment] { current.deployments(of: model) }
