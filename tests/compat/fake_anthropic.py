@@ -1,8 +1,7 @@
 """A tiny Anthropic Messages API upstream for compatibility tests (127.0.0.1 only)."""
 import json
-from http.server import BaseHTTPRequestHandler
 
-from local_server import LocalServer, send_json
+from local_server import LocalServer, QuietHandler, send_json
 
 
 class FakeAnthropic(LocalServer):
@@ -12,13 +11,9 @@ class FakeAnthropic(LocalServer):
         self.requests = []
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self):
-                length = int(self.headers.get("content-length", "0"))
-                body = json.loads(self.rfile.read(length) or b"{}")
+                body = self.read_json()
                 fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
                 if self.path.endswith("/count_tokens"):
                     send_json(self, {"input_tokens": 11})

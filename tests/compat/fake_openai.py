@@ -2,9 +2,8 @@
 (plain and streamed) and embeddings, recording every request."""
 import json
 import time
-from http.server import BaseHTTPRequestHandler
 
-from local_server import LocalServer, send_json
+from local_server import LocalServer, QuietHandler, send_json
 
 
 class FakeOpenAI(LocalServer):
@@ -12,13 +11,9 @@ class FakeOpenAI(LocalServer):
         self.requests = []
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self):
-                length = int(self.headers.get("content-length", "0"))
-                body = json.loads(self.rfile.read(length) or b"{}")
+                body = self.read_json()
                 fake.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
                 model = body.get("model", "")
                 if self.path.endswith("/embeddings"):

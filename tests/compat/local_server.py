@@ -2,7 +2,7 @@
 free loopback port, started and stopped as a context manager, and a JSON answer."""
 import json
 import threading
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class LocalServer:
@@ -28,3 +28,14 @@ def send_json(handler, payload, status=200):
     handler.send_header("content-length", str(len(data)))
     handler.end_headers()
     handler.wfile.write(data)
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing and reads JSON bodies."""
+
+    def log_message(self, *args):
+        pass
+
+    def read_json(self):
+        length = int(self.headers.get("content-length", "0"))
+        return json.loads(self.rfile.read(length) or b"{}")
