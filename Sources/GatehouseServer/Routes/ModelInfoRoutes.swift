@@ -73,7 +73,7 @@ public struct ModelInfoRoutes: Sendable {
         var info = deployment.info
         info["id"] = .string(deployment.id)
         info["db_model"] = false
-        info["mode"] = deployment.mode.map(JSONValue.string) ?? info["mode"]
+        if let mode = deployment.mode { info["mode"] = .string(mode) }
         info["access_groups"] = .array(deployment.accessGroups.map(JSONValue.string))
         info["litellm_provider"] = .string(deployment.prefix ?? "openai")
         info["direct_access"] = true

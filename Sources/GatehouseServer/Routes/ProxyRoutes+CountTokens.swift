@@ -37,7 +37,10 @@ extension ProxyRoutes {
         } catch {
             throw GatewayError.upstream(status: 502, message: "The model's upstream could not be reached to count tokens.")
         }
-        let body = try await response.body.collect(upTo: 1024 * 1024)
+        // An upstream that sends more than a count's worth, or breaks off, is a bad gateway.
+        guard let body = try? await response.body.collect(upTo: 1024 * 1024) else {
+            throw GatewayError.upstream(status: 502, message: "The upstream's answer to a token count could not be read.")
+        }
         guard (200..<300).contains(response.status), let json = try? JSONCoding.decode(body.readableBytesView), let tokens = json["input_tokens"]
         else {
             let message = ProviderAdapter.errorMessage(from: try? JSONCoding.decode(body.readableBytesView))
