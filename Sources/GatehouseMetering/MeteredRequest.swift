@@ -46,9 +46,10 @@ public final class MeteredRequest: Sendable {
     /// - Parameters:
     ///   - usage: what the upstream reported; nil when it reported nothing.
     ///   - deployment: the deployment that answered; nil when none did (nothing is billed).
+    ///   - responseID: the `id` of the response the client got.
     /// - Returns: the cost billed.
     @discardableResult
-    public func finish(usage: Usage?, deployment: Deployment?, status: Int) -> USD {
+    public func finish(usage: Usage?, deployment: Deployment?, status: Int, responseID: String? = nil) -> USD {
         guard
             finished.withLock({ finished in
                 defer { finished = true }
@@ -63,7 +64,9 @@ public final class MeteredRequest: Sendable {
         var record = SpendRecord(
             requestID: requestID, startedAt: started, principalID: principal.id, method: principal.method.rawValue,
             model: forward.model, usage: billed, cost: cost, status: status, charges: [])
+        record.responseID = responseID
         record.keyID = principal.keyID
+        record.keyAlias = principal.keyAlias
         record.userID = principal.userID
         record.teamID = principal.teamID
         record.organizationID = principal.organizationID

@@ -32,6 +32,14 @@ public struct DirectoryStore: Sendable {
     public func users(role: Principal.Role? = nil, limit: Int? = nil, offset: Int = 0) async throws -> [User] {
         try await users.fetch(where: role.map { [("role", $0.rawValue)] } ?? [], limit: limit, offset: offset)
     }
+    /// The users with these ids (unknown ids are skipped), read 500 at a time.
+    public func users(ids: [String]) async throws -> [User] {
+        var found: [User] = []
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            found += try await users.records(ids: Array(ids[start..<min(start + 500, ids.count)]))
+        }
+        return found
+    }
     public func userCount(role: Principal.Role? = nil) async throws -> Int {
         try await users.count(where: role.map { [("role", $0.rawValue)] } ?? [])
     }

@@ -139,16 +139,16 @@ public final class IdentityCache: Sendable {
             if let teamID {
                 if let team = teams[teamID] {
                     chain.teamBlocked = team.blocked
-                    if !team.models.isEmpty { chain.models.append(team.models) }
+                    if !team.models.isEmpty { chain.models.append(ModelBound(.team, team.models)) }
                     if let limits = team.limits { chain.limits.append(limits) }
                     organizationID = organizationID ?? team.organizationID
                 }
             } else if let user {
-                if !user.models.isEmpty { chain.models.append(user.models) }
+                if !user.models.isEmpty { chain.models.append(ModelBound(.user, user.models)) }
                 organizationID = organizationID ?? user.organizationID
             }
             if let organizationID, let organization = organizations[organizationID] {
-                if !organization.models.isEmpty { chain.models.append(organization.models) }
+                if !organization.models.isEmpty { chain.models.append(ModelBound(.organization, organization.models)) }
                 if let limits = organization.limits { chain.limits.append(limits) }
             }
             return chain
@@ -247,7 +247,7 @@ public final class IdentityCache: Sendable {
 /// What the levels above a credential add: their model lists (each must admit a model), whether
 /// the team is blocked, and the limits of each level that has any.
 public struct Chain: Sendable {
-    public var models: [[String]] = []
+    public var models: [ModelBound] = []
     public var teamBlocked = false
     public var limits: [LimitSubject] = []
 }
@@ -257,7 +257,7 @@ public struct Chain: Sendable {
 public struct ResolvedKey: Sendable {
     public var grant: KeyGrant
     public var role: Principal.Role = .internalUser
-    public var inheritedModels: [[String]] = []
+    public var inheritedModels: [ModelBound] = []
     public var teamBlocked = false
     /// The key's limits (when it has any), then its user's, team's and organization's.
     public var limitSubjects: [LimitSubject] = []

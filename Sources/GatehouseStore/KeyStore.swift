@@ -27,6 +27,11 @@ public struct KeyStore: Sendable {
 
     public func key(hash: String) async throws -> VirtualKey? { try await table.fetch(where: [("hash", hash)], limit: 1).first }
 
+    /// Keys with an alias (aliases need not be unique), at most `limit` of them.
+    public func keys(alias: String, limit: Int) async throws -> [VirtualKey] {
+        try await table.fetch(where: [("alias", alias)], limit: limit)
+    }
+
     /// Keys in creation order, optionally only those of one user or team.
     public func list(userID: String? = nil, teamID: String? = nil, limit: Int? = 100, offset: Int = 0) async throws -> [VirtualKey] {
         try await table.fetch(where: Self.filters(userID: userID, teamID: teamID), limit: limit, offset: offset)

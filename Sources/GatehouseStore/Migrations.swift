@@ -238,6 +238,12 @@ public enum Migrations {
                 .column("until_ms", type: .bigint, .notNull)
                 .run()
         },
+        Migration(version: 12, name: "spend rows by response id, keys by alias") { db in
+            try await db.create(index: "gatehouse_keys_alias").on("gatehouse_keys").column("alias").run()
+            try await db.alter(table: SpendStore.logs).column("response_id", type: .text).run()
+            try await db.alter(table: SpendStore.logs).column("key_alias", type: .text).run()
+            try await db.create(index: "gatehouse_spend_logs_response").on(SpendStore.logs).column("response_id").run()
+        },
     ]
 
     /// Every migration's version, in order.

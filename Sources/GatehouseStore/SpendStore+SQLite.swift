@@ -43,7 +43,7 @@ extension SpendStore {
             text(record.keyID), text(record.userID), text(record.teamID), text(record.organizationID), text(record.endUser),
             .text(record.model), text(record.deployment), .integer(record.usage.promptTokens), .integer(record.usage.completionTokens),
             .integer(record.usageEstimated ? 1 : 0), .integer(Int(record.cost.units)), .integer(record.status), .integer(record.latencyMs),
-            .integer(record.stream ? 1 : 0),
+            .integer(record.stream ? 1 : 0), text(record.responseID), text(record.keyAlias),
         ]
     }
 }

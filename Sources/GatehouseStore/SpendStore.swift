@@ -152,7 +152,8 @@ public struct SpendStore: Sendable {
 
     static let logColumns = [
         "request_id", "started_at_ms", "principal_id", "method", "key_id", "user_id", "team_id", "organization_id", "end_user", "model",
-        "deployment", "prompt_tokens", "completion_tokens", "usage_estimated", "cost_units", "status", "latency_ms", "stream",
+        "deployment", "prompt_tokens", "completion_tokens", "usage_estimated", "cost_units", "status", "latency_ms", "stream", "response_id",
+        "key_alias",
     ]
 
     static func values(_ record: SpendRecord) -> [any SQLExpression] {
@@ -161,7 +162,8 @@ public struct SpendStore: Sendable {
             SQLBind(record.keyID), SQLBind(record.userID), SQLBind(record.teamID), SQLBind(record.organizationID), SQLBind(record.endUser),
             SQLBind(record.model), SQLBind(record.deployment), SQLBind(Int64(record.usage.promptTokens)),
             SQLBind(Int64(record.usage.completionTokens)), Column.bool(record.usageEstimated), SQLBind(record.cost.units),
-            SQLBind(Int64(record.status)), SQLBind(Int64(record.latencyMs)), Column.bool(record.stream),
+            SQLBind(Int64(record.status)), SQLBind(Int64(record.latencyMs)), Column.bool(record.stream), SQLBind(record.responseID),
+            SQLBind(record.keyAlias),
         ]
     }
 
@@ -184,13 +186,19 @@ public struct SpendStore: Sendable {
         record.usageEstimated = try Column.bool(row, "usage_estimated")
         record.latencyMs = Int(try row.decode(column: "latency_ms", as: Int64.self))
         record.stream = try Column.bool(row, "stream")
+        record.responseID = try row.decode(column: "response_id", as: String?.self)
+        record.keyAlias = try row.decode(column: "key_alias", as: String?.self)
         return record
     }
 
     static func apply(_ filter: Filter, to query: SQLSelectBuilder) -> SQLSelectBuilder {
         var query = query
+        if let id = filter.requestID {
+            // Gatehouse's own id (`x-gatehouse-request-id`) or the response's (`chatcmpl-…`).
+            query = query.where { $0.where("request_id", .equal, SQLBind(id)).orWhere("response_id", .equal, SQLBind(id)) }
+        }
         let equal: [(String, String?)] = [
-            ("request_id", filter.requestID), ("key_id", filter.keyID), ("user_id", filter.userID), ("team_id", filter.teamID),
+            ("key_id", filter.keyID), ("user_id", filter.userID), ("team_id", filter.teamID),
             ("organization_id", filter.organizationID), ("model", filter.model),
         ]
         for case (let column, let value?) in equal { query = query.where(SQLColumn(column), .equal, SQLBind(value)) }

@@ -35,7 +35,7 @@ struct SessionAuthenticatorTests {
             #expect(session.id == token.storageID && session.expiresAt == clock.now + 3600)
             let principal = try await sessions.authenticate(token)
             #expect(principal.id == "session:ada" && principal.method == .session && principal.role == .proxyAdminViewer)
-            #expect(principal.userID == "ada" && principal.inheritedModels == [["mock-gpt"]])
+            #expect(principal.userID == "ada" && principal.inheritedModels == [ModelBound(.user, ["mock-gpt"])])
             #expect(principal.limitSubjects.map(\.id) == ["user:ada"])
             // Activity keeps it alive (last seen is written once a minute at most)...
             clock.advance(500)

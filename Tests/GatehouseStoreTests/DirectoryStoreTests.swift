@@ -109,9 +109,10 @@ struct DirectoryStoreTests {
             try await cache.reload(from: store)
             let resolvedTeamKey = try #require(cache.resolve(KeyDigest(key: teamRaw)))
             #expect(resolvedTeamKey.role == .proxyAdminViewer)
-            #expect(resolvedTeamKey.inheritedModels == [["mock-gpt", "beta"], ["mock-gpt", "openai/*"]])
+            #expect(
+                resolvedTeamKey.inheritedModels == [ModelBound(.team, ["mock-gpt", "beta"]), ModelBound(.organization, ["mock-gpt", "openai/*"])])
             // A personal key is bounded by its user's models, not by a team.
-            #expect(cache.resolve(KeyDigest(key: personalRaw))?.inheritedModels == [["openai/gpt-4o"]])
+            #expect(cache.resolve(KeyDigest(key: personalRaw))?.inheritedModels == [ModelBound(.user, ["openai/gpt-4o"])])
 
             team.blocked = true
             try await store.directory.update(team)

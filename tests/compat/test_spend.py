@@ -70,7 +70,7 @@ def test_spend_of_a_burst_cut_by_sigterm_is_all_in_the_store_after_restart(tmp_p
         assert Decimal(total["spend_exact"]) == Decimal("0.01") * len(completed)
         logs = call(gatehouse, "/spend/logs?limit=1000", master)
         assert len(logs) == len(completed)
-        assert all(row["status"] == 200 and row["spend_exact"] == "0.01" for row in logs)
+        assert all(row["status"] == "success" and row["status_code"] == 200 and row["spend_exact"] == "0.01" for row in logs)
     finally:
         gatehouse.stop()
 

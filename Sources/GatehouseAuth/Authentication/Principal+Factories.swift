@@ -8,7 +8,7 @@ extension Principal {
     /// A principal acting as `key`: the key's models, routes, team, owner and role, and the
     /// limits of the key and every level above it.
     /// - Parameter bounds: model lists the credential adds to the key's (a token source's).
-    public init(id: String, method: Method, actingAs key: ResolvedKey, bounds: [[String]] = []) {
+    public init(id: String, method: Method, actingAs key: ResolvedKey, bounds: [ModelBound] = []) {
         let grant = key.grant
         self.init(
             id: id, method: method, role: key.role, userID: grant.userID, teamID: grant.teamID, organizationID: grant.organizationID,
@@ -27,7 +27,7 @@ extension Principal {
     ///   - bounds: model lists the credential adds to the chain's (a token source's).
     public init(
         id: String, method: Method, role: Role, userID: String?, teamID: String? = nil, organizationID: String? = nil,
-        models: [String] = [], chain: Chain, bounds: [[String]] = []
+        models: [String] = [], chain: Chain, bounds: [ModelBound] = []
     ) {
         self.init(id: id, method: method, role: role, userID: userID, teamID: teamID, organizationID: organizationID, allowedModels: models)
         inheritedModels = bounds + chain.models

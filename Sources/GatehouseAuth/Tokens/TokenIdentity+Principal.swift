@@ -10,7 +10,7 @@ extension TokenIdentity {
     ///   - source: the issuer's or introspection endpoint's name, for the principal id.
     ///   - sourceModels: the models every token of that source is limited to.
     func principal(method: Principal.Method, source: String, sourceModels: [String], cache: IdentityCache, now: Date) throws -> Principal {
-        let bounds = (sourceModels.isEmpty ? [] : [sourceModels]) + (keyID != nil && !models.isEmpty ? [models] : [])
+        let bounds = [sourceModels, keyID != nil ? models : []].filter { !$0.isEmpty }.map { ModelBound(.token, $0) }
         var principal: Principal
         if let keyID {
             guard let resolved = cache.resolve(keyID: keyID), !resolved.grant.blocked, !resolved.grant.isExpired(at: now), !resolved.teamBlocked

@@ -39,7 +39,13 @@ public enum ConfigLoader {
         }
         if let node = top["general_settings"] {
             let general = try reader.fields(
-                node, at: "general_settings", known: ["master_key", "database_url", "allowed_ips"], ignored: Keys.generalIgnored)
+                node, at: "general_settings", known: ["master_key", "database_url", "allowed_ips", "disable_auto_add_proxy_admin_to_teams"],
+                ignored: Keys.generalIgnored)
+            if let disabled = try reader.bool(
+                general["disable_auto_add_proxy_admin_to_teams"], at: "general_settings.disable_auto_add_proxy_admin_to_teams")
+            {
+                config.server.identity.addTeamCreatorAsAdmin = !disabled
+            }
             // LiteLLM's name for the global allowlist; the same as `gatehouse_settings.allowed_ips`.
             config.server.network.allowedIPs += try ListenerParser.networks(
                 general["allowed_ips"], at: "general_settings.allowed_ips", reader: &reader)

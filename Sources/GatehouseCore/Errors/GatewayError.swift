@@ -41,6 +41,22 @@ extension GatewayError {
         .init(status: 403, message: message, type: "permission_error", param: param, code: "forbidden")
     }
 
+    /// A model the credential, or a level above it, does not admit, typed as LiteLLM 1.108 types
+    /// it (`key_model_access_denied`, `team_model_access_denied`, `user_…`, `org_…`).
+    public static func modelAccessDenied(_ model: String, level: LimitLevel) -> Self {
+        let (owner, named): (String, String)
+        switch level {
+        case .team: (owner, named) = ("team", "this credential's team")
+        case .user: (owner, named) = ("user", "this credential's user")
+        case .organization: (owner, named) = ("org", "this credential's organization")
+        case .endUser: (owner, named) = ("customer", "this end user")
+        case .key, .token, .client: (owner, named) = ("key", "this credential")
+        }
+        return .init(
+            status: 403, message: "The requested model `\(model)` is not available to \(named).", type: "\(owner)_model_access_denied",
+            param: "model", code: "forbidden")
+    }
+
     public static func notFound(_ message: String, param: String? = nil) -> Self {
         .init(status: 404, message: message, type: "invalid_request_error", param: param, code: "not_found")
     }

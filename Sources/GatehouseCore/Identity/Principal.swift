@@ -32,7 +32,7 @@ public struct Principal: Sendable, Equatable {
     public var allowedModels: [String]
     /// The non-empty model lists of the levels above the credential (user or team, then
     /// organization): a model must be admitted by each of them too.
-    public var inheritedModels: [[String]] = []
+    public var inheritedModels: [ModelBound] = []
     /// Paths or route groups this principal may call; empty: every route its role allows.
     public var allowedRoutes: [String] = []
     /// Limits the credential itself carries (a token's limit claims, an OAuth client's); those
@@ -58,7 +58,13 @@ public struct Principal: Sendable, Equatable {
 
     /// - Parameter accessGroups: the `model_info.access_groups` of the model's deployments.
     public func mayUse(model: String, accessGroups: [String] = []) -> Bool {
-        ModelAccess.allows(allowedModels, model: model, accessGroups: accessGroups)
-            && inheritedModels.allSatisfy { ModelAccess.allows($0, model: model, accessGroups: accessGroups) }
+        modelRefusal(model: model, accessGroups: accessGroups) == nil
+    }
+
+    /// The level whose model list refuses a model (`.key` for the credential's own list), or nil
+    /// when every level admits it.
+    public func modelRefusal(model: String, accessGroups: [String] = []) -> LimitLevel? {
+        if !ModelAccess.allows(allowedModels, model: model, accessGroups: accessGroups) { return .key }
+        return inheritedModels.first { !ModelAccess.allows($0.models, model: model, accessGroups: accessGroups) }?.level
     }
 }

@@ -3,10 +3,14 @@ import Foundation
 /// One request as billed: who made it (the whole chain), what it used and cost, how it ended.
 public struct SpendRecord: Sendable, Equatable {
     public var requestID: String
+    /// The `id` of the response the client got (`chatcmpl-…`, `msg_…`), when it had one: what
+    /// LiteLLM's tools look a request up by.
+    public var responseID: String?
     public var startedAt: Date
     public var principalID: String
     public var method: String
     public var keyID: String?
+    public var keyAlias: String?
     public var userID: String?
     public var teamID: String?
     public var organizationID: String?

@@ -26,7 +26,7 @@ public struct ForwardRequest: Sendable {
 
 /// What came back, in the client's dialect.
 public enum ForwardResult: Sendable {
-    case complete(body: ByteBuffer, usage: Usage?, deployment: Deployment)
+    case complete(body: ByteBuffer, usage: Usage?, deployment: Deployment, responseID: String?)
     case stream(TranslatedEventStream, deployment: Deployment)
 }
 

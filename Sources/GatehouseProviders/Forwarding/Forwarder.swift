@@ -17,11 +17,11 @@ public struct Forwarder: Sendable {
 
     /// - Parameters:
     ///   - mayUse: whether the caller may use a model (fallbacks it may not are skipped).
-    ///   - onStreamEnd: called once when a stream ends or is abandoned, with its usage (if the
-    ///     upstream reported one), whether it completed, and the deployment that streamed it.
+    ///   - onStreamEnd: called once when a stream ends or is abandoned, with how it ended and the
+    ///     deployment that streamed it.
     public func forward(
         _ request: ForwardRequest, mayUse: (String) -> Bool = { _ in true },
-        onStreamEnd: @escaping @Sendable (Usage?, Bool, Deployment) -> Void = { _, _, _ in }
+        onStreamEnd: @escaping @Sendable (StreamEnd, Deployment) -> Void = { _, _ in }
     ) async throws -> ForwardResult {
         try await router.run(model: request.model, mayUse: mayUse) { adapter in
             let upstreamRequest = try adapter.makeRequest(request.endpoint, body: request.body, stream: request.stream, anthropic: request.anthropic)
@@ -44,7 +44,7 @@ public struct Forwarder: Sendable {
                 let translator = adapter.streamTranslator(request.endpoint, clientModel: request.model, clientWantsUsage: request.clientWantsUsage)
                 let stream = TranslatedEventStream(
                     upstream: response.body, translator: translator, clientDialect: request.endpoint.clientDialect,
-                    report: StreamReport { usage, completed in onStreamEnd(usage, completed, deployment) }
+                    report: StreamReport { end in onStreamEnd(end, deployment) }
                 )
                 return .stream(stream, deployment: deployment)
             }
@@ -55,7 +55,7 @@ public struct Forwarder: Sendable {
             let (translated, usage) = adapter.translateResponse(request.endpoint, body: json, clientModel: request.model)
             // Same dialect: hand the upstream's bytes on untouched rather than re-encoding them.
             let body = adapter.upstreamDialect == request.endpoint.clientDialect ? bytes : ByteBuffer(bytes: JSONCoding.encode(translated))
-            return .complete(body: body, usage: usage, deployment: deployment)
+            return .complete(body: body, usage: usage, deployment: deployment, responseID: ResponseID.of(translated["id"]))
         }
     }
 

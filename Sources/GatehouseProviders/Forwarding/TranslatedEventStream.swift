@@ -23,6 +23,8 @@ public struct TranslatedEventStream: AsyncSequence, Sendable {
         let clientDialect: Dialect
         let report: StreamReport
         var done = false
+        /// The response's `id`, read from the first events the client gets.
+        var responseID = ResponseID()
 
         init(upstream: UpstreamBody.AsyncIterator, translator: any StreamTranslator, clientDialect: Dialect, report: StreamReport) {
             self.upstream = upstream
@@ -41,7 +43,7 @@ public struct TranslatedEventStream: AsyncSequence, Sendable {
                 } catch {
                     // The head was already sent: the client learns of the failure in-band.
                     done = true
-                    report.finish(usage: translator.usage, completed: false)
+                    report.finish(StreamEnd(usage: translator.usage, completed: false, responseID: responseID.value))
                     return encode([errorEvent("Upstream stream failed: \(error)")])
                 }
                 guard let chunk else {
@@ -49,7 +51,7 @@ public struct TranslatedEventStream: AsyncSequence, Sendable {
                     var events: [SSEEvent] = []
                     if let last = parser.finish() { events += translator.translate(last) }
                     events += translator.finish()
-                    report.finish(usage: translator.usage, completed: true)
+                    report.finish(StreamEnd(usage: translator.usage, completed: true, responseID: responseID.value))
                     return events.isEmpty ? nil : encode(events)
                 }
                 let events: [SSEEvent]
@@ -57,7 +59,7 @@ public struct TranslatedEventStream: AsyncSequence, Sendable {
                     events = try parser.feed(chunk.readableBytesView).flatMap { translator.translate($0) }
                 } catch {
                     done = true
-                    report.finish(usage: translator.usage, completed: false)
+                    report.finish(StreamEnd(usage: translator.usage, completed: false, responseID: responseID.value))
                     return encode([errorEvent("Upstream sent an oversized event.")])
                 }
                 if !events.isEmpty { return encode(events) }
@@ -65,9 +67,12 @@ public struct TranslatedEventStream: AsyncSequence, Sendable {
             return nil
         }
 
-        private func encode(_ events: [SSEEvent]) -> ByteBuffer {
+        private mutating func encode(_ events: [SSEEvent]) -> ByteBuffer {
             var buffer = ByteBuffer()
-            for event in events { buffer.writeString(event.encoded) }
+            for event in events {
+                responseID.look(at: event)
+                buffer.writeString(event.encoded)
+            }
             return buffer
         }
 
@@ -81,9 +86,40 @@ public struct TranslatedEventStream: AsyncSequence, Sendable {
     }
 }
 
+/// How a stream ended: its usage (if the upstream reported one), whether it completed, and the
+/// response's `id`.
+public struct StreamEnd: Sendable {
+    public var usage: Usage?
+    public var completed: Bool
+    public var responseID: String?
+}
+
+/// The `id` a stream's events carry (`chatcmpl-…` in an OpenAI chunk, `msg_…` in Anthropic's
+/// `message_start`): only the first few events are parsed, so a stream without one costs nothing
+/// after them.
+struct ResponseID {
+    private(set) var value: String?
+    private var looked = 0
+    /// Longer is not an id: nothing unbounded from the upstream reaches the spend log.
+    static let maxBytes = 200
+
+    mutating func look(at event: SSEEvent) {
+        guard value == nil, looked < 3, event.data.utf8.first == UInt8(ascii: "{") else { return }
+        looked += 1
+        guard let json = try? JSONCoding.decode(Array(event.data.utf8)) else { return }
+        value = Self.of(json["id"] ?? json["message"]?["id"])
+    }
+
+    /// A response body's `id`, if it has a short one.
+    static func of(_ id: JSONValue?) -> String? {
+        guard let text = id?.stringValue, !text.isEmpty, text.utf8.count <= maxBytes else { return nil }
+        return text
+    }
+}
+
 /// Delivers a stream's outcome once: at its end, or when it is abandoned (deinit).
 public final class StreamReport: Sendable {
-    public typealias Handler = @Sendable (_ usage: Usage?, _ completed: Bool) -> Void
+    public typealias Handler = @Sendable (StreamEnd) -> Void
     private let handler: Handler
     private let reported = Mutex(false)
 
@@ -91,16 +127,16 @@ public final class StreamReport: Sendable {
         self.handler = handler
     }
 
-    func finish(usage: Usage?, completed: Bool) {
+    func finish(_ end: StreamEnd) {
         let first = reported.withLock { reported -> Bool in
             defer { reported = true }
             return !reported
         }
-        if first { handler(usage, completed) }
+        if first { handler(end) }
     }
 
     /// An iterator dropped before the end: the client went away mid-stream.
     deinit {
-        if !reported.withLock({ $0 }) { handler(nil, false) }
+        if !reported.withLock({ $0 }) { handler(StreamEnd(usage: nil, completed: false)) }
     }
 }

@@ -1,8 +1,10 @@
 public import GatehouseCore
 public import NIOCore
+import Synchronization
 
 /// The built-in `mock/…` provider: an in-process OpenAI-compatible server, so the mock runs through
-/// the same adapter, routing and streaming code as a real upstream. Replies are deterministic.
+/// the same adapter, routing and streaming code as a real upstream. Replies are deterministic;
+/// each has its own `id`, as a real upstream's does.
 public struct MockUpstream: UpstreamTransport {
     public let settings: MockSettings
     public let model: String
@@ -27,9 +29,10 @@ public struct MockUpstream: UpstreamTransport {
             completionTokens: settings.completionTokens ?? max(1, reply.split(separator: " ").count)
         )
         let isChat = request.url.hasSuffix("/chat/completions")
+        let id = "chatcmpl-mock" + Self.idPrefix + String(Self.answered.add(1, ordering: .relaxed).newValue, radix: 36)
         if body["stream"]?.boolValue == true {
             let includeUsage = settings.reportsUsage && body["stream_options"]?["include_usage"]?.boolValue == true
-            let events = streamEvents(reply: reply, usage: includeUsage ? usage : nil, chat: isChat)
+            let events = streamEvents(id: id, reply: reply, usage: includeUsage ? usage : nil, chat: isChat)
             return UpstreamResponse(
                 status: 200, headers: [("content-type", "text/event-stream")],
                 body: UpstreamBody(PacedSequence(items: events, delayMs: settings.chunkDelayMs))
@@ -40,18 +43,22 @@ public struct MockUpstream: UpstreamTransport {
             ? ["index": 0, "message": ["role": "assistant", "content": .string(reply)], "finish_reason": "stop"]
             : ["index": 0, "text": .string(reply), "finish_reason": "stop", "logprobs": .null]
         var answer: JSONValue = [
-            "id": "chatcmpl-mock", "object": isChat ? "chat.completion" : "text_completion", "created": 1_700_000_000,
+            "id": .string(id), "object": isChat ? "chat.completion" : "text_completion", "created": 1_700_000_000,
             "model": .string(model), "choices": [choice],
         ]
         if settings.reportsUsage { answer["usage"] = usage.openAIJSON }
         return Self.json(status: 200, answer)
     }
 
-    private func streamEvents(reply: String, usage: Usage?, chat: Bool) -> [ByteBuffer] {
+    /// Answers' ids: a random part per process, then a counter.
+    static let idPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 36) + "-"
+    static let answered = Atomic<UInt64>(0)
+
+    private func streamEvents(id: String, reply: String, usage: Usage?, chat: Bool) -> [ByteBuffer] {
         let pieces = Self.split(reply, into: settings.streamChunks)
         func event(_ choices: [JSONValue], usage: Usage? = nil) -> ByteBuffer {
             var chunk: JSONValue = [
-                "id": "chatcmpl-mock", "object": chat ? "chat.completion.chunk" : "text_completion", "created": 1_700_000_000,
+                "id": .string(id), "object": chat ? "chat.completion.chunk" : "text_completion", "created": 1_700_000_000,
                 "model": .string(model), "choices": .array(choices),
             ]
             if let usage { chunk["usage"] = usage.openAIJSON }

@@ -55,7 +55,8 @@ public enum GatehouseApplication {
             spend: SpendLookup(
                 store: metering.spendStore, writer: metering.spendWriter, settlements: metering.settlements, ledger: metering.ledger),
             audit: records.auditStore,
-            trail: records.audit, passwords: identity.passwords, router: upstream.router)
+            trail: records.audit, passwords: identity.passwords, router: upstream.router,
+            addTeamCreatorAsAdmin: settings.identity.addTeamCreatorAsAdmin)
         var lockouts = Lockouts(settings: settings.lockout)
         if store.isShared { lockouts.shared = LockoutStore(source: store.source) }
         let routes = GatewayRoutes(

@@ -48,12 +48,12 @@ public struct ProxyRoutes: Sendable {
         let upstreamStart = ContinuousClock.now
         do {
             let principal = context.principal
-            result = try await forwarder.forward(forward, mayUse: { self.mayUse($0, principal) }) { usage, completed, deployment in
-                metered.finish(usage: usage, deployment: deployment, status: 200)
+            result = try await forwarder.forward(forward, mayUse: { self.mayUse($0, principal) }) { end, deployment in
+                metered.finish(usage: end.usage, deployment: deployment, status: 200, responseID: end.responseID)
                 logger.debug(
                     "stream ended",
                     metadata: [
-                        "model": "\(forward.model)", "completed": "\(completed)", "completion_tokens": "\(usage?.completionTokens ?? 0)",
+                        "model": "\(forward.model)", "completed": "\(end.completed)", "completion_tokens": "\(end.usage?.completionTokens ?? 0)",
                         "request_id": "\(metered.requestID)",
                     ])
             }
@@ -71,8 +71,8 @@ public struct ProxyRoutes: Sendable {
         }
         var headers: HTTPFields
         switch result {
-        case .complete(let body, let usage, let deployment):
-            let cost = metered.finish(usage: usage, deployment: deployment, status: 200)
+        case .complete(let body, let usage, let deployment, let responseID):
+            let cost = metered.finish(usage: usage, deployment: deployment, status: 200, responseID: responseID)
             headers = [.contentType: "application/json", .gatehouseDeployment: deployment.id]
             if metering.isPriced(deployment) {
                 let text = cost.description
@@ -127,8 +127,8 @@ public struct ProxyRoutes: Sendable {
         if let (field, bound) = TokenEstimate.invalidField(in: body) {
             throw GatewayError.invalidRequest("`\(field)` must be a whole number from 1 to \(bound).", param: field)
         }
-        if !mayUse(model, context.principal) {
-            throw GatewayError.forbidden("This credential may not use model `\(model)`.", param: "model")
+        if let level = context.principal.modelRefusal(model: model, accessGroups: forwarder.router.accessGroups(of: model)) {
+            throw GatewayError.modelAccessDenied(model, level: level)
         }
         guard forwarder.router.hasModel(model) else { throw GatewayError.modelNotFound(model) }
         let stream: Bool

@@ -7,6 +7,9 @@ public struct IdentitySettings: Sendable, Equatable {
     /// Whether a master key that fails the strength check (short, a placeholder) is accepted
     /// with a warning rather than refused, as LiteLLM accepts `sk-1234`.
     public var allowWeakMasterKey = false
+    /// Whether a proxy admin with a user id who creates a team becomes one of its admins, as
+    /// LiteLLM does (`general_settings.disable_auto_add_proxy_admin_to_teams` turns it off).
+    public var addTeamCreatorAsAdmin = true
     /// Gatehouse's own authorization server (`/oauth/token`).
     public var oauth = OAuthServerSettings()
     /// How a verified client certificate (from the TLS handshake or a trusted proxy's header)

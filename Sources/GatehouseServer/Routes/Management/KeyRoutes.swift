@@ -60,10 +60,16 @@ public struct KeyRoutes: Sendable {
             throw GatewayError.badRequest("This key already exists.", param: "key")
         }
         try await management.keys.insert(key)
-        let change = try await management.changed(key)
+        return Changed(Self.issued(key, raw: raw), try await management.changed(key))
+    }
+
+    /// A key as just issued: the only answer that carries its value; `token_id` is its id, as
+    /// LiteLLM names it there.
+    static func issued(_ key: VirtualKey, raw: String) -> JSONValue {
         var answer = ManagementJSON.key(key)
         answer["key"] = .string(raw)
-        return Changed(answer, change)
+        answer["token_id"] = .string(key.id)
+        return answer
     }
 
     /// `/key/info?key=`; without `key`, the caller's own key.
@@ -119,11 +125,36 @@ public struct KeyRoutes: Sendable {
     func delete(_ call: ManagementCall) async throws -> Changed {
         let caller = try await management.caller(call.principal)
         let body = call.body
+        // LiteLLM's client sends both, the unused one null.
+        if try body.strings("keys") ?? [] == [], try body.strings("key_aliases") != nil {
+            return try await delete(aliases: try body.requiredList("key_aliases"), caller)
+        }
         let references = try body.requiredList("keys")
         var keys: [VirtualKey] = []
         for reference in references { keys.append(try await changeable(reference, caller)) }
         let removed = try await management.deleteKeys(keys)
         return Changed(["deleted_keys": .array(references.map(JSONValue.string))], removed)
+    }
+
+    /// `/key/delete` with `key_aliases`: every key of each alias that the caller may change.
+    /// Aliases are not unique in Gatehouse (LiteLLM makes them so, which tells anyone creating a
+    /// key which aliases others use); keys of the alias outside the caller's reach are left alone,
+    /// and an alias with none within it is 404, as an unknown one is.
+    func delete(aliases: [String], _ caller: ManagementCaller) async throws -> Changed {
+        var keys: [String: VirtualKey] = [:]
+        for alias in aliases {
+            var found = false
+            for key in try await management.keys.keys(alias: alias, limit: 1000) {
+                let owner = try await management.owner(userID: key.userID, team: key.teamID)
+                guard caller.mayRead(key, owner: owner), caller.mayChange(key, owner: owner) else { continue }
+                keys[key.id] = key
+                found = true
+            }
+            guard found else { throw GatewayError.keyNotFound() }
+        }
+        let deleted = keys.values.sorted { $0.id < $1.id }
+        let removed = try await management.deleteKeys(deleted)
+        return Changed(["deleted_keys": .array(deleted.map { .string($0.id) }), "deleted_key_aliases": ManagementJSON.strings(aliases)], removed)
     }
 
     /// A new secret for the same key id (limits, spend and history stay). With `grace_period`
@@ -151,10 +182,7 @@ public struct KeyRoutes: Sendable {
         key.display = APIKeyFormat.display(raw)
         key.updatedAt = now
         try await management.keys.update(key)
-        let change = try await management.changed(key, was: old)
-        var answer = ManagementJSON.key(key)
-        answer["key"] = .string(raw)
-        return Changed(answer, change)
+        return Changed(Self.issued(key, raw: raw), try await management.changed(key, was: old))
     }
 
     func setBlocked(_ blocked: Bool, _ call: ManagementCall) async throws -> Changed {
@@ -183,7 +211,7 @@ public struct KeyRoutes: Sendable {
             if teamID != old?.teamID, body.body["organization_id"] == nil { key.organizationID = team.organizationID }
         }
         try caller.checkPlacement(of: key, owner: try await management.owner(userID: key.userID, team: key.teamID))
-        let inherited = management.cache.chain(userID: key.userID, teamID: key.teamID, organizationID: key.organizationID).models
+        let inherited = management.cache.chain(userID: key.userID, teamID: key.teamID, organizationID: key.organizationID).models.map(\.models)
         try caller.checkGrant(key, inherited: inherited, replacing: old, router: management.router)
     }
 

@@ -21,6 +21,8 @@ struct Management: Sendable {
     let passwords: PasswordHasher
     /// The models and their access groups, which bound the models a key may be granted.
     let router: ModelRouter
+    /// Whether the proxy admin who creates a team (when they have a user id) becomes its admin.
+    var addTeamCreatorAsAdmin = true
     /// The largest management body read, by the read routes and the changing ones alike.
     static let maxBodyBytes = 1024 * 1024
 
@@ -121,6 +123,16 @@ struct Management: Sendable {
             throw GatewayError.badRequest("`\(name)` is already another user's id or email.", param: field)
         }
     }
+
+    /// Teams as the API shows them, each member with their `user_email` (one lookup for all).
+    func json(_ teams: [Team]) async throws -> [JSONValue] {
+        let ids = Set(teams.flatMap { $0.members.map(\.userID) })
+        var emails: [String: String] = [:]
+        for user in try await directory.users(ids: ids.sorted()) { emails[user.id] = user.email }
+        return teams.map { ManagementJSON.team($0, emails: emails) }
+    }
+
+    func json(_ team: Team) async throws -> JSONValue { try await json([team])[0] }
 
     func team(_ id: String) async throws -> Team {
         guard let team = try await directory.team(id: id) else { throw GatewayError.managementNotFound("Team \(id) not found.", param: "team_id") }

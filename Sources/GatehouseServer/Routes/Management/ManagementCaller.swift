@@ -114,7 +114,7 @@ struct ManagementCaller {
         func changed<T: Equatable>(_ path: KeyPath<VirtualKey, T>) -> Bool { old.map { $0[keyPath: path] != key[keyPath: path] } ?? true }
 
         if changed(\.models) || changed(\.teamID) || changed(\.userID) {
-            let bounds = (principal.allowedModels.isEmpty ? [] : [principal.allowedModels]) + principal.inheritedModels
+            let bounds = (principal.allowedModels.isEmpty ? [] : [principal.allowedModels]) + principal.inheritedModels.map(\.models)
             // An access group is compared by the models it reaches, never by its name (a group
             // called `gpt-team` may hold other models than `gpt-*`).
             let lists = (key.models.isEmpty ? [] : [key.models]) + inherited

@@ -39,7 +39,8 @@ enum ManagementJSON {
         return .object(info)
     }
 
-    static func team(_ team: Team) -> JSONValue {
+    /// - Parameter emails: members' emails by user id (`user_email` of `members_with_roles`).
+    static func team(_ team: Team, emails: [String: String] = [:]) -> JSONValue {
         var info = limits(team.limits)
         info["team_id"] = .string(team.id)
         info["team_alias"] = optional(team.alias)
@@ -48,7 +49,8 @@ enum ManagementJSON {
         info["metadata"] = team.metadata
         info["blocked"] = .bool(team.blocked)
         info["spend"] = .number(team.spend)
-        info["members_with_roles"] = .array(team.members.map { ["user_id": .string($0.userID), "role": .string($0.role.rawValue)] })
+        info["members_with_roles"] = .array(
+            team.members.map { ["user_id": .string($0.userID), "user_email": optional(emails[$0.userID]), "role": .string($0.role.rawValue)] })
         info["admins"] = strings(team.members.filter { $0.role == .admin }.map(\.userID))
         info["members"] = strings(team.members.map(\.userID))
         info["created_at"] = .string(timestamp(team.createdAt))
@@ -56,7 +58,8 @@ enum ManagementJSON {
         return .object(info)
     }
 
-    static func organization(_ organization: Organization, teams: [Team]? = nil) -> JSONValue {
+    /// - Parameter teams: the organization's teams, as `json(_:)` shows them.
+    static func organization(_ organization: Organization, teams: [JSONValue]? = nil) -> JSONValue {
         var info = limits(organization.limits)
         info["organization_id"] = .string(organization.id)
         info["organization_alias"] = .string(organization.alias)
@@ -65,7 +68,9 @@ enum ManagementJSON {
         info["spend"] = .number(organization.spend)
         info["created_at"] = .string(timestamp(organization.createdAt))
         info["updated_at"] = .string(timestamp(organization.updatedAt))
-        if let teams { info["teams"] = .array(teams.map(team)) }
+        // LiteLLM keeps an organization's limits in a budget row of their own and shows it here.
+        info["litellm_budget_table"] = budgetTable(organization.limits)
+        if let teams { info["teams"] = .array(teams) }
         return .object(info)
     }
 
@@ -101,6 +106,16 @@ enum ManagementJSON {
             "allowed_ips": .array(limits.allowedIPs.map { .string($0.description) }),
             "budget_admission": optional(limits.budgetAdmission?.rawValue),
         ]
+    }
+
+    /// Limits in the shape of LiteLLM's `LiteLLM_BudgetTable`.
+    static func budgetTable(_ limits: Limits, id: String? = nil) -> JSONValue {
+        let all = self.limits(limits)
+        var table: [String: JSONValue] = ["budget_id": optional(id)]
+        for name in ["max_budget", "soft_budget", "max_parallel_requests", "tpm_limit", "rpm_limit", "tpd_limit", "budget_duration"] {
+            table[name] = all[name]
+        }
+        return .object(table)
     }
 
     static func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }

@@ -55,7 +55,7 @@ public struct OrganizationRoutes: Sendable {
         guard reaches(organization, teams: teams, caller) else {
             throw GatewayError.managementForbidden("This organization is outside your reach.")
         }
-        return Response.json(ManagementJSON.organization(organization, teams: teams))
+        return Response.json(ManagementJSON.organization(organization, teams: try await management.json(teams)))
     }
 
     func update(_ call: ManagementCall) async throws -> Changed {

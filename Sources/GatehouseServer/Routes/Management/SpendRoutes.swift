@@ -97,18 +97,31 @@ struct SpendRoutes: Sendable {
         throw GatewayError.badRequest("`\(param)` must be a date (YYYY-MM-DD) or an ISO 8601 time.", param: param)
     }
 
+    /// A row with LiteLLM's field names: `request_id` is the response's own id when it had one
+    /// (`gatehouse_request_id` is always Gatehouse's), `status` is `success` or `failure`
+    /// (`status_code` the HTTP status), and `metadata` carries LiteLLM's `user_api_key_*` fields.
     static func json(_ record: SpendRecord) -> JSONValue {
-        [
-            "request_id": .string(record.requestID), "startTime": .string(ManagementJSON.timestamp(record.startedAt)),
+        let optional = ManagementJSON.optional
+        let outcome: JSONValue = .string(record.status < 400 ? "success" : "failure")
+        let metadata: JSONValue = [
+            "user_api_key": optional(record.keyID), "user_api_key_alias": optional(record.keyAlias),
+            "user_api_key_user_id": optional(record.userID), "user_api_key_team_id": optional(record.teamID),
+            "user_api_key_org_id": optional(record.organizationID), "user_api_key_end_user_id": optional(record.endUser),
+            "status": outcome,
+        ]
+        return [
+            "request_id": .string(record.responseID ?? record.requestID), "gatehouse_request_id": .string(record.requestID),
+            "startTime": .string(ManagementJSON.timestamp(record.startedAt)),
             "endTime": .string(ManagementJSON.timestamp(record.startedAt.addingTimeInterval(Double(record.latencyMs) / 1000))),
-            "api_key": ManagementJSON.optional(record.keyID), "user": ManagementJSON.optional(record.userID),
-            "team_id": ManagementJSON.optional(record.teamID), "organization_id": ManagementJSON.optional(record.organizationID),
-            "end_user": ManagementJSON.optional(record.endUser), "principal": .string(record.principalID), "auth_method": .string(record.method),
-            "model": .string(record.model), "model_id": ManagementJSON.optional(record.deployment),
-            "prompt_tokens": JSONValue(record.usage.promptTokens), "completion_tokens": JSONValue(record.usage.completionTokens),
-            "total_tokens": JSONValue(record.usage.totalTokens), "usage_estimated": .bool(record.usageEstimated),
-            "spend": .number(record.cost.dollars), "spend_exact": .string(record.cost.description), "status": JSONValue(record.status),
-            "latency_ms": JSONValue(record.latencyMs), "stream": .bool(record.stream),
+            "api_key": optional(record.keyID), "user": optional(record.userID), "team_id": optional(record.teamID),
+            "organization_id": optional(record.organizationID), "end_user": optional(record.endUser), "principal": .string(record.principalID),
+            "auth_method": .string(record.method), "model": .string(record.model), "model_group": .string(record.model),
+            "model_id": optional(record.deployment), "prompt_tokens": JSONValue(record.usage.promptTokens),
+            "completion_tokens": JSONValue(record.usage.completionTokens), "total_tokens": JSONValue(record.usage.totalTokens),
+            "usage_estimated": .bool(record.usageEstimated), "spend": .number(record.cost.dollars), "spend_exact": .string(record.cost.description),
+            "status": outcome, "status_code": JSONValue(record.status),
+            "request_duration_ms": JSONValue(record.latencyMs), "latency_ms": JSONValue(record.latencyMs), "stream": .bool(record.stream),
+            "metadata": metadata,
         ]
     }
 }

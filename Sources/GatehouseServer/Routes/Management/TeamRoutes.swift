@@ -29,6 +29,9 @@ public struct TeamRoutes: Sendable {
         router.changing("/team/unblock", .post, trail: management.trail) { call, _ in try await self.setBlocked(false, call) }
     }
 
+    /// Creates a team with its members; the proxy admin creating it, when they have a user id
+    /// (not the master key), joins as an admin unless they are listed already or the operator
+    /// turned that off (`disable_auto_add_proxy_admin_to_teams`), as in LiteLLM.
     func new(_ call: ManagementCall) async throws -> Changed {
         try await management.caller(call.principal).requireAdmin("create teams")
         let body = call.body
@@ -50,10 +53,15 @@ public struct TeamRoutes: Sendable {
             }
             team.members.append(TeamMember(userID: user.id, role: member.role))
         }
+        if management.addTeamCreatorAsAdmin, let creator = call.principal.userID, team.role(of: creator) == nil,
+            try await management.directory.user(id: creator) != nil
+        {
+            team.members.append(TeamMember(userID: creator, role: .admin))
+        }
         try await management.directory.insert(team)
         var changes = [try await management.changed(team)]
         for user in created { changes.append(try await management.changed(user)) }
-        return Changed(ManagementJSON.team(team), changes)
+        return Changed(try await management.json(team), changes)
     }
 
     func info(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
@@ -68,7 +76,7 @@ public struct TeamRoutes: Sendable {
             if caller.mayRead(key, owner: try await management.owner(userID: key.userID, team: id)) { readable.append(key) }
         }
         let keys = try await management.spend.overlay(readable)
-        return Response.json(["team_id": .string(id), "team_info": ManagementJSON.team(team), "keys": .array(keys.map(ManagementJSON.key))])
+        return Response.json(["team_id": .string(id), "team_info": try await management.json(team), "keys": .array(keys.map(ManagementJSON.key))])
     }
 
     func update(_ call: ManagementCall) async throws -> Changed {
@@ -87,7 +95,7 @@ public struct TeamRoutes: Sendable {
         if let organizationID = team.organizationID { _ = try await management.organization(organizationID) }
         team.updatedAt = Date()
         try await management.directory.update(team)
-        return Changed(["team_id": .string(team.id), "data": ManagementJSON.team(team)], try await management.changed(team, was: old))
+        return Changed(["team_id": .string(team.id), "data": try await management.json(team)], try await management.changed(team, was: old))
     }
 
     /// Every team for admins and viewers; for everyone else, the teams they belong to.
@@ -99,7 +107,7 @@ public struct TeamRoutes: Sendable {
             ? try await management.directory.teams(organizationID: organizationID)
             : try await management.directory.teams(ids: caller.memberships.keys.sorted())
         if let organizationID { teams = teams.filter { $0.organizationID == organizationID } }
-        return Response.json(.array(try await management.spend.overlay(teams).map(ManagementJSON.team)))
+        return Response.json(.array(try await management.json(try await management.spend.overlay(teams))))
     }
 
     /// Deletes the teams, their keys and their memberships.
@@ -141,7 +149,7 @@ public struct TeamRoutes: Sendable {
             updated.append(user)
         }
         team = try await management.team(team.id)
-        var answer = ManagementJSON.team(team)
+        var answer = try await management.json(team)
         answer["updated_users"] = .array(updated.map { ManagementJSON.user($0) })
         // Membership is the team's: its before and after (the members and admins that changed).
         return Changed(answer, [RecordChange(team, was: old)] + created)
@@ -165,7 +173,7 @@ public struct TeamRoutes: Sendable {
         if !caller.isAdmin { try checkTeamAdminReach(over: userID, in: team, caller: caller) }
         try await management.directory.removeMember(userID: userID, from: team.id)
         let changed = try await management.team(team.id)
-        return Changed(ManagementJSON.team(changed), RecordChange(changed, was: team))
+        return Changed(try await management.json(changed), RecordChange(changed, was: team))
     }
 
     /// What a team admin may do to an existing user's membership: nothing to a user outside the
@@ -187,7 +195,7 @@ public struct TeamRoutes: Sendable {
         team.blocked = blocked
         team.updatedAt = Date()
         try await management.directory.update(team)
-        return Changed(ManagementJSON.team(team), try await management.changed(team, was: old))
+        return Changed(try await management.json(team), try await management.changed(team, was: old))
     }
 
     /// A team the caller may manage members of: any for a proxy admin, else one they administer.

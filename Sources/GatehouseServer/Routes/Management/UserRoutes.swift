@@ -28,7 +28,28 @@ public struct UserRoutes: Sendable {
         try await management.caller(call.principal).requireAdmin("create users")
         let body = call.body
         let now = Date()
-        var user = User(id: try body.string("user_id").value ?? DirectoryID.new("user"), createdAt: now)
+        let (user, teams, changes) = try await create(try body.string("user_id").value ?? DirectoryID.new("user"), body, now: now)
+        var answer = ManagementJSON.user(user, teams: teams)
+        var keyChanges: [RecordChange] = []
+        if try body.bool("auto_create_key") ?? true {
+            let raw = APIKeyFormat.generate()
+            var key = VirtualKey(id: VirtualKey.newID(), hash: APIKeyFormat.hash(raw), display: APIKeyFormat.display(raw), createdAt: now)
+            key.userID = user.id
+            key.organizationID = user.organizationID
+            try body.apply(to: &key.limits)
+            try await management.keys.insert(key)
+            keyChanges.append(try await management.changed(key))
+            answer["key"] = .string(raw)
+            answer["token"] = .string(key.id)
+        }
+        return Changed(answer, changes + keyChanges)
+    }
+
+    /// Inserts a user as the body describes (and into its `teams`), after checking that its id
+    /// and email are free and its organization and teams exist.
+    /// - Returns: the user, its teams, and the changes to record.
+    func create(_ id: String, _ body: ManagementBody, now: Date) async throws -> (User, [String], [RecordChange]) {
+        var user = User(id: id, createdAt: now)
         try body.apply(to: &user)
         let password = try management.password(in: body)
         if try await management.directory.user(id: user.id) != nil {
@@ -45,19 +66,7 @@ public struct UserRoutes: Sendable {
         for teamID in teams { try await management.directory.setMember(TeamMember(userID: user.id, role: .user), of: teamID) }
         var changes = [try await management.changed(user)]
         if case .set = password { changes += try await management.apply(password, to: user.id) }
-        var answer = ManagementJSON.user(user, teams: teams)
-        if try body.bool("auto_create_key") ?? true {
-            let raw = APIKeyFormat.generate()
-            var key = VirtualKey(id: VirtualKey.newID(), hash: APIKeyFormat.hash(raw), display: APIKeyFormat.display(raw), createdAt: now)
-            key.userID = user.id
-            key.organizationID = user.organizationID
-            try body.apply(to: &key.limits)
-            try await management.keys.insert(key)
-            changes.append(try await management.changed(key))
-            answer["key"] = .string(raw)
-            answer["token"] = .string(key.id)
-        }
-        return Changed(answer, changes)
+        return (user, teams, changes)
     }
 
     /// `/user/info?user_id=`; without `user_id`, the caller.
@@ -78,16 +87,22 @@ public struct UserRoutes: Sendable {
             "user_id": .string(id),
             "user_info": ManagementJSON.user(user, teams: teams.map(\.id)),
             "keys": .array(keys.map(ManagementJSON.key)),
-            "teams": .array(teams.map(ManagementJSON.team)),
+            "teams": .array(try await management.json(teams)),
         ])
     }
 
+    /// Changes a user; a `user_id` nobody has yet creates that user (LiteLLM upserts here too),
+    /// which only a proxy admin may, as for `/user/new`.
     func update(_ call: ManagementCall) async throws -> Changed {
         try await management.caller(call.principal).requireAdmin("change users")
         let body = call.body
         var user: User
         if let id = try body.string("user_id").value {
-            user = try await management.user(id)
+            guard let found = try await management.directory.user(id: id) else {
+                let (created, teams, changes) = try await create(id, body, now: Date())
+                return Changed(["user_id": .string(id), "data": ManagementJSON.user(created, teams: teams)], changes)
+            }
+            user = found
         } else if let email = try body.string("user_email").value, let found = try await management.directory.user(email: email) {
             user = found
         } else {
