@@ -2,6 +2,7 @@
 (plain and streamed) and embeddings, recording every request."""
 import json
 import time
+import uuid
 
 from local_server import LocalServer, QuietHandler, send_json
 
@@ -22,18 +23,19 @@ class FakeOpenAI(LocalServer):
                     return
                 reply = f"upstream {model} heard: {body['messages'][-1]['content']}"
                 created = int(time.time())
+                response_id = f"chatcmpl-fake-{uuid.uuid4().hex[:12]}"
                 if body.get("stream"):
                     self.send_response(200)
                     self.send_header("content-type", "text/event-stream")
                     self.end_headers()
                     chunks = [{"role": "assistant", "content": reply[:6]}, {"content": reply[6:]}]
                     for delta in chunks:
-                        event = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": created, "model": model,
+                        event = {"id": response_id, "object": "chat.completion.chunk", "created": created, "model": model,
                                  "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
                         self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
-                    final = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": created, "model": model,
+                    final = {"id": response_id, "object": "chat.completion.chunk", "created": created, "model": model,
                              "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
-                    usage = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": created, "model": model, "choices": [],
+                    usage = {"id": response_id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [],
                              "usage": {"prompt_tokens": 9, "completion_tokens": 5, "total_tokens": 14}}
                     for event in (final, usage):
                         self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
@@ -41,7 +43,7 @@ class FakeOpenAI(LocalServer):
                     self.wfile.flush()
                     return
                 send_json(self, {
-                    "id": "chatcmpl-fake", "object": "chat.completion", "created": created, "model": model,
+                    "id": response_id, "object": "chat.completion", "created": created, "model": model,
                     "choices": [{"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}],
                     "usage": {"prompt_tokens": 9, "completion_tokens": 5, "total_tokens": 14},
                 })

@@ -1,6 +1,7 @@
 """LiteLLM's own configuration, SDK and proxy client against a live Gatehouse: what a team moving
 from LiteLLM's proxy keeps using unchanged."""
 import os
+import time
 import subprocess
 from pathlib import Path
 
@@ -185,3 +186,32 @@ def test_the_proxy_client_reads_model_and_group_information(liteLLM_configured):
     groups = {group["model_group"]: group for group in client.model_groups.info()}
     assert groups["fake-openai-endpoint-3"]["providers"] == ["openai"] and groups["fake-openai-endpoint-3"]["rpm"] == 2000
     assert groups["gpt-3.5-turbo-end-user-test"]["providers"] == ["openai", "azure"]
+
+
+def test_liteLLMs_tools_find_a_response_by_its_id_and_delete_keys_by_alias(wildcard, upstream):
+    import requests
+
+    client = Client(base_url=wildcard.base_url, api_key=wildcard.master_key)
+    generated = client.keys.generate(key_alias="py-bot")
+    assert generated["token_id"] == generated["token"]
+    response = litellm.completion(
+        model="litellm_proxy/tuned", api_base=wildcard.base_url, api_key=generated["key"], messages=[{"role": "user", "content": "z"}],
+    )
+    rows = []
+    for _ in range(100):
+        rows = requests.get(
+            wildcard.base_url + "/spend/logs", params={"request_id": response.id}, headers={"Authorization": f"Bearer {wildcard.master_key}"},
+            timeout=5,
+        ).json()
+        if rows:
+            break
+        time.sleep(0.05)
+    assert len(rows) == 1 and rows[0]["request_id"] == response.id and rows[0]["status"] == "success"
+    assert rows[0]["metadata"]["user_api_key"] == generated["token"] and rows[0]["metadata"]["user_api_key_alias"] == "py-bot"
+
+    client.keys.delete(key_aliases=["py-bot"])
+    with pytest.raises(litellm.exceptions.AuthenticationError):
+        litellm.completion(
+            model="litellm_proxy/tuned", api_base=wildcard.base_url, api_key=generated["key"], messages=[{"role": "user", "content": "z"}],
+            num_retries=0,
+        )
