@@ -106,6 +106,8 @@ public struct SpendStore: Sendable {
         public var teamID: String?
         public var organizationID: String?
         public var model: String?
+        /// The request's `user` field (LiteLLM's customer).
+        public var endUser: String?
         public var from: Date?
         /// Exclusive.
         public var until: Date?
@@ -137,6 +139,48 @@ public struct SpendStore: Sendable {
                         try row.decode(column: "grp", as: String?.self), USD(units: try row.decode(column: "spend", as: Int64?.self) ?? 0),
                         Int(try row.decode(column: "requests", as: Int64.self)), Int(try row.decode(column: "tokens", as: Int64?.self) ?? 0)
                     )
+                }
+        }
+    }
+
+    /// One line of a spend report: a day's spend of one group (`team_id`, `end_user`, `key_id`…)
+    /// on one model through one key and deployment.
+    public struct ReportLine: Sendable, Equatable {
+        /// Days since 1970-01-01 (UTC).
+        public var day: Int
+        public var group: String?
+        public var model: String
+        public var keyID: String?
+        public var deployment: String?
+        public var spend: USD
+        public var promptTokens: Int
+        public var completionTokens: Int
+        public var requests: Int
+    }
+
+    /// Spend by day, `column`, model, key and deployment, the largest `limit` lines.
+    public func report(by column: String, _ filter: Filter, limit: Int) async throws -> [ReportLine] {
+        try await source.withDatabase { db in
+            let day = SQLRaw("(started_at_ms / 86400000)")
+            var query = db.select().column(day, as: "day").column(SQLColumn(column), as: "grp").column("model").column("key_id")
+                .column("deployment")
+                .column(SQLRaw("CAST(SUM(cost_units) AS BIGINT)"), as: "spend")
+                .column(SQLRaw("CAST(SUM(prompt_tokens) AS BIGINT)"), as: "prompt")
+                .column(SQLRaw("CAST(SUM(completion_tokens) AS BIGINT)"), as: "completion")
+                .column(SQLRaw("COUNT(*)"), as: "requests")
+                .from(Self.logs)
+            query = Self.apply(filter, to: query)
+            return try await query.groupBy(day).groupBy(SQLColumn(column)).groupBy("model").groupBy("key_id").groupBy("deployment")
+                .orderBy(SQLOrderBy(expression: SQLRaw("spend"), direction: SQLDirection.descending)).limit(limit).all()
+                .map { row in
+                    ReportLine(
+                        day: Int(try row.decode(column: "day", as: Int64.self)), group: try row.decode(column: "grp", as: String?.self),
+                        model: try row.decode(column: "model", as: String.self), keyID: try row.decode(column: "key_id", as: String?.self),
+                        deployment: try row.decode(column: "deployment", as: String?.self),
+                        spend: USD(units: try row.decode(column: "spend", as: Int64?.self) ?? 0),
+                        promptTokens: Int(try row.decode(column: "prompt", as: Int64?.self) ?? 0),
+                        completionTokens: Int(try row.decode(column: "completion", as: Int64?.self) ?? 0),
+                        requests: Int(try row.decode(column: "requests", as: Int64.self)))
                 }
         }
     }
@@ -199,7 +243,7 @@ public struct SpendStore: Sendable {
         }
         let equal: [(String, String?)] = [
             ("key_id", filter.keyID), ("user_id", filter.userID), ("team_id", filter.teamID),
-            ("organization_id", filter.organizationID), ("model", filter.model),
+            ("organization_id", filter.organizationID), ("model", filter.model), ("end_user", filter.endUser),
         ]
         for case (let column, let value?) in equal { query = query.where(SQLColumn(column), .equal, SQLBind(value)) }
         if let from = filter.from { query = query.where("started_at_ms", .greaterThanOrEqual, SQLBind(Column.milliseconds(from))) }

@@ -49,6 +49,23 @@ struct SessionAuthenticatorTests {
         }
     }
 
+    @Test func aMasterKeySessionEndsWhenTheMasterKeyChanges() async throws {
+        try await withSessions { sessions, store, _ in
+            let old = MasterSignIn(masterKey: "sk-old-master-key-0123456789abcdefghij")
+            let signedIn = SessionAuthenticator(store: store.logins, cache: IdentityCache(), lifetime: 3600, idleTimeout: 600, master: old)
+            let (token, _) = try await signedIn.start(userID: old.sessionUserID, address: nil)
+            let principal = try await signedIn.authenticate(token)
+            #expect(principal.role == .proxyAdmin && principal.userID == nil && principal.method == .session)
+            #expect(old.matches("sk-old-master-key-0123456789abcdefghij") && !old.matches("sk-old-master-key-0123456789abcdefghiJ"))
+            let rotated = SessionAuthenticator(
+                store: store.logins, cache: IdentityCache(), lifetime: 3600, idleTimeout: 600,
+                master: MasterSignIn(masterKey: "sk-new-master-key-0123456789abcdefghij"))
+            await #expect(throws: GatewayError.self) { try await rotated.authenticate(token) }
+            // Without a master sign-in at all (the default), such a session is nobody's.
+            await #expect(throws: GatewayError.self) { try await sessions.authenticate(token) }
+        }
+    }
+
     @Test func noActivityOutlivesTheLifetime() async throws {
         try await withSessions { sessions, _, clock in
             let (token, _) = try await sessions.start(userID: "ada", address: nil)

@@ -154,6 +154,29 @@ struct SessionLoginTests {
         }
     }
 
+    @Test func theMasterKeySignsInAsAdminWithTheSameLockoutAndAudit() async throws {
+        try await withGatehouse(config) { client, _ in
+            let attacker = "203.0.113.9"
+            #expect(try await login(client, "admin", "not the master key", from: attacker).status == .unauthorized)
+            #expect(try await login(client, "admin", "still not the key", from: attacker).status == .unauthorized)
+            #expect(try await login(client, "admin", TestKeys.master, from: attacker).status == .tooManyRequests)
+
+            let response = try await login(client, "admin", TestKeys.master)
+            #expect(response.status == .ok && response.json?["user_role"] == "proxy_admin" && response.json?["user_id"] == "admin")
+            let cookie = try #require(response.headers[.setCookie]?.split(separator: ";").first).trimmingSpaces
+            let admin = Browser(cookie: cookie, csrf: try #require(response.json?["csrf_token"]?.stringValue))
+            #expect(try await client.get("/session", headers: admin.headers()).json?["user_role"] == "proxy_admin")
+            // A proxy admin's session: it manages users (with its CSRF token).
+            #expect(try await client.post("/user/new", ["user_id": "carol"], headers: admin.headers()).status == .ok)
+            // The master key is no user's password, and its sessions' id no user's id.
+            #expect(try await login(client, "carol", TestKeys.master).status == .unauthorized)
+            #expect(try await client.post("/user/new", ["user_id": "gatehouse:master:0123456789abcdef"]).status == .badRequest)
+            let trail = try await client.get("/audit?action=auth.login").json?["records"]?.arrayValue ?? []
+            #expect(trail.contains { $0["actor"] == "master" && $0["outcome"] == "success" && $0["details"]?["as"] == "master_key" })
+            #expect(!(try await client.get("/audit").text.contains(TestKeys.master)))
+        }
+    }
+
     @Test func changingThePasswordOrDeletingTheUserEndsTheirSessions() async throws {
         try await withGatehouse(config) { client, _ in
             try await createUser(client, "ada")

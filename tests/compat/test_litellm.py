@@ -215,3 +215,28 @@ def test_liteLLMs_tools_find_a_response_by_its_id_and_delete_keys_by_alias(wildc
             model="litellm_proxy/tuned", api_base=wildcard.base_url, api_key=generated["key"], messages=[{"role": "user", "content": "z"}],
             num_retries=0,
         )
+
+
+def test_operations_routes_as_liteLLMs_users_call_them(liteLLM_configured):
+    import datetime
+
+    import requests
+
+    base, master = liteLLM_configured.base_url, {"Authorization": f"Bearer {LITELLM_MASTER_KEY}"}
+    # LiteLLM's UI signs the master key in as `admin` with a form post.
+    browser = requests.Session()
+    signed_in = browser.post(base + "/login", data={"username": "admin", "password": LITELLM_MASTER_KEY}, timeout=5)
+    assert signed_in.status_code == 200 and signed_in.json()["user_role"] == "proxy_admin"
+    assert browser.get(base + "/key/list", timeout=5).status_code == 200
+
+    health = requests.get(base + "/health", headers=master, timeout=60).json()
+    checked = {entry["model_name"] for entry in health["healthy_endpoints"] + health["unhealthy_endpoints"]}
+    assert "fake-openai-endpoint" in checked and health["healthy_count"] >= 1
+    assert "azure-test-key" not in str(health) and "fake-key" not in str(health)
+
+    paths = {route["path"] for route in requests.get(base + "/routes", headers=master, timeout=5).json()["routes"]}
+    assert {"/chat/completions", "/v1/chat/completions", "/key/generate", "/health/readiness"} <= paths
+
+    today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    report = requests.get(base + "/global/spend/report", params={"start_date": today, "end_date": today}, headers=master, timeout=5)
+    assert report.status_code == 200 and isinstance(report.json(), list)

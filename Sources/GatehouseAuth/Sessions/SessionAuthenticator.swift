@@ -12,12 +12,16 @@ public struct SessionAuthenticator: Sendable {
     public let lifetime: TimeInterval
     public let idleTimeout: TimeInterval
     let now: @Sendable () -> Date
+    /// The master key's sign-in, when it may sign in at `/login`.
+    public let master: MasterSignIn?
     /// How stale a session's last-seen time may get before a request writes it again.
     static let touchInterval: TimeInterval = 60
 
     public init(
-        store: LoginStore, cache: IdentityCache, lifetime: TimeInterval, idleTimeout: TimeInterval, now: @escaping @Sendable () -> Date = Date.init
+        store: LoginStore, cache: IdentityCache, lifetime: TimeInterval, idleTimeout: TimeInterval, master: MasterSignIn? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.master = master
         self.store = store
         self.cache = cache
         self.lifetime = lifetime
@@ -41,6 +45,12 @@ public struct SessionAuthenticator: Sendable {
         if time >= session.expiresAt || time.timeIntervalSince(session.lastSeenAt) >= idleTimeout {
             try? await store.delete(id: session.id)
             throw ended
+        }
+        if MasterSignIn.isReserved(session.userID) {
+            // The master key's session: only while that master key is the one configured.
+            guard session.userID == master?.sessionUserID else { throw ended }
+            if time.timeIntervalSince(session.lastSeenAt) >= Self.touchInterval { try? await store.touch(id: session.id, at: time) }
+            return Principal(id: "session:master", method: .session, role: .proxyAdmin)
         }
         guard let role = cache.role(ofUser: session.userID) else { throw ended }
         if time.timeIntervalSince(session.lastSeenAt) >= Self.touchInterval { try? await store.touch(id: session.id, at: time) }

@@ -134,6 +134,16 @@ public final class ModelRouter: Sendable {
 
     public func hasModel(_ model: String) -> Bool { current.resolve(model) != nil }
 
+    /// A deployment as an active health check calls it: as configured, or, for a pattern, asking
+    /// for its `model_info.health_check_model` (nil without one: a pattern names no model).
+    public func probeAdapter(id: String) -> ProviderAdapter? {
+        let table = current
+        guard let adapter = table.adaptersByID[id] else { return nil }
+        guard adapter.deployment.isWildcard else { return adapter }
+        guard let model = adapter.deployment.info["health_check_model"]?.stringValue else { return nil }
+        return table.resolve(model)?.adapters.first { $0.deployment.id == id }
+    }
+
     /// The deployments serving a requested name, ready to call (for calls outside `run`).
     public func adapters(of model: String) -> [ProviderAdapter] { current.resolve(model)?.adapters ?? [] }
 

@@ -63,7 +63,8 @@ public enum GatehouseApplication {
             settings: settings, authentication: identity.authentication, certificates: identity.certificates, forwarder: upstream.forwarder,
             modelRouter: upstream.router, metering: metering.metering, management: management, ownTokens: identity.ownTokens,
             signingKeys: identity.signingKeys, audit: records.audit, metrics: metrics, accessLog: records.accessLog, lockouts: lockouts,
-            alerts: metering.alerts, sessionAuthenticator: identity.sessions, passwords: identity.passwords)
+            alerts: metering.alerts, sessionAuthenticator: identity.sessions, passwords: identity.passwords,
+            deploymentHealth: DeploymentHealthChecks(router: upstream.router))
         let listen = { (tls: TLSSettings?) in
             try Listener(
                 tls: tls, bounds: settings.listener, certificates: identity.certificates?.handshakes, reloadOnHangup: reloadOnHangup,

@@ -28,6 +28,8 @@ struct GatewayRoutes {
     /// Session cookies (from `/login`) and the passwords they are started with.
     let sessionAuthenticator: SessionAuthenticator
     let passwords: PasswordHasher
+    /// `GET /health`'s active checks, shared by every listener.
+    let deploymentHealth: DeploymentHealthChecks
 
     /// Authentications counted, failures audited and counted towards lockouts.
     var recorder: AuthenticationRecorder {
@@ -119,6 +121,10 @@ struct GatewayRoutes {
         // `/logout` is audited as `auth.logout`, not as a management change as well.
         sessionRoutes.register(on: callers)
         health.registerDetails(on: callers)
+        let operations = OperationsRoutes(checks: deploymentHealth)
+        operations.register(on: callers)
+        // Last: every route of this listener is registered by now (the model routes before).
+        defer { operations.snapshot(router) }
         // A group's middleware applies to the routes registered after it is added.
         callers = callers.add(middleware: ManagementAuditMiddleware(audit: audit))
         KeyRoutes(management: management).register(on: callers)

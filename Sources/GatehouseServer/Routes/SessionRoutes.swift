@@ -52,6 +52,9 @@ struct SessionRoutes: Sendable {
         // By the user, however named (id or email); by the name typed when there is no such user.
         let pair = Lockouts.credential("login:" + (user?.id ?? String(username.lowercased().prefix(200))), at: address)
         try takeAttempt(pair, address: address)
+        if username == MasterSignIn.username, let master = sessions.authenticator.master, master.matches(password) {
+            return try await signInMaster(master, pair: pair, request: request, address: address)
+        }
         guard await passwords.verify(password, hash: hash), let user else {
             recorder.failedSecret(
                 method: .password, object: user.map { .user($0.id) }, pair: pair, reason: Self.wrongCredentials.message, address: address)
@@ -65,6 +68,17 @@ struct SessionRoutes: Sendable {
         recorder.audit.record(
             AuditEvent(action: .authLogin, actor: ObjectRef.user(user.id).description, about: .user(user.id), outcome: .success, address: address))
         return started(session, role: user.role, token: token)
+    }
+
+    /// The master key signing in as the proxy admin (LiteLLM's `admin` sign-in).
+    func signInMaster(_ master: MasterSignIn, pair: String, request: Request, address: String?) async throws -> Response {
+        recorder.lockouts.credentials.recordSuccess(pair)
+        if let old = sessions.cookie.token(in: request.headers) { _ = try? await sessions.authenticator.end(old) }
+        let (token, session) = try await sessions.authenticator.start(userID: master.sessionUserID, address: address)
+        recorder.metrics.authentication(method: .password, outcome: "success", reason: "none")
+        recorder.audit.record(
+            AuditEvent(action: .authLogin, actor: Principal.master.id, outcome: .success, address: address, details: ["as": "master_key"]))
+        return started(session, role: .proxyAdmin, token: token)
     }
 
     func current(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
@@ -138,7 +152,8 @@ struct SessionRoutes: Sendable {
 
     static func describe(_ session: LoginSession, role: Principal.Role, token: SessionToken) -> JSONValue {
         [
-            "user_id": .string(session.userID), "user_role": .string(role.rawValue),
+            "user_id": .string(MasterSignIn.isReserved(session.userID) ? MasterSignIn.shownUser : session.userID),
+            "user_role": .string(role.rawValue),
             "expires_at": .string(ISO8601DateFormatter().string(from: session.expiresAt)), "csrf_token": .string(token.csrfToken),
         ]
     }

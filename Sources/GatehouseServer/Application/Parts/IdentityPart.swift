@@ -60,7 +60,8 @@ struct IdentityPart {
             MasterKeyAuthenticator(masterKey: masterKey), VirtualKeyAuthenticator(cache: cache, now: clock), jwt, ownTokens, introspection,
         ]
         sessions = SessionAuthenticator(
-            store: store.logins, cache: cache, lifetime: settings.sessions.lifetimeSeconds, idleTimeout: settings.sessions.idleSeconds, now: clock)
+            store: store.logins, cache: cache, lifetime: settings.sessions.lifetimeSeconds, idleTimeout: settings.sessions.idleSeconds,
+            master: MasterSignIn(masterKey: masterKey), now: clock)
         passwords = PasswordHasher(cost: settings.sessions.passwordHashCost)
         certificates = ClientCertificateSource(
             listeners: [listener.tls, listener.management?.tls], trustedProxies: settings.network.trustedProxies,

@@ -118,6 +118,7 @@ struct Management: Sendable {
     /// one namespace, or a user whose id is someone's email would lock that person out of
     /// signing in by email.
     func checkSignInNames(id: String, email: String?, of existing: String? = nil) async throws {
+        if MasterSignIn.isReserved(id) { throw GatewayError.badRequest("User ids starting with `gatehouse:` are reserved.", param: "user_id") }
         for (name, field) in [(id, "user_id"), (email, "user_email")] {
             guard let name, let other = try await directory.user(named: name), other.id != existing else { continue }
             throw GatewayError.badRequest("`\(name)` is already another user's id or email.", param: field)

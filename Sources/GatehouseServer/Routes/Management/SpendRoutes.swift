@@ -17,6 +17,7 @@ struct SpendRoutes: Sendable {
     func register(on router: some RouterMethods<AuthenticatedContext>) {
         router.get("/spend/logs") { request, context in try await self.logs(request, context) }
         router.get("/global/spend") { request, context in try await self.total(request, context) }
+        router.get("/global/spend/report") { request, context in try await self.report(request, context) }
         let groups: [(String, String, String)] = [
             ("keys", "key_id", "api_key"), ("teams", "team_id", "team_id"), ("users", "user_id", "user_id"),
             ("models", "model", "model"), ("end_users", "end_user", "end_user"), ("organizations", "organization_id", "organization_id"),
