@@ -92,3 +92,21 @@ def test_redirecting_the_upstream_is_a_bad_request(client):
             model="mock-gpt", messages=[{"role": "user", "content": "x"}], extra_body={"api_base": "http://evil"}
         )
     assert caught.value.body["param"] == "api_base"
+
+
+def test_the_azure_client_reaches_a_model_by_deployment(gatehouse):
+    azure = openai.AzureOpenAI(
+        azure_endpoint=gatehouse.base_url, api_key=gatehouse.master_key, api_version="2024-10-21", azure_deployment="mock-gpt", max_retries=0,
+    )
+    completion = azure.chat.completions.create(model="ignored-by-azure", messages=[{"role": "user", "content": "azure hello"}])
+    assert completion.choices[0].message.content == "You said: azure hello"
+    vectors = azure.embeddings.create(model="ignored-by-azure", input="azure")
+    assert len(vectors.data[0].embedding) > 0
+
+
+def test_several_models_in_one_request(client):
+    # LiteLLM's comma-separated models: the answer is a list, which the SDK cannot parse; read it raw.
+    raw = client.chat.completions.with_raw_response.create(model="mock-gpt,claude-test", messages=[{"role": "user", "content": "both"}])
+    answers = raw.http_response.json()
+    assert [answer["model"] for answer in answers] == ["mock-gpt", "claude-test"]
+    assert answers[1]["choices"][0]["message"]["content"]

@@ -7,7 +7,8 @@ import Logging
 import NIOCore
 
 /// `/v1/chat/completions`, `/v1/completions`, `/v1/embeddings` and `/v1/messages`, also without
-/// the `/v1` prefix as LiteLLM serves them.
+/// the `/v1` prefix as LiteLLM serves them, and the Azure OpenAI SDK's
+/// `/openai/deployments/{deployment}/…` paths.
 public struct ProxyRoutes: Sendable {
     let forwarder: Forwarder
     let maxBodyBytes: Int
@@ -35,11 +36,34 @@ public struct ProxyRoutes: Sendable {
                 }
             }
         }
+        // The Azure OpenAI SDK names the model (its "deployment") in the path and may leave it out
+        // of the body; its `api-version` query is accepted and not forwarded (each Azure
+        // deployment in the configuration has its own).
+        let azure: [(String, Endpoint)] = [("chat/completions", .chatCompletions), ("completions", .completions), ("embeddings", .embeddings)]
+        for (path, endpoint) in azure {
+            router.post(RouterPath("/openai/deployments/{deployment}/" + path)) { request, context in
+                try await self.handle(endpoint, request: request, context: context, model: context.parameters.get("deployment"))
+            }
+        }
         registerCountTokens(on: router)
     }
 
-    func handle(_ endpoint: Endpoint, request: Request, context: AuthenticatedContext) async throws -> Response {
-        let (parsed, bodyBytes) = try await parse(endpoint, request: request, context: context)
+    /// - Parameter pathModel: the model the path names (Azure's deployment), which wins over the body's.
+    func handle(_ endpoint: Endpoint, request: Request, context: AuthenticatedContext, model pathModel: String? = nil) async throws -> Response {
+        let (parsed, bodyBytes) = try await parse(endpoint, request: request, context: context, model: pathModel)
+        if let models = Self.models(in: parsed) { return try await several(models, parsed, bodyBytes: bodyBytes, context: context) }
+        return Self.response(to: try await exchange(parsed, bodyBytes: bodyBytes, context: context))
+    }
+
+    /// A request admitted, forwarded and, when complete, billed.
+    struct Exchange {
+        let result: ForwardResult
+        let metered: MeteredRequest
+        /// What a complete answer cost, when its deployment is priced.
+        let cost: USD?
+    }
+
+    func exchange(_ parsed: ForwardRequest, bodyBytes: Int, context: AuthenticatedContext) async throws -> Exchange {
         let metered = try await metering.admit(parsed, bodyBytes: bodyBytes, principal: context.principal, note: context.accessNote)
         // As admitted: a `fit` budget may have lowered its `max_tokens`.
         let forward = metered.forward
@@ -69,12 +93,20 @@ public struct ProxyRoutes: Sendable {
             let now = ContinuousClock.now
             metrics.upstream(model: forward.model, upstream: now - upstreamStart, overhead: upstreamStart - requestStart)
         }
+        guard case .complete(_, let usage, let deployment, let responseID) = result else {
+            return Exchange(result: result, metered: metered, cost: nil)
+        }
+        let cost = metered.finish(usage: usage, deployment: deployment, status: 200, responseID: responseID)
+        return Exchange(result: result, metered: metered, cost: metering.isPriced(deployment) ? cost : nil)
+    }
+
+    static func response(to exchange: Exchange) -> Response {
+        let metered = exchange.metered
         var headers: HTTPFields
-        switch result {
-        case .complete(let body, let usage, let deployment, let responseID):
-            let cost = metered.finish(usage: usage, deployment: deployment, status: 200, responseID: responseID)
+        switch exchange.result {
+        case .complete(let body, _, let deployment, _):
             headers = [.contentType: "application/json", .gatehouseDeployment: deployment.id]
-            if metering.isPriced(deployment) {
+            if let cost = exchange.cost {
                 let text = cost.description
                 headers[.gatehouseResponseCost] = text
                 headers[.litellmResponseCost] = text
@@ -94,7 +126,12 @@ public struct ProxyRoutes: Sendable {
 
     /// Reads and checks the body: size, JSON, model, fields that would redirect the upstream.
     /// - Returns: the request, and the size of its body.
-    func parse(_ endpoint: Endpoint, request: Request, context: AuthenticatedContext) async throws -> (ForwardRequest, Int) {
+    /// - Parameter pathModel: the model named in the path, in place of the body's.
+    func parse(
+        _ endpoint: Endpoint, request: Request, context: AuthenticatedContext, model pathModel: String? = nil
+    ) async throws -> (
+        ForwardRequest, Int
+    ) {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
             throw GatewayError.payloadTooLarge(limit: maxBodyBytes)
         }
@@ -111,13 +148,14 @@ public struct ProxyRoutes: Sendable {
             // A chunked body (no Content-Length) that passes the limit.
             throw GatewayError.payloadTooLarge(limit: maxBodyBytes)
         }
-        let body: JSONValue
+        var body: JSONValue
         do {
             body = try JSONCoding.decode(bytes.readableBytesView)
         } catch {
             throw GatewayError.invalidRequest("Request body is not valid JSON.")
         }
         guard case .object = body else { throw GatewayError.invalidRequest("Request body must be a JSON object.") }
+        if let pathModel { body["model"] = .string(pathModel) }
         guard let model = body["model"]?.stringValue, !model.isEmpty else {
             throw GatewayError.invalidRequest("`model` is required.", param: "model")
         }
@@ -127,10 +165,17 @@ public struct ProxyRoutes: Sendable {
         if let (field, bound) = TokenEstimate.invalidField(in: body) {
             throw GatewayError.invalidRequest("`\(field)` must be a whole number from 1 to \(bound).", param: field)
         }
-        if let level = context.principal.modelRefusal(model: model, accessGroups: forwarder.router.accessGroups(of: model)) {
-            throw GatewayError.modelAccessDenied(model, level: level)
+        func check(_ model: String) throws {
+            if let level = context.principal.modelRefusal(model: model, accessGroups: forwarder.router.accessGroups(of: model)) {
+                throw GatewayError.modelAccessDenied(model, level: level)
+            }
+            guard forwarder.router.hasModel(model) else { throw GatewayError.modelNotFound(model) }
         }
-        guard forwarder.router.hasModel(model) else { throw GatewayError.modelNotFound(model) }
+        if endpoint == .chatCompletions, Self.namesSeveral(model) {
+            for one in try Self.split(model) { try check(one) }
+        } else {
+            try check(model)
+        }
         let stream: Bool
         switch body["stream"] {
         case nil, .null?: stream = false
