@@ -46,6 +46,13 @@ enum FuzzTargets {
             let price = TokenPrice(input: 0.000_075, output: 1e9)
             _ = price.usd(of: Usage(promptTokens: estimate.promptBound, completionTokens: estimate.completion))
         }
+        // A Responses API body, translated; the same bytes as a chat answer and a chat chunk.
+        if let (chat, _) = try? ResponsesToChat.request(body, history: [body]) { _ = TokenEstimate.invalidField(in: chat) }
+        let shape = ResponsesShape(id: "resp_fuzz", createdAt: 0, model: "m", request: body)
+        _ = ChatToResponses.response(body, shape: shape)
+        var stream = ChatToResponsesStream(shape: shape)
+        _ = stream.translate(SSEEvent(data: JSONCoding.encodeString(body)))
+        _ = stream.finish()
         for usage in [Usage(openAI: body["usage"]), Usage(anthropic: body["usage"])] {
             guard let usage else { continue }
             _ = TokenPrice(input: 1e6, output: 1e6).usd(of: usage) + USD(units: .max)

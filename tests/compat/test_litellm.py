@@ -240,3 +240,22 @@ def test_operations_routes_as_liteLLMs_users_call_them(liteLLM_configured):
     today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
     report = requests.get(base + "/global/spend/report", params={"start_date": today, "end_date": today}, headers=master, timeout=5)
     assert report.status_code == 200 and isinstance(report.json(), list)
+
+
+def test_liteLLM_sdk_responses(wildcard, upstream):
+    response = litellm.responses(
+        model="litellm_proxy/tuned", input="respond please", api_base=wildcard.base_url, api_key=wildcard.master_key, max_output_tokens=40,
+    )
+    assert response.output[0].content[0].text == "upstream tuned-upstream heard: respond please"
+    # Asked as chat completions upstream, with the deployment's defaults and the translated limit.
+    body = upstream.requests[-1]["body"]
+    assert upstream.requests[-1]["path"].endswith("/chat/completions") and body["max_tokens"] == 40 and body["temperature"] == 0.25
+    # LiteLLM's SDK called Gatehouse's /v1/responses: the spend row carries a Responses id.
+    import requests
+
+    for _ in range(100):
+        rows = requests.get(wildcard.base_url + "/spend/logs", headers={"Authorization": f"Bearer {wildcard.master_key}"}, timeout=5).json()
+        if rows and rows[0]["request_id"].startswith("resp_"):
+            break
+        time.sleep(0.05)
+    assert rows[0]["request_id"].startswith("resp_")

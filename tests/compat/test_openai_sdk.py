@@ -110,3 +110,48 @@ def test_several_models_in_one_request(client):
     answers = raw.http_response.json()
     assert [answer["model"] for answer in answers] == ["mock-gpt", "claude-test"]
     assert answers[1]["choices"][0]["message"]["content"]
+
+
+def test_responses_api(client):
+    response = client.responses.create(model="mock-gpt", input="hello responses", instructions="Be brief.", max_output_tokens=50)
+    assert response.id.startswith("resp_") and response.status == "completed" and response.model == "mock-gpt"
+    assert response.output_text == "You said: hello responses"
+    assert response.usage.input_tokens > 0 and response.usage.output_tokens > 0
+    assert response.instructions == "Be brief." and response.max_output_tokens == 50
+
+    # Kept for retrieval and for the next turn.
+    assert client.responses.retrieve(response.id).output_text == response.output_text
+    follow_up = client.responses.create(model="mock-gpt", input="and again", previous_response_id=response.id)
+    assert follow_up.output_text == "You said: and again" and follow_up.previous_response_id == response.id
+
+    client.responses.delete(response.id)
+    with pytest.raises(openai.NotFoundError):
+        client.responses.retrieve(response.id)
+    with pytest.raises(openai.NotFoundError):
+        client.responses.create(model="mock-gpt", input="x", previous_response_id=response.id)
+
+
+def test_responses_api_streams(client):
+    events = list(client.responses.create(model="mock-gpt", input=[{"role": "user", "content": "streamed words"}], stream=True))
+    kinds = [event.type for event in events]
+    assert kinds[:2] == ["response.created", "response.in_progress"] and kinds[-1] == "response.completed"
+    assert "".join(event.delta for event in events if event.type == "response.output_text.delta") == "You said: streamed words"
+    completed = events[-1].response
+    assert completed.output_text == "You said: streamed words" and completed.usage.total_tokens > 0
+    assert [event.sequence_number for event in events] == list(range(len(events)))
+    assert client.responses.retrieve(completed.id).output_text == "You said: streamed words"
+
+
+def test_responses_api_through_an_anthropic_deployment(client, fake_anthropic):
+    response = client.responses.create(model="claude-test", input="hi claude")
+    assert response.output_text and response.status == "completed"
+    assert fake_anthropic.requests[-1]["body"]["messages"][-1]["content"] in ("hi claude", [{"type": "text", "text": "hi claude"}])
+
+
+def test_responses_api_refuses_what_it_cannot_translate(client):
+    with pytest.raises(openai.BadRequestError):
+        client.responses.create(model="mock-gpt", input="x", tools=[{"type": "web_search"}])
+    with pytest.raises(openai.BadRequestError):
+        client.responses.create(model="mock-gpt", input="x", background=True)
+    with pytest.raises(openai.BadRequestError):
+        client.responses.create(model="mock-gpt", input="x", max_output_tokens=0)

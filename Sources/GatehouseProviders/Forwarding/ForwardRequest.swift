@@ -14,6 +14,9 @@ public struct ForwardRequest: Sendable {
     /// The client's Anthropic API version and betas (`anthropic-version`, `anthropic-beta`),
     /// passed on to Anthropic deployments: Claude Code and the Anthropic SDK depend on them.
     public var anthropic = AnthropicHeaders()
+    /// Set for `/v1/responses`: the request is a chat completion (translated from the Responses
+    /// API) whose answer goes back in the Responses API's shape.
+    public var responses: ResponsesShape?
 
     public init(endpoint: Endpoint, model: String, body: JSONValue, stream: Bool, clientWantsUsage: Bool) {
         self.endpoint = endpoint

@@ -41,7 +41,8 @@ public struct Forwarder: Sendable {
                 throw try await failure(response, deployment: deployment)
             }
             if request.stream, request.endpoint.streams {
-                let translator = adapter.streamTranslator(request.endpoint, clientModel: request.model, clientWantsUsage: request.clientWantsUsage)
+                var translator = adapter.streamTranslator(request.endpoint, clientModel: request.model, clientWantsUsage: request.clientWantsUsage)
+                if let shape = request.responses { translator = ComposedStreamTranslator(translator, then: ChatToResponsesStream(shape: shape)) }
                 let stream = TranslatedEventStream(
                     upstream: response.body, translator: translator, clientDialect: request.endpoint.clientDialect,
                     report: StreamReport { end in onStreamEnd(end, deployment) }
@@ -53,6 +54,10 @@ public struct Forwarder: Sendable {
                 throw AttemptFailure(.status(502), message: "upstream answered with a body that is not JSON")
             }
             let (translated, usage) = adapter.translateResponse(request.endpoint, body: json, clientModel: request.model)
+            if let shape = request.responses {
+                let response = ChatToResponses.response(translated, shape: shape)
+                return .complete(body: ByteBuffer(bytes: JSONCoding.encode(response)), usage: usage, deployment: deployment, responseID: shape.id)
+            }
             // Same dialect: hand the upstream's bytes on untouched rather than re-encoding them.
             let body = adapter.upstreamDialect == request.endpoint.clientDialect ? bytes : ByteBuffer(bytes: JSONCoding.encode(translated))
             return .complete(body: body, usage: usage, deployment: deployment, responseID: ResponseID.of(translated["id"]))

@@ -95,7 +95,7 @@ public struct StreamEnd: Sendable {
 }
 
 /// The `id` a stream's events carry (`chatcmpl-…` in an OpenAI chunk, `msg_…` in Anthropic's
-/// `message_start`): only the first few events are parsed, so a stream without one costs nothing
+/// `message_start`, `resp_…` in the Responses API's `response.created`): only the first few events are parsed, so a stream without one costs nothing
 /// after them.
 struct ResponseID {
     private(set) var value: String?
@@ -107,7 +107,7 @@ struct ResponseID {
         guard value == nil, looked < 3, event.data.utf8.first == UInt8(ascii: "{") else { return }
         looked += 1
         guard let json = try? JSONCoding.decode(Array(event.data.utf8)) else { return }
-        value = Self.of(json["id"] ?? json["message"]?["id"])
+        value = Self.of(json["id"] ?? json["message"]?["id"] ?? json["response"]?["id"])
     }
 
     /// A response body's `id`, if it has a short one.

@@ -15,6 +15,8 @@ public struct ProxyRoutes: Sendable {
     let bodyTimeout: TimeAmount
     let metering: Metering
     let metrics: GatewayMetrics?
+    /// Responses kept for `/v1/responses/{id}` and `previous_response_id`.
+    let responses = ResponseStore()
 
     /// - Parameter bodyTimeout: a client that has not sent its whole body by then is disconnected.
     init(forwarder: Forwarder, maxBodyBytes: Int, bodyTimeout: TimeAmount, metering: Metering, metrics: GatewayMetrics? = nil) {
@@ -46,6 +48,7 @@ public struct ProxyRoutes: Sendable {
             }
         }
         registerCountTokens(on: router)
+        registerResponses(on: router)
     }
 
     /// - Parameter pathModel: the model the path names (Azure's deployment), which wins over the body's.
@@ -126,12 +129,12 @@ public struct ProxyRoutes: Sendable {
 
     /// Reads and checks the body: size, JSON, model, fields that would redirect the upstream.
     /// - Returns: the request, and the size of its body.
-    /// - Parameter pathModel: the model named in the path, in place of the body's.
+    /// - Parameters:
+    ///   - pathModel: the model named in the path, in place of the body's.
+    ///   - severalModels: whether a chat request may name several models (`a,b`).
     func parse(
-        _ endpoint: Endpoint, request: Request, context: AuthenticatedContext, model pathModel: String? = nil
-    ) async throws -> (
-        ForwardRequest, Int
-    ) {
+        _ endpoint: Endpoint, request: Request, context: AuthenticatedContext, model pathModel: String? = nil, severalModels: Bool = true
+    ) async throws -> (ForwardRequest, Int) {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
             throw GatewayError.payloadTooLarge(limit: maxBodyBytes)
         }
@@ -171,7 +174,7 @@ public struct ProxyRoutes: Sendable {
             }
             guard forwarder.router.hasModel(model) else { throw GatewayError.modelNotFound(model) }
         }
-        if endpoint == .chatCompletions, Self.namesSeveral(model) {
+        if endpoint == .chatCompletions, severalModels, Self.namesSeveral(model) {
             for one in try Self.split(model) { try check(one) }
         } else {
             try check(model)
