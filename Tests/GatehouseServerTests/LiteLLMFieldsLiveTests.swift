@@ -68,6 +68,23 @@ struct LiteLLMFieldsLiveTests {
         }
     }
 
+    @Test func pagedTeamListsShowOnlyWhatTheCallerReads() async throws {
+        try await withGatehouse(.embeddedDefault) { client, _ in
+            _ = try await client.post("/user/new", ["user_id": "ann", "auto_create_key": false])
+            for id in ["alpha", "beta", "gamma"] {
+                _ = try await client.post("/team/new", ["team_id": .string(id), "team_alias": .string(id.uppercased())])
+            }
+            _ = try await client.post("/team/member_add", ["team_id": "beta", "member": ["user_id": "ann", "role": "user"]])
+            let all = try await client.get("/v2/team/list?page_size=2&sort_by=team_alias&sort_order=desc").json
+            #expect(all?["total"] == 3 && all?["teams"]?.arrayValue?.compactMap { $0["team_id"]?.stringValue } == ["gamma", "beta"])
+            let key = try #require(try await client.post("/key/generate", ["user_id": "ann"]).json?["key"]?.stringValue)
+            let own = try await client.get("/v2/team/list", headers: bearer(key)).json
+            #expect(own?["total"] == 1 && own?["teams"]?.arrayValue?.first?["team_id"] == "beta")
+            #expect(try await client.get("/v2/user/info?user_id=ann", headers: bearer(key)).json?["user_id"] == "ann")
+            #expect(try await client.get("/v2/user/info?user_id=nobody").status == .notFound)
+        }
+    }
+
     @Test func organizationsCarryLiteLLMsBudgetTable() async throws {
         try await withGatehouse(.embeddedDefault) { client, _ in
             let created = try await client.post(

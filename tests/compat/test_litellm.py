@@ -259,3 +259,21 @@ def test_liteLLM_sdk_responses(wildcard, upstream):
             break
         time.sleep(0.05)
     assert rows[0]["request_id"].startswith("resp_")
+
+
+def test_the_proxy_clients_team_and_user_pages(wildcard):
+    import requests
+
+    client = Client(base_url=wildcard.base_url, api_key=wildcard.master_key)
+    master = {"Authorization": f"Bearer {wildcard.master_key}"}
+    for index in range(3):
+        requests.post(wildcard.base_url + "/team/new", json={"team_id": f"squad-{index}", "team_alias": f"Squad {index}"}, headers=master, timeout=5)
+    page = client.teams.list_v2(team_alias="squad", page=2, page_size=2, sort_by="team_id", sort_order="desc")
+    assert page["total"] == 3 and page["total_pages"] == 2 and [team["team_id"] for team in page["teams"]] == ["squad-0"]
+    assert client.teams.get_available() == []
+    # The CLI's users client (not on `Client`).
+    from litellm.proxy.client.users import UsersManagementClient
+
+    users = UsersManagementClient(wildcard.base_url, wildcard.master_key)
+    users.create_user({"user_id": "pat", "user_email": "pat@example.com", "auto_create_key": False})
+    assert users.get_user_v2("pat")["user_email"] == "pat@example.com"

@@ -22,6 +22,9 @@ public struct TeamRoutes: Sendable {
         router.get("/team/info") { request, context in try await self.info(request, context) }
         router.changing("/team/update", .post, trail: management.trail) { call, _ in try await self.update(call) }
         router.get("/team/list") { request, context in try await self.list(request, context) }
+        router.get("/v2/team/list") { request, context in try await self.pagedList(request, context) }
+        // Teams a user may join by themselves: Gatehouse has no self-service joining.
+        router.get("/team/available") { _, _ in Response.json([]) }
         router.changing("/team/delete", .post, trail: management.trail) { call, _ in try await self.delete(call) }
         router.changing("/team/member_add", .post, trail: management.trail) { call, _ in try await self.addMembers(call) }
         router.changing("/team/member_delete", .post, trail: management.trail) { call, _ in try await self.deleteMember(call) }
@@ -108,6 +111,38 @@ public struct TeamRoutes: Sendable {
             : try await management.directory.teams(ids: caller.memberships.keys.sorted())
         if let organizationID { teams = teams.filter { $0.organizationID == organizationID } }
         return Response.json(.array(try await management.json(try await management.spend.overlay(teams))))
+    }
+
+    /// `/v2/team/list`: LiteLLM's paged form, filtered by `user_id` (teams they belong to),
+    /// `organization_id`, `team_id` and `team_alias` (a part of it, any case), sorted by
+    /// `sort_by` (`team_id`, `team_alias`, `created_at`, `spend`) in `sort_order`.
+    func pagedList(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+        let caller = try await management.caller(context)
+        let query = request.uri.queryParameters
+        let paging = Paging(request, sizeName: "page_size")
+        var teams =
+            caller.readsEverything
+            ? try await management.directory.teams(organizationID: query.get("organization_id"))
+            : try await management.directory.teams(ids: caller.memberships.keys.sorted())
+        if let user = query.get("user_id") { teams = teams.filter { $0.role(of: user) != nil } }
+        if let organization = query.get("organization_id") { teams = teams.filter { $0.organizationID == organization } }
+        if let id = query.get("team_id") { teams = teams.filter { $0.id == id } }
+        if let alias = query.get("team_alias")?.lowercased() { teams = teams.filter { $0.alias?.lowercased().contains(alias) == true } }
+        teams = try await management.spend.overlay(teams)
+        let ascending = query.get("sort_order") != "desc"
+        let order: (Team, Team) -> Bool =
+            switch query.get("sort_by") {
+            case "team_alias": { ($0.alias ?? "", $0.id) < ($1.alias ?? "", $1.id) }
+            case "spend": { ($0.spend, $0.id) < ($1.spend, $1.id) }
+            case "team_id": { $0.id < $1.id }
+            default: { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+            }
+        teams.sort { ascending ? order($0, $1) : order($1, $0) }
+        let page = Array(teams.dropFirst(paging.offset).prefix(paging.size))
+        return Response.json([
+            "teams": .array(try await management.json(page)), "total": JSONValue(teams.count), "page": JSONValue(paging.page),
+            "page_size": JSONValue(paging.size), "total_pages": JSONValue(paging.pages(teams.count)),
+        ])
     }
 
     /// Deletes the teams, their keys and their memberships.

@@ -18,6 +18,10 @@ public struct UserRoutes: Sendable {
     public func register(on router: some RouterMethods<AuthenticatedContext>) {
         router.changing("/user/new", .post, trail: management.trail) { call, _ in try await self.new(call) }
         router.get("/user/info") { request, context in try await self.info(request, context) }
+        // LiteLLM's light form: the user alone.
+        router.get("/v2/user/info") { request, context in
+            Response.json(ManagementJSON.user(try await self.readable(request, context)))
+        }
         router.changing("/user/update", .post, trail: management.trail) { call, _ in try await self.update(call) }
         router.get("/user/list") { request, context in try await self.list(request, context) }
         router.changing("/user/delete", .post, trail: management.trail) { call, _ in try await self.delete(call) }
@@ -71,15 +75,8 @@ public struct UserRoutes: Sendable {
 
     /// `/user/info?user_id=`; without `user_id`, the caller.
     func info(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
-        let caller = try await management.caller(context)
-        guard let id = request.uri.queryParameters.get("user_id") ?? caller.principal.userID else {
-            throw GatewayError.badRequest("`user_id` is required.", param: "user_id")
-        }
-        let user = try await management.spend.overlay(try await management.user(id))
-        // Their own account, with a credential as strong as the account (as for its keys).
-        guard caller.readsEverything || (caller.isSelf(id) && caller.speaksFullyFor(accountRole: user.role)) else {
-            throw GatewayError.managementForbidden("This user is outside your reach.")
-        }
+        let user = try await readable(request, context)
+        let id = user.id
         let memberships = try await management.directory.memberships(userID: id)
         let teams = try await management.spend.overlay(try await management.directory.teams(ids: memberships.keys.sorted()))
         let keys = try await management.spend.overlay(try await management.keys.list(userID: id, limit: nil))
@@ -93,6 +90,20 @@ public struct UserRoutes: Sendable {
 
     /// Changes a user; a `user_id` nobody has yet creates that user (LiteLLM upserts here too),
     /// which only a proxy admin may, as for `/user/new`.
+    /// The user `user_id` names (without it, the caller), with its spend, if the caller may read it:
+    /// their own account, with a credential as strong as the account (as for its keys).
+    func readable(_ request: Request, _ context: AuthenticatedContext) async throws -> User {
+        let caller = try await management.caller(context)
+        guard let id = request.uri.queryParameters.get("user_id") ?? caller.principal.userID else {
+            throw GatewayError.badRequest("`user_id` is required.", param: "user_id")
+        }
+        let user = try await management.spend.overlay(try await management.user(id))
+        guard caller.readsEverything || (caller.isSelf(id) && caller.speaksFullyFor(accountRole: user.role)) else {
+            throw GatewayError.managementForbidden("This user is outside your reach.")
+        }
+        return user
+    }
+
     func update(_ call: ManagementCall) async throws -> Changed {
         try await management.caller(call.principal).requireAdmin("change users")
         let body = call.body
