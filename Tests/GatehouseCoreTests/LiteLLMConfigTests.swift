@@ -17,6 +17,20 @@ struct LiteLLMConfigTests {
         try ConfigLoader.load(yaml: yaml, file: "test.yaml", environment: environment)
     }
 
+    @Test func aBaseModelPricesADeploymentWhoseNameSaysNothing() throws {
+        let result = try load(
+            """
+            model_list:
+              - model_name: team-gpt
+                litellm_params: {model: azure/prod-deployment-7, api_base: "https://x.openai.azure.com", api_key: k, api_version: "2024-10-21"}
+                model_info: {base_model: azure/gpt-4o, description: The team's model}
+            """)
+        let deployment = try #require(result.config.models.first)
+        #expect(deployment.baseModel == "azure/gpt-4o" && deployment.info["description"] == "The team's model")
+        #expect(ModelPrices.price(for: deployment) == ModelPrices.price(forModel: "gpt-4o") && ModelPrices.price(for: deployment) != nil)
+        #expect(result.warnings.isEmpty)
+    }
+
     @Test func liteLLMsOwnProxyConfigurationLoads() throws {
         let yaml = try String(contentsOf: Self.fixture, encoding: .utf8)
         let result = try load(yaml)

@@ -78,7 +78,9 @@ enum DeploymentParser {
             if let id = try reader.string(info["id"], at: "\(ip).id") { d.id = id }
             d.mode = try reader.string(info["mode"], at: "\(ip).mode")
             d.accessGroups = try reader.stringList(info["access_groups"], at: "\(ip).access_groups") ?? []
-            for (key, value) in info where !Keys.modelInfo.contains(key) { d.info[key] = try reader.json(value, at: "\(ip).\(key)") }
+            d.baseModel = try reader.string(info["base_model"], at: "\(ip).base_model")
+            // The rest is shown by the model info routes (`base_model` and `description` too).
+            for (key, value) in info where !["id", "mode", "access_groups"].contains(key) { d.info[key] = try reader.json(value, at: "\(ip).\(key)") }
         }
 
         if d.apiBase == nil, provider != .mock {

@@ -102,6 +102,9 @@ public struct Deployment: Sendable, Equatable {
     public var extraHeaders: [String: String] = [:]
     public var accessGroups: [String] = []
     public var mode: String?
+    /// `model_info.base_model`: the model the upstream really serves (an Azure deployment's name
+    /// says nothing), which prices it when it sets no price of its own.
+    public var baseModel: String?
     /// Request parameters from `litellm_params` (`temperature`, `reasoning_effort`…), sent to this
     /// deployment when the client's request does not set them.
     public var requestDefaults: [String: JSONValue] = [:]

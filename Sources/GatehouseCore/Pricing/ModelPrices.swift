@@ -82,12 +82,14 @@ public enum ModelPrices {
         ],
     ]
 
-    /// The deployment's own prices if it sets either, else the built-in price of its upstream
+    /// The deployment's own prices if it sets either, else the built-in price of its
+    /// `base_model` (without a provider prefix: `azure/gpt-4o` is `gpt-4o`) or of its upstream
     /// model (exact name, or the name followed by a version: `gpt-4o-2024-08-06`), else nil.
     public static func price(for deployment: Deployment) -> TokenPrice? {
         if deployment.inputCostPerToken != nil || deployment.outputCostPerToken != nil {
             return TokenPrice(input: exact(deployment.inputCostPerToken ?? 0), output: exact(deployment.outputCostPerToken ?? 0))
         }
+        if let base = deployment.baseModel { return price(forModel: String(base.split(separator: "/").last ?? Substring(base))) }
         return price(forModel: deployment.upstreamModel)
     }
 
