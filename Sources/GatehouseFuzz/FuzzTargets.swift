@@ -40,7 +40,7 @@ enum FuzzTargets {
     static func modelRequest(_ body: JSONValue, size: Int) {
         _ = ForbiddenRequestFields.first(in: body)
         _ = TokenEstimate.invalidField(in: body)
-        for endpoint in [Endpoint.chatCompletions, .completions, .embeddings, .messages] {
+        for endpoint in [Endpoint.chatCompletions, .completions, .embeddings, .messages, .moderations, .imageGenerations] {
             let estimate = TokenEstimate(body: body, bodyBytes: size, endpoint: endpoint, defaultMaxTokens: 4096)
             _ = estimate.reserved
             let price = TokenPrice(input: 0.000_075, output: 1e9)

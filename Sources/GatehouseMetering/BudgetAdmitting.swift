@@ -41,7 +41,7 @@ extension Metering {
             let fitting = price.flatMap { price in
                 room.flatMap { Self.fittingTokens(price, promptBound: estimate.promptBound, choices: choices, room: $0) }
             }
-            guard refusal.admission == .fit, forward.endpoint != .embeddings, let price, let tokens = fitting,
+            guard refusal.admission == .fit, forward.endpoint.generatesText, let price, let tokens = fitting,
                 tokens >= BudgetAdmission.minimumTokens, tokens < asked
             else {
                 throw refused(refusal, principal: principal, forward: forward, estimate: estimate, cost: cost, fitting: fitting)
@@ -130,7 +130,7 @@ extension Metering {
             message += "\(refusal.remaining) USD remains; this request could cost up to \(cost) USD "
             message += "(its prompt and up to \(estimate.completion) completion tokens at `\(forward.model)`'s price). "
             switch fitting {
-            case let tokens? where tokens >= 1 && forward.endpoint != .embeddings:
+            case let tokens? where tokens >= 1 && forward.endpoint.generatesText:
                 message += "With `max_tokens` at most \(tokens) it would be admitted."
             default:
                 message += "Even without completion tokens the prompt does not fit: shorten it."

@@ -155,3 +155,10 @@ def test_responses_api_refuses_what_it_cannot_translate(client):
         client.responses.create(model="mock-gpt", input="x", background=True)
     with pytest.raises(openai.BadRequestError):
         client.responses.create(model="mock-gpt", input="x", max_output_tokens=0)
+
+
+def test_moderations_and_images(client):
+    moderation = client.moderations.create(model="mock-gpt", input="a friendly sentence")
+    assert moderation.results[0].flagged is False
+    images = client.images.generate(model="mock-gpt", prompt="a lighthouse at dusk", n=2)
+    assert len(images.data) == 2 and images.data[0].url.startswith("https://")

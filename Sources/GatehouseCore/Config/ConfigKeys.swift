@@ -51,7 +51,7 @@ enum Keys {
     static let params =
         [
             "model", "api_base", "api_key", "api_version", "timeout", "stream_timeout", "max_retries", "num_retries", "rpm", "tpm",
-            "input_cost_per_token", "output_cost_per_token", "extra_headers", "mock_response", "mock_latency_ms",
+            "input_cost_per_token", "output_cost_per_token", "output_cost_per_image", "extra_headers", "mock_response", "mock_latency_ms",
             "mock_chunk_delay_ms", "mock_stream_chunks", "mock_prompt_tokens", "mock_completion_tokens", "mock_report_usage",
         ] + RequestDefaults.names
     static let paramsIgnored: Set<String> = [

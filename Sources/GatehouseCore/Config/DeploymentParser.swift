@@ -59,6 +59,7 @@ enum DeploymentParser {
         d.tpm = try reader.int(params["tpm"], at: "\(pp).tpm", range: 0...Int.max)
         d.inputCostPerToken = try reader.double(params["input_cost_per_token"], at: "\(pp).input_cost_per_token")
         d.outputCostPerToken = try reader.double(params["output_cost_per_token"], at: "\(pp).output_cost_per_token")
+        d.outputCostPerImage = try reader.double(params["output_cost_per_image"], at: "\(pp).output_cost_per_image")
         d.extraHeaders = try reader.stringMap(params["extra_headers"], at: "\(pp).extra_headers") ?? [:]
         d.mock.response = try reader.string(params["mock_response"], at: "\(pp).mock_response")
         d.mock.latencyMs = try reader.int(params["mock_latency_ms"], at: "\(pp).mock_latency_ms", range: 0...600_000) ?? 0

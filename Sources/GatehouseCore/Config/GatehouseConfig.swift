@@ -99,6 +99,8 @@ public struct Deployment: Sendable, Equatable {
     public var tpm: Int?
     public var inputCostPerToken: Double?
     public var outputCostPerToken: Double?
+    /// `output_cost_per_image`: an image deployment's price per image generated.
+    public var outputCostPerImage: Double?
     public var extraHeaders: [String: String] = [:]
     public var accessGroups: [String] = []
     public var mode: String?

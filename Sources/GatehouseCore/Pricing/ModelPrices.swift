@@ -85,7 +85,10 @@ public enum ModelPrices {
     /// The deployment's own prices if it sets either, else the built-in price of its
     /// `base_model` (without a provider prefix: `azure/gpt-4o` is `gpt-4o`) or of its upstream
     /// model (exact name, or the name followed by a version: `gpt-4o-2024-08-06`), else nil.
+    /// An image deployment's `output_cost_per_image` prices each image (its requests count images
+    /// as completion units) and nothing else.
     public static func price(for deployment: Deployment) -> TokenPrice? {
+        if let perImage = deployment.outputCostPerImage { return TokenPrice(input: 0, output: exact(perImage)) }
         if deployment.inputCostPerToken != nil || deployment.outputCostPerToken != nil {
             return TokenPrice(input: exact(deployment.inputCostPerToken ?? 0), output: exact(deployment.outputCostPerToken ?? 0))
         }

@@ -24,9 +24,13 @@ public struct TokenEstimate: Sendable, Equatable {
     public init(body: JSONValue, bodyBytes: Int, endpoint: Endpoint, defaultMaxTokens: Int) {
         promptBound = min(bodyBytes, Self.textBound(body))
         prompt = (promptBound + 3) / 4
-        if endpoint == .embeddings {
+        switch endpoint {
+        case .embeddings, .moderations:
             completion = 0
-        } else {
+        case .imageGenerations:
+            // Images are billed as units of "completion" at `output_cost_per_image`: one an image.
+            completion = Self.choices(in: body)
+        case .chatCompletions, .completions, .messages:
             let fields = Self.completionFields.compactMap { body[$0]?.doubleValue }
             let maximum = fields.isEmpty ? defaultMaxTokens : Int(saturating: fields.max()!.rounded(.up))
             completion = InputBounds.clamp(maximum, to: InputBounds.tokens) * Self.choices(in: body)

@@ -4,7 +4,12 @@ public enum Endpoint: String, Sendable {
     case completions
     case embeddings
     case messages
+    case moderations
+    /// `/v1/images/generations`: billed by the image (`output_cost_per_image`).
+    case imageGenerations = "images.generations"
 
     public var clientDialect: Dialect { self == .messages ? .anthropic : .openAI }
-    public var streams: Bool { self != .embeddings }
+    public var streams: Bool { generatesText }
+    /// Whether the answer is generated text, bounded by `max_tokens` (what `fit` budgets lower).
+    public var generatesText: Bool { [.chatCompletions, .completions, .messages].contains(self) }
 }

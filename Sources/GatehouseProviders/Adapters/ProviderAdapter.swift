@@ -72,6 +72,8 @@ public struct ProviderAdapter: Sendable {
         switch (upstreamDialect, endpoint) {
         case (.anthropic, _): return base.hasSuffix("/v1") ? "\(base)/messages" : "\(base)/v1/messages"
         case (_, .embeddings): path = "embeddings"
+        case (_, .moderations): path = "moderations"
+        case (_, .imageGenerations): path = "images/generations"
         case (_, .completions): path = "completions"
         case (_, .chatCompletions), (_, .messages): path = "chat/completions"
         }
@@ -102,7 +104,10 @@ public struct ProviderAdapter: Sendable {
     /// A complete upstream answer in the client's dialect, and its usage.
     public func translateResponse(_ endpoint: Endpoint, body: JSONValue, clientModel: String) -> (JSONValue, Usage?) {
         switch (endpoint.clientDialect, upstreamDialect) {
-        case (.openAI, .openAI): return (body, Usage(openAI: body["usage"]))
+        case (.openAI, .openAI):
+            // Images are counted, as the units `output_cost_per_image` prices.
+            if endpoint == .imageGenerations { return (body, Usage(promptTokens: 0, completionTokens: body["data"]?.arrayValue?.count ?? 0)) }
+            return (body, Usage(openAI: body["usage"]))
         case (.anthropic, .anthropic): return (body, Usage(anthropic: body["usage"]))
         case (.openAI, .anthropic):
             return (ChatToMessages.response(body, model: clientModel, created: Int(Date().timeIntervalSince1970)), Usage(anthropic: body["usage"]))

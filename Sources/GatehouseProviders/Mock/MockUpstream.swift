@@ -23,6 +23,18 @@ public struct MockUpstream: UpstreamTransport {
             return Self.json(status: 400, GatewayError.invalidRequest("Mock upstream: body is not JSON.").openAIBody)
         }
         if request.url.hasSuffix("/embeddings") { return Self.json(status: 200, embeddings(body)) }
+        if request.url.hasSuffix("/moderations") {
+            // Nothing is ever flagged, unless the input asks to be.
+            let flagged = JSONCoding.encodeString(body["input"] ?? "").contains("flag me")
+            return Self.json(
+                status: 200,
+                ["id": "modr-mock", "model": .string(model), "results": [["flagged": .bool(flagged), "categories": [:], "category_scores": [:]]]])
+        }
+        if request.url.hasSuffix("/images/generations") {
+            let count = min(max(1, body["n"]?.intValue ?? 1), 10)
+            let images: [JSONValue] = (1...count).map { ["url": .string("https://mock.invalid/image-\($0).png")] }
+            return Self.json(status: 200, ["created": 1_700_000_000, "data": .array(images)])
+        }
         let reply = settings.response ?? "You said: \(Self.lastUserText(body))"
         let usage = Usage(
             promptTokens: settings.promptTokens ?? Self.estimateTokens(JSONCoding.encodeString(body["messages"] ?? body["prompt"] ?? "")),

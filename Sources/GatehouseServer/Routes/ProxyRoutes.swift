@@ -30,6 +30,7 @@ public struct ProxyRoutes: Sendable {
     public func register(on router: some RouterMethods<AuthenticatedContext>) {
         let routes: [(String, Endpoint)] = [
             ("chat/completions", .chatCompletions), ("completions", .completions), ("embeddings", .embeddings), ("messages", .messages),
+            ("moderations", .moderations), ("images/generations", .imageGenerations),
         ]
         for (path, endpoint) in routes {
             for prefix in ["/v1/", "/"] {
@@ -41,7 +42,10 @@ public struct ProxyRoutes: Sendable {
         // The Azure OpenAI SDK names the model (its "deployment") in the path and may leave it out
         // of the body; its `api-version` query is accepted and not forwarded (each Azure
         // deployment in the configuration has its own).
-        let azure: [(String, Endpoint)] = [("chat/completions", .chatCompletions), ("completions", .completions), ("embeddings", .embeddings)]
+        let azure: [(String, Endpoint)] = [
+            ("chat/completions", .chatCompletions), ("completions", .completions), ("embeddings", .embeddings),
+            ("images/generations", .imageGenerations),
+        ]
         for (path, endpoint) in azure {
             router.post(RouterPath("/openai/deployments/{deployment}/" + path)) { request, context in
                 try await self.handle(endpoint, request: request, context: context, model: context.parameters.get("deployment"))
