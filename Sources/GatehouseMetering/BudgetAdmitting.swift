@@ -145,6 +145,7 @@ extension Metering {
         case .key: "Key=\(principal.keyAlias ?? "key")"
         case .user: "User=\(principal.userID ?? "user")"
         case .team: "Team=\(principal.teamID ?? "team")"
+        case .teamMember: "Team Member=\(principal.userID ?? "user") in Team=\(principal.teamID ?? "team")"
         case .organization: "Organization=\(principal.organizationID ?? "organization")"
         case .token: "Token=\(principal.id)"
         case .client: "Client=\(principal.id)"

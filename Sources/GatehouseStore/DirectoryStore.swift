@@ -83,8 +83,10 @@ public struct DirectoryStore: Sendable {
     public func setMember(_ member: TeamMember, of teamID: String) async throws {
         try await source.withDatabase { db in
             try await db.delete(from: Self.members).where("team_id", .equal, teamID).where("user_id", .equal, member.userID).run()
-            try await db.insert(into: Self.members).columns("team_id", "user_id", "role")
-                .values(SQLBind(teamID), SQLBind(member.userID), SQLBind(member.role.rawValue)).run()
+            try await db.insert(into: Self.members).columns("team_id", "user_id", "role", "bounds")
+                .values(
+                    SQLBind(teamID), SQLBind(member.userID), SQLBind(member.role.rawValue), SQLBind(member.boundsJSON.map(JSONCoding.encodeString))
+                ).run()
         }
     }
 
@@ -110,14 +112,15 @@ public struct DirectoryStore: Sendable {
     private func withMembers(_ found: [Team]) async throws -> [Team] {
         guard !found.isEmpty else { return [] }
         let rows = try await source.withDatabase { db in
-            try await db.select().columns("team_id", "user_id", "role").from(Self.members).where("team_id", .in, found.map(\.id))
+            try await db.select().columns("team_id", "user_id", "role", "bounds").from(Self.members).where("team_id", .in, found.map(\.id))
                 .orderBy("user_id").all()
         }
         var byTeam: [String: [TeamMember]] = [:]
         for row in rows {
             let role = TeamMember.Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .user
-            byTeam[try row.decode(column: "team_id", as: String.self), default: []]
-                .append(TeamMember(userID: try row.decode(column: "user_id", as: String.self), role: role))
+            var member = TeamMember(userID: try row.decode(column: "user_id", as: String.self), role: role)
+            if let text = try row.decode(column: "bounds", as: String?.self) { member.apply(bounds: try? JSONCoding.decode(Array(text.utf8))) }
+            byTeam[try row.decode(column: "team_id", as: String.self), default: []].append(member)
         }
         return found.map { team in
             var team = team

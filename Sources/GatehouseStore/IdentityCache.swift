@@ -22,6 +22,13 @@ public final class IdentityCache: Sendable {
         var blocked: Bool
         var limits: LimitSubject?
         var updatedAt: Date
+        /// Members with limits or models of their own in this team.
+        var members: [String: MemberGrant] = [:]
+    }
+
+    private struct MemberGrant {
+        var limits: LimitSubject?
+        var models: [String]
     }
 
     private struct OrganizationGrant {
@@ -103,9 +110,14 @@ public final class IdentityCache: Sendable {
                 limits: LimitSubject(level: .user, id: user.id, limits: user.limits), updatedAt: user.updatedAt)
         }
         mutating func put(_ team: Team) {
-            teams[team.id] = TeamGrant(
+            var grant = TeamGrant(
                 models: team.models, organizationID: team.organizationID, blocked: team.blocked,
                 limits: LimitSubject(level: .team, id: team.id, limits: team.limits), updatedAt: team.updatedAt)
+            for member in team.members where member.boundsJSON != nil {
+                grant.members[member.userID] = MemberGrant(
+                    limits: LimitSubject(level: .teamMember, id: team.id + "/" + member.userID, limits: member.limits), models: member.models)
+            }
+            teams[team.id] = grant
         }
         mutating func put(_ organization: Organization) {
             organizations[organization.id] = OrganizationGrant(
@@ -140,6 +152,11 @@ public final class IdentityCache: Sendable {
                 if let team = teams[teamID] {
                     chain.teamBlocked = team.blocked
                     if !team.models.isEmpty { chain.models.append(ModelBound(.team, team.models)) }
+                    // The user's own bounds in this team, checked before the team's.
+                    if let userID, let member = team.members[userID] {
+                        if !member.models.isEmpty { chain.models.append(ModelBound(.teamMember, member.models)) }
+                        if let limits = member.limits { chain.limits.append(limits) }
+                    }
                     if let limits = team.limits { chain.limits.append(limits) }
                     organizationID = organizationID ?? team.organizationID
                 }

@@ -244,6 +244,9 @@ public enum Migrations {
             try await db.alter(table: SpendStore.logs).column("key_alias", type: .text).run()
             try await db.create(index: "gatehouse_spend_logs_response").on(SpendStore.logs).column("response_id").run()
         },
+        Migration(version: 13, name: "team members' own limits") { db in
+            try await db.alter(table: DirectoryStore.members).column("bounds", type: .text).run()
+        },
     ]
 
     /// Every migration's version, in order.

@@ -22,6 +22,7 @@ struct ManagementChangesTests {
             _ = try await call("/team/new", ["team_id": "t", "organization_id": .string(org)])
             _ = try await call("/team/update", ["team_id": "t", "team_alias": "The team"])
             _ = try await call("/team/member_add", ["team_id": "t", "member": ["user_id": "ann", "role": "user"]])
+            _ = try await call("/team/member_update", ["team_id": "t", "user_id": "ann", "max_budget_in_team": 1])
             _ = try await call("/team/member_delete", ["team_id": "t", "user_id": "ann"])
             _ = try await call("/team/block", ["team_id": "t"])
             _ = try await call("/team/unblock", ["team_id": "t"])
@@ -46,12 +47,15 @@ struct ManagementChangesTests {
 
             let records = try #require(try await client.get("/audit?page_size=100&outcome=success").json?["records"]?.arrayValue)
             let management = records.filter { !($0["action"]?.stringValue ?? "").hasPrefix("auth.") }
-            #expect(management.count == 26)
+            #expect(management.count == 27)
             for record in management {
                 let changes = record["details"]?["changes"]?.arrayValue ?? []
                 #expect(!changes.isEmpty, "\(record["action"] ?? .null) recorded no change")
                 #expect(record["object"] == changes.first?["object"], "\(record["action"] ?? .null)")
             }
+            let member = management.first { $0["action"] == "team.member_update" }?["details"]?["changes"]?.arrayValue?.first
+            let memberAfter = JSONCoding.encodeString(member?["after"] ?? .null)
+            #expect(memberAfter.contains("max_budget_in_team"))
             let rotated = management.first { $0["action"] == "oauth.client.regenerate_secret" }
             #expect(rotated?["details"]?["changes"]?.arrayValue?.first?["after"]?["secret_regenerated"] == true)
             let bound = management.first { $0["action"] == "certificate.bind" }

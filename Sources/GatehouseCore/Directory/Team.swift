@@ -37,9 +37,37 @@ public struct TeamMember: Sendable, Equatable {
 
     public var userID: String
     public var role: Role
+    /// The member's own limits in this team (`max_budget_in_team`, `budget_duration`,
+    /// `rpm_limit`, `tpm_limit`), for requests made as this user in this team.
+    public var limits = Limits()
+    /// Models the member may use in this team (within the team's); empty: the team's.
+    public var models: [String] = []
 
-    public init(userID: String, role: Role) {
+    public init(userID: String, role: Role, limits: Limits = Limits(), models: [String] = []) {
         self.userID = userID
         self.role = role
+        self.limits = limits
+        self.models = models
+    }
+
+    /// The member's limits and models as stored: LiteLLM's names, only what is set.
+    public var boundsJSON: JSONValue? {
+        var fields: [String: JSONValue] = [:]
+        if let budget = limits.maxBudget { fields["max_budget_in_team"] = .number(budget) }
+        if let duration = limits.budgetDuration { fields["budget_duration"] = .string(duration) }
+        if let rpm = limits.rpmLimit { fields["rpm_limit"] = JSONValue(rpm) }
+        if let tpm = limits.tpmLimit { fields["tpm_limit"] = JSONValue(tpm) }
+        if !models.isEmpty { fields["allowed_models"] = .array(models.map(JSONValue.string)) }
+        return fields.isEmpty ? nil : .object(fields)
+    }
+
+    /// Reads `boundsJSON` back (a field that is not what it should be is left unset).
+    public mutating func apply(bounds: JSONValue?) {
+        guard let bounds else { return }
+        limits.maxBudget = bounds["max_budget_in_team"]?.doubleValue
+        limits.budgetDuration = bounds["budget_duration"]?.stringValue
+        limits.rpmLimit = bounds["rpm_limit"]?.intValue
+        limits.tpmLimit = bounds["tpm_limit"]?.intValue
+        models = bounds["allowed_models"]?.arrayValue?.compactMap(\.stringValue) ?? []
     }
 }

@@ -47,6 +47,7 @@ extension GatewayError {
         let (owner, named): (String, String)
         switch level {
         case .team: (owner, named) = ("team", "this credential's team")
+        case .teamMember: (owner, named) = ("team", "this credential's user in its team")
         case .user: (owner, named) = ("user", "this credential's user")
         case .organization: (owner, named) = ("org", "this credential's organization")
         case .endUser: (owner, named) = ("customer", "this end user")

@@ -12,6 +12,8 @@ public enum LimitLevel: String, Sendable, CaseIterable, CustomStringConvertible 
     case client
     /// The request's `user` field, counted per credential (`end_user_limits`).
     case endUser = "end_user"
+    /// A user's own limits within one team (`/team/member_update`), for the keys they use there.
+    case teamMember = "team_member"
 
     public var description: String { rawValue }
 

@@ -42,6 +42,25 @@ extension ManagementBody {
     }
 
     /// Team members as `member` (one object or a list) or `members_with_roles` give them.
+    /// `/team/member_update`'s own limits of a member: `max_budget_in_team`, `budget_duration`,
+    /// `rpm_limit`, `tpm_limit`, `allowed_models` (absent keeps, null clears), and `role`.
+    public func apply(to member: inout TeamMember) throws {
+        try number("max_budget_in_team").apply(to: &member.limits.maxBudget)
+        try budgetDuration().apply(to: &member.limits.budgetDuration)
+        try integer("rpm_limit").apply(to: &member.limits.rpmLimit)
+        try integer("tpm_limit").apply(to: &member.limits.tpmLimit)
+        if let models = try strings("allowed_models") { member.models = models }
+        if let text = try string("role").value {
+            guard let role = TeamMember.Role(rawValue: text) else { throw GatewayError.badRequest("`role` must be admin or user.", param: "role") }
+            member.role = role
+        }
+    }
+
+    /// Whether the body changes a member's own limits or models (not only their role).
+    public var changesMemberBounds: Bool {
+        ["max_budget_in_team", "budget_duration", "rpm_limit", "tpm_limit", "allowed_models"].contains { body[$0] != nil }
+    }
+
     public func members(_ name: String) throws -> [(userID: String?, email: String?, role: TeamMember.Role)]? {
         let items: [JSONValue]
         switch body[name] {

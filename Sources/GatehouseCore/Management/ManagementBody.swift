@@ -97,12 +97,7 @@ public struct ManagementBody: Sendable {
     public func apply(to limits: inout Limits) throws {
         try number("max_budget").apply(to: &limits.maxBudget)
         try number("soft_budget").apply(to: &limits.softBudget)
-        try string("budget_duration").map { period in
-            guard BudgetPeriod(period) != nil else {
-                throw GatewayError.badRequest("`budget_duration` must look like 30s, 15m, 1h, 1d, 7d, 2w or 1mo.", param: "budget_duration")
-            }
-            return period
-        }.apply(to: &limits.budgetDuration)
+        try budgetDuration().apply(to: &limits.budgetDuration)
         try integer("rpm_limit").apply(to: &limits.rpmLimit)
         try integer("tpm_limit").apply(to: &limits.tpmLimit)
         try integer("rpd_limit").apply(to: &limits.rpdLimit)
@@ -123,6 +118,16 @@ public struct ManagementBody: Sendable {
                 }
                 return network
             }
+        }
+    }
+
+    /// `budget_duration`, checked to be a period.
+    func budgetDuration() throws -> Field<String> {
+        try string("budget_duration").map { period in
+            guard BudgetPeriod(period) != nil else {
+                throw GatewayError.badRequest("`budget_duration` must look like 30s, 15m, 1h, 1d, 7d, 2w or 1mo.", param: "budget_duration")
+            }
+            return period
         }
     }
 

@@ -49,8 +49,7 @@ enum ManagementJSON {
         info["metadata"] = team.metadata
         info["blocked"] = .bool(team.blocked)
         info["spend"] = .number(team.spend)
-        info["members_with_roles"] = .array(
-            team.members.map { ["user_id": .string($0.userID), "user_email": optional(emails[$0.userID]), "role": .string($0.role.rawValue)] })
+        info["members_with_roles"] = .array(team.members.map { member($0, email: emails[$0.userID]) })
         info["admins"] = strings(team.members.filter { $0.role == .admin }.map(\.userID))
         info["members"] = strings(team.members.map(\.userID))
         info["created_at"] = .string(timestamp(team.createdAt))
@@ -59,6 +58,13 @@ enum ManagementJSON {
     }
 
     /// - Parameter teams: the organization's teams, as `json(_:)` shows them.
+    /// A team member: id, email, role, and their own limits in the team when they have any.
+    static func member(_ member: TeamMember, email: String? = nil) -> JSONValue {
+        var entry: JSONValue = ["user_id": .string(member.userID), "user_email": optional(email), "role": .string(member.role.rawValue)]
+        if case .object(let bounds)? = member.boundsJSON { for (name, value) in bounds { entry[name] = value } }
+        return entry
+    }
+
     static func organization(_ organization: Organization, teams: [JSONValue]? = nil) -> JSONValue {
         var info = limits(organization.limits)
         info["organization_id"] = .string(organization.id)

@@ -28,6 +28,7 @@ public struct TeamRoutes: Sendable {
         router.changing("/team/delete", .post, trail: management.trail) { call, _ in try await self.delete(call) }
         router.changing("/team/member_add", .post, trail: management.trail) { call, _ in try await self.addMembers(call) }
         router.changing("/team/member_delete", .post, trail: management.trail) { call, _ in try await self.deleteMember(call) }
+        router.changing("/team/member_update", .post, trail: management.trail) { call, _ in try await self.updateMember(call) }
         router.changing("/team/block", .post, trail: management.trail) { call, _ in try await self.setBlocked(true, call) }
         router.changing("/team/unblock", .post, trail: management.trail) { call, _ in try await self.setBlocked(false, call) }
     }
@@ -180,7 +181,10 @@ public struct TeamRoutes: Sendable {
                 user = try await newUser(member, now: Date())
                 created.append(try await management.changed(user))
             }
-            try await management.directory.setMember(TeamMember(userID: user.id, role: member.role), of: team.id)
+            // A member already there keeps their own limits; only the role changes.
+            var entry = team.members.first { $0.userID == user.id } ?? TeamMember(userID: user.id, role: member.role)
+            entry.role = member.role
+            try await management.directory.setMember(entry, of: team.id)
             updated.append(user)
         }
         team = try await management.team(team.id)
@@ -209,6 +213,38 @@ public struct TeamRoutes: Sendable {
         try await management.directory.removeMember(userID: userID, from: team.id)
         let changed = try await management.team(team.id)
         return Changed(try await management.json(changed), RecordChange(changed, was: team))
+    }
+
+    /// `/team/member_update`: a member's role and their own limits in the team. A team admin may
+    /// change them for the team's plain members; their own limits and another admin's are a proxy
+    /// admin's to set (a limit the holder could lift would be no limit).
+    func updateMember(_ call: ManagementCall) async throws -> Changed {
+        let caller = try await management.caller(call.principal)
+        let body = call.body
+        let team = try await administered(try body.required("team_id"), caller)
+        let userID: String
+        if let id = try body.string("user_id").value {
+            userID = id
+        } else if let email = try body.string("user_email").value, let user = try await management.directory.user(email: email) {
+            userID = user.id
+        } else {
+            throw GatewayError.badRequest("`user_id` or `user_email` of a member is required.", param: "user_id")
+        }
+        guard var member = team.members.first(where: { $0.userID == userID }) else {
+            throw GatewayError.managementNotFound("User \(userID) is not a member of team \(team.id).", param: "user_id")
+        }
+        if !caller.isAdmin {
+            try checkTeamAdminReach(over: userID, in: team, caller: caller)
+            if body.changesMemberBounds, caller.isSelf(userID) {
+                throw GatewayError.managementForbidden("Only a proxy admin may change a team admin's own limits.", param: "user_id")
+            }
+        }
+        try body.apply(to: &member)
+        try await management.directory.setMember(member, of: team.id)
+        let changed = try await management.team(team.id)
+        var answer = try await management.json(changed)
+        answer["updated_member"] = ManagementJSON.member(member)
+        return Changed(answer, try await management.changed(changed, was: team))
     }
 
     /// What a team admin may do to an existing user's membership: nothing to a user outside the
