@@ -24,6 +24,7 @@ public final class IdentityCache: Sendable {
         var updatedAt: Date
         /// Members with limits or models of their own in this team.
         var members: [String: MemberGrant] = [:]
+        var modelAliases: [String: String] = [:]
     }
 
     private struct MemberGrant {
@@ -113,6 +114,7 @@ public final class IdentityCache: Sendable {
             var grant = TeamGrant(
                 models: team.models, organizationID: team.organizationID, blocked: team.blocked,
                 limits: LimitSubject(level: .team, id: team.id, limits: team.limits), updatedAt: team.updatedAt)
+            grant.modelAliases = team.modelAliases
             for member in team.members where member.boundsJSON != nil {
                 grant.members[member.userID] = MemberGrant(
                     limits: LimitSubject(level: .teamMember, id: team.id + "/" + member.userID, limits: member.limits), models: member.models)
@@ -135,7 +137,7 @@ public final class IdentityCache: Sendable {
             var resolved = ResolvedKey(grant: grant)
             if let role = grant.userID.flatMap({ users[$0] })?.role { resolved.role = role }
             let chain = chain(userID: grant.userID, teamID: grant.teamID, organizationID: grant.organizationID)
-            (resolved.inheritedModels, resolved.teamBlocked) = (chain.models, chain.teamBlocked)
+            (resolved.inheritedModels, resolved.teamBlocked, resolved.modelAliases) = (chain.models, chain.teamBlocked, chain.modelAliases)
             resolved.limitSubjects = chain.limits
             if let limits = keyLimits[grant.id] { resolved.limitSubjects.insert(limits, at: 0) }
             return resolved
@@ -151,6 +153,7 @@ public final class IdentityCache: Sendable {
             if let teamID {
                 if let team = teams[teamID] {
                     chain.teamBlocked = team.blocked
+                    chain.modelAliases = team.modelAliases
                     if !team.models.isEmpty { chain.models.append(ModelBound(.team, team.models)) }
                     // The user's own bounds in this team, checked before the team's.
                     if let userID, let member = team.members[userID] {
@@ -266,6 +269,8 @@ public final class IdentityCache: Sendable {
 public struct Chain: Sendable {
     public var models: [ModelBound] = []
     public var teamBlocked = false
+    /// The team's `model_aliases`.
+    public var modelAliases: [String: String] = [:]
     public var limits: [LimitSubject] = []
 }
 
@@ -276,6 +281,8 @@ public struct ResolvedKey: Sendable {
     public var role: Principal.Role = .internalUser
     public var inheritedModels: [ModelBound] = []
     public var teamBlocked = false
+    /// Its team's `model_aliases`.
+    public var modelAliases: [String: String] = [:]
     /// The key's limits (when it has any), then its user's, team's and organization's.
     public var limitSubjects: [LimitSubject] = []
 

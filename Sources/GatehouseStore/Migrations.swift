@@ -247,6 +247,9 @@ public enum Migrations {
         Migration(version: 13, name: "team members' own limits") { db in
             try await db.alter(table: DirectoryStore.members).column("bounds", type: .text).run()
         },
+        Migration(version: 14, name: "team model aliases") { db in
+            try await db.alter(table: "gatehouse_teams").column("model_aliases", type: .text).run()
+        },
     ]
 
     /// Every migration's version, in order.

@@ -81,4 +81,37 @@ struct TeamMemberLimitsLiveTests {
             #expect(records.count == 1 && records.first?["object"] == "team:search")
         }
     }
+
+    @Test func aTeamsModelAliasesServeItsKeysOnly() async throws {
+        try await withGatehouse(Self.config) { client, _ in
+            let keys = try await team(client)
+            let aliases: JSONValue = ["gpt-4": "openai/gpt-4o", "secret": "beta-model"]
+            #expect(
+                try await client.post("/team/update", ["team_id": "search", "models": ["mock-gpt", "openai/gpt-4o"], "model_aliases": aliases]).status
+                    == .ok)
+            // Routing is a proxy admin's to change, not a team admin's.
+            let ann = try #require(keys["ann"])
+            #expect(
+                try await client.post("/team/update", ["team_id": "search", "model_aliases": ["x": "mock-gpt"]], headers: bearer(ann)).status
+                    == .forbidden)
+            #expect(try await client.post("/team/update", ["team_id": "search", "model_aliases": ["x": 7]]).status == .badRequest)
+
+            let bob = try #require(keys["bob"])
+            let aliased = try await client.post("/v1/chat/completions", chat("gpt-4"), headers: bearer(bob))
+            #expect(aliased.status == .ok)
+            // The alias names a model the team may not use: refused as that model.
+            let hidden = try await client.post("/v1/chat/completions", chat("secret"), headers: bearer(bob))
+            #expect(hidden.status == .forbidden && hidden.json?["error"]?["type"] == "team_model_access_denied")
+            let listed =
+                try await client.get("/v1/models", headers: bearer(bob)).json?["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            #expect(listed.contains("gpt-4") && !listed.contains("secret"))
+            #expect(try await client.get("/v1/models/gpt-4", headers: bearer(bob)).status == .ok)
+            _ = try await eventually { try await client.get("/spend/logs").json?.arrayValue?.isEmpty == false }
+            #expect(try await client.get("/spend/logs").json?.arrayValue?.first?["model"] == "openai/gpt-4o")
+            // Outside the team the alias means nothing.
+            let outsider = try #require(try await client.post("/key/generate", [:]).json?["key"]?.stringValue)
+            #expect(try await client.post("/v1/chat/completions", chat("gpt-4"), headers: bearer(outsider)).status == .notFound)
+            #expect(try await client.get("/team/info?team_id=search").json?["team_info"]?["model_aliases"] == aliases)
+        }
+    }
 }

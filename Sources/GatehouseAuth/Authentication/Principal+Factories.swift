@@ -16,6 +16,7 @@ extension Principal {
         keyID = grant.id
         keyAlias = grant.alias
         inheritedModels = bounds + key.inheritedModels
+        modelAliases = key.modelAliases
         allowedRoutes = grant.allowedRoutes
         limitSubjects = key.limitSubjects
     }
@@ -31,6 +32,7 @@ extension Principal {
     ) {
         self.init(id: id, method: method, role: role, userID: userID, teamID: teamID, organizationID: organizationID, allowedModels: models)
         inheritedModels = bounds + chain.models
+        modelAliases = chain.modelAliases
         limitSubjects = chain.limits
     }
 

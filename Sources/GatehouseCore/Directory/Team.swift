@@ -7,6 +7,8 @@ public struct Team: Sendable, Equatable {
     public var alias: String?
     public var organizationID: String?
     public var models: [String] = []
+    /// `model_aliases`: names the team's keys may ask for in place of a model (`{"gpt-4": "gpt-4o-team"}`).
+    public var modelAliases: [String: String] = [:]
     public var limits = Limits()
     public var metadata: JSONValue = [:]
     public var blocked = false

@@ -33,6 +33,8 @@ public struct Principal: Sendable, Equatable {
     /// The non-empty model lists of the levels above the credential (user or team, then
     /// organization): a model must be admitted by each of them too.
     public var inheritedModels: [ModelBound] = []
+    /// Names this principal may ask for in place of a model (its team's `model_aliases`).
+    public var modelAliases: [String: String] = [:]
     /// Paths or route groups this principal may call; empty: every route its role allows.
     public var allowedRoutes: [String] = []
     /// Limits the credential itself carries (a token's limit claims, an OAuth client's); those

@@ -15,9 +15,33 @@ extension ManagementBody {
         try string("team_alias").apply(to: &team.alias)
         try string("organization_id").apply(to: &team.organizationID)
         if let models = try strings("models") { team.models = models }
+        if let aliases = try modelAliases() { team.modelAliases = aliases }
         if let metadata = try metadata() { team.metadata = metadata }
         if let blocked = try bool("blocked") { team.blocked = blocked }
         try apply(to: &team.limits)
+    }
+
+    /// The most aliases a team may have.
+    public static let maxModelAliases = 100
+
+    /// `model_aliases`: `{"alias": "model"}` (null: none), each name at most 256 bytes.
+    func modelAliases() throws -> [String: String]? {
+        let error = GatewayError.badRequest(
+            "`model_aliases` must map at most \(Self.maxModelAliases) names to model names (each at most 256 bytes).", param: "model_aliases")
+        switch body["model_aliases"] {
+        case nil: return nil
+        case .null?: return [:]
+        case .object(let fields)?:
+            guard fields.count <= Self.maxModelAliases else { throw error }
+            return try fields.mapValues { value in
+                guard let model = value.stringValue, !model.isEmpty, model.utf8.count <= 256 else { throw error }
+                return model
+            }.filter { name, _ in
+                guard !name.isEmpty, name.utf8.count <= 256 else { return false }
+                return true
+            }
+        default: throw error
+        }
     }
 
     /// `/organization/new` and `/organization/update` fields.

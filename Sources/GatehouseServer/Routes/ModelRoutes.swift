@@ -33,13 +33,19 @@ public struct ModelRoutes: Sendable {
                 if query.get("return_wildcard_routes") == "true" {
                     models += router.patterns.filter { principal.mayUse(model: $0, accessGroups: router.accessGroups(of: $0)) }
                 }
+                // The team's aliases whose models the caller may use.
+                let aliases = principal.modelAliases.filter { _, target in
+                    router.hasModel(target) && principal.mayUse(model: target, accessGroups: router.accessGroups(of: target))
+                }
+                models += aliases.keys.sorted().filter { !models.contains($0) }
                 if query.get("include_model_access_groups") == "true" { models += groups.filter { !models.contains($0) } }
                 return Response.json(["object": "list", "data": .array(models.map(self.entry))])
             }
             routes.get(RouterPath(prefix + "models/**")) { request, context in
                 // Model ids may contain slashes (`openai/gpt-4o`): take the whole remaining path.
                 let id = String(request.uri.path.dropFirst(prefix.count + "models/".count)).removingPercentEncoding ?? ""
-                guard router.hasModel(id), context.principal.mayUse(model: id, accessGroups: router.accessGroups(of: id)) else {
+                let model = context.principal.modelAliases[id] ?? id
+                guard router.hasModel(model), context.principal.mayUse(model: model, accessGroups: router.accessGroups(of: model)) else {
                     throw GatewayError.modelNotFound(id)
                 }
                 return Response.json(self.entry(id))

@@ -163,8 +163,13 @@ public struct ProxyRoutes: Sendable {
         }
         guard case .object = body else { throw GatewayError.invalidRequest("Request body must be a JSON object.") }
         if let pathModel { body["model"] = .string(pathModel) }
-        guard let model = body["model"]?.stringValue, !model.isEmpty else {
+        guard var model = body["model"]?.stringValue, !model.isEmpty else {
             throw GatewayError.invalidRequest("`model` is required.", param: "model")
+        }
+        // The caller's team's alias: the model it names is asked for, checked and billed.
+        if let target = context.principal.modelAliases[model] {
+            model = target
+            body["model"] = .string(target)
         }
         if let field = ForbiddenRequestFields.first(in: body) {
             throw GatewayError.invalidRequest("`\(field)` cannot be set by the client: the upstream is chosen by the gateway.", param: field)

@@ -14,6 +14,7 @@ extension Team: StoredRecord {
 
     private static let trailing: [RecordColumn<Self>] = [
         RecordColumn("metadata") { Column.json($0.metadata) },
+        RecordColumn("model_aliases") { Column.json(.object($0.modelAliases.mapValues(JSONValue.string))) },
         RecordColumn("blocked") { Column.bool($0.blocked) },
         RecordColumn("spend") { SQLBind($0.spend) },
         RecordColumn("created_at_ms") { SQLBind(Column.milliseconds($0.createdAt)) },
@@ -27,6 +28,10 @@ extension Team: StoredRecord {
         models = try Column.strings(row, "models")
         limits = try Limits(row: row)
         metadata = try Column.object(row, "metadata")
+        if let text = try row.decode(column: "model_aliases", as: String?.self), case .object(let aliases)? = try? JSONCoding.decode(Array(text.utf8))
+        {
+            modelAliases = aliases.compactMapValues(\.stringValue)
+        }
         blocked = try Column.bool(row, "blocked")
         spend = try row.decode(column: "spend", as: Double.self)
         updatedAt = try Column.date(row, "updated_at_ms")

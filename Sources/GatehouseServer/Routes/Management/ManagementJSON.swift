@@ -46,6 +46,7 @@ enum ManagementJSON {
         info["team_alias"] = optional(team.alias)
         info["organization_id"] = optional(team.organizationID)
         info["models"] = strings(team.models)
+        info["model_aliases"] = .object(team.modelAliases.mapValues(JSONValue.string))
         info["metadata"] = team.metadata
         info["blocked"] = .bool(team.blocked)
         info["spend"] = .number(team.spend)
