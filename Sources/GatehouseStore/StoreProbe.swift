@@ -14,7 +14,8 @@ public final class StoreProbe: Sendable {
     private struct State {
         var last: Status?
         var checkedAt: ContinuousClock.Instant?
-        var checking = false
+        /// The check under way: callers meanwhile wait for its answer rather than guess one.
+        var running: Task<Status, Never>?
     }
 
     private let source: any SQLConnectionSource
@@ -28,15 +29,24 @@ public final class StoreProbe: Sendable {
 
     public func status() async -> Status {
         let now = ContinuousClock.now
-        let cached = state.withLock { state -> Status?? in
-            if let at = state.checkedAt, now - at < .seconds(1), let last = state.last { return .some(last) }
-            // Another probe is asking the store: answer as it last answered.
-            if state.checking { return .some(state.last) }
-            state.checking = true
-            return .none
+        enum Next {
+            case known(Status)
+            case wait(Task<Status, Never>)
         }
-        if case .some(let known) = cached, let known { return known }
-        if case .some(nil) = cached { return .connected }
+        let next = state.withLock { state -> Next in
+            if let at = state.checkedAt, now - at < .seconds(1), let last = state.last { return .known(last) }
+            if let running = state.running { return .wait(running) }
+            let task = Task { await self.check() }
+            state.running = task
+            return .wait(task)
+        }
+        switch next {
+        case .known(let status): return status
+        case .wait(let task): return await task.value
+        }
+    }
+
+    private func check() async -> Status {
         let status: Status
         do {
             try await withDeadline(seconds: timeout) { [source] in
@@ -51,7 +61,7 @@ public final class StoreProbe: Sendable {
         state.withLock { state in
             state.last = status
             state.checkedAt = .now
-            state.checking = false
+            state.running = nil
         }
         return status
     }
