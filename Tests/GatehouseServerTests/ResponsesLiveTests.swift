@@ -33,6 +33,19 @@ struct ResponsesLiveTests {
                 #expect(continued.status == .notFound && continued.json?["error"]?["param"] == "previous_response_id")
             }
             #expect(try await client.post("/v1/responses/\(id)/cancel", [:], headers: bearer(ann)).status == .badRequest)
+            #expect(try await client.get("/v1/responses/\(id)/input_items", headers: bearer(bob)).status == .notFound)
+            let turns: JSONValue = [
+                "model": "mock-gpt",
+                "input": [["role": "user", "content": "one"], ["role": "assistant", "content": "two"], ["role": "user", "content": "three"]],
+            ]
+            let several = try #require(try await client.post("/v1/responses", turns, headers: bearer(ann)).json?["id"]?.stringValue)
+            let page = try await client.get("/v1/responses/\(several)/input_items?order=asc&limit=2", headers: bearer(ann)).json
+            let texts = page?["data"]?.arrayValue?.compactMap { $0["content"]?.arrayValue?.first?["text"]?.stringValue }
+            #expect(texts == ["one", "two"] && page?["has_more"] == true)
+            let rest = try await client.get(
+                "/v1/responses/\(several)/input_items?order=asc&after=\(page?["last_id"]?.stringValue ?? "")", headers: bearer(ann)
+            ).json
+            #expect(rest?["data"]?.arrayValue?.first?["content"]?.arrayValue?.first?["type"] == "input_text" && rest?["has_more"] == false)
             // Not kept when asked not to be.
             let unkept = try await client.post("/v1/responses", ["model": "mock-gpt", "input": "x", "store": false], headers: bearer(ann))
             let unkeptID = try #require(unkept.json?["id"]?.stringValue)

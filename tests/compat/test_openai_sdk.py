@@ -121,6 +121,8 @@ def test_responses_api(client):
 
     # Kept for retrieval and for the next turn.
     assert client.responses.retrieve(response.id).output_text == response.output_text
+    items = client.responses.input_items.list(response.id)
+    assert [item.content[0].text for item in items.data] == ["hello responses"] and items.data[0].role == "user"
     follow_up = client.responses.create(model="mock-gpt", input="and again", previous_response_id=response.id)
     assert follow_up.output_text == "You said: and again" and follow_up.previous_response_id == response.id
 

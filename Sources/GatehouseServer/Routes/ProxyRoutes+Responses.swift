@@ -21,6 +21,9 @@ extension ProxyRoutes {
                 guard self.responses.delete(id: id, owner: context.principal.id) else { throw Self.unknownResponse(id) }
                 return Response.json(["id": .string(id), "object": "response", "deleted": true])
             }
+            router.get(RouterPath(prefix + "responses/{id}/input_items")) { request, context in
+                try self.inputItems(request, context)
+            }
             router.post(RouterPath(prefix + "responses/{id}/cancel")) { _, context -> Response in
                 _ = try self.storedResponse(context)
                 throw GatewayError.invalidRequest("Only a response created with `background: true` can be cancelled; Gatehouse makes none.")
@@ -50,10 +53,50 @@ extension ProxyRoutes {
         var shape = ResponsesShape(id: Self.newResponseID(), createdAt: Int(Date().timeIntervalSince1970), model: parsed.model, request: body)
         if body["store"]?.boolValue != false {
             let (store, owner, id, conversation) = (responses, context.principal.id, shape.id, history + input)
-            shape.finished = { response, assistant in store.put(id: id, owner: owner, response: response, messages: conversation + [assistant]) }
+            let items = Self.items(of: body["input"], responseID: id)
+            shape.finished = { response, assistant in
+                store.put(id: id, owner: owner, response: response, messages: conversation + [assistant], inputItems: items)
+            }
         }
         forward.responses = shape
         return Self.response(to: try await exchange(forward, bodyBytes: bodyBytes, context: context))
+    }
+
+    /// `GET /v1/responses/{id}/input_items`: the request's input as items, newest first unless
+    /// `order=asc`, `limit` (1–100, default 20) at a time after the item `after`.
+    func inputItems(_ request: Request, _ context: AuthenticatedContext) throws -> Response {
+        let query = request.uri.queryParameters
+        var items = try storedResponse(context).inputItems
+        if query.get("order") != "asc" { items.reverse() }
+        if let after = query.get("after"), let index = items.firstIndex(where: { $0["id"]?.stringValue == after }) {
+            items = Array(items[(index + 1)...])
+        }
+        let limit = min(max(1, query.get("limit", as: Int.self) ?? 20), 100)
+        let page = Array(items.prefix(limit))
+        return Response.json([
+            "object": "list", "data": .array(page), "first_id": page.first?["id"] ?? .null, "last_id": page.last?["id"] ?? .null,
+            "has_more": .bool(items.count > limit),
+        ])
+    }
+
+    /// A Responses request's `input` as items, each with an id (a string is one user message).
+    static func items(of input: JSONValue?, responseID: String) -> [JSONValue] {
+        let items: [JSONValue]
+        switch input {
+        case .string(let text)?: items = [["type": "message", "role": "user", "content": [["type": "input_text", "text": .string(text)]]]]
+        case .array(let list)?: items = list
+        default: items = []
+        }
+        return items.enumerated().map { index, item in
+            var item = item
+            if item["id"] == nil { item["id"] = .string("msg_\(responseID.dropFirst(5))_\(index)") }
+            if item["type"] == nil { item["type"] = "message" }
+            if item["type"] == "message", item["status"] == nil { item["status"] = "completed" }
+            if item["type"] == "message", case .string(let text)? = item["content"] {
+                item["content"] = [["type": item["role"] == "assistant" ? "output_text" : "input_text", "text": .string(text)]]
+            }
+            return item
+        }
     }
 
     func storedResponse(_ context: AuthenticatedContext) throws -> ResponseStore.Entry {

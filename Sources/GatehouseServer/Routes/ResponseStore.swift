@@ -13,6 +13,8 @@ final class ResponseStore: Sendable {
         let response: JSONValue
         /// The conversation so far as chat messages: earlier turns, this input, the answer.
         let messages: [JSONValue]
+        /// This request's `input` as Responses API items (`/v1/responses/{id}/input_items`).
+        let inputItems: [JSONValue]
         let bytes: Int
         let storedAt: Date
     }
@@ -43,10 +45,10 @@ final class ResponseStore: Sendable {
         self.now = now
     }
 
-    func put(id: String, owner: String, response: JSONValue, messages: [JSONValue]) {
-        let bytes = JSONCoding.encode(response).count + JSONCoding.encode(.array(messages)).count
+    func put(id: String, owner: String, response: JSONValue, messages: [JSONValue], inputItems: [JSONValue]) {
+        let bytes = JSONCoding.encode(response).count + JSONCoding.encode(.array(messages)).count + JSONCoding.encode(.array(inputItems)).count
         guard bytes <= maxEntryBytes else { return }
-        let entry = Entry(owner: owner, response: response, messages: messages, bytes: bytes, storedAt: now())
+        let entry = Entry(owner: owner, response: response, messages: messages, inputItems: inputItems, bytes: bytes, storedAt: now())
         state.withLock { state in
             if let old = state.entries.updateValue(entry, forKey: id) { state.bytes -= old.bytes } else { state.order.append(id) }
             state.bytes += bytes
