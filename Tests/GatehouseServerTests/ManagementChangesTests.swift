@@ -23,6 +23,8 @@ struct ManagementChangesTests {
             _ = try await call("/team/update", ["team_id": "t", "team_alias": "The team"])
             _ = try await call("/team/member_add", ["team_id": "t", "member": ["user_id": "ann", "role": "user"]])
             _ = try await call("/team/member_update", ["team_id": "t", "user_id": "ann", "max_budget_in_team": 1])
+            _ = try await call("/team/model/add", ["team_id": "t", "models": ["mock-gpt", "other"]])
+            _ = try await call("/team/model/delete", ["team_id": "t", "models": ["other"]])
             _ = try await call("/team/member_delete", ["team_id": "t", "user_id": "ann"])
             _ = try await call("/team/block", ["team_id": "t"])
             _ = try await call("/team/unblock", ["team_id": "t"])
@@ -47,7 +49,7 @@ struct ManagementChangesTests {
 
             let records = try #require(try await client.get("/audit?page_size=100&outcome=success").json?["records"]?.arrayValue)
             let management = records.filter { !($0["action"]?.stringValue ?? "").hasPrefix("auth.") }
-            #expect(management.count == 27)
+            #expect(management.count == 29)
             for record in management {
                 let changes = record["details"]?["changes"]?.arrayValue ?? []
                 #expect(!changes.isEmpty, "\(record["action"] ?? .null) recorded no change")

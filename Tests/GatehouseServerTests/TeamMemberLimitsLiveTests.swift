@@ -114,4 +114,23 @@ struct TeamMemberLimitsLiveTests {
             #expect(try await client.get("/team/info?team_id=search").json?["team_info"]?["model_aliases"] == aliases)
         }
     }
+
+    @Test func modelsAreAddedByProxyAdminsAndRemovedByTeamAdmins() async throws {
+        try await withGatehouse(Self.config) { client, _ in
+            let keys = try await team(client)
+            let ann = try #require(keys["ann"])
+            #expect(
+                try await client.post("/team/model/add", ["team_id": "search", "models": ["mock-gpt"]], headers: bearer(ann)).status == .forbidden)
+            #expect(
+                try await client.post("/team/model/delete", ["team_id": "search", "models": ["mock-gpt"]], headers: bearer(ann)).status == .badRequest
+            )
+            let added = try await client.post("/team/model/add", ["team_id": "search", "models": ["mock-gpt", "openai/gpt-4o", "mock-gpt"]])
+            #expect(added.json?["data"]?["models"] == ["mock-gpt", "openai/gpt-4o"])
+            let removed = try await client.post("/team/model/delete", ["team_id": "search", "models": ["openai/gpt-4o"]], headers: bearer(ann))
+            #expect(removed.status == .ok && removed.json?["data"]?["models"] == ["mock-gpt"])
+            #expect(try await client.post("/v1/chat/completions", chat("openai/gpt-4o"), headers: bearer(ann)).status == .forbidden)
+            // The last model stays: an empty list would open every model.
+            #expect(try await client.post("/team/model/delete", ["team_id": "search", "models": ["mock-gpt"]]).status == .badRequest)
+        }
+    }
 }

@@ -29,6 +29,8 @@ public struct TeamRoutes: Sendable {
         router.changing("/team/member_add", .post, trail: management.trail) { call, _ in try await self.addMembers(call) }
         router.changing("/team/member_delete", .post, trail: management.trail) { call, _ in try await self.deleteMember(call) }
         router.changing("/team/member_update", .post, trail: management.trail) { call, _ in try await self.updateMember(call) }
+        router.changing("/team/model/add", .post, trail: management.trail) { call, _ in try await self.changeModels(adding: true, call) }
+        router.changing("/team/model/delete", .post, trail: management.trail) { call, _ in try await self.changeModels(adding: false, call) }
         router.changing("/team/block", .post, trail: management.trail) { call, _ in try await self.setBlocked(true, call) }
         router.changing("/team/unblock", .post, trail: management.trail) { call, _ in try await self.setBlocked(false, call) }
     }
@@ -245,6 +247,36 @@ public struct TeamRoutes: Sendable {
         var answer = try await management.json(changed)
         answer["updated_member"] = ManagementJSON.member(member)
         return Changed(answer, try await management.changed(changed, was: team))
+    }
+
+    /// `/team/model/add` and `/team/model/delete`: models added to or removed from the team's
+    /// list. Adding widens what the team's keys reach, so it is a proxy admin's (LiteLLM lets team
+    /// admins); a team admin may remove. Removing the last model is refused: an empty list would
+    /// let the team use every model.
+    func changeModels(adding: Bool, _ call: ManagementCall) async throws -> Changed {
+        let caller = try await management.caller(call.principal)
+        let body = call.body
+        var team = try await management.team(try body.required("team_id"))
+        let old = team
+        let models = try body.requiredList("models")
+        if adding {
+            try caller.requireAdmin("add models to a team")
+            for model in models where !team.models.contains(model) { team.models.append(model) }
+        } else {
+            guard caller.isAdmin || (!caller.isViewer && caller.administers(team: team.id)) else {
+                throw GatewayError.managementForbidden("Only a proxy admin or an admin of this team may remove its models.")
+            }
+            guard !team.models.isEmpty else {
+                throw GatewayError.badRequest("This team may use every model: set the models it may use with /team/update.", param: "models")
+            }
+            team.models.removeAll { models.contains($0) }
+            guard !team.models.isEmpty else {
+                throw GatewayError.badRequest("Removing every model would let the team use every model.", param: "models")
+            }
+        }
+        team.updatedAt = Date()
+        try await management.directory.update(team)
+        return Changed(["team_id": .string(team.id), "data": try await management.json(team)], try await management.changed(team, was: old))
     }
 
     /// What a team admin may do to an existing user's membership: nothing to a user outside the
