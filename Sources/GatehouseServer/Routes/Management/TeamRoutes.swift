@@ -200,17 +200,7 @@ public struct TeamRoutes: Sendable {
         let caller = try await management.caller(call.principal)
         let body = call.body
         let team = try await administered(try body.required("team_id"), caller)
-        let userID: String
-        if let id = try body.string("user_id").value {
-            userID = id
-        } else if let email = try body.string("user_email").value, let user = try await management.directory.user(email: email) {
-            userID = user.id
-        } else {
-            throw GatewayError.badRequest("`user_id` or `user_email` of a member is required.", param: "user_id")
-        }
-        guard team.role(of: userID) != nil else {
-            throw GatewayError.managementNotFound("User \(userID) is not a member of team \(team.id).", param: "user_id")
-        }
+        let userID = try await member(of: team, named: body).userID
         if !caller.isAdmin { try checkTeamAdminReach(over: userID, in: team, caller: caller) }
         try await management.directory.removeMember(userID: userID, from: team.id)
         let changed = try await management.team(team.id)
@@ -224,17 +214,8 @@ public struct TeamRoutes: Sendable {
         let caller = try await management.caller(call.principal)
         let body = call.body
         let team = try await administered(try body.required("team_id"), caller)
-        let userID: String
-        if let id = try body.string("user_id").value {
-            userID = id
-        } else if let email = try body.string("user_email").value, let user = try await management.directory.user(email: email) {
-            userID = user.id
-        } else {
-            throw GatewayError.badRequest("`user_id` or `user_email` of a member is required.", param: "user_id")
-        }
-        guard var member = team.members.first(where: { $0.userID == userID }) else {
-            throw GatewayError.managementNotFound("User \(userID) is not a member of team \(team.id).", param: "user_id")
-        }
+        var member = try await member(of: team, named: body)
+        let userID = member.userID
         if !caller.isAdmin {
             try checkTeamAdminReach(over: userID, in: team, caller: caller)
             if body.changesMemberBounds, caller.isSelf(userID) {
@@ -247,6 +228,22 @@ public struct TeamRoutes: Sendable {
         var answer = try await management.json(changed)
         answer["updated_member"] = ManagementJSON.member(member)
         return Changed(answer, try await management.changed(changed, was: team))
+    }
+
+    /// The member a body's `user_id` (or `user_email`) names.
+    func member(of team: Team, named body: ManagementBody) async throws -> TeamMember {
+        let userID: String
+        if let id = try body.string("user_id").value {
+            userID = id
+        } else if let email = try body.string("user_email").value, let user = try await management.directory.user(email: email) {
+            userID = user.id
+        } else {
+            throw GatewayError.badRequest("`user_id` or `user_email` of a member is required.", param: "user_id")
+        }
+        guard let member = team.members.first(where: { $0.userID == userID }) else {
+            throw GatewayError.managementNotFound("User \(userID) is not a member of team \(team.id).", param: "user_id")
+        }
+        return member
     }
 
     /// `/team/model/add` and `/team/model/delete`: models added to or removed from the team's
