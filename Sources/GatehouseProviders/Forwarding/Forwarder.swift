@@ -45,7 +45,7 @@ public struct Forwarder: Sendable {
                 if let shape = request.responses { translator = ComposedStreamTranslator(translator, then: ChatToResponsesStream(shape: shape)) }
                 let stream = TranslatedEventStream(
                     upstream: response.body, translator: translator, clientDialect: request.endpoint.clientDialect,
-                    report: StreamReport { end in onStreamEnd(end, deployment) }
+                    report: StreamReport { end in onStreamEnd(end, deployment) }, knownResponseID: request.responses?.id
                 )
                 return .stream(stream, deployment: deployment)
             }

@@ -11,9 +11,13 @@ public struct TranslatedEventStream: AsyncSequence, Sendable {
     let translator: any StreamTranslator
     let clientDialect: Dialect
     let report: StreamReport
+    /// The response's id when Gatehouse made it (the Responses API's `resp_…`).
+    var knownResponseID: String?
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(upstream: upstream.makeAsyncIterator(), translator: translator, clientDialect: clientDialect, report: report)
+        var iterator = AsyncIterator(upstream: upstream.makeAsyncIterator(), translator: translator, clientDialect: clientDialect, report: report)
+        if let knownResponseID { iterator.responseID = ResponseID(known: knownResponseID) }
+        return iterator
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
@@ -94,20 +98,46 @@ public struct StreamEnd: Sendable {
     public var responseID: String?
 }
 
-/// The `id` a stream's events carry (`chatcmpl-…` in an OpenAI chunk, `msg_…` in Anthropic's
-/// `message_start`, `resp_…` in the Responses API's `response.created`): only the first few events are parsed, so a stream without one costs nothing
-/// after them.
+/// The `id` a stream's events carry (`chatcmpl-…` first in an OpenAI chunk, `msg_…` first in
+/// Anthropic's `message_start`), read from the bytes of the first few events without parsing
+/// them: the stream path parses no event it need not.
 struct ResponseID {
     private(set) var value: String?
     private var looked = 0
     /// Longer is not an id: nothing unbounded from the upstream reaches the spend log.
     static let maxBytes = 200
 
+    init(known: String? = nil) {
+        value = known
+    }
+
     mutating func look(at event: SSEEvent) {
-        guard value == nil, looked < 3, event.data.utf8.first == UInt8(ascii: "{") else { return }
+        guard value == nil, looked < 3 else { return }
         looked += 1
-        guard let json = try? JSONCoding.decode(Array(event.data.utf8)) else { return }
-        value = Self.of(json["id"] ?? json["message"]?["id"] ?? json["response"]?["id"])
+        value = Self.first(in: event.data.utf8)
+    }
+
+    /// The string value of the first `"id"` key in JSON text, when it is plain (no escapes).
+    static func first(in text: String.UTF8View) -> String? {
+        let bytes = Array(text.prefix(4096))
+        let key = Array(#""id""#.utf8)
+        var index = 0
+        while index + key.count < bytes.count {
+            defer { index += 1 }
+            guard bytes[index] == key[0], Array(bytes[index..<index + key.count]) == key else { continue }
+            var cursor = index + key.count
+            while cursor < bytes.count, bytes[cursor] == UInt8(ascii: " ") { cursor += 1 }
+            guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: ":") else { continue }
+            cursor += 1
+            while cursor < bytes.count, bytes[cursor] == UInt8(ascii: " ") { cursor += 1 }
+            guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "\"") else { return nil }
+            let start = cursor + 1
+            guard let end = bytes[start...].firstIndex(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }),
+                bytes[end] == UInt8(ascii: "\"")
+            else { return nil }
+            return of(.string(String(decoding: bytes[start..<end], as: UTF8.self)))
+        }
+        return nil
     }
 
     /// A response body's `id`, if it has a short one.
