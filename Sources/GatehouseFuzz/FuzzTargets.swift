@@ -29,6 +29,7 @@ enum FuzzTargets {
         _ = try? parser.feed(bytes)
         _ = parser.finish()
         _ = try? CompactJWT(text)
+        multipart(bytes)
         guard let json = try? JSONCoding.decode(bytes) else { return }
         _ = JSONCoding.encode(json)
         modelRequest(json, size: bytes.count)
@@ -36,11 +37,23 @@ enum FuzzTargets {
         claims(json)
     }
 
+    /// A transcription upload, read with the boundary its first line names, rewritten as the
+    /// adapter sends it; and the same bytes as an SRT or VTT answer.
+    static func multipart(_ bytes: [UInt8]) {
+        let firstLine = bytes.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }.dropFirst(2)
+        let contentType = "multipart/form-data; boundary=" + String(decoding: firstLine.prefix(80), as: UTF8.self)
+        if let form = try? MultipartForm(contentType: contentType, body: bytes) {
+            _ = form.fields
+            _ = try? MultipartForm(contentType: form.contentType, body: form.encoded(setting: "model", to: "upstream"))
+        }
+        _ = AudioUsage.lastCueEnd(String(decoding: bytes, as: UTF8.self))
+    }
+
     /// The checks `ProxyRoutes.parse` and admission make of a body, and the usage of an answer.
     static func modelRequest(_ body: JSONValue, size: Int) {
         _ = ForbiddenRequestFields.first(in: body)
         _ = TokenEstimate.invalidField(in: body)
-        for endpoint in [Endpoint.chatCompletions, .completions, .embeddings, .messages, .moderations, .imageGenerations] {
+        for endpoint in [Endpoint.chatCompletions, .completions, .embeddings, .messages, .moderations, .imageGenerations, .audioSpeech] {
             let estimate = TokenEstimate(body: body, bodyBytes: size, endpoint: endpoint, defaultMaxTokens: 4096)
             _ = estimate.reserved
             let price = TokenPrice(input: 0.000_075, output: 1e9)

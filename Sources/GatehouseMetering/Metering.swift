@@ -71,9 +71,13 @@ public struct Metering: Sendable {
 
     /// Admits the request at every level of the caller's chain, or throws the refusal (429 for
     /// limits, LiteLLM's `budget_exceeded` for budgets) having taken nothing.
-    /// - Parameter note: the request's access log line, which the request writes when it ends.
-    public func admit(_ forward: ForwardRequest, bodyBytes: Int, principal: Principal, note: (any MeteringNote)? = nil) async throws -> MeteredRequest
-    {
+    /// - Parameters:
+    ///   - endUser: the registered end user the request's `user` names: its limits are passed
+    ///     and its spend charged like a level of the chain.
+    ///   - note: the request's access log line, which the request writes when it ends.
+    public func admit(
+        _ forward: ForwardRequest, bodyBytes: Int, principal: Principal, endUser: LimitSubject? = nil, note: (any MeteringNote)? = nil
+    ) async throws -> MeteredRequest {
         let started = now()
         try admitToSpendQueue()
         let estimate = TokenEstimate(body: forward.body, bodyBytes: bodyBytes, endpoint: forward.endpoint, defaultMaxTokens: defaultMaxTokens)
@@ -82,6 +86,11 @@ public struct Metering: Sendable {
             if let perModel = subject.perModel(forward.model) { subjects.append(perModel) }
         }
         var accounts = Self.accounts(of: principal)
+        if let endUser {
+            subjects.append(endUser)
+            if endUser.hasModelLimits, let perModel = endUser.perModel(forward.model) { subjects.append(perModel) }
+            accounts.append(endUser)
+        }
         if !endUserLimits.isEmpty, let user = forward.body["user"]?.stringValue, !user.isEmpty {
             let endUser = LimitSubject(id: LimitLevel.endUser.subject(principal.id + "/" + user), level: .endUser, limits: endUserLimits)
             subjects.append(endUser)

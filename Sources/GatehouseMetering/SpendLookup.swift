@@ -27,12 +27,17 @@ public struct SpendLookup: Sendable {
         return store
     }
 
-    public func overlay<Record: SpendBearing>(_ records: [Record]) async throws -> [Record] {
+    public func overlay<Record: SpendBearing & LimitBearing>(_ records: [Record]) async throws -> [Record] {
+        try await overlay(records) { $0.limits }
+    }
+
+    /// - Parameter limits: the limits a record is held to (whose budget period its spend is in).
+    public func overlay<Record: SpendBearing>(_ records: [Record], limits: (Record) -> Limits) async throws -> [Record] {
         guard !records.isEmpty else { return records }
         let store = await settled()
         let now = Date()
         let charges = records.map {
-            ledger.charge(for: LimitSubject(id: Record.level.subject($0.id), level: Record.level, limits: $0.limits), at: now)
+            ledger.charge(for: LimitSubject(id: Record.level.subject($0.id), level: Record.level, limits: limits($0)), at: now)
         }
         let totals = try await store.totals(of: charges)
         return zip(records, charges).map { record, charge in
@@ -42,7 +47,7 @@ public struct SpendLookup: Sendable {
         }
     }
 
-    public func overlay<Record: SpendBearing>(_ record: Record) async throws -> Record {
+    public func overlay<Record: SpendBearing & LimitBearing>(_ record: Record) async throws -> Record {
         try await overlay([record])[0]
     }
 }
@@ -51,11 +56,16 @@ public struct SpendLookup: Sendable {
 public protocol SpendBearing: Sendable {
     static var level: LimitLevel { get }
     var id: String { get }
-    var limits: Limits { get }
     var spend: Double { get set }
 }
 
-extension VirtualKey: SpendBearing { public static var level: LimitLevel { .key } }
-extension User: SpendBearing { public static var level: LimitLevel { .user } }
-extension Team: SpendBearing { public static var level: LimitLevel { .team } }
-extension Organization: SpendBearing { public static var level: LimitLevel { .organization } }
+/// A directory object that carries its own limits.
+public protocol LimitBearing {
+    var limits: Limits { get }
+}
+
+extension VirtualKey: SpendBearing, LimitBearing { public static var level: LimitLevel { .key } }
+extension User: SpendBearing, LimitBearing { public static var level: LimitLevel { .user } }
+extension Team: SpendBearing, LimitBearing { public static var level: LimitLevel { .team } }
+extension Organization: SpendBearing, LimitBearing { public static var level: LimitLevel { .organization } }
+extension EndUser: SpendBearing { public static var level: LimitLevel { .endUser } }

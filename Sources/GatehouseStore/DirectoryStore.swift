@@ -40,6 +40,10 @@ public struct DirectoryStore: Sendable {
         }
         return found
     }
+    /// The members of an organization, at most `limit`.
+    public func users(organizationID: String, limit: Int) async throws -> [User] {
+        try await users.fetch(where: [("organization_id", organizationID)], limit: limit)
+    }
     public func userCount(role: Principal.Role? = nil) async throws -> Int {
         try await users.count(where: role.map { [("role", $0.rawValue)] } ?? [])
     }

@@ -30,6 +30,7 @@ public final class IdentityCache: Sendable {
     private struct MemberGrant {
         var limits: LimitSubject?
         var models: [String]
+        var budgetID: String?
     }
 
     private struct OrganizationGrant {
@@ -61,6 +62,10 @@ public final class IdentityCache: Sendable {
         var organizations: [String: OrganizationGrant] = [:]
         var clients: [String: ClientGrant] = [:]
         var certificates: [String: CertificateBinding] = [:]
+        var endUsers: [String: EndUser] = [:]
+        var budgets: [String: Budget] = [:]
+        /// The budget of each key that refers to one.
+        var keyBudgets: [String: String] = [:]
         /// When objects were deleted, so that a read from before the deletion cannot bring one back.
         var deleted: [IdentityChange: Date] = [:]
         var revokedTokens: Set<String> = []
@@ -80,6 +85,8 @@ public final class IdentityCache: Sendable {
                 case .organization(let id): organizations[id]?.updatedAt
                 case .oauthClient(let id): clients[id]?.updatedAt
                 case .certificate(let id): certificates[id]?.updatedAt
+                case .endUser(let id): endUsers[id]?.updatedAt
+                case .budget(let id): budgets[id]?.updatedAt
                 case .revokedToken: nil
                 }
             return current.map { updatedAt.timeIntervalSince($0) <= -0.001 } ?? false
@@ -89,6 +96,7 @@ public final class IdentityCache: Sendable {
             remove(keyID: key.id)
             guard let digest = KeyDigest(hex: key.hash) else { return }
             keyLimits[key.id] = LimitSubject(level: .key, id: key.id, limits: key.limits)
+            keyBudgets[key.id] = key.budgetID
             byDigest[digest] = KeyGrant(key)
             digestByID[key.id] = digest
             if let previous = key.previousHash.flatMap(KeyDigest.init(hex:)), let until = key.previousValidUntil {
@@ -101,6 +109,7 @@ public final class IdentityCache: Sendable {
 
         mutating func remove(keyID: String) {
             keyLimits[keyID] = nil
+            keyBudgets[keyID] = nil
             if let digest = digestByID.removeValue(forKey: keyID) { byDigest[digest] = nil }
             if let digest = previousDigestByID.removeValue(forKey: keyID) { byDigest[digest] = nil }
         }
@@ -117,7 +126,8 @@ public final class IdentityCache: Sendable {
             grant.modelAliases = team.modelAliases
             for member in team.members where member.boundsJSON != nil {
                 grant.members[member.userID] = MemberGrant(
-                    limits: LimitSubject(level: .teamMember, id: team.id + "/" + member.userID, limits: member.limits), models: member.models)
+                    limits: LimitSubject(level: .teamMember, id: team.id + "/" + member.userID, limits: member.limits), models: member.models,
+                    budgetID: member.budgetID)
             }
             teams[team.id] = grant
         }
@@ -139,8 +149,28 @@ public final class IdentityCache: Sendable {
             let chain = chain(userID: grant.userID, teamID: grant.teamID, organizationID: grant.organizationID)
             (resolved.inheritedModels, resolved.teamBlocked, resolved.modelAliases) = (chain.models, chain.teamBlocked, chain.modelAliases)
             resolved.limitSubjects = chain.limits
-            if let limits = keyLimits[grant.id] { resolved.limitSubjects.insert(limits, at: 0) }
+            let own = keyLimits[grant.id]
+            if let limits = withBudget(own, level: .key, id: grant.id, budgetID: keyBudgets[grant.id]) {
+                resolved.limitSubjects.insert(limits, at: 0)
+            }
             return resolved
+        }
+
+        /// A level's limits under its shared budget: the budget's where it sets them (so an
+        /// owner cannot lift them through the level's own), the level's own elsewhere; nil when
+        /// neither sets any.
+        func withBudget(_ own: LimitSubject?, level: LimitLevel, id: String, budgetID: String?) -> LimitSubject? {
+            guard let budgetID, let budget = budgets[budgetID] else { return own }
+            return LimitSubject(level: level, id: id, limits: budget.limits.filled(from: own?.limits ?? Limits()))
+        }
+
+        func endUser(_ id: String) -> ResolvedEndUser? {
+            guard let endUser = endUsers[id] else { return nil }
+            return ResolvedEndUser(
+                id: id, blocked: endUser.blocked, models: endUser.models, allowedModelRegion: endUser.allowedModelRegion,
+                defaultModel: endUser.defaultModel,
+                limits: withBudget(nil, level: .endUser, id: id, budgetID: endUser.budgetID)
+                    ?? LimitSubject(id: LimitLevel.endUser.subject(id), level: .endUser, limits: Limits()))
         }
 
         /// The model lists above a key: its team's (or, for a personal key, its user's), then its
@@ -158,7 +188,8 @@ public final class IdentityCache: Sendable {
                     // The user's own bounds in this team, checked before the team's.
                     if let userID, let member = team.members[userID] {
                         if !member.models.isEmpty { chain.models.append(ModelBound(.teamMember, member.models)) }
-                        if let limits = member.limits { chain.limits.append(limits) }
+                        let limits = withBudget(member.limits, level: .teamMember, id: teamID + "/" + userID, budgetID: member.budgetID)
+                        if let limits { chain.limits.append(limits) }
                     }
                     if let limits = team.limits { chain.limits.append(limits) }
                     organizationID = organizationID ?? team.organizationID
@@ -195,6 +226,8 @@ public final class IdentityCache: Sendable {
         for organization in try await store.directory.allOrganizations() { fresh.put(organization) }
         for client in try await store.oauth.allClients() { fresh.put(client) }
         for binding in try await store.certificates.all() { fresh.certificates[binding.id] = binding }
+        for endUser in try await store.customers.allEndUsers() { fresh.endUsers[endUser.id] = endUser }
+        for budget in try await store.customers.allBudgets() { fresh.budgets[budget.id] = budget }
         fresh.revokedTokens = Set(try await store.oauth.revokedTokens(at: Date()))
         fresh.loaded = true
         index.withLock { $0 = fresh }
@@ -228,6 +261,19 @@ public final class IdentityCache: Sendable {
 
     public func client(_ id: String) -> ClientGrant? { index.withLock { $0.clients[id] } }
 
+    public func put(_ endUser: EndUser) {
+        var endUser = endUser
+        endUser.metadata = [:]
+        index.withLock { if !$0.isStale(.endUser(endUser.id), endUser.updatedAt) { $0.endUsers[endUser.id] = endUser } }
+    }
+    public func put(_ budget: Budget) { index.withLock { if !$0.isStale(.budget(budget.id), budget.updatedAt) { $0.budgets[budget.id] = budget } } }
+
+    /// The registered end user a request's `user` names, with its budget's limits.
+    public func endUser(_ id: String) -> ResolvedEndUser? { index.withLock { $0.endUser(id) } }
+
+    /// A shared budget's limits, for showing what a referrer is held to.
+    public func budgetLimits(_ id: String) -> Limits? { index.withLock { $0.budgets[id]?.limits } }
+
     public func put(_ binding: CertificateBinding) {
         index.withLock { if !$0.isStale(.certificate(binding.id), binding.updatedAt) { $0.certificates[binding.id] = binding } }
     }
@@ -253,6 +299,8 @@ public final class IdentityCache: Sendable {
             case .organization(let id): index.organizations[id] = nil
             case .oauthClient(let id): index.clients[id] = nil
             case .certificate(let id): index.certificates[id] = nil
+            case .endUser(let id): index.endUsers[id] = nil
+            case .budget(let id): index.budgets[id] = nil
             case .revokedToken: break
             }
         }
@@ -272,6 +320,18 @@ public struct Chain: Sendable {
     /// The team's `model_aliases`.
     public var modelAliases: [String: String] = [:]
     public var limits: [LimitSubject] = []
+}
+
+/// A registered end user as the request path sees it.
+public struct ResolvedEndUser: Sendable {
+    public var id: String
+    public var blocked: Bool
+    public var models: [String]
+    public var allowedModelRegion: String?
+    public var defaultModel: String?
+    /// Its budget's limits, counted and charged as `end_user:<id>` (its spend adds up across
+    /// every credential that names it).
+    public var limits: LimitSubject
 }
 
 /// A key as the request path sees it: its grant, its user's role, and the model lists of the

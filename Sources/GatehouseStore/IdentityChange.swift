@@ -3,8 +3,8 @@ public import GatehouseCore
 import SQLKit
 
 /// One changed object, as the change feed carries it between processes: `team:<id>`,
-/// `user:<id>`, `organization:<id>`, `client:<id>`, `revoked:<jti>`, `certificate:<identity>`, or a
-/// bare key id.
+/// `user:<id>`, `organization:<id>`, `client:<id>`, `revoked:<jti>`, `certificate:<identity>`,
+/// `end_user:<id>`, `budget:<id>`, or a bare key id.
 public enum IdentityChange: Sendable, Hashable {
     case key(String)
     case user(String)
@@ -15,6 +15,8 @@ public enum IdentityChange: Sendable, Hashable {
     case revokedToken(String)
     /// A client certificate binding, by identity.
     case certificate(String)
+    case endUser(String)
+    case budget(String)
 
     /// The object that changed (a revoked token is none: its `jti` names nothing stored).
     public var object: ObjectRef? {
@@ -25,6 +27,8 @@ public enum IdentityChange: Sendable, Hashable {
         case .organization(let id): .organization(id)
         case .oauthClient(let id): .client(id)
         case .certificate(let id): .certificate(id)
+        case .endUser(let id): .endUser(id)
+        case .budget(let id): .budget(id)
         case .revokedToken: nil
         }
     }
@@ -50,6 +54,8 @@ public enum IdentityChange: Sendable, Hashable {
         case .organization(let id)?: self = .organization(id)
         case .client(let id)?: self = .oauthClient(id)
         case .certificate(let id)?: self = .certificate(id)
+        case .endUser(let id)?: self = .endUser(id)
+        case .budget(let id)?: self = .budget(id)
         default: self = .key(text)
         }
     }

@@ -24,6 +24,10 @@ extension IdentityCache {
             return revoke(tokenID: id)
         case .certificate(let id):
             if let binding = try await store.certificates.binding(id: id) { return put(binding) }
+        case .endUser(let id):
+            if let endUser = try await store.customers.endUser(id: id) { return put(endUser) }
+        case .budget(let id):
+            if let budget = try await store.customers.budget(id: id) { return put(budget) }
         }
         remove(change)
     }

@@ -7,6 +7,7 @@ public struct IdentityStore: Sendable {
     public let oauth: OAuthStore
     public let certificates: CertificateStore
     public let logins: LoginStore
+    public let customers: CustomerStore
     /// The database, for the stores of other things on it (spend, the audit trail).
     public let source: any SQLConnectionSource
 
@@ -18,6 +19,7 @@ public struct IdentityStore: Sendable {
         oauth = OAuthStore(source: source)
         certificates = CertificateStore(source: source)
         logins = LoginStore(source: source)
+        customers = CustomerStore(source: source)
     }
 
     public func migrate() async throws { try await keys.migrate() }

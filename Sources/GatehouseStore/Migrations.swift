@@ -250,6 +250,30 @@ public enum Migrations {
         Migration(version: 14, name: "team model aliases") { db in
             try await db.alter(table: "gatehouse_teams").column("model_aliases", type: .text).run()
         },
+        Migration(version: 15, name: "end users and shared budgets") { db in
+            try await db.create(table: CustomerStore.budgets)
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .allLimitColumns()
+                .column("created_by", type: .text)
+                .column("created_at_ms", type: .bigint, .notNull)
+                .column("updated_at_ms", type: .bigint, .notNull)
+                .run()
+            try await db.create(table: CustomerStore.endUsers)
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .column("alias", type: .text)
+                .column("blocked", type: .bigint, .notNull)
+                .column("budget_id", type: .text)
+                .column("allowed_model_region", type: .text)
+                .column("default_model", type: .text)
+                .column("models", type: .text, .notNull)
+                .column("metadata", type: .text, .notNull)
+                .column("spend", type: .custom(SQLRaw("DOUBLE PRECISION")), .notNull)
+                .column("created_at_ms", type: .bigint, .notNull)
+                .column("updated_at_ms", type: .bigint, .notNull)
+                .run()
+            try await db.create(index: "gatehouse_end_users_budget").on(CustomerStore.endUsers).column("budget_id").run()
+            try await db.alter(table: "gatehouse_keys").column("budget_id", type: .text).run()
+        },
     ]
 
     /// Every migration's version, in order.

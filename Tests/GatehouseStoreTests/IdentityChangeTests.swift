@@ -10,6 +10,7 @@ struct IdentityChangeTextTests {
         let spelled: [(IdentityChange, String)] = [
             (.key("key_1"), "key_1"), (.user("u"), "user:u"), (.team("t"), "team:t"), (.organization("o"), "organization:o"),
             (.oauthClient("c"), "client:c"), (.certificate("spiffe://x"), "certificate:spiffe://x"), (.revokedToken("j"), "revoked:j"),
+            (.endUser("e"), "end_user:e"), (.budget("b"), "budget:b"),
         ]
         for (change, text) in spelled {
             #expect(change.text == text)

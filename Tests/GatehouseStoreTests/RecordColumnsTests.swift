@@ -45,6 +45,8 @@ struct RecordColumnsTests {
             try await Self.check(Organization.self, kind: kind, source: source)
             try await Self.check(OAuthClient.self, kind: kind, source: source)
             try await Self.check(CertificateBinding.self, kind: kind, source: source)
+            try await Self.check(EndUser.self, kind: kind, source: source)
+            try await Self.check(Budget.self, kind: kind, source: source)
         }
     }
 

@@ -277,3 +277,54 @@ def test_the_proxy_clients_team_and_user_pages(wildcard):
     users = UsersManagementClient(wildcard.base_url, wildcard.master_key)
     users.create_user({"user_id": "pat", "user_email": "pat@example.com", "auto_create_key": False})
     assert users.get_user_v2("pat")["user_email"] == "pat@example.com"
+
+
+def test_liteLLM_sdk_requests_for_a_customer_are_held_to_its_budget_and_block(wildcard, upstream):
+    import requests
+
+    base, master = wildcard.base_url, {"Authorization": f"Bearer {wildcard.master_key}"}
+    created = requests.post(
+        base + "/customer/new", json={"user_id": "py-customer", "max_budget": 0.0, "alias": "Py"}, headers=master, timeout=5
+    ).json()
+    assert created["litellm_budget_table"]["max_budget"] == 0.0 and created["budget_id"]
+
+    def ask(user):
+        return litellm.completion(
+            model="litellm_proxy/tuned", api_base=base, api_key=wildcard.master_key, messages=[{"role": "user", "content": "z"}],
+            user=user, num_retries=0,
+        )
+
+    with pytest.raises(litellm.exceptions.BadRequestError) as refused:
+        ask("py-customer")
+    assert "Budget has been exceeded! Customer=py-customer" in str(refused.value)
+    assert ask("someone-else").choices[0].message.content
+
+    requests.post(base + "/customer/update", json={"user_id": "py-customer", "max_budget": 5}, headers=master, timeout=5)
+    assert ask("py-customer").choices[0].message.content
+    requests.post(base + "/customer/block", json={"user_ids": ["py-customer"]}, headers=master, timeout=5)
+    with pytest.raises(litellm.exceptions.APIError) as blocked:
+        ask("py-customer")
+    assert "End User=py-customer is blocked" in str(blocked.value)
+    listed = requests.get(base + "/customer/list", params={"search": "py-"}, headers=master, timeout=5).json()
+    assert [customer["user_id"] for customer in listed] == ["py-customer"] and listed[0]["blocked"] is True
+
+
+def test_liteLLM_sdk_speech_and_transcription(tmp_path):
+    config = """
+model_list:
+  - model_name: voice
+    litellm_params: {model: mock/voice, input_cost_per_character: 0.001}
+  - model_name: ears
+    litellm_params: {model: mock/ears, input_cost_per_second: 0.01}
+"""
+    instance = Gatehouse(tmp_path, config)
+    try:
+        spoken = litellm.speech(model="litellm_proxy/voice", input="hello", voice="alloy", api_base=instance.base_url, api_key=instance.master_key)
+        assert spoken.content == b"MOCK-AUDIO:hello"
+        recording = tmp_path / "a.wav"
+        recording.write_bytes(bytes(48_000))
+        with recording.open("rb") as audio:
+            heard = litellm.transcription(model="litellm_proxy/ears", file=audio, api_base=instance.base_url, api_key=instance.master_key)
+        assert heard.text == "mock transcript of 48000 bytes"
+    finally:
+        instance.stop()

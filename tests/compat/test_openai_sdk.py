@@ -164,3 +164,24 @@ def test_moderations_and_images(client):
     assert moderation.results[0].flagged is False
     images = client.images.generate(model="mock-gpt", prompt="a lighthouse at dusk", n=2)
     assert len(images.data) == 2 and images.data[0].url.startswith("https://")
+
+
+def test_audio_speech_and_transcriptions(client, gatehouse, tmp_path):
+    speech = client.audio.speech.create(model="mock-gpt", voice="alloy", input="read this aloud")
+    assert speech.content == b"MOCK-AUDIO:read this aloud"
+    recording = tmp_path / "recording.wav"
+    recording.write_bytes(b"RIFF" + bytes(32_000))
+    with recording.open("rb") as audio:
+        transcript = client.audio.transcriptions.create(model="mock-gpt", file=audio, language="en")
+    assert transcript.text == "mock transcript of 32004 bytes"
+    with recording.open("rb") as audio:
+        text = client.audio.transcriptions.create(model="mock-gpt", file=audio, response_format="text")
+    assert "mock transcript" in text
+    # The Azure client sends the deployment in the path.
+    from openai import AzureOpenAI
+
+    azure = AzureOpenAI(
+        azure_endpoint=gatehouse.base_url, api_key=gatehouse.master_key, api_version="2024-10-21", azure_deployment="mock-gpt", max_retries=0,
+    )
+    with recording.open("rb") as audio:
+        assert azure.audio.transcriptions.create(model="mock-gpt", file=audio).text.startswith("mock transcript")

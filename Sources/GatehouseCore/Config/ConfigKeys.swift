@@ -53,14 +53,15 @@ enum Keys {
             "model", "api_base", "api_key", "api_version", "timeout", "stream_timeout", "max_retries", "num_retries", "rpm", "tpm",
             "input_cost_per_token", "output_cost_per_token", "output_cost_per_image", "extra_headers", "mock_response", "mock_latency_ms",
             "mock_chunk_delay_ms", "mock_stream_chunks", "mock_prompt_tokens", "mock_completion_tokens", "mock_report_usage",
+            "region_name", "input_cost_per_second", "input_cost_per_character",
         ] + RequestDefaults.names
     static let paramsIgnored: Set<String> = [
-        "organization", "drop_params", "additional_drop_params", "region_name", "aws_access_key_id", "aws_secret_access_key",
+        "organization", "drop_params", "additional_drop_params", "aws_access_key_id", "aws_secret_access_key",
         "aws_region_name", "vertex_project", "vertex_location", "vertex_credentials", "custom_llm_provider",
         "use_in_pass_through", "merge_reasoning_content_in_choices", "tags", "weight", "order",
         "cache_control_injection_points", "litellm_credential_name", "base_model", "use_litellm_proxy",
         "configurable_clientside_auth_params", "azure_ad_token", "tenant_id", "client_id", "client_secret", "max_budget",
-        "budget_duration", "litellm_trace_id", "input_cost_per_second", "output_cost_per_second", "supports_function_calling",
+        "budget_duration", "litellm_trace_id", "output_cost_per_second", "supports_function_calling",
         "mock_timeout", "n",
     ]
     /// `model_info` is free-form metadata in LiteLLM (shown by `/model/info`): these keys mean

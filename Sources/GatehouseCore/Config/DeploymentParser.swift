@@ -57,9 +57,12 @@ enum DeploymentParser {
             ?? reader.int(params["max_retries"], at: "\(pp).max_retries", range: 0...10)
         d.rpm = try reader.int(params["rpm"], at: "\(pp).rpm", range: 0...Int.max)
         d.tpm = try reader.int(params["tpm"], at: "\(pp).tpm", range: 0...Int.max)
+        d.region = try reader.string(params["region_name"], at: "\(pp).region_name")
         d.inputCostPerToken = try reader.double(params["input_cost_per_token"], at: "\(pp).input_cost_per_token")
         d.outputCostPerToken = try reader.double(params["output_cost_per_token"], at: "\(pp).output_cost_per_token")
         d.outputCostPerImage = try reader.double(params["output_cost_per_image"], at: "\(pp).output_cost_per_image")
+        d.inputCostPerSecond = try reader.double(params["input_cost_per_second"], at: "\(pp).input_cost_per_second")
+        d.inputCostPerCharacter = try reader.double(params["input_cost_per_character"], at: "\(pp).input_cost_per_character")
         d.extraHeaders = try reader.stringMap(params["extra_headers"], at: "\(pp).extra_headers") ?? [:]
         d.mock.response = try reader.string(params["mock_response"], at: "\(pp).mock_response")
         d.mock.latencyMs = try reader.int(params["mock_latency_ms"], at: "\(pp).mock_latency_ms", range: 0...600_000) ?? 0

@@ -97,10 +97,17 @@ public struct Deployment: Sendable, Equatable {
     public var numRetries: Int?
     public var rpm: Int?
     public var tpm: Int?
+    /// `region_name` (`eu`, `us`): end users with an `allowed_model_region` are served only by
+    /// deployments in their region.
+    public var region: String?
     public var inputCostPerToken: Double?
     public var outputCostPerToken: Double?
     /// `output_cost_per_image`: an image deployment's price per image generated.
     public var outputCostPerImage: Double?
+    /// `input_cost_per_second`: a transcription deployment's price per second of audio.
+    public var inputCostPerSecond: Double?
+    /// `input_cost_per_character`: a speech deployment's price per input character.
+    public var inputCostPerCharacter: Double?
     public var extraHeaders: [String: String] = [:]
     public var accessGroups: [String] = []
     public var mode: String?

@@ -44,6 +44,8 @@ public struct TeamMember: Sendable, Equatable {
     public var limits = Limits()
     /// Models the member may use in this team (within the team's); empty: the team's.
     public var models: [String] = []
+    /// The shared budget whose limits apply where the member's own set none.
+    public var budgetID: String?
 
     public init(userID: String, role: Role, limits: Limits = Limits(), models: [String] = []) {
         self.userID = userID
@@ -60,6 +62,7 @@ public struct TeamMember: Sendable, Equatable {
         if let rpm = limits.rpmLimit { fields["rpm_limit"] = JSONValue(rpm) }
         if let tpm = limits.tpmLimit { fields["tpm_limit"] = JSONValue(tpm) }
         if !models.isEmpty { fields["allowed_models"] = .array(models.map(JSONValue.string)) }
+        if let budgetID { fields["budget_id"] = .string(budgetID) }
         return fields.isEmpty ? nil : .object(fields)
     }
 
@@ -71,5 +74,6 @@ public struct TeamMember: Sendable, Equatable {
         limits.rpmLimit = bounds["rpm_limit"]?.intValue
         limits.tpmLimit = bounds["tpm_limit"]?.intValue
         models = bounds["allowed_models"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        budgetID = bounds["budget_id"]?.stringValue
     }
 }

@@ -11,6 +11,10 @@ public enum ObjectRef: Sendable, Hashable, CustomStringConvertible {
     case certificate(String)
     /// A token Gatehouse issued, by its `jti`.
     case token(String)
+    /// An end user (LiteLLM's customer).
+    case endUser(String)
+    /// A shared budget.
+    case budget(String)
 
     public var kind: String {
         switch self {
@@ -21,12 +25,16 @@ public enum ObjectRef: Sendable, Hashable, CustomStringConvertible {
         case .client: "client"
         case .certificate: "certificate"
         case .token: "token"
+        case .endUser: "end_user"
+        case .budget: "budget"
         }
     }
 
     public var id: String {
         switch self {
-        case .key(let id), .user(let id), .team(let id), .organization(let id), .client(let id), .certificate(let id), .token(let id): id
+        case .key(let id), .user(let id), .team(let id), .organization(let id), .client(let id), .certificate(let id), .token(let id),
+            .endUser(let id), .budget(let id):
+            id
         }
     }
 
@@ -44,6 +52,8 @@ public enum ObjectRef: Sendable, Hashable, CustomStringConvertible {
         case "client": self = .client(id)
         case "certificate": self = .certificate(id)
         case "token": self = .token(id)
+        case "end_user": self = .endUser(id)
+        case "budget": self = .budget(id)
         default: return nil
         }
     }

@@ -7,7 +7,8 @@ public enum RouteAccess {
             "/v1/chat/completions", "/chat/completions", "/v1/completions", "/completions", "/v1/embeddings", "/embeddings",
             "/v1/messages", "/messages", "/v1/messages/count_tokens", "/messages/count_tokens", "/v1/responses", "/responses",
             "/v1/responses/*", "/responses/*", "/openai/deployments/*", "/v1/moderations", "/moderations", "/v1/images/generations",
-            "/images/generations", "/v1/models", "/models", "/v1/models/*", "/models/*",
+            "/images/generations", "/v1/audio/speech", "/audio/speech", "/v1/audio/transcriptions", "/audio/transcriptions", "/v1/models", "/models",
+            "/v1/models/*", "/models/*",
         ],
         "info_routes": ["/key/info", "/v1/models", "/models", "/v1/models/*", "/models/*"],
         "management_routes": [

@@ -16,6 +16,8 @@ public struct VirtualKey: Sendable, Equatable {
     public var teamID: String?
     public var organizationID: String?
     public var limits = Limits()
+    /// The shared budget whose limits apply where the key sets none of its own.
+    public var budgetID: String?
     public var allowedRoutes: [String] = []
     public var blocked = false
     public var expiresAt: Date?

@@ -74,6 +74,7 @@ extension ManagementBody {
         try integer("rpm_limit").apply(to: &member.limits.rpmLimit)
         try integer("tpm_limit").apply(to: &member.limits.tpmLimit)
         if let models = try strings("allowed_models") { member.models = models }
+        try string("budget_id").apply(to: &member.budgetID)
         if let text = try string("role").value {
             guard let role = TeamMember.Role(rawValue: text) else { throw GatewayError.badRequest("`role` must be admin or user.", param: "role") }
             member.role = role
@@ -82,10 +83,21 @@ extension ManagementBody {
 
     /// Whether the body changes a member's own limits or models (not only their role).
     public var changesMemberBounds: Bool {
-        ["max_budget_in_team", "budget_duration", "rpm_limit", "tpm_limit", "allowed_models"].contains { body[$0] != nil }
+        ["max_budget_in_team", "budget_duration", "rpm_limit", "tpm_limit", "allowed_models", "budget_id"].contains { body[$0] != nil }
     }
 
     public func members(_ name: String) throws -> [(userID: String?, email: String?, role: TeamMember.Role)]? {
+        try memberEntries(name)?.map { userID, email, roleText in
+            guard let role = TeamMember.Role(rawValue: roleText ?? "user") else {
+                throw GatewayError.badRequest("A member's `role` must be admin or user.", param: name)
+            }
+            return (userID, email, role)
+        }
+    }
+
+    /// Members as `member` (one object or a list) gives them: each with a `user_id` or a
+    /// `user_email`, and the `role` as written.
+    public func memberEntries(_ name: String) throws -> [(userID: String?, email: String?, role: String?)]? {
         let items: [JSONValue]
         switch body[name] {
         case nil, .null?: return nil
@@ -100,11 +112,7 @@ extension ManagementBody {
             guard userID != nil || email != nil else {
                 throw GatewayError.badRequest("Each member needs a `user_id` or a `user_email`.", param: name)
             }
-            let roleText = item["role"]?.stringValue ?? "user"
-            guard let role = TeamMember.Role(rawValue: roleText) else {
-                throw GatewayError.badRequest("A member's `role` must be admin or user.", param: name)
-            }
-            return (userID, email, role)
+            return (userID, email, item["role"]?.stringValue)
         }
     }
 }

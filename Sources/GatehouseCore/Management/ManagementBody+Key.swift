@@ -11,6 +11,7 @@ extension ManagementBody {
         try string("team_id").apply(to: &key.teamID)
         try string("organization_id").apply(to: &key.organizationID)
         try apply(to: &key.limits)
+        try string("budget_id").apply(to: &key.budgetID)
         if let blocked = try bool("blocked") { key.blocked = blocked }
         try string("duration").map { duration in
             guard let seconds = DurationText.seconds(duration) else {

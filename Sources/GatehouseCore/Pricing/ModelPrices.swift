@@ -86,9 +86,12 @@ public enum ModelPrices {
     /// `base_model` (without a provider prefix: `azure/gpt-4o` is `gpt-4o`) or of its upstream
     /// model (exact name, or the name followed by a version: `gpt-4o-2024-08-06`), else nil.
     /// An image deployment's `output_cost_per_image` prices each image (its requests count images
-    /// as completion units) and nothing else.
+    /// as completion units) and nothing else; an audio deployment's `input_cost_per_second` or
+    /// `input_cost_per_character` prices its seconds or characters (counted as prompt units).
     public static func price(for deployment: Deployment) -> TokenPrice? {
         if let perImage = deployment.outputCostPerImage { return TokenPrice(input: 0, output: exact(perImage)) }
+        // Audio deployments count seconds or characters as their "prompt" units.
+        if let perUnit = deployment.inputCostPerSecond ?? deployment.inputCostPerCharacter { return TokenPrice(input: exact(perUnit), output: 0) }
         if deployment.inputCostPerToken != nil || deployment.outputCostPerToken != nil {
             return TokenPrice(input: exact(deployment.inputCostPerToken ?? 0), output: exact(deployment.outputCostPerToken ?? 0))
         }

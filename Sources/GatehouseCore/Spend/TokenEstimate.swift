@@ -34,8 +34,24 @@ public struct TokenEstimate: Sendable, Equatable {
             let fields = Self.completionFields.compactMap { body[$0]?.doubleValue }
             let maximum = fields.isEmpty ? defaultMaxTokens : Int(saturating: fields.max()!.rounded(.up))
             completion = InputBounds.clamp(maximum, to: InputBounds.tokens) * Self.choices(in: body)
+        case .audioSpeech:
+            // Billed by the input's characters (at most its bytes), as "prompt" units.
+            promptBound = body["input"]?.stringValue?.utf8.count ?? 0
+            prompt = promptBound
+            completion = 0
+        case .audioTranscriptions:
+            // Billed by the audio's seconds, as "prompt" units: at most one a
+            // `audioBytesPerSecond` bytes of the upload (`bodyBytes`), a bitrate below any
+            // speech codec's.
+            promptBound = bodyBytes / Self.audioBytesPerSecond + 1
+            prompt = promptBound
+            completion = 0
         }
     }
+
+    /// The fewest bytes a second of uploaded audio takes (4 kbit/s), for the worst case of a
+    /// transcription's seconds.
+    public static let audioBytesPerSecond = 500
 
     /// Tokens a chat template may add around each message and content part (OpenAI's adds 3 or 4).
     public static let messageOverhead = 8

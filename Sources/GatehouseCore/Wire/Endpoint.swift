@@ -7,6 +7,12 @@ public enum Endpoint: String, Sendable {
     case moderations
     /// `/v1/images/generations`: billed by the image (`output_cost_per_image`).
     case imageGenerations = "images.generations"
+    /// `/v1/audio/speech`: text in, audio bytes out; billed by the input character
+    /// (`input_cost_per_character`).
+    case audioSpeech = "audio.speech"
+    /// `/v1/audio/transcriptions`: a multipart upload; billed by the audio second
+    /// (`input_cost_per_second`).
+    case audioTranscriptions = "audio.transcriptions"
 
     public var clientDialect: Dialect { self == .messages ? .anthropic : .openAI }
     public var streams: Bool { generatesText }

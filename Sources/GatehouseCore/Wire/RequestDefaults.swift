@@ -18,7 +18,7 @@ public enum RequestDefaults {
         case .embeddings: embeddingsOnly.contains(name)
         case .messages: anthropic.contains(name)
         case .chatCompletions, .completions: !embeddingsOnly.contains(name)
-        case .moderations, .imageGenerations: false
+        case .moderations, .imageGenerations, .audioSpeech, .audioTranscriptions: false
         }
     }
 

@@ -25,8 +25,22 @@ public struct ProviderAdapter: Sendable {
 
     /// Builds the upstream request. The client's own credentials never appear here: only the
     /// deployment's key does.
-    /// - Parameter anthropic: the client's API version and betas, sent to an Anthropic upstream.
-    public func makeRequest(_ endpoint: Endpoint, body: JSONValue, stream: Bool, anthropic: AnthropicHeaders = .init()) throws -> UpstreamRequest {
+    /// - Parameters:
+    ///   - anthropic: the client's API version and betas, sent to an Anthropic upstream.
+    ///   - multipart: a transcription's upload, sent on with the upstream's model name.
+    public func makeRequest(
+        _ endpoint: Endpoint, body: JSONValue, stream: Bool, anthropic: AnthropicHeaders = .init(), multipart: MultipartForm? = nil
+    ) throws -> UpstreamRequest {
+        if endpoint == .audioTranscriptions || endpoint == .audioSpeech, upstreamDialect != .openAI {
+            throw GatewayError.invalidRequest("Model `\(deployment.modelName)` (Anthropic) does not support \(endpoint.rawValue).", param: "model")
+        }
+        if endpoint == .audioTranscriptions {
+            guard let form = multipart else { throw GatewayError.invalidRequest("A transcription needs a multipart/form-data upload.") }
+            var headers = headers(anthropic: anthropic)
+            headers[0] = ("content-type", form.contentType)
+            return UpstreamRequest(
+                url: url(for: endpoint), headers: headers, body: ByteBuffer(bytes: form.encoded(setting: "model", to: deployment.upstreamModel)))
+        }
         let body = deployment.requestDefaults.isEmpty ? body : RequestDefaults.apply(deployment.requestDefaults, to: body, endpoint: endpoint)
         var upstreamBody: JSONValue
         switch (endpoint.clientDialect, upstreamDialect) {
@@ -74,6 +88,8 @@ public struct ProviderAdapter: Sendable {
         case (_, .embeddings): path = "embeddings"
         case (_, .moderations): path = "moderations"
         case (_, .imageGenerations): path = "images/generations"
+        case (_, .audioSpeech): path = "audio/speech"
+        case (_, .audioTranscriptions): path = "audio/transcriptions"
         case (_, .completions): path = "completions"
         case (_, .chatCompletions), (_, .messages): path = "chat/completions"
         }

@@ -17,6 +17,11 @@ public struct ForwardRequest: Sendable {
     /// Set for `/v1/responses`: the request is a chat completion (translated from the Responses
     /// API) whose answer goes back in the Responses API's shape.
     public var responses: ResponsesShape?
+    /// Only deployments with this `region_name` may serve the request (an end user's
+    /// `allowed_model_region`); nil: any.
+    public var region: String?
+    /// A transcription's upload as sent (`body` holds its text fields).
+    public var multipart: MultipartForm?
 
     public init(endpoint: Endpoint, model: String, body: JSONValue, stream: Bool, clientWantsUsage: Bool) {
         self.endpoint = endpoint
@@ -29,7 +34,8 @@ public struct ForwardRequest: Sendable {
 
 /// What came back, in the client's dialect.
 public enum ForwardResult: Sendable {
-    case complete(body: ByteBuffer, usage: Usage?, deployment: Deployment, responseID: String?)
+    /// - Parameter contentType: the answer's type: JSON, or what an audio upstream sent.
+    case complete(body: ByteBuffer, usage: Usage?, deployment: Deployment, responseID: String?, contentType: String = "application/json")
     case stream(TranslatedEventStream, deployment: Deployment)
 }
 

@@ -23,8 +23,9 @@ public struct Forwarder: Sendable {
         _ request: ForwardRequest, mayUse: (String) -> Bool = { _ in true },
         onStreamEnd: @escaping @Sendable (StreamEnd, Deployment) -> Void = { _, _ in }
     ) async throws -> ForwardResult {
-        try await router.run(model: request.model, mayUse: mayUse) { adapter in
-            let upstreamRequest = try adapter.makeRequest(request.endpoint, body: request.body, stream: request.stream, anthropic: request.anthropic)
+        try await router.run(model: request.model, region: request.region, mayUse: mayUse) { adapter in
+            let upstreamRequest = try adapter.makeRequest(
+                request.endpoint, body: request.body, stream: request.stream, anthropic: request.anthropic, multipart: request.multipart)
             let deployment = adapter.deployment
             let total = deployment.timeout ?? settings.requestTimeout
             let timeouts = UpstreamTimeouts(
@@ -50,6 +51,11 @@ public struct Forwarder: Sendable {
                 return .stream(stream, deployment: deployment)
             }
             let bytes = try await collect(response.body)
+            if request.endpoint == .audioSpeech || request.endpoint == .audioTranscriptions {
+                let type = response.headers.first { $0.0.lowercased() == "content-type" }?.1 ?? "application/octet-stream"
+                let usage = AudioUsage.of(request.endpoint, body: request.body, answer: bytes.readableBytesView, contentType: type)
+                return .complete(body: bytes, usage: usage, deployment: deployment, responseID: nil, contentType: type)
+            }
             guard let json = try? JSONCoding.decode(bytes.readableBytesView) else {
                 throw AttemptFailure(.status(502), message: "upstream answered with a body that is not JSON")
             }

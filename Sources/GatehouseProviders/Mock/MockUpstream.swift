@@ -16,6 +16,7 @@ public struct MockUpstream: UpstreamTransport {
 
     public func send(_ request: UpstreamRequest, timeouts: UpstreamTimeouts) async throws -> UpstreamResponse {
         if settings.latencyMs > 0 { try await Task.sleep(for: .milliseconds(settings.latencyMs)) }
+        if request.url.hasSuffix("/audio/transcriptions") { return transcription(request) }
         let body: JSONValue
         do {
             body = try JSONCoding.decode(request.body.readableBytesView)
@@ -29,6 +30,11 @@ public struct MockUpstream: UpstreamTransport {
             return Self.json(
                 status: 200,
                 ["id": "modr-mock", "model": .string(model), "results": [["flagged": .bool(flagged), "categories": [:], "category_scores": [:]]]])
+        }
+        if request.url.hasSuffix("/audio/speech") {
+            // Not audio: the input back, behind a marker, as the bytes a speech upstream sends.
+            let bytes = ByteBuffer(string: "MOCK-AUDIO:" + (body["input"]?.stringValue ?? ""))
+            return UpstreamResponse(status: 200, headers: [("content-type", "audio/mpeg")], body: .bytes(bytes))
         }
         if request.url.hasSuffix("/images/generations") {
             let count = min(max(1, body["n"]?.intValue ?? 1), 10)
@@ -60,6 +66,21 @@ public struct MockUpstream: UpstreamTransport {
         ]
         if settings.reportsUsage { answer["usage"] = usage.openAIJSON }
         return Self.json(status: 200, answer)
+    }
+
+    /// A transcription of the upload: its size in words, one second of audio per 16,000 bytes
+    /// (16 kB/s: 8 kHz 16-bit mono), as `json` (with `usage.seconds`) or plain `text`.
+    private func transcription(_ request: UpstreamRequest) -> UpstreamResponse {
+        let type = request.headers.first { $0.0 == "content-type" }?.1 ?? ""
+        guard let form = try? MultipartForm(contentType: type, body: request.body.readableBytesView) else {
+            return Self.json(status: 400, GatewayError.invalidRequest("Mock upstream: body is not multipart/form-data.").openAIBody)
+        }
+        let text = "mock transcript of \(form.fileBytes) bytes"
+        if form.value("response_format") == "text" {
+            return UpstreamResponse(status: 200, headers: [("content-type", "text/plain")], body: .bytes(ByteBuffer(string: text)))
+        }
+        let seconds = max(1, form.fileBytes / 16_000)
+        return Self.json(status: 200, ["text": .string(text), "usage": ["type": "duration", "seconds": JSONValue(seconds)]])
     }
 
     /// Answers' ids: a random part per process, then a counter.

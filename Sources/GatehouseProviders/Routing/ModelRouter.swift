@@ -167,15 +167,17 @@ public final class ModelRouter: Sendable {
 
     /// Runs `attempt` on deployments in routing order until one succeeds.
     /// - Throws: the first non-retryable error, or the last `AttemptFailure` as a `GatewayError`.
-    /// - Parameter mayUse: whether the caller may use a model: fallbacks it may not use are
-    ///   skipped (a fallback is another model, and access is checked for every model tried).
+    /// - Parameters:
+    ///   - region: only deployments with this `region_name` are tried (fallbacks' too); nil: any.
+    ///   - mayUse: whether the caller may use a model: fallbacks it may not use are skipped (a
+    ///     fallback is another model, and access is checked for every model tried).
     public func run<T: Sendable>(
-        model: String, mayUse: (String) -> Bool = { _ in true }, _ attempt: (ProviderAdapter) async throws -> T
+        model: String, region: String? = nil, mayUse: (String) -> Bool = { _ in true }, _ attempt: (ProviderAdapter) async throws -> T
     ) async throws -> T {
         let table = current
         guard table.resolve(model) != nil else { throw GatewayError.modelNotFound(model) }
         let settings = table.settings
-        let plan = self.plan(for: model, in: table, mayUse: mayUse)
+        let plan = self.plan(for: model, in: table, region: region, mayUse: mayUse)
         var tried: Set<String> = []
         var lastFailure: AttemptFailure?
         for (index, adapter) in plan.enumerated() {
@@ -201,9 +203,14 @@ public final class ModelRouter: Sendable {
         throw (lastFailure ?? AttemptFailure(.unreachable, message: "no deployment")).gatewayError
     }
 
-    func plan(for model: String) -> [ProviderAdapter] { plan(for: model, in: current, mayUse: { _ in true }) }
+    func plan(for model: String) -> [ProviderAdapter] { plan(for: model, in: current, region: nil, mayUse: { _ in true }) }
 
-    private func plan(for model: String, in table: Table, mayUse: (String) -> Bool) -> [ProviderAdapter] {
+    /// Whether a deployment of the model (not its fallbacks) has `region_name` `region`.
+    public func serves(_ model: String, inRegion region: String) -> Bool {
+        current.resolve(model)?.adapters.contains { $0.deployment.region == region } ?? false
+    }
+
+    private func plan(for model: String, in table: Table, region: String?, mayUse: (String) -> Bool) -> [ProviderAdapter] {
         let settings = table.settings
         let now = ContinuousClock.now
         let (inFlight, cooled, rotation) = state.withLock { state -> ([String: Int], Set<String>, Int) in
@@ -214,7 +221,8 @@ public final class ModelRouter: Sendable {
         var random = SystemRandomNumberGenerator()
         func ordered(_ adapters: [ProviderAdapter]) -> [ProviderAdapter] {
             DeploymentOrder.order(
-                adapters, id: \.deployment.id, strategy: settings.strategy, inFlight: inFlight, cooledDown: cooled, rotation: rotation,
+                region.map { region in adapters.filter { $0.deployment.region == region } } ?? adapters, id: \.deployment.id,
+                strategy: settings.strategy, inFlight: inFlight, cooledDown: cooled, rotation: rotation,
                 random: &random)
         }
         guard let route = table.resolve(model) else { return [] }

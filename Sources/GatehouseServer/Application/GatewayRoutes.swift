@@ -80,8 +80,9 @@ struct GatewayRoutes {
         // Model routes and management routes differ only in what `?key=` means.
         let modelRoutes = authenticated(router.group(), queryPolicy: settings.identity.allowKeyInQuery ? .accept : .refuse, tls: tls)
         ProxyRoutes(
-            forwarder: forwarder, maxBodyBytes: settings.listener.maxRequestBodyBytes,
-            bodyTimeout: .seconds(fractional: settings.listener.clientBodyTimeout), metering: metering, metrics: metrics
+            forwarder: forwarder, maxBodyBytes: settings.listener.maxRequestBodyBytes, maxAudioBytes: settings.listener.maxAudioRequestBytes,
+            bodyTimeout: .seconds(fractional: settings.listener.clientBodyTimeout), metering: metering, metrics: metrics,
+            endUsers: management.cache
         ).register(on: modelRoutes)
         ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: modelRoutes)
         ModelInfoRoutes(router: modelRouter).register(on: modelRoutes)
@@ -131,6 +132,8 @@ struct GatewayRoutes {
         UserRoutes(management: management).register(on: callers)
         TeamRoutes(management: management).register(on: callers)
         OrganizationRoutes(management: management).register(on: callers)
+        CustomerRoutes(management: management).register(on: callers)
+        BudgetRoutes(management: management).register(on: callers)
         OAuthClientRoutes(management: management, ring: signingKeys).register(on: callers)
         SpendRoutes(management: management).register(on: callers)
         CertificateRoutes(management: management, identity: settings.identity.clientCertificateIdentity).register(on: callers)

@@ -67,7 +67,7 @@ extension ProxyRoutes {
                 group.addTask {
                     do {
                         let exchange = try await self.exchange(single(model), bodyBytes: bodyBytes, context: context)
-                        if case .complete(let body, _, _, _) = exchange.result { return (index, body) }
+                        if case .complete(let body, _, _, _, _) = exchange.result { return (index, body) }
                         return (index, Self.envelope(GatewayError.upstream(status: 502, message: "`\(model)` answered with a stream.")))
                     } catch {
                         return (index, Self.envelope(error as? GatewayError ?? GatewayError.upstream(status: 502, message: "`\(model)` failed.")))

@@ -1,6 +1,7 @@
 import GatehouseCore
 import GatehouseMetering
 import GatehouseProviders
+import GatehouseStore
 import HTTPTypes
 public import Hummingbird
 import Logging
@@ -12,15 +13,24 @@ import NIOCore
 public struct ProxyRoutes: Sendable {
     let forwarder: Forwarder
     let maxBodyBytes: Int
+    /// The largest audio upload (`/v1/audio/transcriptions`).
+    let maxAudioBytes: Int
     let bodyTimeout: TimeAmount
     let metering: Metering
     let metrics: GatewayMetrics?
+    /// Registered end users (LiteLLM's customers), found by a request's `user`.
+    let endUsers: IdentityCache?
     /// Responses kept for `/v1/responses/{id}` and `previous_response_id`.
     let responses = ResponseStore()
 
     /// - Parameter bodyTimeout: a client that has not sent its whole body by then is disconnected.
-    init(forwarder: Forwarder, maxBodyBytes: Int, bodyTimeout: TimeAmount, metering: Metering, metrics: GatewayMetrics? = nil) {
+    init(
+        forwarder: Forwarder, maxBodyBytes: Int, maxAudioBytes: Int? = nil, bodyTimeout: TimeAmount, metering: Metering,
+        metrics: GatewayMetrics? = nil, endUsers: IdentityCache? = nil
+    ) {
+        self.maxAudioBytes = maxAudioBytes ?? maxBodyBytes
         self.metrics = metrics
+        self.endUsers = endUsers
         self.forwarder = forwarder
         self.maxBodyBytes = maxBodyBytes
         self.bodyTimeout = bodyTimeout
@@ -30,7 +40,7 @@ public struct ProxyRoutes: Sendable {
     public func register(on router: some RouterMethods<AuthenticatedContext>) {
         let routes: [(String, Endpoint)] = [
             ("chat/completions", .chatCompletions), ("completions", .completions), ("embeddings", .embeddings), ("messages", .messages),
-            ("moderations", .moderations), ("images/generations", .imageGenerations),
+            ("moderations", .moderations), ("images/generations", .imageGenerations), ("audio/speech", .audioSpeech),
         ]
         for (path, endpoint) in routes {
             for prefix in ["/v1/", "/"] {
@@ -44,13 +54,14 @@ public struct ProxyRoutes: Sendable {
         // deployment in the configuration has its own).
         let azure: [(String, Endpoint)] = [
             ("chat/completions", .chatCompletions), ("completions", .completions), ("embeddings", .embeddings),
-            ("images/generations", .imageGenerations),
+            ("images/generations", .imageGenerations), ("audio/speech", .audioSpeech),
         ]
         for (path, endpoint) in azure {
             router.post(RouterPath("/openai/deployments/{deployment}/" + path)) { request, context in
                 try await self.handle(endpoint, request: request, context: context, model: context.parameters.get("deployment"))
             }
         }
+        registerAudio(on: router)
         registerCountTokens(on: router)
         registerResponses(on: router)
     }
@@ -71,7 +82,10 @@ public struct ProxyRoutes: Sendable {
     }
 
     func exchange(_ parsed: ForwardRequest, bodyBytes: Int, context: AuthenticatedContext) async throws -> Exchange {
-        let metered = try await metering.admit(parsed, bodyBytes: bodyBytes, principal: context.principal, note: context.accessNote)
+        var parsed = parsed
+        let endUser = try endUser(of: &parsed, context.principal)
+        let metered = try await metering.admit(
+            parsed, bodyBytes: bodyBytes, principal: context.principal, endUser: endUser, note: context.accessNote)
         // As admitted: a `fit` budget may have lowered its `max_tokens`.
         let forward = metered.forward
         let logger = context.logger
@@ -100,7 +114,7 @@ public struct ProxyRoutes: Sendable {
             let now = ContinuousClock.now
             metrics.upstream(model: forward.model, upstream: now - upstreamStart, overhead: upstreamStart - requestStart)
         }
-        guard case .complete(_, let usage, let deployment, let responseID) = result else {
+        guard case .complete(_, let usage, let deployment, let responseID, _) = result else {
             return Exchange(result: result, metered: metered, cost: nil)
         }
         let cost = metered.finish(usage: usage, deployment: deployment, status: 200, responseID: responseID)
@@ -111,8 +125,8 @@ public struct ProxyRoutes: Sendable {
         let metered = exchange.metered
         var headers: HTTPFields
         switch exchange.result {
-        case .complete(let body, _, let deployment, _):
-            headers = [.contentType: "application/json", .gatehouseDeployment: deployment.id]
+        case .complete(let body, _, let deployment, _, let contentType):
+            headers = [.contentType: contentType, .gatehouseDeployment: deployment.id]
             if let cost = exchange.cost {
                 let text = cost.description
                 headers[.gatehouseResponseCost] = text
@@ -139,29 +153,43 @@ public struct ProxyRoutes: Sendable {
     func parse(
         _ endpoint: Endpoint, request: Request, context: AuthenticatedContext, model pathModel: String? = nil, severalModels: Bool = true
     ) async throws -> (ForwardRequest, Int) {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
-            throw GatewayError.payloadTooLarge(limit: maxBodyBytes)
-        }
-        let bytes: ByteBuffer
-        // A client trickling its body byte by byte must not hold a connection and a task forever.
-        let channel = context.channel
-        let deadline = channel.eventLoop.scheduleTask(in: bodyTimeout) { channel.close(promise: nil) }
-        defer { deadline.cancel() }
-        do {
-            bytes = try await request.body.collect(upTo: maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw GatewayError.payloadTooLarge(limit: maxBodyBytes)
-        } catch is NIOTooManyBytesError {
-            // A chunked body (no Content-Length) that passes the limit.
-            throw GatewayError.payloadTooLarge(limit: maxBodyBytes)
-        }
-        var body: JSONValue
+        let bytes = try await collect(request, context: context, limit: maxBodyBytes)
+        let body: JSONValue
         do {
             body = try JSONCoding.decode(bytes.readableBytesView)
         } catch {
             throw GatewayError.invalidRequest("Request body is not valid JSON.")
         }
         guard case .object = body else { throw GatewayError.invalidRequest("Request body must be a JSON object.") }
+        let forward = try check(endpoint, body, request: request, context: context, model: pathModel, severalModels: severalModels)
+        return (forward, bytes.readableBytes)
+    }
+
+    /// The request's whole body, at most `limit` bytes (413 past it), within the body timeout.
+    func collect(_ request: Request, context: AuthenticatedContext, limit: Int) async throws -> ByteBuffer {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw GatewayError.payloadTooLarge(limit: limit)
+        }
+        // A client trickling its body byte by byte must not hold a connection and a task forever.
+        let channel = context.channel
+        let deadline = channel.eventLoop.scheduleTask(in: bodyTimeout) { channel.close(promise: nil) }
+        defer { deadline.cancel() }
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw GatewayError.payloadTooLarge(limit: limit)
+        } catch is NIOTooManyBytesError {
+            // A chunked body (no Content-Length) that passes the limit.
+            throw GatewayError.payloadTooLarge(limit: limit)
+        }
+    }
+
+    /// Checks a request's fields: model (and the caller's access to it), fields that would
+    /// redirect the upstream, numeric bounds, `stream`.
+    func check(
+        _ endpoint: Endpoint, _ body: JSONValue, request: Request, context: AuthenticatedContext, model pathModel: String?, severalModels: Bool
+    ) throws -> ForwardRequest {
+        var body = body
         if let pathModel { body["model"] = .string(pathModel) }
         guard var model = body["model"]?.stringValue, !model.isEmpty else {
             throw GatewayError.invalidRequest("`model` is required.", param: "model")
@@ -197,7 +225,7 @@ public struct ProxyRoutes: Sendable {
         let wantsUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
         var forward = ForwardRequest(endpoint: endpoint, model: model, body: body, stream: stream, clientWantsUsage: wantsUsage)
         forward.anthropic = try Self.anthropicHeaders(request)
-        return (forward, bytes.readableBytes)
+        return forward
     }
 }
 

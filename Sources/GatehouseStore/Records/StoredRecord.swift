@@ -129,4 +129,13 @@ extension SQLCreateTableBuilder {
             .column("tpm_limit", type: .bigint)
             .column("max_parallel_requests", type: .bigint)
     }
+
+    /// Every limit column a level has now (a table made after version 6).
+    func allLimitColumns() -> Self {
+        limitColumns()
+            .column("soft_budget", type: .custom(SQLRaw("DOUBLE PRECISION")))
+            .column("rpd_limit", type: .bigint)
+            .column("tpd_limit", type: .bigint)
+            .column("model_limits", type: .text)
+    }
 }

@@ -26,6 +26,7 @@ extension VirtualKey: StoredRecord {
         RecordColumn("spend") { SQLBind($0.spend) },
         RecordColumn("previous_hash") { SQLBind($0.previousHash) },
         RecordColumn("previous_valid_until_ms") { SQLBind($0.previousValidUntil.map(Column.milliseconds)) },
+        RecordColumn("budget_id") { SQLBind($0.budgetID) },
     ]
 
     init(row: any SQLRow) throws {
@@ -47,5 +48,6 @@ extension VirtualKey: StoredRecord {
         spend = try row.decode(column: "spend", as: Double.self)
         previousHash = try row.decode(column: "previous_hash", as: String?.self)
         previousValidUntil = try Column.optionalDate(row, "previous_valid_until_ms")
+        budgetID = try row.decode(column: "budget_id", as: String?.self)
     }
 }

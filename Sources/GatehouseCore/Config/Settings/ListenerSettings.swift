@@ -10,6 +10,8 @@ public struct ListenerSettings: Sendable, Equatable {
     /// TLS policy; nil: the management API is served on the main listener.
     public var management: ManagementListenerSettings?
     public var maxRequestBodyBytes = 8 * 1024 * 1024
+    /// The largest audio upload (`/v1/audio/transcriptions`): OpenAI takes files up to 25 MB.
+    public var maxAudioRequestBytes = 25 * 1024 * 1024
     public var maxHeaderBytes = 32 * 1024
     public var maxHeaderCount = 100
     /// Time a client has to send its whole request body (seconds).
@@ -102,6 +104,10 @@ extension ListenerSettings {
                 .int(
                     "max_request_body_bytes", \.listener.maxRequestBodyBytes, in: 1024...(1 << 30),
                     meaning: "Larger bodies get 413 before more is buffered.", example: "1048576"),
+                .int(
+                    "max_audio_request_bytes", \.listener.maxAudioRequestBytes, in: 1024...(1 << 30),
+                    meaning: "Larger audio uploads (`/v1/audio/transcriptions`, multipart) get 413 before more is buffered.",
+                    example: "26214400"),
                 .int(
                     "max_header_bytes", \.listener.maxHeaderBytes, in: 1024...(1 << 20), meaning: "Larger request headers (one or all) get 431.",
                     example: "16384"),

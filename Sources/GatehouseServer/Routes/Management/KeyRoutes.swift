@@ -206,6 +206,11 @@ public struct KeyRoutes: Sendable {
         if !caller.isAdmin, body.body["organization_id"] != nil {
             throw GatewayError.managementForbidden("Only a proxy admin may set `organization_id`.")
         }
+        // A budget binds the key; whoever could detach one could lift its limits.
+        if key.budgetID != old?.budgetID {
+            guard caller.isAdmin else { throw GatewayError.managementForbidden("Only a proxy admin may set `budget_id`.", param: "budget_id") }
+            if let id = key.budgetID { _ = try await BudgetRoutes(management: management).budget(id) }
+        }
         if let teamID = key.teamID {
             let team = try await management.team(teamID)
             if teamID != old?.teamID, body.body["organization_id"] == nil { key.organizationID = team.organizationID }

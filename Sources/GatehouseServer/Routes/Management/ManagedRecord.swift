@@ -41,6 +41,21 @@ extension Organization: ManagedRecord {
     func put(in cache: IdentityCache) { cache.put(self) }
 }
 
+extension EndUser: ManagedRecord {
+    var ref: ObjectRef { .endUser(id) }
+    var identityChange: IdentityChange { .endUser(id) }
+    /// Without its budget's limits (the budget is a record of its own).
+    var managementJSON: JSONValue { ManagementJSON.endUser(self, budget: nil) }
+    func put(in cache: IdentityCache) { cache.put(self) }
+}
+
+extension Budget: ManagedRecord {
+    var ref: ObjectRef { .budget(id) }
+    var identityChange: IdentityChange { .budget(id) }
+    var managementJSON: JSONValue { ManagementJSON.budget(self) }
+    func put(in cache: IdentityCache) { cache.put(self) }
+}
+
 extension OAuthClient: ManagedRecord {
     var ref: ObjectRef { .client(id) }
     var identityChange: IdentityChange { .oauthClient(id) }

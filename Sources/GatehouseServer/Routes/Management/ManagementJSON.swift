@@ -20,6 +20,28 @@ enum ManagementJSON {
         info["created_at"] = .string(timestamp(key.createdAt))
         info["updated_at"] = .string(timestamp(key.updatedAt))
         info["spend"] = .number(key.spend)
+        info["budget_id"] = optional(key.budgetID)
+        return .object(info)
+    }
+
+    /// LiteLLM's `CustomerResponse`, with the budget's limits in `litellm_budget_table`.
+    static func endUser(_ endUser: EndUser, budget: Budget?) -> JSONValue {
+        [
+            "user_id": .string(endUser.id), "alias": optional(endUser.alias), "blocked": .bool(endUser.blocked),
+            "budget_id": optional(endUser.budgetID), "litellm_budget_table": budget.map { budgetTable($0.limits, id: $0.id) } ?? .null,
+            "allowed_model_region": optional(endUser.allowedModelRegion), "default_model": optional(endUser.defaultModel),
+            "models": strings(endUser.models), "metadata": endUser.metadata, "spend": .number(endUser.spend),
+            "created_at": .string(timestamp(endUser.createdAt)), "updated_at": .string(timestamp(endUser.updatedAt)),
+        ]
+    }
+
+    /// A row of LiteLLM's budget table, with Gatehouse's further limits.
+    static func budget(_ budget: Budget) -> JSONValue {
+        var info = limits(budget.limits)
+        info["budget_id"] = .string(budget.id)
+        info["created_by"] = optional(budget.createdBy)
+        info["created_at"] = .string(timestamp(budget.createdAt))
+        info["updated_at"] = .string(timestamp(budget.updatedAt))
         return .object(info)
     }
 

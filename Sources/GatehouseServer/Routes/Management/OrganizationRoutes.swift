@@ -26,6 +26,11 @@ public struct OrganizationRoutes: Sendable {
         router.changing("/organization/delete", .delete, .post, trail: management.trail) { call, _ in
             try await self.delete(call)
         }
+        router.changing("/organization/member_add", .post, trail: management.trail) { call, _ in try await self.addMembers(call) }
+        router.changing("/organization/member_update", .patch, .post, trail: management.trail) { call, _ in try await self.updateMember(call) }
+        router.changing("/organization/member_delete", .delete, .post, trail: management.trail) { call, _ in
+            try await self.deleteMember(call)
+        }
     }
 
     func new(_ call: ManagementCall) async throws -> Changed {
@@ -55,7 +60,10 @@ public struct OrganizationRoutes: Sendable {
         guard reaches(organization, teams: teams, caller) else {
             throw GatewayError.managementForbidden("This organization is outside your reach.")
         }
-        return Response.json(ManagementJSON.organization(organization, teams: try await management.json(teams)))
+        var answer = ManagementJSON.organization(organization, teams: try await management.json(teams))
+        let members = try await management.directory.users(organizationID: id, limit: 1000)
+        answer["members"] = .array(members.map { Self.membership($0, of: id) })
+        return Response.json(answer)
     }
 
     func update(_ call: ManagementCall) async throws -> Changed {

@@ -222,7 +222,13 @@ public struct TeamRoutes: Sendable {
                 throw GatewayError.managementForbidden("Only a proxy admin may change a team admin's own limits.", param: "user_id")
             }
         }
+        let oldBudget = member.budgetID
         try body.apply(to: &member)
+        // A budget binds the member; whoever could detach one could lift its limits.
+        if member.budgetID != oldBudget {
+            try caller.requireAdmin("set a member's `budget_id`")
+            if let id = member.budgetID { _ = try await BudgetRoutes(management: management).budget(id) }
+        }
         try await management.directory.setMember(member, of: team.id)
         let changed = try await management.team(team.id)
         var answer = try await management.json(changed)
