@@ -87,6 +87,7 @@ public final class IdentityCache: Sendable {
                 case .certificate(let id): certificates[id]?.updatedAt
                 case .endUser(let id): endUsers[id]?.updatedAt
                 case .budget(let id): budgets[id]?.updatedAt
+                case .model: nil
                 case .revokedToken: nil
                 }
             return current.map { updatedAt.timeIntervalSince($0) <= -0.001 } ?? false
@@ -207,6 +208,15 @@ public final class IdentityCache: Sendable {
     }
 
     private let index = Mutex(Index())
+    /// Told when models stored in the database may have changed (at every full load, and when
+    /// the feed reports a model change): the model registry reloads them.
+    private let modelListeners = Mutex<[@Sendable () async -> Void]>([])
+
+    public func onModelsChanged(_ listener: @escaping @Sendable () async -> Void) { modelListeners.withLock { $0.append(listener) } }
+
+    func modelsChanged() async {
+        for listener in modelListeners.withLock({ $0 }) { await listener() }
+    }
 
     public init() {}
 
@@ -231,6 +241,7 @@ public final class IdentityCache: Sendable {
         fresh.revokedTokens = Set(try await store.oauth.revokedTokens(at: Date()))
         fresh.loaded = true
         index.withLock { $0 = fresh }
+        await modelsChanged()
     }
 
     /// The key with this digest, with what its user, team and organization add to it.
@@ -301,6 +312,7 @@ public final class IdentityCache: Sendable {
             case .certificate(let id): index.certificates[id] = nil
             case .endUser(let id): index.endUsers[id] = nil
             case .budget(let id): index.budgets[id] = nil
+            case .model: break
             case .revokedToken: break
             }
         }

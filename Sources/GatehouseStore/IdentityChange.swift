@@ -17,6 +17,8 @@ public enum IdentityChange: Sendable, Hashable {
     case certificate(String)
     case endUser(String)
     case budget(String)
+    /// A model added, changed or deleted through the API: every instance reloads them.
+    case model(String)
 
     /// The object that changed (a revoked token is none: its `jti` names nothing stored).
     public var object: ObjectRef? {
@@ -29,6 +31,7 @@ public enum IdentityChange: Sendable, Hashable {
         case .certificate(let id): .certificate(id)
         case .endUser(let id): .endUser(id)
         case .budget(let id): .budget(id)
+        case .model(let id): .model(id)
         case .revokedToken: nil
         }
     }
@@ -56,6 +59,7 @@ public enum IdentityChange: Sendable, Hashable {
         case .certificate(let id)?: self = .certificate(id)
         case .endUser(let id)?: self = .endUser(id)
         case .budget(let id)?: self = .budget(id)
+        case .model(let id)?: self = .model(id)
         default: self = .key(text)
         }
     }

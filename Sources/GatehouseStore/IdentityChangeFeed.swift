@@ -28,6 +28,8 @@ extension IdentityCache {
             if let endUser = try await store.customers.endUser(id: id) { return put(endUser) }
         case .budget(let id):
             if let budget = try await store.customers.budget(id: id) { return put(budget) }
+        case .model:
+            return await modelsChanged()
         }
         remove(change)
     }

@@ -8,6 +8,7 @@ public struct IdentityStore: Sendable {
     public let certificates: CertificateStore
     public let logins: LoginStore
     public let customers: CustomerStore
+    public let models: ModelStore
     /// The database, for the stores of other things on it (spend, the audit trail).
     public let source: any SQLConnectionSource
 
@@ -20,6 +21,7 @@ public struct IdentityStore: Sendable {
         certificates = CertificateStore(source: source)
         logins = LoginStore(source: source)
         customers = CustomerStore(source: source)
+        models = ModelStore(source: source)
     }
 
     public func migrate() async throws { try await keys.migrate() }

@@ -274,6 +274,18 @@ public enum Migrations {
             try await db.create(index: "gatehouse_end_users_budget").on(CustomerStore.endUsers).column("budget_id").run()
             try await db.alter(table: "gatehouse_keys").column("budget_id", type: .text).run()
         },
+        Migration(version: 16, name: "models added through the API") { db in
+            try await db.create(table: ModelStore.table)
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .column("model_name", type: .text, .notNull)
+                .column("entry", type: .text, .notNull)
+                .column("sealed_secrets", type: .text)
+                .column("team_id", type: .text)
+                .column("created_by", type: .text)
+                .column("created_at_ms", type: .bigint, .notNull)
+                .column("updated_at_ms", type: .bigint, .notNull)
+                .run()
+        },
     ]
 
     /// Every migration's version, in order.

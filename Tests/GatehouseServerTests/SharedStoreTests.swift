@@ -66,6 +66,22 @@ struct SharedStoreTests {
         }
     }
 
+    @Test func aModelAddedOnOneInstanceIsServedByTheOther() async throws {
+        try await withTwoInstances { a, b, _, _ in
+            #expect(try await a.post("/model/new", ModelManagementLiveTests.newModel).status == .ok)
+            let served = try await Self.elapsedUntil { try await b.post("/v1/chat/completions", chat("stored-gpt")).status == .ok }
+            #expect(served < Self.propagationBound)
+            _ = try await b.post("/model/update", ["id": "stored-1", "litellm_params": ["mock_response": "second"]])
+            let changed = try await Self.elapsedUntil {
+                try await a.post("/v1/chat/completions", chat("stored-gpt")).json?["choices"]?.arrayValue?.first?["message"]?["content"] == "second"
+            }
+            #expect(changed < Self.propagationBound)
+            _ = try await a.post("/model/delete", ["id": "stored-1"])
+            let gone = try await Self.elapsedUntil { try await b.post("/v1/chat/completions", chat("stored-gpt")).status == .notFound }
+            #expect(gone < Self.propagationBound)
+        }
+    }
+
     @Test func aBudgetSharedByTwoInstancesAdmitsExactlyWhatItAffords() async throws {
         var config = BudgetLiveTests.config(latencyMs: 200)
         // This test is about exactness: a machine busy with other tests must not turn slow

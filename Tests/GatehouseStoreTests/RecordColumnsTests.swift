@@ -47,6 +47,7 @@ struct RecordColumnsTests {
             try await Self.check(CertificateBinding.self, kind: kind, source: source)
             try await Self.check(EndUser.self, kind: kind, source: source)
             try await Self.check(Budget.self, kind: kind, source: source)
+            try await Self.check(StoredModel.self, kind: kind, source: source)
         }
     }
 

@@ -328,3 +328,27 @@ model_list:
         assert heard.text == "mock transcript of 48000 bytes"
     finally:
         instance.stop()
+
+
+def test_the_proxy_client_manages_models_in_the_database(wildcard, upstream):
+    client = Client(base_url=wildcard.base_url, api_key=wildcard.master_key)
+    created = client.models.new(
+        model_name="db-model", model_params={"model": "openai/db-upstream", "api_base": upstream.base_url, "api_key": "sk-db-model-secret-42"},
+        model_info={"id": "db-1"},
+    )
+    assert created["model_id"] == "db-1"
+    answer = litellm.completion(
+        model="litellm_proxy/db-model", api_base=wildcard.base_url, api_key=wildcard.master_key, messages=[{"role": "user", "content": "db"}],
+    )
+    assert answer.choices[0].message.content == "upstream db-upstream heard: db"
+    assert upstream.requests[-1]["headers"].get("authorization") == "Bearer sk-db-model-secret-42"
+    found = client.models.get(model_id="db-1")
+    assert found["model_info"]["db_model"] is True and "sk-db-model-secret-42" not in str(client.models.info())
+    client.models.update(model_id="db-1", model_params={"model": "openai/db-renamed"})
+    litellm.completion(
+        model="litellm_proxy/db-model", api_base=wildcard.base_url, api_key=wildcard.master_key, messages=[{"role": "user", "content": "db"}],
+    )
+    assert upstream.requests[-1]["body"]["model"] == "db-renamed"
+    client.models.delete(model_id="db-1")
+    with pytest.raises(Exception):
+        client.models.get(model_id="db-1")

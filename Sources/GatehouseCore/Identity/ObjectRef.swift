@@ -15,6 +15,8 @@ public enum ObjectRef: Sendable, Hashable, CustomStringConvertible {
     case endUser(String)
     /// A shared budget.
     case budget(String)
+    /// A model added through the API, by its deployment id.
+    case model(String)
 
     public var kind: String {
         switch self {
@@ -27,13 +29,14 @@ public enum ObjectRef: Sendable, Hashable, CustomStringConvertible {
         case .token: "token"
         case .endUser: "end_user"
         case .budget: "budget"
+        case .model: "model"
         }
     }
 
     public var id: String {
         switch self {
         case .key(let id), .user(let id), .team(let id), .organization(let id), .client(let id), .certificate(let id), .token(let id),
-            .endUser(let id), .budget(let id):
+            .endUser(let id), .budget(let id), .model(let id):
             id
         }
     }
@@ -54,6 +57,7 @@ public enum ObjectRef: Sendable, Hashable, CustomStringConvertible {
         case "token": self = .token(id)
         case "end_user": self = .endUser(id)
         case "budget": self = .budget(id)
+        case "model": self = .model(id)
         default: return nil
         }
     }

@@ -16,6 +16,8 @@ public final class ModelRouter: Sendable {
         let patterns: [(pattern: ModelPattern, adapters: [ProviderAdapter])]
         /// The public model names (no patterns), sorted.
         let names: [String]
+        /// Model names owned by a team (`model_info.team_id`): only its credentials reach them.
+        let owners: [String: String]
         /// What `/v1/models` lists: the names, then the aliases not hidden, then the catalogue's
         /// models reached through each pattern.
         let listed: [String]
@@ -28,7 +30,9 @@ public final class ModelRouter: Sendable {
             self.patterns = self.adapters.filter { ModelPattern.isPattern($0.key) }.map { (ModelPattern($0.key), $0.value) }
                 .sorted { ModelPattern.moreSpecific($0.pattern, $1.pattern) }
             self.names = self.adapters.keys.filter { !ModelPattern.isPattern($0) }.sorted()
-            var listed = names
+            let owners = self.adapters.compactMapValues { $0.compactMap { $0.deployment.info["team_id"]?.stringValue }.first }
+            self.owners = owners
+            var listed = names.filter { owners[$0] == nil }
             listed += settings.aliases.filter { !$0.value.hidden && !ModelPattern.isPattern($0.key) }.keys.sorted()
             for (pattern, adapters) in patterns {
                 listed += adapters.flatMap { Self.catalogueNames(through: pattern, $0.deployment) }.sorted()
@@ -133,6 +137,14 @@ public final class ModelRouter: Sendable {
     public var allDeployments: [Deployment] { current.adaptersByID.values.map(\.deployment).sorted { $0.id < $1.id } }
 
     public func hasModel(_ model: String) -> Bool { current.resolve(model) != nil }
+
+    /// Whether a caller may reach a model at all: a team's own model (`model_info.team_id`) is
+    /// reached by that team's credentials and proxy admins only; to anyone else it does not exist.
+    public func isReachable(_ model: String, by principal: Principal) -> Bool {
+        let table = current
+        guard let group = table.resolve(model)?.group, let owner = table.owners[group] else { return true }
+        return owner == principal.teamID || principal.role == .proxyAdmin
+    }
 
     /// A deployment as an active health check calls it: as configured, or, for a pattern, asking
     /// for its `model_info.health_check_model` (nil without one: a pattern names no model).

@@ -57,6 +57,18 @@ public enum GatehouseApplication {
             audit: records.auditStore,
             trail: records.audit, passwords: identity.passwords, router: upstream.router,
             addTeamCreatorAsAdmin: settings.identity.addTeamCreatorAsAdmin)
+        let prices = metering.metering.prices
+        let models = ModelRegistry(
+            configured: config.models, routing: config.router, router: upstream.router, store: identity.store.models,
+            seal: SecretSeal(saltKey: SecretSeal.saltKey(environment: ProcessInfo.processInfo.environment, masterKey: masterKey)),
+            adapters: upstream.adapters,
+            applied: {
+                prices.reload()
+                metrics.label(models: Set(upstream.router.modelNames))
+            }, logger: logger)
+        // The stored models are read at every full load of the cache (start-up first) and when
+        // the feed tells of a change.
+        cache.onModelsChanged { await models.reload() }
         var lockouts = Lockouts(settings: settings.lockout)
         if store.isShared { lockouts.shared = LockoutStore(source: store.source) }
         let routes = GatewayRoutes(
@@ -64,7 +76,7 @@ public enum GatehouseApplication {
             modelRouter: upstream.router, metering: metering.metering, management: management, ownTokens: identity.ownTokens,
             signingKeys: identity.signingKeys, audit: records.audit, metrics: metrics, accessLog: records.accessLog, lockouts: lockouts,
             alerts: metering.alerts, sessionAuthenticator: identity.sessions, passwords: identity.passwords,
-            deploymentHealth: DeploymentHealthChecks(router: upstream.router))
+            deploymentHealth: DeploymentHealthChecks(router: upstream.router), models: models)
         let listen = { (tls: TLSSettings?) in
             try Listener(
                 tls: tls, bounds: settings.listener, certificates: identity.certificates?.handshakes, reloadOnHangup: reloadOnHangup,
@@ -102,15 +114,10 @@ public enum GatehouseApplication {
         }
         if let tls = socket.tls { app.addServices(tls) }
         if reloadOnHangup, let reloadConfiguration {
-            let prices = metering.metering.prices
             app.addServices(
                 ConfigReloader(
-                    running: config, load: reloadConfiguration,
-                    apply: { new in
-                        upstream.router.replace(adapters: upstream.adapters(new.models), settings: new.router)
-                        prices.reload()
-                        metrics.label(models: Set(upstream.router.modelNames))
-                    }, audit: records.audit, logger: logger))
+                    running: config, load: reloadConfiguration, apply: { new in models.configure(models: new.models, routing: new.router) },
+                    audit: records.audit, logger: logger))
         }
         app.beforeServerStarts {
             try await identity.load()

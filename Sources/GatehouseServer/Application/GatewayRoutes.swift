@@ -30,6 +30,8 @@ struct GatewayRoutes {
     let passwords: PasswordHasher
     /// `GET /health`'s active checks, shared by every listener.
     let deploymentHealth: DeploymentHealthChecks
+    /// The configuration's models and those added through `/model/new`.
+    let models: ModelRegistry
 
     /// Authentications counted, failures audited and counted towards lockouts.
     var recorder: AuthenticationRecorder {
@@ -134,6 +136,7 @@ struct GatewayRoutes {
         OrganizationRoutes(management: management).register(on: callers)
         CustomerRoutes(management: management).register(on: callers)
         BudgetRoutes(management: management).register(on: callers)
+        ModelManagementRoutes(management: management, registry: models).register(on: callers)
         OAuthClientRoutes(management: management, ring: signingKeys).register(on: callers)
         SpendRoutes(management: management).register(on: callers)
         CertificateRoutes(management: management, identity: settings.identity.clientCertificateIdentity).register(on: callers)

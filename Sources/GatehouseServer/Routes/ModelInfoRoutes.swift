@@ -55,7 +55,9 @@ public struct ModelInfoRoutes: Sendable {
 
     /// Every deployment (patterns included), in configuration order, that the caller may use.
     func deployments(for principal: Principal) -> [Deployment] {
-        router.allDeployments.filter { principal.mayUse(model: $0.modelName, accessGroups: $0.accessGroups) }
+        router.allDeployments.filter {
+            principal.mayUse(model: $0.modelName, accessGroups: $0.accessGroups) && router.isReachable($0.modelName, by: principal)
+        }
     }
 
     func entry(_ deployment: Deployment, for principal: Principal) -> JSONValue {
@@ -72,7 +74,7 @@ public struct ModelInfoRoutes: Sendable {
         params.merge(deployment.requestDefaults) { own, _ in own }
         var info = deployment.info
         info["id"] = .string(deployment.id)
-        info["db_model"] = false
+        info["db_model"] = deployment.info["db_model"] ?? false
         if let mode = deployment.mode { info["mode"] = .string(mode) }
         info["access_groups"] = .array(deployment.accessGroups.map(JSONValue.string))
         info["litellm_provider"] = .string(deployment.prefix ?? "openai")

@@ -35,7 +35,8 @@ public struct ModelRoutes: Sendable {
                 }
                 // The team's aliases whose models the caller may use.
                 let aliases = principal.modelAliases.filter { _, target in
-                    router.hasModel(target) && principal.mayUse(model: target, accessGroups: router.accessGroups(of: target))
+                    router.hasModel(target) && router.isReachable(target, by: principal)
+                        && principal.mayUse(model: target, accessGroups: router.accessGroups(of: target))
                 }
                 models += aliases.keys.sorted().filter { !models.contains($0) }
                 if query.get("include_model_access_groups") == "true" { models += groups.filter { !models.contains($0) } }
@@ -45,7 +46,9 @@ public struct ModelRoutes: Sendable {
                 // Model ids may contain slashes (`openai/gpt-4o`): take the whole remaining path.
                 let id = String(request.uri.path.dropFirst(prefix.count + "models/".count)).removingPercentEncoding ?? ""
                 let model = context.principal.modelAliases[id] ?? id
-                guard router.hasModel(model), context.principal.mayUse(model: model, accessGroups: router.accessGroups(of: model)) else {
+                guard router.hasModel(model), router.isReachable(model, by: context.principal),
+                    context.principal.mayUse(model: model, accessGroups: router.accessGroups(of: model))
+                else {
                     throw GatewayError.modelNotFound(id)
                 }
                 return Response.json(self.entry(id))

@@ -209,7 +209,9 @@ public struct ProxyRoutes: Sendable {
             if let level = context.principal.modelRefusal(model: model, accessGroups: forwarder.router.accessGroups(of: model)) {
                 throw GatewayError.modelAccessDenied(model, level: level)
             }
-            guard forwarder.router.hasModel(model) else { throw GatewayError.modelNotFound(model) }
+            guard forwarder.router.hasModel(model), forwarder.router.isReachable(model, by: context.principal) else {
+                throw GatewayError.modelNotFound(model)
+            }
         }
         if endpoint == .chatCompletions, severalModels, Self.namesSeveral(model) {
             for one in try Self.split(model) { try check(one) }
@@ -244,7 +246,7 @@ extension ProxyRoutes {
 
     /// Whether the caller may use a model: the one asked for, and every fallback tried.
     func mayUse(_ model: String, _ principal: Principal) -> Bool {
-        principal.mayUse(model: model, accessGroups: forwarder.router.accessGroups(of: model))
+        principal.mayUse(model: model, accessGroups: forwarder.router.accessGroups(of: model)) && forwarder.router.isReachable(model, by: principal)
     }
 }
 
