@@ -61,6 +61,10 @@ struct AudioLiveTests {
             #expect(long.json?["error"]?["message"]?.stringValue?.contains("Budget has been exceeded!") == true)
             #expect(
                 try await client.post("/audio/speech", ["model": "mock-tts", "input": "hello", "voice": "a"], headers: bearer(key)).status == .ok)
+            // Shown priced by the unit it bills, not by the token.
+            let info = try await client.get("/model/info").json?["data"]?.arrayValue ?? []
+            let tts = try #require(info.first { $0["model_name"] == "mock-tts" })
+            #expect(tts["litellm_params"]?["input_cost_per_character"] == 0.001 && tts["litellm_params"]?["input_cost_per_token"] == nil)
             // An Anthropic model speaks no audio: a clear 400.
             #expect(try await client.post("/v1/audio/speech", ["model": "claude", "input": "x", "voice": "a"]).status == .badRequest)
         }

@@ -119,6 +119,20 @@ struct CustomerLiveTests {
         }
     }
 
+    @Test func aKeysSpendIsShownInItsBudgetsPeriod() async throws {
+        try await withGatehouse(Self.config) { client, _ in
+            _ = try await client.post("/budget/new", ["budget_id": "daily", "max_budget": 10, "budget_duration": "1d"])
+            let created = try await client.post("/key/generate", ["budget_id": "daily"]).json
+            let key = try #require(created?["key"]?.stringValue)
+            let token = try #require(created?["token"]?.stringValue)
+            #expect(try await client.post("/v1/chat/completions", GatehouseServerTests.chat("mock-gpt"), headers: bearer(key)).status == .ok)
+            let spent = try await eventually {
+                (try await client.get("/key/info?key=\(token)").json?["info"]?["spend"]?.doubleValue ?? 0) > 0
+            }
+            #expect(spent)
+        }
+    }
+
     @Test func onlyProxyAdminsAttachBudgetsOrManageEndUsers() async throws {
         try await withGatehouse(Self.config) { client, _ in
             _ = try await client.post("/budget/new", ["budget_id": "tight", "max_budget": 1])

@@ -52,7 +52,7 @@ public struct Forwarder: Sendable {
             }
             let bytes = try await collect(response.body)
             if request.endpoint == .audioSpeech || request.endpoint == .audioTranscriptions {
-                let type = response.headers.first { $0.0.lowercased() == "content-type" }?.1 ?? "application/octet-stream"
+                let type = Self.audioContentType(response.headers.first { $0.0.lowercased() == "content-type" }?.1)
                 let usage = AudioUsage.of(request.endpoint, body: request.body, answer: bytes.readableBytesView, contentType: type)
                 return .complete(body: bytes, usage: usage, deployment: deployment, responseID: nil, contentType: type)
             }
@@ -68,6 +68,15 @@ public struct Forwarder: Sendable {
             let body = adapter.upstreamDialect == request.endpoint.clientDialect ? bytes : ByteBuffer(bytes: JSONCoding.encode(translated))
             return .complete(body: body, usage: usage, deployment: deployment, responseID: ResponseID.of(translated["id"]))
         }
+    }
+
+    /// The type an audio answer is passed on with: audio, or what a transcription is written as
+    /// (JSON, text, subtitles); anything else (a page a browser would render) as plain bytes.
+    static func audioContentType(_ type: String?) -> String {
+        guard let type else { return "application/octet-stream" }
+        let media = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let passed = ["application/json", "text/plain", "text/vtt", "application/x-subrip", "text/srt", "application/octet-stream"]
+        return media.hasPrefix("audio/") || passed.contains(media) ? type : "application/octet-stream"
     }
 
     private func collect(_ body: UpstreamBody) async throws -> ByteBuffer {

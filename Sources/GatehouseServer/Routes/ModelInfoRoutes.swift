@@ -79,7 +79,15 @@ public struct ModelInfoRoutes: Sendable {
         info["access_groups"] = .array(deployment.accessGroups.map(JSONValue.string))
         info["litellm_provider"] = .string(deployment.prefix ?? "openai")
         info["direct_access"] = true
-        if let price = ModelPrices.price(for: deployment) {
+        let perUnit: [(String, Double?)] = [
+            ("input_cost_per_second", deployment.inputCostPerSecond), ("input_cost_per_character", deployment.inputCostPerCharacter),
+            ("output_cost_per_image", deployment.outputCostPerImage),
+        ]
+        if let (name, price) = perUnit.first(where: { $0.1 != nil }) {
+            // Priced by the second, character or image: not by the token.
+            params[name] = .number(JSONNumber(price!))
+            info[name] = .number(JSONNumber(price!))
+        } else if let price = ModelPrices.price(for: deployment) {
             params["input_cost_per_token"] = Self.number(price.input)
             params["output_cost_per_token"] = Self.number(price.output)
             info["input_cost_per_token"] = Self.number(price.input)

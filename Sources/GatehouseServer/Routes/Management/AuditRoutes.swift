@@ -15,9 +15,7 @@ struct AuditRoutes: Sendable {
     }
 
     func find(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
-        guard try await management.caller(context).readsEverything else {
-            throw GatewayError.managementForbidden("Only a proxy admin or viewer may read the audit trail.")
-        }
+        try await management.caller(context).requireReader("read the audit trail")
         let query = request.uri.queryParameters
         var filter = AuditStore.Filter()
         filter.from = try query.get("start_date").map { try SpendRoutes.date($0, param: "start_date") }

@@ -123,9 +123,7 @@ public struct BudgetRoutes: Sendable {
     }
 
     func requireReader(_ context: AuthenticatedContext) async throws {
-        guard try await management.caller(context).readsEverything else {
-            throw GatewayError.managementForbidden("Only a proxy admin or viewer may read budgets.")
-        }
+        try await management.caller(context).requireReader("read budgets")
     }
 
     static func checkID(_ id: String) throws {

@@ -51,9 +51,7 @@ struct CertificateRoutes: Sendable {
     }
 
     func list(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
-        guard try await management.caller(context).readsEverything else {
-            throw GatewayError.managementForbidden("Only a proxy admin or viewer may list certificate bindings.")
-        }
+        try await management.caller(context).requireReader("list certificate bindings")
         let paging = Paging(request)
         let bindings = try await management.store.certificates.bindings(limit: paging.size, offset: paging.offset)
         return Response.json(["bindings": .array(bindings.map(Self.json)), "current_page": JSONValue(paging.page)])

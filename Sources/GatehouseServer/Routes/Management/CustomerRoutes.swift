@@ -63,7 +63,7 @@ public struct CustomerRoutes: Sendable {
 
     /// `?end_user_id=` (or `user_id`).
     func info(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
-        try await budgets.requireReader(context)
+        try await management.caller(context).requireReader("read end users")
         let query = request.uri.queryParameters
         guard let id = query.get("end_user_id") ?? query.get("user_id") else {
             throw GatewayError.badRequest("`end_user_id` is required.", param: "end_user_id")
@@ -117,7 +117,7 @@ public struct CustomerRoutes: Sendable {
 
     /// `?page=&page_size=` (at most 100) `&search=` (in id or alias, any case), in id order.
     func list(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
-        try await budgets.requireReader(context)
+        try await management.caller(context).requireReader("read end users")
         let paging = Paging(request, sizeName: "page_size", defaultSize: 50)
         let search = request.uri.queryParameters.get("search")
         let found = try await customers.endUsers(search: search, limit: paging.size, offset: paging.offset)

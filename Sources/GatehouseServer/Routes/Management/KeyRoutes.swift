@@ -75,7 +75,7 @@ public struct KeyRoutes: Sendable {
     /// `/key/info?key=`; without `key`, the caller's own key.
     func info(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let caller = try await management.caller(context)
-        let key = try await management.spend.overlay(try await readable(request.uri.queryParameters.get("key") ?? caller.principal.id, caller))
+        let key = try await management.withSpend([try await readable(request.uri.queryParameters.get("key") ?? caller.principal.id, caller)])[0]
         return Response.json(["key": .string(key.id), "info": ManagementJSON.key(key)])
     }
 
@@ -99,7 +99,7 @@ public struct KeyRoutes: Sendable {
             }
         }
         var keys = try await management.keys.list(userID: userID, teamID: teamID, limit: paging.size, offset: paging.offset)
-        if full { keys = try await management.spend.overlay(keys) }
+        if full { keys = try await management.withSpend(keys) }
         let total = try await management.keys.count(userID: userID, teamID: teamID)
         return Response.json([
             "keys": .array(keys.map { full ? ManagementJSON.key($0) : .string($0.id) }),

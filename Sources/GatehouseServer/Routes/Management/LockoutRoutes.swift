@@ -16,9 +16,7 @@ struct LockoutRoutes: Sendable {
     }
 
     func list(_ context: AuthenticatedContext) async throws -> Response {
-        guard try await management.caller(context).readsEverything else {
-            throw GatewayError.managementForbidden("Only a proxy admin or viewer may list lockouts.")
-        }
+        try await management.caller(context).requireReader("list lockouts")
         let now = Date()
         let blocks = lockouts.blocks(at: now).map { block -> JSONValue in
             [

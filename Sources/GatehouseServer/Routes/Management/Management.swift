@@ -88,6 +88,12 @@ struct Management: Sendable {
         return try await removed(keys.map { .key($0.id) })
     }
 
+    /// Keys with their spend in the budget period they are held to (their shared budget's, when
+    /// it sets the period).
+    func withSpend(_ keys: [VirtualKey]) async throws -> [VirtualKey] {
+        try await spend.overlay(keys) { key in key.budgetID.flatMap(cache.budgetLimits).map { $0.filled(from: key.limits) } ?? key.limits }
+    }
+
     func body(_ request: Request, emptyAllowed: Bool = false) async throws -> ManagementBody {
         try ManagementBody(parsing: try await request.body.collect(upTo: Self.maxBodyBytes).readableBytesView, emptyAllowed: emptyAllowed)
     }

@@ -42,6 +42,11 @@ struct ManagementCaller {
         guard isAdmin else { throw GatewayError.managementForbidden("Only a proxy admin may \(action).") }
     }
 
+    /// For what only those who read everything may see (proxy admins and viewers).
+    func requireReader(_ action: String) throws {
+        guard readsEverything else { throw GatewayError.managementForbidden("Only a proxy admin or viewer may \(action).") }
+    }
+
     func requireWriter() throws {
         guard !isViewer else { throw GatewayError.managementForbidden("A viewer role may not change anything.") }
     }

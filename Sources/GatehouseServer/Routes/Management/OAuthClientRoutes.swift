@@ -113,8 +113,6 @@ public struct OAuthClientRoutes: Sendable {
     }
 
     func requireReader(_ context: AuthenticatedContext) async throws {
-        guard try await management.caller(context).readsEverything else {
-            throw GatewayError.managementForbidden("Only a proxy admin or viewer may read OAuth clients.")
-        }
+        try await management.caller(context).requireReader("read OAuth clients")
     }
 }

@@ -16,9 +16,7 @@ extension SpendRoutes {
     static let maxReportLines = 10_000
 
     func report(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
-        guard try await management.caller(context).readsEverything else {
-            throw GatewayError.managementForbidden("Only a proxy admin or viewer may read spend reports.")
-        }
+        try await management.caller(context).requireReader("read spend reports")
         let query = request.uri.queryParameters
         guard let start = query.get("start_date"), let end = query.get("end_date") else {
             throw GatewayError.badRequest("Please provide start_date and end_date.", param: "start_date")

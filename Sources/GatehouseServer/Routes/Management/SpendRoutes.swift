@@ -68,9 +68,7 @@ struct SpendRoutes: Sendable {
     }
 
     private func requireReader(_ context: AuthenticatedContext) async throws {
-        guard try await management.caller(context).readsEverything else {
-            throw GatewayError.managementForbidden("Only a proxy admin or viewer may read global spend.")
-        }
+        try await management.caller(context).requireReader("read global spend")
     }
 
     /// `api_key` (a key id), `user_id`, `team_id`, `organization_id`, `model`, `request_id`,

@@ -81,7 +81,7 @@ public struct TeamRoutes: Sendable {
         for key in try await management.keys.list(teamID: id, limit: nil) {
             if caller.mayRead(key, owner: try await management.owner(userID: key.userID, team: id)) { readable.append(key) }
         }
-        let keys = try await management.spend.overlay(readable)
+        let keys = try await management.withSpend(readable)
         return Response.json(["team_id": .string(id), "team_info": try await management.json(team), "keys": .array(keys.map(ManagementJSON.key))])
     }
 

@@ -79,7 +79,7 @@ public struct UserRoutes: Sendable {
         let id = user.id
         let memberships = try await management.directory.memberships(userID: id)
         let teams = try await management.spend.overlay(try await management.directory.teams(ids: memberships.keys.sorted()))
-        let keys = try await management.spend.overlay(try await management.keys.list(userID: id, limit: nil))
+        let keys = try await management.withSpend(try await management.keys.list(userID: id, limit: nil))
         return Response.json([
             "user_id": .string(id),
             "user_info": ManagementJSON.user(user, teams: teams.map(\.id)),
@@ -135,9 +135,7 @@ public struct UserRoutes: Sendable {
     }
 
     func list(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
-        guard try await management.caller(context).readsEverything else {
-            throw GatewayError.managementForbidden("Only a proxy admin or viewer may list users.")
-        }
+        try await management.caller(context).requireReader("list users")
         let paging = Paging(request, sizeName: "page_size")
         let role = try request.uri.queryParameters.get("role").map { text in
             guard let role = Principal.Role(rawValue: text) else { throw GatewayError.badRequest("Unknown role \(text).", param: "role") }
