@@ -9,6 +9,7 @@ public struct IdentityStore: Sendable {
     public let logins: LoginStore
     public let customers: CustomerStore
     public let models: ModelStore
+    public let people: PersonTokenStore
     /// The database, for the stores of other things on it (spend, the audit trail).
     public let source: any SQLConnectionSource
 
@@ -22,6 +23,7 @@ public struct IdentityStore: Sendable {
         logins = LoginStore(source: source)
         customers = CustomerStore(source: source)
         models = ModelStore(source: source)
+        people = PersonTokenStore(source: source)
     }
 
     public func migrate() async throws { try await keys.migrate() }

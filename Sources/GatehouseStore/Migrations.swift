@@ -286,6 +286,32 @@ public enum Migrations {
                 .column("updated_at_ms", type: .bigint, .notNull)
                 .run()
         },
+        Migration(version: 17, name: "device authorizations and refresh tokens") { db in
+            try await db.create(table: PersonTokenStore.devices)
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .column("user_code", type: .text, .notNull, .unique)
+                .column("client_id", type: .text, .notNull)
+                .column("scope", type: .text, .notNull)
+                .column("status", type: .text, .notNull)
+                .column("user_id", type: .text)
+                .column("interval_seconds", type: .bigint, .notNull)
+                .column("expires_at_ms", type: .bigint, .notNull)
+                .column("last_polled_ms", type: .bigint)
+                .column("created_at_ms", type: .bigint, .notNull)
+                .run()
+            try await db.create(table: PersonTokenStore.refreshTokens)
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .column("family_id", type: .text, .notNull)
+                .column("user_id", type: .text, .notNull)
+                .column("client_id", type: .text, .notNull)
+                .column("scope", type: .text, .notNull)
+                .column("expires_at_ms", type: .bigint, .notNull)
+                .column("used_at_ms", type: .bigint)
+                .column("revoked", type: .bigint, .notNull)
+                .column("created_at_ms", type: .bigint, .notNull)
+                .run()
+            try await db.create(index: "gatehouse_refresh_tokens_family").on(PersonTokenStore.refreshTokens).column("family_id").run()
+        },
     ]
 
     /// Every migration's version, in order.

@@ -8,6 +8,12 @@ public protocol SQLConnectionSource: Sendable {
 }
 
 extension SQLDatabase {
+    /// Runs an UPDATE. - Returns: how many rows it changed (by `RETURNING id`, which SQLite and
+    /// PostgreSQL both answer in the same statement: the count is atomic with the change).
+    func updateCounting(_ update: SQLUpdateBuilder) async throws -> Int {
+        try await update.returning("id").all().count
+    }
+
     /// Deletes the rows whose `column` is one of `values`. - Returns: how many there were.
     func deleteCounting(from table: String, where column: String, in values: [String]) async throws -> Int {
         guard !values.isEmpty else { return 0 }

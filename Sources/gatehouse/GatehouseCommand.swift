@@ -9,7 +9,10 @@ struct GatehouseCommand: AsyncParsableCommand {
         commandName: "gatehouse",
         abstract: "An LLM gateway: authenticate, authorize, route and meter every model call.",
         version: GatehouseVersion.current,
-        subcommands: [Serve.self, ConfigCommand.self, MigrateCommand.self, KeysCommand.self, CertificatesCommand.self, AuditCommand.self],
+        subcommands: [
+            Serve.self, ConfigCommand.self, MigrateCommand.self, KeysCommand.self, CertificatesCommand.self, AuditCommand.self, LoginCommand.self,
+            TokenCommand.self, LogoutCommand.self,
+        ],
         defaultSubcommand: Serve.self
     )
 

@@ -176,7 +176,10 @@ struct OAuthServerTests {
             let metadata = try await client.get("/.well-known/oauth-authorization-server", headers: [:])
             #expect(metadata.json?["issuer"] == .string(Self.issuer))
             #expect(metadata.json?["token_endpoint"] == .string(Self.issuer + "/oauth/token"))
-            #expect(metadata.json?["grant_types_supported"] == ["client_credentials"])
+            #expect(
+                metadata.json?["grant_types_supported"] == ["client_credentials", "urn:ietf:params:oauth:grant-type:device_code", "refresh_token"])
+            // Never the implicit or password grants.
+            #expect(metadata.json?["response_types_supported"] == [])
             let registered = try await register(client)
             let before = try await accessToken(client, registered)
             let keys = try await client.get("/.well-known/jwks.json", headers: [:])

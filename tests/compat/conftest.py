@@ -38,6 +38,7 @@ SECRET_SHAPES = [
     re.compile(r"sk-[A-Za-z0-9-]{16,}"),
     re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
     re.compile(r"ghs_[A-Za-z0-9]{16,}"),
+    re.compile(r"gh[rd]_[A-Za-z0-9]{16,}"),  # refresh tokens and device codes
     re.compile(r"gsess-[A-Za-z0-9_-]{16,}"),
 ]
 

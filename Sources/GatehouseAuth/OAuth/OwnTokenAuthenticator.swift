@@ -16,7 +16,14 @@ public struct OwnTokenAuthenticator: Authenticator {
         public var expiresAt: Date
         /// `cnf.x5t#S256`: the certificate the token is bound to (RFC 8705), if any.
         public var certificateThumbprint: String?
+        /// A person's token (device flow): the user it acts for, and its refresh-token family
+        /// (revoked whole when a used refresh token comes back).
+        public var userID: String?
+        public var familyID: String?
     }
+
+    /// The revocation entry that ends every token of a refresh-token family.
+    public static func familyRevocation(_ familyID: String) -> String { "family:" + familyID }
 
     public let issuer: String
     let ring: SigningKeyRing
@@ -91,13 +98,22 @@ public struct OwnTokenAuthenticator: Authenticator {
         }
         return Claims(
             clientID: clientID, tokenID: tokenID, scope: jwt.payload["scope"]?.stringValue ?? "", issuedAt: Date(timeIntervalSince1970: iat),
-            expiresAt: Date(timeIntervalSince1970: exp), certificateThumbprint: jwt.payload["cnf"]?["x5t#S256"]?.stringValue)
+            expiresAt: Date(timeIntervalSince1970: exp), certificateThumbprint: jwt.payload["cnf"]?["x5t#S256"]?.stringValue,
+            userID: jwt.payload["user_id"]?.stringValue, familyID: jwt.payload["fam"]?.stringValue)
     }
 
     /// The Principal for a verified token, or nil when it is revoked or its client is gone or
     /// blocked (or its team is blocked).
     public func principal(_ claims: Claims) -> Principal? {
-        guard !cache.isRevoked(tokenID: claims.tokenID), let client = cache.client(claims.clientID), !client.blocked else { return nil }
+        guard !cache.isRevoked(tokenID: claims.tokenID) else { return nil }
+        if let userID = claims.userID {
+            // A person's token acts as the person, as their session would.
+            if let family = claims.familyID, cache.isRevoked(tokenID: Self.familyRevocation(family)) { return nil }
+            guard let role = cache.role(ofUser: userID) else { return nil }
+            let chain = cache.chain(userID: userID, teamID: nil, organizationID: nil)
+            return Principal(id: "oauth:user:" + userID, method: .oauth, role: role, userID: userID, chain: chain)
+        }
+        guard let client = cache.client(claims.clientID), !client.blocked else { return nil }
         let chain = cache.chain(userID: client.userID, teamID: client.teamID, organizationID: client.organizationID)
         guard !chain.teamBlocked else { return nil }
         var principal = Principal(
@@ -110,14 +126,27 @@ public struct OwnTokenAuthenticator: Authenticator {
     /// A new access token for a client; bound to `certificate` (RFC 8705) when the client asked
     /// for it over a connection that presented one.
     public func issue(to client: OAuthClient, scopes: [String], lifetime: Double, certificate: ClientCertificate? = nil) throws -> String {
+        var claims = baseClaims(subject: client.id, clientID: client.id, scopes: scopes, lifetime: lifetime)
+        if let certificate { claims["cnf"] = ["x5t#S256": .string(certificate.thumbprint)] }
+        return try ring.sign(claims)
+    }
+
+    /// A new access token for a person, through a client of theirs (`gatehouse login`), of a
+    /// refresh-token family.
+    public func issue(toUser userID: String, clientID: String, scopes: [String], familyID: String, lifetime: Double) throws -> String {
+        var claims = baseClaims(subject: "user:" + userID, clientID: clientID, scopes: scopes, lifetime: lifetime)
+        claims["user_id"] = .string(userID)
+        claims["fam"] = .string(familyID)
+        return try ring.sign(claims)
+    }
+
+    func baseClaims(subject: String, clientID: String, scopes: [String], lifetime: Double) -> JSONValue {
         let clock = now().timeIntervalSince1970.rounded(.down)
         var random = SystemRandomNumberGenerator()
         let tokenID = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }.joined()
-        var claims: JSONValue = [
-            "iss": .string(issuer), "aud": .string(issuer), "sub": .string(client.id), "client_id": .string(client.id),
+        return [
+            "iss": .string(issuer), "aud": .string(issuer), "sub": .string(subject), "client_id": .string(clientID),
             "scope": .string(scopes.joined(separator: " ")), "iat": .number(clock), "exp": .number(clock + lifetime), "jti": .string(tokenID),
         ]
-        if let certificate { claims["cnf"] = ["x5t#S256": .string(certificate.thumbprint)] }
-        return try ring.sign(claims)
     }
 }

@@ -11,6 +11,10 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case authCrossSite = "auth.cross_site"
     case tokenIssue = "token.issue"
     case tokenRevoke = "token.revoke"
+    /// A used refresh token presented again: its whole family is revoked.
+    case tokenReuse = "token.reuse"
+    case deviceApprove = "device.approve"
+    case deviceDeny = "device.deny"
     case configReload = "config.reload"
     case configTLSReload = "config.tls_reload"
     case networkDenied = "network.denied"

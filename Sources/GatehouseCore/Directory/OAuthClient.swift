@@ -31,6 +31,10 @@ public struct OAuthClient: Sendable, Equatable {
     /// The scope that lets a client (a resource server) introspect every client's tokens.
     public static let introspectionScope = "gatehouse:introspect"
 
+    /// The built-in public client of `gatehouse login` (no secret): it may only run the device
+    /// flow and refresh the tokens it got, for the person who approved it.
+    public static let commandLine = "gatehouse-cli"
+
     /// A new secret: `ghs_` and 43 base62 characters (256 bits).
     public static func newSecret() -> String {
         "ghs_" + String(APIKeyFormat.generate().dropFirst(3).prefix(43))

@@ -30,6 +30,14 @@ public final class HTTPClientTransport: UpstreamTransport, Service {
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
+    /// A transport whose service never ran (the application was stopped, or failed to start,
+    /// before its services began) still closes its client: AsyncHTTPClient stops the process
+    /// when a client it runs is released without that. Closing twice does nothing.
+    deinit { _ = client.shutdown() }
+
+    /// Closes the client's connections (for a user outside a service group: the command line).
+    public func shutdown() async throws { try await client.shutdown() }
+
     public func send(_ request: UpstreamRequest, timeouts: UpstreamTimeouts) async throws -> UpstreamResponse {
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = HTTPMethod(rawValue: request.method)

@@ -79,6 +79,8 @@ struct GatewayRoutes {
             tokens: ownTokens, ring: signingKeys, store: management.store, cache: management.cache, feed: management.feed,
             settings: settings.identity.oauth, certificates: certificates, recorder: recorder
         ).register(on: router)
+        DevicePage(signIn: SessionRoutes(sessions: sessions(tls: tls), passwords: passwords, store: management.store, recorder: recorder))
+            .register(on: router)
         // Model routes and management routes differ only in what `?key=` means.
         let modelRoutes = authenticated(router.group(), queryPolicy: settings.identity.allowKeyInQuery ? .accept : .refuse, tls: tls)
         ProxyRoutes(

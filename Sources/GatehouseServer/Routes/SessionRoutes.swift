@@ -38,8 +38,29 @@ struct SessionRoutes: Sendable {
                 AuditEvent(action: .authCrossSite, actor: "anonymous", outcome: .denied, address: address, details: ["reason": .string(reason)]))
             throw GatewayError.forbidden(reason)
         }
+        let (username, password, _) = try await Self.credentials(request)
+        return try await login(username, password, request: request, address: address)
+    }
+
+    /// The device page's sign-in form (`/device/login`): the same sign-in, answered by going back
+    /// to the page, signed in or told what failed.
+    func loginForDevice(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        if let reason = CrossSiteCheck.refusal(request.head) { throw GatewayError.forbidden(reason) }
+        let (username, password, form) = try await Self.credentials(request)
+        let code = form?["user_code"].flatMap(UserCode.normalized).map { "?user_code=" + UserCode.display($0) } ?? ""
+        do {
+            var response = try await login(username, password, request: request, address: context.clientAddress)
+            response.status = .seeOther
+            response.headers[.location] = "/device" + code
+            return response
+        } catch let error as GatewayError {
+            let failed = (code.isEmpty ? "?" : code + "&") + "failed=" + (error.status == 429 ? "locked" : "1")
+            return Response(status: .seeOther, headers: [.location: "/device" + failed])
+        }
+    }
+
+    func login(_ username: String, _ password: String, request: Request, address: String?) async throws -> Response {
         try recorder.refuseIfBlocked(address: address)
-        let (username, password) = try await Self.credentials(request)
         let user: User?
         let hash: String?
         do {
@@ -158,13 +179,15 @@ struct SessionRoutes: Sendable {
         ]
     }
 
-    /// `username` and `password` from a JSON object or a form.
-    static func credentials(_ request: Request) async throws -> (String, String) {
+    /// `username` and `password` from a JSON object or a form (returned too, for its other fields).
+    static func credentials(_ request: Request) async throws -> (String, String, FormBody?) {
         let bytes = try await request.body.collect(upTo: maxBodyBytes)
         let username: String?
         let password: String?
+        var form: FormBody?
         if request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
-            guard let form = FormBody(bytes.readableBytesView) else { throw GatewayError.invalidRequest("The body is not a valid form.") }
+            form = FormBody(bytes.readableBytesView)
+            guard let form else { throw GatewayError.invalidRequest("The body is not a valid form.") }
             (username, password) = (form["username"], form["password"])
         } else {
             guard let json = try? JSONCoding.decode(bytes.readableBytesView) else {
@@ -174,6 +197,6 @@ struct SessionRoutes: Sendable {
         }
         guard let username, !username.isEmpty else { throw GatewayError.invalidRequest("`username` is required.", param: "username") }
         guard let password, !password.isEmpty else { throw GatewayError.invalidRequest("`password` is required.", param: "password") }
-        return (username, password)
+        return (username, password, form)
     }
 }

@@ -50,6 +50,7 @@ public struct OAuthServerRoutes: Sendable {
             response.headers[.allow] = "POST"
             return response
         }
+        router.post("/oauth/device_authorization") { request, context in await self.deviceAuthorization(request, context) }
         router.post("/oauth/revoke") { request, context in await self.revoke(request, context) }
         router.post("/oauth/introspect") { request, context in await self.introspect(request, context) }
         router.get("/.well-known/jwks.json") { _, _ in Response.json(self.ring.jwks, headers: [.cacheControl: "max-age=300"]) }
@@ -62,7 +63,9 @@ public struct OAuthServerRoutes: Sendable {
         return [
             "issuer": .string(base), "token_endpoint": .string(base + "/oauth/token"), "jwks_uri": .string(base + "/.well-known/jwks.json"),
             "revocation_endpoint": .string(base + "/oauth/revoke"), "introspection_endpoint": .string(base + "/oauth/introspect"),
-            "grant_types_supported": ["client_credentials"], "response_types_supported": [], "token_endpoint_auth_methods_supported": methods,
+            "grant_types_supported": ["client_credentials", .string(Self.deviceGrant), "refresh_token"], "response_types_supported": [],
+            "device_authorization_endpoint": .string(base + "/oauth/device_authorization"),
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "revocation_endpoint_auth_methods_supported": methods, "introspection_endpoint_auth_methods_supported": methods,
             "token_endpoint_auth_signing_alg_values_supported": .array([.string(settings.algorithm.rawValue)]),
             // RFC 8705 §3.3: tokens asked for over a connection with a client certificate are bound to it.
@@ -73,8 +76,12 @@ public struct OAuthServerRoutes: Sendable {
     func token(_ request: Request, _ context: GatewayRequestContext) async -> Response {
         switch await formAndClient(request, context) {
         case .refused(let response): return response
+        case .publicClient(let form, let clientID): return await personToken(form, clientID: clientID, context)
         case .authenticated(let form, let client):
             guard let grant = form["grant_type"] else { return OAuthResponse.error("invalid_request", "`grant_type` is required.") }
+            if grant == Self.deviceGrant || grant == "refresh_token" {
+                return OAuthResponse.error("unauthorized_client", "This client may use the client_credentials grant only.")
+            }
             guard grant == "client_credentials" else {
                 return OAuthResponse.error("unsupported_grant_type", "Only the client_credentials grant is supported.")
             }
@@ -105,6 +112,7 @@ public struct OAuthServerRoutes: Sendable {
     func revoke(_ request: Request, _ context: GatewayRequestContext) async -> Response {
         switch await formAndClient(request, context) {
         case .refused(let response): return response
+        case .publicClient(let form, let clientID): return await revokePersonToken(form, clientID: clientID, context)
         case .authenticated(let form, let client):
             guard let token = form["token"] else { return OAuthResponse.error("invalid_request", "`token` is required.") }
             if let claims = try? await tokens.verify(token, at: Date()), claims.clientID == client.id {
@@ -131,6 +139,7 @@ public struct OAuthServerRoutes: Sendable {
     func introspect(_ request: Request, _ context: GatewayRequestContext) async -> Response {
         switch await formAndClient(request, context) {
         case .refused(let response): return response
+        case .publicClient: return OAuthResponse.error("invalid_client", "Introspection needs a confidential client.", status: .unauthorized)
         case .authenticated(let form, let client):
             guard let token = form["token"] else { return OAuthResponse.error("invalid_request", "`token` is required.") }
             guard let claims = try? await tokens.verify(token, at: Date()), tokens.principal(claims) != nil,
@@ -139,7 +148,8 @@ public struct OAuthServerRoutes: Sendable {
                 return OAuthResponse.json(["active": false])
             }
             return OAuthResponse.json([
-                "active": true, "client_id": .string(claims.clientID), "sub": .string(claims.clientID), "scope": .string(claims.scope),
+                "active": true, "client_id": .string(claims.clientID), "sub": .string(claims.userID.map { "user:" + $0 } ?? claims.clientID),
+                "username": claims.userID.map(JSONValue.string) ?? .null, "scope": .string(claims.scope),
                 "iss": .string(tokens.issuer), "aud": .string(tokens.issuer), "token_type": "Bearer", "jti": .string(claims.tokenID),
                 "iat": .number(claims.issuedAt.timeIntervalSince1970), "exp": .number(claims.expiresAt.timeIntervalSince1970),
                 "cnf": claims.certificateThumbprint.map { ["x5t#S256": .string($0)] } ?? .null,
@@ -171,6 +181,11 @@ public struct OAuthServerRoutes: Sendable {
         if fromForm != nil, form["client_secret"] != nil, fromHeader != nil {
             return .refused(OAuthResponse.error("invalid_request", "Use one client authentication method, not two."))
         }
+        // The command line's public client proves nothing: it may only run the device flow and
+        // refresh, where the person's approval and the refresh token are the proof.
+        if fromHeader == nil, form["client_secret"] == nil, form["client_id"] == OAuthClient.commandLine {
+            return .publicClient(form, OAuthClient.commandLine)
+        }
         guard let (id, secret) = fromHeader ?? fromForm else {
             return .refused(OAuthResponse.error("invalid_client", "Client authentication is required.", status: .unauthorized))
         }
@@ -200,6 +215,8 @@ public struct OAuthServerRoutes: Sendable {
 /// The outcome of authenticating the client of an OAuth endpoint request.
 enum ClientCheck {
     case authenticated(FormBody, OAuthClient)
+    /// A public client (no secret): `OAuthClient.commandLine`.
+    case publicClient(FormBody, String)
     /// The RFC 6749 error to answer with.
     case refused(Response)
 }

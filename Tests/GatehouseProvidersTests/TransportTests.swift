@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 
 @testable import GatehouseProviders
@@ -13,5 +14,17 @@ struct AudioContentTypeTests {
             #expect(Forwarder.audioContentType(type) == "application/octet-stream")
         }
         #expect(Forwarder.audioContentType(nil) == "application/octet-stream")
+    }
+}
+
+@Suite("HTTP client transport")
+struct HTTPClientTransportTests {
+    /// A transport whose service never ran (an application stopped before its services began)
+    /// once stopped the whole process when released.
+    @Test func aTransportReleasedWithoutItsServiceClosesItself() async throws {
+        for _ in 0..<3 { _ = HTTPClientTransport(connectTimeout: .seconds(1), idleTimeout: .seconds(1)) }
+        let used = HTTPClientTransport(connectTimeout: .seconds(1), idleTimeout: .seconds(1))
+        try await used.shutdown()
+        try await Task.sleep(for: .milliseconds(100))
     }
 }

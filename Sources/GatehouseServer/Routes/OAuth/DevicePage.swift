@@ -1,0 +1,140 @@
+import Foundation
+import GatehouseAuth
+import GatehouseCore
+import GatehouseStore
+import HTTPTypes
+import Hummingbird
+
+/// `/device`: where a signed-in person approves (or denies) a device's sign-in by its user code
+/// (RFC 8628 §3.3). A plain page of its own: no script, no style, nothing from elsewhere; every
+/// value shown is escaped; the approval is a same-site POST with the session's CSRF token; wrong
+/// codes count towards the person's lockout like wrong passwords.
+struct DevicePage: Sendable {
+    /// The sign-in the page offers (the same as `/login`, on whichever listener serves the page).
+    let signIn: SessionRoutes
+    var sessions: BrowserSessions { signIn.sessions }
+    var store: IdentityStore { signIn.store }
+    var recorder: AuthenticationRecorder { signIn.recorder }
+
+    func register(on router: some RouterMethods<GatewayRequestContext>) {
+        router.get("/device") { request, _ in await self.show(request) }
+        router.post("/device") { request, context in await self.decide(request, context) }
+        router.post("/device/login") { request, context in try await self.signIn.loginForDevice(request, context) }
+    }
+
+    func show(_ request: Request) async -> Response {
+        let query = request.uri.queryParameters
+        let code = query.get("user_code").flatMap(UserCode.normalized).map(UserCode.display) ?? ""
+        guard let (token, principal) = await signedIn(request), let userID = principal.userID else {
+            let failed = query.get("failed").map { $0 == "locked" ? "Too many failed sign-ins; retry later." : "Wrong username or password." }
+            return Self.page(
+                "Sign in to approve a device",
+                (failed.map { "<p><strong>\(HTML.escape($0))</strong></p>" } ?? "")
+                    + """
+                    <form method="post" action="/device/login">
+                    <input type="hidden" name="user_code" value="\(HTML.escape(code))">
+                    <p><label>Username or email <input name="username" autocomplete="username" required></label></p>
+                    <p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
+                    <p><button type="submit">Sign in</button></p>
+                    </form>
+                    """)
+        }
+        return Self.page(
+            "Approve a device",
+            """
+            <p>Signed in as <strong>\(HTML.escape(userID))</strong>. Enter the code your device shows. Approve only a sign-in you started:
+            the device will act as you, with your models, limits and budget.</p>
+            <form method="post" action="/device">
+            <input type="hidden" name="csrf_token" value="\(HTML.escape(token.csrfToken))">
+            <p><label>Code <input name="user_code" value="\(HTML.escape(code))" autocomplete="off" required></label></p>
+            <p><button type="submit" name="action" value="approve">Approve</button> <button type="submit" name="action" value="deny">Deny</button></p>
+            </form>
+            """)
+    }
+
+    func decide(_ request: Request, _ context: GatewayRequestContext) async -> Response {
+        let address = context.clientAddress
+        if let reason = CrossSiteCheck.refusal(request.head) { return Self.page("Refused", "<p>\(HTML.escape(reason))</p>", status: .forbidden) }
+        guard let bytes = try? await request.body.collect(upTo: 16 * 1024), let form = FormBody(bytes.readableBytesView) else {
+            return Self.page("Refused", "<p>The form could not be read.</p>", status: .badRequest)
+        }
+        guard let (token, principal) = await signedIn(request), let userID = principal.userID else {
+            return Self.page("Sign in first", "<p><a href=\"/device\">Sign in</a> to approve a device.</p>", status: .unauthorized)
+        }
+        guard let csrf = form["csrf_token"], token.acceptsCSRF(csrf) else {
+            return Self.page("Refused", "<p>The form is stale; <a href=\"/device\">start again</a>.</p>", status: .forbidden)
+        }
+        let approve = form["action"] == "approve"
+        let pair = Lockouts.credential("device:" + userID, at: address)
+        if let wait = recorder.takeAttempt(pair: pair, address: address) {
+            return Self.page(
+                "Too many attempts", "<p>Too many wrong codes; retry in \(Int(wait.rounded(.up))) seconds.</p>", status: .tooManyRequests)
+        }
+        let now = Date()
+        guard let code = form["user_code"].flatMap(UserCode.normalized), let device = try? await store.people.device(userCode: code),
+            device.status == .pending, device.expiresAt > now,
+            (try? await store.people.decide(id: device.id, approved: approve, userID: userID, at: now)) == true
+        else {
+            recorder.failedSecret(method: .session, object: .user(userID), pair: pair, reason: "Unknown or expired device code.", address: address)
+            return Self.page(
+                "Unknown code", "<p>No sign-in is waiting for that code (it may have expired). <a href=\"/device\">Try again</a>.</p>",
+                status: .badRequest)
+        }
+        recorder.lockouts.credentials.recordSuccess(pair)
+        recorder.audit.record(
+            AuditEvent(
+                action: approve ? .deviceApprove : .deviceDeny, actor: principal.id, about: .user(userID), outcome: .success, address: address,
+                details: ["client_id": .string(device.clientID)]))
+        return approve
+            ? Self.page("Device approved", "<p>The device is signed in as you. You may close this page.</p>")
+            : Self.page("Device denied", "<p>The sign-in was denied.</p>")
+    }
+
+    /// The request's session and its person, if it has a valid one.
+    func signedIn(_ request: Request) async -> (SessionToken, Principal)? {
+        guard let token = sessions.cookie.token(in: request.headers), let principal = try? await sessions.authenticator.authenticate(token) else {
+            return nil
+        }
+        return (token, principal)
+    }
+
+    /// A whole page with the headers every page of Gatehouse sends: nothing but itself may load,
+    /// frame it or read its referrer, and nothing caches it.
+    static func page(_ title: String, _ body: String, status: HTTPResponse.Status = .ok) -> Response {
+        let html = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(HTML.escape(title)) — Gatehouse</title></head>
+            <body><h1>\(HTML.escape(title))</h1>\(body)</body></html>
+            """
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        headers[.contentSecurityPolicy] = "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.referrerPolicy] = "no-referrer"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+/// Text made safe to put in HTML, in element content and in quoted attribute values alike.
+enum HTML {
+    static func escape(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}
+
+extension HTTPField.Name {
+    static let xContentTypeOptions = HTTPField.Name("x-content-type-options")!
+    static let referrerPolicy = HTTPField.Name("referrer-policy")!
+}

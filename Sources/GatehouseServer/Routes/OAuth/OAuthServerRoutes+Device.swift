@@ -1,0 +1,129 @@
+import Foundation
+import GatehouseAuth
+import GatehouseCore
+import GatehouseStore
+import Hummingbird
+
+/// The device authorization grant (RFC 8628) and refresh tokens, for the command line's public
+/// client: `/oauth/device_authorization` hands out a device code and a user code; the person
+/// approves the user code at `/device`; the device polls `/oauth/token` and gets tokens acting
+/// as that person.
+extension OAuthServerRoutes {
+    static let deviceGrant = "urn:ietf:params:oauth:grant-type:device_code"
+    /// How long a person has to approve, and how often the device may ask.
+    static let deviceLifetime: TimeInterval = 600
+    static let pollInterval = 5
+    /// Pending authorizations past which new ones are refused (the endpoint needs no secret).
+    static let maxPendingDevices = 10_000
+
+    var grants: PersonGrants {
+        PersonGrants(tokens: tokens, store: store, cache: cache, feed: feed, settings: settings, audit: audit)
+    }
+
+    func deviceAuthorization(_ request: Request, _ context: GatewayRequestContext) async -> Response {
+        switch await formAndClient(request, context) {
+        case .refused(let response): return response
+        case .authenticated: return OAuthResponse.error("unauthorized_client", "This client may use the client_credentials grant only.")
+        case .publicClient(let form, let clientID):
+            let now = Date()
+            guard (form["scope"] ?? "").utf8.count <= 1024 else { return OAuthResponse.error("invalid_scope", "The scope is too long.") }
+            do {
+                guard try await store.people.pruneDevices(at: now) < Self.maxPendingDevices else {
+                    return OAuthResponse.error("temporarily_unavailable", "Too many sign-ins are pending; retry later.", status: .serviceUnavailable)
+                }
+                let deviceCode = RefreshToken.newSecret().replacingOccurrences(of: "ghr_", with: "ghd_")
+                var userCode = UserCode.generate()
+                for attempt in 0..<3 {
+                    do {
+                        try await store.people.insert(
+                            DeviceAuthorization(
+                                id: APIKeyFormat.hash(deviceCode), userCode: userCode, clientID: clientID, scope: form["scope"] ?? "",
+                                interval: Self.pollInterval, expiresAt: now + Self.deviceLifetime, createdAt: now))
+                        break
+                    } catch  where attempt < 2 {
+                        userCode = UserCode.generate()  // taken: another
+                    }
+                }
+                let page = tokens.issuer + "/device"
+                return OAuthResponse.json([
+                    "device_code": .string(deviceCode), "user_code": .string(UserCode.display(userCode)), "verification_uri": .string(page),
+                    "verification_uri_complete": .string(page + "?user_code=" + UserCode.display(userCode)),
+                    "expires_in": JSONValue(Int(Self.deviceLifetime)), "interval": JSONValue(Self.pollInterval),
+                ])
+            } catch {
+                return OAuthResponse.error("server_error", "The sign-in could not be stored.", status: .serviceUnavailable)
+            }
+        }
+    }
+
+    /// `/oauth/token` for the public client: the device code grant, or a refresh.
+    func personToken(_ form: FormBody, clientID: String, _ context: GatewayRequestContext) async -> Response {
+        do {
+            switch form["grant_type"] {
+            case Self.deviceGrant?: return try await pollDevice(form, clientID: clientID, context)
+            case "refresh_token"?:
+                guard let presented = form["refresh_token"] else { return OAuthResponse.error("invalid_request", "`refresh_token` is required.") }
+                switch try await grants.refresh(presented, clientID: clientID, address: context.clientAddress) {
+                case .success(let answer): return OAuthResponse.json(answer)
+                case .failure(.reused): return OAuthResponse.error("invalid_grant", "The refresh token was used before; its sign-in is revoked.")
+                case .failure(.invalid): return OAuthResponse.error("invalid_grant", "The refresh token is not valid.")
+                }
+            case nil: return OAuthResponse.error("invalid_request", "`grant_type` is required.")
+            default: return OAuthResponse.error("unauthorized_client", "This client may use the device code and refresh token grants only.")
+            }
+        } catch {
+            return OAuthResponse.error("server_error", "The token could not be issued.", status: .serviceUnavailable)
+        }
+    }
+
+    /// RFC 8628 §3.5: pending, slow down, denied, expired, or the tokens (once).
+    func pollDevice(_ form: FormBody, clientID: String, _ context: GatewayRequestContext) async throws -> Response {
+        guard let code = form["device_code"] else { return OAuthResponse.error("invalid_request", "`device_code` is required.") }
+        let now = Date()
+        guard let device = try await store.people.device(id: APIKeyFormat.hash(code)), device.clientID == clientID else {
+            return OAuthResponse.error("invalid_grant", "The device code is not known.")
+        }
+        guard device.expiresAt > now else { return OAuthResponse.error("expired_token", "The device code has expired; start again.") }
+        if let last = device.lastPolledAt, now.timeIntervalSince(last) < Double(device.interval) {
+            try await store.people.polled(id: device.id, at: now, interval: device.interval + 5)
+            return OAuthResponse.error("slow_down", "Polling too fast: wait \(device.interval + 5) seconds between requests.")
+        }
+        try await store.people.polled(id: device.id, at: now, interval: device.interval)
+        switch device.status {
+        case .pending: return OAuthResponse.error("authorization_pending", "The person has not approved the sign-in yet.")
+        case .denied: return OAuthResponse.error("access_denied", "The person denied the sign-in.")
+        case .used: return OAuthResponse.error("invalid_grant", "The device code was used already.")
+        case .approved:
+            guard let userID = device.userID, try await store.people.consume(id: device.id) else {
+                return OAuthResponse.error("invalid_grant", "The device code was used already.")
+            }
+            return OAuthResponse.json(try await grants.issue(userID: userID, clientID: clientID, scope: device.scope, address: context.clientAddress))
+        }
+    }
+
+    /// RFC 7009 for the public client: a refresh token or an access token of a person's grant
+    /// ends the whole grant (`gatehouse logout`). Always 200.
+    func revokePersonToken(_ form: FormBody, clientID: String, _ context: GatewayRequestContext) async -> Response {
+        guard let token = form["token"] else { return OAuthResponse.error("invalid_request", "`token` is required.") }
+        var family: (id: String, userID: String)?
+        if let refresh = try? await store.people.refreshToken(id: APIKeyFormat.hash(token)), refresh.clientID == clientID {
+            family = (refresh.familyID, refresh.userID)
+        } else if let claims = try? await tokens.verify(token, at: Date()), claims.clientID == clientID, let id = claims.familyID,
+            let userID = claims.userID
+        {
+            family = (id, userID)
+        }
+        if let family {
+            do {
+                try await grants.revokeFamily(family.id)
+            } catch {
+                return OAuthResponse.error("server_error", "The revocation could not be stored.", status: .serviceUnavailable)
+            }
+            audit.record(
+                AuditEvent(
+                    action: .tokenRevoke, actor: ObjectRef.user(family.userID).description, about: .user(family.userID), outcome: .success,
+                    address: context.clientAddress, details: ["family": .string(family.id)]))
+        }
+        return OAuthResponse.json([:])
+    }
+}
