@@ -312,6 +312,23 @@ public enum Migrations {
                 .run()
             try await db.create(index: "gatehouse_refresh_tokens_family").on(PersonTokenStore.refreshTokens).column("family_id").run()
         },
+        Migration(version: 18, name: "authorization codes and public clients") { db in
+            try await db.alter(table: "gatehouse_oauth_clients").column("grant_types", type: .text).run()
+            try await db.alter(table: "gatehouse_oauth_clients").column("redirect_uris", type: .text).run()
+            try await db.alter(table: "gatehouse_oauth_clients").column("public", type: .bigint).run()
+            try await db.create(table: PersonTokenStore.codes)
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .column("client_id", type: .text, .notNull)
+                .column("redirect_uri", type: .text, .notNull)
+                .column("user_id", type: .text, .notNull)
+                .column("scope", type: .text, .notNull)
+                .column("code_challenge", type: .text)
+                .column("expires_at_ms", type: .bigint, .notNull)
+                .column("used_at_ms", type: .bigint)
+                .column("family_id", type: .text)
+                .column("created_at_ms", type: .bigint, .notNull)
+                .run()
+        },
     ]
 
     /// Every migration's version, in order.

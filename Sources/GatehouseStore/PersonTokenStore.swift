@@ -9,6 +9,7 @@ public struct PersonTokenStore: Sendable {
     let source: any SQLConnectionSource
     static let devices = "gatehouse_device_authorizations"
     static let refreshTokens = "gatehouse_refresh_tokens"
+    static let codes = "gatehouse_authorization_codes"
 
     public init(source: any SQLConnectionSource) {
         self.source = source
@@ -84,6 +85,47 @@ public struct PersonTokenStore: Sendable {
             let row = try await db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "pending").from(Self.devices)
                 .where("status", .equal, "pending").first()
             return Int(try row?.decode(column: "pending", as: Int64.self) ?? 0)
+        }
+    }
+
+    // MARK: authorization codes
+
+    public func insert(_ code: AuthorizationCode) async throws {
+        try await source.withDatabase { db in
+            try await db.delete(from: Self.codes).where("expires_at_ms", .lessThan, SQLBind(Column.milliseconds(code.createdAt - 3600))).run()
+            try await db.insert(into: Self.codes)
+                .columns(
+                    "id", "client_id", "redirect_uri", "user_id", "scope", "code_challenge", "expires_at_ms", "used_at_ms", "family_id",
+                    "created_at_ms"
+                )
+                .values(
+                    SQLBind(code.id), SQLBind(code.clientID), SQLBind(code.redirectURI), SQLBind(code.userID), SQLBind(code.scope),
+                    SQLBind(code.codeChallenge), SQLBind(Column.milliseconds(code.expiresAt)), SQLBind(code.usedAt.map(Column.milliseconds)),
+                    SQLBind(code.familyID), SQLBind(Column.milliseconds(code.createdAt))
+                ).run()
+        }
+    }
+
+    public func code(id: String) async throws -> AuthorizationCode? {
+        try await source.withDatabase { db in
+            guard let row = try await db.select().column("*").from(Self.codes).where("id", .equal, id).first() else { return nil }
+            var code = AuthorizationCode(
+                id: try row.decode(column: "id", as: String.self), clientID: try row.decode(column: "client_id", as: String.self),
+                redirectURI: try row.decode(column: "redirect_uri", as: String.self), userID: try row.decode(column: "user_id", as: String.self),
+                scope: try row.decode(column: "scope", as: String.self), codeChallenge: try row.decode(column: "code_challenge", as: String?.self),
+                expiresAt: try Column.date(row, "expires_at_ms"), createdAt: try Column.date(row, "created_at_ms"))
+            code.usedAt = try Column.optionalDate(row, "used_at_ms")
+            code.familyID = try row.decode(column: "family_id", as: String?.self)
+            return code
+        }
+    }
+
+    /// Marks an unused code used by the grant `familyID`. - Returns: whether this call did.
+    public func useCode(id: String, familyID: String, at now: Date) async throws -> Bool {
+        try await source.withDatabase { db in
+            try await db.updateCounting(
+                db.update(Self.codes).set("used_at_ms", to: SQLBind(Column.milliseconds(now))).set("family_id", to: SQLBind(familyID))
+                    .where("id", .equal, id).where("used_at_ms", .is, SQLLiteral.null)) == 1
         }
     }
 

@@ -177,9 +177,10 @@ struct OAuthServerTests {
             #expect(metadata.json?["issuer"] == .string(Self.issuer))
             #expect(metadata.json?["token_endpoint"] == .string(Self.issuer + "/oauth/token"))
             #expect(
-                metadata.json?["grant_types_supported"] == ["client_credentials", "urn:ietf:params:oauth:grant-type:device_code", "refresh_token"])
-            // Never the implicit or password grants.
-            #expect(metadata.json?["response_types_supported"] == [])
+                metadata.json?["grant_types_supported"]
+                    == ["client_credentials", "authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"])
+            // Never the implicit or password grants; PKCE by S256 only.
+            #expect(metadata.json?["response_types_supported"] == ["code"] && metadata.json?["code_challenge_methods_supported"] == ["S256"])
             let registered = try await register(client)
             let before = try await accessToken(client, registered)
             let keys = try await client.get("/.well-known/jwks.json", headers: [:])

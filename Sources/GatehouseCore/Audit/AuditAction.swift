@@ -15,6 +15,9 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case tokenReuse = "token.reuse"
     case deviceApprove = "device.approve"
     case deviceDeny = "device.deny"
+    /// A person let a client act as them (authorization code grant), or refused.
+    case consentApprove = "consent.approve"
+    case consentDeny = "consent.deny"
     case configReload = "config.reload"
     case configTLSReload = "config.tls_reload"
     case networkDenied = "network.denied"

@@ -18,6 +18,13 @@ public struct OAuthClient: Sendable, Equatable {
     public var limits = Limits()
     public var metadata: JSONValue = [:]
     public var blocked = false
+    /// The grants it may use (`client_credentials`, `authorization_code`, `refresh_token`,
+    /// `urn:ietf:params:oauth:grant-type:device_code`).
+    public var grantTypes: [String] = [Grant.clientCredentials]
+    /// Where authorization codes may be sent (`authorization_code`).
+    public var redirectURIs: [String] = []
+    /// A public client (a native or browser app) has no secret: it proves itself with PKCE.
+    public var isPublic = false
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -34,6 +41,23 @@ public struct OAuthClient: Sendable, Equatable {
     /// The built-in public client of `gatehouse login` (no secret): it may only run the device
     /// flow and refresh the tokens it got, for the person who approved it.
     public static let commandLine = "gatehouse-cli"
+
+    public enum Grant {
+        public static let clientCredentials = "client_credentials"
+        public static let authorizationCode = "authorization_code"
+        public static let refreshToken = "refresh_token"
+        public static let deviceCode = "urn:ietf:params:oauth:grant-type:device_code"
+        public static let all = [clientCredentials, authorizationCode, refreshToken, deviceCode]
+    }
+
+    /// The command line's client, as the token endpoint sees it.
+    public static var commandLineClient: OAuthClient {
+        var client = OAuthClient(id: commandLine, secretHash: "")
+        client.grantTypes = [Grant.deviceCode, Grant.refreshToken]
+        client.isPublic = true
+        client.name = "gatehouse login"
+        return client
+    }
 
     /// A new secret: `ghs_` and 43 base62 characters (256 bits).
     public static func newSecret() -> String {

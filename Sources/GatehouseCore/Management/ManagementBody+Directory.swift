@@ -62,6 +62,22 @@ extension ManagementBody {
         try string("organization_id").apply(to: &client.organizationID)
         if let metadata = try metadata() { client.metadata = metadata }
         if let blocked = try bool("blocked") { client.blocked = blocked }
+        if let grants = try strings("grant_types") {
+            guard !grants.isEmpty, grants.allSatisfy(OAuthClient.Grant.all.contains) else {
+                throw GatewayError.badRequest(
+                    "`grant_types` must list some of \(OAuthClient.Grant.all.joined(separator: ", ")) (implicit and password are not offered).",
+                    param: "grant_types")
+            }
+            client.grantTypes = grants
+        }
+        if let uris = try strings("redirect_uris") {
+            guard uris.count <= 20, uris.allSatisfy(RedirectURI.isAcceptable) else {
+                throw GatewayError.badRequest(
+                    "`redirect_uris`: at most 20, each https, http to a loopback address, or an app's own scheme (com.example.app:/cb); no fragment.",
+                    param: "redirect_uris")
+            }
+            client.redirectURIs = uris
+        }
         try apply(to: &client.limits)
     }
 

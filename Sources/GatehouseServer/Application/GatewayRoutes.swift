@@ -79,8 +79,9 @@ struct GatewayRoutes {
             tokens: ownTokens, ring: signingKeys, store: management.store, cache: management.cache, feed: management.feed,
             settings: settings.identity.oauth, certificates: certificates, recorder: recorder
         ).register(on: router)
-        DevicePage(signIn: SessionRoutes(sessions: sessions(tls: tls), passwords: passwords, store: management.store, recorder: recorder))
-            .register(on: router)
+        let pageSignIn = SessionRoutes(sessions: sessions(tls: tls), passwords: passwords, store: management.store, recorder: recorder)
+        DevicePage(signIn: pageSignIn).register(on: router)
+        AuthorizePage(signIn: pageSignIn).register(on: router)
         // Model routes and management routes differ only in what `?key=` means.
         let modelRoutes = authenticated(router.group(), queryPolicy: settings.identity.allowKeyInQuery ? .accept : .refuse, tls: tls)
         ProxyRoutes(

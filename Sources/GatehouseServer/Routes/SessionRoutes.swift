@@ -42,20 +42,21 @@ struct SessionRoutes: Sendable {
         return try await login(username, password, request: request, address: address)
     }
 
-    /// The device page's sign-in form (`/device/login`): the same sign-in, answered by going back
-    /// to the page, signed in or told what failed.
-    func loginForDevice(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    /// The sign-in form of one of Gatehouse's pages (`/device/login`, `/oauth/authorize/login`):
+    /// the same sign-in, answered by going back to the page (`target`, one of its own paths),
+    /// signed in or told what failed (`failed=1`, or `failed=locked`).
+    func loginReturning(_ request: Request, _ context: GatewayRequestContext, to target: (FormBody?) -> String) async throws -> Response {
         if let reason = CrossSiteCheck.refusal(request.head) { throw GatewayError.forbidden(reason) }
         let (username, password, form) = try await Self.credentials(request)
-        let code = form?["user_code"].flatMap(UserCode.normalized).map { "?user_code=" + UserCode.display($0) } ?? ""
+        let back = target(form)
         do {
             var response = try await login(username, password, request: request, address: context.clientAddress)
             response.status = .seeOther
-            response.headers[.location] = "/device" + code
+            response.headers[.location] = back
             return response
         } catch let error as GatewayError {
-            let failed = (code.isEmpty ? "?" : code + "&") + "failed=" + (error.status == 429 ? "locked" : "1")
-            return Response(status: .seeOther, headers: [.location: "/device" + failed])
+            let failed = (back.contains("?") ? "&" : "?") + "failed=" + (error.status == 429 ? "locked" : "1")
+            return Response(status: .seeOther, headers: [.location: back + failed])
         }
     }
 

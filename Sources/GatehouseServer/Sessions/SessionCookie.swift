@@ -68,4 +68,11 @@ extension HTTPField.Name {
 struct BrowserSessions: Sendable {
     let authenticator: SessionAuthenticator
     let cookie: SessionCookie
+
+    /// The request's session and its principal, if it has a valid one (for Gatehouse's own pages,
+    /// which show a sign-in form to everyone else).
+    func signedIn(_ request: Request) async -> (SessionToken, Principal)? {
+        guard let token = cookie.token(in: request.headers), let principal = try? await authenticator.authenticate(token) else { return nil }
+        return (token, principal)
+    }
 }

@@ -19,6 +19,9 @@ extension OAuthClient: StoredRecord {
     private static let trailing: [RecordColumn<Self>] = [
         RecordColumn("metadata") { Column.json($0.metadata) },
         RecordColumn("blocked") { Column.bool($0.blocked) },
+        RecordColumn("grant_types") { Column.json($0.grantTypes) },
+        RecordColumn("redirect_uris") { Column.json($0.redirectURIs) },
+        RecordColumn("public") { Column.bool($0.isPublic) },
         RecordColumn("created_at_ms") { SQLBind(Column.milliseconds($0.createdAt)) },
         RecordColumn("updated_at_ms") { SQLBind(Column.milliseconds($0.updatedAt)) },
     ]
@@ -36,6 +39,10 @@ extension OAuthClient: StoredRecord {
         limits = try Limits(row: row)
         metadata = try Column.object(row, "metadata")
         blocked = try Column.bool(row, "blocked")
+        // Clients registered before these columns: client credentials only.
+        if try row.decode(column: "grant_types", as: String?.self) != nil { grantTypes = try Column.strings(row, "grant_types") }
+        redirectURIs = try row.decode(column: "redirect_uris", as: String?.self) == nil ? [] : try Column.strings(row, "redirect_uris")
+        isPublic = try row.decode(column: "public", as: Int64?.self).map { $0 != 0 } ?? false
         updatedAt = try Column.date(row, "updated_at_ms")
     }
 }

@@ -115,6 +115,9 @@ enum ManagementJSON {
         info["organization_id"] = optional(client.organizationID)
         info["metadata"] = client.metadata
         info["blocked"] = .bool(client.blocked)
+        info["grant_types"] = strings(client.grantTypes)
+        info["redirect_uris"] = strings(client.redirectURIs)
+        info["public"] = .bool(client.isPublic)
         info["created_at"] = .string(timestamp(client.createdAt))
         info["updated_at"] = .string(timestamp(client.updatedAt))
         return .object(info)

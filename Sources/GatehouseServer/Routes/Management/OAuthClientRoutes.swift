@@ -37,8 +37,13 @@ public struct OAuthClientRoutes: Sendable {
         let body = call.body
         let secret = OAuthClient.newSecret()
         let id = try body.string("client_id").value ?? DirectoryID.new("client")
-        var client = OAuthClient(id: id, secretHash: APIKeyFormat.hash(secret))
+        guard id != OAuthClient.commandLine else { throw GatewayError.badRequest("`\(id)` is Gatehouse's own client.", param: "client_id") }
+        let isPublic = try body.bool("public") ?? false
+        // A public client has no secret: nothing can match an empty hash.
+        var client = OAuthClient(id: id, secretHash: isPublic ? "" : APIKeyFormat.hash(secret))
+        client.isPublic = isPublic
         try body.apply(to: &client)
+        try Self.check(client)
         if try await management.store.oauth.client(id: id) != nil {
             throw GatewayError.badRequest("Client \(id) already exists.", param: "client_id")
         }
@@ -46,8 +51,19 @@ public struct OAuthClientRoutes: Sendable {
         try await management.store.oauth.insert(client)
         let change = try await management.changed(client)
         var answer = ManagementJSON.oauthClient(client)
-        answer["client_secret"] = .string(secret)
+        if !isPublic { answer["client_secret"] = .string(secret) }
         return Changed(answer, change)
+    }
+
+    /// A client's grants must fit what it is: a public client proves nothing by itself, so it may
+    /// not take client credentials; codes need somewhere to go.
+    static func check(_ client: OAuthClient) throws {
+        if client.isPublic, client.grantTypes.contains(OAuthClient.Grant.clientCredentials) {
+            throw GatewayError.badRequest("A public client has no secret: it may not use the client_credentials grant.", param: "grant_types")
+        }
+        if client.grantTypes.contains(OAuthClient.Grant.authorizationCode), client.redirectURIs.isEmpty {
+            throw GatewayError.badRequest("The authorization_code grant needs `redirect_uris`.", param: "redirect_uris")
+        }
     }
 
     func info(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
@@ -71,6 +87,7 @@ public struct OAuthClientRoutes: Sendable {
         var client = try await client(try body.required("client_id"))
         let old = client
         try body.apply(to: &client)
+        try Self.check(client)
         if let teamID = client.teamID { _ = try await management.team(teamID) }
         client.updatedAt = Date()
         try await management.store.oauth.update(client)
@@ -93,6 +110,7 @@ public struct OAuthClientRoutes: Sendable {
     func regenerate(_ call: ManagementCall) async throws -> Changed {
         try await management.caller(call.principal).requireAdmin("change OAuth clients")
         var client = try await client(try call.body.required("client_id"))
+        guard !client.isPublic else { throw GatewayError.badRequest("A public client has no secret.", param: "client_id") }
         let old = client
         let secret = OAuthClient.newSecret()
         client.secretHash = APIKeyFormat.hash(secret)

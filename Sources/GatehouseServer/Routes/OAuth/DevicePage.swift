@@ -19,15 +19,19 @@ struct DevicePage: Sendable {
     func register(on router: some RouterMethods<GatewayRequestContext>) {
         router.get("/device") { request, _ in await self.show(request) }
         router.post("/device") { request, context in await self.decide(request, context) }
-        router.post("/device/login") { request, context in try await self.signIn.loginForDevice(request, context) }
+        router.post("/device/login") { request, context in
+            try await self.signIn.loginReturning(request, context) { form in
+                "/device" + (form?["user_code"].flatMap(UserCode.normalized).map { "?user_code=" + UserCode.display($0) } ?? "")
+            }
+        }
     }
 
     func show(_ request: Request) async -> Response {
         let query = request.uri.queryParameters
         let code = query.get("user_code").flatMap(UserCode.normalized).map(UserCode.display) ?? ""
-        guard let (token, principal) = await signedIn(request), let userID = principal.userID else {
+        guard let (token, principal) = await sessions.signedIn(request), let userID = principal.userID else {
             let failed = query.get("failed").map { $0 == "locked" ? "Too many failed sign-ins; retry later." : "Wrong username or password." }
-            return Self.page(
+            return HTML.page(
                 "Sign in to approve a device",
                 (failed.map { "<p><strong>\(HTML.escape($0))</strong></p>" } ?? "")
                     + """
@@ -39,7 +43,7 @@ struct DevicePage: Sendable {
                     </form>
                     """)
         }
-        return Self.page(
+        return HTML.page(
             "Approve a device",
             """
             <p>Signed in as <strong>\(HTML.escape(userID))</strong>. Enter the code your device shows. Approve only a sign-in you started:
@@ -54,20 +58,20 @@ struct DevicePage: Sendable {
 
     func decide(_ request: Request, _ context: GatewayRequestContext) async -> Response {
         let address = context.clientAddress
-        if let reason = CrossSiteCheck.refusal(request.head) { return Self.page("Refused", "<p>\(HTML.escape(reason))</p>", status: .forbidden) }
+        if let reason = CrossSiteCheck.refusal(request.head) { return HTML.page("Refused", "<p>\(HTML.escape(reason))</p>", status: .forbidden) }
         guard let bytes = try? await request.body.collect(upTo: 16 * 1024), let form = FormBody(bytes.readableBytesView) else {
-            return Self.page("Refused", "<p>The form could not be read.</p>", status: .badRequest)
+            return HTML.page("Refused", "<p>The form could not be read.</p>", status: .badRequest)
         }
-        guard let (token, principal) = await signedIn(request), let userID = principal.userID else {
-            return Self.page("Sign in first", "<p><a href=\"/device\">Sign in</a> to approve a device.</p>", status: .unauthorized)
+        guard let (token, principal) = await sessions.signedIn(request), let userID = principal.userID else {
+            return HTML.page("Sign in first", "<p><a href=\"/device\">Sign in</a> to approve a device.</p>", status: .unauthorized)
         }
         guard let csrf = form["csrf_token"], token.acceptsCSRF(csrf) else {
-            return Self.page("Refused", "<p>The form is stale; <a href=\"/device\">start again</a>.</p>", status: .forbidden)
+            return HTML.page("Refused", "<p>The form is stale; <a href=\"/device\">start again</a>.</p>", status: .forbidden)
         }
         let approve = form["action"] == "approve"
         let pair = Lockouts.credential("device:" + userID, at: address)
         if let wait = recorder.takeAttempt(pair: pair, address: address) {
-            return Self.page(
+            return HTML.page(
                 "Too many attempts", "<p>Too many wrong codes; retry in \(Int(wait.rounded(.up))) seconds.</p>", status: .tooManyRequests)
         }
         let now = Date()
@@ -76,7 +80,7 @@ struct DevicePage: Sendable {
             (try? await store.people.decide(id: device.id, approved: approve, userID: userID, at: now)) == true
         else {
             recorder.failedSecret(method: .session, object: .user(userID), pair: pair, reason: "Unknown or expired device code.", address: address)
-            return Self.page(
+            return HTML.page(
                 "Unknown code", "<p>No sign-in is waiting for that code (it may have expired). <a href=\"/device\">Try again</a>.</p>",
                 status: .badRequest)
         }
@@ -86,55 +90,7 @@ struct DevicePage: Sendable {
                 action: approve ? .deviceApprove : .deviceDeny, actor: principal.id, about: .user(userID), outcome: .success, address: address,
                 details: ["client_id": .string(device.clientID)]))
         return approve
-            ? Self.page("Device approved", "<p>The device is signed in as you. You may close this page.</p>")
-            : Self.page("Device denied", "<p>The sign-in was denied.</p>")
+            ? HTML.page("Device approved", "<p>The device is signed in as you. You may close this page.</p>")
+            : HTML.page("Device denied", "<p>The sign-in was denied.</p>")
     }
-
-    /// The request's session and its person, if it has a valid one.
-    func signedIn(_ request: Request) async -> (SessionToken, Principal)? {
-        guard let token = sessions.cookie.token(in: request.headers), let principal = try? await sessions.authenticator.authenticate(token) else {
-            return nil
-        }
-        return (token, principal)
-    }
-
-    /// A whole page with the headers every page of Gatehouse sends: nothing but itself may load,
-    /// frame it or read its referrer, and nothing caches it.
-    static func page(_ title: String, _ body: String, status: HTTPResponse.Status = .ok) -> Response {
-        let html = """
-            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(HTML.escape(title)) — Gatehouse</title></head>
-            <body><h1>\(HTML.escape(title))</h1>\(body)</body></html>
-            """
-        var headers = HTTPFields()
-        headers[.contentType] = "text/html; charset=utf-8"
-        headers[.cacheControl] = "no-store"
-        headers[.contentSecurityPolicy] = "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-        headers[.xContentTypeOptions] = "nosniff"
-        headers[.referrerPolicy] = "no-referrer"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
-    }
-}
-
-/// Text made safe to put in HTML, in element content and in quoted attribute values alike.
-enum HTML {
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
-}
-
-extension HTTPField.Name {
-    static let xContentTypeOptions = HTTPField.Name("x-content-type-options")!
-    static let referrerPolicy = HTTPField.Name("referrer-policy")!
 }

@@ -63,7 +63,8 @@ public struct OAuthServerRoutes: Sendable {
         return [
             "issuer": .string(base), "token_endpoint": .string(base + "/oauth/token"), "jwks_uri": .string(base + "/.well-known/jwks.json"),
             "revocation_endpoint": .string(base + "/oauth/revoke"), "introspection_endpoint": .string(base + "/oauth/introspect"),
-            "grant_types_supported": ["client_credentials", .string(Self.deviceGrant), "refresh_token"], "response_types_supported": [],
+            "grant_types_supported": .array(OAuthClient.Grant.all.map(JSONValue.string)), "response_types_supported": ["code"],
+            "authorization_endpoint": .string(base + "/oauth/authorize"), "code_challenge_methods_supported": ["S256"],
             "device_authorization_endpoint": .string(base + "/oauth/device_authorization"),
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "revocation_endpoint_auth_methods_supported": methods, "introspection_endpoint_auth_methods_supported": methods,
@@ -76,15 +77,17 @@ public struct OAuthServerRoutes: Sendable {
     func token(_ request: Request, _ context: GatewayRequestContext) async -> Response {
         switch await formAndClient(request, context) {
         case .refused(let response): return response
-        case .publicClient(let form, let clientID): return await personToken(form, clientID: clientID, context)
+        case .publicClient(let form, let client): return await personToken(form, client: client, context)
         case .authenticated(let form, let client):
             guard let grant = form["grant_type"] else { return OAuthResponse.error("invalid_request", "`grant_type` is required.") }
-            if grant == Self.deviceGrant || grant == "refresh_token" {
-                return OAuthResponse.error("unauthorized_client", "This client may use the client_credentials grant only.")
+            guard OAuthClient.Grant.all.contains(grant) else {
+                return OAuthResponse.error(
+                    "unsupported_grant_type", "Grant `\(grant.prefix(100))` is not supported (implicit and password are not offered).")
             }
-            guard grant == "client_credentials" else {
-                return OAuthResponse.error("unsupported_grant_type", "Only the client_credentials grant is supported.")
+            guard client.grantTypes.contains(grant) else {
+                return OAuthResponse.error("unauthorized_client", "This client is not registered for the `\(grant)` grant.")
             }
+            guard grant == OAuthClient.Grant.clientCredentials else { return await personToken(form, client: client, context) }
             let requested = (form["scope"] ?? "").split(separator: " ").map(String.init)
             if let extra = requested.first(where: { !client.scopes.contains($0) }) {
                 return OAuthResponse.error("invalid_scope", "Scope `\(extra)` is not registered for this client.")
@@ -112,10 +115,13 @@ public struct OAuthServerRoutes: Sendable {
     func revoke(_ request: Request, _ context: GatewayRequestContext) async -> Response {
         switch await formAndClient(request, context) {
         case .refused(let response): return response
-        case .publicClient(let form, let clientID): return await revokePersonToken(form, clientID: clientID, context)
+        case .publicClient(let form, let client): return await revokePersonToken(form, clientID: client.id, context)
         case .authenticated(let form, let client):
             guard let token = form["token"] else { return OAuthResponse.error("invalid_request", "`token` is required.") }
+            // A person's grant through this client ends whole, as a public client's does.
+            if token.hasPrefix("ghr_") { return await revokePersonToken(form, clientID: client.id, context) }
             if let claims = try? await tokens.verify(token, at: Date()), claims.clientID == client.id {
+                if claims.familyID != nil { return await revokePersonToken(form, clientID: client.id, context) }
                 do {
                     try await store.oauth.revoke(tokenID: claims.tokenID, expiresAt: claims.expiresAt)
                     cache.revoke(tokenID: claims.tokenID)
@@ -181,10 +187,14 @@ public struct OAuthServerRoutes: Sendable {
         if fromForm != nil, form["client_secret"] != nil, fromHeader != nil {
             return .refused(OAuthResponse.error("invalid_request", "Use one client authentication method, not two."))
         }
-        // The command line's public client proves nothing: it may only run the device flow and
-        // refresh, where the person's approval and the refresh token are the proof.
-        if fromHeader == nil, form["client_secret"] == nil, form["client_id"] == OAuthClient.commandLine {
-            return .publicClient(form, OAuthClient.commandLine)
+        // A public client proves nothing: it may only run the grants where the person's approval
+        // (and PKCE, or the refresh token) are the proof.
+        if fromHeader == nil, form["client_secret"] == nil, let id = form["client_id"] {
+            if id == OAuthClient.commandLine { return .publicClient(form, .commandLineClient) }
+            if let client = try? await store.oauth.client(id: id), client.isPublic {
+                guard !client.blocked else { return .refused(OAuthResponse.error("invalid_client", "The client is blocked.", status: .unauthorized)) }
+                return .publicClient(form, client)
+            }
         }
         guard let (id, secret) = fromHeader ?? fromForm else {
             return .refused(OAuthResponse.error("invalid_client", "Client authentication is required.", status: .unauthorized))
@@ -215,8 +225,8 @@ public struct OAuthServerRoutes: Sendable {
 /// The outcome of authenticating the client of an OAuth endpoint request.
 enum ClientCheck {
     case authenticated(FormBody, OAuthClient)
-    /// A public client (no secret): `OAuthClient.commandLine`.
-    case publicClient(FormBody, String)
+    /// A public client (no secret): `OAuthClient.commandLine`, or one registered `public`.
+    case publicClient(FormBody, OAuthClient)
     /// The RFC 6749 error to answer with.
     case refused(Response)
 }
