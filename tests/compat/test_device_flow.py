@@ -190,3 +190,10 @@ def test_gatehouse_login_token_and_logout(gatehouse, tmp_path):
         client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "after logout"}])
     again = subprocess.run([str(BINARY), "token", "--config-dir", str(config_dir)], capture_output=True, text=True, timeout=30)
     assert again.returncode != 0 and "gatehouse login" in again.stderr
+
+
+def test_the_flows_are_counted(gatehouse):
+    """Runs after the others in this module: what they did shows in /metrics."""
+    metrics = requests.get(gatehouse.base_url + "/metrics", headers={"Authorization": f"Bearer {gatehouse.master_key}"}, timeout=5).text
+    for event, outcome in [("token", "device_code"), ("token", "refresh_token"), ("reuse", "refresh_token"), ("device", "approved"), ("device", "denied")]:
+        assert re.search(rf'gatehouse_oauth_person_events_total\{{event="{event}",outcome="{outcome}"\}} [1-9]', metrics), (event, outcome)

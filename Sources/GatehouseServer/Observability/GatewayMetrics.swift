@@ -90,6 +90,14 @@ final class GatewayMetrics: Sendable {
         counter("gatehouse_lockouts_total", ("method", method.rawValue)).increment()
     }
 
+    /// What the flows for people did: `token` (`device_code`, `authorization_code`,
+    /// `refresh_token`: a grant's tokens issued), `reuse` (a used refresh token or code came back:
+    /// the grant ended), `device` and `consent` (`approved`, `denied`).
+    func personFlow(_ event: String, _ outcome: String) {
+        guard enabled else { return }
+        counter("gatehouse_oauth_person_events_total", ("event", event), ("outcome", outcome)).increment()
+    }
+
     /// A call to an identity provider: `jwks` (key sets, discovery) or `introspection`.
     func identityProvider(_ kind: String, ok: Bool) {
         guard enabled else { return }

@@ -123,22 +123,19 @@ struct AuthorizePage: Sendable {
 
     func decide(_ request: Request, _ context: GatewayRequestContext) async -> Response {
         let address = context.clientAddress
-        if let reason = CrossSiteCheck.refusal(request.head) { return HTML.page("Refused", "<p>\(HTML.escape(reason))</p>", status: .forbidden) }
-        guard let bytes = try? await request.body.collect(upTo: 16 * 1024), let form = FormBody(bytes.readableBytesView) else {
-            return HTML.page("Refused", "<p>The form could not be read.</p>", status: .badRequest)
+        let posted: PersonForm
+        switch await PersonForm.read(request, sessions: sessions, again: "Go back to the application and start again.") {
+        case .refused(let response): return response
+        case .form(let read): posted = read
         }
-        guard let (token, principal) = await sessions.signedIn(request), let userID = principal.userID else {
-            return HTML.page("Sign in first", "<p>Your session has ended; go back to the application and start again.</p>", status: .unauthorized)
-        }
-        guard let csrf = form["csrf_token"], token.acceptsCSRF(csrf) else {
-            return HTML.page("Refused", "<p>The form is stale; go back to the application and start again.</p>", status: .forbidden)
-        }
+        let (form, principal, userID) = (posted.form, posted.principal, posted.userID)
         let ask: Ask
         switch await check({ name in form[name].flatMap { $0.isEmpty ? nil : $0 } }) {
         case .refused(let response): return response
         case .ask(let checked): ask = checked
         }
         let approved = form["action"] == "approve"
+        recorder.metrics.personFlow("consent", approved ? "approved" : "denied")
         recorder.audit.record(
             AuditEvent(
                 action: approved ? .consentApprove : .consentDeny, actor: principal.id, about: .user(userID), outcome: .success, address: address,

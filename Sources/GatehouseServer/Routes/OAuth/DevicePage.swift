@@ -58,16 +58,12 @@ struct DevicePage: Sendable {
 
     func decide(_ request: Request, _ context: GatewayRequestContext) async -> Response {
         let address = context.clientAddress
-        if let reason = CrossSiteCheck.refusal(request.head) { return HTML.page("Refused", "<p>\(HTML.escape(reason))</p>", status: .forbidden) }
-        guard let bytes = try? await request.body.collect(upTo: 16 * 1024), let form = FormBody(bytes.readableBytesView) else {
-            return HTML.page("Refused", "<p>The form could not be read.</p>", status: .badRequest)
+        let posted: PersonForm
+        switch await PersonForm.read(request, sessions: sessions, again: "<a href=\"/device\">Start again</a>.") {
+        case .refused(let response): return response
+        case .form(let read): posted = read
         }
-        guard let (token, principal) = await sessions.signedIn(request), let userID = principal.userID else {
-            return HTML.page("Sign in first", "<p><a href=\"/device\">Sign in</a> to approve a device.</p>", status: .unauthorized)
-        }
-        guard let csrf = form["csrf_token"], token.acceptsCSRF(csrf) else {
-            return HTML.page("Refused", "<p>The form is stale; <a href=\"/device\">start again</a>.</p>", status: .forbidden)
-        }
+        let (form, principal, userID) = (posted.form, posted.principal, posted.userID)
         let approve = form["action"] == "approve"
         let pair = Lockouts.credential("device:" + userID, at: address)
         if let wait = recorder.takeAttempt(pair: pair, address: address) {
@@ -85,6 +81,7 @@ struct DevicePage: Sendable {
                 status: .badRequest)
         }
         recorder.lockouts.credentials.recordSuccess(pair)
+        recorder.metrics.personFlow("device", approve ? "approved" : "denied")
         recorder.audit.record(
             AuditEvent(
                 action: approve ? .deviceApprove : .deviceDeny, actor: principal.id, about: .user(userID), outcome: .success, address: address,

@@ -1,4 +1,6 @@
 import Foundation
+import GatehouseAuth
+import GatehouseCore
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -42,6 +44,36 @@ enum HTML {
     /// A hidden form field.
     static func hidden(_ name: String, _ value: String) -> String {
         "<input type=\"hidden\" name=\"\(escape(name))\" value=\"\(escape(value))\">"
+    }
+}
+
+/// A form a signed-in person posted from one of Gatehouse's pages, checked: same-site, readable,
+/// its session valid and carrying that session's CSRF token.
+struct PersonForm {
+    let form: FormBody
+    let principal: Principal
+    let userID: String
+
+    enum Posted {
+        case form(PersonForm)
+        case refused(Response)
+    }
+
+    /// - Parameter again: how the person starts over (HTML), for a form that cannot be taken.
+    static func read(_ request: Request, sessions: BrowserSessions, again: String) async -> Posted {
+        if let reason = CrossSiteCheck.refusal(request.head) {
+            return .refused(HTML.page("Refused", "<p>\(HTML.escape(reason))</p>", status: .forbidden))
+        }
+        guard let bytes = try? await request.body.collect(upTo: 16 * 1024), let form = FormBody(bytes.readableBytesView) else {
+            return .refused(HTML.page("Refused", "<p>The form could not be read.</p>", status: .badRequest))
+        }
+        guard let (token, principal) = await sessions.signedIn(request), let userID = principal.userID else {
+            return .refused(HTML.page("Sign in first", "<p>Your session has ended. \(again)</p>", status: .unauthorized))
+        }
+        guard let csrf = form["csrf_token"], token.acceptsCSRF(csrf) else {
+            return .refused(HTML.page("Refused", "<p>The form is stale. \(again)</p>", status: .forbidden))
+        }
+        return .form(PersonForm(form: form, principal: principal, userID: userID))
     }
 }
 

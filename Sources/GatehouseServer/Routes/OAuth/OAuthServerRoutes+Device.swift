@@ -16,7 +16,7 @@ extension OAuthServerRoutes {
     static let maxPendingDevices = 10_000
 
     var grants: PersonGrants {
-        PersonGrants(tokens: tokens, store: store, cache: cache, feed: feed, settings: settings, audit: audit)
+        PersonGrants(tokens: tokens, store: store, cache: cache, feed: feed, settings: settings, audit: audit, metrics: metrics)
     }
 
     func deviceAuthorization(_ request: Request, _ context: GatewayRequestContext) async -> Response {
@@ -112,12 +112,15 @@ extension OAuthServerRoutes {
         }
         guard cache.role(ofUser: code.userID) != nil else { return OAuthResponse.error("invalid_grant", "The person is no longer known.") }
         return OAuthResponse.json(
-            try await grants.issue(userID: code.userID, clientID: client.id, scope: code.scope, familyID: family, address: context.clientAddress))
+            try await grants.issue(
+                userID: code.userID, clientID: client.id, scope: code.scope, familyID: family, grant: OAuthClient.Grant.authorizationCode,
+                address: context.clientAddress))
     }
 
     func codeReused(_ code: AuthorizationCode, _ context: GatewayRequestContext) async throws -> Response {
         if let family = code.familyID {
             try await grants.revokeFamily(family)
+            metrics.personFlow("reuse", "authorization_code")
             audit.record(
                 AuditEvent(
                     action: .tokenReuse, actor: ObjectRef.user(code.userID).description, about: .user(code.userID), outcome: .denied,
@@ -148,7 +151,10 @@ extension OAuthServerRoutes {
             guard let userID = device.userID, try await store.people.consume(id: device.id) else {
                 return OAuthResponse.error("invalid_grant", "The device code was used already.")
             }
-            return OAuthResponse.json(try await grants.issue(userID: userID, clientID: clientID, scope: device.scope, address: context.clientAddress))
+            return OAuthResponse.json(
+                try await grants.issue(
+                    userID: userID, clientID: clientID, scope: device.scope, familyID: UUID().uuidString.lowercased(),
+                    grant: OAuthClient.Grant.deviceCode, address: context.clientAddress))
         }
     }
 

@@ -13,17 +13,16 @@ struct PersonGrants: Sendable {
     let feed: any IdentityChangeFeed
     let settings: OAuthServerSettings
     let audit: Audit
+    let metrics: GatewayMetrics
     /// How long a refresh token lasts unused (each use replaces it with a new one).
     static let refreshLifetime: TimeInterval = 30 * 86_400
 
     var people: PersonTokenStore { store.people }
 
-    /// A new grant for the person: an access token and the first refresh token of a new family.
-    func issue(userID: String, clientID: String, scope: String, address: String?) async throws -> JSONValue {
-        try await issue(userID: userID, clientID: clientID, scope: scope, familyID: UUID().uuidString.lowercased(), address: address)
-    }
-
-    func issue(userID: String, clientID: String, scope: String, familyID: String, address: String?) async throws -> JSONValue {
+    /// Tokens of a grant: an access token and a refresh token of the grant's family.
+    /// - Parameter grant: the grant that asked (for the metrics).
+    func issue(userID: String, clientID: String, scope: String, familyID: String, grant: String, address: String?) async throws -> JSONValue {
+        metrics.personFlow("token", grant == OAuthClient.Grant.deviceCode ? "device_code" : grant)
         let now = Date()
         let refresh = RefreshToken.newSecret()
         try await people.pruneRefreshTokens(at: now)
@@ -54,6 +53,7 @@ struct PersonGrants: Sendable {
         guard try await people.use(id: token.id, at: now) else {
             // Used before: whoever holds it now is not who it was issued to, or both are.
             try await revokeFamily(token.familyID)
+            metrics.personFlow("reuse", "refresh_token")
             audit.record(
                 AuditEvent(
                     action: .tokenReuse, actor: ObjectRef.user(token.userID).description, about: .user(token.userID), outcome: .denied,
@@ -61,7 +61,10 @@ struct PersonGrants: Sendable {
             return .failure(.reused)
         }
         guard cache.role(ofUser: token.userID) != nil else { return .failure(.invalid) }
-        return .success(try await issue(userID: token.userID, clientID: clientID, scope: token.scope, familyID: token.familyID, address: address))
+        return .success(
+            try await issue(
+                userID: token.userID, clientID: clientID, scope: token.scope, familyID: token.familyID, grant: OAuthClient.Grant.refreshToken,
+                address: address))
     }
 
     enum RefreshRefusal: Error {
