@@ -192,6 +192,23 @@ def test_gatehouse_login_token_and_logout(gatehouse, tmp_path):
     assert again.returncode != 0 and "gatehouse login" in again.stderr
 
 
+def test_scopes_narrow_what_the_token_may_do(gatehouse):
+    started = requests.post(
+        gatehouse.base_url + "/oauth/device_authorization", data={"client_id": CLIENT_ID, "scope": "inference models:other-model"}, timeout=5
+    ).json()
+    assert decide(gatehouse, started["user_code"], user="erin").status_code == 200  # dana is locked out by the guessing test
+    tokens = poll(gatehouse, started["device_code"]).json()
+    assert tokens["scope"] == "inference models:other-model"
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    # Erin may use mock-gpt, but this token only other-model (which she may not: so nothing).
+    chat = requests.post(gatehouse.base_url + "/v1/chat/completions", json={"model": "mock-gpt", "messages": [{"role": "user", "content": "x"}]},
+                         headers=bearer, timeout=5)
+    assert chat.status_code == 403 and chat.json()["error"]["type"] == "key_model_access_denied"
+    # `inference`: the model routes only.
+    assert requests.get(gatehouse.base_url + "/key/list", headers=bearer, timeout=5).status_code == 403
+    assert requests.get(gatehouse.base_url + "/v1/models", headers=bearer, timeout=5).json()["data"] == []
+
+
 def test_the_flows_are_counted(gatehouse):
     """Runs after the others in this module: what they did shows in /metrics."""
     metrics = requests.get(gatehouse.base_url + "/metrics", headers={"Authorization": f"Bearer {gatehouse.master_key}"}, timeout=5).text

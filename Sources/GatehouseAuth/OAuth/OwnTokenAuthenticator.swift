@@ -111,7 +111,9 @@ public struct OwnTokenAuthenticator: Authenticator {
             if let family = claims.familyID, cache.isRevoked(tokenID: Self.familyRevocation(family)) { return nil }
             guard let role = cache.role(ofUser: userID) else { return nil }
             let chain = cache.chain(userID: userID, teamID: nil, organizationID: nil)
-            return Principal(id: "oauth:user:" + userID, method: .oauth, role: role, userID: userID, chain: chain)
+            var principal = Principal(id: "oauth:user:" + userID, method: .oauth, role: role, userID: userID, chain: chain)
+            Self.narrow(&principal, scope: claims.scope)
+            return principal
         }
         guard let client = cache.client(claims.clientID), !client.blocked else { return nil }
         let chain = cache.chain(userID: client.userID, teamID: client.teamID, organizationID: client.organizationID)
@@ -122,6 +124,19 @@ public struct OwnTokenAuthenticator: Authenticator {
         principal.carry(client.limits, as: .client, id: claims.clientID)
         return principal
     }
+
+    /// What a person's token may do, narrowed by its scopes (never widened): `models:<name>`
+    /// entries are the only models it may use (within the person's own), and `inference` keeps
+    /// it to the model routes (no management API). Other scopes mean nothing to Gatehouse.
+    public static func narrow(_ principal: inout Principal, scope: String) {
+        let scopes = scope.split(separator: " ").map(String.init)
+        let models = scopes.compactMap { $0.hasPrefix(modelScope) ? String($0.dropFirst(modelScope.count)) : nil }.filter { !$0.isEmpty }
+        if !models.isEmpty { principal.allowedModels = models }
+        if scopes.contains(inferenceScope) { principal.allowedRoutes = ["llm_api_routes"] }
+    }
+
+    public static let modelScope = "models:"
+    public static let inferenceScope = "inference"
 
     /// A new access token for a client; bound to `certificate` (RFC 8705) when the client asked
     /// for it over a connection that presented one.

@@ -13,7 +13,7 @@ public enum RouteAccess {
         "info_routes": ["/key/info", "/v1/models", "/models", "/v1/models/*", "/models/*"],
         "management_routes": [
             "/key/*", "/user/*", "/team/*", "/organization/*", "/oauth/client/*", "/oauth/keys/*", "/spend/*", "/global/spend", "/global/spend/*",
-            "/certificate/*", "/audit", "/lockout/*",
+            "/certificate/*", "/audit", "/lockout/*", "/customer/*", "/end_user/*", "/budget/*", "/model/*",
         ],
     ]
 
