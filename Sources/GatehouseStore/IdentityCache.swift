@@ -151,7 +151,9 @@ public final class IdentityCache: Sendable {
             (resolved.inheritedModels, resolved.teamBlocked, resolved.modelAliases) = (chain.models, chain.teamBlocked, chain.modelAliases)
             resolved.limitSubjects = chain.limits
             let own = keyLimits[grant.id]
-            if let limits = withBudget(own, level: .key, id: grant.id, budgetID: keyBudgets[grant.id]) {
+            // No lookup by key id on the request path unless some key has a budget.
+            let budgetID = keyBudgets.isEmpty ? nil : keyBudgets[grant.id]
+            if let limits = withBudget(own, level: .key, id: grant.id, budgetID: budgetID) {
                 resolved.limitSubjects.insert(limits, at: 0)
             }
             return resolved
