@@ -92,17 +92,9 @@ struct AuthorizePage: Sendable {
         case .ask(let checked): ask = checked
         }
         guard let (token, principal) = await sessions.signedIn(request), let userID = principal.userID else {
-            let failed = query.get("failed").map { $0 == "locked" ? "Too many failed sign-ins; retry later." : "Wrong username or password." }
-            return HTML.page(
-                "Sign in to continue to \(ask.client.name ?? ask.client.id)",
-                (failed.map { "<p><strong>\(HTML.escape($0))</strong></p>" } ?? "")
-                    + """
-                    <form method="post" action="/oauth/authorize/login">\(HTML.hidden("return", "/oauth/authorize?" + (request.uri.query ?? "")))
-                    <p><label>Username or email <input name="username" autocomplete="username" required></label></p>
-                    <p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
-                    <p><button type="submit">Sign in</button></p>
-                    </form>
-                    """)
+            return HTML.signInPage(
+                "Sign in to continue to \(ask.client.name ?? ask.client.id)", action: "/oauth/authorize/login",
+                hidden: [("return", "/oauth/authorize?" + (request.uri.query ?? ""))], failed: query.get("failed"))
         }
         let fields = [
             ("client_id", ask.client.id), ("redirect_uri", ask.redirectURI), ("response_type", "code"), ("state", ask.state), ("scope", ask.scope),

@@ -30,18 +30,8 @@ struct DevicePage: Sendable {
         let query = request.uri.queryParameters
         let code = query.get("user_code").flatMap(UserCode.normalized).map(UserCode.display) ?? ""
         guard let (token, principal) = await sessions.signedIn(request), let userID = principal.userID else {
-            let failed = query.get("failed").map { $0 == "locked" ? "Too many failed sign-ins; retry later." : "Wrong username or password." }
-            return HTML.page(
-                "Sign in to approve a device",
-                (failed.map { "<p><strong>\(HTML.escape($0))</strong></p>" } ?? "")
-                    + """
-                    <form method="post" action="/device/login">
-                    <input type="hidden" name="user_code" value="\(HTML.escape(code))">
-                    <p><label>Username or email <input name="username" autocomplete="username" required></label></p>
-                    <p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
-                    <p><button type="submit">Sign in</button></p>
-                    </form>
-                    """)
+            return HTML.signInPage(
+                "Sign in to approve a device", action: "/device/login", hidden: [("user_code", code)], failed: query.get("failed"))
         }
         return HTML.page(
             "Approve a device",

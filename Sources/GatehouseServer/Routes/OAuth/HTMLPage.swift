@@ -41,6 +41,22 @@ enum HTML {
         return escaped
     }
 
+    /// The sign-in form of a page (posting to `action`, the same sign-in as `/login`), saying what
+    /// failed last time (`failed`: `1` or `locked`).
+    static func signInPage(_ title: String, action: String, hidden: [(String, String)], failed: String?) -> Response {
+        let said = failed.map { $0 == "locked" ? "Too many failed sign-ins; retry later." : "Wrong username or password." }
+        return page(
+            title,
+            (said.map { "<p><strong>\(escape($0))</strong></p>" } ?? "")
+                + """
+                <form method="post" action="\(escape(action))">\(hidden.map { self.hidden($0.0, $0.1) }.joined())
+                <p><label>Username or email <input name="username" autocomplete="username" required></label></p>
+                <p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
+                <p><button type="submit">Sign in</button></p>
+                </form>
+                """)
+    }
+
     /// A hidden form field.
     static func hidden(_ name: String, _ value: String) -> String {
         "<input type=\"hidden\" name=\"\(escape(name))\" value=\"\(escape(value))\">"
