@@ -32,8 +32,9 @@ struct LoginCommand: AsyncParsableCommand {
         let complete = started.json["verification_uri_complete"]?.stringValue ?? page
         CLIError.say("To sign in, open \(page) and enter the code \(userCode)\n(or open \(complete))")
         if open { Self.openInBrowser(complete) }
-        var interval = max(1, started.json["interval"]?.intValue ?? 5)
-        let deadline = Date() + Double(started.json["expires_in"]?.intValue ?? 600)
+        // Within sane bounds whatever the answer says: at most a minute apart, for at most 30 minutes.
+        var interval = min(max(1, started.json["interval"]?.intValue ?? 5), 60)
+        let deadline = Date() + Double(min(max(1, started.json["expires_in"]?.intValue ?? 600), 1800))
         while Date() < deadline {
             try await Task.sleep(for: .seconds(interval))
             let polled = try await client.post(
@@ -46,7 +47,7 @@ struct LoginCommand: AsyncParsableCommand {
             }
             switch polled.json["error"]?.stringValue {
             case "authorization_pending": continue
-            case "slow_down": interval += 5
+            case "slow_down": interval = min(interval + 5, 60)
             case "access_denied": throw CLIError("The sign-in was denied.")
             case "expired_token": throw CLIError("The code expired before it was approved; run `gatehouse login` again.")
             default: throw CLIError(polled.errorText("The sign-in failed"))
@@ -118,7 +119,7 @@ struct Credentials: Codable {
         self.url = url
         accessToken = access
         refreshToken = refresh
-        expiresAt = Date() + Double(answer["expires_in"]?.intValue ?? 300)
+        expiresAt = Date() + Double(min(max(0, answer["expires_in"]?.intValue ?? 300), 86_400))
     }
 
     func save(in file: CredentialsFile) throws { try file.save(self) }
@@ -179,7 +180,7 @@ struct GatewayClient {
     let transport = HTTPClientTransport(connectTimeout: .seconds(10), idleTimeout: .seconds(30))
 
     func post(_ url: String, _ form: [String: String]) async throws -> Answer {
-        let body = form.sorted { $0.key < $1.key }.map { "\(Self.encode($0.key))=\(Self.encode($0.value))" }.joined(separator: "&")
+        let body = form.sorted { $0.key < $1.key }.map { "\(FormEncoding.encode($0.key))=\(FormEncoding.encode($0.value))" }.joined(separator: "&")
         let request = UpstreamRequest(
             url: url, headers: [("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")], body: ByteBuffer(string: body)
         )
@@ -206,8 +207,6 @@ struct GatewayClient {
         }
     }
 
-    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-    static func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? "" }
 }
 
 struct CLIError: Error, CustomStringConvertible {

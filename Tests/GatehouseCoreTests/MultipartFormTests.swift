@@ -58,6 +58,12 @@ struct MultipartFormTests {
             .audioTranscriptions, body: [:], answer: Array(#"{"usage": {"type": "tokens", "input_tokens": 7, "output_tokens": 3}}"#.utf8),
             contentType: "application/json")
         #expect(tokens == Usage(promptTokens: 7, completionTokens: 3))
+        // An upstream's absurd counts are held within bounds, as every usage is.
+        let absurd = AudioUsage.of(
+            .audioTranscriptions, body: [:], answer: Array(#"{"usage": {"type": "tokens", "input_tokens": 1e300, "output_tokens": -4}}"#.utf8),
+            contentType: "application/json")
+        #expect(absurd == Usage(promptTokens: InputBounds.tokens, completionTokens: 0))
+        #expect(seconds(#"{"usage": {"type": "duration", "seconds": 1e300}}"#) == InputBounds.tokens)
         #expect(AudioUsage.of(.audioSpeech, body: ["input": "héllo"], answer: [], contentType: "audio/mpeg")?.promptTokens == 5)
     }
 }

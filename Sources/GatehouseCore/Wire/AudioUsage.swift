@@ -12,8 +12,10 @@ public enum AudioUsage {
             return Usage(promptTokens: body["input"]?.stringValue?.count ?? 0, completionTokens: 0)
         case .audioTranscriptions:
             if contentType.lowercased().contains("json"), let json = try? JSONCoding.decode(answer) {
-                if json["usage"]?["type"]?.stringValue == "tokens", let input = json["usage"]?["input_tokens"]?.intValue {
-                    return Usage(promptTokens: input, completionTokens: json["usage"]?["output_tokens"]?.intValue ?? 0)
+                // An upstream's counts, held within bounds like every other usage's.
+                if json["usage"]?["type"]?.stringValue == "tokens", json["usage"]?["input_tokens"]?.doubleValue != nil {
+                    return Usage(
+                        promptTokens: Usage.count(json["usage"]?["input_tokens"]), completionTokens: Usage.count(json["usage"]?["output_tokens"]))
                 }
                 if let seconds = json["usage"]?["seconds"]?.doubleValue ?? json["duration"]?.doubleValue { return usage(seconds: seconds) }
                 return nil
@@ -24,9 +26,7 @@ public enum AudioUsage {
         }
     }
 
-    static func usage(seconds: Double) -> Usage {
-        Usage(promptTokens: InputBounds.clamp(Int(saturating: seconds.rounded(.up)), to: InputBounds.tokens), completionTokens: 0)
-    }
+    static func usage(seconds: Double) -> Usage { Usage(promptTokens: Usage.count(.number(JSONNumber(seconds))), completionTokens: 0) }
 
     /// The end of the last cue of SubRip (`00:00:01,000 --> 00:00:04,500`) or WebVTT
     /// (`00:01.000 --> 00:04.500`) text, in seconds.

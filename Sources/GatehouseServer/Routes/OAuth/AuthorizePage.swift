@@ -148,7 +148,7 @@ struct AuthorizePage: Sendable {
 
     /// 303 to the application's address with the answer in its query.
     static func redirect(to uri: String, _ parameters: [(String, String?)]) -> Response {
-        let query = parameters.compactMap { name, value in value.map { "\(name)=\(FormBody.encode($0))" } }.joined(separator: "&")
+        let query = parameters.compactMap { name, value in value.map { "\(name)=\(FormEncoding.encode($0))" } }.joined(separator: "&")
         return Response(status: .seeOther, headers: [.location: uri + (uri.contains("?") ? "&" : "?") + query, .cacheControl: "no-store"])
     }
 

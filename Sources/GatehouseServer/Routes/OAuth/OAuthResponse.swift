@@ -42,9 +42,4 @@ struct FormBody {
     }
 
     subscript(name: String) -> String? { fields[name] }
-
-    /// A value written into a form or a query: everything but the unreserved characters escaped.
-    static func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? "" }
-
-    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }
