@@ -148,7 +148,7 @@ final class FakeJWKS: IdentityProviderHTTP {
         introspection.withLock { $0[token] = document.map { JSONCoding.encode($0) } }
     }
 
-    func postForm(_ url: String, form: [(String, String)], basicAuth: (user: String, password: String)?) async throws -> [UInt8] {
+    func postForm(_ url: String, form: [(String, String)], basicAuth: (user: String, password: String)?, kind: String) async throws -> [UInt8] {
         let fields = Dictionary(form, uniquingKeysWith: { first, _ in first })
         posts.withLock { $0.append((fields, basicAuth.map { "\($0.user):\($0.password)" })) }
         guard let token = fields["token"], let answer = introspection.withLock({ $0[token] }) else { throw JWTKeyError("\(url) is down") }

@@ -57,23 +57,7 @@ public struct JWTAuthenticator: Authenticator {
         let jwt = try CompactJWT(token)
         guard let algorithm = jwt.header["alg"]?.stringValue else { throw TokenError.malformed("the header has no `alg`") }
         guard let iss = jwt.payload["iss"]?.stringValue, let issuer = issuers[iss] else { return nil }
-        guard issuer.settings.algorithms.contains(algorithm) else {
-            throw TokenError.rejected("algorithm `\(algorithm)` is not accepted from this issuer")
-        }
-        let kid: String?
-        switch jwt.header["kid"] {
-        case nil: kid = nil
-        case .string(let value)?: kid = value
-        default: throw TokenError.malformed("`kid` must be a string")
-        }
-        var keys = issuer.candidates(kid: kid, algorithm: algorithm)
-        if keys.isEmpty, !issuer.hasKey(kid: kid), await issuer.refetchForUnknownKey() {
-            keys = issuer.candidates(kid: kid, algorithm: algorithm)
-        }
-        guard !keys.isEmpty else { throw TokenError.rejected("no key of this issuer matches the token") }
-        guard keys.contains(where: { $0.verifies(jwt.signature, over: jwt.signingInput, algorithm: algorithm) }) else {
-            throw TokenError.rejected("the signature does not verify")
-        }
+        try await issuer.verifySignature(of: jwt, algorithm: algorithm)
         let identity = try JWTClaimsValidator.validate(header: jwt.header, payload: jwt.payload, settings: issuer.settings, now: clock)
         return (identity, issuer)
     }

@@ -53,6 +53,29 @@ public final class JWTIssuerKeys: Sendable {
 
     var hasRemoteKeys: Bool { settings.jwksURL != nil || settings.discoveryURL != nil }
 
+    /// Checks that one of this issuer's keys signed the token: its algorithm must be one the
+    /// issuer allows and the key admits; its `kid` is looked up among this issuer's keys only, and
+    /// an unknown one refetches the key set (at most once per cooldown).
+    func verifySignature(of jwt: CompactJWT, algorithm: String) async throws(TokenError) {
+        guard settings.algorithms.contains(algorithm) else {
+            throw .rejected("algorithm `\(algorithm)` is not accepted from this issuer")
+        }
+        let kid: String?
+        switch jwt.header["kid"] {
+        case nil: kid = nil
+        case .string(let value)?: kid = value
+        default: throw .malformed("`kid` must be a string")
+        }
+        var keys = candidates(kid: kid, algorithm: algorithm)
+        if keys.isEmpty, !hasKey(kid: kid), await refetchForUnknownKey() {
+            keys = candidates(kid: kid, algorithm: algorithm)
+        }
+        guard !keys.isEmpty else { throw .rejected("no key of this issuer matches the token") }
+        guard keys.contains(where: { $0.verifies(jwt.signature, over: jwt.signingInput, algorithm: algorithm) }) else {
+            throw .rejected("the signature does not verify")
+        }
+    }
+
     /// Keys that may have signed a token with this `kid` and `alg`: those with that kid, or, when
     /// none has it, those without a kid.
     func candidates(kid: String?, algorithm: String) -> [JWTVerificationKey] {

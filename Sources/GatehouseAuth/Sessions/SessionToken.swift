@@ -32,10 +32,5 @@ public struct SessionToken: Sendable, Equatable {
     public var csrfToken: String { Base64URL.encode(SHA256.hash(data: Array(("gatehouse-csrf:" + secret).utf8))) }
 
     /// Compares a presented CSRF token without an early exit.
-    public func acceptsCSRF(_ presented: String) -> Bool {
-        let expected = Array(csrfToken.utf8)
-        let given = Array(presented.utf8)
-        guard expected.count == given.count else { return false }
-        return zip(expected, given).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-    }
+    public func acceptsCSRF(_ presented: String) -> Bool { ConstantTime.equal(csrfToken, presented) }
 }

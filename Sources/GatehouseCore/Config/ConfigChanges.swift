@@ -21,6 +21,7 @@ public struct ConfigChanges: Sendable, Equatable {
             ("general_settings.master_key", old.masterKey != new.masterKey),
             ("general_settings.database_url", old.databaseURL != new.databaseURL),
             ("jwt_issuers", old.jwtIssuers != new.jwtIssuers),
+            ("sso", old.sso != new.sso),
             ("oauth_introspection", old.introspection != new.introspection),
         ]
         needsRestart = sections.filter(\.1).map(\.0)

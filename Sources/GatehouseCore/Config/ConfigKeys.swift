@@ -2,7 +2,7 @@
 enum Keys {
     static let top = [
         "model_list", "general_settings", "router_settings", "litellm_settings", "gatehouse_settings", "environment_variables", "jwt_issuers",
-        "oauth_introspection",
+        "oauth_introspection", "sso",
     ]
     static let topIgnored: Set<String> = [
         "credential_list", "guardrails", "callback_settings", "assistant_settings", "files_settings", "finetune_settings",

@@ -88,6 +88,13 @@ public enum ConfigLoader {
         for (index, entry) in try reader.sequence(top["oauth_introspection"], at: "oauth_introspection").enumerated() {
             config.introspection.append(try IntrospectionParser.parse(entry, index: index, reader: &reader))
         }
+        for (index, entry) in try reader.sequence(top["sso"], at: "sso").enumerated() {
+            let provider = try SSOProviderParser.parse(entry, index: index, reader: &reader)
+            guard !config.sso.contains(where: { $0.name == provider.name }) else {
+                throw reader.error("sso[\(index)].name", entry, "`\(provider.name)` is configured twice")
+            }
+            config.sso.append(provider)
+        }
         try validate(config, root: root, reader: reader)
         if config.server.metering.unpricedModels == .free {
             for model in ModelPrices.unpriced(config.models.filter { !$0.isWildcard }) {

@@ -11,6 +11,8 @@ public struct GatehouseConfig: Sendable {
     public var jwtIssuers: [JWTIssuerSettings] = []
     /// Authorization servers whose opaque tokens are checked by introspection.
     public var introspection: [IntrospectionSettings] = []
+    /// OpenID Connect providers people sign in with.
+    public var sso: [SSOProviderSettings] = []
 
     public init(server: ServerSettings = .init(), masterKey: String? = nil, models: [Deployment] = [], router: RouterSettings = .init()) {
         self.server = server

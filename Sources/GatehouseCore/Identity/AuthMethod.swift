@@ -11,6 +11,8 @@ public enum AuthMethod: String, Sendable, CaseIterable, CustomStringConvertible 
     case session
     /// A user's password at `/login` or `/session/password`.
     case password
+    /// A person signing in with an OpenID Provider (single sign-on).
+    case sso
     /// An OAuth client's secret at the token, revocation and introspection endpoints.
     case clientSecret = "client_secret"
     /// No credential at all.

@@ -8,9 +8,9 @@ import Foundation
 public struct SecretSeal: Sendable {
     let key: SymmetricKey
 
-    public init(saltKey: String) {
-        key = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: SymmetricKey(data: Array(saltKey.utf8)), info: Array("gatehouse stored secrets v1".utf8), outputByteCount: 32)
+    /// - Parameter purpose: what the key seals; each purpose has its own key.
+    public init(saltKey: String, purpose: String = "gatehouse stored secrets v1") {
+        key = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: Array(saltKey.utf8)), info: Array(purpose.utf8), outputByteCount: 32)
     }
 
     /// The salt key from the environment, else the master key.

@@ -58,9 +58,10 @@ public enum GatehouseApplication {
             trail: records.audit, passwords: identity.passwords, router: upstream.router,
             addTeamCreatorAsAdmin: settings.identity.addTeamCreatorAsAdmin)
         let prices = metering.metering.prices
+        let saltKey = SecretSeal.saltKey(environment: ProcessInfo.processInfo.environment, masterKey: masterKey)
         let models = ModelRegistry(
             configured: config.models, routing: config.router, router: upstream.router, store: identity.store.models,
-            seal: SecretSeal(saltKey: SecretSeal.saltKey(environment: ProcessInfo.processInfo.environment, masterKey: masterKey)),
+            seal: SecretSeal(saltKey: saltKey),
             adapters: upstream.adapters,
             applied: {
                 prices.reload()
@@ -76,7 +77,8 @@ public enum GatehouseApplication {
             modelRouter: upstream.router, metering: metering.metering, management: management, ownTokens: identity.ownTokens,
             signingKeys: identity.signingKeys, audit: records.audit, metrics: metrics, accessLog: records.accessLog, lockouts: lockouts,
             alerts: metering.alerts, sessionAuthenticator: identity.sessions, passwords: identity.passwords,
-            deploymentHealth: DeploymentHealthChecks(router: upstream.router), models: models)
+            deploymentHealth: DeploymentHealthChecks(router: upstream.router), models: models, singleSignOn: identity.singleSignOn,
+            flowSeal: SecretSeal(saltKey: saltKey, purpose: "gatehouse sso sign-in v1"))
         let listen = { (tls: TLSSettings?) in
             try Listener(
                 tls: tls, bounds: settings.listener, certificates: identity.certificates?.handshakes, reloadOnHangup: reloadOnHangup,

@@ -32,6 +32,9 @@ struct GatewayRoutes {
     let deploymentHealth: DeploymentHealthChecks
     /// The configuration's models and those added through `/model/new`.
     let models: ModelRegistry
+    /// The OpenID Providers people sign in with, and the seal of their sign-ins' cookie.
+    let singleSignOn: [OIDCRelyingParty]
+    let flowSeal: SecretSeal
 
     /// Authentications counted, failures audited and counted towards lockouts.
     var recorder: AuthenticationRecorder {
@@ -79,9 +82,18 @@ struct GatewayRoutes {
             tokens: ownTokens, ring: signingKeys, store: management.store, cache: management.cache, feed: management.feed,
             settings: settings.identity.oauth, certificates: certificates, recorder: recorder
         ).register(on: router)
-        let pageSignIn = SessionRoutes(sessions: sessions(tls: tls), passwords: passwords, store: management.store, recorder: recorder)
+        var pageSignIn = SessionRoutes(sessions: sessions(tls: tls), passwords: passwords, store: management.store, recorder: recorder)
+        pageSignIn.providers = singleSignOn.map { SignInProvider(name: $0.settings.name, displayName: $0.settings.displayName) }
         DevicePage(signIn: pageSignIn).register(on: router)
         AuthorizePage(signIn: pageSignIn).register(on: router)
+        LoginPage(signIn: pageSignIn).register(on: router)
+        if !singleSignOn.isEmpty {
+            SSORoutes(
+                providers: Dictionary(singleSignOn.map { ($0.settings.name, $0) }, uniquingKeysWith: { first, _ in first }),
+                flows: SSOFlowCookie(seal: flowSeal, secure: settings.sessions.cookieSecure ?? tls), signIn: pageSignIn,
+                accounts: SSOAccounts(store: management.store, cache: management.cache, feed: management.feed), base: ownTokens.issuer
+            ).register(on: router)
+        }
         // Model routes and management routes differ only in what `?key=` means.
         let modelRoutes = authenticated(router.group(), queryPolicy: settings.identity.allowKeyInQuery ? .accept : .refuse, tls: tls)
         ProxyRoutes(

@@ -14,6 +14,8 @@ struct SessionRoutes: Sendable {
     let passwords: PasswordHasher
     let store: IdentityStore
     let recorder: AuthenticationRecorder
+    /// The single sign-on providers the sign-in pages offer.
+    var providers: [SignInProvider] = []
     static let maxBodyBytes = 16 * 1024
     /// One answer for an unknown user and a wrong password (and no password set).
     static let wrongCredentials = GatewayError(

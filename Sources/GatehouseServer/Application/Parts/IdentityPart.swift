@@ -16,6 +16,8 @@ struct IdentityPart {
     let ownTokens: OwnTokenAuthenticator
     let jwt: JWTAuthenticator?
     let introspection: IntrospectionAuthenticator?
+    /// The OpenID Providers people sign in with (`sso`).
+    let singleSignOn: [OIDCRelyingParty]
     let sessions: SessionAuthenticator
     let passwords: PasswordHasher
     /// Client certificates (read once per TLS connection, or from a trusted proxy's header).
@@ -37,7 +39,7 @@ struct IdentityPart {
         ownTokens = OwnTokenAuthenticator(
             issuer: settings.identity.oauth.issuer ?? "\(listener.scheme)://\(listener.host):\(listener.port)", ring: signingKeys, cache: cache)
         var jwksRefresher: JWKSRefresher?
-        if !config.jwtIssuers.isEmpty || !config.introspection.isEmpty {
+        if !config.jwtIssuers.isEmpty || !config.introspection.isEmpty || !config.sso.isEmpty {
             let identityProviders = IdentityProviderClient { kind, succeeded in metrics.identityProvider(kind, ok: succeeded) }
             let issuers = try config.jwtIssuers.map { try JWTIssuerKeys(settings: $0, fetcher: identityProviders) }
             let provisioner = DirectoryProvisioner(store: store, cache: cache, feed: feed)
@@ -46,10 +48,12 @@ struct IdentityPart {
                 config.introspection.isEmpty
                 ? nil
                 : IntrospectionAuthenticator(endpoints: config.introspection, http: identityProviders, cache: cache, provisioner: provisioner)
-            jwksRefresher = JWKSRefresher(issuers: issuers, fetcher: identityProviders, logger: logger)
+            singleSignOn = try config.sso.map { try OIDCRelyingParty(settings: $0, http: identityProviders, now: clock) }
+            jwksRefresher = JWKSRefresher(issuers: issuers + singleSignOn.map(\.keys), fetcher: identityProviders, logger: logger)
         } else {
             jwt = nil
             introspection = nil
+            singleSignOn = []
         }
         if let jwt { metrics.watch(cache: "jwt") { jwt.cacheLookups } }
         if let introspection { metrics.watch(cache: "introspection") { introspection.cacheLookups } }

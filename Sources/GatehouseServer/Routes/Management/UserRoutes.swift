@@ -25,6 +25,7 @@ public struct UserRoutes: Sendable {
         router.changing("/user/update", .post, trail: management.trail) { call, _ in try await self.update(call) }
         router.get("/user/list") { request, context in try await self.list(request, context) }
         router.changing("/user/delete", .post, trail: management.trail) { call, _ in try await self.delete(call) }
+        router.changing("/user/sessions/delete", .post, trail: management.trail) { call, _ in try await self.endSessions(call) }
     }
 
     /// Creates the user and, unless `auto_create_key` is false, a key for them (shown once).
@@ -150,6 +151,17 @@ public struct UserRoutes: Sendable {
             "page_size": JSONValue(paging.size),
             "total_pages": JSONValue(paging.pages(total)),
         ])
+    }
+
+    /// Ends every session of the users, on every instance: they sign in again (with single
+    /// sign-on, their provider's groups are read again then).
+    func endSessions(_ call: ManagementCall) async throws -> Changed {
+        try await management.caller(call.principal).requireAdmin("end users' sessions")
+        let ids = try call.body.requiredList("user_ids")
+        for id in ids { _ = try await management.user(id) }
+        let ended = try await management.store.logins.deleteSessions(userIDs: ids)
+        let changes = ids.map { RecordChange(.user($0), before: ["sessions": "open"], after: ["sessions": "ended"]) }
+        return Changed(["user_ids": ManagementJSON.strings(ids), "sessions_ended": JSONValue(ended)], changes)
     }
 
     /// Deletes the users, their keys and their team memberships.

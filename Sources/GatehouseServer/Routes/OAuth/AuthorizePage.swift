@@ -92,9 +92,10 @@ struct AuthorizePage: Sendable {
         case .ask(let checked): ask = checked
         }
         guard let (token, principal) = await sessions.signedIn(request), let userID = principal.userID else {
+            let back = "/oauth/authorize?" + (request.uri.query ?? "")
             return HTML.signInPage(
-                "Sign in to continue to \(ask.client.name ?? ask.client.id)", action: "/oauth/authorize/login",
-                hidden: [("return", "/oauth/authorize?" + (request.uri.query ?? ""))], failed: query.get("failed"))
+                "Sign in to continue to \(ask.client.name ?? ask.client.id)", action: "/oauth/authorize/login", hidden: [("return", back)],
+                failed: query.get("failed"), providers: signIn.providers, returnTo: back)
         }
         let fields = [
             ("client_id", ask.client.id), ("redirect_uri", ask.redirectURI), ("response_type", "code"), ("state", ask.state), ("scope", ask.scope),

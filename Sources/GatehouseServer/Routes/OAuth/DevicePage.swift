@@ -31,7 +31,8 @@ struct DevicePage: Sendable {
         let code = query.get("user_code").flatMap(UserCode.normalized).map(UserCode.display) ?? ""
         guard let (token, principal) = await sessions.signedIn(request), let userID = principal.userID else {
             return HTML.signInPage(
-                "Sign in to approve a device", action: "/device/login", hidden: [("user_code", code)], failed: query.get("failed"))
+                "Sign in to approve a device", action: "/device/login", hidden: [("user_code", code)], failed: query.get("failed"),
+                providers: signIn.providers, returnTo: "/device" + (code.isEmpty ? "" : "?user_code=" + code))
         }
         return HTML.page(
             "Approve a device",

@@ -9,10 +9,13 @@ import NIOCore
 /// from elsewhere, every value escaped.
 enum HTML {
     /// A whole page with the headers every page of Gatehouse sends: nothing but itself may load,
-    /// frame it or read its referrer, and nothing caches it.
-    static func page(_ title: String, _ body: String, status: HTTPResponse.Status = .ok) -> Response {
+    /// frame it or read its referrer, and nothing caches it. (`same-origin`, not `no-referrer`:
+    /// under `no-referrer` a browser sends `Origin: null` with the page's own forms, which the
+    /// cross-site check must refuse.)
+    /// - Parameter head: more of the head (HTML, already escaped).
+    static func page(_ title: String, _ body: String, status: HTTPResponse.Status = .ok, head: String = "") -> Response {
         let html = """
-            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) — Gatehouse</title></head>
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) — Gatehouse</title>\(head)</head>
             <body><h1>\(escape(title))</h1>\(body)</body></html>
             """
         var headers = HTTPFields()
@@ -20,7 +23,7 @@ enum HTML {
         headers[.cacheControl] = "no-store"
         headers[.contentSecurityPolicy] = "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         headers[.xContentTypeOptions] = "nosniff"
-        headers[.referrerPolicy] = "no-referrer"
+        headers[.referrerPolicy] = "same-origin"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
@@ -42,25 +45,39 @@ enum HTML {
     }
 
     /// The sign-in form of a page (posting to `action`, the same sign-in as `/login`), saying what
-    /// failed last time (`failed`: `1` or `locked`).
-    static func signInPage(_ title: String, action: String, hidden: [(String, String)], failed: String?) -> Response {
+    /// failed last time (`failed`: `1` or `locked`), and a link to each single sign-on provider,
+    /// which comes back to `returnTo`.
+    static func signInPage(
+        _ title: String, action: String, hidden: [(String, String)], failed: String?, providers: [SignInProvider] = [], returnTo: String
+    ) -> Response {
         let said = failed.map { $0 == "locked" ? "Too many failed sign-ins; retry later." : "Wrong username or password." }
+        let links = providers.map { provider in
+            let href = "/sso/" + FormEncoding.encode(provider.name) + "/start?return_to=" + FormEncoding.encode(returnTo)
+            return "<li><a href=\"\(escape(href))\">Sign in with \(escape(provider.displayName))</a></li>"
+        }
         return page(
             title,
             (said.map { "<p><strong>\(escape($0))</strong></p>" } ?? "")
-                + """
-                <form method="post" action="\(escape(action))">\(hidden.map { self.hidden($0.0, $0.1) }.joined())
-                <p><label>Username or email <input name="username" autocomplete="username" required></label></p>
-                <p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
-                <p><button type="submit">Sign in</button></p>
-                </form>
-                """)
+                + (links.isEmpty ? "" : "<ul>\(links.joined())</ul><p>Or with your Gatehouse password:</p>")
+                    + """
+                    <form method="post" action="\(escape(action))">\(hidden.map { self.hidden($0.0, $0.1) }.joined())
+                    <p><label>Username or email <input name="username" autocomplete="username" required></label></p>
+                    <p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
+                    <p><button type="submit">Sign in</button></p>
+                    </form>
+                    """)
     }
 
     /// A hidden form field.
     static func hidden(_ name: String, _ value: String) -> String {
         "<input type=\"hidden\" name=\"\(escape(name))\" value=\"\(escape(value))\">"
     }
+}
+
+/// A single sign-on provider as the sign-in pages offer it.
+struct SignInProvider: Sendable {
+    let name: String
+    let displayName: String
 }
 
 /// A form a signed-in person posted from one of Gatehouse's pages, checked: same-site, readable,
@@ -75,15 +92,20 @@ struct PersonForm {
         case refused(Response)
     }
 
-    /// - Parameter again: how the person starts over (HTML), for a form that cannot be taken.
-    static func read(_ request: Request, sessions: BrowserSessions, again: String) async -> Posted {
+    /// - Parameters:
+    ///   - again: how the person starts over (HTML), for a form that cannot be taken.
+    ///   - masterAllowed: whether the master key's session (which has no user) may post it;
+    ///     `userID` is then the principal's id.
+    static func read(_ request: Request, sessions: BrowserSessions, again: String, masterAllowed: Bool = false) async -> Posted {
         if let reason = CrossSiteCheck.refusal(request.head) {
             return .refused(HTML.page("Refused", "<p>\(HTML.escape(reason))</p>", status: .forbidden))
         }
         guard let bytes = try? await request.body.collect(upTo: 16 * 1024), let form = FormBody(bytes.readableBytesView) else {
             return .refused(HTML.page("Refused", "<p>The form could not be read.</p>", status: .badRequest))
         }
-        guard let (token, principal) = await sessions.signedIn(request), let userID = principal.userID else {
+        guard let (token, principal) = await sessions.signedIn(request),
+            let userID = principal.userID ?? (masterAllowed && principal.role == .proxyAdmin ? principal.id : nil)
+        else {
             return .refused(HTML.page("Sign in first", "<p>Your session has ended. \(again)</p>", status: .unauthorized))
         }
         guard let csrf = form["csrf_token"], token.acceptsCSRF(csrf) else {
