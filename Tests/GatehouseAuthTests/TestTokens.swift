@@ -148,9 +148,22 @@ final class FakeJWKS: IdentityProviderHTTP {
         introspection.withLock { $0[token] = document.map { JSONCoding.encode($0) } }
     }
 
+    /// Token endpoint answers by authorization code (single sign-on's code exchange).
+    let codes = Mutex<[String: [UInt8]]>([:])
+
+    func answer(code: String, _ document: JSONValue) {
+        codes.withLock { $0[code] = JSONCoding.encode(document) }
+    }
+
     func postForm(_ url: String, form: [(String, String)], basicAuth: (user: String, password: String)?, kind: String) async throws -> [UInt8] {
         let fields = Dictionary(form, uniquingKeysWith: { first, _ in first })
         posts.withLock { $0.append((fields, basicAuth.map { "\($0.user):\($0.password)" })) }
+        if fields["grant_type"] == "authorization_code" {
+            guard let code = fields["code"], let answer = codes.withLock({ $0.removeValue(forKey: code) }) else {
+                throw JWTKeyError("\(url) answered 400")
+            }
+            return answer
+        }
         guard let token = fields["token"], let answer = introspection.withLock({ $0[token] }) else { throw JWTKeyError("\(url) is down") }
         return answer
     }

@@ -17,7 +17,7 @@ public protocol IdentityProviderHTTP: Sendable {
 
 extension IdentityProviderHTTP {
     /// A token introspection call.
-    func postForm(_ url: String, form: [(String, String)], basicAuth: (user: String, password: String)?) async throws -> [UInt8] {
+    public func postForm(_ url: String, form: [(String, String)], basicAuth: (user: String, password: String)?) async throws -> [UInt8] {
         try await postForm(url, form: form, basicAuth: basicAuth, kind: "introspection")
     }
 }

@@ -107,8 +107,9 @@ enum SSOProviderParser {
                 throw reader.error("\(p).client_auth", f["client_auth"], "must be client_secret_basic, client_secret_post or none")
             }
             settings.authentication = known
+        } else if settings.clientSecret == nil {
+            settings.authentication = .none
         }
-        if settings.clientSecret == nil { settings.authentication = .none }
         guard settings.authentication == .none || settings.clientSecret != nil else {
             throw reader.error("\(p).client_secret", node, "is required with client_auth \(settings.authentication.rawValue)")
         }
