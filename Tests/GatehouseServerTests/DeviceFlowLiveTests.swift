@@ -8,6 +8,8 @@ import Logging
 import NIOCore
 import Testing
 
+@testable import GatehouseServer
+
 /// The device authorization grant's edges that a client-side test cannot reach in time: an
 /// expired code, a code already decided, who may use the grant at all.
 @Suite("Device flow, live")
@@ -63,5 +65,25 @@ struct DeviceFlowLiveTests {
             // A public client with a secret is not the public client: authentication fails.
             #expect(try await form(client, "/oauth/device_authorization", "client_id=gatehouse-cli&client_secret=x").status == .unauthorized)
         }
+    }
+
+    @Test func oneAddressCannotTakeThePendingSignInsForItself() async throws {
+        try await withGatehouse(.embeddedDefault) { client, _ in
+            for _ in 0..<OAuthServerRoutes.deviceStartsPerAddress {
+                #expect(try await form(client, "/oauth/device_authorization", "client_id=gatehouse-cli").status == .ok)
+            }
+            let refused = try await form(client, "/oauth/device_authorization", "client_id=gatehouse-cli")
+            #expect(refused.status == .tooManyRequests && refused.json?["error"] == "slow_down")
+        }
+    }
+
+    @Test func anAddressQuotaCountsPerAddressAndForgetsPastWindows() {
+        let quota = AddressQuota(limit: 2, window: 60, maxAddresses: 2)
+        let start = Date()
+        #expect(quota.take("a", at: start) && quota.take("a", at: start))
+        #expect(!quota.take("a", at: start + 1), "a third within the window")
+        #expect(quota.take("b", at: start + 1), "another address has its own")
+        #expect(!quota.take("c", at: start + 2), "no room for a third address while both windows run")
+        #expect(quota.take("a", at: start + 61) && quota.take("c", at: start + 62), "windows pass")
     }
 }

@@ -12,8 +12,10 @@ extension OAuthServerRoutes {
     /// How long a person has to approve, and how often the device may ask.
     static let deviceLifetime: TimeInterval = 600
     static let pollInterval = 5
-    /// Pending authorizations past which new ones are refused (the endpoint needs no secret).
+    /// Pending authorizations past which new ones are refused (the endpoint needs no secret),
+    /// and how many one address may start within a device code's lifetime.
     static let maxPendingDevices = 10_000
+    static let deviceStartsPerAddress = 30
 
     var grants: PersonGrants {
         PersonGrants(tokens: tokens, store: store, cache: cache, feed: feed, settings: settings, audit: audit, metrics: metrics)
@@ -31,6 +33,10 @@ extension OAuthServerRoutes {
             (form, clientID) = (body, client.id)
         }
         guard (form["scope"] ?? "").utf8.count <= 1024 else { return OAuthResponse.error("invalid_scope", "The scope is too long.") }
+        guard deviceStarts.take(context.clientAddress) else {
+            return OAuthResponse.error(
+                "slow_down", "Too many device sign-ins were started from this address; retry in a few minutes.", status: .tooManyRequests)
+        }
         let now = Date()
         do {
             guard try await store.people.pruneDevices(at: now) < Self.maxPendingDevices else {

@@ -27,6 +27,8 @@ public struct OAuthServerRoutes: Sendable {
     var lockouts: Lockouts { recorder.lockouts }
     var audit: Audit { recorder.audit }
     var metrics: GatewayMetrics { recorder.metrics }
+    /// Device sign-ins started per address (the endpoint needs no secret).
+    let deviceStarts = AddressQuota(limit: OAuthServerRoutes.deviceStartsPerAddress, window: OAuthServerRoutes.deviceLifetime)
     static let maxBodyBytes = 64 * 1024
 
     init(
