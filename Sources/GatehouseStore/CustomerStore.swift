@@ -30,7 +30,7 @@ public struct CustomerStore: Sendable {
         try await source.withDatabase { db in
             var query = db.select().columns(EndUser.columns.map { SQLColumn($0) }).from(Self.endUsers)
             if let search, !search.isEmpty {
-                let pattern = "%" + Self.escapeLike(search.lowercased()) + "%"
+                let pattern = LikeSearch.containing(search)
                 query = query.where { group in
                     group.where(SQLFunction("LOWER", args: SQLColumn("id")), .like, SQLBind(pattern))
                         .orWhere(SQLFunction("LOWER", args: SQLColumn("alias")), .like, SQLBind(pattern))
@@ -38,12 +38,6 @@ public struct CustomerStore: Sendable {
             }
             return try await query.orderBy("id").limit(limit).offset(offset).all().map(EndUser.init(row:))
         }
-    }
-
-    /// `search` without LIKE's wildcards and escape (their escaping differs between SQLite and
-    /// PostgreSQL): a search for `50%` finds what `50` finds.
-    static func escapeLike(_ text: String) -> String {
-        String(text.filter { $0 != "%" && $0 != "_" && $0 != "\\" })
     }
 
     // MARK: budgets

@@ -70,6 +70,8 @@ public struct DirectoryStore: Sendable {
         try await withMembers(try await teams.record(id: id).map { [$0] } ?? []).first
     }
 
+    public func teamCount() async throws -> Int { try await teams.count() }
+
     public func teams(organizationID: String? = nil, limit: Int? = nil, offset: Int = 0) async throws -> [Team] {
         try await withMembers(try await teams.fetch(where: organizationID.map { [("organization_id", $0)] } ?? [], limit: limit, offset: offset))
     }

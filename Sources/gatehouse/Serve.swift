@@ -94,6 +94,8 @@ enum Banner {
 
                 \(masterKey)
 
+            The console: \(base)/ui (sign in as `admin` with the master key).
+
             Try it:
 
                 curl \(base)/v1/chat/completions \\

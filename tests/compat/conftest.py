@@ -5,6 +5,7 @@ import pytest
 
 from fake_anthropic import FakeAnthropic
 from gatehouse_process import STARTED, Gatehouse
+from headless import chromium
 
 CONFIG = """
 model_list:
@@ -23,6 +24,14 @@ model_list:
 def fake_anthropic():
     with FakeAnthropic() as fake:
         yield fake
+
+
+@pytest.fixture
+def browser():
+    """A fresh headless Chromium (no cookies) for one test."""
+    driver = chromium()
+    yield driver
+    driver.quit()
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ def test_first_start_generates_a_private_master_key_and_shows_it_once(tmp_path):
         assert key.startswith("sk-") and len(key) >= 32
         assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
         banner = first.stdout
-        assert key in banner and "curl" in banner and "OpenAI(" in banner
+        assert key in banner and "curl" in banner and "OpenAI(" in banner and "/ui" in banner
         with post(first.base_url + "/v1/chat/completions", key, {"model": "mock-gpt", "messages": [{"role": "user", "content": "hi"}]}) as r:
             assert json.load(r)["choices"][0]["message"]["content"] == "You said: hi"
         assert key not in first.stderr

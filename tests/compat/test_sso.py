@@ -4,23 +4,17 @@ role their groups map to; roles follow the groups at the next sign-in; the devic
 the provider; and what must fail does, with no session. Screenshots go to
 tests/compat/screenshots/."""
 import json
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 import requests
 from openai import OpenAI
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from django_op import DjangoOP
 from gatehouse_process import Gatehouse
-
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+from headless import shot, wait_for_text
 CLIENT_ID = "gatehouse-test"
 CLIENT_SECRET = "op-client-secret-for-the-sso-tests"
 PASSWORDS = {"alice": "alice-password-1", "bob": "bob-password-22", "carol": "carol-password-3", "unverified": "unverified-pass-4"}
@@ -74,33 +68,6 @@ def gatehouse(tmp_path_factory, op):
     instance.stop()
 
 
-@pytest.fixture
-def browser():
-    chromium = shutil.which("chromium")
-    driver_path = shutil.which("chromedriver")
-    assert chromium and driver_path, "scripts/test installs Debian's chromium and chromium-driver"
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1100,800"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    yield driver
-    driver.quit()
-
-
-def shot(driver, name):
-    SCREENSHOTS.mkdir(exist_ok=True)
-    driver.save_screenshot(str(SCREENSHOTS / f"sso-{name}.png"))
-
-
-def wait_for_text(driver, text, timeout=15):
-    try:
-        WebDriverWait(driver, timeout).until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "body"), text))
-    except Exception:
-        shot(driver, "failed")
-        raise AssertionError(f"{text!r} not on {driver.current_url}: {driver.find_element(By.TAG_NAME, 'body').text[:500]}")
-
-
 def sign_in_at_provider(driver, user):
     """On the provider's page (if it asks: a provider session is remembered), sign in as `user`."""
     WebDriverWait(driver, 15).until(lambda d: "Test OpenID Provider" in d.page_source or "127.0.0.1" in d.current_url)
@@ -132,11 +99,11 @@ def audit(gatehouse, wanted, action="auth.login"):
 
 def test_a_person_signs_in_through_the_provider_with_the_role_their_groups_map_to(gatehouse, browser):
     browser.get(f"{gatehouse.base_url}/login")
-    shot(browser, "1-login-page")
+    shot(browser, "sso-1-login-page")
     browser.find_element(By.LINK_TEXT, "Sign in with Corp SSO").click()
     sign_in_at_provider(browser, "alice")
     wait_for_text(browser, "Signed in as alice@example.com (proxy_admin)")
-    shot(browser, "2-signed-in-as-admin")
+    shot(browser, "sso-2-signed-in-as-admin")
     assert browser.current_url == f"{gatehouse.base_url}/login"
 
     cookies = session_cookies(browser)
@@ -169,7 +136,7 @@ def test_roles_follow_the_provider_at_the_next_sign_in_and_an_admin_can_end_sess
     # Her next sign-in (the provider remembers her: no form) reads her groups again.
     browser.get(f"{gatehouse.base_url}/sso/corp/start")
     wait_for_text(browser, "Signed in as alice@example.com (internal_user)")
-    shot(browser, "3-signed-in-again-as-user")
+    shot(browser, "sso-3-signed-in-again-as-user")
     session = requests.get(f"{gatehouse.base_url}/session", cookies=session_cookies(browser), timeout=10).json()
     assert session["user_role"] == "internal_user"
     assert requests.get(f"{gatehouse.base_url}/key/list?user_id=bob", cookies=session_cookies(browser), timeout=10).status_code == 403
@@ -181,7 +148,7 @@ def test_roles_follow_the_provider_at_the_next_sign_in_and_an_admin_can_end_sess
 def test_a_device_is_approved_by_a_person_signed_in_with_the_provider(gatehouse, browser):
     started = requests.post(f"{gatehouse.base_url}/oauth/device_authorization", data={"client_id": "gatehouse-cli"}, timeout=10).json()
     browser.get(started["verification_uri_complete"])
-    shot(browser, "4-device-page-offers-sso")
+    shot(browser, "sso-4-device-page-offers-sso")
     browser.find_element(By.LINK_TEXT, "Sign in with Corp SSO").click()
     sign_in_at_provider(browser, "bob")
     wait_for_text(browser, "Approve a device")
@@ -189,7 +156,7 @@ def test_a_device_is_approved_by_a_person_signed_in_with_the_provider(gatehouse,
     assert code == started["user_code"]
     browser.find_element(By.CSS_SELECTOR, "button[value=approve]").click()
     wait_for_text(browser, "Device approved")
-    shot(browser, "5-device-approved")
+    shot(browser, "sso-5-device-approved")
 
     token = requests.post(
         f"{gatehouse.base_url}/oauth/token",
@@ -219,7 +186,7 @@ def test_a_person_the_rules_exclude_gets_a_clear_page_and_no_session(gatehouse, 
     sign_in_at_provider(browser, user)
     wait_for_text(browser, "Sign-in failed")
     assert says in browser.find_element(By.TAG_NAME, "body").text
-    shot(browser, f"6-refused-{user}-{provider}")
+    shot(browser, f"sso-6-refused-{user}-{provider}")
     assert session_cookies(browser) == {}
 
 

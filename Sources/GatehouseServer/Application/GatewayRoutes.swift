@@ -115,8 +115,12 @@ struct GatewayRoutes {
             routes = routes.add(middleware: AddressAllowlistMiddleware(allowed: allowed))
         }
         let sessions = sessions(tls: tls)
-        let sessionRoutes = SessionRoutes(sessions: sessions, passwords: passwords, store: management.store, recorder: recorder)
+        var sessionRoutes = SessionRoutes(sessions: sessions, passwords: passwords, store: management.store, recorder: recorder)
+        sessionRoutes.providers = singleSignOn.map { SignInProvider(name: $0.settings.name, displayName: $0.settings.displayName) }
         sessionRoutes.registerLogin(on: routes)
+        // The sign-in page is the gateway's; a management listener of its own needs one too.
+        if settings.listener.management != nil { LoginPage(signIn: sessionRoutes).register(on: routes) }
+        Console(management: management, sessions: sessions, signIn: sessionRoutes).register(on: routes)
         // `/metrics` tells who calls how much: without a credential only when the operator holds
         // it to addresses (`management_allowed_ips`) or opens it (`metrics_public`); else a
         // proxy admin's or viewer's credential (Prometheus' `authorization` with the master key).

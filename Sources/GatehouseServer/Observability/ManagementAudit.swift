@@ -43,12 +43,9 @@ extension RouterMethods<AuthenticatedContext> {
                 let bytes = try await request.body.collect(upTo: Management.maxBodyBytes)
                 let body = try ManagementBody(parsing: bytes.readableBytesView, emptyAllowed: emptyAllowed)
                 let changed = try await operation(ManagementCall(principal: context.principal, body: body), context)
-                var details: JSONValue = ["changes": .array(changed.changes.map(\.audited))]
-                if !bytes.readableBytesView.isEmpty { details["request"] = SecretMask.mask(body.body) }
                 trail.record(
-                    AuditEvent(
-                        action: action, actor: context.principal.id, object: changed.changes.first?.object, outcome: .success,
-                        address: context.clientAddress, details: details))
+                    changed, action: action, by: context.principal, address: context.clientAddress,
+                    request: bytes.readableBytesView.isEmpty ? nil : body.body)
                 return Response.json(changed.answer)
             }
         }
@@ -83,4 +80,17 @@ enum SecretMask {
 
     /// Fields whose names sound secret but hold ids (`token` in key answers is the key's id).
     static func isIdentifier(_ name: String) -> Bool { name == "token" || name.hasSuffix("_id") }
+}
+
+extension Audit {
+    /// A management change's record: what changed, and the request (secrets masked).
+    /// - Parameter via: where the change was made, when not the API (`console`).
+    func record(_ changed: Changed, action: String, by principal: Principal, address: String?, request: JSONValue?, via: String? = nil) {
+        var details: JSONValue = ["changes": .array(changed.changes.map(\.audited))]
+        if let request { details["request"] = SecretMask.mask(request) }
+        if let via { details["via"] = .string(via) }
+        record(
+            AuditEvent(
+                action: action, actor: principal.id, object: changed.changes.first?.object, outcome: .success, address: address, details: details))
+    }
 }

@@ -79,3 +79,13 @@ struct RecordTable<Record: StoredRecord>: Sendable {
         }
     }
 }
+
+/// Searches by a fragment of text, in any case.
+enum LikeSearch {
+    /// The LIKE pattern of what contains `text` (compared with `LOWER(column)`), without LIKE's
+    /// wildcards and escape, whose escaping differs between SQLite and PostgreSQL: a search for
+    /// `50%` finds what `50` finds.
+    static func containing(_ text: String) -> String {
+        "%" + String(text.lowercased().filter { $0 != "%" && $0 != "_" && $0 != "\\" }) + "%"
+    }
+}

@@ -84,20 +84,7 @@ public struct KeyRoutes: Sendable {
         let query = request.uri.queryParameters
         let paging = Paging(request)
         let full = query.get("return_full_object") == "true"
-        var userID = query.get("user_id")
-        let teamID = query.get("team_id")
-        if !caller.readsEverything {
-            if let teamID {
-                guard caller.administers(team: teamID) else { throw GatewayError.managementForbidden("You do not administer team \(teamID).") }
-            } else {
-                guard let own = caller.principal.userID, userID == nil || userID == own,
-                    caller.speaksFullyFor(accountRole: try await management.directory.user(id: own)?.role)
-                else {
-                    throw GatewayError.managementForbidden("You may only list your own keys.")
-                }
-                userID = own
-            }
-        }
+        let (userID, teamID) = try await listable(caller, userID: query.get("user_id"), teamID: query.get("team_id"))
         var keys = try await management.keys.list(userID: userID, teamID: teamID, limit: paging.size, offset: paging.offset)
         if full { keys = try await management.withSpend(keys) }
         let total = try await management.keys.count(userID: userID, teamID: teamID)
@@ -107,6 +94,22 @@ public struct KeyRoutes: Sendable {
             "current_page": JSONValue(paging.page),
             "total_pages": JSONValue(paging.pages(total)),
         ])
+    }
+
+    /// Whose keys the caller may list: anyone's for proxy admins and viewers; else a team they
+    /// administer, or their own. - Returns: the filter to apply.
+    func listable(_ caller: ManagementCaller, userID: String?, teamID: String?) async throws -> (userID: String?, teamID: String?) {
+        guard !caller.readsEverything else { return (userID, teamID) }
+        if let teamID {
+            guard caller.administers(team: teamID) else { throw GatewayError.managementForbidden("You do not administer team \(teamID).") }
+            return (userID, teamID)
+        }
+        guard let own = caller.principal.userID, userID == nil || userID == own,
+            caller.speaksFullyFor(accountRole: try await management.directory.user(id: own)?.role)
+        else {
+            throw GatewayError.managementForbidden("You may only list your own keys.")
+        }
+        return (own, nil)
     }
 
     func update(_ call: ManagementCall) async throws -> Changed {

@@ -1,0 +1,98 @@
+import Foundation
+import GatehouseAuth
+import GatehouseCore
+import HTTPTypes
+import Hummingbird
+
+/// The admin console at `/ui`: server-rendered pages over the same operations as the management
+/// API (`KeyRoutes`, …) with the same reach checks and the same audit records (marked
+/// `via: console`). A page never decides what a person may do; it only hides what the
+/// operations would refuse. Signed in with a session (`/login`, single sign-on); every change
+/// is a same-site POST carrying the session's CSRF token.
+struct Console: Sendable {
+    let management: Management
+    let sessions: BrowserSessions
+    /// Where signing out goes through (the sign-in page's own sign-out).
+    let signIn: SessionRoutes
+
+    func register(on router: some RouterMethods<GatewayRequestContext>) {
+        let keys = KeysPage(console: self)
+        router.get("/") { request, _ in
+            // A browser opening the gateway lands in the console; an API client gets JSON.
+            guard request.headers[.accept]?.contains("text/html") == true else {
+                throw GatewayError(status: 404, message: "Not found. The console is at /ui.", type: "invalid_request_error", code: "not_found")
+            }
+            return Response(status: .seeOther, headers: [.location: "/ui"])
+        }
+        router.get("/ui/assets/{name}") { _, context in
+            guard let name = context.parameters.get("name"), let asset = ConsoleAssets.response(named: name) else {
+                throw GatewayError(status: 404, message: "No such asset.", type: "invalid_request_error", code: "not_found")
+            }
+            return asset
+        }
+        router.get("/ui") { request, context in await self.page(request) { try await OverviewPage(console: self).show($0) } }
+        router.get("/ui/keys") { request, context in await self.page(request) { try await keys.list(request, $0) } }
+        router.get("/ui/keys/new") { request, context in await self.page(request) { try await keys.form($0) } }
+        router.post("/ui/keys/new") { request, context in await self.form(request, context) { try await keys.create($0, $1, context) } }
+        for action in KeysPage.Action.allCases {
+            router.post("/ui/keys/{id}/\(action.rawValue)") { request, context in
+                await self.form(request, context) { viewer, form in
+                    try await keys.act(action, on: context.parameters.get("id") ?? "", viewer, form, context)
+                }
+            }
+        }
+        router.post("/ui/sign-out") { request, context in await LoginPage(signIn: signIn).logout(request, context) }
+    }
+
+    /// A page for a signed-in person; anyone else is sent to sign in and brought back.
+    func page(_ request: Request, _ render: (ConsoleViewer) async throws -> Response) async -> Response {
+        guard let viewer = await viewer(request) else { return signInFirst(request) }
+        do {
+            return try await render(viewer)
+        } catch {
+            return failure(error, viewer: viewer)
+        }
+    }
+
+    /// A posted form, checked (same site, the session's CSRF token) before `act` sees it.
+    func form(
+        _ request: Request, _ context: GatewayRequestContext, _ act: (ConsoleViewer, FormBody) async throws -> Response
+    ) async -> Response {
+        let posted: PersonForm
+        switch await PersonForm.read(request, sessions: sessions, again: "<a href=\"/ui\">Back to the console</a>.", masterAllowed: true) {
+        case .refused(let response): return response
+        case .form(let read): posted = read
+        }
+        guard let viewer = await viewer(request) else { return signInFirst(request) }
+        do {
+            return try await act(viewer, posted.form)
+        } catch {
+            if let refusal = error as? GatewayError, refusal.status == 403 {
+                management.trail.record(
+                    AuditEvent(
+                        action: "console", actor: viewer.principal.id, outcome: .denied, address: context.clientAddress,
+                        details: ["reason": .string(refusal.message), "path": .string(request.uri.path)]))
+            }
+            return failure(error, viewer: viewer)
+        }
+    }
+
+    func viewer(_ request: Request) async -> ConsoleViewer? {
+        guard let (token, principal) = await sessions.signedIn(request), let caller = try? await management.caller(principal) else { return nil }
+        return ConsoleViewer(principal: principal, token: token, caller: caller)
+    }
+
+    func signInFirst(_ request: Request) -> Response {
+        let here = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        return Response(status: .seeOther, headers: [.location: "/login?return_to=" + FormEncoding.encode(here), .cacheControl: "no-store"])
+    }
+
+    /// What an operation refused, said on a page of the console.
+    func failure(_ error: any Error, viewer: ConsoleViewer) -> Response {
+        let refusal = error as? GatewayError ?? GatewayError.unavailable("The console could not do that right now.")
+        return ConsoleLayout.page(
+            "Not done", section: nil, viewer: viewer,
+            body: "<p><a href=\"/ui\">Back to the overview</a></p>", flash: .init(text: refusal.message, isError: true),
+            status: HTTPResponse.Status(code: refusal.status))
+    }
+}

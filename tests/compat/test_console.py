@@ -1,0 +1,176 @@
+"""The admin console at /ui, driven in headless Chromium: an admin signs in, creates a key
+through the form, uses it with the official OpenAI SDK, blocks it and sees the SDK refused, and
+finds each step in the audit trail; a viewer sees no controls and a forged POST is refused; an
+internal user sees only their own keys; typed values render as text; every page sends the
+strict headers. Screenshots go to tests/compat/screenshots/."""
+import re
+import time
+
+import openai
+import pytest
+import requests
+from openai import OpenAI
+from selenium.webdriver.common.by import By
+
+from gatehouse_process import Gatehouse
+from headless import shot, wait_for_text
+
+CONFIG = """
+model_list:
+  - model_name: mock-gpt
+    litellm_params:
+      model: mock/mock-gpt
+"""
+PASSWORD = "console-password-1"
+
+
+@pytest.fixture(scope="module")
+def gatehouse(tmp_path_factory):
+    instance = Gatehouse(tmp_path_factory.mktemp("gatehouse-console"), CONFIG)
+    for user, role in (("vera", "proxy_admin_viewer"), ("ivan", "internal_user"), ("olga", "internal_user")):
+        api(instance, "/user/new", {"user_id": user, "user_role": role, "password": PASSWORD, "auto_create_key": False})
+    api(instance, "/key/generate", {"user_id": "ivan", "key_alias": "ivan-laptop"})
+    api(instance, "/key/generate", {"user_id": "olga", "key_alias": "olga-notebook"})
+    yield instance
+    instance.stop()
+
+
+def api(gatehouse, path, body):
+    answer = requests.post(gatehouse.base_url + path, json=body, headers={"Authorization": f"Bearer {gatehouse.master_key}"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def sign_in(driver, gatehouse, user, password):
+    driver.get(gatehouse.base_url + "/ui")
+    assert "/login?return_to=" in driver.current_url
+    driver.find_element(By.NAME, "username").send_keys(user)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_for_text(driver, "Overview")
+
+
+def cookies(driver):
+    return {c["name"]: c["value"] for c in driver.get_cookies() if c["name"] == "gatehouse_session"}
+
+
+def audit(gatehouse, action):
+    deadline = time.time() + 10
+    while True:
+        records = requests.get(
+            f"{gatehouse.base_url}/audit?action={action}", headers={"Authorization": f"Bearer {gatehouse.master_key}"}, timeout=10
+        ).json()["records"]
+        found = [r for r in records if r["details"].get("via") == "console"]
+        if found or time.time() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_an_admin_creates_a_key_uses_it_blocks_it_and_signs_out(gatehouse, browser):
+    browser.get(gatehouse.base_url + "/")  # a browser at the root lands in the console, via sign-in
+    assert "/login?return_to=%2Fui" in browser.current_url
+    sign_in(browser, gatehouse, "admin", gatehouse.master_key)
+    shot(browser, "console-1-overview")
+
+    browser.find_element(By.LINK_TEXT, "Keys").click()
+    wait_for_text(browser, "ivan-laptop")
+    shot(browser, "console-2-keys")
+    browser.find_element(By.LINK_TEXT, "New key").click()
+    browser.find_element(By.NAME, "key_alias").send_keys("ci-pipeline")
+    browser.find_element(By.CSS_SELECTOR, "input[name=models_mode][value=these]").click()
+    browser.find_element(By.NAME, "models").send_keys("mock-gpt")
+    browser.find_element(By.NAME, "max_budget").send_keys("abc")  # a number field: the browser keeps it empty
+    browser.find_element(By.NAME, "rpm_limit").send_keys("100")
+    shot(browser, "console-3-new-key-form")
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    wait_for_text(browser, "Key created")
+    key = browser.find_element(By.ID, "new-key").text
+    assert key.startswith("sk-")
+    assert key not in browser.title and key not in browser.current_url
+    shot(browser, "console-4-key-created")
+
+    client = OpenAI(base_url=gatehouse.base_url + "/v1", api_key=key)
+    assert client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "hi"}]).choices[0].message.content
+
+    browser.get(gatehouse.base_url + "/ui/keys?q=ci-pipeline")
+    row = browser.find_element(By.XPATH, "//tr[td[contains(., 'ci-pipeline')]]")
+    assert "mock-gpt" in row.text and "100 req/min" in row.text
+    row.find_element(By.XPATH, ".//button[text()='Block']").click()
+    browser.switch_to.alert.accept()  # the confirmation
+    wait_for_text(browser, "The key is blocked")
+    shot(browser, "console-5-key-blocked")
+    with pytest.raises((openai.AuthenticationError, openai.PermissionDeniedError)):
+        client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "hi"}])
+
+    generated = audit(gatehouse, "key.generate")
+    assert generated and generated[0]["actor"] == "session:master" and key not in str(generated)
+    assert audit(gatehouse, "key.block")
+
+    browser.find_element(By.XPATH, "//header//button[text()='Sign out']").click()
+    wait_for_text(browser, "You are signed out")
+    browser.get(gatehouse.base_url + "/ui/keys")
+    assert "/login" in browser.current_url
+
+
+def test_a_viewer_sees_no_controls_and_a_forged_post_is_refused(gatehouse, browser):
+    sign_in(browser, gatehouse, "vera", PASSWORD)
+    browser.get(gatehouse.base_url + "/ui/keys")
+    wait_for_text(browser, "olga-notebook")
+    shot(browser, "console-6-viewer-keys")
+    assert not browser.find_elements(By.LINK_TEXT, "New key")
+    assert not browser.find_elements(By.XPATH, "//button[text()='Block' or text()='Delete']")
+    # The form the page does not offer, posted anyway with the viewer's own session and token.
+    page = requests.get(gatehouse.base_url + "/ui", cookies=cookies(browser), timeout=10).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    key_id = api(gatehouse, "/key/generate", {"key_alias": "target"})["token"]
+    forged = requests.post(f"{gatehouse.base_url}/ui/keys/{key_id}/block", data={"csrf_token": csrf}, cookies=cookies(browser), timeout=10)
+    assert forged.status_code == 403 and "viewer" in forged.text
+    assert requests.get(f"{gatehouse.base_url}/key/info?key={key_id}", headers={"Authorization": f"Bearer {gatehouse.master_key}"}).json()["info"]["blocked"] is False
+    new = requests.get(gatehouse.base_url + "/ui/keys/new", cookies=cookies(browser), timeout=10)
+    assert new.status_code == 403
+
+
+def test_an_internal_user_sees_only_their_own_keys(gatehouse, browser):
+    sign_in(browser, gatehouse, "ivan", PASSWORD)
+    browser.get(gatehouse.base_url + "/ui/keys")
+    wait_for_text(browser, "ivan-laptop")
+    assert "olga-notebook" not in browser.page_source
+    shot(browser, "console-7-internal-user-keys")
+    # Asking for someone else's keys is refused by the same rule as /key/list.
+    other = requests.get(gatehouse.base_url + "/ui/keys?user=olga", cookies=cookies(browser), timeout=10)
+    assert other.status_code == 403 and "olga-notebook" not in other.text
+
+
+def test_values_people_typed_render_as_text(gatehouse, browser):
+    hostile = ['<script>window.pwned=1</script>', '"><img src=x onerror="window.pwned=1">']
+    for alias in hostile:
+        api(gatehouse, "/key/generate", {"key_alias": alias})
+    sign_in(browser, gatehouse, "admin", gatehouse.master_key)
+    browser.get(gatehouse.base_url + "/ui/keys")
+    wait_for_text(browser, hostile[0])
+    shot(browser, "console-8-hostile-aliases")
+    assert browser.execute_script("return window.pwned === undefined")
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert all(alias in body for alias in hostile)
+    assert "<script>window.pwned" not in browser.page_source and "&lt;script&gt;" in browser.page_source
+
+
+def test_every_page_is_sent_with_strict_headers_and_no_inline_script(gatehouse):
+    session = requests.Session()
+    session.post(gatehouse.base_url + "/login", json={"username": "admin", "password": gatehouse.master_key}, timeout=10).raise_for_status()
+    for path in ("/ui", "/ui/keys", "/ui/keys/new", "/ui/keys?status=blocked"):
+        page = session.get(gatehouse.base_url + path, timeout=10)
+        assert page.status_code == 200, path
+        csp = page.headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
+        assert page.headers["cache-control"] == "no-store" and page.headers["x-content-type-options"] == "nosniff"
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page.text), f"inline script on {path}"
+        assert " style=" not in page.text and "<style" not in page.text, f"inline style on {path}"
+        for asset in re.findall(r'(?:href|src)="(/ui/assets/[^"]+)"', page.text):
+            served = session.get(gatehouse.base_url + asset, timeout=10)
+            assert served.status_code == 200 and "immutable" in served.headers["cache-control"]
+    # A form posted from another site is refused, whatever it carries.
+    forged = session.post(gatehouse.base_url + "/ui/keys/new", data={"key_alias": "x"}, headers={"Origin": "http://evil.example"}, timeout=10)
+    assert forged.status_code == 403
+    # API clients at the root still get JSON.
+    assert requests.get(gatehouse.base_url + "/", timeout=10).headers["content-type"].startswith("application/json")
