@@ -20,6 +20,8 @@ model_list:
   - model_name: mock-gpt
     litellm_params:
       model: mock/mock-gpt
+      input_cost_per_token: 0.001
+      output_cost_per_token: 0.002
 """
 PASSWORD = "console-password-1"
 
@@ -112,6 +114,60 @@ def test_an_admin_creates_a_key_uses_it_blocks_it_and_signs_out(gatehouse, brows
     assert "/login" in browser.current_url
 
 
+def fill(driver, values):
+    for name, value in values.items():
+        field = driver.find_element(By.NAME, name)
+        if field.tag_name == "select":
+            field.find_element(By.CSS_SELECTOR, f"option[value='{value}']").click()
+        else:
+            field.clear()
+            field.send_keys(value)
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+
+
+def test_an_admin_builds_a_team_a_user_and_their_key_and_reads_the_trail(gatehouse, browser):
+    sign_in(browser, gatehouse, "admin", gatehouse.master_key)
+    browser.get(gatehouse.base_url + "/ui/teams/new")
+    fill(browser, {"team_alias": "Search", "team_id": "search", "max_budget": "10", "budget_duration": "30d"})
+    wait_for_text(browser, "The team is created.")
+    browser.get(gatehouse.base_url + "/ui/users/new")
+    fill(browser, {"user_id": "una", "user_email": "una@example.com", "user_role": "internal_user", "password": PASSWORD})
+    wait_for_text(browser, "The user is created.")
+    shot(browser, "console-10-users")
+    browser.get(gatehouse.base_url + "/ui/teams/search")
+    fill(browser, {"user_id": "una"})
+    wait_for_text(browser, "The member is added.")
+    assert "una" in browser.find_element(By.TAG_NAME, "table").text
+    shot(browser, "console-11-team")
+    browser.get(gatehouse.base_url + "/ui/keys/new")
+    fill(browser, {"key_alias": "una-key", "team_id": "search", "user_id": "una"})
+    wait_for_text(browser, "Key created")
+    key = browser.find_element(By.ID, "new-key").text
+
+    client = OpenAI(base_url=gatehouse.base_url + "/v1", api_key=key)
+    client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "count my spend"}])
+    deadline = time.time() + 10
+    while True:  # spend is settled in the background
+        browser.get(gatehouse.base_url + "/ui/keys?q=una-key")
+        row = browser.find_element(By.XPATH, "//tr[td[contains(., 'una-key')]]").text
+        if "$0.00" not in row or time.time() > deadline:
+            break
+        time.sleep(0.3)
+    assert "$0.00" not in row and "user una" in row and "team search" in row
+    shot(browser, "console-12-key-with-spend")
+    browser.get(gatehouse.base_url + "/ui/teams")
+    assert "of $10.00 per 30d" in browser.find_element(By.TAG_NAME, "table").text
+
+    browser.find_element(By.LINK_TEXT, "Audit trail").click()
+    body = browser.find_element(By.TAG_NAME, "body").text
+    for action in ("team.new", "user.new", "team.member_add", "key.generate"):
+        assert action in body, action
+    assert PASSWORD not in browser.page_source and key not in browser.page_source
+    browser.find_element(By.LINK_TEXT, "Verify the chain").click()
+    wait_for_text(browser, "The chain is intact")
+    shot(browser, "console-13-audit")
+
+
 def test_a_viewer_sees_no_controls_and_a_forged_post_is_refused(gatehouse, browser):
     sign_in(browser, gatehouse, "vera", PASSWORD)
     browser.get(gatehouse.base_url + "/ui/keys")
@@ -119,6 +175,9 @@ def test_a_viewer_sees_no_controls_and_a_forged_post_is_refused(gatehouse, brows
     shot(browser, "console-6-viewer-keys")
     assert not browser.find_elements(By.LINK_TEXT, "New key")
     assert not browser.find_elements(By.XPATH, "//button[text()='Block' or text()='Delete']")
+    browser.get(gatehouse.base_url + "/ui/users")
+    wait_for_text(browser, "ivan")
+    assert not browser.find_elements(By.LINK_TEXT, "New user") and not browser.find_elements(By.XPATH, "//button[text()='Delete']")
     # The form the page does not offer, posted anyway with the viewer's own session and token.
     page = requests.get(gatehouse.base_url + "/ui", cookies=cookies(browser), timeout=10).text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -139,6 +198,10 @@ def test_an_internal_user_sees_only_their_own_keys(gatehouse, browser):
     # Asking for someone else's keys is refused by the same rule as /key/list.
     other = requests.get(gatehouse.base_url + "/ui/keys?user=olga", cookies=cookies(browser), timeout=10)
     assert other.status_code == 403 and "olga-notebook" not in other.text
+    # Users and the audit trail are neither offered nor served.
+    assert not browser.find_elements(By.LINK_TEXT, "Users") and not browser.find_elements(By.LINK_TEXT, "Audit trail")
+    for path in ("/ui/users", "/ui/audit"):
+        assert requests.get(gatehouse.base_url + path, cookies=cookies(browser), timeout=10).status_code == 403
 
 
 def test_values_people_typed_render_as_text(gatehouse, browser):
@@ -158,7 +221,8 @@ def test_values_people_typed_render_as_text(gatehouse, browser):
 def test_every_page_is_sent_with_strict_headers_and_no_inline_script(gatehouse):
     session = requests.Session()
     session.post(gatehouse.base_url + "/login", json={"username": "admin", "password": gatehouse.master_key}, timeout=10).raise_for_status()
-    for path in ("/ui", "/ui/keys", "/ui/keys/new", "/ui/keys?status=blocked"):
+    for path in ("/ui", "/ui/keys", "/ui/keys/new", "/ui/keys?status=blocked", "/ui/teams", "/ui/teams/new", "/ui/users",
+                 "/ui/users/new", "/ui/audit", "/ui/audit?verify=1&outcome=denied"):
         page = session.get(gatehouse.base_url + path, timeout=10)
         assert page.status_code == 200, path
         csp = page.headers["content-security-policy"]

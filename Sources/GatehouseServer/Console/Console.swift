@@ -14,6 +14,7 @@ struct Console: Sendable {
     let sessions: BrowserSessions
     /// Where signing out goes through (the sign-in page's own sign-out).
     let signIn: SessionRoutes
+    let audit: Audit
 
     func register(on router: some RouterMethods<GatewayRequestContext>) {
         let keys = KeysPage(console: self)
@@ -41,6 +42,31 @@ struct Console: Sendable {
                 }
             }
         }
+        let teams = TeamsPage(console: self)
+        router.get("/ui/teams") { request, _ in await self.page(request) { try await teams.list(request, $0) } }
+        router.get("/ui/teams/new") { request, _ in await self.page(request) { try await teams.form($0) } }
+        router.post("/ui/teams/new") { request, context in await self.form(request, context) { try await teams.create($0, $1, context) } }
+        router.get("/ui/teams/{id}") { request, context in
+            await self.page(request) { try await teams.show(context.parameters.get("id") ?? "", request, $0) }
+        }
+        router.post("/ui/teams/{id}/add") { request, context in
+            await self.form(request, context) { try await teams.member(true, team: context.parameters.get("id") ?? "", $0, $1, context) }
+        }
+        router.post("/ui/teams/{id}/remove") { request, context in
+            await self.form(request, context) { try await teams.member(false, team: context.parameters.get("id") ?? "", $0, $1, context) }
+        }
+        router.post("/ui/teams/{id}/delete") { request, context in
+            await self.form(request, context) { viewer, _ in try await teams.delete(team: context.parameters.get("id") ?? "", viewer, context) }
+        }
+        let users = UsersPage(console: self)
+        router.get("/ui/users") { request, _ in await self.page(request) { try await users.list(request, $0) } }
+        router.get("/ui/users/new") { request, _ in await self.page(request) { try await users.form($0) } }
+        router.post("/ui/users/new") { request, context in await self.form(request, context) { try await users.create($0, $1, context) } }
+        router.post("/ui/users/{id}/delete") { request, context in
+            await self.form(request, context) { viewer, _ in try await users.delete(user: context.parameters.get("id") ?? "", viewer, context) }
+        }
+        let trail = AuditPage(console: self, audit: audit)
+        router.get("/ui/audit") { request, _ in await self.page(request) { try await trail.show(request, $0) } }
         router.post("/ui/sign-out") { request, context in await LoginPage(signIn: signIn).logout(request, context) }
     }
 

@@ -91,6 +91,7 @@ enum ConsoleStyle {
         .muted { color: var(--muted); }
         .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 13px; }
         td.mono { white-space: nowrap; }
+        td.details { max-width: 420px; overflow-wrap: anywhere; font-size: 13px; }
         .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600; }
         .badge.ok { background: #ecfdf3; color: var(--ok); }
         .badge.blocked { background: #fef3f2; color: var(--danger); }

@@ -13,11 +13,25 @@ enum ConsoleLayout {
     enum Section: String, CaseIterable {
         case overview = "Overview"
         case keys = "Keys"
+        case teams = "Teams"
+        case users = "Users"
+        case audit = "Audit trail"
 
         var path: String {
             switch self {
             case .overview: "/ui"
             case .keys: "/ui/keys"
+            case .teams: "/ui/teams"
+            case .users: "/ui/users"
+            case .audit: "/ui/audit"
+            }
+        }
+
+        /// Whether the section is offered: users and the audit trail are for those who read everything.
+        func offered(to caller: ManagementCaller) -> Bool {
+            switch self {
+            case .users, .audit: caller.readsEverything
+            default: true
             }
         }
     }
@@ -30,7 +44,7 @@ enum ConsoleLayout {
     static func page(
         _ title: String, section: Section?, viewer: ConsoleViewer, body: String, flash: Flash? = nil, status: HTTPResponse.Status = .ok
     ) -> Response {
-        let nav = Section.allCases.map { item in
+        let nav = Section.allCases.filter { $0.offered(to: viewer.caller) }.map { item in
             "<a href=\"\(item.path)\"\(item == section ? " aria-current=\"page\"" : "")>\(item.rawValue)</a>"
         }.joined()
         let html = """

@@ -102,8 +102,8 @@ struct KeysPage: Sendable {
             return """
                 <tr><td>\(HTML.escape(key.alias ?? "—"))<div class="mono muted">\(HTML.escape(key.id))</div></td>
                 <td class="mono">\(HTML.escape(key.display))</td><td>\(HTML.escape(owner.isEmpty ? "—" : owner))</td>
-                <td>\(HTML.escape(models))</td><td>\(Self.budget(key))</td><td>\(Self.rates(key.limits))</td>
-                <td>\(key.expiresAt.map { HTML.escape(Self.date($0)) } ?? "Never")</td><td>\(status)</td>
+                <td>\(HTML.escape(models))</td><td>\(ConsoleText.budget(spend: key.spend, key.limits))</td><td>\(ConsoleText.rates(key.limits))</td>
+                <td>\(key.expiresAt.map { HTML.escape(ConsoleText.day($0)) } ?? "Never")</td><td>\(status)</td>
                 <td class="actions">\(actions(key, viewer: viewer))</td></tr>
                 """
         }.joined()
@@ -138,24 +138,6 @@ struct KeysPage: Sendable {
         """
     }
 
-    static func budget(_ key: VirtualKey) -> String {
-        let spent = String(format: "$%.2f", key.spend)
-        guard let max = key.limits.maxBudget else { return "\(spent) <span class=\"muted\">no budget</span>" }
-        let period = key.limits.budgetDuration.map { " per " + HTML.escape($0) } ?? ""
-        return "\(spent) of \(String(format: "$%.2f", max))\(period)"
-    }
-
-    static func rates(_ limits: Limits) -> String {
-        let parts = [limits.rpmLimit.map { "\($0) req/min" }, limits.tpmLimit.map { "\($0) tokens/min" }].compactMap { $0 }
-        return parts.isEmpty ? "<span class=\"muted\">none</span>" : HTML.escape(parts.joined(separator: ", "))
-    }
-
-    static func date(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        return formatter.string(from: date)
-    }
-
     // MARK: create
 
     /// The fields of the new-key form, as typed.
@@ -163,45 +145,25 @@ struct KeysPage: Sendable {
         "key_alias", "models_mode", "models", "team_id", "user_id", "max_budget", "budget_duration", "rpm_limit", "tpm_limit", "duration",
     ]
 
-    func form(_ viewer: ConsoleViewer, values: [String: String] = [:], error: (field: String?, message: String)? = nil) async throws -> Response {
+    func form(_ viewer: ConsoleViewer, values: [String: String] = [:], error: ConsoleForm.FieldError? = nil) async throws -> Response {
         try viewer.caller.requireWriter()
-        func field(_ name: String, _ label: String, hint: String, type: String = "text") -> String {
-            let invalid = error?.field == name
-            return """
-                <div class="field\(invalid ? " invalid" : "")"><label for="\(name)">\(label)</label>
-                <input id="\(name)" name="\(name)" type="\(type)" value="\(HTML.escape(values[name] ?? ""))"\
-                \(invalid ? " aria-invalid=\"true\" aria-describedby=\"\(name)-error\"" : "")>\
-                \(invalid ? "<div class=\"error\" id=\"\(name)-error\">\(HTML.escape(error?.message ?? ""))</div>" : "")
-                <div class="hint">\(hint)</div></div>
-                """
+        func field(_ name: String, _ label: String, hint: String, type: String = "text", attributes: String = "") -> String {
+            ConsoleForm.field(name, label, hint: hint, type: type, values: values, error: error, attributes: attributes)
         }
-        let these = values["models_mode"] == "these"
-        let durations = ["", "1d", "7d", "30d", "1mo"].map { value in
-            "<option value=\"\(value)\"\(values["budget_duration"] == value ? " selected" : "")>\(value.isEmpty ? "Never resets" : "Every " + value)</option>"
-        }.joined()
-        let owner =
-            viewer.caller.isAdmin
-            ? field("user_id", "User", hint: "The user the key acts for; empty for none.") : ""
-        let general =
-            (error != nil && error?.field.map(Self.fields.contains) != true) ? ConsoleLayout.Flash(text: error!.message, isError: true) : nil
+        let owner = viewer.caller.isAdmin ? field("user_id", "User", hint: "The user the key acts for; empty for none.") : ""
+        let general = error.flatMap { Self.fields.contains($0.field) ? nil : ConsoleLayout.Flash(text: $0.message, isError: true) }
         let body = """
             <form class="card" method="post" action="/ui/keys/new">\(HTML.hidden("csrf_token", viewer.csrf))
             <div class="form-grid">
             \(field("key_alias", "Alias", hint: "A name to find the key by."))
             \(field("team_id", "Team", hint: "The team the key belongs to; empty for none."))
             \(owner)
-            <fieldset class="field"><legend>Models</legend>
-            <label><input type="radio" name="models_mode" value="all"\(these ? "" : " checked")> All models its owner may use</label>
-            <label><input type="radio" name="models_mode" value="these"\(these ? " checked" : "")> Only these:</label>
-            <input name="models" aria-label="Models, separated by commas" value="\(HTML.escape(values["models"] ?? ""))"\
-            \(error?.field == "models" ? " aria-invalid=\"true\"" : "")>\
-            \(error?.field == "models" ? "<div class=\"error\">\(HTML.escape(error?.message ?? ""))</div>" : "")
-            <div class="hint">Separated by commas, e.g. gpt-4o-mini, claude-sonnet.</div></fieldset>
-            \(field("max_budget", "Budget (USD)", hint: "Empty for no budget.", type: "number\" step=\"0.01\" min=\"0"))
-            <div class="field"><label for="budget_duration">Budget period</label><select id="budget_duration" name="budget_duration">\(durations)</select>
-            <div class="hint">When the spend counted against the budget starts again.</div></div>
-            \(field("rpm_limit", "Requests per minute", hint: "Empty for no limit.", type: "number\" min=\"0"))
-            \(field("tpm_limit", "Tokens per minute", hint: "Empty for no limit.", type: "number\" min=\"0"))
+            \(ConsoleForm.models(values: values, error: error, all: "All models its owner may use"))
+            \(field("max_budget", "Budget (USD)", hint: "Empty for no budget.", type: "number", attributes: " step=\"0.01\" min=\"0\""))
+            \(ConsoleForm.select("budget_duration", "Budget period", hint: "When the spend counted against the budget starts again.",
+                options: ConsoleForm.budgetPeriods, values: values))
+            \(field("rpm_limit", "Requests per minute", hint: "Empty for no limit.", type: "number", attributes: " min=\"0\""))
+            \(field("tpm_limit", "Tokens per minute", hint: "Empty for no limit.", type: "number", attributes: " min=\"0\""))
             \(field("duration", "Expires after", hint: "30d, 12h, 1mo…; empty: never."))
             </div>
             <p><button type="submit">Create key</button> <a class="button secondary" href="/ui/keys">Cancel</a></p>
@@ -211,21 +173,16 @@ struct KeysPage: Sendable {
     }
 
     func create(_ viewer: ConsoleViewer, _ posted: FormBody, _ context: GatewayRequestContext) async throws -> Response {
-        var values: [String: String] = [:]
-        for name in Self.fields { values[name] = posted[name]?.trimmingCharacters(in: .whitespaces) }
-        let body: JSONValue
-        do {
-            body = try Self.body(values)
-        } catch let error as FieldError {
-            return try await form(viewer, values: values, error: (error.field, error.message))
-        }
+        let values = ConsoleForm.values(posted, Self.fields)
         let changed: Changed
         do {
-            changed = try await operations.generate(ManagementCall(principal: viewer.principal, body: try ManagementBody(body)))
+            let body = try ConsoleForm.body(values, text: ["key_alias", "team_id", "user_id", "budget_duration", "duration"])
+            changed = try await console.perform("key.generate", body, viewer, context) { try await operations.generate($0) }
+        } catch let error as ConsoleForm.FieldError {
+            return try await form(viewer, values: values, error: error)
         } catch let error as GatewayError where error.status == 400 {
-            return try await form(viewer, values: values, error: (error.param ?? "", error.message))
+            return try await form(viewer, values: values, error: .init(field: error.param ?? "", message: error.message))
         }
-        management.trail.record(changed, action: "key.generate", by: viewer.principal, address: context.clientAddress, request: body, via: "console")
         let raw = changed.answer["key"]?.stringValue ?? ""
         let alias = changed.answer["key_alias"]?.stringValue
         let page = """
@@ -238,53 +195,19 @@ struct KeysPage: Sendable {
         return ConsoleLayout.page("Key created", section: .keys, viewer: viewer, body: page)
     }
 
-    struct FieldError: Error {
-        let field: String
-        let message: String
-    }
-
-    /// The management API's body for what the form says; numbers checked here, the rest by the
-    /// operation.
-    static func body(_ values: [String: String]) throws -> JSONValue {
-        var body: [String: JSONValue] = [:]
-        func text(_ name: String) -> String? { values[name].flatMap { $0.isEmpty ? nil : $0 } }
-        for name in ["key_alias", "team_id", "user_id", "budget_duration", "duration"] {
-            if let value = text(name) { body[name] = .string(value) }
-        }
-        if values["models_mode"] == "these" {
-            let models = (values["models"] ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
-            guard !models.isEmpty else { throw FieldError(field: "models", message: "Name at least one model, or choose all models.") }
-            body["models"] = .array(models.map(JSONValue.string))
-        }
-        if let budget = text("max_budget") {
-            guard let dollars = Double(budget), dollars.isFinite, dollars >= 0 else {
-                throw FieldError(field: "max_budget", message: "A budget is an amount of dollars, like 25 or 12.50.")
-            }
-            body["max_budget"] = .number(dollars)
-        }
-        for name in ["rpm_limit", "tpm_limit"] {
-            guard let typed = text(name) else { continue }
-            guard let number = Int(typed), number >= 0 else { throw FieldError(field: name, message: "A limit is a whole number, 0 or more.") }
-            body[name] = JSONValue(number)
-        }
-        return .object(body)
-    }
-
     // MARK: block, unblock, delete
 
     func act(
         _ action: Action, on id: String, _ viewer: ConsoleViewer, _ posted: FormBody, _ context: GatewayRequestContext
     ) async throws -> Response {
         let body: JSONValue = action == .delete ? ["keys": [.string(id)]] : ["key": .string(id)]
-        let call = ManagementCall(principal: viewer.principal, body: try ManagementBody(body))
-        let changed: Changed
-        switch action {
-        case .block: changed = try await operations.setBlocked(true, call)
-        case .unblock: changed = try await operations.setBlocked(false, call)
-        case .delete: changed = try await operations.delete(call)
+        _ = try await console.perform("key." + action.rawValue, body, viewer, context) { call in
+            switch action {
+            case .block: try await operations.setBlocked(true, call)
+            case .unblock: try await operations.setBlocked(false, call)
+            case .delete: try await operations.delete(call)
+            }
         }
-        management.trail.record(
-            changed, action: "key." + action.rawValue, by: viewer.principal, address: context.clientAddress, request: body, via: "console")
-        return Response(status: .seeOther, headers: [.location: "/ui/keys?done=" + action.rawValue, .cacheControl: "no-store"])
+        return Console.back(to: "/ui/keys", done: action.rawValue)
     }
 }

@@ -1,0 +1,108 @@
+import Foundation
+import GatehouseCore
+import Hummingbird
+
+/// What the console's forms share: fields drawn with their error beside them, the numbers a
+/// form may hold checked before the management body is built, and the operation run as the
+/// signed-in person with the audit record the API would write (marked `via: console`).
+enum ConsoleForm {
+    /// A field the form got wrong, said next to it.
+    struct FieldError: Error {
+        let field: String
+        let message: String
+    }
+
+    /// One labelled input, with what was typed and the error about it, if any.
+    static func field(
+        _ name: String, _ label: String, hint: String, type: String = "text", values: [String: String], error: FieldError?,
+        attributes: String = ""
+    ) -> String {
+        let invalid = error?.field == name
+        return """
+            <div class="field\(invalid ? " invalid" : "")"><label for="\(name)">\(label)</label>
+            <input id="\(name)" name="\(name)" type="\(type)" value="\(HTML.escape(values[name] ?? ""))"\(attributes)\
+            \(invalid ? " aria-invalid=\"true\" aria-describedby=\"\(name)-error\"" : "")>\
+            \(invalid ? "<div class=\"error\" id=\"\(name)-error\">\(HTML.escape(error?.message ?? ""))</div>" : "")
+            <div class="hint">\(hint)</div></div>
+            """
+    }
+
+    /// A select of `options` (value, label), the typed one chosen.
+    static func select(_ name: String, _ label: String, hint: String, options: [(String, String)], values: [String: String]) -> String {
+        let choices = options.map { value, text in
+            "<option value=\"\(HTML.escape(value))\"\(values[name] == value ? " selected" : "")>\(HTML.escape(text))</option>"
+        }.joined()
+        return """
+            <div class="field"><label for="\(name)">\(label)</label><select id="\(name)" name="\(name)">\(choices)</select>
+            <div class="hint">\(hint)</div></div>
+            """
+    }
+
+    /// The "all models" / "these models" choice, the effective set said in words.
+    static func models(values: [String: String], error: FieldError?, all: String) -> String {
+        let these = values["models_mode"] == "these"
+        let invalid = error?.field == "models"
+        return """
+            <fieldset class="field"><legend>Models</legend>
+            <label><input type="radio" name="models_mode" value="all"\(these ? "" : " checked")> \(all)</label>
+            <label><input type="radio" name="models_mode" value="these"\(these ? " checked" : "")> Only these:</label>
+            <input name="models" aria-label="Models, separated by commas" value="\(HTML.escape(values["models"] ?? ""))"\
+            \(invalid ? " aria-invalid=\"true\"" : "")>\
+            \(invalid ? "<div class=\"error\">\(HTML.escape(error?.message ?? ""))</div>" : "")
+            <div class="hint">Separated by commas, e.g. gpt-4o-mini, claude-sonnet.</div></fieldset>
+            """
+    }
+
+    static let budgetPeriods = [("", "Never resets"), ("1d", "Every day"), ("7d", "Every week"), ("30d", "Every 30 days"), ("1mo", "Every month")]
+
+    /// What was typed in `fields`, trimmed.
+    static func values(_ form: FormBody, _ fields: [String]) -> [String: String] {
+        var values: [String: String] = [:]
+        for name in fields { values[name] = form[name]?.trimmingCharacters(in: .whitespaces) }
+        return values
+    }
+
+    /// The management body for what a form says: `text` fields as strings when not empty;
+    /// `models` when "these" is chosen; `max_budget` as dollars, `rpm_limit` / `tpm_limit` as
+    /// whole numbers — checked here, the rest by the operation.
+    static func body(_ values: [String: String], text: [String]) throws -> JSONValue {
+        var body: [String: JSONValue] = [:]
+        func typed(_ name: String) -> String? { values[name].flatMap { $0.isEmpty ? nil : $0 } }
+        for name in text { if let value = typed(name) { body[name] = .string(value) } }
+        if values["models_mode"] == "these" {
+            let models = (values["models"] ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+            guard !models.isEmpty else { throw FieldError(field: "models", message: "Name at least one model, or choose all models.") }
+            body["models"] = .array(models.map(JSONValue.string))
+        }
+        if let budget = typed("max_budget") {
+            guard let dollars = Double(budget), dollars.isFinite, dollars >= 0 else {
+                throw FieldError(field: "max_budget", message: "A budget is an amount of dollars, like 25 or 12.50.")
+            }
+            body["max_budget"] = .number(dollars)
+        }
+        for name in ["rpm_limit", "tpm_limit"] {
+            guard let number = typed(name) else { continue }
+            guard let limit = Int(number), limit >= 0 else { throw FieldError(field: name, message: "A limit is a whole number, 0 or more.") }
+            body[name] = JSONValue(limit)
+        }
+        return .object(body)
+    }
+}
+
+extension Console {
+    /// Runs a management operation as the signed-in person and records it as the API would
+    /// (`action`, the changes, the request with secrets masked), marked as made in the console.
+    func perform(
+        _ action: String, _ body: JSONValue, _ viewer: ConsoleViewer, _ context: GatewayRequestContext,
+        _ operation: (ManagementCall) async throws -> Changed
+    ) async throws -> Changed {
+        let changed = try await operation(ManagementCall(principal: viewer.principal, body: try ManagementBody(body)))
+        management.trail.record(changed, action: action, by: viewer.principal, address: context.clientAddress, request: body, via: "console")
+        return changed
+    }
+
+    /// Back to a list after a change, saying what was done (`done` names a fixed message).
+    static func back(to path: String, done: String) -> Response {
+        Response(status: .seeOther, headers: [.location: path + "?done=" + done, .cacheControl: "no-store"])
+    }
+}

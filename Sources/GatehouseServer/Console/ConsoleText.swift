@@ -1,0 +1,42 @@
+import Foundation
+import GatehouseCore
+
+/// How the console writes figures: spend against a budget and its period, rate limits, dates,
+/// and the line under a list (how many, and the way to the other pages). Returns HTML.
+enum ConsoleText {
+    static func dollars(_ amount: Double) -> String { String(format: "$%.2f", amount) }
+
+    static func budget(spend: Double, _ limits: Limits) -> String {
+        guard let max = limits.maxBudget else { return "\(dollars(spend)) <span class=\"muted\">no budget</span>" }
+        let period = limits.budgetDuration.map { " per " + HTML.escape($0) } ?? ""
+        return "\(dollars(spend)) of \(dollars(max))\(period)"
+    }
+
+    static func rates(_ limits: Limits) -> String {
+        let parts = [limits.rpmLimit.map { "\($0) req/min" }, limits.tpmLimit.map { "\($0) tokens/min" }].compactMap { $0 }
+        return parts.isEmpty ? "<span class=\"muted\">none</span>" : HTML.escape(parts.joined(separator: ", "))
+    }
+
+    static func day(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return formatter.string(from: date)
+    }
+
+    static func time(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withDashSeparatorInDate, .withSpaceBetweenDateAndTime]
+        return formatter.string(from: date) + " UTC"
+    }
+
+    /// "12 teams", and links to the previous and next pages of an offset-paged list.
+    static func pager(total: Int, noun: String, page: Int, size: Int, path: String, query: [(String, String)] = []) -> String {
+        func link(_ page: Int) -> String {
+            HTML.escape(path + "?" + FormEncoding.encode(query + [("page", String(page))]))
+        }
+        var html = "<div class=\"pager\"><span>\(total) \(noun)\(total == 1 ? "" : "s")</span><span>"
+        if page > 0 { html += "<a href=\"\(link(page - 1))\">← Previous page</a> " }
+        if (page + 1) * size < total { html += "<a href=\"\(link(page + 1))\">Next page →</a>" }
+        return html + "</span></div>"
+    }
+}

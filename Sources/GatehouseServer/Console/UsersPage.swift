@@ -1,0 +1,110 @@
+import Foundation
+import GatehouseCore
+import GatehouseMetering
+import GatehouseStore
+import Hummingbird
+
+/// The console's users, for proxy admins and viewers: the list (paged and counted by the store,
+/// filtered by role), a form to create one (with a password to sign in with, or none for
+/// single sign-on), and delete — through `UserRoutes`, the management API's own operations.
+struct UsersPage: Sendable {
+    let console: Console
+    var management: Management { console.management }
+    var operations: UserRoutes { UserRoutes(management: management) }
+    static let pageSize = 50
+    static let done = ["created": "The user is created.", "deleted": "The user is deleted, with their keys."]
+    static let roles: [(String, String)] = [
+        ("internal_user", "Internal user"), ("internal_user_viewer", "Internal user (viewer)"), ("proxy_admin", "Proxy admin"),
+        ("proxy_admin_viewer", "Proxy admin (viewer)"),
+    ]
+
+    func list(_ request: Request, _ viewer: ConsoleViewer) async throws -> Response {
+        try viewer.caller.requireReader("list users")
+        let query = request.uri.queryParameters
+        let page = max(0, min(Int(query.get("page") ?? "") ?? 0, 100_000))
+        let role = query.get("role").flatMap(Principal.Role.init(rawValue:))
+        let users = try await management.spend.overlay(
+            try await management.directory.users(role: role, limit: Self.pageSize, offset: page * Self.pageSize))
+        let total = try await management.directory.userCount(role: role)
+        let roleOptions = ([("", "Any role")] + Self.roles).map { value, label in
+            "<option value=\"\(value)\"\(role?.rawValue == value ? " selected" : "")>\(label)</option>"
+        }.joined()
+        var body = """
+            <form class="toolbar" method="get" action="/ui/users"><label>Role <select name="role">\(roleOptions)</select></label>
+            <button type="submit" class="secondary">Filter</button><span class="spacer"></span>\
+            \(viewer.caller.isAdmin ? "<a class=\"button\" href=\"/ui/users/new\">New user</a>" : "")</form>
+            """
+        if users.isEmpty {
+            body += "<div class=\"card empty\">No users match.</div>"
+        } else {
+            let rows = users.map { user in
+                let delete =
+                    viewer.caller.isAdmin
+                    ? """
+                    <form method="post" action="/ui/users/\(HTML.escape(FormEncoding.encode(user.id)))/delete" \
+                    data-confirm="Delete \(HTML.escape(user.id)) and all their keys?">\(HTML.hidden("csrf_token", viewer.csrf))\
+                    <button type="submit" class="small danger">Delete</button></form>
+                    """ : ""
+                return """
+                    <tr><td>\(HTML.escape(user.id))</td><td>\(HTML.escape(user.email ?? "—"))</td><td>\(HTML.escape(user.role.rawValue))</td>
+                    <td>\(ConsoleText.budget(spend: user.spend, user.limits))</td><td>\(HTML.escape(ConsoleText.day(user.createdAt)))</td>
+                    <td class="actions"><a class="button small secondary" href="/ui/keys?user=\(HTML.escape(FormEncoding.encode(user.id)))">Keys</a> \(delete)</td></tr>
+                    """
+            }.joined()
+            body += """
+                <table><thead><tr><th scope="col">User</th><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Spend / budget</th>
+                <th scope="col">Created</th><th scope="col"><span class="muted">Actions</span></th></tr></thead><tbody>\(rows)</tbody></table>
+                """
+        }
+        body += ConsoleText.pager(
+            total: total, noun: "user", page: page, size: Self.pageSize, path: "/ui/users", query: role.map { [("role", $0.rawValue)] } ?? [])
+        let flash = query.get("done").flatMap { Self.done[$0] }.map { ConsoleLayout.Flash(text: $0, isError: false) }
+        return ConsoleLayout.page("Users", section: .users, viewer: viewer, body: body, flash: flash)
+    }
+
+    static let fields = ["user_id", "user_email", "user_role", "password", "max_budget", "budget_duration"]
+
+    func form(_ viewer: ConsoleViewer, values: [String: String] = [:], error: ConsoleForm.FieldError? = nil) async throws -> Response {
+        try viewer.caller.requireAdmin("create users")
+        func field(_ name: String, _ label: String, hint: String, type: String = "text", attributes: String = "") -> String {
+            ConsoleForm.field(name, label, hint: hint, type: type, values: values, error: error, attributes: attributes)
+        }
+        var typed = values
+        typed["password"] = nil  // never sent back
+        let general = error.flatMap { Self.fields.contains($0.field) ? nil : ConsoleLayout.Flash(text: $0.message, isError: true) }
+        let body = """
+            <form class="card" method="post" action="/ui/users/new">\(HTML.hidden("csrf_token", viewer.csrf))
+            <div class="form-grid">
+            \(field("user_id", "Id", hint: "How the user signs in; empty: one is made up."))
+            \(field("user_email", "Email", hint: "Also signs them in; must be unique.", type: "email"))
+            \(ConsoleForm.select("user_role", "Role", hint: "What they may do in the console and the API.", options: Self.roles, values: values))
+            \(ConsoleForm.field("password", "Password", hint: "At least 12 characters; empty for none (single sign-on).", type: "password", values: typed, error: error, attributes: " autocomplete=\"new-password\""))
+            \(field("max_budget", "Budget (USD)", hint: "Across all their keys; empty for none.", type: "number", attributes: " step=\"0.01\" min=\"0\""))
+            \(ConsoleForm.select("budget_duration", "Budget period", hint: "When their spend starts again.", options: ConsoleForm.budgetPeriods, values: values))
+            </div>
+            <p><button type="submit">Create user</button> <a class="button secondary" href="/ui/users">Cancel</a></p>
+            </form>
+            """
+        return ConsoleLayout.page("New user", section: .users, viewer: viewer, body: body, flash: general, status: error == nil ? .ok : .badRequest)
+    }
+
+    func create(_ viewer: ConsoleViewer, _ posted: FormBody, _ context: GatewayRequestContext) async throws -> Response {
+        let values = ConsoleForm.values(posted, Self.fields)
+        do {
+            var body = try ConsoleForm.body(values, text: ["user_id", "user_email", "user_role", "budget_duration"])
+            body["auto_create_key"] = false
+            if let password = posted["password"], !password.isEmpty { body["password"] = .string(password) }
+            _ = try await console.perform("user.new", body, viewer, context) { try await operations.new($0) }
+        } catch let error as ConsoleForm.FieldError {
+            return try await form(viewer, values: values, error: error)
+        } catch let error as GatewayError where error.status == 400 {
+            return try await form(viewer, values: values, error: .init(field: error.param ?? "", message: error.message))
+        }
+        return Console.back(to: "/ui/users", done: "created")
+    }
+
+    func delete(user id: String, _ viewer: ConsoleViewer, _ context: GatewayRequestContext) async throws -> Response {
+        _ = try await console.perform("user.delete", ["user_ids": [.string(id)]], viewer, context) { try await operations.delete($0) }
+        return Console.back(to: "/ui/users", done: "deleted")
+    }
+}
