@@ -329,6 +329,10 @@ public enum Migrations {
                 .column("created_at_ms", type: .bigint, .notNull)
                 .run()
         },
+        // The console's key list, newest first with keyset paging: a page is read from the index.
+        Migration(version: 19, name: "keys by creation time") { db in
+            try await db.create(index: "gatehouse_keys_created").on("gatehouse_keys").column("created_at_ms").column("id").run()
+        },
     ]
 
     /// Every migration's version, in order.

@@ -202,6 +202,12 @@ def test_an_internal_user_sees_only_their_own_keys(gatehouse, browser):
     assert not browser.find_elements(By.LINK_TEXT, "Users") and not browser.find_elements(By.LINK_TEXT, "Audit trail")
     for path in ("/ui/users", "/ui/audit"):
         assert requests.get(gatehouse.base_url + path, cookies=cookies(browser), timeout=10).status_code == 403
+    # Their account: role, spend, keys, and how to point their tools at the gateway.
+    browser.find_element(By.LINK_TEXT, "My account").click()
+    wait_for_text(browser, "Use the gateway")
+    text = browser.find_element(By.TAG_NAME, "body").text
+    assert "internal_user" in text and f'base_url="{gatehouse.base_url}/v1"' in text and f"ANTHROPIC_BASE_URL={gatehouse.base_url}" in text
+    shot(browser, "console-9-my-account")
 
 
 def test_values_people_typed_render_as_text(gatehouse, browser):
@@ -222,7 +228,7 @@ def test_every_page_is_sent_with_strict_headers_and_no_inline_script(gatehouse):
     session = requests.Session()
     session.post(gatehouse.base_url + "/login", json={"username": "admin", "password": gatehouse.master_key}, timeout=10).raise_for_status()
     for path in ("/ui", "/ui/keys", "/ui/keys/new", "/ui/keys?status=blocked", "/ui/teams", "/ui/teams/new", "/ui/users",
-                 "/ui/users/new", "/ui/audit", "/ui/audit?verify=1&outcome=denied"):
+                 "/ui/users/new", "/ui/audit", "/ui/audit?verify=1&outcome=denied", "/ui/account"):
         page = session.get(gatehouse.base_url + path, timeout=10)
         assert page.status_code == 200, path
         csp = page.headers["content-security-policy"]

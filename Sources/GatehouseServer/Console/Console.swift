@@ -15,6 +15,8 @@ struct Console: Sendable {
     /// Where signing out goes through (the sign-in page's own sign-out).
     let signIn: SessionRoutes
     let audit: Audit
+    /// This gateway's public URL (`oauth_issuer`), for the setup the account page shows.
+    let publicURL: String
 
     func register(on router: some RouterMethods<GatewayRequestContext>) {
         let keys = KeysPage(console: self)
@@ -67,6 +69,7 @@ struct Console: Sendable {
         }
         let trail = AuditPage(console: self, audit: audit)
         router.get("/ui/audit") { request, _ in await self.page(request) { try await trail.show(request, $0) } }
+        router.get("/ui/account") { request, _ in await self.page(request) { try await AccountPage(console: self).show($0) } }
         router.post("/ui/sign-out") { request, context in await LoginPage(signIn: signIn).logout(request, context) }
     }
 

@@ -120,6 +120,7 @@ enum ConsoleStyle {
         .empty { text-align: center; padding: 40px; color: var(--muted); }
         .pager { display: flex; justify-content: space-between; align-items: center; margin-top: 12px; color: var(--muted); }
         fieldset { border: 0; padding: 0; margin: 0; }
+        pre { margin: 0; padding: 12px; background: #f8fafc; border: 1px solid var(--line); border-radius: 8px; overflow-x: auto; }
         legend { font-weight: 600; font-size: 14px; margin-bottom: 4px; }
         """
 }

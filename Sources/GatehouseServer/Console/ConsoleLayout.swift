@@ -16,6 +16,7 @@ enum ConsoleLayout {
         case teams = "Teams"
         case users = "Users"
         case audit = "Audit trail"
+        case account = "My account"
 
         var path: String {
             switch self {
@@ -24,6 +25,7 @@ enum ConsoleLayout {
             case .teams: "/ui/teams"
             case .users: "/ui/users"
             case .audit: "/ui/audit"
+            case .account: "/ui/account"
             }
         }
 
