@@ -89,7 +89,47 @@ enum ConsoleForm {
     }
 }
 
+extension ConsoleForm {
+    /// A form's page: its fields in a grid, the submit and cancel buttons, and an error no field
+    /// owns at the top. 400 when it comes back with an error.
+    static func page(
+        _ title: String, section: ConsoleLayout.Section, viewer: ConsoleViewer, action: String, fields html: String, known: [String],
+        submit: String, cancel: String, error: FieldError?
+    ) -> Response {
+        let general = error.flatMap { known.contains($0.field) ? nil : ConsoleLayout.Flash(text: $0.message, isError: true) }
+        let body = """
+            <form class="card" method="post" action="\(action)">\(HTML.hidden("csrf_token", viewer.csrf))
+            <div class="form-grid">\(html)</div>
+            <p><button type="submit">\(submit)</button> <a class="button secondary" href="\(cancel)">Cancel</a></p>
+            </form>
+            """
+        return ConsoleLayout.page(title, section: section, viewer: viewer, body: body, flash: general, status: error == nil ? .ok : .badRequest)
+    }
+}
+
 extension Console {
+    /// A form posted: its values made into the management body (`adjust` adds what is not a plain
+    /// field), the operation run; a field the form or the operation refused sends the form back
+    /// (`again`) with the error beside it.
+    func submit(
+        _ posted: FormBody, fields: [String], text: [String], action: String, _ viewer: ConsoleViewer, _ context: GatewayRequestContext,
+        adjust: (inout JSONValue) -> Void = { _ in }, operation: (ManagementCall) async throws -> Changed,
+        again: ([String: String], ConsoleForm.FieldError) async throws -> Response, then: (Changed) -> Response
+    ) async throws -> Response {
+        let values = ConsoleForm.values(posted, fields)
+        let changed: Changed
+        do {
+            var body = try ConsoleForm.body(values, text: text)
+            adjust(&body)
+            changed = try await perform(action, body, viewer, context, operation)
+        } catch let error as ConsoleForm.FieldError {
+            return try await again(values, error)
+        } catch let error as GatewayError where error.status == 400 {
+            return try await again(values, .init(field: error.param ?? "", message: error.message))
+        }
+        return then(changed)
+    }
+
     /// Runs a management operation as the signed-in person and records it as the API would
     /// (`action`, the changes, the request with secrets masked), marked as made in the console.
     func perform(

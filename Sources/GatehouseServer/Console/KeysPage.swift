@@ -150,14 +150,10 @@ struct KeysPage: Sendable {
         func field(_ name: String, _ label: String, hint: String, type: String = "text", attributes: String = "") -> String {
             ConsoleForm.field(name, label, hint: hint, type: type, values: values, error: error, attributes: attributes)
         }
-        let owner = viewer.caller.isAdmin ? field("user_id", "User", hint: "The user the key acts for; empty for none.") : ""
-        let general = error.flatMap { Self.fields.contains($0.field) ? nil : ConsoleLayout.Flash(text: $0.message, isError: true) }
-        let body = """
-            <form class="card" method="post" action="/ui/keys/new">\(HTML.hidden("csrf_token", viewer.csrf))
-            <div class="form-grid">
+        let fields = """
             \(field("key_alias", "Alias", hint: "A name to find the key by."))
             \(field("team_id", "Team", hint: "The team the key belongs to; empty for none."))
-            \(owner)
+            \(viewer.caller.isAdmin ? field("user_id", "User", hint: "The user the key acts for; empty for none.") : "")
             \(ConsoleForm.models(values: values, error: error, all: "All models its owner may use"))
             \(field("max_budget", "Budget (USD)", hint: "Empty for no budget.", type: "number", attributes: " step=\"0.01\" min=\"0\""))
             \(ConsoleForm.select("budget_duration", "Budget period", hint: "When the spend counted against the budget starts again.",
@@ -165,34 +161,28 @@ struct KeysPage: Sendable {
             \(field("rpm_limit", "Requests per minute", hint: "Empty for no limit.", type: "number", attributes: " min=\"0\""))
             \(field("tpm_limit", "Tokens per minute", hint: "Empty for no limit.", type: "number", attributes: " min=\"0\""))
             \(field("duration", "Expires after", hint: "30d, 12h, 1mo…; empty: never."))
-            </div>
-            <p><button type="submit">Create key</button> <a class="button secondary" href="/ui/keys">Cancel</a></p>
-            </form>
             """
-        return ConsoleLayout.page("New key", section: .keys, viewer: viewer, body: body, flash: general, status: error == nil ? .ok : .badRequest)
+        return ConsoleForm.page(
+            "New key", section: .keys, viewer: viewer, action: "/ui/keys/new", fields: fields, known: Self.fields, submit: "Create key",
+            cancel: "/ui/keys", error: error)
     }
 
     func create(_ viewer: ConsoleViewer, _ posted: FormBody, _ context: GatewayRequestContext) async throws -> Response {
-        let values = ConsoleForm.values(posted, Self.fields)
-        let changed: Changed
-        do {
-            let body = try ConsoleForm.body(values, text: ["key_alias", "team_id", "user_id", "budget_duration", "duration"])
-            changed = try await console.perform("key.generate", body, viewer, context) { try await operations.generate($0) }
-        } catch let error as ConsoleForm.FieldError {
-            return try await form(viewer, values: values, error: error)
-        } catch let error as GatewayError where error.status == 400 {
-            return try await form(viewer, values: values, error: .init(field: error.param ?? "", message: error.message))
+        try await console.submit(
+            posted, fields: Self.fields, text: ["key_alias", "team_id", "user_id", "budget_duration", "duration"], action: "key.generate", viewer,
+            context, operation: { try await operations.generate($0) }, again: { try await form(viewer, values: $0, error: $1) }
+        ) { changed in
+            let raw = changed.answer["key"]?.stringValue ?? ""
+            let alias = changed.answer["key_alias"]?.stringValue
+            let page = """
+                <div class="card"><p>Copy the key now: it is shown this once, and Gatehouse keeps only its hash.</p>
+                <div class="secret"><code id="new-key" class="mono">\(HTML.escape(raw))</code>
+                <button type="button" class="small secondary" data-copy="new-key">Copy</button></div>
+                <p class="muted">\(HTML.escape(alias.map { "Alias: " + $0 } ?? "No alias"))</p>
+                <p><a class="button" href="/ui/keys">Back to the keys</a></p></div>
+                """
+            return ConsoleLayout.page("Key created", section: .keys, viewer: viewer, body: page)
         }
-        let raw = changed.answer["key"]?.stringValue ?? ""
-        let alias = changed.answer["key_alias"]?.stringValue
-        let page = """
-            <div class="card"><p>Copy the key now: it is shown this once, and Gatehouse keeps only its hash.</p>
-            <div class="secret"><code id="new-key" class="mono">\(HTML.escape(raw))</code>
-            <button type="button" class="small secondary" data-copy="new-key">Copy</button></div>
-            <p class="muted">\(HTML.escape(alias.map { "Alias: " + $0 } ?? "No alias"))</p>
-            <p><a class="button" href="/ui/keys">Back to the keys</a></p></div>
-            """
-        return ConsoleLayout.page("Key created", section: .keys, viewer: viewer, body: page)
     }
 
     // MARK: block, unblock, delete

@@ -142,10 +142,7 @@ struct TeamsPage: Sendable {
         func field(_ name: String, _ label: String, hint: String, type: String = "text", attributes: String = "") -> String {
             ConsoleForm.field(name, label, hint: hint, type: type, values: values, error: error, attributes: attributes)
         }
-        let general = error.flatMap { Self.fields.contains($0.field) ? nil : ConsoleLayout.Flash(text: $0.message, isError: true) }
-        let body = """
-            <form class="card" method="post" action="/ui/teams/new">\(HTML.hidden("csrf_token", viewer.csrf))
-            <div class="form-grid">
+        let fields = """
             \(field("team_alias", "Name", hint: "What people call the team."))
             \(field("team_id", "Id", hint: "Empty: one is made up."))
             \(ConsoleForm.models(values: values, error: error, all: "All models"))
@@ -153,25 +150,18 @@ struct TeamsPage: Sendable {
             \(ConsoleForm.select("budget_duration", "Budget period", hint: "When the team's spend starts again.", options: ConsoleForm.budgetPeriods, values: values))
             \(field("rpm_limit", "Requests per minute", hint: "For the whole team; empty for no limit.", type: "number", attributes: " min=\"0\""))
             \(field("tpm_limit", "Tokens per minute", hint: "For the whole team; empty for no limit.", type: "number", attributes: " min=\"0\""))
-            </div>
-            <p><button type="submit">Create team</button> <a class="button secondary" href="/ui/teams">Cancel</a></p>
-            </form>
             """
-        return ConsoleLayout.page("New team", section: .teams, viewer: viewer, body: body, flash: general, status: error == nil ? .ok : .badRequest)
+        return ConsoleForm.page(
+            "New team", section: .teams, viewer: viewer, action: "/ui/teams/new", fields: fields, known: Self.fields, submit: "Create team",
+            cancel: "/ui/teams", error: error)
     }
 
     func create(_ viewer: ConsoleViewer, _ posted: FormBody, _ context: GatewayRequestContext) async throws -> Response {
-        let values = ConsoleForm.values(posted, Self.fields)
-        let changed: Changed
-        do {
-            let body = try ConsoleForm.body(values, text: ["team_alias", "team_id", "budget_duration"])
-            changed = try await console.perform("team.new", body, viewer, context) { try await operations.new($0) }
-        } catch let error as ConsoleForm.FieldError {
-            return try await form(viewer, values: values, error: error)
-        } catch let error as GatewayError where error.status == 400 {
-            return try await form(viewer, values: values, error: .init(field: error.param ?? "", message: error.message))
+        try await console.submit(
+            posted, fields: Self.fields, text: ["team_alias", "team_id", "budget_duration"], action: "team.new", viewer, context,
+            operation: { try await operations.new($0) }, again: { try await form(viewer, values: $0, error: $1) }
+        ) { changed in
+            Console.back(to: "/ui/teams/" + FormEncoding.encode(changed.answer["team_id"]?.stringValue ?? ""), done: "created")
         }
-        let id = changed.answer["team_id"]?.stringValue ?? ""
-        return Console.back(to: "/ui/teams/" + FormEncoding.encode(id), done: "created")
     }
 }

@@ -66,41 +66,32 @@ struct UsersPage: Sendable {
 
     func form(_ viewer: ConsoleViewer, values: [String: String] = [:], error: ConsoleForm.FieldError? = nil) async throws -> Response {
         try viewer.caller.requireAdmin("create users")
-        func field(_ name: String, _ label: String, hint: String, type: String = "text", attributes: String = "") -> String {
-            ConsoleForm.field(name, label, hint: hint, type: type, values: values, error: error, attributes: attributes)
-        }
         var typed = values
         typed["password"] = nil  // never sent back
-        let general = error.flatMap { Self.fields.contains($0.field) ? nil : ConsoleLayout.Flash(text: $0.message, isError: true) }
-        let body = """
-            <form class="card" method="post" action="/ui/users/new">\(HTML.hidden("csrf_token", viewer.csrf))
-            <div class="form-grid">
+        func field(_ name: String, _ label: String, hint: String, type: String = "text", attributes: String = "") -> String {
+            ConsoleForm.field(name, label, hint: hint, type: type, values: typed, error: error, attributes: attributes)
+        }
+        let fields = """
             \(field("user_id", "Id", hint: "How the user signs in; empty: one is made up."))
             \(field("user_email", "Email", hint: "Also signs them in; must be unique.", type: "email"))
             \(ConsoleForm.select("user_role", "Role", hint: "What they may do in the console and the API.", options: Self.roles, values: values))
-            \(ConsoleForm.field("password", "Password", hint: "At least 12 characters; empty for none (single sign-on).", type: "password", values: typed, error: error, attributes: " autocomplete=\"new-password\""))
+            \(field("password", "Password", hint: "At least 12 characters; empty for none (single sign-on).", type: "password", attributes: " autocomplete=\"new-password\""))
             \(field("max_budget", "Budget (USD)", hint: "Across all their keys; empty for none.", type: "number", attributes: " step=\"0.01\" min=\"0\""))
             \(ConsoleForm.select("budget_duration", "Budget period", hint: "When their spend starts again.", options: ConsoleForm.budgetPeriods, values: values))
-            </div>
-            <p><button type="submit">Create user</button> <a class="button secondary" href="/ui/users">Cancel</a></p>
-            </form>
             """
-        return ConsoleLayout.page("New user", section: .users, viewer: viewer, body: body, flash: general, status: error == nil ? .ok : .badRequest)
+        return ConsoleForm.page(
+            "New user", section: .users, viewer: viewer, action: "/ui/users/new", fields: fields, known: Self.fields, submit: "Create user",
+            cancel: "/ui/users", error: error)
     }
 
     func create(_ viewer: ConsoleViewer, _ posted: FormBody, _ context: GatewayRequestContext) async throws -> Response {
-        let values = ConsoleForm.values(posted, Self.fields)
-        do {
-            var body = try ConsoleForm.body(values, text: ["user_id", "user_email", "user_role", "budget_duration"])
-            body["auto_create_key"] = false
-            if let password = posted["password"], !password.isEmpty { body["password"] = .string(password) }
-            _ = try await console.perform("user.new", body, viewer, context) { try await operations.new($0) }
-        } catch let error as ConsoleForm.FieldError {
-            return try await form(viewer, values: values, error: error)
-        } catch let error as GatewayError where error.status == 400 {
-            return try await form(viewer, values: values, error: .init(field: error.param ?? "", message: error.message))
-        }
-        return Console.back(to: "/ui/users", done: "created")
+        try await console.submit(
+            posted, fields: Self.fields, text: ["user_id", "user_email", "user_role", "budget_duration"], action: "user.new", viewer, context,
+            adjust: { body in
+                body["auto_create_key"] = false
+                if let password = posted["password"], !password.isEmpty { body["password"] = .string(password) }
+            }, operation: { try await operations.new($0) }, again: { try await form(viewer, values: $0, error: $1) }
+        ) { _ in Console.back(to: "/ui/users", done: "created") }
     }
 
     func delete(user id: String, _ viewer: ConsoleViewer, _ context: GatewayRequestContext) async throws -> Response {
