@@ -239,6 +239,15 @@ def test_every_page_is_sent_with_strict_headers_and_no_inline_script(gatehouse):
         for asset in re.findall(r'(?:href|src)="(/ui/assets/[^"]+)"', page.text):
             served = session.get(gatehouse.base_url + asset, timeout=10)
             assert served.status_code == 200 and "immutable" in served.headers["cache-control"]
+    # A wrong field comes back beside the field, with what was typed kept (and escaped).
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', session.get(gatehouse.base_url + "/ui/keys/new").text).group(1)
+    typed = {"csrf_token": csrf, "key_alias": '<b>"x"</b>', "duration": "forever", "rpm_limit": "-3"}
+    wrong = session.post(gatehouse.base_url + "/ui/keys/new", data=typed, timeout=10)
+    assert wrong.status_code == 400 and 'id="rpm_limit-error">A limit is a whole number' in wrong.text
+    assert 'value="&lt;b&gt;&quot;x&quot;&lt;/b&gt;"' in wrong.text
+    typed["rpm_limit"] = "3"
+    wrong = session.post(gatehouse.base_url + "/ui/keys/new", data=typed, timeout=10)
+    assert wrong.status_code == 400 and 'id="duration-error">' in wrong.text and 'aria-invalid="true"' in wrong.text
     # A form posted from another site is refused, whatever it carries.
     forged = session.post(gatehouse.base_url + "/ui/keys/new", data={"key_alias": "x"}, headers={"Origin": "http://evil.example"}, timeout=10)
     assert forged.status_code == 403
