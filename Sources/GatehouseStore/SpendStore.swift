@@ -185,6 +185,39 @@ public struct SpendStore: Sendable {
         }
     }
 
+    /// One day's requests: how many, how many failed (status 400 or above), and their spend.
+    public struct Day: Sendable, Equatable {
+        /// Days since 1970-01-01 (UTC).
+        public var day: Int
+        public var requests: Int
+        public var errors: Int
+        public var spend: USD
+
+        public init(day: Int, requests: Int = 0, errors: Int = 0, spend: USD = .zero) {
+            self.day = day
+            self.requests = requests
+            self.errors = errors
+            self.spend = spend
+        }
+    }
+
+    /// Requests, errors and spend by day (UTC), oldest first; days without requests are absent.
+    public func daily(_ filter: Filter) async throws -> [Day] {
+        try await source.withDatabase { db in
+            let day = SQLRaw("(started_at_ms / 86400000)")
+            var query = db.select().column(day, as: "day").column(SQLRaw("COUNT(*)"), as: "requests")
+                .column(SQLRaw("CAST(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS BIGINT)"), as: "errors")
+                .column(SQLRaw("CAST(SUM(cost_units) AS BIGINT)"), as: "spend").from(Self.logs)
+            query = Self.apply(filter, to: query)
+            return try await query.groupBy(day).orderBy(day).all().map { row in
+                Day(
+                    day: Int(try row.decode(column: "day", as: Int64.self)), requests: Int(try row.decode(column: "requests", as: Int64.self)),
+                    errors: Int(try row.decode(column: "errors", as: Int64?.self) ?? 0),
+                    spend: USD(units: try row.decode(column: "spend", as: Int64?.self) ?? 0))
+            }
+        }
+    }
+
     /// Total spend of the rows the filter selects.
     public func total(_ filter: Filter) async throws -> USD {
         try await source.withDatabase { db in

@@ -158,6 +158,14 @@ def test_an_admin_builds_a_team_a_user_and_their_key_and_reads_the_trail(gatehou
     browser.get(gatehouse.base_url + "/ui/teams")
     assert "of $10.00 per 30d" in browser.find_element(By.TAG_NAME, "table").text
 
+    browser.find_element(By.LINK_TEXT, "Overview").click()
+    wait_for_text(browser, "Top models")
+    assert "mock-gpt" in browser.find_element(By.XPATH, "//h2[text()='Top models']/following-sibling::table[1]").text
+    assert "una-key" in browser.find_element(By.XPATH, "//h2[text()='Top keys']/following-sibling::table[1]").text
+    bars = browser.find_elements(By.CSS_SELECTOR, "svg.chart rect")
+    assert any(float(bar.get_attribute("height")) > 0 for bar in bars)
+    shot(browser, "console-14-overview-with-activity")
+
     browser.find_element(By.LINK_TEXT, "Audit trail").click()
     body = browser.find_element(By.TAG_NAME, "body").text
     for action in ("team.new", "user.new", "team.member_add", "key.generate"):

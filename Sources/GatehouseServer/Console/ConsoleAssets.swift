@@ -120,6 +120,9 @@ enum ConsoleStyle {
         .empty { text-align: center; padding: 40px; color: var(--muted); }
         .pager { display: flex; justify-content: space-between; align-items: center; margin-top: 12px; color: var(--muted); }
         fieldset { border: 0; padding: 0; margin: 0; }
+        .chart { width: 100%; height: 160px; display: block; }
+        .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 20px; }
+        .legend { color: var(--muted); font-size: 13px; }
         pre { margin: 0; padding: 12px; background: #f8fafc; border: 1px solid var(--line); border-radius: 8px; overflow-x: auto; }
         legend { font-weight: 600; font-size: 14px; margin-bottom: 4px; }
         """
