@@ -176,6 +176,41 @@ def test_an_admin_builds_a_team_a_user_and_their_key_and_reads_the_trail(gatehou
     shot(browser, "console-13-audit")
 
 
+def test_an_admin_lifts_a_lockout_and_manages_an_oauth_client(gatehouse, browser):
+    for _ in range(5):  # five wrong passwords lock olga out (at this address)
+        requests.post(gatehouse.base_url + "/login", json={"username": "olga", "password": "wrong-password-1"}, timeout=10)
+    assert requests.post(gatehouse.base_url + "/login", json={"username": "olga", "password": PASSWORD}, timeout=10).status_code == 429
+    sign_in(browser, gatehouse, "admin", gatehouse.master_key)
+    browser.find_element(By.LINK_TEXT, "Security").click()
+    row = browser.find_element(By.XPATH, "//tr[td[contains(., 'olga')]]")
+    row.find_element(By.XPATH, ".//button[text()='Lift']").click()
+    wait_for_text(browser, "The block is lifted.")
+    assert requests.post(gatehouse.base_url + "/login", json={"username": "olga", "password": PASSWORD}, timeout=10).status_code == 200
+
+    browser.find_element(By.NAME, "name").send_keys("nightly-batch")
+    browser.find_element(By.NAME, "scopes").send_keys("chat")
+    browser.find_element(By.XPATH, "//button[text()='Register a client']").click()
+    wait_for_text(browser, "Client registered")
+    secret = browser.find_element(By.ID, "client-secret").text
+    client_id = browser.find_element(By.CSS_SELECTOR, "main .card .mono").text
+    shot(browser, "console-15-client-registered")
+    token = requests.post(
+        gatehouse.base_url + "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret), timeout=10
+    )
+    assert token.status_code == 200 and token.json()["scope"] == "chat"
+    browser.get(gatehouse.base_url + "/ui/security")
+    shot(browser, "console-16-security")
+    row = browser.find_element(By.XPATH, f"//tr[td[contains(., '{client_id}')]]")
+    row.find_element(By.XPATH, ".//button[text()='Delete']").click()
+    browser.switch_to.alert.accept()
+    wait_for_text(browser, "The client is deleted")
+    refused = requests.post(
+        gatehouse.base_url + "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret), timeout=10
+    )
+    assert refused.status_code == 401
+    assert audit(gatehouse, "lockout.unlock") and audit(gatehouse, "oauth.client.new") and audit(gatehouse, "oauth.client.delete")
+
+
 def test_a_viewer_sees_no_controls_and_a_forged_post_is_refused(gatehouse, browser):
     sign_in(browser, gatehouse, "vera", PASSWORD)
     browser.get(gatehouse.base_url + "/ui/keys")
@@ -236,7 +271,7 @@ def test_every_page_is_sent_with_strict_headers_and_no_inline_script(gatehouse):
     session = requests.Session()
     session.post(gatehouse.base_url + "/login", json={"username": "admin", "password": gatehouse.master_key}, timeout=10).raise_for_status()
     for path in ("/ui", "/ui/keys", "/ui/keys/new", "/ui/keys?status=blocked", "/ui/teams", "/ui/teams/new", "/ui/users",
-                 "/ui/users/new", "/ui/audit", "/ui/audit?verify=1&outcome=denied", "/ui/account"):
+                 "/ui/users/new", "/ui/audit", "/ui/audit?verify=1&outcome=denied", "/ui/account", "/ui/security"):
         page = session.get(gatehouse.base_url + path, timeout=10)
         assert page.status_code == 200, path
         csp = page.headers["content-security-policy"]

@@ -120,7 +120,10 @@ struct GatewayRoutes {
         sessionRoutes.registerLogin(on: routes)
         // The sign-in page is the gateway's; a management listener of its own needs one too.
         if settings.listener.management != nil { LoginPage(signIn: sessionRoutes).register(on: routes) }
-        Console(management: management, sessions: sessions, signIn: sessionRoutes, audit: audit, publicURL: ownTokens.issuer).register(on: routes)
+        Console(
+            management: management, sessions: sessions, signIn: sessionRoutes, audit: audit, publicURL: ownTokens.issuer, lockouts: lockouts,
+            signingKeys: signingKeys
+        ).register(on: routes)
         // `/metrics` tells who calls how much: without a credential only when the operator holds
         // it to addresses (`management_allowed_ips`) or opens it (`metrics_public`); else a
         // proxy admin's or viewer's credential (Prometheus' `authorization` with the master key).

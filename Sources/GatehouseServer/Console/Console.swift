@@ -17,6 +17,8 @@ struct Console: Sendable {
     let audit: Audit
     /// This gateway's public URL (`oauth_issuer`), for the setup the account page shows.
     let publicURL: String
+    let lockouts: Lockouts
+    let signingKeys: SigningKeyRing
 
     func register(on router: some RouterMethods<GatewayRequestContext>) {
         let keys = KeysPage(console: self)
@@ -69,6 +71,18 @@ struct Console: Sendable {
         }
         let trail = AuditPage(console: self, audit: audit)
         router.get("/ui/audit") { request, _ in await self.page(request) { try await trail.show(request, $0) } }
+        let security = SecurityPage(console: self, lockouts: lockouts, signingKeys: signingKeys)
+        router.get("/ui/security") { request, _ in await self.page(request) { try await security.show(request, $0) } }
+        router.post("/ui/security/unlock") { request, context in await self.form(request, context) { try await security.unlock($0, $1, context) } }
+        router.post("/ui/security/clients/new") { request, context in
+            await self.form(request, context) { try await security.secret(new: true, $0, $1, context) }
+        }
+        router.post("/ui/security/clients/regenerate") { request, context in
+            await self.form(request, context) { try await security.secret(new: false, $0, $1, context) }
+        }
+        router.post("/ui/security/clients/delete") { request, context in
+            await self.form(request, context) { try await security.delete($0, $1, context) }
+        }
         router.get("/ui/account") { request, _ in await self.page(request) { try await AccountPage(console: self).show($0) } }
         router.post("/ui/sign-out") { request, context in await LoginPage(signIn: signIn).logout(request, context) }
     }

@@ -16,6 +16,7 @@ enum ConsoleLayout {
         case teams = "Teams"
         case users = "Users"
         case audit = "Audit trail"
+        case security = "Security"
         case account = "My account"
 
         var path: String {
@@ -25,6 +26,7 @@ enum ConsoleLayout {
             case .teams: "/ui/teams"
             case .users: "/ui/users"
             case .audit: "/ui/audit"
+            case .security: "/ui/security"
             case .account: "/ui/account"
             }
         }
@@ -32,7 +34,7 @@ enum ConsoleLayout {
         /// Whether the section is offered: users and the audit trail are for those who read everything.
         func offered(to caller: ManagementCaller) -> Bool {
             switch self {
-            case .users, .audit: caller.readsEverything
+            case .users, .audit, .security: caller.readsEverything
             default: true
             }
         }

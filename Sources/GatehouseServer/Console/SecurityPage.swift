@@ -1,0 +1,145 @@
+import Foundation
+import GatehouseAuth
+import GatehouseCore
+import GatehouseStore
+import Hummingbird
+
+/// Security, for proxy admins and viewers: the lockouts in force (lifted by proxy admins), the
+/// OAuth clients (registered with the secret shown once, the secret regenerated, deleted) and the
+/// client certificate bindings — through `LockoutRoutes` and `OAuthClientRoutes`.
+struct SecurityPage: Sendable {
+    let console: Console
+    let lockouts: Lockouts
+    let signingKeys: SigningKeyRing
+    var management: Management { console.management }
+    var clients: OAuthClientRoutes { OAuthClientRoutes(management: management, ring: signingKeys) }
+    static let done = ["unlocked": "The block is lifted.", "deleted": "The client is deleted: its tokens stop working at once."]
+
+    func show(_ request: Request, _ viewer: ConsoleViewer) async throws -> Response {
+        try viewer.caller.requireReader("read the security settings")
+        let admin = viewer.caller.isAdmin
+        let now = Date()
+        var body = "<h2>Lockouts in force</h2>"
+        let blocks = lockouts.blocks(at: now)
+        if blocks.isEmpty {
+            body += "<div class=\"card empty\">Nothing is locked out.</div>"
+        } else {
+            let rows = blocks.map { block in
+                let unlock =
+                    admin
+                    ? """
+                    <form method="post" action="/ui/security/unlock">\(HTML.hidden("csrf_token", viewer.csrf))\(HTML.hidden("subject", block.subject))\
+                    <button type="submit" class="small secondary">Lift</button></form>
+                    """ : ""
+                return """
+                    <tr><td class="mono">\(HTML.escape(block.subject))</td><td>\(HTML.escape(ConsoleText.time(block.until)))</td>
+                    <td>\(Int(block.until.timeIntervalSince(now).rounded(.up))) s</td><td class="actions">\(unlock)</td></tr>
+                    """
+            }.joined()
+            body += """
+                <table><thead><tr><th scope="col">Blocked</th><th scope="col">Until</th><th scope="col">Left</th>
+                <th scope="col"><span class="muted">Actions</span></th></tr></thead><tbody>\(rows)</tbody></table>
+                """
+        }
+        body += "<h2>OAuth clients</h2>"
+        let registered = try await management.store.oauth.clients(limit: 200, offset: 0)
+        if registered.isEmpty {
+            body += "<div class=\"card empty\">No OAuth client is registered.</div>"
+        } else {
+            let rows = registered.map { client in
+                let id = HTML.escape(client.id)
+                var actions = ""
+                if admin {
+                    if !client.isPublic {
+                        actions += """
+                            <form method="post" action="/ui/security/clients/regenerate" data-confirm="Regenerate the secret of \(id)? The old one stops working at once.">\
+                            \(HTML.hidden("csrf_token", viewer.csrf))\(HTML.hidden("client_id", client.id))<button type="submit" class="small secondary">New secret</button></form>
+                            """
+                    }
+                    actions += """
+                        <form method="post" action="/ui/security/clients/delete" data-confirm="Delete \(id)? Its tokens stop working at once.">\
+                        \(HTML.hidden("csrf_token", viewer.csrf))\(HTML.hidden("client_id", client.id))<button type="submit" class="small danger">Delete</button></form>
+                        """
+                }
+                return """
+                    <tr><td>\(HTML.escape(client.name ?? "—"))<div class="mono muted">\(id)</div></td>
+                    <td>\(client.isPublic ? "public" : "confidential")</td><td>\(HTML.escape(client.grantTypes.joined(separator: ", ")))</td>
+                    <td>\(HTML.escape(client.scopes.isEmpty ? "—" : client.scopes.joined(separator: " ")))</td>
+                    <td>\(client.blocked ? "<span class=\"badge blocked\">Blocked</span>" : "<span class=\"badge ok\">Active</span>")</td>
+                    <td class="actions">\(actions)</td></tr>
+                    """
+            }.joined()
+            body += """
+                <table><thead><tr><th scope="col">Client</th><th scope="col">Kind</th><th scope="col">Grants</th><th scope="col">Scopes</th>
+                <th scope="col">Status</th><th scope="col"><span class="muted">Actions</span></th></tr></thead><tbody>\(rows)</tbody></table>
+                """
+        }
+        if admin {
+            body += """
+                <form class="card toolbar" method="post" action="/ui/security/clients/new">\(HTML.hidden("csrf_token", viewer.csrf))
+                <label>Name <input name="name" required></label><label>Scopes <input name="scopes" placeholder="chat batch"></label>
+                <label>Team <input name="team_id" size="14"></label><button type="submit">Register a client</button></form>
+                """
+        }
+        body += "<h2>Client certificate bindings</h2>"
+        let bindings = try await management.store.certificates.bindings(limit: 200, offset: 0)
+        if bindings.isEmpty {
+            body += "<div class=\"card empty\">No certificate is bound.</div>"
+        } else {
+            let rows = bindings.map { binding in
+                let to = [binding.keyID.map { "key " + $0 }, binding.userID.map { "user " + $0 }, binding.teamID.map { "team " + $0 }]
+                    .compactMap { $0 }.joined(separator: ", ")
+                return
+                    "<tr><td class=\"mono\">\(HTML.escape(binding.id))</td><td>\(HTML.escape(to))</td><td>\(HTML.escape(ConsoleText.day(binding.createdAt)))</td></tr>"
+            }.joined()
+            body += """
+                <table><thead><tr><th scope="col">Identity</th><th scope="col">Bound to</th><th scope="col">Since</th></tr></thead>
+                <tbody>\(rows)</tbody></table>
+                """
+        }
+        let flash = request.uri.queryParameters.get("done").flatMap { Self.done[$0] }.map { ConsoleLayout.Flash(text: $0, isError: false) }
+        return ConsoleLayout.page("Security", section: .security, viewer: viewer, body: body, flash: flash)
+    }
+
+    func unlock(_ viewer: ConsoleViewer, _ posted: FormBody, _ context: GatewayRequestContext) async throws -> Response {
+        let body: JSONValue = ["subject": .string(posted["subject"] ?? "")]
+        _ = try await console.perform("lockout.unlock", body, viewer, context) {
+            try await LockoutRoutes(management: management, lockouts: lockouts).unlock($0)
+        }
+        return Console.back(to: "/ui/security", done: "unlocked")
+    }
+
+    /// Registers a client or gives one a new secret: the secret is shown this once.
+    func secret(new: Bool, _ viewer: ConsoleViewer, _ posted: FormBody, _ context: GatewayRequestContext) async throws -> Response {
+        let changed: Changed
+        if new {
+            var body: JSONValue = [:]
+            if let name = posted["name"], !name.isEmpty { body["name"] = .string(name) }
+            if let team = posted["team_id"], !team.isEmpty { body["team_id"] = .string(team) }
+            let scopes = (posted["scopes"] ?? "").split(whereSeparator: { $0 == " " || $0 == "," }).map { JSONValue.string(String($0)) }
+            if !scopes.isEmpty { body["scopes"] = .array(scopes) }
+            changed = try await console.perform("oauth.client.new", body, viewer, context) { try await clients.new($0) }
+        } else {
+            changed = try await console.perform("oauth.client.regenerate_secret", ["client_id": .string(posted["client_id"] ?? "")], viewer, context)
+            {
+                try await clients.regenerate($0)
+            }
+        }
+        let id = changed.answer["client_id"]?.stringValue ?? ""
+        let secret = changed.answer["client_secret"]?.stringValue ?? ""
+        let page = """
+            <div class="card"><p>Client <span class="mono">\(HTML.escape(id))</span>. Copy its secret now: it is shown this once.</p>
+            <div class="secret"><code id="client-secret" class="mono">\(HTML.escape(secret))</code>
+            <button type="button" class="small secondary" data-copy="client-secret">Copy</button></div>
+            <p><a class="button" href="/ui/security">Back to security</a></p></div>
+            """
+        return ConsoleLayout.page(new ? "Client registered" : "New client secret", section: .security, viewer: viewer, body: page)
+    }
+
+    func delete(_ viewer: ConsoleViewer, _ posted: FormBody, _ context: GatewayRequestContext) async throws -> Response {
+        _ = try await console.perform("oauth.client.delete", ["client_ids": [.string(posted["client_id"] ?? "")]], viewer, context) {
+            try await clients.delete($0)
+        }
+        return Console.back(to: "/ui/security", done: "deleted")
+    }
+}
