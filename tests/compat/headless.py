@@ -12,13 +12,14 @@ from selenium.webdriver.support.ui import WebDriverWait
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
 
-def chromium():
+def chromium(*arguments):
+    """A headless Chromium; `arguments` are more of its command-line switches."""
     binary = shutil.which("chromium")
     driver_path = shutil.which("chromedriver")
     assert binary and driver_path, "scripts/test installs Debian's chromium and chromium-driver"
     options = webdriver.ChromeOptions()
     options.binary_location = binary
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,860"):
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,860", *arguments):
         options.add_argument(argument)
     return webdriver.Chrome(service=Service(driver_path), options=options)
 

@@ -23,7 +23,7 @@ struct AccountPage: Sendable {
                 <div class="stat"><div class="label">Role</div><div class="value">\(HTML.escape(user.role.rawValue))</div></div>
                 <div class="stat"><div class="label">Spend</div><div class="value">\(ConsoleText.budget(spend: user.spend, user.limits))</div></div>
                 <div class="stat"><div class="label">Rate limits</div><div class="value">\(ConsoleText.rates(user.limits))</div></div>
-                <div class="stat"><div class="label">Your keys</div><div class="value"><a href="/ui/keys?user=\(HTML.escape(FormEncoding.encode(userID)))">\(keys)</a></div></div>
+                <div class="stat"><div class="label">Your keys</div><div class="value"><a href="ui/keys?user=\(HTML.escape(FormEncoding.encode(userID)))">\(keys)</a></div></div>
                 </div>
                 <div class="card"><p>Email: \(HTML.escape(user.email ?? "none")). Teams: \(teamList.isEmpty ? "none" : teamList.joined(separator: ", ")).
                 Models: \(HTML.escape(user.models.isEmpty ? "all the models your teams and organization allow" : user.models.joined(separator: ", "))).</p></div>
@@ -41,7 +41,7 @@ struct AccountPage: Sendable {
             ("A token for your terminal instead of a key", "gatehouse login --url \(base)\nexport OPENAI_API_KEY=$(gatehouse token)"),
         ]
         body +=
-            "<h2>Use the gateway</h2><p class=\"muted\">Create a key on the <a href=\"/ui/keys\">keys</a> page and put it in place of YOUR_KEY.</p>"
+            "<h2>Use the gateway</h2><p class=\"muted\">Create a key on the <a href=\"ui/keys\">keys</a> page and put it in place of YOUR_KEY.</p>"
         for (index, (title, text)) in snippets.enumerated() {
             body += """
                 <div class="card"><p><strong>\(HTML.escape(title))</strong>

@@ -45,10 +45,10 @@ struct AuditPage: Sendable {
         let outcomes = (["": "Any outcome"].map { ($0.key, $0.value) } + AuditEvent.Outcome.allCases.map { ($0.rawValue, $0.rawValue.capitalized) })
             .map { key, label in "<option value=\"\(key)\"\(filter.outcome == key ? " selected" : "")>\(label)</option>" }.joined()
         var body = """
-            <form class="toolbar" method="get" action="/ui/audit">\(input("from", "From", type: "date"))\(input("to", "To", type: "date"))
+            <form class="toolbar" method="get" action="ui/audit">\(input("from", "From", type: "date"))\(input("to", "To", type: "date"))
             \(input("actor", "Actor"))\(input("action", "Action"))\(input("object", "Object"))
             <label>Outcome <select name="outcome">\(outcomes)</select></label><button type="submit" class="secondary">Filter</button>
-            <span class="spacer"></span><a class="button secondary" href="/ui/audit?verify=1">Verify the chain</a></form>
+            <span class="spacer"></span><a class="button secondary" href="ui/audit?verify=1">Verify the chain</a></form>
             """
         if records.isEmpty {
             body += "<div class=\"card empty\">No records match.</div>"
@@ -68,7 +68,7 @@ struct AuditPage: Sendable {
                 <tbody>\(rows)</tbody></table>
                 """
         }
-        body += ConsoleText.pager(total: total, noun: "record", page: page, size: Self.pageSize, path: "/ui/audit", query: filters)
+        body += ConsoleText.pager(total: total, noun: "record", page: page, size: Self.pageSize, path: "ui/audit", query: filters)
         return ConsoleLayout.page("Audit trail", section: .audit, viewer: viewer, body: body, flash: flash)
     }
 

@@ -22,12 +22,12 @@ struct Console: Sendable {
 
     func register(on router: some RouterMethods<GatewayRequestContext>) {
         let keys = KeysPage(console: self)
-        router.get("/") { request, _ in
+        router.get("/") { request, context in
             // A browser opening the gateway lands in the console; an API client gets JSON.
             guard request.headers[.accept]?.contains("text/html") == true else {
                 throw GatewayError(status: 404, message: "Not found. The console is at /ui.", type: "invalid_request_error", code: "not_found")
             }
-            return Response(status: .seeOther, headers: [.location: "/ui"])
+            return Response(status: .seeOther, headers: [.location: (context.forwardedPrefix ?? "") + "/ui"])
         }
         router.get("/ui/assets/{name}") { _, context in
             guard let name = context.parameters.get("name"), let asset = ConsoleAssets.response(named: name) else {
@@ -35,9 +35,9 @@ struct Console: Sendable {
             }
             return asset
         }
-        router.get("/ui") { request, context in await self.page(request) { try await OverviewPage(console: self).show($0) } }
-        router.get("/ui/keys") { request, context in await self.page(request) { try await keys.list(request, $0) } }
-        router.get("/ui/keys/new") { request, context in await self.page(request) { try await keys.form($0) } }
+        router.get("/ui") { request, context in await self.page(request, context) { try await OverviewPage(console: self).show($0) } }
+        router.get("/ui/keys") { request, context in await self.page(request, context) { try await keys.list(request, $0) } }
+        router.get("/ui/keys/new") { request, context in await self.page(request, context) { try await keys.form($0) } }
         router.post("/ui/keys/new") { request, context in await self.form(request, context) { try await keys.create($0, $1, context) } }
         for action in KeysPage.Action.allCases {
             router.post("/ui/keys/{id}/\(action.rawValue)") { request, context in
@@ -47,11 +47,11 @@ struct Console: Sendable {
             }
         }
         let teams = TeamsPage(console: self)
-        router.get("/ui/teams") { request, _ in await self.page(request) { try await teams.list(request, $0) } }
-        router.get("/ui/teams/new") { request, _ in await self.page(request) { try await teams.form($0) } }
+        router.get("/ui/teams") { request, context in await self.page(request, context) { try await teams.list(request, $0) } }
+        router.get("/ui/teams/new") { request, context in await self.page(request, context) { try await teams.form($0) } }
         router.post("/ui/teams/new") { request, context in await self.form(request, context) { try await teams.create($0, $1, context) } }
         router.get("/ui/teams/{id}") { request, context in
-            await self.page(request) { try await teams.show(context.parameters.get("id") ?? "", request, $0) }
+            await self.page(request, context) { try await teams.show(context.parameters.get("id") ?? "", request, $0) }
         }
         router.post("/ui/teams/{id}/add") { request, context in
             await self.form(request, context) { try await teams.member(true, team: context.parameters.get("id") ?? "", $0, $1, context) }
@@ -63,16 +63,16 @@ struct Console: Sendable {
             await self.form(request, context) { viewer, _ in try await teams.delete(team: context.parameters.get("id") ?? "", viewer, context) }
         }
         let users = UsersPage(console: self)
-        router.get("/ui/users") { request, _ in await self.page(request) { try await users.list(request, $0) } }
-        router.get("/ui/users/new") { request, _ in await self.page(request) { try await users.form($0) } }
+        router.get("/ui/users") { request, context in await self.page(request, context) { try await users.list(request, $0) } }
+        router.get("/ui/users/new") { request, context in await self.page(request, context) { try await users.form($0) } }
         router.post("/ui/users/new") { request, context in await self.form(request, context) { try await users.create($0, $1, context) } }
         router.post("/ui/users/{id}/delete") { request, context in
             await self.form(request, context) { viewer, _ in try await users.delete(user: context.parameters.get("id") ?? "", viewer, context) }
         }
         let trail = AuditPage(console: self, audit: audit)
-        router.get("/ui/audit") { request, _ in await self.page(request) { try await trail.show(request, $0) } }
+        router.get("/ui/audit") { request, context in await self.page(request, context) { try await trail.show(request, $0) } }
         let security = SecurityPage(console: self, lockouts: lockouts, signingKeys: signingKeys)
-        router.get("/ui/security") { request, _ in await self.page(request) { try await security.show(request, $0) } }
+        router.get("/ui/security") { request, context in await self.page(request, context) { try await security.show(request, $0) } }
         router.post("/ui/security/unlock") { request, context in await self.form(request, context) { try await security.unlock($0, $1, context) } }
         router.post("/ui/security/clients/new") { request, context in
             await self.form(request, context) { try await security.secret(new: true, $0, $1, context) }
@@ -83,13 +83,13 @@ struct Console: Sendable {
         router.post("/ui/security/clients/delete") { request, context in
             await self.form(request, context) { try await security.delete($0, $1, context) }
         }
-        router.get("/ui/account") { request, _ in await self.page(request) { try await AccountPage(console: self).show($0) } }
+        router.get("/ui/account") { request, context in await self.page(request, context) { try await AccountPage(console: self).show($0) } }
         router.post("/ui/sign-out") { request, context in await LoginPage(signIn: signIn).logout(request, context) }
     }
 
     /// A page for a signed-in person; anyone else is sent to sign in and brought back.
-    func page(_ request: Request, _ render: (ConsoleViewer) async throws -> Response) async -> Response {
-        guard let viewer = await viewer(request) else { return signInFirst(request) }
+    func page(_ request: Request, _ context: GatewayRequestContext, _ render: (ConsoleViewer) async throws -> Response) async -> Response {
+        guard let viewer = await viewer(request, context) else { return signInFirst(request, context) }
         do {
             return try await render(viewer)
         } catch {
@@ -102,11 +102,11 @@ struct Console: Sendable {
         _ request: Request, _ context: GatewayRequestContext, _ act: (ConsoleViewer, FormBody) async throws -> Response
     ) async -> Response {
         let posted: PersonForm
-        switch await PersonForm.read(request, sessions: sessions, again: "<a href=\"/ui\">Back to the console</a>.", masterAllowed: true) {
+        switch await PersonForm.read(request, sessions: sessions, again: "<a href=\"ui\">Back to the console</a>.", masterAllowed: true) {
         case .refused(let response): return response
         case .form(let read): posted = read
         }
-        guard let viewer = await viewer(request) else { return signInFirst(request) }
+        guard let viewer = await viewer(request, context) else { return signInFirst(request, context) }
         do {
             return try await act(viewer, posted.form)
         } catch {
@@ -120,14 +120,16 @@ struct Console: Sendable {
         }
     }
 
-    func viewer(_ request: Request) async -> ConsoleViewer? {
+    func viewer(_ request: Request, _ context: GatewayRequestContext) async -> ConsoleViewer? {
         guard let (token, principal) = await sessions.signedIn(request), let caller = try? await management.caller(principal) else { return nil }
-        return ConsoleViewer(principal: principal, token: token, caller: caller)
+        return ConsoleViewer(principal: principal, token: token, caller: caller, prefix: context.forwardedPrefix ?? "")
     }
 
-    func signInFirst(_ request: Request) -> Response {
+    /// To the sign-in page, which brings the browser back here (a path without the proxy's prefix).
+    func signInFirst(_ request: Request, _ context: GatewayRequestContext) -> Response {
         let here = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-        return Response(status: .seeOther, headers: [.location: "/login?return_to=" + FormEncoding.encode(here), .cacheControl: "no-store"])
+        let location = (context.forwardedPrefix ?? "") + "/login?return_to=" + FormEncoding.encode(here)
+        return Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
     }
 
     /// What an operation refused, said on a page of the console.
@@ -135,7 +137,7 @@ struct Console: Sendable {
         let refusal = error as? GatewayError ?? GatewayError.unavailable("The console could not do that right now.")
         return ConsoleLayout.page(
             "Not done", section: nil, viewer: viewer,
-            body: "<p><a href=\"/ui\">Back to the overview</a></p>", flash: .init(text: refusal.message, isError: true),
+            body: "<p><a href=\"ui\">Back to the overview</a></p>", flash: .init(text: refusal.message, isError: true),
             status: HTTPResponse.Status(code: refusal.status))
     }
 }

@@ -20,7 +20,8 @@ enum ConsoleAssets {
             bytes = ByteBuffer(string: text)
         }
 
-        var path: String { "/ui/assets/" + name }
+        /// Relative to the page's base (`<base href>`, the proxy's prefix).
+        var path: String { "ui/assets/" + name }
     }
 
     static let stylesheet = Asset("console", "css", contentType: "text/css; charset=utf-8", ConsoleStyle.css)

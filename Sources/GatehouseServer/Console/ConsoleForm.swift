@@ -140,9 +140,4 @@ extension Console {
         management.trail.record(changed, action: action, by: viewer.principal, address: context.clientAddress, request: body, via: "console")
         return changed
     }
-
-    /// Back to a list after a change, saying what was done (`done` names a fixed message).
-    static func back(to path: String, done: String) -> Response {
-        Response(status: .seeOther, headers: [.location: path + "?done=" + done, .cacheControl: "no-store"])
-    }
 }

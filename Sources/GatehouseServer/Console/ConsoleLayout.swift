@@ -21,13 +21,13 @@ enum ConsoleLayout {
 
         var path: String {
             switch self {
-            case .overview: "/ui"
-            case .keys: "/ui/keys"
-            case .teams: "/ui/teams"
-            case .users: "/ui/users"
-            case .audit: "/ui/audit"
-            case .security: "/ui/security"
-            case .account: "/ui/account"
+            case .overview: "ui"
+            case .keys: "ui/keys"
+            case .teams: "ui/teams"
+            case .users: "ui/users"
+            case .audit: "ui/audit"
+            case .security: "ui/security"
+            case .account: "ui/account"
             }
         }
 
@@ -42,7 +42,7 @@ enum ConsoleLayout {
 
     static let contentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; frame-ancestors 'none'; "
-        + "form-action 'self'; base-uri 'none'"
+        + "form-action 'self'; base-uri 'self'"
 
     /// A whole page. `body` is HTML: every value in it must have been escaped (`HTML.escape`).
     static func page(
@@ -54,11 +54,11 @@ enum ConsoleLayout {
         let html = """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(HTML.escape(title)) — Gatehouse</title>
+            <title>\(HTML.escape(title)) — Gatehouse</title><base href="\(HTML.escape(viewer.prefix))/">
             <link rel="stylesheet" href="\(ConsoleAssets.stylesheet.path)"><script src="\(ConsoleAssets.script.path)" defer></script></head>
-            <body><header class="top"><a class="brand" href="/ui">Gatehouse</a><nav aria-label="Sections">\(nav)</nav>
+            <body><header class="top"><a class="brand" href="ui">Gatehouse</a><nav aria-label="Sections">\(nav)</nav>
             <div class="who"><span>\(HTML.escape(viewer.name)) · \(HTML.escape(viewer.principal.role.rawValue))</span>
-            <form method="post" action="/ui/sign-out">\(HTML.hidden("csrf_token", viewer.csrf))<button type="submit">Sign out</button></form></div>
+            <form method="post" action="ui/sign-out">\(HTML.hidden("csrf_token", viewer.csrf))<button type="submit">Sign out</button></form></div>
             </header>
             <main><h1>\(HTML.escape(title))</h1>\(flash?.html ?? "")\(body)</main></body></html>
             """
@@ -89,6 +89,14 @@ struct ConsoleViewer: Sendable {
     let principal: Principal
     let token: SessionToken
     let caller: ManagementCaller
+    /// The path prefix a trusted proxy serves Gatehouse under ("" when none): the pages' base, and
+    /// the start of every redirect.
+    let prefix: String
     var csrf: String { token.csrfToken }
     var name: String { principal.userID ?? MasterSignIn.shownUser }
+
+    /// Back to a page after a change, saying what was done (`done` names a fixed message).
+    func back(to path: String, done: String) -> Response {
+        Response(status: .seeOther, headers: [.location: prefix + path + "?done=" + done, .cacheControl: "no-store"])
+    }
 }

@@ -62,7 +62,7 @@ struct KeysPage: Sendable {
 
     static func link(_ filters: [(String, String?)]) -> String {
         let present = filters.compactMap { name, value in value.map { (name, $0) } }
-        return "/ui/keys" + (present.isEmpty ? "" : "?" + FormEncoding.encode(present))
+        return "ui/keys" + (present.isEmpty ? "" : "?" + FormEncoding.encode(present))
     }
 
     func toolbar(_ search: KeySearch, team: String?, user: String?, viewer: ConsoleViewer) -> String {
@@ -73,9 +73,9 @@ struct KeysPage: Sendable {
         let userFilter =
             viewer.caller.readsEverything
             ? "<label>User <input name=\"user\" value=\"\(HTML.escape(user ?? ""))\" size=\"14\"></label>" : ""
-        let create = viewer.caller.isViewer ? "" : "<a class=\"button\" href=\"/ui/keys/new\">New key</a>"
+        let create = viewer.caller.isViewer ? "" : "<a class=\"button\" href=\"ui/keys/new\">New key</a>"
         return """
-            <form class="toolbar" method="get" action="/ui/keys" role="search">
+            <form class="toolbar" method="get" action="ui/keys" role="search">
             <label>Search <input name="q" type="search" value="\(HTML.escape(search.text ?? ""))" placeholder="Alias or id"></label>
             <label>Team <input name="team" value="\(HTML.escape(team ?? ""))" size="14"></label>\(userFilter)
             <label>Status <select name="status">\(options)</select></label>
@@ -132,7 +132,7 @@ struct KeysPage: Sendable {
 
     func button(_ action: Action, _ key: VirtualKey, _ viewer: ConsoleViewer, confirm: String?) -> String {
         """
-        <form method="post" action="/ui/keys/\(HTML.escape(FormEncoding.encode(key.id)))/\(action.rawValue)"\
+        <form method="post" action="ui/keys/\(HTML.escape(FormEncoding.encode(key.id)))/\(action.rawValue)"\
         \(confirm.map { " data-confirm=\"\($0)\"" } ?? "")>\(HTML.hidden("csrf_token", viewer.csrf))\
         <button type="submit" class="small\(action == .delete ? " danger" : " secondary")">\(action.rawValue.capitalized)</button></form>
         """
@@ -163,8 +163,8 @@ struct KeysPage: Sendable {
             \(field("duration", "Expires after", hint: "30d, 12h, 1mo…; empty: never."))
             """
         return ConsoleForm.page(
-            "New key", section: .keys, viewer: viewer, action: "/ui/keys/new", fields: fields, known: Self.fields, submit: "Create key",
-            cancel: "/ui/keys", error: error)
+            "New key", section: .keys, viewer: viewer, action: "ui/keys/new", fields: fields, known: Self.fields, submit: "Create key",
+            cancel: "ui/keys", error: error)
     }
 
     func create(_ viewer: ConsoleViewer, _ posted: FormBody, _ context: GatewayRequestContext) async throws -> Response {
@@ -179,7 +179,7 @@ struct KeysPage: Sendable {
                 <div class="secret"><code id="new-key" class="mono">\(HTML.escape(raw))</code>
                 <button type="button" class="small secondary" data-copy="new-key">Copy</button></div>
                 <p class="muted">\(HTML.escape(alias.map { "Alias: " + $0 } ?? "No alias"))</p>
-                <p><a class="button" href="/ui/keys">Back to the keys</a></p></div>
+                <p><a class="button" href="ui/keys">Back to the keys</a></p></div>
                 """
             return ConsoleLayout.page("Key created", section: .keys, viewer: viewer, body: page)
         }
@@ -198,6 +198,6 @@ struct KeysPage: Sendable {
             case .delete: try await operations.delete(call)
             }
         }
-        return Console.back(to: "/ui/keys", done: action.rawValue)
+        return viewer.back(to: "/ui/keys", done: action.rawValue)
     }
 }

@@ -28,7 +28,7 @@ struct SecurityPage: Sendable {
                 let unlock =
                     admin
                     ? """
-                    <form method="post" action="/ui/security/unlock">\(HTML.hidden("csrf_token", viewer.csrf))\(HTML.hidden("subject", block.subject))\
+                    <form method="post" action="ui/security/unlock">\(HTML.hidden("csrf_token", viewer.csrf))\(HTML.hidden("subject", block.subject))\
                     <button type="submit" class="small secondary">Lift</button></form>
                     """ : ""
                 return """
@@ -52,12 +52,12 @@ struct SecurityPage: Sendable {
                 if admin {
                     if !client.isPublic {
                         actions += """
-                            <form method="post" action="/ui/security/clients/regenerate" data-confirm="Regenerate the secret of \(id)? The old one stops working at once.">\
+                            <form method="post" action="ui/security/clients/regenerate" data-confirm="Regenerate the secret of \(id)? The old one stops working at once.">\
                             \(HTML.hidden("csrf_token", viewer.csrf))\(HTML.hidden("client_id", client.id))<button type="submit" class="small secondary">New secret</button></form>
                             """
                     }
                     actions += """
-                        <form method="post" action="/ui/security/clients/delete" data-confirm="Delete \(id)? Its tokens stop working at once.">\
+                        <form method="post" action="ui/security/clients/delete" data-confirm="Delete \(id)? Its tokens stop working at once.">\
                         \(HTML.hidden("csrf_token", viewer.csrf))\(HTML.hidden("client_id", client.id))<button type="submit" class="small danger">Delete</button></form>
                         """
                 }
@@ -76,7 +76,7 @@ struct SecurityPage: Sendable {
         }
         if admin {
             body += """
-                <form class="card toolbar" method="post" action="/ui/security/clients/new">\(HTML.hidden("csrf_token", viewer.csrf))
+                <form class="card toolbar" method="post" action="ui/security/clients/new">\(HTML.hidden("csrf_token", viewer.csrf))
                 <label>Name <input name="name" required></label><label>Scopes <input name="scopes" placeholder="chat batch"></label>
                 <label>Team <input name="team_id" size="14"></label><button type="submit">Register a client</button></form>
                 """
@@ -106,7 +106,7 @@ struct SecurityPage: Sendable {
         _ = try await console.perform("lockout.unlock", body, viewer, context) {
             try await LockoutRoutes(management: management, lockouts: lockouts).unlock($0)
         }
-        return Console.back(to: "/ui/security", done: "unlocked")
+        return viewer.back(to: "/ui/security", done: "unlocked")
     }
 
     /// Registers a client or gives one a new secret: the secret is shown this once.
@@ -131,7 +131,7 @@ struct SecurityPage: Sendable {
             <div class="card"><p>Client <span class="mono">\(HTML.escape(id))</span>. Copy its secret now: it is shown this once.</p>
             <div class="secret"><code id="client-secret" class="mono">\(HTML.escape(secret))</code>
             <button type="button" class="small secondary" data-copy="client-secret">Copy</button></div>
-            <p><a class="button" href="/ui/security">Back to security</a></p></div>
+            <p><a class="button" href="ui/security">Back to security</a></p></div>
             """
         return ConsoleLayout.page(new ? "Client registered" : "New client secret", section: .security, viewer: viewer, body: page)
     }
@@ -140,6 +140,6 @@ struct SecurityPage: Sendable {
         _ = try await console.perform("oauth.client.delete", ["client_ids": [.string(posted["client_id"] ?? "")]], viewer, context) {
             try await clients.delete($0)
         }
-        return Console.back(to: "/ui/security", done: "deleted")
+        return viewer.back(to: "/ui/security", done: "deleted")
     }
 }

@@ -33,7 +33,7 @@ struct TeamsPage: Sendable {
         }
         let withSpend = try await management.spend.overlay(teams)
         var body = "<div class=\"toolbar\"><span class=\"spacer\"></span>"
-        if caller.isAdmin { body += "<a class=\"button\" href=\"/ui/teams/new\">New team</a>" }
+        if caller.isAdmin { body += "<a class=\"button\" href=\"ui/teams/new\">New team</a>" }
         body += "</div>"
         if withSpend.isEmpty {
             body += "<div class=\"card empty\">\(caller.readsEverything ? "No teams yet." : "You belong to no team.")</div>"
@@ -41,7 +41,7 @@ struct TeamsPage: Sendable {
             let rows = withSpend.map { team in
                 let admins = team.members.filter { $0.role == .admin }.map(\.userID)
                 return """
-                    <tr><td><a href="/ui/teams/\(HTML.escape(FormEncoding.encode(team.id)))">\(HTML.escape(team.alias ?? team.id))</a>
+                    <tr><td><a href="ui/teams/\(HTML.escape(FormEncoding.encode(team.id)))">\(HTML.escape(team.alias ?? team.id))</a>
                     <div class="mono muted">\(HTML.escape(team.id))</div></td>
                     <td>\(team.members.count)\(admins.isEmpty ? "" : " <span class=\"muted\">(admins: \(HTML.escape(admins.joined(separator: ", "))))</span>")</td>
                     <td>\(HTML.escape(team.models.isEmpty ? "All models" : team.models.joined(separator: ", ")))</td>
@@ -54,7 +54,7 @@ struct TeamsPage: Sendable {
                 <th scope="col">Spend / budget</th><th scope="col">Rate limits</th><th scope="col">Status</th></tr></thead><tbody>\(rows)</tbody></table>
                 """
         }
-        body += ConsoleText.pager(total: total, noun: "team", page: page, size: Self.pageSize, path: "/ui/teams")
+        body += ConsoleText.pager(total: total, noun: "team", page: page, size: Self.pageSize, path: "ui/teams")
         let flash = query.get("done").flatMap { Self.done[$0] }.map { ConsoleLayout.Flash(text: $0, isError: false) }
         return ConsoleLayout.page("Teams", section: .teams, viewer: viewer, body: body, flash: flash)
     }
@@ -71,7 +71,7 @@ struct TeamsPage: Sendable {
             let remove =
                 manages
                 ? """
-                <form method="post" action="/ui/teams/\(encoded)/remove" data-confirm="Remove \(HTML.escape(member.userID)) from the team?">\
+                <form method="post" action="ui/teams/\(encoded)/remove" data-confirm="Remove \(HTML.escape(member.userID)) from the team?">\
                 \(HTML.hidden("csrf_token", viewer.csrf))\(HTML.hidden("user_id", member.userID))\
                 <button type="submit" class="small danger">Remove</button></form>
                 """ : ""
@@ -90,7 +90,7 @@ struct TeamsPage: Sendable {
         if manages {
             body += """
                 <h2>Add a member</h2>
-                <form class="card toolbar" method="post" action="/ui/teams/\(encoded)/add">\(HTML.hidden("csrf_token", viewer.csrf))
+                <form class="card toolbar" method="post" action="ui/teams/\(encoded)/add">\(HTML.hidden("csrf_token", viewer.csrf))
                 <label>User id or email <input name="user_id" required></label>
                 <label>Role <select name="role"><option value="user">Member</option><option value="admin">Team admin</option></select></label>
                 <button type="submit">Add</button></form>
@@ -98,7 +98,7 @@ struct TeamsPage: Sendable {
         }
         if caller.isAdmin {
             body += """
-                <h2>Delete</h2><form method="post" action="/ui/teams/\(encoded)/delete" data-confirm="Delete this team and all its keys?">\
+                <h2>Delete</h2><form method="post" action="ui/teams/\(encoded)/delete" data-confirm="Delete this team and all its keys?">\
                 \(HTML.hidden("csrf_token", viewer.csrf))<button type="submit" class="danger">Delete the team and its keys</button></form>
                 """
         }
@@ -125,12 +125,12 @@ struct TeamsPage: Sendable {
             body["team_id"] = .string(id)
             _ = try await console.perform("team.member_delete", body, viewer, context) { try await operations.deleteMember($0) }
         }
-        return Console.back(to: "/ui/teams/" + FormEncoding.encode(id), done: adding ? "member_added" : "member_removed")
+        return viewer.back(to: "/ui/teams/" + FormEncoding.encode(id), done: adding ? "member_added" : "member_removed")
     }
 
     func delete(team id: String, _ viewer: ConsoleViewer, _ context: GatewayRequestContext) async throws -> Response {
         _ = try await console.perform("team.delete", ["team_ids": [.string(id)]], viewer, context) { try await operations.delete($0) }
-        return Console.back(to: "/ui/teams", done: "deleted")
+        return viewer.back(to: "/ui/teams", done: "deleted")
     }
 
     // MARK: create
@@ -152,8 +152,8 @@ struct TeamsPage: Sendable {
             \(field("tpm_limit", "Tokens per minute", hint: "For the whole team; empty for no limit.", type: "number", attributes: " min=\"0\""))
             """
         return ConsoleForm.page(
-            "New team", section: .teams, viewer: viewer, action: "/ui/teams/new", fields: fields, known: Self.fields, submit: "Create team",
-            cancel: "/ui/teams", error: error)
+            "New team", section: .teams, viewer: viewer, action: "ui/teams/new", fields: fields, known: Self.fields, submit: "Create team",
+            cancel: "ui/teams", error: error)
     }
 
     func create(_ viewer: ConsoleViewer, _ posted: FormBody, _ context: GatewayRequestContext) async throws -> Response {
@@ -161,7 +161,7 @@ struct TeamsPage: Sendable {
             posted, fields: Self.fields, text: ["team_alias", "team_id", "budget_duration"], action: "team.new", viewer, context,
             operation: { try await operations.new($0) }, again: { try await form(viewer, values: $0, error: $1) }
         ) { changed in
-            Console.back(to: "/ui/teams/" + FormEncoding.encode(changed.answer["team_id"]?.stringValue ?? ""), done: "created")
+            viewer.back(to: "/ui/teams/" + FormEncoding.encode(changed.answer["team_id"]?.stringValue ?? ""), done: "created")
         }
     }
 }

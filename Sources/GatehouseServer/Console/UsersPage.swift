@@ -30,9 +30,9 @@ struct UsersPage: Sendable {
             "<option value=\"\(value)\"\(role?.rawValue == value ? " selected" : "")>\(label)</option>"
         }.joined()
         var body = """
-            <form class="toolbar" method="get" action="/ui/users"><label>Role <select name="role">\(roleOptions)</select></label>
+            <form class="toolbar" method="get" action="ui/users"><label>Role <select name="role">\(roleOptions)</select></label>
             <button type="submit" class="secondary">Filter</button><span class="spacer"></span>\
-            \(viewer.caller.isAdmin ? "<a class=\"button\" href=\"/ui/users/new\">New user</a>" : "")</form>
+            \(viewer.caller.isAdmin ? "<a class=\"button\" href=\"ui/users/new\">New user</a>" : "")</form>
             """
         if users.isEmpty {
             body += "<div class=\"card empty\">No users match.</div>"
@@ -41,14 +41,14 @@ struct UsersPage: Sendable {
                 let delete =
                     viewer.caller.isAdmin
                     ? """
-                    <form method="post" action="/ui/users/\(HTML.escape(FormEncoding.encode(user.id)))/delete" \
+                    <form method="post" action="ui/users/\(HTML.escape(FormEncoding.encode(user.id)))/delete" \
                     data-confirm="Delete \(HTML.escape(user.id)) and all their keys?">\(HTML.hidden("csrf_token", viewer.csrf))\
                     <button type="submit" class="small danger">Delete</button></form>
                     """ : ""
                 return """
                     <tr><td>\(HTML.escape(user.id))</td><td>\(HTML.escape(user.email ?? "—"))</td><td>\(HTML.escape(user.role.rawValue))</td>
                     <td>\(ConsoleText.budget(spend: user.spend, user.limits))</td><td>\(HTML.escape(ConsoleText.day(user.createdAt)))</td>
-                    <td class="actions"><a class="button small secondary" href="/ui/keys?user=\(HTML.escape(FormEncoding.encode(user.id)))">Keys</a> \(delete)</td></tr>
+                    <td class="actions"><a class="button small secondary" href="ui/keys?user=\(HTML.escape(FormEncoding.encode(user.id)))">Keys</a> \(delete)</td></tr>
                     """
             }.joined()
             body += """
@@ -57,7 +57,7 @@ struct UsersPage: Sendable {
                 """
         }
         body += ConsoleText.pager(
-            total: total, noun: "user", page: page, size: Self.pageSize, path: "/ui/users", query: role.map { [("role", $0.rawValue)] } ?? [])
+            total: total, noun: "user", page: page, size: Self.pageSize, path: "ui/users", query: role.map { [("role", $0.rawValue)] } ?? [])
         let flash = query.get("done").flatMap { Self.done[$0] }.map { ConsoleLayout.Flash(text: $0, isError: false) }
         return ConsoleLayout.page("Users", section: .users, viewer: viewer, body: body, flash: flash)
     }
@@ -80,8 +80,8 @@ struct UsersPage: Sendable {
             \(ConsoleForm.select("budget_duration", "Budget period", hint: "When their spend starts again.", options: ConsoleForm.budgetPeriods, values: values))
             """
         return ConsoleForm.page(
-            "New user", section: .users, viewer: viewer, action: "/ui/users/new", fields: fields, known: Self.fields, submit: "Create user",
-            cancel: "/ui/users", error: error)
+            "New user", section: .users, viewer: viewer, action: "ui/users/new", fields: fields, known: Self.fields, submit: "Create user",
+            cancel: "ui/users", error: error)
     }
 
     func create(_ viewer: ConsoleViewer, _ posted: FormBody, _ context: GatewayRequestContext) async throws -> Response {
@@ -91,11 +91,11 @@ struct UsersPage: Sendable {
                 body["auto_create_key"] = false
                 if let password = posted["password"], !password.isEmpty { body["password"] = .string(password) }
             }, operation: { try await operations.new($0) }, again: { try await form(viewer, values: $0, error: $1) }
-        ) { _ in Console.back(to: "/ui/users", done: "created") }
+        ) { _ in viewer.back(to: "/ui/users", done: "created") }
     }
 
     func delete(user id: String, _ viewer: ConsoleViewer, _ context: GatewayRequestContext) async throws -> Response {
         _ = try await console.perform("user.delete", ["user_ids": [.string(id)]], viewer, context) { try await operations.delete($0) }
-        return Console.back(to: "/ui/users", done: "deleted")
+        return viewer.back(to: "/ui/users", done: "deleted")
     }
 }

@@ -24,6 +24,9 @@ public struct GatewayRequestContext: ConnectionContext {
     var principal: Principal?
     public let channel: any Channel
     public var forwardedClient: String?
+    /// The path prefix a trusted proxy serves Gatehouse under (`X-Forwarded-Prefix`, set by
+    /// `ClientAddressMiddleware`), for the links of Gatehouse's own pages.
+    public var forwardedPrefix: String?
     /// When the request began (set by `MetricsMiddleware`).
     public var requestStart: ContinuousClock.Instant?
     /// This request's access log line in the making (nil: no access log).

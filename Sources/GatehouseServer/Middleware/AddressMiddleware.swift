@@ -11,6 +11,7 @@ struct ClientAddressMiddleware: RouterMiddleware {
     let header: ForwardedFor.Header
     let headerName: HTTPField.Name
     let allowed: AddressAllowlist?
+    static let prefixHeader = HTTPField.Name("x-forwarded-prefix")!
 
     init(trustedProxies: [IPNetwork], header: ForwardedFor.Header, allowed: AddressAllowlist?) {
         self.trustedProxies = trustedProxies
@@ -27,6 +28,9 @@ struct ClientAddressMiddleware: RouterMiddleware {
                 peer: peer, trusted: trustedProxies, header: header, value: values.isEmpty ? nil : values.joined(separator: ","))
             context.forwardedClient = client
             context.accessNote?.update { $0.address = client }
+            if trustedProxies.contains(where: { $0.contains(peer) }) {
+                context.forwardedPrefix = ForwardedPrefix.parse(request.headers[Self.prefixHeader])
+            }
         }
         try allowed?.check(context)
         return try await next(request, context)

@@ -12,16 +12,20 @@ enum HTML {
     /// frame it or read its referrer, and nothing caches it. (`same-origin`, not `no-referrer`:
     /// under `no-referrer` a browser sends `Origin: null` with the page's own forms, which the
     /// cross-site check must refuse.)
-    /// - Parameter head: more of the head (HTML, already escaped).
-    static func page(_ title: String, _ body: String, status: HTTPResponse.Status = .ok, head: String = "") -> Response {
+    /// - Parameters:
+    ///   - head: more of the head (HTML, already escaped).
+    ///   - prefix: the path prefix a trusted proxy serves Gatehouse under: the page's base, against
+    ///     which its relative links resolve.
+    static func page(_ title: String, _ body: String, status: HTTPResponse.Status = .ok, head: String = "", prefix: String = "") -> Response {
         let html = """
-            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) — Gatehouse</title>\(head)</head>
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) — Gatehouse</title>\
+            <base href="\(escape(prefix))/">\(head)</head>
             <body><h1>\(escape(title))</h1>\(body)</body></html>
             """
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        headers[.contentSecurityPolicy] = "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        headers[.contentSecurityPolicy] = "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'"
         headers[.xContentTypeOptions] = "nosniff"
         headers[.referrerPolicy] = "same-origin"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
@@ -48,11 +52,12 @@ enum HTML {
     /// failed last time (`failed`: `1` or `locked`), and a link to each single sign-on provider,
     /// which comes back to `returnTo`.
     static func signInPage(
-        _ title: String, action: String, hidden: [(String, String)], failed: String?, providers: [SignInProvider] = [], returnTo: String
+        _ title: String, action: String, hidden: [(String, String)], failed: String?, providers: [SignInProvider] = [], returnTo: String,
+        prefix: String = ""
     ) -> Response {
         let said = failed.map { $0 == "locked" ? "Too many failed sign-ins; retry later." : "Wrong username or password." }
         let links = providers.map { provider in
-            let href = "/sso/" + FormEncoding.encode(provider.name) + "/start?return_to=" + FormEncoding.encode(returnTo)
+            let href = "sso/" + FormEncoding.encode(provider.name) + "/start?return_to=" + FormEncoding.encode(returnTo)
             return "<li><a href=\"\(escape(href))\">Sign in with \(escape(provider.displayName))</a></li>"
         }
         return page(
@@ -65,7 +70,7 @@ enum HTML {
                     <p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
                     <p><button type="submit">Sign in</button></p>
                     </form>
-                    """)
+                    """, prefix: prefix)
     }
 
     /// A hidden form field.

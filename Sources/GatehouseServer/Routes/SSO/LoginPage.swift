@@ -13,34 +13,35 @@ struct LoginPage: Sendable {
     var sessions: BrowserSessions { signIn.sessions }
 
     func register(on router: some RouterMethods<GatewayRequestContext>) {
-        router.get("/login") { request, _ in await self.show(request) }
+        router.get("/login") { request, context in await self.show(request, prefix: context.forwardedPrefix ?? "") }
         router.post("/login/form") { request, context in
             try await self.signIn.loginReturning(request, context) { form in
                 let back = SSOFlowCookie.localPath(form?["return_to"])
-                return back == "/login" ? back : "/login?return_to=" + FormEncoding.encode(back)
+                return (context.forwardedPrefix ?? "") + (back == "/login" ? back : "/login?return_to=" + FormEncoding.encode(back))
             }
         }
         router.post("/login/logout") { request, context in await self.logout(request, context) }
     }
 
-    func show(_ request: Request) async -> Response {
+    /// - Parameter prefix: the path prefix a trusted proxy serves Gatehouse under.
+    func show(_ request: Request, prefix: String) async -> Response {
         let query = request.uri.queryParameters
         let returnTo = SSOFlowCookie.localPath(query.get("return_to"))
         guard let (token, principal) = await sessions.signedIn(request) else {
             return HTML.signInPage(
-                "Sign in", action: "/login/form", hidden: [("return_to", returnTo)], failed: query.get("failed"), providers: signIn.providers,
-                returnTo: returnTo)
+                "Sign in", action: "login/form", hidden: [("return_to", returnTo)], failed: query.get("failed"), providers: signIn.providers,
+                returnTo: returnTo, prefix: prefix)
         }
-        if returnTo != "/login" { return Response(status: .seeOther, headers: [.location: returnTo, .cacheControl: "no-store"]) }
+        if returnTo != "/login" { return Response(status: .seeOther, headers: [.location: prefix + returnTo, .cacheControl: "no-store"]) }
         let who = principal.userID.map { MasterSignIn.isReserved($0) ? MasterSignIn.shownUser : $0 } ?? MasterSignIn.shownUser
         return HTML.page(
             "Signed in",
             """
             <p>Signed in as <strong>\(HTML.escape(who))</strong> (\(HTML.escape(principal.role.rawValue))).</p>
-            <form method="post" action="/login/logout">\(HTML.hidden("csrf_token", token.csrfToken))
+            <form method="post" action="login/logout">\(HTML.hidden("csrf_token", token.csrfToken))
             <p><button type="submit">Sign out</button></p>
             </form>
-            """)
+            """, prefix: prefix)
     }
 
     func logout(_ request: Request, _ context: GatewayRequestContext) async -> Response {
@@ -55,7 +56,8 @@ struct LoginPage: Sendable {
                 action: .authLogout, actor: posted.principal.id, object: posted.principal.userID.map { ObjectRef.user($0).description },
                 outcome: .success,
                 address: context.clientAddress))
-        var response = HTML.page("Signed out", "<p>You are signed out. <a href=\"/login\">Sign in again</a>.</p>")
+        var response = HTML.page(
+            "Signed out", "<p>You are signed out. <a href=\"login\">Sign in again</a>.</p>", prefix: context.forwardedPrefix ?? "")
         response.headers[.setCookie] = sessions.cookie.clearing
         return response
     }

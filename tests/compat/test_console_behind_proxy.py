@@ -1,0 +1,103 @@
+"""The console under a sub-path (`/gatehouse/ui`) behind a TLS-terminating proxy that passes
+`X-Forwarded-Prefix` and `X-Forwarded-Proto` from `trusted_proxies`, driven in headless Chromium:
+sign-in, pages, a form and sign-out all stay under the prefix and on https — no double prefix,
+no redirect loop, no redirect down to http. A prefix from an untrusted peer is ignored."""
+import pytest
+import requests
+from selenium.webdriver.common.by import By
+
+from gatehouse_process import Gatehouse
+from headless import chromium, shot, wait_for_text
+from prefix_proxy import PrefixProxy
+from test_mtls import issue
+
+CONFIG = """
+model_list:
+  - model_name: mock-gpt
+    litellm_params:
+      model: mock/mock-gpt
+gatehouse_settings:
+  trusted_proxies: [127.0.0.1/32]
+"""
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("prefix-proxy")
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    ca, ca_key, _, _ = issue(directory, "ca", is_ca=True)
+    _, _, cert, key = issue(
+        directory, "proxy", ca=ca, ca_key=ca_key, san=[x509.IPAddress(ipaddress.ip_address("127.0.0.1"))], usage=[ExtendedKeyUsageOID.SERVER_AUTH]
+    )
+    gatehouse = Gatehouse(tmp_path_factory.mktemp("gatehouse-behind-proxy"), CONFIG)
+    with PrefixProxy(gatehouse.port, "/gatehouse", cert, key) as proxy:
+        yield gatehouse, proxy
+    gatehouse.stop()
+
+
+@pytest.fixture
+def browser():
+    driver = chromium("--ignore-certificate-errors")  # the proxy's certificate is from a CA made above
+    yield driver
+    driver.quit()
+
+
+def test_the_console_works_under_a_sub_path_behind_a_tls_proxy(stack, browser):
+    gatehouse, proxy = stack
+    browser.get(proxy.base_url + "/")  # the root, through the proxy
+    assert browser.current_url.startswith(proxy.base_url + "/login?return_to=")
+    browser.find_element(By.NAME, "username").send_keys("admin")
+    browser.find_element(By.NAME, "password").send_keys(gatehouse.master_key)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_for_text(browser, "Overview")
+    assert browser.current_url == proxy.base_url + "/ui"
+    # The stylesheet came through the prefix too: the top bar has its colour.
+    assert browser.execute_script("return getComputedStyle(document.querySelector('header.top')).backgroundColor") == "rgb(17, 24, 39)"
+    shot(browser, "console-proxy-1-overview")
+
+    browser.find_element(By.LINK_TEXT, "Keys").click()
+    assert browser.current_url == proxy.base_url + "/ui/keys"
+    browser.find_element(By.LINK_TEXT, "New key").click()
+    browser.find_element(By.NAME, "key_alias").send_keys("behind-the-proxy")
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    wait_for_text(browser, "Key created")
+    browser.find_element(By.LINK_TEXT, "Back to the keys").click()
+    wait_for_text(browser, "behind-the-proxy")
+    row = browser.find_element(By.XPATH, "//tr[td[contains(., 'behind-the-proxy')]]")
+    row.find_element(By.XPATH, ".//button[text()='Delete']").click()
+    browser.switch_to.alert.accept()
+    wait_for_text(browser, "The key is deleted.")
+    assert browser.current_url.startswith(proxy.base_url + "/ui/keys?done=")
+    shot(browser, "console-proxy-2-keys")
+
+    browser.find_element(By.XPATH, "//header//button[text()='Sign out']").click()
+    wait_for_text(browser, "You are signed out")
+    browser.find_element(By.LINK_TEXT, "Sign in again").click()
+    assert browser.current_url == proxy.base_url + "/login"
+    # Every request the browser made went through the prefix: no doubled prefix, nothing outside it.
+    # (The browser's own request for /favicon.ico, at the host's root, is not the console's.)
+    outside = [path for path in proxy.paths if not path.startswith("/gatehouse/") and path != "/favicon.ico"]
+    assert proxy.paths and outside == []
+    assert not any(path.startswith("/gatehouse/gatehouse") for path in proxy.paths)
+
+
+def test_a_prefix_is_taken_only_from_a_trusted_proxy_and_only_when_it_is_a_plain_path(stack, tmp_path):
+    gatehouse, _ = stack
+
+    def location(instance, prefix):
+        answer = requests.get(instance.base_url + "/", headers={"Accept": "text/html", "X-Forwarded-Prefix": prefix}, allow_redirects=False, timeout=10)
+        return answer.headers["location"]
+
+    assert location(gatehouse, "/gw/") == "/gw/ui"
+    for bad in ("//evil.example", "/a/../b", "/a b", "relative", "/ok/\\evil", "/%2e%2e"):
+        assert location(gatehouse, bad) == "/ui", bad
+    # The same header from a peer that is not a trusted proxy (127.0.0.1 is not in 10.0.0.0/8).
+    untrusting = Gatehouse(tmp_path, CONFIG.replace("127.0.0.1/32", "10.0.0.0/8"))
+    try:
+        assert location(untrusting, "/gw") == "/ui"
+    finally:
+        untrusting.stop()
