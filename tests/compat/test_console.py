@@ -211,6 +211,32 @@ def test_an_admin_lifts_a_lockout_and_manages_an_oauth_client(gatehouse, browser
     assert audit(gatehouse, "lockout.unlock") and audit(gatehouse, "oauth.client.new") and audit(gatehouse, "oauth.client.delete")
 
 
+def test_spend_by_any_grouping_over_a_range_and_as_csv(gatehouse, browser):
+    key = api(gatehouse, "/key/generate", {"key_alias": "=HYPERLINK(\"http://evil\")"})["key"]
+    OpenAI(base_url=gatehouse.base_url + "/v1", api_key=key).chat.completions.create(
+        model="mock-gpt", messages=[{"role": "user", "content": "spend something"}]
+    )
+    sign_in(browser, gatehouse, "admin", gatehouse.master_key)
+    browser.find_element(By.LINK_TEXT, "Spend").click()
+    wait_for_text(browser, "Spend by day")
+    assert "mock-gpt" in browser.find_element(By.TAG_NAME, "table").text
+    browser.find_element(By.CSS_SELECTOR, "select[name=by] option[value=key_alias]").click()
+    browser.find_element(By.XPATH, "//button[text()='Show']").click()
+    wait_for_text(browser, "Key alias")
+    assert '=HYPERLINK("http://evil")' in browser.find_element(By.TAG_NAME, "table").text
+    shot(browser, "console-17-spend")
+    export = browser.find_element(By.LINK_TEXT, "Export CSV").get_attribute("href")
+    csv = requests.get(export, cookies=cookies(browser), timeout=10)
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv") and "attachment" in csv.headers["content-disposition"]
+    lines = csv.text.splitlines()
+    assert lines[0] == '"key_alias","requests","tokens","spend_usd"'
+    # A spreadsheet would run a cell starting with `=`: it is text here.
+    assert any(line.startswith('"\'=HYPERLINK(""http://evil"")"') for line in lines), lines
+    # A range the page refuses, said on the page.
+    wrong = requests.get(gatehouse.base_url + "/ui/spend?from=2026-12-10&to=2026-12-01", cookies=cookies(browser), timeout=10)
+    assert wrong.status_code == 400 and "range" in wrong.text
+
+
 def test_a_viewer_sees_no_controls_and_a_forged_post_is_refused(gatehouse, browser):
     sign_in(browser, gatehouse, "vera", PASSWORD)
     browser.get(gatehouse.base_url + "/ui/keys")
@@ -271,7 +297,7 @@ def test_every_page_is_sent_with_strict_headers_and_no_inline_script(gatehouse):
     session = requests.Session()
     session.post(gatehouse.base_url + "/login", json={"username": "admin", "password": gatehouse.master_key}, timeout=10).raise_for_status()
     for path in ("/ui", "/ui/keys", "/ui/keys/new", "/ui/keys?status=blocked", "/ui/teams", "/ui/teams/new", "/ui/users",
-                 "/ui/users/new", "/ui/audit", "/ui/audit?verify=1&outcome=denied", "/ui/account", "/ui/security"):
+                 "/ui/users/new", "/ui/audit", "/ui/audit?verify=1&outcome=denied", "/ui/account", "/ui/security", "/ui/spend", "/ui/spend?by=team_id"):
         page = session.get(gatehouse.base_url + path, timeout=10)
         assert page.status_code == 200, path
         csp = page.headers["content-security-policy"]

@@ -83,6 +83,9 @@ struct Console: Sendable {
         router.post("/ui/security/clients/delete") { request, context in
             await self.form(request, context) { try await security.delete($0, $1, context) }
         }
+        let spend = SpendPage(console: self)
+        router.get("/ui/spend") { request, context in await self.page(request, context) { try await spend.show(request, $0) } }
+        router.get("/ui/spend.csv") { request, context in await self.page(request, context) { try await spend.csv(request, $0) } }
         router.get("/ui/account") { request, context in await self.page(request, context) { try await AccountPage(console: self).show($0) } }
         router.post("/ui/sign-out") { request, context in await LoginPage(signIn: signIn).logout(request, context) }
     }

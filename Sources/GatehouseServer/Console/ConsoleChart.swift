@@ -13,7 +13,9 @@ enum ConsoleChart {
     }
 
     static func bars(_ bars: [Bar], title: String, width: Int = 720, height: Int = 160) -> String {
-        let top = max(bars.map(\.value).max() ?? 0, 1)
+        // The tallest bar fills the chart, whatever the unit (cents of spend, thousands of requests).
+        let tallest = bars.map(\.value).max() ?? 0
+        let top = tallest > 0 ? tallest : 1
         let slot = Double(width) / Double(max(bars.count, 1))
         let barWidth = max(slot * 0.7, 1)
         var shapes = ""
