@@ -211,6 +211,32 @@ def test_an_admin_lifts_a_lockout_and_manages_an_oauth_client(gatehouse, browser
     assert audit(gatehouse, "lockout.unlock") and audit(gatehouse, "oauth.client.new") and audit(gatehouse, "oauth.client.delete")
 
 
+def test_an_admin_edits_and_regenerates_a_key(gatehouse, browser):
+    old = api(gatehouse, "/key/generate", {"key_alias": "to-edit", "max_budget": 5, "rpm_limit": 10})["key"]
+    sign_in(browser, gatehouse, "admin", gatehouse.master_key)
+    browser.get(gatehouse.base_url + "/ui/keys?q=to-edit")
+    browser.find_element(By.XPATH, "//tr[td[contains(., 'to-edit')]]//a[text()='Edit']").click()
+    wait_for_text(browser, "Regenerate")
+    assert browser.find_element(By.NAME, "rpm_limit").get_attribute("value") == "10"
+    shot(browser, "console-18-edit-key")
+    fill(browser, {"rpm_limit": "200", "max_budget": ""})
+    wait_for_text(browser, "The key is changed.")
+    row = browser.find_element(By.XPATH, "//tr[td[contains(., 'to-edit')]]").text
+    assert "200 req/min" in row and "no budget" in row
+    browser.find_element(By.XPATH, "//tr[td[contains(., 'to-edit')]]//a[text()='Edit']").click()
+    browser.find_element(By.CSS_SELECTOR, "select[name=grace_period] option[value='1h']").click()
+    browser.find_element(By.XPATH, "//button[text()='Regenerate']").click()
+    browser.switch_to.alert.accept()
+    wait_for_text(browser, "The old one keeps working for 1h")
+    new = browser.find_element(By.ID, "new-key").text
+    assert new.startswith("sk-") and new != old
+    for key in (new, old):  # the old one within its grace period
+        OpenAI(base_url=gatehouse.base_url + "/v1", api_key=key).chat.completions.create(
+            model="mock-gpt", messages=[{"role": "user", "content": "hi"}]
+        )
+    assert audit(gatehouse, "key.update") and audit(gatehouse, "key.regenerate")
+
+
 def test_spend_by_any_grouping_over_a_range_and_as_csv(gatehouse, browser):
     key = api(gatehouse, "/key/generate", {"key_alias": "=HYPERLINK(\"http://evil\")"})["key"]
     OpenAI(base_url=gatehouse.base_url + "/v1", api_key=key).chat.completions.create(

@@ -39,6 +39,16 @@ struct Console: Sendable {
         router.get("/ui/keys") { request, context in await self.page(request, context) { try await keys.list(request, $0) } }
         router.get("/ui/keys/new") { request, context in await self.page(request, context) { try await keys.form($0) } }
         router.post("/ui/keys/new") { request, context in await self.form(request, context) { try await keys.create($0, $1, context) } }
+        let edit = KeyEditPage(console: self)
+        router.get("/ui/keys/{id}/edit") { request, context in
+            await self.page(request, context) { try await edit.form(context.parameters.get("id") ?? "", $0) }
+        }
+        router.post("/ui/keys/{id}/edit") { request, context in
+            await self.form(request, context) { try await edit.save(context.parameters.get("id") ?? "", $0, $1, context) }
+        }
+        router.post("/ui/keys/{id}/regenerate") { request, context in
+            await self.form(request, context) { try await edit.regenerate(context.parameters.get("id") ?? "", $0, $1, context) }
+        }
         for action in KeysPage.Action.allCases {
             router.post("/ui/keys/{id}/\(action.rawValue)") { request, context in
                 await self.form(request, context) { viewer, form in

@@ -91,18 +91,20 @@ enum ConsoleForm {
 
 extension ConsoleForm {
     /// A form's page: its fields in a grid, the submit and cancel buttons, and an error no field
-    /// owns at the top. 400 when it comes back with an error.
+    /// owns at the top; `before` and `after` (HTML) around the form. 400 when it comes back with
+    /// an error.
     static func page(
         _ title: String, section: ConsoleLayout.Section, viewer: ConsoleViewer, action: String, fields html: String, known: [String],
-        submit: String, cancel: String, error: FieldError?
+        submit: String, cancel: String, error: FieldError?, before: String = "", after: String = ""
     ) -> Response {
         let general = error.flatMap { known.contains($0.field) ? nil : ConsoleLayout.Flash(text: $0.message, isError: true) }
-        let body = """
-            <form class="card" method="post" action="\(action)">\(HTML.hidden("csrf_token", viewer.csrf))
-            <div class="form-grid">\(html)</div>
-            <p><button type="submit">\(submit)</button> <a class="button secondary" href="\(cancel)">Cancel</a></p>
-            </form>
-            """
+        let body =
+            before + """
+                <form class="card" method="post" action="\(action)">\(HTML.hidden("csrf_token", viewer.csrf))
+                <div class="form-grid">\(html)</div>
+                <p><button type="submit">\(submit)</button> <a class="button secondary" href="\(cancel)">Cancel</a></p>
+                </form>
+                """ + after
         return ConsoleLayout.page(title, section: section, viewer: viewer, body: body, flash: general, status: error == nil ? .ok : .badRequest)
     }
 }

@@ -56,7 +56,9 @@ struct KeysPage: Sendable {
             pager += "<a href=\"\(HTML.escape(Self.link(filters + [("after", KeySearch.Cursor(after: last).text)])))\">Next page →</a>"
         }
         body += pager + "</span></div>"
-        let flash = value("done").flatMap(Action.init(rawValue:)).map { ConsoleLayout.Flash(text: $0.done, isError: false) }
+        // What was just done: a button of the list, or the edit page's save.
+        let done = value("done").flatMap { Action(rawValue: $0)?.done ?? ($0 == "updated" ? "The key is changed." : nil) }
+        let flash = done.map { ConsoleLayout.Flash(text: $0, isError: false) }
         return ConsoleLayout.page("Keys", section: .keys, viewer: viewer, body: body, flash: flash)
     }
 
@@ -119,6 +121,9 @@ struct KeysPage: Sendable {
         let caller = viewer.caller
         guard !caller.isViewer else { return "" }
         var html = ""
+        if caller.isAdmin || caller.administers(team: key.teamID) || caller.isSelf(key.userID) {
+            html += "<a class=\"button small secondary\" href=\"ui/keys/\(HTML.escape(FormEncoding.encode(key.id)))/edit\">Edit</a> "
+        }
         let label = HTML.escape(key.alias ?? key.display)
         if caller.isAdmin || caller.administers(team: key.teamID) {
             let action: Action = key.blocked ? .unblock : .block
