@@ -21,8 +21,10 @@ extension NetworkSettings {
                 .networks(
                     "trusted_proxies", \.network.trustedProxies,
                     meaning: "Addresses or CIDR networks (IPv4, IPv6) of proxies whose headers are believed: the client's address in "
-                        + "the `forwarded_header` they write, read from the right past trusted hops only ([network.md](network.md)), and "
-                        + "a client certificate they verified in `client_cert_header` ([mtls.md](mtls.md)). From anyone else those "
+                        + "the `forwarded_header` they write, read from the right past trusted hops only ([network.md](network.md)), the "
+                        + "path prefix they serve Gatehouse under in `X-Forwarded-Prefix` (for the console's and sign-in pages' links: "
+                        + "[console.md](console.md)), and a client certificate they verified in `client_cert_header` ([mtls.md](mtls.md)). "
+                        + "From anyone else those "
                         + "headers are ignored.",
                     example: "[10.0.0.0/8, \"fd00::/8\"]"),
                 .choice(
