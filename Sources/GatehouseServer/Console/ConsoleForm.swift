@@ -53,6 +53,22 @@ enum ConsoleForm {
             """
     }
 
+    /// The models, budget, budget period and rate-limit fields a key, a team and a user share.
+    /// - Parameter whose: said in the hints ("" for a key; "For the whole team; ").
+    static func limits(values: [String: String], error: FieldError?, allModels: String, whose: String = "", period: String) -> String {
+        func field(_ name: String, _ label: String, hint: String, attributes: String) -> String {
+            ConsoleForm.field(name, label, hint: hint, type: "number", values: values, error: error, attributes: attributes)
+        }
+        let empty = whose.isEmpty ? "Empty" : "empty"
+        return """
+            \(models(values: values, error: error, all: allModels))
+            \(field("max_budget", "Budget (USD)", hint: "\(whose)\(empty) for no budget.", attributes: " step=\"0.01\" min=\"0\""))
+            \(select("budget_duration", "Budget period", hint: period, options: budgetPeriods, values: values))
+            \(field("rpm_limit", "Requests per minute", hint: "\(whose)\(empty) for no limit.", attributes: " min=\"0\""))
+            \(field("tpm_limit", "Tokens per minute", hint: "\(whose)\(empty) for no limit.", attributes: " min=\"0\""))
+            """
+    }
+
     static let budgetPeriods = [("", "Never resets"), ("1d", "Every day"), ("7d", "Every week"), ("30d", "Every 30 days"), ("1mo", "Every month")]
 
     /// What was typed in `fields`, trimmed.

@@ -29,6 +29,14 @@ enum ConsoleText {
         return formatter.string(from: date) + " UTC"
     }
 
+    /// A table of `rows` (HTML `<tr>`s) under `headers` (the last one may be empty: actions), or
+    /// the `empty` sentence when there are none.
+    static func table(_ headers: [String], _ rows: [String], empty: String) -> String {
+        guard !rows.isEmpty else { return "<div class=\"card empty\">\(HTML.escape(empty))</div>" }
+        let head = headers.map { $0.isEmpty ? "<th scope=\"col\"><span class=\"muted\">Actions</span></th>" : "<th scope=\"col\">\($0)</th>" }
+        return "<table><thead><tr>\(head.joined())</tr></thead><tbody>\(rows.joined())</tbody></table>"
+    }
+
     /// "12 teams", and links to the previous and next pages of an offset-paged list.
     static func pager(total: Int, noun: String, page: Int, size: Int, path: String, query: [(String, String)] = []) -> String {
         func link(_ page: Int) -> String {

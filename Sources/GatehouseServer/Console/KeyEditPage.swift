@@ -34,14 +34,8 @@ struct KeyEditPage: Sendable {
         let encoded = HTML.escape(FormEncoding.encode(key.id))
         let fields = """
             \(field("key_alias", "Alias", hint: "Empty to remove it."))
-            \(ConsoleForm.models(values: values, error: error, all: "All models its owner may use"))
-            \(field("max_budget", "Budget (USD)", hint: "Empty for no budget.", type: "number", attributes: " step=\"0.01\" min=\"0\""))
-            \(ConsoleForm.select("budget_duration", "Budget period", hint: "When the spend counted against the budget starts again.",
-                options: ConsoleForm.budgetPeriods, values: values))
-            \(field("rpm_limit", "Requests per minute", hint: "Empty for no limit.", type: "number", attributes: " min=\"0\""))
-            \(field("tpm_limit", "Tokens per minute", hint: "Empty for no limit.", type: "number", attributes: " min=\"0\""))
+            \(ConsoleForm.limits(values: values, error: error, allModels: "All models its owner may use", period: KeysPage.periodHint))
             \(field("duration", "Expires after", hint: "From now: 30d, 12h, 1mo…; empty: as it is (\(key.expiresAt.map { ConsoleText.day($0) } ?? "never"))."))
-            <input type="hidden" name="key" value="\(HTML.escape(key.id))">
             """
         let summary = """
             <div class="stats"><div class="stat"><div class="label">Key</div><div class="value mono">\(HTML.escape(key.display))</div></div>

@@ -12,6 +12,7 @@ struct KeysPage: Sendable {
     var management: Management { console.management }
     var operations: KeyRoutes { KeyRoutes(management: management) }
     static let pageSize = 50
+    static let periodHint = "When the spend counted against the budget starts again."
 
     enum Action: String, CaseIterable, Sendable {
         case block, unblock, delete
@@ -159,12 +160,7 @@ struct KeysPage: Sendable {
             \(field("key_alias", "Alias", hint: "A name to find the key by."))
             \(field("team_id", "Team", hint: "The team the key belongs to; empty for none."))
             \(viewer.caller.isAdmin ? field("user_id", "User", hint: "The user the key acts for; empty for none.") : "")
-            \(ConsoleForm.models(values: values, error: error, all: "All models its owner may use"))
-            \(field("max_budget", "Budget (USD)", hint: "Empty for no budget.", type: "number", attributes: " step=\"0.01\" min=\"0\""))
-            \(ConsoleForm.select("budget_duration", "Budget period", hint: "When the spend counted against the budget starts again.",
-                options: ConsoleForm.budgetPeriods, values: values))
-            \(field("rpm_limit", "Requests per minute", hint: "Empty for no limit.", type: "number", attributes: " min=\"0\""))
-            \(field("tpm_limit", "Tokens per minute", hint: "Empty for no limit.", type: "number", attributes: " min=\"0\""))
+            \(ConsoleForm.limits(values: values, error: error, allModels: "All models its owner may use", period: Self.periodHint))
             \(field("duration", "Expires after", hint: "30d, 12h, 1mo…; empty: never."))
             """
         return ConsoleForm.page(

@@ -20,60 +20,44 @@ struct SecurityPage: Sendable {
         let admin = viewer.caller.isAdmin
         let now = Date()
         var body = "<h2>Lockouts in force</h2>"
-        let blocks = lockouts.blocks(at: now)
-        if blocks.isEmpty {
-            body += "<div class=\"card empty\">Nothing is locked out.</div>"
-        } else {
-            let rows = blocks.map { block in
-                let unlock =
-                    admin
-                    ? """
-                    <form method="post" action="ui/security/unlock">\(HTML.hidden("csrf_token", viewer.csrf))\(HTML.hidden("subject", block.subject))\
-                    <button type="submit" class="small secondary">Lift</button></form>
-                    """ : ""
-                return """
-                    <tr><td class="mono">\(HTML.escape(block.subject))</td><td>\(HTML.escape(ConsoleText.time(block.until)))</td>
-                    <td>\(Int(block.until.timeIntervalSince(now).rounded(.up))) s</td><td class="actions">\(unlock)</td></tr>
-                    """
-            }.joined()
-            body += """
-                <table><thead><tr><th scope="col">Blocked</th><th scope="col">Until</th><th scope="col">Left</th>
-                <th scope="col"><span class="muted">Actions</span></th></tr></thead><tbody>\(rows)</tbody></table>
+        let blocks = lockouts.blocks(at: now).map { block in
+            let unlock =
+                admin
+                ? """
+                <form method="post" action="ui/security/unlock">\(HTML.hidden("csrf_token", viewer.csrf))\(HTML.hidden("subject", block.subject))\
+                <button type="submit" class="small secondary">Lift</button></form>
+                """ : ""
+            return """
+                <tr><td class="mono">\(HTML.escape(block.subject))</td><td>\(HTML.escape(ConsoleText.time(block.until)))</td>
+                <td>\(Int(block.until.timeIntervalSince(now).rounded(.up))) s</td><td class="actions">\(unlock)</td></tr>
                 """
         }
+        body += ConsoleText.table(["Blocked", "Until", "Left", ""], blocks, empty: "Nothing is locked out.")
         body += "<h2>OAuth clients</h2>"
-        let registered = try await management.store.oauth.clients(limit: 200, offset: 0)
-        if registered.isEmpty {
-            body += "<div class=\"card empty\">No OAuth client is registered.</div>"
-        } else {
-            let rows = registered.map { client in
-                let id = HTML.escape(client.id)
-                var actions = ""
-                if admin {
-                    if !client.isPublic {
-                        actions += """
-                            <form method="post" action="ui/security/clients/regenerate" data-confirm="Regenerate the secret of \(id)? The old one stops working at once.">\
-                            \(HTML.hidden("csrf_token", viewer.csrf))\(HTML.hidden("client_id", client.id))<button type="submit" class="small secondary">New secret</button></form>
-                            """
-                    }
+        let registered = try await management.store.oauth.clients(limit: 200, offset: 0).map { client in
+            let id = HTML.escape(client.id)
+            var actions = ""
+            if admin {
+                if !client.isPublic {
                     actions += """
-                        <form method="post" action="ui/security/clients/delete" data-confirm="Delete \(id)? Its tokens stop working at once.">\
-                        \(HTML.hidden("csrf_token", viewer.csrf))\(HTML.hidden("client_id", client.id))<button type="submit" class="small danger">Delete</button></form>
+                        <form method="post" action="ui/security/clients/regenerate" data-confirm="Regenerate the secret of \(id)? The old one stops working at once.">\
+                        \(HTML.hidden("csrf_token", viewer.csrf))\(HTML.hidden("client_id", client.id))<button type="submit" class="small secondary">New secret</button></form>
                         """
                 }
-                return """
-                    <tr><td>\(HTML.escape(client.name ?? "—"))<div class="mono muted">\(id)</div></td>
-                    <td>\(client.isPublic ? "public" : "confidential")</td><td>\(HTML.escape(client.grantTypes.joined(separator: ", ")))</td>
-                    <td>\(HTML.escape(client.scopes.isEmpty ? "—" : client.scopes.joined(separator: " ")))</td>
-                    <td>\(client.blocked ? "<span class=\"badge blocked\">Blocked</span>" : "<span class=\"badge ok\">Active</span>")</td>
-                    <td class="actions">\(actions)</td></tr>
+                actions += """
+                    <form method="post" action="ui/security/clients/delete" data-confirm="Delete \(id)? Its tokens stop working at once.">\
+                    \(HTML.hidden("csrf_token", viewer.csrf))\(HTML.hidden("client_id", client.id))<button type="submit" class="small danger">Delete</button></form>
                     """
-            }.joined()
-            body += """
-                <table><thead><tr><th scope="col">Client</th><th scope="col">Kind</th><th scope="col">Grants</th><th scope="col">Scopes</th>
-                <th scope="col">Status</th><th scope="col"><span class="muted">Actions</span></th></tr></thead><tbody>\(rows)</tbody></table>
+            }
+            return """
+                <tr><td>\(HTML.escape(client.name ?? "—"))<div class="mono muted">\(id)</div></td>
+                <td>\(client.isPublic ? "public" : "confidential")</td><td>\(HTML.escape(client.grantTypes.joined(separator: ", ")))</td>
+                <td>\(HTML.escape(client.scopes.isEmpty ? "—" : client.scopes.joined(separator: " ")))</td>
+                <td>\(client.blocked ? "<span class=\"badge blocked\">Blocked</span>" : "<span class=\"badge ok\">Active</span>")</td>
+                <td class="actions">\(actions)</td></tr>
                 """
         }
+        body += ConsoleText.table(["Client", "Kind", "Grants", "Scopes", "Status", ""], registered, empty: "No OAuth client is registered.")
         if admin {
             body += """
                 <form class="card toolbar" method="post" action="ui/security/clients/new">\(HTML.hidden("csrf_token", viewer.csrf))
@@ -82,21 +66,13 @@ struct SecurityPage: Sendable {
                 """
         }
         body += "<h2>Client certificate bindings</h2>"
-        let bindings = try await management.store.certificates.bindings(limit: 200, offset: 0)
-        if bindings.isEmpty {
-            body += "<div class=\"card empty\">No certificate is bound.</div>"
-        } else {
-            let rows = bindings.map { binding in
-                let to = [binding.keyID.map { "key " + $0 }, binding.userID.map { "user " + $0 }, binding.teamID.map { "team " + $0 }]
-                    .compactMap { $0 }.joined(separator: ", ")
-                return
-                    "<tr><td class=\"mono\">\(HTML.escape(binding.id))</td><td>\(HTML.escape(to))</td><td>\(HTML.escape(ConsoleText.day(binding.createdAt)))</td></tr>"
-            }.joined()
-            body += """
-                <table><thead><tr><th scope="col">Identity</th><th scope="col">Bound to</th><th scope="col">Since</th></tr></thead>
-                <tbody>\(rows)</tbody></table>
-                """
+        let bindings = try await management.store.certificates.bindings(limit: 200, offset: 0).map { binding in
+            let to = [binding.keyID.map { "key " + $0 }, binding.userID.map { "user " + $0 }, binding.teamID.map { "team " + $0 }]
+                .compactMap { $0 }.joined(separator: ", ")
+            return
+                "<tr><td class=\"mono\">\(HTML.escape(binding.id))</td><td>\(HTML.escape(to))</td><td>\(HTML.escape(ConsoleText.day(binding.createdAt)))</td></tr>"
         }
+        body += ConsoleText.table(["Identity", "Bound to", "Since"], bindings, empty: "No certificate is bound.")
         let flash = request.uri.queryParameters.get("done").flatMap { Self.done[$0] }.map { ConsoleLayout.Flash(text: $0, isError: false) }
         return ConsoleLayout.page("Security", section: .security, viewer: viewer, body: body, flash: flash)
     }

@@ -145,11 +145,8 @@ struct TeamsPage: Sendable {
         let fields = """
             \(field("team_alias", "Name", hint: "What people call the team."))
             \(field("team_id", "Id", hint: "Empty: one is made up."))
-            \(ConsoleForm.models(values: values, error: error, all: "All models"))
-            \(field("max_budget", "Budget (USD)", hint: "For the whole team; empty for none.", type: "number", attributes: " step=\"0.01\" min=\"0\""))
-            \(ConsoleForm.select("budget_duration", "Budget period", hint: "When the team's spend starts again.", options: ConsoleForm.budgetPeriods, values: values))
-            \(field("rpm_limit", "Requests per minute", hint: "For the whole team; empty for no limit.", type: "number", attributes: " min=\"0\""))
-            \(field("tpm_limit", "Tokens per minute", hint: "For the whole team; empty for no limit.", type: "number", attributes: " min=\"0\""))
+            \(ConsoleForm.limits(
+                values: values, error: error, allModels: "All models", whose: "For the whole team; ", period: "When the team's spend starts again."))
             """
         return ConsoleForm.page(
             "New team", section: .teams, viewer: viewer, action: "ui/teams/new", fields: fields, known: Self.fields, submit: "Create team",
