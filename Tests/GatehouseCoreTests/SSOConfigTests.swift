@@ -52,15 +52,13 @@ struct SSOConfigTests {
                 authorization_endpoint: https://kc.example/auth
                 token_endpoint: https://kc.example/token
                 jwks_url: https://kc.example/certs
-                end_session_endpoint: https://kc.example/logout
                 client_id: gatehouse
             """)
         let provider = try #require(config.sso.first)
         #expect(
             provider.endpoints
                 == .init(
-                    authorization: "https://kc.example/auth", token: "https://kc.example/token", jwks: "https://kc.example/certs",
-                    endSession: "https://kc.example/logout"))
+                    authorization: "https://kc.example/auth", token: "https://kc.example/token", jwks: "https://kc.example/certs"))
         #expect(provider.authentication == .none && provider.clientSecret == nil)
         #expect(provider.idTokenIssuer.jwksURL == "https://kc.example/certs" && provider.idTokenIssuer.discoveryURL == nil)
     }

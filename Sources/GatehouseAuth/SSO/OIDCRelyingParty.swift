@@ -66,11 +66,6 @@ public final class OIDCRelyingParty: Sendable {
         return endpoints.authorization + (endpoints.authorization.contains("?") ? "&" : "?") + query
     }
 
-    /// The provider's end-session endpoint, when it has one (RP-initiated logout).
-    public func endSessionURL() async -> String? {
-        (try? await endpoints())?.endSession
-    }
-
     /// Exchanges the code the provider sent back and checks the ID token it answers with.
     public func signIn(code: String, attempt: Attempt, redirectURI: String) async throws(Failure) -> SSOPerson {
         let endpoints = try await endpoints()
@@ -136,7 +131,7 @@ public final class OIDCRelyingParty: Sendable {
             throw Failure(kind: .refused, reason: "The identity provider's discovery document lacks an endpoint.")
         }
         let endpoints = SSOProviderSettings.Endpoints(
-            authorization: authorization, token: token, jwks: jwks, endSession: endpoint("end_session_endpoint"))
+            authorization: authorization, token: token, jwks: jwks)
         discovered.withLock { $0 = endpoints }
         return endpoints
     }

@@ -17,13 +17,11 @@ public struct SSOProviderSettings: Sendable, Equatable {
         public var authorization: String
         public var token: String
         public var jwks: String
-        public var endSession: String?
 
-        public init(authorization: String, token: String, jwks: String, endSession: String? = nil) {
+        public init(authorization: String, token: String, jwks: String) {
             self.authorization = authorization
             self.token = token
             self.jwks = jwks
-            self.endSession = endSession
         }
     }
 
@@ -82,7 +80,7 @@ public struct SSOProviderSettings: Sendable, Equatable {
 
 enum SSOProviderParser {
     static let fields = [
-        "name", "display_name", "issuer", "discovery_url", "authorization_endpoint", "token_endpoint", "jwks_url", "end_session_endpoint",
+        "name", "display_name", "issuer", "discovery_url", "authorization_endpoint", "token_endpoint", "jwks_url",
         "client_id", "client_secret", "client_auth", "scopes", "algorithms", "redirect_url", "allowed_email_domains",
         "require_verified_email", "link_by_email", "leeway_seconds", "max_lifetime_seconds", "claims", "role_mappings", "create_users",
         "create_teams",
@@ -115,9 +113,8 @@ enum SSOProviderParser {
         }
         let endpointKeys = ["authorization_endpoint", "token_endpoint", "jwks_url"]
         let given = try endpointKeys.map { try JWTIssuerParser.url(f[$0], at: "\(p).\($0)", reader: reader) }
-        let endSession = try JWTIssuerParser.url(f["end_session_endpoint"], at: "\(p).end_session_endpoint", reader: reader)
         if let authorization = given[0], let token = given[1], let jwks = given[2] {
-            settings.endpoints = .init(authorization: authorization, token: token, jwks: jwks, endSession: endSession)
+            settings.endpoints = .init(authorization: authorization, token: token, jwks: jwks)
         } else if given.contains(where: { $0 != nil }) {
             throw reader.error(p, node, "needs all of authorization_endpoint, token_endpoint and jwks_url, or none (discovery)")
         }
