@@ -28,8 +28,9 @@ struct ClientAddressMiddleware: RouterMiddleware {
                 peer: peer, trusted: trustedProxies, header: header, value: values.isEmpty ? nil : values.joined(separator: ","))
             context.forwardedClient = client
             context.accessNote?.update { $0.address = client }
-            if trustedProxies.contains(where: { $0.contains(peer) }) {
-                context.forwardedPrefix = ForwardedPrefix.parse(request.headers[Self.prefixHeader])
+            // Only a request that carries the header pays for the second look at the peer.
+            if let prefix = request.headers[Self.prefixHeader], trustedProxies.contains(where: { $0.contains(peer) }) {
+                context.forwardedPrefix = ForwardedPrefix.parse(prefix)
             }
         }
         try allowed?.check(context)
