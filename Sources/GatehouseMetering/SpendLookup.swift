@@ -10,13 +10,18 @@ public struct SpendLookup: Sendable {
     let writer: SpendWriter?
     let settlements: Settlements?
     let ledger: BudgetLedger
+    /// Where the limits panel reads each level's requests and tokens in use.
+    let limiter: RateLimiter?
 
-    /// - Parameter settlements: waited for before reading, as the writer is flushed.
-    public init(store: SpendStore, writer: SpendWriter?, settlements: Settlements?, ledger: BudgetLedger) {
+    /// - Parameters:
+    ///   - settlements: waited for before reading, as the writer is flushed.
+    ///   - limiter: the request path's rate limiter (nil: no rate use is shown).
+    public init(store: SpendStore, writer: SpendWriter?, settlements: Settlements?, ledger: BudgetLedger, limiter: RateLimiter? = nil) {
         self.store = store
         self.writer = writer
         self.settlements = settlements
         self.ledger = ledger
+        self.limiter = limiter
     }
 
     /// The store, once the settlements queued so far are done and the spend rows written: what

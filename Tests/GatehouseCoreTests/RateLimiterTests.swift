@@ -93,6 +93,22 @@ struct RateLimiterTests {
         #expect(limiter.admit(key, tokens: 100, at: evening + 1800)?.refusal == nil)
     }
 
+    @Test func usageAddsWhatOtherInstancesReportedAndDropsTheMinuteThatPassed() throws {
+        let limiter = RateLimiter()
+        let key = [tokens("key:u", tpd: 1000, rpd: 100), subject("key:u", rpm: 10)]
+        _ = limiter.admit(key, tokens: 7, at: 1_000_000)
+        _ = limiter.admit(key, tokens: 3, at: 1_000_030)
+        let day = limiter.day(containing: 1_000_030)
+        limiter.setRemoteUsage(["key:u": .init(minuteRequests: 2, minuteTokens: 20, day: day.start, dayRequests: 5, dayTokens: 50)])
+        let (usage, dayEnd) = limiter.usage(of: ["key:u", "key:unknown"], at: 1_000_045)
+        #expect(dayEnd == day.end && day.end - day.start == 86_400)
+        #expect(usage["key:u"] == .init(minuteRequests: 4, minuteTokens: 30, day: day.start, dayRequests: 7, dayTokens: 60))
+        #expect(usage["key:unknown"] == .init(day: day.start))
+        // A minute after the first request it has left the minute, not the day.
+        let later = limiter.usage(of: ["key:u"], at: 1_000_061).usage["key:u"]
+        #expect(later?.minuteRequests == 3 && later?.minuteTokens == 23 && later?.dayRequests == 7)
+    }
+
     @Test func perModelLimitsCountOnlyThatModel() throws {
         var limits = Limits()
         limits.modelRPMLimit = ["gpt-4o": 1]

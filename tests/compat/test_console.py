@@ -137,7 +137,7 @@ def test_an_admin_builds_a_team_a_user_and_their_key_and_reads_the_trail(gatehou
     browser.get(gatehouse.base_url + "/ui/teams/search")
     fill(browser, {"user_id": "una"})
     wait_for_text(browser, "The member is added.")
-    assert "una" in browser.find_element(By.TAG_NAME, "table").text
+    assert "una" in browser.find_element(By.XPATH, "//h2[text()='Members']/following-sibling::table[1]").text
     shot(browser, "console-11-team")
     browser.get(gatehouse.base_url + "/ui/keys/new")
     fill(browser, {"key_alias": "una-key", "team_id": "search", "user_id": "una"})

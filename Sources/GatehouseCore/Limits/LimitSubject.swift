@@ -42,5 +42,8 @@ public struct LimitSubject: Sendable, Equatable {
         return subject
     }
 
+    /// The object's id without the level (`team_1` of `team:team_1`).
+    public var idWithin: String { String(id.dropFirst(level.rawValue.count + 1)) }
+
     public var hasModelLimits: Bool { !limits.modelRPMLimit.isEmpty || !limits.modelTPMLimit.isEmpty }
 }

@@ -225,6 +225,43 @@ public final class RateLimiter: Sendable {
         }
     }
 
+    /// The calendar day (in the configured time zone) that the per-day limits count `time` in.
+    public func day(containing time: Double) -> (start: Double, end: Double) {
+        let start = calendar.startOfDay(for: Date(timeIntervalSince1970: time))
+        return (start.timeIntervalSince1970, calendar.date(byAdding: .day, value: 1, to: start)!.timeIntervalSince1970)
+    }
+
+    /// What the subjects used in the last minute and today, on every instance (this one's count
+    /// and what the others last reported), with when today ends: what a limits panel shows.
+    public func usage(of ids: [String], at now: Double) -> (usage: [String: Usage], dayEnd: Double) {
+        let (dayStart, dayEnd) = day(containing: now)
+        return state.withLock { state in
+            var usage: [String: Usage] = [:]
+            for id in ids {
+                var used = Usage(day: dayStart)
+                if state.logs[id] != nil {
+                    state.logs[id]!.drop(before: now - Self.window)
+                    used.minuteRequests = state.logs[id]!.count
+                    used.minuteTokens = state.logs[id]!.tokens
+                }
+                if let count = state.days[id], count.day == dayStart {
+                    used.dayRequests = count.requests
+                    used.dayTokens = count.tokens
+                }
+                if let remote = state.remote[id] {
+                    used.minuteRequests += remote.minuteRequests
+                    used.minuteTokens += remote.minuteTokens
+                    if remote.day == dayStart {
+                        used.dayRequests += remote.dayRequests
+                        used.dayTokens += remote.dayTokens
+                    }
+                }
+                usage[id] = used
+            }
+            return (usage, dayEnd)
+        }
+    }
+
     /// Replaces what other instances reported (the sum of their usage per subject).
     public func setRemoteUsage(_ usage: [String: Usage]) {
         state.withLock { $0.remote = usage }

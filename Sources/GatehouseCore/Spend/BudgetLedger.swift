@@ -165,6 +165,12 @@ public final class BudgetLedger: Sendable {
         return Charge(account: subject.id, periodStart: Self.milliseconds(start))
     }
 
+    /// When the subject's current budget period ends (its spend starts again); nil when its
+    /// budget never resets.
+    public func periodEnd(for subject: LimitSubject, at now: Date) -> Date? {
+        subject.period.map { $0.period(containing: now, calendar: calendar).end }
+    }
+
     static func milliseconds(_ seconds: Double) -> Int64 { Int64(saturating: (seconds * 1000).rounded()) }
 
     /// What the subject has spent in its current period, as this instance has counted it.

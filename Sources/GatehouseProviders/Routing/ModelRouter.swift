@@ -136,6 +136,12 @@ public final class ModelRouter: Sendable {
     /// Every `model_list` entry, patterns included, as configured.
     public var allDeployments: [Deployment] { current.adaptersByID.values.map(\.deployment).sorted { $0.id < $1.id } }
 
+    /// The deployments resting after failures now (what the console's models page shows).
+    public var coolingDown: Set<String> {
+        let now = ContinuousClock.now
+        return state.withLock { Set($0.cooldownUntil.filter { $0.value > now }.keys) }
+    }
+
     public func hasModel(_ model: String) -> Bool { current.resolve(model) != nil }
 
     /// Whether a caller may reach a model at all: a team's own model (`model_info.team_id`) is

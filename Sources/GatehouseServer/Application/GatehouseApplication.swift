@@ -53,7 +53,8 @@ public enum GatehouseApplication {
         let management = Management(
             store: identity.store, cache: cache, feed: identity.feed,
             spend: SpendLookup(
-                store: metering.spendStore, writer: metering.spendWriter, settlements: metering.settlements, ledger: metering.ledger),
+                store: metering.spendStore, writer: metering.spendWriter, settlements: metering.settlements, ledger: metering.ledger,
+                limiter: metering.limiter),
             audit: records.auditStore,
             trail: records.audit, passwords: identity.passwords, router: upstream.router,
             addTeamCreatorAsAdmin: settings.identity.addTeamCreatorAsAdmin)

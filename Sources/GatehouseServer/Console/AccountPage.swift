@@ -28,6 +28,7 @@ struct AccountPage: Sendable {
                 <div class="card"><p>Email: \(HTML.escape(user.email ?? "none")). Teams: \(teamList.isEmpty ? "none" : teamList.joined(separator: ", ")).
                 Models: \(HTML.escape(user.models.isEmpty ? "all the models your teams and organization allow" : user.models.joined(separator: ", "))).</p></div>
                 """
+            body += try await console.limitsPanel.chain(user: userID, organization: user.organizationID)
         } else {
             body += "<div class=\"card\"><p>Signed in with the master key, as the proxy admin. It has no account of its own.</p></div>"
         }

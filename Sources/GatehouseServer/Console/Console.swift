@@ -19,6 +19,7 @@ struct Console: Sendable {
     let publicURL: String
     let lockouts: Lockouts
     let signingKeys: SigningKeyRing
+    var limitsPanel: LimitsPanel { LimitsPanel(spend: management.spend, cache: management.cache) }
 
     func register(on router: some RouterMethods<GatewayRequestContext>) {
         let keys = KeysPage(console: self)
@@ -79,6 +80,33 @@ struct Console: Sendable {
         router.post("/ui/users/{id}/delete") { request, context in
             await self.form(request, context) { viewer, _ in try await users.delete(user: context.parameters.get("id") ?? "", viewer, context) }
         }
+        router.get("/ui/users/{id}") { request, context in
+            await self.page(request, context) { try await users.show(context.parameters.get("id") ?? "", request, $0) }
+        }
+        let organizations = OrganizationsPage(console: self)
+        router.get("/ui/organizations") { request, context in await self.page(request, context) { try await organizations.list(request, $0) } }
+        router.get("/ui/organizations/new") { request, context in await self.page(request, context) { try await organizations.form($0) } }
+        router.post("/ui/organizations/new") { request, context in
+            await self.form(request, context) { try await organizations.create($0, $1, context) }
+        }
+        router.get("/ui/organizations/{id}") { request, context in
+            await self.page(request, context) { try await organizations.show(context.parameters.get("id") ?? "", request, $0) }
+        }
+        router.post("/ui/organizations/{id}/delete") { request, context in
+            await self.form(request, context) { viewer, _ in try await organizations.delete(context.parameters.get("id") ?? "", viewer, context) }
+        }
+        for kind in [LevelEditPage.Kind.team, .user, .organization] {
+            let edit = LevelEditPage(console: self, kind: kind)
+            router.get("\(kind.path)/{id}/edit") { request, context in
+                await self.page(request, context) { try await edit.form(context.parameters.get("id") ?? "", $0) }
+            }
+            router.post("\(kind.path)/{id}/edit") { request, context in
+                await self.form(request, context) { try await edit.save(context.parameters.get("id") ?? "", $0, $1, context) }
+            }
+        }
+        router.get("/ui/requests") { request, context in await self.page(request, context) { try await RequestPage(console: self).show(request, $0) }
+        }
+        router.get("/ui/models") { request, context in await self.page(request, context) { try await ModelsPage(console: self).show($0) } }
         let trail = AuditPage(console: self, audit: audit)
         router.get("/ui/audit") { request, context in await self.page(request, context) { try await trail.show(request, $0) } }
         let security = SecurityPage(console: self, lockouts: lockouts, signingKeys: signingKeys)

@@ -67,13 +67,14 @@ enum ConsoleStyle {
         * { box-sizing: border-box; }
         body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
         a { color: var(--accent); }
-        .top { display: flex; align-items: center; gap: 24px; padding: 0 24px; height: 56px; background: #111827; color: #fff; }
+        .top { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 20px; padding: 8px 24px; min-height: 56px; background: #111827;
+          color: #fff; }
         .top .brand { color: #fff; font-weight: 700; text-decoration: none; font-size: 17px; }
-        .top nav { display: flex; gap: 4px; flex: 1; }
-        .top nav a { color: #cbd5e1; text-decoration: none; padding: 6px 12px; border-radius: 6px; }
+        .top nav { display: flex; flex-wrap: wrap; gap: 2px; flex: 1; }
+        .top nav a { color: #cbd5e1; text-decoration: none; padding: 6px 9px; border-radius: 6px; font-size: 14px; white-space: nowrap; }
         .top nav a:hover, .top nav a:focus { color: #fff; background: #1f2937; }
         .top nav a[aria-current="page"] { color: #fff; background: #374151; }
-        .top .who { display: flex; align-items: center; gap: 12px; color: #cbd5e1; font-size: 14px; }
+        .top .who { display: flex; align-items: center; gap: 12px; color: #cbd5e1; font-size: 14px; white-space: nowrap; }
         .top .who form { margin: 0; }
         main { max-width: 1200px; margin: 0 auto; padding: 24px; }
         h1 { font-size: 24px; margin: 0 0 16px; }
@@ -97,6 +98,10 @@ enum ConsoleStyle {
         .badge.ok { background: #ecfdf3; color: var(--ok); }
         .badge.blocked { background: #fef3f2; color: var(--danger); }
         .badge.warn { background: #fffaeb; color: var(--warn); }
+        .badge.binds { background: #eef4ff; color: var(--accent); }
+        td.binds { background: #f5f8ff; }
+        .error-text { color: var(--danger); font-weight: 600; }
+        ul.plain { margin: 8px 0 0; padding-left: 20px; }
         .toolbar { display: flex; flex-wrap: wrap; gap: 8px; align-items: end; margin-bottom: 16px; }
         .toolbar .spacer { flex: 1; }
         .toolbar label { display: flex; flex-direction: column; font-size: 13px; color: var(--muted); gap: 2px; }

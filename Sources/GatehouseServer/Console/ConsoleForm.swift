@@ -78,6 +78,22 @@ enum ConsoleForm {
         return values
     }
 
+    /// What an edit form starts with: the object's name, models and limits as typed values.
+    static func values(name: (field: String, value: String), models: [String], limits: Limits) -> [String: String] {
+        [
+            name.field: name.value, "models_mode": models.isEmpty ? "all" : "these", "models": models.joined(separator: ", "),
+            "max_budget": limits.maxBudget.map { String($0) } ?? "", "budget_duration": limits.budgetDuration ?? "",
+            "rpm_limit": limits.rpmLimit.map(String.init) ?? "", "tpm_limit": limits.tpmLimit.map(String.init) ?? "",
+        ]
+    }
+
+    /// What an edit form's emptied fields mean: `names` left empty are set to null (removed),
+    /// and "all models" is no model list.
+    static func clear(_ names: [String], emptyIn posted: FormBody, _ body: inout JSONValue) {
+        for name in names where (posted[name] ?? "").trimmingCharacters(in: .whitespaces).isEmpty { body[name] = .null }
+        if posted["models_mode"] != "these" { body["models"] = [] }
+    }
+
     /// The management body for what a form says: `text` fields as strings when not empty;
     /// `models` when "these" is chosen; `max_budget` as dollars, `rpm_limit` / `tpm_limit` as
     /// whole numbers — checked here, the rest by the operation.

@@ -22,12 +22,7 @@ struct KeyEditPage: Sendable {
     {
         try viewer.caller.requireWriter()
         let key = try await management.withSpend([try await operations.changeable(id, viewer.caller)])[0]
-        let values =
-            typed ?? [
-                "key_alias": key.alias ?? "", "models_mode": key.models.isEmpty ? "all" : "these", "models": key.models.joined(separator: ", "),
-                "max_budget": key.limits.maxBudget.map { String($0) } ?? "", "budget_duration": key.limits.budgetDuration ?? "",
-                "rpm_limit": key.limits.rpmLimit.map(String.init) ?? "", "tpm_limit": key.limits.tpmLimit.map(String.init) ?? "",
-            ]
+        let values = typed ?? ConsoleForm.values(name: ("key_alias", key.alias ?? ""), models: key.models, limits: key.limits)
         func field(_ name: String, _ label: String, hint: String, type: String = "text", attributes: String = "") -> String {
             ConsoleForm.field(name, label, hint: hint, type: type, values: values, error: error, attributes: attributes)
         }
@@ -41,7 +36,7 @@ struct KeyEditPage: Sendable {
             <div class="stats"><div class="stat"><div class="label">Key</div><div class="value mono">\(HTML.escape(key.display))</div></div>
             <div class="stat"><div class="label">Spend</div><div class="value">\(ConsoleText.budget(spend: key.spend, key.limits))</div></div>
             <div class="stat"><div class="label">Owner</div><div class="value">\(HTML.escape(key.userID ?? key.teamID ?? "—"))</div></div></div>
-            """
+            """ + (try await console.limitsPanel.key(key.id)) + "<h2>Change</h2>"
         let regenerate = """
             <h2>Regenerate</h2>
             <form class="card toolbar" method="post" action="ui/keys/\(encoded)/regenerate" data-confirm="Give this key a new secret?">\
@@ -60,8 +55,7 @@ struct KeyEditPage: Sendable {
             posted, fields: Self.fields, text: ["key_alias", "budget_duration", "duration"], action: "key.update", viewer, context,
             adjust: { body in
                 body["key"] = .string(id)
-                for name in Self.clearable where (posted[name] ?? "").trimmingCharacters(in: .whitespaces).isEmpty { body[name] = .null }
-                if posted["models_mode"] != "these" { body["models"] = [] }
+                ConsoleForm.clear(Self.clearable, emptyIn: posted, &body)
             }, operation: { try await operations.update($0) }, again: { try await form(id, viewer, values: $0, error: $1) }
         ) { _ in viewer.back(to: "/ui/keys", done: "updated") }
     }

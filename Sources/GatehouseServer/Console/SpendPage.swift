@@ -87,8 +87,22 @@ struct SpendPage: Sendable {
                 <th scope="col">Spend</th></tr></thead><tbody>\(rows)</tbody></table>
                 """
         }
+        let latest = try await store.records(query.filter, limit: Self.latest).map { record in
+            """
+            <tr><td><a class="mono" href="ui/requests?id=\(HTML.escape(FormEncoding.encode(record.requestID)))">\(HTML.escape(record.requestID))</a></td>
+            <td>\(HTML.escape(ConsoleText.time(record.startedAt)))</td><td>\(HTML.escape(record.keyAlias ?? record.keyID ?? record.principalID))</td>
+            <td>\(HTML.escape(record.model))</td><td>\(record.status)</td><td>\(ConsoleText.dollars(record.cost.dollars))</td></tr>
+            """
+        }
+        body +=
+            "<h2>Latest requests</h2><p class=\"muted\">Open one to see which credential and levels admitted it, and what each limit stood at.</p>"
+        body += ConsoleText.table(["Request", "When", "Key", "Model", "Status", "Cost"], latest, empty: "No requests in this range.")
+        body += "<p><a href=\"ui/requests\">Explain a request by its id</a></p>"
         return ConsoleLayout.page("Spend", section: .spend, viewer: viewer, body: body)
     }
+
+    /// How many of the newest requests the page lists.
+    static let latest = 20
 
     /// The table as CSV (RFC 4180), each cell quoted, and a cell that a spreadsheet would run as a
     /// formula (`=`, `+`, `-`, `@`, tab, CR) made text with a leading `'`.

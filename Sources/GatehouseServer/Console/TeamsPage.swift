@@ -15,7 +15,7 @@ struct TeamsPage: Sendable {
 
     static let done = [
         "created": "The team is created.", "deleted": "The team is deleted, with its keys.", "member_added": "The member is added.",
-        "member_removed": "The member is removed.",
+        "member_removed": "The member is removed.", "updated": "Saved.",
     ]
 
     func list(_ request: Request, _ viewer: ConsoleViewer) async throws -> Response {
@@ -80,9 +80,11 @@ struct TeamsPage: Sendable {
         var body = """
             <div class="card"><p><strong>\(HTML.escape(team.alias ?? team.id))</strong> <span class="mono muted">\(HTML.escape(team.id))</span></p>
             <p>Models: \(HTML.escape(team.models.isEmpty ? "all models" : team.models.joined(separator: ", "))). Spend:
-            \(ConsoleText.budget(spend: team.spend, team.limits)). Rate limits: \(ConsoleText.rates(team.limits)).</p></div>
-            <h2>Members</h2>
+            \(ConsoleText.budget(spend: team.spend, team.limits)). Rate limits: \(ConsoleText.rates(team.limits)).</p>
+            \(caller.isAdmin ? "<p><a class=\"button secondary\" href=\"ui/teams/\(encoded)/edit\">Change name, models and limits</a></p>" : "")</div>
             """
+        body += try await console.limitsPanel.chain(team: id, organization: team.organizationID)
+        body += "<h2>Members</h2>"
         body +=
             team.members.isEmpty
             ? "<div class=\"card empty\">No members yet.</div>"

@@ -12,7 +12,7 @@ struct UsersPage: Sendable {
     var management: Management { console.management }
     var operations: UserRoutes { UserRoutes(management: management) }
     static let pageSize = 50
-    static let done = ["created": "The user is created.", "deleted": "The user is deleted, with their keys."]
+    static let done = ["created": "The user is created.", "deleted": "The user is deleted, with their keys.", "updated": "Saved."]
     static let roles: [(String, String)] = [
         ("internal_user", "Internal user"), ("internal_user_viewer", "Internal user (viewer)"), ("proxy_admin", "Proxy admin"),
         ("proxy_admin_viewer", "Proxy admin (viewer)"),
@@ -46,7 +46,7 @@ struct UsersPage: Sendable {
                     <button type="submit" class="small danger">Delete</button></form>
                     """ : ""
                 return """
-                    <tr><td>\(HTML.escape(user.id))</td><td>\(HTML.escape(user.email ?? "—"))</td><td>\(HTML.escape(user.role.rawValue))</td>
+                    <tr><td><a href="ui/users/\(HTML.escape(FormEncoding.encode(user.id)))">\(HTML.escape(user.id))</a></td><td>\(HTML.escape(user.email ?? "—"))</td><td>\(HTML.escape(user.role.rawValue))</td>
                     <td>\(ConsoleText.budget(spend: user.spend, user.limits))</td><td>\(HTML.escape(ConsoleText.day(user.createdAt)))</td>
                     <td class="actions"><a class="button small secondary" href="ui/keys?user=\(HTML.escape(FormEncoding.encode(user.id)))">Keys</a> \(delete)</td></tr>
                     """
@@ -60,6 +60,30 @@ struct UsersPage: Sendable {
             total: total, noun: "user", page: page, size: Self.pageSize, path: "ui/users", query: role.map { [("role", $0.rawValue)] } ?? [])
         let flash = query.get("done").flatMap { Self.done[$0] }.map { ConsoleLayout.Flash(text: $0, isError: false) }
         return ConsoleLayout.page("Users", section: .users, viewer: viewer, body: body, flash: flash)
+    }
+
+    /// One user: who they are, their teams and keys, every level of their limits; changing and
+    /// deleting them for proxy admins.
+    func show(_ id: String, _ request: Request, _ viewer: ConsoleViewer) async throws -> Response {
+        try viewer.caller.requireReader("read users")
+        let user = try await management.spend.overlay(try await management.user(id))
+        let teams = try await management.directory.memberships(userID: id).sorted { $0.key < $1.key }
+        let keys = try await management.keys.count(AccountPage.own(id))
+        let encoded = HTML.escape(FormEncoding.encode(id))
+        let teamLinks = teams.map { team, role in
+            "<a href=\"ui/teams/\(HTML.escape(FormEncoding.encode(team)))\">\(HTML.escape(team))</a>\(role == .admin ? " (team admin)" : "")"
+        }
+        var body = """
+            <div class="card"><p><strong>\(HTML.escape(user.alias ?? user.id))</strong> <span class="mono muted">\(HTML.escape(user.id))</span>
+            · \(HTML.escape(user.role.rawValue)) · \(HTML.escape(user.email ?? "no email"))</p>
+            <p>Teams: \(teamLinks.isEmpty ? "none" : teamLinks.joined(separator: ", ")). Organization: \(HTML.escape(user.organizationID ?? "none")).
+            Models: \(HTML.escape(user.models.isEmpty ? "all their teams and organization allow" : user.models.joined(separator: ", "))).
+            Keys: <a href="ui/keys?user=\(encoded)">\(keys)</a>. Spend: \(ConsoleText.budget(spend: user.spend, user.limits)).</p>
+            \(viewer.caller.isAdmin ? "<p><a class=\"button secondary\" href=\"ui/users/\(encoded)/edit\">Change name, models and limits</a></p>" : "")</div>
+            """
+        body += try await console.limitsPanel.chain(user: id, organization: user.organizationID)
+        let flash = request.uri.queryParameters.get("done").flatMap { Self.done[$0] }.map { ConsoleLayout.Flash(text: $0, isError: false) }
+        return ConsoleLayout.page("User \(user.alias ?? user.id)", section: .users, viewer: viewer, body: body, flash: flash)
     }
 
     static let fields = ["user_id", "user_email", "user_role", "password", "max_budget", "budget_duration"]

@@ -17,6 +17,7 @@ struct MeteringPart {
     let sharedBudgets: SharedBudgets?
     let alerts: AlertWebhook?
     let rateSync: RateUsageSync?
+    let limiter: RateLimiter
     let settlements = Settlements()
 
     /// - Parameters:
@@ -36,6 +37,7 @@ struct MeteringPart {
         alerts = settings.alertWebhookURL.map { AlertWebhook(url: $0, name: "alert", logger: logger) }
         sharedBudgets = connection.isShared ? SharedBudgets(source: connection.source) : nil
         let limiter = RateLimiter(calendar: calendar)
+        self.limiter = limiter
         rateSync =
             connection.isShared
             ? RateUsageSync(

@@ -1,0 +1,208 @@
+"""The console's organizations, models, limits panels and request explainer, driven in headless
+Chromium: an admin builds an organization through the forms, changes its limits, sees which
+level of a key's chain binds (and the team's and user's panels agree), reads the models with
+their prices and last-hour health (never an upstream key), and explains a request from the
+spend page — which key, which deployment, what it cost, what each limit stood at. An internal
+user explains their own requests only. Screenshots go to tests/compat/screenshots/."""
+import time
+
+import pytest
+import requests
+from openai import OpenAI
+from selenium.webdriver.common.by import By
+
+from gatehouse_process import Gatehouse
+from headless import shot, wait_for_text
+from test_console import api, fill, sign_in
+
+UPSTREAM_KEY = "upstream-key-never-shown-7f3a9c"
+CONFIG = f"""
+model_list:
+  - model_name: mock-gpt
+    litellm_params:
+      model: mock/mock-gpt
+      api_key: {UPSTREAM_KEY}
+      input_cost_per_token: 0.001
+      output_cost_per_token: 0.002
+    model_info:
+      id: mock-gpt-primary
+      access_groups: ["general"]
+  - model_name: mock-private
+    litellm_params:
+      model: mock/mock-private
+    model_info:
+      access_groups: ["research"]
+"""
+PASSWORD = "console-password-1"
+
+
+@pytest.fixture(scope="module")
+def gatehouse(tmp_path_factory):
+    instance = Gatehouse(tmp_path_factory.mktemp("gatehouse-console-levels"), CONFIG)
+    for user in ("rita", "sam"):
+        api(instance, "/user/new", {"user_id": user, "user_role": "internal_user", "password": PASSWORD, "auto_create_key": False})
+    yield instance
+    instance.stop()
+
+
+def info(gatehouse, path):
+    answer = requests.get(gatehouse.base_url + path, headers={"Authorization": f"Bearer {gatehouse.master_key}"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def limits_row(driver, level):
+    """The limits panel's row for a level ("key", "team"…), as text, and its cells."""
+    row = driver.find_element(By.XPATH, f"//table[contains(@class,'limits')]//tr[th[starts-with(normalize-space(.), '{level} ')]]")
+    return row.text, row.find_elements(By.TAG_NAME, "td")
+
+
+def test_an_organization_is_built_edited_and_its_chain_binds_where_the_room_is_least(gatehouse, browser):
+    sign_in(browser, gatehouse, "admin", gatehouse.master_key)
+    browser.find_element(By.LINK_TEXT, "Organizations").click()
+    wait_for_text(browser, "No organizations yet.")
+    browser.find_element(By.LINK_TEXT, "New organization").click()
+    fill(browser, {"organization_alias": "Acme <Research>", "organization_id": "acme", "max_budget": "50", "budget_duration": "1mo"})
+    wait_for_text(browser, "The organization is created.")
+    assert "Acme <Research>" in browser.find_element(By.TAG_NAME, "h1").text  # typed text, shown as text
+
+    # A team in it with a tight request limit, and a key of rita's in the team.
+    api(gatehouse, "/team/new", {"team_id": "lab", "team_alias": "Lab", "organization_id": "acme", "rpm_limit": 2, "max_budget": 10})
+    api(gatehouse, "/team/member_add", {"team_id": "lab", "member": [{"user_id": "rita", "role": "user"}]})
+    key = api(gatehouse, "/key/generate", {"user_id": "rita", "team_id": "lab", "key_alias": "rita-lab", "rpm_limit": 5})["key"]
+    client = OpenAI(base_url=gatehouse.base_url + "/v1", api_key=key)
+    client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "hello"}])
+
+    # The organization's budget changed through its edit form: the API sees it.
+    browser.get(gatehouse.base_url + "/ui/organizations/acme")
+    browser.find_element(By.LINK_TEXT, "Change name, models and limits").click()
+    fill(browser, {"max_budget": "75", "rpm_limit": "100"})
+    wait_for_text(browser, "Saved.")
+    organization = info(gatehouse, "/organization/info?organization_id=acme")
+    assert organization["max_budget"] == 75 and organization["rpm_limit"] == 100
+    assert "Lab" in browser.find_element(By.XPATH, "//h2[text()='Teams']/following-sibling::table[1]").text
+    shot(browser, "console-20-organization")
+
+    # The key's limits panel: four levels; the team binds requests per minute (1 of 2 used), the
+    # team's $10 binds the budget (less room than the organization's $75).
+    deadline = time.time() + 10
+    while True:  # the spend row is written in the background
+        browser.get(gatehouse.base_url + "/ui/keys/" + info(gatehouse, "/key/info?key=" + key)["info"]["token"] + "/edit")
+        team_text, team_cells = limits_row(browser, "team")
+        if "$0.00 of" not in team_text or time.time() > deadline:
+            break
+        time.sleep(0.3)
+    key_text, key_cells = limits_row(browser, "key")
+    user_text, _ = limits_row(browser, "user")
+    organization_text, organization_cells = limits_row(browser, "organization")
+    assert "1 of 5" in key_cells[1].text and "binds" not in key_cells[1].text
+    assert "1 of 2" in team_cells[1].text and "binds" in team_cells[1].text
+    assert "of $10.00" in team_cells[0].text and "binds" in team_cells[0].text and "never resets" in team_cells[0].text
+    assert "$75.00" in organization_cells[0].text and "resets" in organization_cells[0].text and "binds" not in organization_cells[0].text
+    assert "no limit" in user_text
+    sentences = browser.find_element(By.CSS_SELECTOR, "ul.plain").text
+    assert "Requests / min: team lab binds, 1 left" in sentences
+    shot(browser, "console-21-key-limits-panel")
+
+    # The team's and the user's own pages show the same chain from their level up.
+    browser.get(gatehouse.base_url + "/ui/teams/lab")
+    assert "1 of 2" in limits_row(browser, "team")[1][1].text
+    assert limits_row(browser, "organization")
+    browser.get(gatehouse.base_url + "/ui/users/rita")
+    wait_for_text(browser, "Teams: lab")
+    browser.find_element(By.LINK_TEXT, "Change name, models and limits").click()
+    fill(browser, {"user_alias": "Rita R.", "tpm_limit": "9000"})
+    wait_for_text(browser, "Saved.")
+    assert "9000" in limits_row(browser, "user")[1][2].text
+    assert info(gatehouse, "/user/info?user_id=rita")["user_info"]["tpm_limit"] == 9000
+
+    # An organization that still has teams is not deleted; an empty one is.
+    browser.get(gatehouse.base_url + "/ui/organizations/acme")
+    browser.find_element(By.XPATH, "//button[text()='Delete the organization']").click()
+    browser.switch_to.alert.accept()
+    wait_for_text(browser, "still has teams")
+    api(gatehouse, "/organization/new", {"organization_id": "empty", "organization_alias": "Empty"})
+    browser.get(gatehouse.base_url + "/ui/organizations/empty")
+    browser.find_element(By.XPATH, "//button[text()='Delete the organization']").click()
+    browser.switch_to.alert.accept()
+    wait_for_text(browser, "The organization is deleted.")
+    assert "Empty" not in browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_the_models_page_shows_prices_and_health_but_never_an_upstream_key(gatehouse, browser):
+    key = api(gatehouse, "/key/generate", {"key_alias": "health-probe"})["key"]
+    client = OpenAI(base_url=gatehouse.base_url + "/v1", api_key=key)
+    for _ in range(3):
+        client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "ping"}])
+    sign_in(browser, gatehouse, "admin", gatehouse.master_key)
+    deadline = time.time() + 10
+    while True:
+        browser.find_element(By.LINK_TEXT, "Models").click()
+        row = browser.find_element(By.XPATH, "//tr[td[contains(., 'mock-gpt-primary')]]").text
+        if "no requests" not in row or time.time() > deadline:
+            break
+        time.sleep(0.3)
+    assert "$1000.00 / $2000.00" in row and "general" in row and "Serving" in row
+    assert "no errors" in row and "latency" in row and "request" in row
+    assert "mock-private" in browser.find_element(By.TAG_NAME, "main").text
+    assert "research" in browser.find_element(By.XPATH, "//h2[text()='Access groups']/following-sibling::table[1]").text
+    assert UPSTREAM_KEY not in browser.page_source
+    shot(browser, "console-22-models")
+
+    # A user whose key reaches only the general group sees that model only, and no access groups.
+    api(gatehouse, "/user/update", {"user_id": "sam", "models": ["general"]})
+    browser.delete_all_cookies()
+    sign_in(browser, gatehouse, "sam", PASSWORD)
+    browser.find_element(By.LINK_TEXT, "Models").click()
+    main = browser.find_element(By.TAG_NAME, "main").text
+    assert "mock-gpt" in main and "mock-private" not in main, main
+    assert not browser.find_elements(By.XPATH, "//h2[text()='Access groups']")
+
+
+def test_a_request_is_explained_from_the_spend_page_and_only_to_those_who_may_see_it(gatehouse, browser):
+    api(gatehouse, "/team/new", {"team_id": "ops", "team_alias": "Ops", "max_budget": 20, "budget_duration": "7d"})
+    api(gatehouse, "/team/member_add", {"team_id": "ops", "member": [{"user_id": "sam", "role": "user"}]})
+    key = api(gatehouse, "/key/generate", {"user_id": "sam", "team_id": "ops", "key_alias": "sam-ops", "max_budget": 3})["key"]
+    client = OpenAI(base_url=gatehouse.base_url + "/v1", api_key=key)
+    first = client.chat.completions.with_raw_response.create(model="mock-gpt", messages=[{"role": "user", "content": "one"}], max_tokens=20)
+    second = client.chat.completions.with_raw_response.create(model="mock-gpt", messages=[{"role": "user", "content": "two"}], max_tokens=20)
+    request_id = second.headers["x-gatehouse-request-id"]
+
+    sign_in(browser, gatehouse, "admin", gatehouse.master_key)
+    deadline = time.time() + 10
+    while True:
+        browser.find_element(By.LINK_TEXT, "Spend").click()
+        links = browser.find_elements(By.LINK_TEXT, request_id)
+        if links or time.time() > deadline:
+            break
+        time.sleep(0.3)
+    links[0].click()
+    wait_for_text(browser, "Limits when it was admitted")
+    facts = browser.find_element(By.CSS_SELECTOR, "table.facts").text
+    assert "sam-ops" in facts and "mock-gpt-primary" in facts and "sam · ops" in facts and "200" in facts
+    # One request before it: the key had spent the first request's cost of its $3, the team of its $20.
+    first_cost = float(first.parse().usage.prompt_tokens) * 0.001 + float(first.parse().usage.completion_tokens) * 0.002
+    key_text, key_cells = limits_row(browser, "key")
+    assert f"${first_cost:.2f} of $3.00" in key_cells[0].text and "binds" in key_cells[0].text
+    assert "1 of" not in key_cells[1].text  # no request limit on the key
+    team_text, team_cells = limits_row(browser, "team")
+    assert f"${first_cost:.2f} of $20.00" in team_cells[0].text
+    assert "bound" in browser.find_element(By.CSS_SELECTOR, "ul.plain").text
+    shot(browser, "console-23-request-explained")
+
+    # By the response's own id too; a made-up id finds nothing.
+    browser.get(gatehouse.base_url + "/ui/requests?id=" + second.parse().id)
+    wait_for_text(browser, "Limits when it was admitted")
+    browser.get(gatehouse.base_url + "/ui/requests?id=req_made_up")
+    wait_for_text(browser, "No request with this id that you may see.")
+
+    # sam explains his own request; rita cannot see it (as if it did not exist).
+    browser.delete_all_cookies()
+    sign_in(browser, gatehouse, "sam", PASSWORD)
+    browser.get(gatehouse.base_url + "/ui/requests?id=" + request_id)
+    wait_for_text(browser, "Limits when it was admitted")
+    browser.delete_all_cookies()
+    sign_in(browser, gatehouse, "rita", PASSWORD)
+    browser.get(gatehouse.base_url + "/ui/requests?id=" + request_id)
+    wait_for_text(browser, "No request with this id that you may see.")
+    assert "sam-ops" not in browser.page_source
