@@ -68,6 +68,18 @@ class Gatehouse:
     def stderr(self):
         return self.stderr_path.read_text()
 
+    def console_page(self, path, **requests_options):
+        """A console page's HTML as the proxy admin sees it (signed in with the master key);
+        `requests_options` reach the gateway over TLS (verify, cert)."""
+        import requests
+
+        with requests.Session() as browser:
+            login = browser.post(self.base_url + "/login", data={"username": "admin", "password": self.master_key}, timeout=10, **requests_options)
+            assert login.status_code == 200, login.text
+            page = browser.get(self.base_url + path, timeout=10, **requests_options)
+            assert page.status_code == 200, page.text
+            return page.text
+
     def terminate(self, timeout=30):
         self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=timeout)

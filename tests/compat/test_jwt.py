@@ -155,3 +155,17 @@ def test_a_failing_introspection_endpoint_fails_closed(gatehouse, idp):
         assert caught.value.status_code == 503
     finally:
         idp.introspection_status = 200
+
+
+def test_the_console_shows_each_issuers_key_set_and_the_failures_by_reason(gatehouse, idp):
+    with pytest.raises(openai.AuthenticationError):  # one refused token at least, whatever ran before
+        chat(gatehouse, forged_hs256(claims(idp.issuer), b"a-guessed-secret"))
+    security = gatehouse.console_page("/ui/security")
+    health = security[security.index("Authentication health"): security.index("Lockouts in force")]
+    idp_row = health[health.index(idp.issuer) :]
+    assert "Fresh" in idp_row[: idp_row.index("</tr>")] and "fetched" in idp_row[: idp_row.index("</tr>")]
+    shared = health[health.index(SHARED_ISSUER) :]
+    assert "Configured keys only" in shared[: shared.index("</tr>")]
+    jwt_row = health[health.index('<td class="mono">jwt</td>') :]
+    jwt_row = jwt_row[: jwt_row.index("</tr>")]
+    assert "error-text" in jwt_row, jwt_row  # failures counted, by reason

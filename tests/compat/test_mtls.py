@@ -100,6 +100,15 @@ def test_openai_sdk_and_curl_complete_a_chat_with_a_client_certificate(tmp_path)
             capture_output=True, text=True,
         )
         assert json.loads(curl.stdout)["choices"][0]["message"]["content"] == "You said: curl"
+        # The console's security page: the binding with the certificate last seen and its expiry
+        # (made for a day), the server's certificate and the client CA with theirs.
+        security = gatehouse.console_page("/ui/security", verify=ca_file, cert=(client_cert, client_key))
+        binding = security[security.index(f"san_uri:{SPIFFE}"):]
+        binding = binding[: binding.index("</tr>")]
+        assert "0 days left" in binding and "last seen" in binding and key_id in binding
+        for role in ("server certificate (main listener)", "client CA (main listener)"):
+            row = security[security.index(role):]
+            assert "days left" in row[: row.index("</tr>")], role
         # Without a certificate the handshake fails: curl cannot even send the request.
         refused = subprocess.run(
             ["curl", "-sS", "--cacert", ca_file, gatehouse.base_url + "/v1/models", "-H", f"authorization: Bearer {gatehouse.master_key}"],

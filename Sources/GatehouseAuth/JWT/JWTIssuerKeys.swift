@@ -12,6 +12,33 @@ public final class JWTIssuerKeys: Sendable {
         var fetchedAt: Date?
         var lastUnknownKidFetch: Date?
         var jwksURL: String?
+        var failedAt: Date?
+    }
+
+    /// How current an issuer's key set is: what the console's authentication health shows.
+    public struct Freshness: Sendable {
+        public var issuer: String
+        public var name: String
+        /// Whether keys are fetched (a JWKS URL or discovery) rather than only configured.
+        public var fetches: Bool
+        public var configuredKeys: Int
+        public var fetchedKeys: Int
+        public var fetchedAt: Date?
+        /// The last fetch that failed, when it came after the last that succeeded.
+        public var failedAt: Date?
+        /// Whether the fetched keys are past `jwks_max_age_seconds` (no longer used).
+        public var expired: Bool
+    }
+
+    public var freshness: Freshness {
+        let at = now()
+        return state.withLock { state in
+            Freshness(
+                issuer: settings.issuer, name: settings.name, fetches: hasRemoteKeys, configuredKeys: inline.count,
+                fetchedKeys: state.fetched.count, fetchedAt: state.fetchedAt,
+                failedAt: state.failedAt.flatMap { failed in state.fetchedAt.map { failed > $0 } ?? true ? failed : nil },
+                expired: hasRemoteKeys && state.fetchedAt.map { at.timeIntervalSince($0) > settings.jwksMaxAgeSeconds } ?? true)
+        }
     }
 
     public let settings: JWTIssuerSettings
@@ -102,9 +129,15 @@ public final class JWTIssuerKeys: Sendable {
     /// set stays.
     public func refresh() async throws {
         guard hasRemoteKeys else { return }
-        let url = try await jwksURL()
-        let document = try JSONCoding.decode(try await fetcher.get(url))
-        let keys = try JWTVerificationKey.jwks(document)
+        let keys: [JWTVerificationKey]
+        do {
+            let url = try await jwksURL()
+            keys = try JWTVerificationKey.jwks(try JSONCoding.decode(try await fetcher.get(url)))
+        } catch {
+            let at = now()
+            state.withLock { $0.failedAt = at }
+            throw error
+        }
         let at = now()
         state.withLock { state in
             state.fetched = keys

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a verified client certificate says about its holder, read once per connection.
 public struct ClientCertificate: Sendable, Equatable {
     /// SHA-256 of the DER certificate, lower-case hex.
@@ -8,6 +10,8 @@ public struct ClientCertificate: Sendable, Equatable {
     public var uris: [String]
     public var dnsNames: [String]
     public var emails: [String]
+    /// When the certificate stops being valid (nil when it was not read from the certificate).
+    public var notValidAfter: Date?
 
     public init(
         fingerprint: String, thumbprint: String, subjectCommonName: String?, uris: [String] = [], dnsNames: [String] = [], emails: [String] = []

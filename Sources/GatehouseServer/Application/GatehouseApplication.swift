@@ -79,7 +79,7 @@ public enum GatehouseApplication {
             signingKeys: identity.signingKeys, audit: records.audit, metrics: metrics, accessLog: records.accessLog, lockouts: lockouts,
             alerts: metering.alerts, sessionAuthenticator: identity.sessions, passwords: identity.passwords,
             deploymentHealth: DeploymentHealthChecks(router: upstream.router), models: models, singleSignOn: identity.singleSignOn,
-            flowSeal: SecretSeal(saltKey: saltKey, purpose: "gatehouse sso sign-in v1"))
+            flowSeal: SecretSeal(saltKey: saltKey, purpose: "gatehouse sso sign-in v1"), issuerKeys: identity.issuerKeys)
         let listen = { (tls: TLSSettings?) in
             try Listener(
                 tls: tls, bounds: settings.listener, certificates: identity.certificates?.handshakes, reloadOnHangup: reloadOnHangup,

@@ -35,6 +35,8 @@ struct GatewayRoutes {
     /// The OpenID Providers people sign in with, and the seal of their sign-ins' cookie.
     let singleSignOn: [OIDCRelyingParty]
     let flowSeal: SecretSeal
+    /// The identity providers' key sets, whose freshness the console shows.
+    let issuerKeys: [JWTIssuerKeys]
 
     /// Authentications counted, failures audited and counted towards lockouts.
     var recorder: AuthenticationRecorder {
@@ -122,7 +124,9 @@ struct GatewayRoutes {
         if settings.listener.management != nil { LoginPage(signIn: sessionRoutes).register(on: routes) }
         Console(
             management: management, sessions: sessions, signIn: sessionRoutes, audit: audit, publicURL: ownTokens.issuer, lockouts: lockouts,
-            signingKeys: signingKeys
+            signingKeys: signingKeys, metrics: metrics, issuerKeys: issuerKeys,
+            listenerTLS: [("main listener", settings.listener.tls), ("management listener", settings.listener.management?.tls)],
+            handshakes: certificates?.handshakes
         ).register(on: routes)
         // `/metrics` tells who calls how much: without a credential only when the operator holds
         // it to addresses (`management_allowed_ips`) or opens it (`metrics_public`); else a

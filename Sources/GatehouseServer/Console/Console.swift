@@ -19,6 +19,13 @@ struct Console: Sendable {
     let publicURL: String
     let lockouts: Lockouts
     let signingKeys: SigningKeyRing
+    /// Where the authentication health view reads attempts and key-set freshness.
+    let metrics: GatewayMetrics
+    let issuerKeys: [JWTIssuerKeys]
+    /// The listeners' TLS (whose certificate files the security page reads) and the client
+    /// certificates seen in handshakes.
+    let listenerTLS: [(name: String, tls: TLSSettings?)]
+    let handshakes: ClientCertificates?
     var limitsPanel: LimitsPanel { LimitsPanel(spend: management.spend, cache: management.cache) }
 
     func register(on router: some RouterMethods<GatewayRequestContext>) {

@@ -19,7 +19,10 @@ struct SecurityPage: Sendable {
         try viewer.caller.requireReader("read the security settings")
         let admin = viewer.caller.isAdmin
         let now = Date()
-        var body = "<h2>Lockouts in force</h2>"
+        var body = AuthHealthView.html(
+            attempts: console.metrics.authenticationAttempts(), metricsEnabled: console.metrics.enabled,
+            issuers: console.issuerKeys.map(\.freshness), now: now)
+        body += "<h2>Lockouts in force</h2>"
         let blocks = lockouts.blocks(at: now).map { block in
             let unlock =
                 admin
@@ -69,12 +72,38 @@ struct SecurityPage: Sendable {
         let bindings = try await management.store.certificates.bindings(limit: 200, offset: 0).map { binding in
             let to = [binding.keyID.map { "key " + $0 }, binding.userID.map { "user " + $0 }, binding.teamID.map { "team " + $0 }]
                 .compactMap { $0 }.joined(separator: ", ")
-            return
-                "<tr><td class=\"mono\">\(HTML.escape(binding.id))</td><td>\(HTML.escape(to))</td><td>\(HTML.escape(ConsoleText.day(binding.createdAt)))</td></tr>"
+            let seen = console.handshakes?.lastSeen(binding.id)
+            let certificate =
+                seen.map { sighting in
+                    "\(Self.expiry(sighting.certificate.notValidAfter, now: now))<div class=\"muted\">last seen \(HTML.escape(ConsoleText.time(sighting.at)))</div>"
+                } ?? "<span class=\"muted\">not seen since this instance started</span>"
+            return """
+                <tr><td class="mono">\(HTML.escape(binding.id))</td><td>\(HTML.escape(to))</td><td>\(HTML.escape(ConsoleText.day(binding.createdAt)))</td>
+                <td>\(certificate)</td></tr>
+                """
         }
-        body += ConsoleText.table(["Identity", "Bound to", "Since"], bindings, empty: "No certificate is bound.")
+        body += ConsoleText.table(["Identity", "Bound to", "Since", "Its certificate"], bindings, empty: "No certificate is bound.")
+        let files = CertificateFiles.entries(console.listenerTLS).map { entry in
+            """
+            <tr><td>\(HTML.escape(entry.role))<div class="mono muted">\(HTML.escape(entry.path))</div></td><td class="mono">\(HTML.escape(entry.subject))</td>
+            <td>\(entry.problem.map { "<span class=\"badge blocked\">\(HTML.escape($0))</span>" } ?? Self.expiry(entry.notValidAfter, now: now))</td></tr>
+            """
+        }
+        body += "<h2>This gateway's certificates</h2>"
+        body += ConsoleText.table(["Certificate", "Subject", "Expires"], files, empty: "No listener serves HTTPS.")
         let flash = request.uri.queryParameters.get("done").flatMap { Self.done[$0] }.map { ConsoleLayout.Flash(text: $0, isError: false) }
         return ConsoleLayout.page("Security", section: .security, viewer: viewer, body: body, flash: flash)
+    }
+
+    /// When a certificate expires, marked when that is within 30 days or past.
+    static func expiry(_ date: Date?, now: Date) -> String {
+        guard let date else { return "<span class=\"muted\">unknown</span>" }
+        let days = Int((date.timeIntervalSince(now) / 86_400).rounded(.down))
+        let badge =
+            days < 0
+            ? "<span class=\"badge blocked\">Expired</span>"
+            : days < 30 ? "<span class=\"badge warn\">\(days) days left</span>" : "<span class=\"badge ok\">\(days) days left</span>"
+        return "\(HTML.escape(ConsoleText.day(date))) \(badge)"
     }
 
     func unlock(_ viewer: ConsoleViewer, _ posted: FormBody, _ context: GatewayRequestContext) async throws -> Response {

@@ -209,6 +209,40 @@ final class GatewayMetrics: Sendable {
         return buffer
     }
 
+    /// One series of `gatehouse_auth_attempts_total`, as counted on this instance since it started.
+    struct Attempts: Equatable {
+        var method: String
+        var outcome: String
+        var reason: String
+        var count: Int
+    }
+
+    /// `gatehouse_auth_attempts_total` read back from the exposition: the numbers Prometheus
+    /// scrapes, with nothing counted twice on the request path.
+    func authenticationAttempts() -> [Attempts] {
+        Self.attempts(in: String(decoding: registry.emitToBuffer(), as: UTF8.self))
+    }
+
+    static func attempts(in exposition: String) -> [Attempts] {
+        let prefix = "gatehouse_auth_attempts_total{"
+        var found: [Attempts] = []
+        for line in exposition.split(separator: "\n") where line.hasPrefix(prefix) {
+            guard let close = line.lastIndex(of: "}") else { continue }
+            let inside = line[line.index(line.startIndex, offsetBy: prefix.count)..<close]
+            var labels: [String: String] = [:]
+            for pair in inside.split(separator: ",") {
+                guard let equals = pair.firstIndex(of: "=") else { continue }
+                let value = pair[pair.index(after: equals)...].filter { $0 != "\"" }
+                labels[String(pair[..<equals])] = String(value)
+            }
+            let number = line[line.index(after: close)...].split(separator: " ").first.map(String.init) ?? ""
+            guard let method = labels["method"], let outcome = labels["outcome"], let reason = labels["reason"], let count = Double(number)
+            else { continue }
+            found.append(Attempts(method: method, outcome: outcome, reason: reason, count: Int(count)))
+        }
+        return found
+    }
+
     static func seconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
         return Double(seconds) + Double(attoseconds) / 1e18

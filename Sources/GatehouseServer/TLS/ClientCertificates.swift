@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import GatehouseCore
 import NIOCore
 import NIOHTTPTypes
@@ -13,6 +14,15 @@ import X509
 /// loop hop) each time.
 final class ClientCertificates: Sendable {
     private let byConnection = Mutex<[ObjectIdentifier: ClientCertificate]>([:])
+    /// The certificates seen lately, by each identity they carry: the console shows a binding's
+    /// certificate with its expiry. Bounded: the least recently seen leave first.
+    private let seen = Mutex<[String: Sighting]>([:])
+    static let maxSightings = 10_000
+
+    struct Sighting: Sendable {
+        let certificate: ClientCertificate
+        let at: Date
+    }
 
     func certificate(for channel: any Channel) -> ClientCertificate? {
         byConnection.withLock { $0[ObjectIdentifier(channel)] }
@@ -20,7 +30,23 @@ final class ClientCertificates: Sendable {
 
     fileprivate func set(_ certificate: ClientCertificate?, for channel: any Channel) {
         byConnection.withLock { $0[ObjectIdentifier(channel)] = certificate }
+        if let certificate { sighted(certificate, at: Date()) }
     }
+
+    /// Remembers a certificate under each identity it carries (once per connection).
+    func sighted(_ certificate: ClientCertificate, at now: Date) {
+        let identities = ClientCertificate.IdentityKind.allCases.compactMap { certificate.identity($0) }
+        seen.withLock { seen in
+            for identity in identities { seen[identity] = Sighting(certificate: certificate, at: now) }
+            if seen.count > Self.maxSightings {
+                let oldest = seen.sorted { $0.value.at < $1.value.at }.prefix(seen.count - Self.maxSightings * 3 / 4)
+                for (identity, _) in oldest { seen[identity] = nil }
+            }
+        }
+    }
+
+    /// The last certificate seen with this identity (`san_uri:spiffe://…`), and when.
+    func lastSeen(_ identity: String) -> Sighting? { seen.withLock { $0[identity] } }
 
     /// A handler for each connection's pipeline that records its certificate.
     func capture() -> ClientCertificateCapture { ClientCertificateCapture(registry: self) }
@@ -37,6 +63,7 @@ final class ClientCertificates: Sendable {
             for attribute in rdn where attribute.type == .RDNAttributeType.commonName { commonName = String(attribute.value) }
         }
         var read = ClientCertificate(fingerprint: fingerprint, thumbprint: thumbprint, subjectCommonName: commonName)
+        read.notValidAfter = parsed.notValidAfter
         for name in try parsed.extensions.subjectAlternativeNames ?? SubjectAlternativeNames() {
             switch name {
             case .uniformResourceIdentifier(let uri): read.uris.append(uri)

@@ -18,6 +18,8 @@ struct IdentityPart {
     let introspection: IntrospectionAuthenticator?
     /// The OpenID Providers people sign in with (`sso`).
     let singleSignOn: [OIDCRelyingParty]
+    /// Every key set fetched from an identity provider (JWT issuers', then single sign-on's).
+    let issuerKeys: [JWTIssuerKeys]
     let sessions: SessionAuthenticator
     let passwords: PasswordHasher
     /// Client certificates (read once per TLS connection, or from a trusted proxy's header).
@@ -49,11 +51,13 @@ struct IdentityPart {
                 ? nil
                 : IntrospectionAuthenticator(endpoints: config.introspection, http: identityProviders, cache: cache, provisioner: provisioner)
             singleSignOn = try config.sso.map { try OIDCRelyingParty(settings: $0, http: identityProviders, now: clock) }
-            jwksRefresher = JWKSRefresher(issuers: issuers + singleSignOn.map(\.keys), fetcher: identityProviders, logger: logger)
+            issuerKeys = issuers + singleSignOn.map(\.keys)
+            jwksRefresher = JWKSRefresher(issuers: issuerKeys, fetcher: identityProviders, logger: logger)
         } else {
             jwt = nil
             introspection = nil
             singleSignOn = []
+            issuerKeys = []
         }
         if let jwt { metrics.watch(cache: "jwt") { jwt.cacheLookups } }
         if let introspection { metrics.watch(cache: "introspection") { introspection.cacheLookups } }
