@@ -67,19 +67,40 @@ public struct LoginStore: Sendable {
         }
     }
 
+    static let sessionColumns = ["id", "user_id", "created_at_ms", "expires_at_ms", "last_seen_ms", "address"]
+
     public func session(id: String) async throws -> LoginSession? {
         try await source.withDatabase { db in
-            guard
-                let row = try await db.select().columns("id", "user_id", "created_at_ms", "expires_at_ms", "last_seen_ms", "address")
-                    .from(Self.sessions).where("id", .equal, SQLBind(id)).first()
-            else { return nil }
-            var session = LoginSession(
-                id: try row.decode(column: "id", as: String.self), userID: try row.decode(column: "user_id", as: String.self),
-                createdAt: try Column.date(row, "created_at_ms"), expiresAt: try Column.date(row, "expires_at_ms"),
-                address: try row.decode(column: "address", as: String?.self))
-            session.lastSeenAt = try Column.date(row, "last_seen_ms")
-            return session
+            try await db.select().columns(Self.sessionColumns.map { SQLColumn($0) }).from(Self.sessions).where("id", .equal, SQLBind(id))
+                .first().map(Self.session)
         }
+    }
+
+    /// A user's sessions, the most recently used first (at most `limit`).
+    public func sessions(userID: String, limit: Int = 50) async throws -> [LoginSession] {
+        try await source.withDatabase { db in
+            try await db.select().columns(Self.sessionColumns.map { SQLColumn($0) }).from(Self.sessions).where("user_id", .equal, SQLBind(userID))
+                .orderBy("last_seen_ms", .descending).limit(limit).all().map(Self.session)
+        }
+    }
+
+    /// Ends a user's sessions but one (signing out everywhere else). - Returns: how many ended.
+    @discardableResult
+    public func deleteSessions(userID: String, except kept: String) async throws -> Int {
+        try await source.withDatabase { db in
+            let ended = try await db.select().column("id").from(Self.sessions).where("user_id", .equal, SQLBind(userID))
+                .where("id", .notEqual, SQLBind(kept)).all().map { try $0.decode(column: "id", as: String.self) }
+            return ended.isEmpty ? 0 : try await db.deleteCounting(from: Self.sessions, where: "id", in: ended)
+        }
+    }
+
+    static func session(_ row: any SQLRow) throws -> LoginSession {
+        var session = LoginSession(
+            id: try row.decode(column: "id", as: String.self), userID: try row.decode(column: "user_id", as: String.self),
+            createdAt: try Column.date(row, "created_at_ms"), expiresAt: try Column.date(row, "expires_at_ms"),
+            address: try row.decode(column: "address", as: String?.self))
+        session.lastSeenAt = try Column.date(row, "last_seen_ms")
+        return session
     }
 
     public func touch(id: String, at time: Date) async throws {

@@ -138,4 +138,25 @@ struct AuthenticationPolicyTests {
             #expect(Authentication.Refusal.network(team).error(path: "/x").message == "This team may not be used from this address.")
         }
     }
+
+    @Test func aProxyAdminsSessionIsHeldToItsOwnNetworks() async throws {
+        try await withFixture { f in
+            var authentication = f.authentication
+            authentication.adminSessionNetworks = [try #require(IPNetwork("10.9.0.0/16"))]
+            let admin = Principal(id: "session:ada", method: .session, role: .proxyAdmin)
+            let viewer = Principal(id: "session:vic", method: .session, role: .proxyAdminViewer)
+            #expect(authentication.refusal(of: admin, path: "/key/list", address: "10.9.1.1") == nil)
+            #expect(authentication.refusal(of: admin, path: "/key/list", address: "10.10.1.1") == .adminSession)
+            #expect(authentication.refusal(of: viewer, path: "/key/list", address: nil) == .adminSession, "no address: outside")
+            // Others' sessions, and an admin's credential that is no session, are not held to it.
+            #expect(
+                authentication.refusal(of: Principal(id: "session:ivy", method: .session, role: .internalUser), path: "/ui", address: "1.2.3.4")
+                    == nil)
+            #expect(
+                authentication.refusal(of: Principal(id: "master", method: .masterKey, role: .proxyAdmin), path: "/key/list", address: "1.2.3.4")
+                    == nil)
+            #expect(f.authentication.refusal(of: admin, path: "/key/list", address: "1.2.3.4") == nil, "no rule configured")
+            #expect(Authentication.Refusal.adminSession.error(path: "/x").status == 403)
+        }
+    }
 }

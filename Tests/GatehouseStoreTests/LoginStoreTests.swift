@@ -65,4 +65,23 @@ struct LoginStoreTests {
             #expect(try await logins.session(id: "a1") == nil)
         }
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func aUsersSessionsAreListedNewestUseFirstAndAllButOneEnd(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let logins = store.logins
+            for (index, id) in ["a1", "a2", "a3"].enumerated() {
+                try await logins.insert(LoginSession(id: id, userID: "ada", createdAt: start, expiresAt: start + 3600, address: "10.0.0.\(index)"))
+            }
+            try await logins.insert(LoginSession(id: "b1", userID: "bob", createdAt: start, expiresAt: start + 3600, address: nil))
+            try await logins.touch(id: "a1", at: start + 60)
+            let listed = try await logins.sessions(userID: "ada")
+            #expect(listed.map(\.id).first == "a1" && Set(listed.map(\.id)) == ["a1", "a2", "a3"])
+            #expect(listed.first?.lastSeenAt == start + 60 && listed.first?.address == "10.0.0.0")
+            #expect(try await logins.deleteSessions(userID: "ada", except: "a2") == 2)
+            #expect(try await logins.sessions(userID: "ada").map(\.id) == ["a2"])
+            #expect(try await logins.sessions(userID: "bob").map(\.id) == ["b1"], "another user's sessions stay")
+            #expect(try await logins.deleteSessions(userID: "ada", except: "a2") == 0)
+        }
+    }
 }

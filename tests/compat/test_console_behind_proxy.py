@@ -101,3 +101,39 @@ def test_a_prefix_is_taken_only_from_a_trusted_proxy_and_only_when_it_is_a_plain
         assert location(untrusting, "/gw") == "/ui"
     finally:
         untrusting.stop()
+
+
+def test_a_proxy_admins_session_is_held_to_admin_session_allowed_ips(tmp_path):
+    """`admin_session_allowed_ips`: an admin's session (console and API) only from those
+    networks, the client's address read from the trusted proxy's X-Forwarded-For; an internal
+    user's session and the master key as a bearer credential are not held to it."""
+    config = CONFIG + "  admin_session_allowed_ips: [10.9.0.0/16]\n"
+    gatehouse = Gatehouse(tmp_path, config)
+    try:
+        admin = {"authorization": f"Bearer {gatehouse.master_key}"}
+        requests.post(
+            gatehouse.base_url + "/user/new",
+            json={"user_id": "iris", "user_role": "internal_user", "password": "console-password-1"}, headers=admin, timeout=10,
+        ).raise_for_status()
+
+        def session(user, password, address):
+            browser = requests.Session()
+            browser.headers["x-forwarded-for"] = address
+            login = browser.post(gatehouse.base_url + "/login", data={"username": user, "password": password}, timeout=10)
+            assert login.status_code == 200, login.text
+            return browser
+
+        inside = session("admin", gatehouse.master_key, "10.9.4.2")
+        assert inside.get(gatehouse.base_url + "/ui/keys", timeout=10).status_code == 200
+        assert inside.get(gatehouse.base_url + "/key/list", timeout=10).status_code == 200
+        inside.headers["x-forwarded-for"] = "192.0.2.44"  # the same session, from elsewhere
+        page = inside.get(gatehouse.base_url + "/ui/keys", timeout=10)
+        assert page.status_code == 403 and "admin_session_allowed_ips" in page.text
+        assert inside.get(gatehouse.base_url + "/key/list", timeout=10).status_code == 403
+        assert session("iris", "console-password-1", "192.0.2.44").get(gatehouse.base_url + "/ui/keys", timeout=10).status_code == 200
+        bearer = requests.get(gatehouse.base_url + "/key/list", headers={**admin, "x-forwarded-for": "192.0.2.44"}, timeout=10)
+        assert bearer.status_code == 200
+        denied = requests.get(gatehouse.base_url + "/audit?action=network.denied", headers=admin, timeout=10).json()["records"]
+        assert {record["details"].get("via") for record in denied if record["details"].get("scope") == "admin_session"} == {"console", None}
+    finally:
+        gatehouse.stop()

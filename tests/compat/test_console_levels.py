@@ -206,3 +206,42 @@ def test_a_request_is_explained_from_the_spend_page_and_only_to_those_who_may_se
     browser.get(gatehouse.base_url + "/ui/requests?id=" + request_id)
     wait_for_text(browser, "No request with this id that you may see.")
     assert "sam-ops" not in browser.page_source
+
+
+def test_a_person_sees_their_sessions_ends_the_others_and_changes_their_password(gatehouse, browser):
+    api(gatehouse, "/user/new", {"user_id": "tess", "user_role": "internal_user", "password": PASSWORD, "auto_create_key": False})
+    other = requests.Session()  # another browser of tess's
+    assert other.post(gatehouse.base_url + "/login", data={"username": "tess", "password": PASSWORD}, timeout=10).status_code == 200
+    sign_in(browser, gatehouse, "tess", PASSWORD)
+    browser.find_element(By.LINK_TEXT, "My account").click()
+    sessions = browser.find_element(By.XPATH, "//h2[text()='Your sessions']/following-sibling::table[1]")
+    assert len(sessions.find_elements(By.CSS_SELECTOR, "tbody tr")) == 2 and "this browser" in sessions.text
+    browser.find_element(By.XPATH, "//button[text()='Sign out everywhere else']").click()
+    browser.switch_to.alert.accept()
+    wait_for_text(browser, "Your other sessions have ended.")
+    assert other.get(gatehouse.base_url + "/session", timeout=10).status_code == 401
+    assert len(browser.find_elements(By.XPATH, "//h2[text()='Your sessions']/following-sibling::table[1]//tbody/tr")) == 1
+
+    def change(current, new, again):
+        for name, value in (("current_password", current), ("new_password", new), ("new_password_again", again)):
+            field = browser.find_element(By.NAME, name)
+            field.clear()
+            field.send_keys(value)
+        browser.find_element(By.XPATH, "//button[text()='Change password']").click()
+
+    change(PASSWORD, "a fresh passphrase 1", "a fresh passphrase 2")
+    wait_for_text(browser, "The two new passwords differ.")
+    change("not my password at all", "a fresh passphrase 1", "a fresh passphrase 1")
+    wait_for_text(browser, "The current password is wrong.")
+    change(PASSWORD, "a fresh passphrase 1", "a fresh passphrase 1")
+    wait_for_text(browser, "Your password is changed")
+    shot(browser, "console-24-account-password-changed")
+    browser.find_element(By.LINK_TEXT, "Keys").click()  # this browser's new session works
+    wait_for_text(browser, "New key")
+    assert "/login" not in browser.current_url
+    assert requests.post(gatehouse.base_url + "/login", data={"username": "tess", "password": PASSWORD}, timeout=10).status_code == 401
+    fresh = requests.post(gatehouse.base_url + "/login", data={"username": "tess", "password": "a fresh passphrase 1"}, timeout=10)
+    assert fresh.status_code == 200
+    trail = info(gatehouse, "/audit?object=user:tess&page_size=100")["records"]
+    assert any(record["action"] == "auth.password_change" for record in trail)
+    assert any(record["action"] == "auth.logout" and record["details"].get("sessions_ended") == 1 for record in trail)

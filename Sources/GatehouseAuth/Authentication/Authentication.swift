@@ -13,6 +13,9 @@ public struct Authentication: Sendable {
     let sessions: SessionAuthenticator?
     /// The `iss` of Gatehouse's own tokens: a failed one counts as `oauth`, like a good one.
     let ownIssuer: String?
+    /// Where a proxy admin's or viewer's session may be used from (`admin_session_allowed_ips`;
+    /// empty: anywhere the route allows).
+    public var adminSessionNetworks: [IPNetwork] = []
 
     public init(
         secrets: AuthenticatorChain, certificates: CertificateAuthenticator? = nil, certificateRoutes: [IdentitySettings.CertificateRoute] = [],
@@ -56,6 +59,17 @@ public struct Authentication: Sendable {
     }
 
     static let needsCertificate = GatewayError.unauthorized("This route needs a client certificate.")
+    public static let adminSessionRefusal = GatewayError.forbidden(
+        "A proxy admin's session may not be used from this address (admin_session_allowed_ips).")
+
+    /// Whether a session of a proxy admin or viewer may be used from `address`: always, unless
+    /// `admin_session_allowed_ips` names networks and none holds it. Other principals pass.
+    public func mayUseAdminSession(_ principal: Principal, from address: String?) -> Bool {
+        guard !adminSessionNetworks.isEmpty, principal.method == .session, [.proxyAdmin, .proxyAdminViewer].contains(principal.role) else {
+            return true
+        }
+        return address.map { address in adminSessionNetworks.contains { $0.contains(address) } } ?? false
+    }
 
     /// What kind of credential a failed authentication tried, from its shape (the secret itself
     /// is never recorded): the label its successes are counted under too.
@@ -72,11 +86,14 @@ public struct Authentication: Sendable {
         /// The `allowed_ips` of this level (key, user, team, organization, client) do not hold
         /// the address.
         case network(LimitSubject)
+        /// A proxy admin's or viewer's session from outside `admin_session_allowed_ips`.
+        case adminSession
 
         public func error(path: String) -> GatewayError {
             switch self {
             case .route: GatewayError.forbidden("This credential may not call \(path).")
             case .network(let subject): GatewayError.forbidden("This \(subject.level) may not be used from this address.")
+            case .adminSession: Authentication.adminSessionRefusal
             }
         }
     }
@@ -85,6 +102,7 @@ public struct Authentication: Sendable {
     /// - Returns: nil when the principal may go on.
     public func refusal(of principal: Principal, path: String, address: String?) -> Refusal? {
         guard RouteAccess.allows(principal.allowedRoutes, path: path) else { return .route }
+        if !mayUseAdminSession(principal, from: address) { return .adminSession }
         // No address work at all when no level restricts networks (the common case).
         guard principal.limitSubjects.contains(where: { !$0.limits.allowedIPs.isEmpty }) else { return nil }
         let refused = principal.limitSubjects.first { subject in

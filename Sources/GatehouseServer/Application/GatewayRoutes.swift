@@ -126,7 +126,7 @@ struct GatewayRoutes {
             management: management, sessions: sessions, signIn: sessionRoutes, audit: audit, publicURL: ownTokens.issuer, lockouts: lockouts,
             signingKeys: signingKeys, metrics: metrics, issuerKeys: issuerKeys,
             listenerTLS: [("main listener", settings.listener.tls), ("management listener", settings.listener.management?.tls)],
-            handshakes: certificates?.handshakes
+            handshakes: certificates?.handshakes, authentication: authentication
         ).register(on: routes)
         // `/metrics` tells who calls how much: without a credential only when the operator holds
         // it to addresses (`management_allowed_ips`) or opens it (`metrics_public`); else a

@@ -1,7 +1,9 @@
 import Foundation
+import GatehouseAuth
 import GatehouseCore
 import GatehouseMetering
 import GatehouseStore
+import HTTPTypes
 import Hummingbird
 
 /// "My account": the signed-in person's role, spend against their budget and limits, their teams
@@ -10,7 +12,15 @@ struct AccountPage: Sendable {
     let console: Console
     var management: Management { console.management }
 
-    func show(_ viewer: ConsoleViewer) async throws -> Response {
+    static let done = [
+        "password": "Your password is changed; every other session of yours has ended.", "sessions": "Your other sessions have ended.",
+    ]
+
+    func show(
+        _ viewer: ConsoleViewer, request: Request? = nil, flash given: ConsoleLayout.Flash? = nil, status: HTTPResponse.Status = .ok
+    )
+        async throws -> Response
+    {
         let base = console.publicURL
         var body = ""
         if let userID = viewer.principal.userID, let stored = try await management.directory.user(id: userID) {
@@ -50,7 +60,73 @@ struct AccountPage: Sendable {
                 <pre class="mono" id="setup-\(index)">\(HTML.escape(text))</pre></div>
                 """
         }
-        return ConsoleLayout.page("My account", section: .account, viewer: viewer, body: body)
+        if let userID = viewer.principal.userID { body += try await sessions(userID, viewer) }
+        let flash = given ?? request?.uri.queryParameters.get("done").flatMap { Self.done[$0] }.map { ConsoleLayout.Flash(text: $0, isError: false) }
+        return ConsoleLayout.page("My account", section: .account, viewer: viewer, body: body, flash: flash, status: status)
+    }
+
+    /// The person's sessions (this browser's marked), signing out everywhere else, and the
+    /// password change form.
+    func sessions(_ userID: String, _ viewer: ConsoleViewer) async throws -> String {
+        let current = viewer.token.storageID
+        let rows = try await management.store.logins.sessions(userID: userID).map { session in
+            """
+            <tr><td>\(HTML.escape(ConsoleText.time(session.createdAt)))\(session.id == current ? " <span class=\"badge ok\">this browser</span>" : "")</td>
+            <td>\(HTML.escape(ConsoleText.time(session.lastSeenAt)))</td><td class="mono">\(HTML.escape(session.address ?? "—"))</td>
+            <td>\(HTML.escape(ConsoleText.time(session.expiresAt)))</td></tr>
+            """
+        }
+        return """
+            <h2>Your sessions</h2>
+            \(ConsoleText.table(["Signed in", "Last used", "From", "Ends"], rows, empty: "No session."))
+            <form method="post" action="ui/account/sessions/end" data-confirm="Sign out of every other browser?">\(HTML.hidden("csrf_token", viewer.csrf))\
+            <button type="submit" class="secondary">Sign out everywhere else</button></form>
+            <h2>Change your password</h2>
+            <form class="card" method="post" action="ui/account/password">\(HTML.hidden("csrf_token", viewer.csrf))
+            <input type="text" name="username" value="\(HTML.escape(userID))" autocomplete="username" hidden>
+            <div class="form-grid">
+            <div class="field"><label for="current_password">Current password</label>
+            <input id="current_password" name="current_password" type="password" autocomplete="current-password" required></div>
+            <div class="field"><label for="new_password">New password</label>
+            <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength="12">
+            <div class="hint">At least 12 characters. Every other session of yours ends.</div></div>
+            <div class="field"><label for="new_password_again">New password again</label>
+            <input id="new_password_again" name="new_password_again" type="password" autocomplete="new-password" required></div>
+            </div><p><button type="submit">Change password</button></p></form>
+            """
+    }
+
+    /// Changes the signed-in person's password (`SessionRoutes.changePassword`: the current one
+    /// proven, lockout counted, every session ended) and hands this browser its new session.
+    func changePassword(_ viewer: ConsoleViewer, _ posted: FormBody, _ context: GatewayRequestContext) async throws -> Response {
+        guard let userID = viewer.principal.userID else {
+            throw GatewayError.badRequest("Signed in with the master key: there is no password to change here.")
+        }
+        let new = posted["new_password"] ?? ""
+        guard new == posted["new_password_again"] else {
+            return try await show(viewer, flash: .init(text: "The two new passwords differ.", isError: true), status: .badRequest)
+        }
+        let token: SessionToken
+        do {
+            (token, _) = try await console.signIn.changePassword(
+                of: viewer.principal, userID: userID, current: posted["current_password"] ?? "", new: new, address: context.clientAddress)
+        } catch let refusal as GatewayError where [400, 403, 429].contains(refusal.status) {
+            return try await show(
+                viewer, flash: .init(text: refusal.message, isError: true), status: HTTPResponse.Status(code: refusal.status))
+        }
+        var response = viewer.back(to: "/ui/account", done: "password")
+        response.headers[.setCookie] = console.sessions.cookie.setting(token, seconds: Int(saturating: console.sessions.authenticator.lifetime))
+        return response
+    }
+
+    func endOtherSessions(_ viewer: ConsoleViewer, _ context: GatewayRequestContext) async throws -> Response {
+        guard let userID = viewer.principal.userID else { throw GatewayError.badRequest("The master key's sign-in has no other sessions.") }
+        let ended = try await management.store.logins.deleteSessions(userID: userID, except: viewer.token.storageID)
+        management.trail.record(
+            AuditEvent(
+                action: .authLogout, actor: viewer.principal.id, about: .user(userID), outcome: .success, address: context.clientAddress,
+                details: ["sessions_ended": JSONValue(ended), "kept": "this browser", "via": "console"]))
+        return viewer.back(to: "/ui/account", done: "sessions")
     }
 
     static func own(_ userID: String) -> KeySearch {

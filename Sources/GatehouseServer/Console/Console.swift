@@ -26,6 +26,8 @@ struct Console: Sendable {
     /// certificates seen in handshakes.
     let listenerTLS: [(name: String, tls: TLSSettings?)]
     let handshakes: ClientCertificates?
+    /// Whose sessions may be used from where (`admin_session_allowed_ips`).
+    let authentication: Authentication
     var limitsPanel: LimitsPanel { LimitsPanel(spend: management.spend, cache: management.cache) }
 
     func register(on router: some RouterMethods<GatewayRequestContext>) {
@@ -131,13 +133,21 @@ struct Console: Sendable {
         let spend = SpendPage(console: self)
         router.get("/ui/spend") { request, context in await self.page(request, context) { try await spend.show(request, $0) } }
         router.get("/ui/spend.csv") { request, context in await self.page(request, context) { try await spend.csv(request, $0) } }
-        router.get("/ui/account") { request, context in await self.page(request, context) { try await AccountPage(console: self).show($0) } }
+        let account = AccountPage(console: self)
+        router.get("/ui/account") { request, context in await self.page(request, context) { try await account.show($0, request: request) } }
+        router.post("/ui/account/password") { request, context in
+            await self.form(request, context) { try await account.changePassword($0, $1, context) }
+        }
+        router.post("/ui/account/sessions/end") { request, context in
+            await self.form(request, context) { viewer, _ in try await account.endOtherSessions(viewer, context) }
+        }
         router.post("/ui/sign-out") { request, context in await LoginPage(signIn: signIn).logout(request, context) }
     }
 
     /// A page for a signed-in person; anyone else is sent to sign in and brought back.
     func page(_ request: Request, _ context: GatewayRequestContext, _ render: (ConsoleViewer) async throws -> Response) async -> Response {
         guard let viewer = await viewer(request, context) else { return signInFirst(request, context) }
+        if let refused = refusedAddress(viewer, context) { return refused }
         do {
             return try await render(viewer)
         } catch {
@@ -155,6 +165,7 @@ struct Console: Sendable {
         case .form(let read): posted = read
         }
         guard let viewer = await viewer(request, context) else { return signInFirst(request, context) }
+        if let refused = refusedAddress(viewer, context) { return refused }
         do {
             return try await act(viewer, posted.form)
         } catch {
@@ -171,6 +182,17 @@ struct Console: Sendable {
     func viewer(_ request: Request, _ context: GatewayRequestContext) async -> ConsoleViewer? {
         guard let (token, principal) = await sessions.signedIn(request), let caller = try? await management.caller(principal) else { return nil }
         return ConsoleViewer(principal: principal, token: token, caller: caller, prefix: context.forwardedPrefix ?? "")
+    }
+
+    /// A proxy admin's or viewer's session from outside `admin_session_allowed_ips`: refused
+    /// (audited) on every page and form, with a way to sign out.
+    func refusedAddress(_ viewer: ConsoleViewer, _ context: GatewayRequestContext) -> Response? {
+        guard !authentication.mayUseAdminSession(viewer.principal, from: context.clientAddress) else { return nil }
+        audit.record(
+            AuditEvent(
+                action: .networkDenied, actor: viewer.principal.id, outcome: .denied, address: context.clientAddress,
+                details: ["scope": "admin_session", "via": "console"]))
+        return failure(Authentication.adminSessionRefusal, viewer: viewer)
     }
 
     /// To the sign-in page, which brings the browser back here (a path without the proxy's prefix).

@@ -66,11 +66,18 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             throw GatewayError.forbidden(reason)
         }
         if let refusal = authentication.refusal(of: principal, path: path, address: context.clientAddress) {
-            if case .network(let level) = refusal {
+            switch refusal {
+            case .network(let level):
                 recorder?.audit.record(
                     AuditEvent(
                         action: .networkDenied, actor: principal.id, object: level.id, outcome: .denied, address: context.clientAddress,
                         details: ["level": .string(level.level.rawValue)]))
+            case .adminSession:
+                recorder?.audit.record(
+                    AuditEvent(
+                        action: .networkDenied, actor: principal.id, outcome: .denied, address: context.clientAddress,
+                        details: ["scope": "admin_session"]))
+            case .route: break
             }
             throw refusal.error(path: request.uri.path)
         }

@@ -131,21 +131,29 @@ struct SessionRoutes: Sendable {
         else {
             throw GatewayError.invalidRequest("The body must be JSON with `current_password` and `new_password`.")
         }
+        let (token, session) = try await changePassword(of: principal, userID: userID, current: current, new: new, address: context.clientAddress)
+        return started(session, role: principal.role, token: token)
+    }
+
+    /// A user changes their own password, proving the current one (counted towards lockout like
+    /// a sign-in): every session they had ends, and this browser gets a new one.
+    func changePassword(
+        of principal: Principal, userID: String, current: String, new: String, address: String?
+    ) async throws
+        -> (SessionToken, LoginSession)
+    {
         try PasswordHasher.check(new)
-        let pair = Lockouts.credential("login:" + userID, at: context.clientAddress)
-        try takeAttempt(pair, address: context.clientAddress)
+        let pair = Lockouts.credential("login:" + userID, at: address)
+        try takeAttempt(pair, address: address)
         guard await passwords.verify(current, hash: try await store.logins.passwordHash(userID: userID)) else {
-            recorder.failedSecret(
-                method: .password, object: .user(userID), pair: pair, reason: "The current password is wrong.", address: context.clientAddress)
+            recorder.failedSecret(method: .password, object: .user(userID), pair: pair, reason: "The current password is wrong.", address: address)
             throw GatewayError(status: 403, message: "The current password is wrong.", type: "permission_error", code: "invalid_credentials")
         }
         recorder.lockouts.credentials.recordSuccess(pair)
         try await store.logins.setPasswordHash(try await passwords.hash(new), userID: userID)
-        let (token, session) = try await sessions.authenticator.start(userID: userID, address: context.clientAddress)
-        recorder.audit.record(
-            AuditEvent(
-                action: .authPasswordChange, actor: principal.id, about: .user(userID), outcome: .success, address: context.clientAddress))
-        return started(session, role: principal.role, token: token)
+        let started = try await sessions.authenticator.start(userID: userID, address: address)
+        recorder.audit.record(AuditEvent(action: .authPasswordChange, actor: principal.id, about: .user(userID), outcome: .success, address: address))
+        return started
     }
 
     /// 429 while this user is blocked at this address (or the address is); else takes one

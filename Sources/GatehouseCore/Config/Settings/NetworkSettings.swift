@@ -9,6 +9,8 @@ public struct NetworkSettings: Sendable, Equatable {
     public var allowedIPs: [IPNetwork] = []
     /// Addresses management requests (and `/metrics`) must come from besides (empty: any).
     public var managementAllowedIPs: [IPNetwork] = []
+    /// Addresses a proxy admin's or viewer's session (console or API) must come from (empty: any).
+    public var adminSessionAllowedIPs: [IPNetwork] = []
 
     public init() {}
 }
@@ -43,6 +45,13 @@ extension NetworkSettings {
                     "management_allowed_ips", \.network.managementAllowedIPs,
                     meaning: "Addresses or CIDR networks management requests (`/key/*`, `/user/*`, `/team/*`, `/audit`…) must come "
                         + "from, checked on the route a request reached (`//key/list` is `/key/list`).",
+                    default: "none (any)", example: "[10.20.0.0/16]"),
+                .networks(
+                    "admin_session_allowed_ips", \.network.adminSessionAllowedIPs,
+                    meaning: "Addresses or CIDR networks a proxy admin's or viewer's signed-in session (the console, or the API "
+                        + "with the session cookie) must come from; their sessions from elsewhere get 403, audited, while other people "
+                        + "use the console from anywhere `management_allowed_ips` allows. A narrower rule for the most powerful "
+                        + "sessions ([console.md](console.md)).",
                     default: "none (any)", example: "[10.20.0.0/16]"),
             ])
     }

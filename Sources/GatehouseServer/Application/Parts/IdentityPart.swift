@@ -75,12 +75,14 @@ struct IdentityPart {
             listeners: [listener.tls, listener.management?.tls], trustedProxies: settings.network.trustedProxies,
             header: settings.identity.clientCertificateHeader)
         let cache = cache
-        authentication = Authentication(
+        var authentication = Authentication(
             secrets: AuthenticatorChain(chain.compactMap { $0 }),
             certificates: certificates.map { _ in
                 CertificateAuthenticator(cache: cache, kind: settings.identity.clientCertificateIdentity, now: clock)
             },
             certificateRoutes: settings.identity.certificateRoutes, sessions: sessions, ownIssuer: ownTokens.issuer)
+        authentication.adminSessionNetworks = settings.network.adminSessionAllowedIPs
+        self.authentication = authentication
         services = [feed] + (jwksRefresher.map { [$0] } ?? []) + [SigningKeyRotation(ring: signingKeys, logger: logger)]
     }
 
