@@ -66,7 +66,9 @@ public struct AuditStore: Sendable {
     }
 
     /// The newest records matching `filter` first. An `action` ending in `.*` matches the prefix.
-    public func find(_ filter: Filter, limit: Int, offset: Int) async throws -> (records: [AuditRecord], total: Int) {
+    /// - Parameter before: only records older than this sequence number (keyset paging; `total`
+    ///   still counts every match).
+    public func find(_ filter: Filter, before: Int64? = nil, limit: Int, offset: Int = 0) async throws -> (records: [AuditRecord], total: Int) {
         try await source.withDatabase { db in
             func filtered<Builder: SQLPredicateBuilder>(_ query: Builder) -> Builder {
                 var query = query
@@ -87,9 +89,10 @@ public struct AuditStore: Sendable {
             let total =
                 try await filtered(db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(Self.records))
                 .first()?.decode(column: "n", as: Int.self) ?? 0
-            let rows = try await filtered(db.select().columns(Self.columns).from(Self.records))
-                .orderBy("sequence", .descending).limit(limit).offset(offset).all()
-            return (try rows.map(Self.record), total)
+            var rows = filtered(db.select().columns(Self.columns).from(Self.records))
+            if let before { rows = rows.where("sequence", .lessThan, SQLBind(before)) }
+            let found = try await rows.orderBy("sequence", .descending).limit(limit).offset(offset).all()
+            return (try found.map(Self.record), total)
         }
     }
 

@@ -44,6 +44,13 @@ public struct DirectoryStore: Sendable {
     public func users(organizationID: String, limit: Int) async throws -> [User] {
         try await users.fetch(where: [("organization_id", organizationID)], limit: limit)
     }
+    /// A page of users in id order, by role and text (in id, email or alias).
+    public func users(_ search: DirectorySearch) async throws -> [User] {
+        try await users.search(where: search.roleFilter, text: search.text, in: DirectorySearch.userText, after: search.after, limit: search.limit)
+    }
+    public func userCount(_ search: DirectorySearch) async throws -> Int {
+        try await users.count(where: search.roleFilter, text: search.text, in: DirectorySearch.userText)
+    }
     public func userCount(role: Principal.Role? = nil) async throws -> Int {
         try await users.count(where: role.map { [("role", $0.rawValue)] } ?? [])
     }
@@ -71,6 +78,11 @@ public struct DirectoryStore: Sendable {
     }
 
     public func teamCount() async throws -> Int { try await teams.count() }
+    /// A page of teams in id order, by text (in id or alias), with their members.
+    public func teams(_ search: DirectorySearch) async throws -> [Team] {
+        try await withMembers(try await teams.search(where: [], text: search.text, in: ["id", "alias"], after: search.after, limit: search.limit))
+    }
+    public func teamCount(_ search: DirectorySearch) async throws -> Int { try await teams.count(text: search.text, in: ["id", "alias"]) }
 
     public func teams(organizationID: String? = nil, limit: Int? = nil, offset: Int = 0) async throws -> [Team] {
         try await withMembers(try await teams.fetch(where: organizationID.map { [("organization_id", $0)] } ?? [], limit: limit, offset: offset))
@@ -147,4 +159,18 @@ public struct DirectoryStore: Sendable {
     func allUsers() async throws -> [User] { try await users.all() }
     func allTeams() async throws -> [Team] { try await teams.all() }
     func allOrganizations() async throws -> [Organization] { try await organizations.all() }
+}
+
+/// What a list of users or teams asks for: a text to find, a role (users), and where the page
+/// starts — after an id, in id order.
+public struct DirectorySearch: Sendable, Equatable {
+    public var text: String?
+    public var role: Principal.Role?
+    public var after: String?
+    public var limit = 50
+
+    public init() {}
+
+    static let userText = ["id", "email", "alias"]
+    var roleFilter: [(String, String)] { role.map { [("role", $0.rawValue)] } ?? [] }
 }

@@ -37,3 +37,10 @@ def wait_for_text(driver, text, timeout=15):
     except Exception:
         shot(driver, "failed")
         raise AssertionError(f"{text!r} not on {driver.current_url}: {driver.find_element(By.TAG_NAME, 'body').text[:500]}")
+
+
+def follow(driver, link_text, timeout=15):
+    """Clicks a link and waits until the page it leads to has replaced this one."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.LINK_TEXT, link_text).click()
+    WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(old))

@@ -12,7 +12,7 @@ from openai import OpenAI
 from selenium.webdriver.common.by import By
 
 from gatehouse_process import Gatehouse
-from headless import shot, wait_for_text
+from headless import follow, shot, wait_for_text
 from test_console import api, fill, sign_in
 
 UPSTREAM_KEY = "upstream-key-never-shown-7f3a9c"
@@ -59,9 +59,9 @@ def limits_row(driver, level):
 
 def test_an_organization_is_built_edited_and_its_chain_binds_where_the_room_is_least(gatehouse, browser):
     sign_in(browser, gatehouse, "admin", gatehouse.master_key)
-    browser.find_element(By.LINK_TEXT, "Organizations").click()
+    follow(browser, "Organizations")
     wait_for_text(browser, "No organizations yet.")
-    browser.find_element(By.LINK_TEXT, "New organization").click()
+    follow(browser, "New organization")
     fill(browser, {"organization_alias": "Acme <Research>", "organization_id": "acme", "max_budget": "50", "budget_duration": "1mo"})
     wait_for_text(browser, "The organization is created.")
     assert "Acme <Research>" in browser.find_element(By.TAG_NAME, "h1").text  # typed text, shown as text
@@ -75,7 +75,7 @@ def test_an_organization_is_built_edited_and_its_chain_binds_where_the_room_is_l
 
     # The organization's budget changed through its edit form: the API sees it.
     browser.get(gatehouse.base_url + "/ui/organizations/acme")
-    browser.find_element(By.LINK_TEXT, "Change name, models and limits").click()
+    follow(browser, "Change name, models and limits")
     fill(browser, {"max_budget": "75", "rpm_limit": "100"})
     wait_for_text(browser, "Saved.")
     organization = info(gatehouse, "/organization/info?organization_id=acme")
@@ -110,7 +110,7 @@ def test_an_organization_is_built_edited_and_its_chain_binds_where_the_room_is_l
     assert limits_row(browser, "organization")
     browser.get(gatehouse.base_url + "/ui/users/rita")
     wait_for_text(browser, "Teams: lab")
-    browser.find_element(By.LINK_TEXT, "Change name, models and limits").click()
+    follow(browser, "Change name, models and limits")
     fill(browser, {"user_alias": "Rita R.", "tpm_limit": "9000"})
     wait_for_text(browser, "Saved.")
     assert "9000" in limits_row(browser, "user")[1][2].text
@@ -137,7 +137,7 @@ def test_the_models_page_shows_prices_and_health_but_never_an_upstream_key(gateh
     sign_in(browser, gatehouse, "admin", gatehouse.master_key)
     deadline = time.time() + 10
     while True:
-        browser.find_element(By.LINK_TEXT, "Models").click()
+        follow(browser, "Models")
         row = browser.find_element(By.XPATH, "//tr[td[contains(., 'mock-gpt-primary')]]").text
         if "no requests" not in row or time.time() > deadline:
             break
@@ -153,7 +153,7 @@ def test_the_models_page_shows_prices_and_health_but_never_an_upstream_key(gateh
     api(gatehouse, "/user/update", {"user_id": "sam", "models": ["general"]})
     browser.delete_all_cookies()
     sign_in(browser, gatehouse, "sam", PASSWORD)
-    browser.find_element(By.LINK_TEXT, "Models").click()
+    follow(browser, "Models")
     main = browser.find_element(By.TAG_NAME, "main").text
     assert "mock-gpt" in main and "mock-private" not in main, main
     assert not browser.find_elements(By.XPATH, "//h2[text()='Access groups']")
@@ -171,7 +171,7 @@ def test_a_request_is_explained_from_the_spend_page_and_only_to_those_who_may_se
     sign_in(browser, gatehouse, "admin", gatehouse.master_key)
     deadline = time.time() + 10
     while True:
-        browser.find_element(By.LINK_TEXT, "Spend").click()
+        follow(browser, "Spend")
         links = browser.find_elements(By.LINK_TEXT, request_id)
         if links or time.time() > deadline:
             break
@@ -213,7 +213,7 @@ def test_a_person_sees_their_sessions_ends_the_others_and_changes_their_password
     other = requests.Session()  # another browser of tess's
     assert other.post(gatehouse.base_url + "/login", data={"username": "tess", "password": PASSWORD}, timeout=10).status_code == 200
     sign_in(browser, gatehouse, "tess", PASSWORD)
-    browser.find_element(By.LINK_TEXT, "My account").click()
+    follow(browser, "My account")
     sessions = browser.find_element(By.XPATH, "//h2[text()='Your sessions']/following-sibling::table[1]")
     assert len(sessions.find_elements(By.CSS_SELECTOR, "tbody tr")) == 2 and "this browser" in sessions.text
     browser.find_element(By.XPATH, "//button[text()='Sign out everywhere else']").click()
@@ -236,7 +236,7 @@ def test_a_person_sees_their_sessions_ends_the_others_and_changes_their_password
     change(PASSWORD, "a fresh passphrase 1", "a fresh passphrase 1")
     wait_for_text(browser, "Your password is changed")
     shot(browser, "console-24-account-password-changed")
-    browser.find_element(By.LINK_TEXT, "Keys").click()  # this browser's new session works
+    follow(browser, "Keys")  # this browser's new session works
     wait_for_text(browser, "New key")
     assert "/login" not in browser.current_url
     assert requests.post(gatehouse.base_url + "/login", data={"username": "tess", "password": PASSWORD}, timeout=10).status_code == 401
@@ -245,3 +245,54 @@ def test_a_person_sees_their_sessions_ends_the_others_and_changes_their_password
     trail = info(gatehouse, "/audit?object=user:tess&page_size=100")["records"]
     assert any(record["action"] == "auth.password_change" for record in trail)
     assert any(record["action"] == "auth.logout" and record["details"].get("sessions_ended") == 1 for record in trail)
+
+
+def test_a_keys_allowed_addresses_and_routes_are_set_and_cleared_in_its_forms(gatehouse, browser):
+    sign_in(browser, gatehouse, "admin", gatehouse.master_key)
+    browser.get(gatehouse.base_url + "/ui/keys/new")
+    fill(browser, {"key_alias": "fenced", "allowed_ips": "10.0.0.0/8, 192.168.0.0/16", "allowed_routes": "llm_api_routes"})
+    wait_for_text(browser, "Key created")
+    key = browser.find_element(By.ID, "new-key").text
+    stored = info(gatehouse, "/key/info?key=" + key)["info"]
+    assert stored["allowed_routes"] == ["llm_api_routes"]
+    client = OpenAI(base_url=gatehouse.base_url + "/v1", api_key=key, max_retries=0)
+    import openai
+
+    try:
+        client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "from loopback"}], max_tokens=5)
+        raise AssertionError("a key held to 10/8 and 192.168/16 was used from 127.0.0.1")
+    except openai.PermissionDeniedError as refusal:
+        assert "address" in str(refusal)
+    browser.get(gatehouse.base_url + "/ui/keys/" + stored["token"] + "/edit")
+    assert browser.find_element(By.NAME, "allowed_ips").get_attribute("value") == "10.0.0.0/8, 192.168.0.0/16"
+    fill(browser, {"allowed_ips": "", "allowed_routes": ""})
+    wait_for_text(browser, "The key is changed")
+    assert client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "now"}], max_tokens=5).choices
+    assert info(gatehouse, "/key/info?key=" + key)["info"]["allowed_routes"] == []
+
+
+def test_users_teams_and_the_audit_trail_are_searched_and_paged_by_the_store(gatehouse, browser):
+    for index in range(55):  # more than a page of teams
+        api(gatehouse, "/team/new", {"team_id": f"bulk-{index:02d}", "team_alias": f"Bulk team {index}"})
+    sign_in(browser, gatehouse, "admin", gatehouse.master_key)
+    browser.get(gatehouse.base_url + "/ui/teams?q=bulk")
+    assert "55 teams" in browser.find_element(By.CSS_SELECTOR, ".pager").text
+    first = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "main table tbody tr")]
+    assert len(first) == 50 and "bulk-00" in first[0]
+    follow(browser, "Next page →")
+    rest = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "main table tbody tr")]
+    assert len(rest) == 5 and "bulk-50" in rest[0] and "q=bulk" in browser.current_url
+    assert not browser.find_elements(By.LINK_TEXT, "Next page →")
+    follow(browser, "First page")
+    assert "bulk-00" in browser.find_element(By.CSS_SELECTOR, "main table tbody tr").text
+
+    browser.get(gatehouse.base_url + "/ui/users?q=RIT")
+    rows = browser.find_elements(By.CSS_SELECTOR, "main table tbody tr")
+    assert len(rows) == 1 and "rita" in rows[0].text
+
+    browser.get(gatehouse.base_url + "/ui/audit?action=team.new")
+    assert "records" in browser.find_element(By.CSS_SELECTOR, ".pager").text
+    newest = browser.find_element(By.CSS_SELECTOR, "main table tbody tr td.mono").text
+    follow(browser, "Next page →")
+    older = browser.find_element(By.CSS_SELECTOR, "main table tbody tr td.mono").text
+    assert int(older) < int(newest) and "before=" in browser.current_url and "action=team.new" in browser.current_url

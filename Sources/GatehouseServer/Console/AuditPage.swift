@@ -24,9 +24,9 @@ struct AuditPage: Sendable {
         filter.outcome = value("outcome").flatMap { AuditEvent.Outcome(rawValue: $0)?.rawValue }
         filter.from = try value("from").map { try SpendRoutes.date($0, param: "from") }
         filter.to = try value("to").map { try SpendRoutes.date($0, param: "to").addingTimeInterval(86_400) }
-        let page = max(0, min(Int(query.get("page") ?? "") ?? 0, 100_000))
+        let before = value("before").flatMap { Int64($0) }
         await audit.writer.flush()
-        let (records, total) = try await management.audit.find(filter, limit: Self.pageSize, offset: page * Self.pageSize)
+        let (records, total) = try await management.audit.find(filter, before: before, limit: Self.pageSize)
         var flash: ConsoleLayout.Flash?
         if query.get("verify") == "1" {
             let finding = try await management.audit.verify()
@@ -68,7 +68,9 @@ struct AuditPage: Sendable {
                 <tbody>\(rows)</tbody></table>
                 """
         }
-        body += ConsoleText.pager(total: total, noun: "record", page: page, size: Self.pageSize, path: "ui/audit", query: filters)
+        body += ConsoleText.keysetPager(
+            total: total, noun: "record", path: "ui/audit", filters: filters.map { ($0.0, $0.1) }, paged: before != nil,
+            next: records.count == Self.pageSize ? records.last.map { String($0.sequence) } : nil, after: "before")
         return ConsoleLayout.page("Audit trail", section: .audit, viewer: viewer, body: body, flash: flash)
     }
 

@@ -69,6 +69,20 @@ enum ConsoleForm {
             """
     }
 
+    /// Fields typed as lists separated by commas or spaces.
+    static let listFields = ["allowed_ips", "allowed_routes"]
+
+    /// Where a key may be used from and which routes it may call: empty means no restriction.
+    static func reach(values: [String: String], error: FieldError?) -> String {
+        """
+        \(field("allowed_ips", "Allowed addresses", hint: "Addresses or CIDR networks, e.g. 10.0.0.0/8; empty: any address.", values: values, error: error))
+        \(field(
+            "allowed_routes", "Allowed routes",
+            hint: "Route classes or paths, e.g. llm_api_routes, /v1/chat/completions; empty: every route its role allows.",
+            values: values, error: error))
+        """
+    }
+
     static let budgetPeriods = [("", "Never resets"), ("1d", "Every day"), ("7d", "Every week"), ("30d", "Every 30 days"), ("1mo", "Every month")]
 
     /// What was typed in `fields`, trimmed.
@@ -105,6 +119,10 @@ enum ConsoleForm {
             let models = (values["models"] ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
             guard !models.isEmpty else { throw FieldError(field: "models", message: "Name at least one model, or choose all models.") }
             body["models"] = .array(models.map(JSONValue.string))
+        }
+        for name in listFields {
+            guard let text = typed(name) else { continue }
+            body[name] = .array(text.split(whereSeparator: { $0 == "," || $0 == " " }).map { .string(String($0)) })
         }
         if let budget = typed("max_budget") {
             guard let dollars = Double(budget), dollars.isFinite, dollars >= 0 else {

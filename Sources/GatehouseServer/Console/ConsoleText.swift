@@ -37,14 +37,18 @@ enum ConsoleText {
         return "<table><thead><tr>\(head.joined())</tr></thead><tbody>\(rows.joined())</tbody></table>"
     }
 
-    /// "12 teams", and links to the previous and next pages of an offset-paged list.
-    static func pager(total: Int, noun: String, page: Int, size: Int, path: String, query: [(String, String)] = []) -> String {
-        func link(_ page: Int) -> String {
-            HTML.escape(path + "?" + FormEncoding.encode(query + [("page", String(page))]))
+    /// "12 teams", and links to the first page and the next one of a keyset-paged list: `filters`
+    /// are kept, `next` is where the next page starts (nil on the last page), passed as `after`.
+    static func keysetPager(
+        total: Int, noun: String, path: String, filters: [(String, String?)], paged: Bool, next: String?, after: String = "after"
+    ) -> String {
+        func link(_ extra: [(String, String?)]) -> String {
+            let present = (filters + extra).compactMap { name, value in value.map { (name, $0) } }
+            return HTML.escape(path + (present.isEmpty ? "" : "?" + FormEncoding.encode(present)))
         }
         var html = "<div class=\"pager\"><span>\(total) \(noun)\(total == 1 ? "" : "s")</span><span>"
-        if page > 0 { html += "<a href=\"\(link(page - 1))\">← Previous page</a> " }
-        if (page + 1) * size < total { html += "<a href=\"\(link(page + 1))\">Next page →</a>" }
+        if paged { html += "<a href=\"\(link([]))\">First page</a> " }
+        if let next { html += "<a href=\"\(link([(after, next)]))\">Next page →</a>" }
         return html + "</span></div>"
     }
 }

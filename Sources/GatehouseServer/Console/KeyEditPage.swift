@@ -11,7 +11,9 @@ struct KeyEditPage: Sendable {
     let console: Console
     var management: Management { console.management }
     var operations: KeyRoutes { KeyRoutes(management: management) }
-    static let fields = ["key_alias", "models_mode", "models", "max_budget", "budget_duration", "rpm_limit", "tpm_limit", "duration"]
+    static let fields = [
+        "key_alias", "models_mode", "models", "max_budget", "budget_duration", "rpm_limit", "tpm_limit", "duration", "allowed_ips", "allowed_routes",
+    ]
     /// Fields that an emptied input sets to null (removing the value).
     static let clearable = ["key_alias", "max_budget", "budget_duration", "rpm_limit", "tpm_limit"]
 
@@ -22,7 +24,11 @@ struct KeyEditPage: Sendable {
     {
         try viewer.caller.requireWriter()
         let key = try await management.withSpend([try await operations.changeable(id, viewer.caller)])[0]
-        let values = typed ?? ConsoleForm.values(name: ("key_alias", key.alias ?? ""), models: key.models, limits: key.limits)
+        var values = typed ?? ConsoleForm.values(name: ("key_alias", key.alias ?? ""), models: key.models, limits: key.limits)
+        if typed == nil {
+            values["allowed_ips"] = key.limits.allowedIPs.map(\.description).joined(separator: ", ")
+            values["allowed_routes"] = key.allowedRoutes.joined(separator: ", ")
+        }
         func field(_ name: String, _ label: String, hint: String, type: String = "text", attributes: String = "") -> String {
             ConsoleForm.field(name, label, hint: hint, type: type, values: values, error: error, attributes: attributes)
         }
@@ -31,6 +37,7 @@ struct KeyEditPage: Sendable {
             \(field("key_alias", "Alias", hint: "Empty to remove it."))
             \(ConsoleForm.limits(values: values, error: error, allModels: "All models its owner may use", period: KeysPage.periodHint))
             \(field("duration", "Expires after", hint: "From now: 30d, 12h, 1mo…; empty: as it is (\(key.expiresAt.map { ConsoleText.day($0) } ?? "never"))."))
+            \(ConsoleForm.reach(values: values, error: error))
             """
         let summary = """
             <div class="stats"><div class="stat"><div class="label">Key</div><div class="value mono">\(HTML.escape(key.display))</div></div>
@@ -56,6 +63,7 @@ struct KeyEditPage: Sendable {
             adjust: { body in
                 body["key"] = .string(id)
                 ConsoleForm.clear(Self.clearable, emptyIn: posted, &body)
+                for name in ConsoleForm.listFields where (posted[name] ?? "").trimmingCharacters(in: .whitespaces).isEmpty { body[name] = [] }
             }, operation: { try await operations.update($0) }, again: { try await form(id, viewer, values: $0, error: $1) }
         ) { _ in viewer.back(to: "/ui/keys", done: "updated") }
     }

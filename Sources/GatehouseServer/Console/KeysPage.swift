@@ -50,22 +50,12 @@ struct KeysPage: Sendable {
         } else {
             body += table(keys, viewer: viewer)
         }
-        let shown = "\(total) key\(total == 1 ? "" : "s")"
-        var pager = "<div class=\"pager\"><span>\(shown)</span><span>"
-        if search.after != nil { pager += "<a href=\"\(HTML.escape(Self.link(filters)))\">First page</a> " }
-        if keys.count == Self.pageSize, let last = keys.last {
-            pager += "<a href=\"\(HTML.escape(Self.link(filters + [("after", KeySearch.Cursor(after: last).text)])))\">Next page →</a>"
-        }
-        body += pager + "</span></div>"
+        let next = keys.count == Self.pageSize ? keys.last.map { KeySearch.Cursor(after: $0).text } : nil
+        body += ConsoleText.keysetPager(total: total, noun: "key", path: "ui/keys", filters: filters, paged: search.after != nil, next: next)
         // What was just done: a button of the list, or the edit page's save.
         let done = value("done").flatMap { Action(rawValue: $0)?.done ?? ($0 == "updated" ? "The key is changed." : nil) }
         let flash = done.map { ConsoleLayout.Flash(text: $0, isError: false) }
         return ConsoleLayout.page("Keys", section: .keys, viewer: viewer, body: body, flash: flash)
-    }
-
-    static func link(_ filters: [(String, String?)]) -> String {
-        let present = filters.compactMap { name, value in value.map { (name, $0) } }
-        return "ui/keys" + (present.isEmpty ? "" : "?" + FormEncoding.encode(present))
     }
 
     func toolbar(_ search: KeySearch, team: String?, user: String?, viewer: ConsoleViewer) -> String {
@@ -149,6 +139,7 @@ struct KeysPage: Sendable {
     /// The fields of the new-key form, as typed.
     static let fields = [
         "key_alias", "models_mode", "models", "team_id", "user_id", "max_budget", "budget_duration", "rpm_limit", "tpm_limit", "duration",
+        "allowed_ips", "allowed_routes",
     ]
 
     func form(_ viewer: ConsoleViewer, values: [String: String] = [:], error: ConsoleForm.FieldError? = nil) async throws -> Response {
@@ -162,6 +153,7 @@ struct KeysPage: Sendable {
             \(viewer.caller.isAdmin ? field("user_id", "User", hint: "The user the key acts for; empty for none.") : "")
             \(ConsoleForm.limits(values: values, error: error, allModels: "All models its owner may use", period: Self.periodHint))
             \(field("duration", "Expires after", hint: "30d, 12h, 1mo…; empty: never."))
+            \(ConsoleForm.reach(values: values, error: error))
             """
         return ConsoleForm.page(
             "New key", section: .keys, viewer: viewer, action: "ui/keys/new", fields: fields, known: Self.fields, submit: "Create key",

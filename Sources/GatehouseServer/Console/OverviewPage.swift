@@ -21,11 +21,11 @@ struct OverviewPage: Sendable {
             search.status = status
             let count = try await management.keys.count(search)
             let label = status.map { "\($0.rawValue.capitalized) keys" } ?? (viewer.caller.readsEverything ? "Keys" : "Your keys")
-            figures.append((label, "\(count)", KeysPage.link([("status", status?.rawValue)])))
+            figures.append((label, "\(count)", "ui/keys" + (status.map { "?status=" + $0.rawValue } ?? "")))
         }
         if viewer.caller.readsEverything {
-            figures.append(("Users", "\(try await management.directory.userCount())", ""))
-            figures.append(("Teams", "\(try await management.directory.teamCount())", ""))
+            figures.append(("Users", "\(try await management.directory.userCount())", "ui/users"))
+            figures.append(("Teams", "\(try await management.directory.teamCount())", "ui/teams"))
         }
         let stats = figures.map { label, value, link in
             let figure = link.isEmpty ? HTML.escape(value) : "<a href=\"\(HTML.escape(link))\">\(HTML.escape(value))</a>"

@@ -20,21 +20,32 @@ struct TeamsPage: Sendable {
 
     func list(_ request: Request, _ viewer: ConsoleViewer) async throws -> Response {
         let query = request.uri.queryParameters
-        let page = max(0, min(Int(query.get("page") ?? "") ?? 0, 100_000))
+        func value(_ name: String) -> String? { query.get(name).flatMap { $0.isEmpty ? nil : String($0.prefix(200)) } }
         let caller = viewer.caller
+        var search = DirectorySearch()
+        search.text = value("q")
+        search.limit = Self.pageSize
         let teams: [Team]
         let total: Int
         if caller.readsEverything {
-            teams = try await management.directory.teams(limit: Self.pageSize, offset: page * Self.pageSize)
-            total = try await management.directory.teamCount()
+            total = try await management.directory.teamCount(search)
+            search.after = value("after")
+            teams = try await management.directory.teams(search)
         } else {
-            teams = try await management.directory.teams(ids: caller.memberships.keys.sorted())
+            // A member's own teams: few, filtered here.
+            let text = search.text?.lowercased()
+            teams = try await management.directory.teams(ids: caller.memberships.keys.sorted()).filter { team in
+                text.map { team.id.lowercased().contains($0) || (team.alias?.lowercased().contains($0) ?? false) } ?? true
+            }
             total = teams.count
         }
         let withSpend = try await management.spend.overlay(teams)
-        var body = "<div class=\"toolbar\"><span class=\"spacer\"></span>"
-        if caller.isAdmin { body += "<a class=\"button\" href=\"ui/teams/new\">New team</a>" }
-        body += "</div>"
+        var body = """
+            <form class="toolbar" method="get" action="ui/teams" role="search">
+            <label>Search <input name="q" type="search" value="\(HTML.escape(search.text ?? ""))" placeholder="Id or name"></label>
+            <button type="submit" class="secondary">Filter</button><span class="spacer"></span>\
+            \(caller.isAdmin ? "<a class=\"button\" href=\"ui/teams/new\">New team</a>" : "")</form>
+            """
         if withSpend.isEmpty {
             body += "<div class=\"card empty\">\(caller.readsEverything ? "No teams yet." : "You belong to no team.")</div>"
         } else {
@@ -54,7 +65,9 @@ struct TeamsPage: Sendable {
                 <th scope="col">Spend / budget</th><th scope="col">Rate limits</th><th scope="col">Status</th></tr></thead><tbody>\(rows)</tbody></table>
                 """
         }
-        body += ConsoleText.pager(total: total, noun: "team", page: page, size: Self.pageSize, path: "ui/teams")
+        body += ConsoleText.keysetPager(
+            total: total, noun: "team", path: "ui/teams", filters: [("q", search.text)], paged: search.after != nil,
+            next: caller.readsEverything && teams.count == Self.pageSize ? teams.last?.id : nil)
         let flash = query.get("done").flatMap { Self.done[$0] }.map { ConsoleLayout.Flash(text: $0, isError: false) }
         return ConsoleLayout.page("Teams", section: .teams, viewer: viewer, body: body, flash: flash)
     }

@@ -21,21 +21,27 @@ struct UsersPage: Sendable {
     func list(_ request: Request, _ viewer: ConsoleViewer) async throws -> Response {
         try viewer.caller.requireReader("list users")
         let query = request.uri.queryParameters
-        let page = max(0, min(Int(query.get("page") ?? "") ?? 0, 100_000))
-        let role = query.get("role").flatMap(Principal.Role.init(rawValue:))
-        let users = try await management.spend.overlay(
-            try await management.directory.users(role: role, limit: Self.pageSize, offset: page * Self.pageSize))
-        let total = try await management.directory.userCount(role: role)
+        func value(_ name: String) -> String? { query.get(name).flatMap { $0.isEmpty ? nil : String($0.prefix(200)) } }
+        var search = DirectorySearch()
+        search.text = value("q")
+        search.role = value("role").flatMap(Principal.Role.init(rawValue:))
+        search.limit = Self.pageSize
+        let total = try await management.directory.userCount(search)
+        search.after = value("after")
+        let users = try await management.spend.overlay(try await management.directory.users(search))
+        let role = search.role
         let roleOptions = ([("", "Any role")] + Self.roles).map { value, label in
             "<option value=\"\(value)\"\(role?.rawValue == value ? " selected" : "")>\(label)</option>"
         }.joined()
         var body = """
-            <form class="toolbar" method="get" action="ui/users"><label>Role <select name="role">\(roleOptions)</select></label>
+            <form class="toolbar" method="get" action="ui/users" role="search">
+            <label>Search <input name="q" type="search" value="\(HTML.escape(search.text ?? ""))" placeholder="Id, email or name"></label>
+            <label>Role <select name="role">\(roleOptions)</select></label>
             <button type="submit" class="secondary">Filter</button><span class="spacer"></span>\
             \(viewer.caller.isAdmin ? "<a class=\"button\" href=\"ui/users/new\">New user</a>" : "")</form>
             """
         if users.isEmpty {
-            body += "<div class=\"card empty\">No users match.</div>"
+            body += "<div class=\"card empty\">\(search.after == nil ? "No users match." : "No more users.")</div>"
         } else {
             let rows = users.map { user in
                 let delete =
@@ -56,8 +62,9 @@ struct UsersPage: Sendable {
                 <th scope="col">Created</th><th scope="col"><span class="muted">Actions</span></th></tr></thead><tbody>\(rows)</tbody></table>
                 """
         }
-        body += ConsoleText.pager(
-            total: total, noun: "user", page: page, size: Self.pageSize, path: "ui/users", query: role.map { [("role", $0.rawValue)] } ?? [])
+        body += ConsoleText.keysetPager(
+            total: total, noun: "user", path: "ui/users", filters: [("q", search.text), ("role", role?.rawValue)], paged: search.after != nil,
+            next: users.count == Self.pageSize ? users.last?.id : nil)
         let flash = query.get("done").flatMap { Self.done[$0] }.map { ConsoleLayout.Flash(text: $0, isError: false) }
         return ConsoleLayout.page("Users", section: .users, viewer: viewer, body: body, flash: flash)
     }

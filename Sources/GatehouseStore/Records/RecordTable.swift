@@ -50,11 +50,37 @@ struct RecordTable<Record: StoredRecord>: Sendable {
         }
     }
 
-    func count(where filters: [(String, String)] = []) async throws -> Int {
+    func count(where filters: [(String, String)] = [], text: String? = nil, in textColumns: [String] = []) async throws -> Int {
         try await source.withDatabase { db in
-            var query = db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "total").from(Record.table)
-            for (column, value) in filters { query = query.where(SQLColumn(column), .equal, SQLBind(value)) }
+            let query = db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "total").from(Record.table)
+            Self.filter(query, filters, text: text, in: textColumns)
             return Int(try await query.first()?.decode(column: "total", as: Int64.self) ?? 0)
+        }
+    }
+
+    /// A page, in id order after `after` (keyset paging: any page costs what the first does), of
+    /// the records matching every `(column, value)` pair and holding `text` in one of `textColumns`.
+    func search(
+        where filters: [(String, String)], text: String?, in textColumns: [String], after: String?, limit: Int
+    ) async throws
+        -> [Record]
+    {
+        try await source.withDatabase { db in
+            let query = db.select().columns(Record.columns.map { SQLColumn($0) }).from(Record.table)
+            Self.filter(query, filters, text: text, in: textColumns)
+            if let after { query.where("id", .greaterThan, SQLBind(after)) }
+            return try await query.orderBy("id").limit(limit).all().map(Record.init(row:))
+        }
+    }
+
+    static func filter(_ query: SQLSelectBuilder, _ filters: [(String, String)], text: String?, in textColumns: [String]) {
+        for (column, value) in filters { query.where(SQLColumn(column), .equal, SQLBind(value)) }
+        guard let text, !text.isEmpty, !textColumns.isEmpty else { return }
+        let pattern = LikeSearch.containing(text)
+        query.where { group in
+            var group = group
+            for column in textColumns { group = group.orWhere(SQLFunction("LOWER", args: SQLColumn(column)), .like, SQLBind(pattern)) }
+            return group
         }
     }
 
