@@ -24,6 +24,12 @@ import Testing
         #expect(cookie.flow(in: headers(set), now: Date(timeIntervalSince1970: 2_000_000_000)) == nil)
     }
 
+    @Test func behindAProxysPrefixTheCookieGoesWhereTheCallbackWillArrive() {
+        let set = cookie.setting(flow, prefix: "/gatehouse")
+        #expect(set.contains("Path=/gatehouse/sso/") && cookie.flow(in: headers(set), now: .distantPast) == flow)
+        #expect(cookie.clearing(prefix: "/gatehouse").contains("Path=/gatehouse/sso/") && cookie.clearing().contains("Path=/sso/"))
+    }
+
     @Test func aCookieSealedElsewhereOrAlteredIsNoFlow() {
         let set = cookie.setting(flow)
         let other = SSOFlowCookie(seal: SecretSeal(saltKey: "a salt key for the tests"), secure: true)  // the stored secrets' key

@@ -137,3 +137,31 @@ def test_a_proxy_admins_session_is_held_to_admin_session_allowed_ips(tmp_path):
         assert {record["details"].get("via") for record in denied if record["details"].get("scope") == "admin_session"} == {"console", None}
     finally:
         gatehouse.stop()
+
+
+def test_a_device_is_approved_under_the_prefix(stack, browser):
+    """The device page's sign-in form, its approval form and its links stay under the prefix."""
+    gatehouse, proxy = stack
+    requests.post(
+        gatehouse.base_url + "/user/new", json={"user_id": "dora", "password": "console-password-1", "auto_create_key": False},
+        headers={"authorization": f"Bearer {gatehouse.master_key}"}, timeout=10,
+    ).raise_for_status()
+    started = requests.post(gatehouse.base_url + "/oauth/device_authorization", data={"client_id": "gatehouse-cli"}, timeout=10).json()
+    before = len(proxy.paths)
+    browser.get(proxy.base_url + "/device?user_code=" + started["user_code"])
+    browser.find_element(By.NAME, "username").send_keys("dora")
+    browser.find_element(By.NAME, "password").send_keys("console-password-1")
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_for_text(browser, "Approve a device")
+    assert browser.current_url == proxy.base_url + "/device?user_code=" + started["user_code"]
+    browser.find_element(By.XPATH, "//button[text()='Approve']").click()
+    wait_for_text(browser, "Device approved")
+    shot(browser, "console-proxy-3-device-approved")
+    token = requests.post(
+        gatehouse.base_url + "/oauth/token",
+        data={"grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": started["device_code"], "client_id": "gatehouse-cli"},
+        timeout=10,
+    )
+    assert token.status_code == 200, token.text
+    paths = proxy.paths[before:]
+    assert paths and all(path.startswith("/gatehouse/") for path in paths if path != "/favicon.ico"), paths

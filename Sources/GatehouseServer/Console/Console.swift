@@ -160,11 +160,15 @@ struct Console: Sendable {
         _ request: Request, _ context: GatewayRequestContext, _ act: (ConsoleViewer, FormBody) async throws -> Response
     ) async -> Response {
         let posted: PersonForm
-        switch await PersonForm.read(request, sessions: sessions, again: "<a href=\"ui\">Back to the console</a>.", masterAllowed: true) {
+        switch await PersonForm.read(
+            request, sessions: sessions, again: "<a href=\"ui\">Back to the console</a>.", masterAllowed: true,
+            prefix: context.forwardedPrefix ?? "")
+        {
         case .refused(let response): return response
         case .form(let read): posted = read
         }
-        guard let viewer = await viewer(request, context) else { return signInFirst(request, context) }
+        // The session was looked up once, with the form's CSRF token.
+        guard let viewer = await viewer(posted.token, posted.principal, context) else { return signInFirst(request, context) }
         if let refused = refusedAddress(viewer, context) { return refused }
         do {
             return try await act(viewer, posted.form)
@@ -180,7 +184,12 @@ struct Console: Sendable {
     }
 
     func viewer(_ request: Request, _ context: GatewayRequestContext) async -> ConsoleViewer? {
-        guard let (token, principal) = await sessions.signedIn(request), let caller = try? await management.caller(principal) else { return nil }
+        guard let (token, principal) = await sessions.signedIn(request) else { return nil }
+        return await viewer(token, principal, context)
+    }
+
+    func viewer(_ token: SessionToken, _ principal: Principal, _ context: GatewayRequestContext) async -> ConsoleViewer? {
+        guard let caller = try? await management.caller(principal) else { return nil }
         return ConsoleViewer(principal: principal, token: token, caller: caller, prefix: context.forwardedPrefix ?? "")
     }
 

@@ -26,17 +26,19 @@ struct SSOFlowCookie: Sendable {
     var name: String { secure ? "__Secure-gatehouse_sso" : "gatehouse_sso" }
 
     /// `Set-Cookie` carrying a flow.
-    func setting(_ flow: Flow) -> String {
+    /// - Parameter prefix: the path prefix a trusted proxy serves Gatehouse under (the cookie's
+    ///   path is `<prefix>/sso/`, where the browser will send the callback).
+    func setting(_ flow: Flow, prefix: String = "") -> String {
         let value: JSONValue = [
             "p": .string(flow.provider), "s": .string(flow.attempt.state), "n": .string(flow.attempt.nonce), "v": .string(flow.attempt.verifier),
             "r": .string(flow.returnTo), "e": .number(flow.expiresAt.timeIntervalSince1970.rounded()),
         ]
         // `v1:` and base64: characters a cookie value may hold as they are.
-        return cookie(seal.seal(JSONCoding.encodeString(value)), seconds: Int(Self.lifetime))
+        return cookie(seal.seal(JSONCoding.encodeString(value)), seconds: Int(Self.lifetime), prefix: prefix)
     }
 
     /// `Set-Cookie` that makes the browser forget it.
-    var clearing: String { cookie("", seconds: 0) }
+    func clearing(prefix: String = "") -> String { cookie("", seconds: 0, prefix: prefix) }
 
     /// The request's flow, when it carries one this server sealed and it has not expired.
     func flow(in headers: HTTPFields, now: Date) -> Flow? {
@@ -50,8 +52,8 @@ struct SSOFlowCookie: Sendable {
             expiresAt: Date(timeIntervalSince1970: expiry))
     }
 
-    private func cookie(_ value: String, seconds: Int) -> String {
-        Cookie(name: name, value: value, maxAge: seconds, path: "/sso/", secure: secure, httpOnly: true, sameSite: .lax).description
+    private func cookie(_ value: String, seconds: Int, prefix: String) -> String {
+        Cookie(name: name, value: value, maxAge: seconds, path: prefix + "/sso/", secure: secure, httpOnly: true, sameSite: .lax).description
     }
 
     /// Where a sign-in may send the browser afterwards: a path of this server (not `//host`, not

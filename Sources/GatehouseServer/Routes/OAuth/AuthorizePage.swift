@@ -17,10 +17,10 @@ struct AuthorizePage: Sendable {
     var recorder: AuthenticationRecorder { signIn.recorder }
 
     func register(on router: some RouterMethods<GatewayRequestContext>) {
-        router.get("/oauth/authorize") { request, _ in await self.show(request) }
+        router.get("/oauth/authorize") { request, context in await self.show(request, prefix: context.forwardedPrefix ?? "") }
         router.post("/oauth/authorize") { request, context in await self.decide(request, context) }
         router.post("/oauth/authorize/login") { request, context in
-            try await self.signIn.loginReturning(request, context) { form in Self.returnPath(form?["return"]) }
+            try await self.signIn.loginReturning(request, context) { form in (context.forwardedPrefix ?? "") + Self.returnPath(form?["return"]) }
         }
     }
 
@@ -84,7 +84,8 @@ struct AuthorizePage: Sendable {
         return .ask(Ask(client: client, redirectURI: redirect, scope: scope, state: state, challenge: challenge))
     }
 
-    func show(_ request: Request) async -> Response {
+    /// - Parameter prefix: the path prefix a trusted proxy serves Gatehouse under.
+    func show(_ request: Request, prefix: String) async -> Response {
         let query = request.uri.queryParameters
         let ask: Ask
         switch await check({ query.get($0) }) {
@@ -94,8 +95,8 @@ struct AuthorizePage: Sendable {
         guard let (token, principal) = await sessions.signedIn(request), let userID = principal.userID else {
             let back = "/oauth/authorize?" + (request.uri.query ?? "")
             return HTML.signInPage(
-                "Sign in to continue to \(ask.client.name ?? ask.client.id)", action: "/oauth/authorize/login", hidden: [("return", back)],
-                failed: query.get("failed"), providers: signIn.providers, returnTo: back)
+                "Sign in to continue to \(ask.client.name ?? ask.client.id)", action: "oauth/authorize/login", hidden: [("return", back)],
+                failed: query.get("failed"), providers: signIn.providers, returnTo: back, prefix: prefix)
         }
         let fields = [
             ("client_id", ask.client.id), ("redirect_uri", ask.redirectURI), ("response_type", "code"), ("state", ask.state), ("scope", ask.scope),
@@ -108,16 +109,18 @@ struct AuthorizePage: Sendable {
             <p><strong>\(HTML.escape(ask.client.name ?? ask.client.id))</strong> (\(HTML.escape(ask.client.id))) asks to act as
             <strong>\(HTML.escape(userID))</strong> — with your models, limits and budget — for: \(HTML.escape(scopes)).</p>
             <p>You will be sent back to \(HTML.escape(URLComponents(string: ask.redirectURI)?.host ?? ask.redirectURI)).</p>
-            <form method="post" action="/oauth/authorize">\(fields.map { HTML.hidden($0.0, $0.1) }.joined())
+            <form method="post" action="oauth/authorize">\(fields.map { HTML.hidden($0.0, $0.1) }.joined())
             <p><button type="submit" name="action" value="approve">Allow</button> <button type="submit" name="action" value="deny">Deny</button></p>
             </form>
-            """)
+            """, prefix: prefix)
     }
 
     func decide(_ request: Request, _ context: GatewayRequestContext) async -> Response {
         let address = context.clientAddress
         let posted: PersonForm
-        switch await PersonForm.read(request, sessions: sessions, again: "Go back to the application and start again.") {
+        switch await PersonForm.read(
+            request, sessions: sessions, again: "Go back to the application and start again.", prefix: context.forwardedPrefix ?? "")
+        {
         case .refused(let response): return response
         case .form(let read): posted = read
         }

@@ -91,6 +91,8 @@ struct PersonForm {
     let form: FormBody
     let principal: Principal
     let userID: String
+    /// The session the form came with (its CSRF token checked).
+    let token: SessionToken
 
     enum Posted {
         case form(PersonForm)
@@ -101,22 +103,28 @@ struct PersonForm {
     ///   - again: how the person starts over (HTML), for a form that cannot be taken.
     ///   - masterAllowed: whether the master key's session (which has no user) may post it;
     ///     `userID` is then the principal's id.
-    static func read(_ request: Request, sessions: BrowserSessions, again: String, masterAllowed: Bool = false) async -> Posted {
+    ///   - prefix: the path prefix a trusted proxy serves Gatehouse under (`again`'s links are
+    ///     relative to it).
+    static func read(
+        _ request: Request, sessions: BrowserSessions, again: String, masterAllowed: Bool = false, prefix: String = ""
+    ) async
+        -> Posted
+    {
         if let reason = CrossSiteCheck.refusal(request.head) {
-            return .refused(HTML.page("Refused", "<p>\(HTML.escape(reason))</p>", status: .forbidden))
+            return .refused(HTML.page("Refused", "<p>\(HTML.escape(reason))</p>", status: .forbidden, prefix: prefix))
         }
         guard let bytes = try? await request.body.collect(upTo: 16 * 1024), let form = FormBody(bytes.readableBytesView) else {
-            return .refused(HTML.page("Refused", "<p>The form could not be read.</p>", status: .badRequest))
+            return .refused(HTML.page("Refused", "<p>The form could not be read.</p>", status: .badRequest, prefix: prefix))
         }
         guard let (token, principal) = await sessions.signedIn(request),
             let userID = principal.userID ?? (masterAllowed && principal.role == .proxyAdmin ? principal.id : nil)
         else {
-            return .refused(HTML.page("Sign in first", "<p>Your session has ended. \(again)</p>", status: .unauthorized))
+            return .refused(HTML.page("Sign in first", "<p>Your session has ended. \(again)</p>", status: .unauthorized, prefix: prefix))
         }
         guard let csrf = form["csrf_token"], token.acceptsCSRF(csrf) else {
-            return .refused(HTML.page("Refused", "<p>The form is stale. \(again)</p>", status: .forbidden))
+            return .refused(HTML.page("Refused", "<p>The form is stale. \(again)</p>", status: .forbidden, prefix: prefix))
         }
-        return .form(PersonForm(form: form, principal: principal, userID: userID))
+        return .form(PersonForm(form: form, principal: principal, userID: userID, token: token))
     }
 }
 

@@ -46,7 +46,9 @@ struct LoginPage: Sendable {
 
     func logout(_ request: Request, _ context: GatewayRequestContext) async -> Response {
         let posted: PersonForm
-        switch await PersonForm.read(request, sessions: sessions, again: "<a href=\"/login\">Sign in</a>.", masterAllowed: true) {
+        switch await PersonForm.read(
+            request, sessions: sessions, again: "<a href=\"login\">Sign in</a>.", masterAllowed: true, prefix: context.forwardedPrefix ?? "")
+        {
         case .refused(let response): return response
         case .form(let read): posted = read
         }
