@@ -333,6 +333,14 @@ public enum Migrations {
         Migration(version: 19, name: "keys by creation time") { db in
             try await db.create(index: "gatehouse_keys_created").on("gatehouse_keys").column("created_at_ms").column("id").run()
         },
+        // The console's text search over keys' aliases and ids, from a trigram index.
+        Migration(version: 20, name: "key text search") { db in
+            if db.dialect.name == "sqlite" {
+                for statement in KeyTextSearch.sqliteSchema { try await db.raw(SQLQueryString(statement)).run() }
+            } else {
+                try await KeyTextSearch.postgresIndexes(db)
+            }
+        },
     ]
 
     /// Every migration's version, in order.

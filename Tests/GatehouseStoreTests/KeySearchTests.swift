@@ -1,7 +1,9 @@
 import Foundation
 import GatehouseCore
-import GatehouseStore
+import SQLKit
 import Testing
+
+@testable import GatehouseStore
 
 @Suite("Searching keys in the store (the console's key list)")
 struct KeySearchTests {
@@ -62,6 +64,62 @@ struct KeySearchTests {
             #expect(try await ids { $0.status = .expiring } == ["key-07", "key-14", "key-21"])
             #expect(try await ids { $0.status = .active }.count == 25 - 4 - 1)
             #expect(try await identities.directory.teamCount() == 0)
+
+            // The text index follows renames and deletions.
+            var renamed = try #require(try await keys.key(id: "key-03"))
+            renamed.alias = "Nightly Ingest"
+            try await keys.update(renamed)
+            #expect(try await ids { $0.text = "nightly ing" } == ["key-03"])
+            #expect(try await ids { $0.text = "batch 3" }.isEmpty)
+            _ = try await keys.delete(ids: ["key-03"])
+            #expect(try await ids { $0.text = "nightly" }.isEmpty)
+            let (page, total) = try await keys.find(
+                {
+                    var search = KeySearch()
+                    search.text = "search"
+                    search.limit = 2
+                    return search
+                }(), now: now)
+            #expect(page.map(\.id) == ["key-24", "key-22"] && total == 13)
+            if kind == .postgres {  // the trigram indexes exist (pg_trgm ships with PostgreSQL)
+                let indexes = try await source.withDatabase { db in
+                    try await db.raw("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'gatehouse_keys_%_trigram'").all()
+                        .map { try $0.decode(column: "indexname", as: String.self) }
+                }
+                #expect(Set(indexes) == ["gatehouse_keys_alias_trigram", "gatehouse_keys_id_trigram"])
+            }
+        }
+    }
+
+    /// A text most keys hold is answered by the scan in creation order (the index is asked only
+    /// how many it holds); both ways find the same keys.
+    @Test func aTextMostKeysHoldIsFoundByScanningAndAgrees() async throws {
+        try await StoreFixture.withSource(.sqlite) { source in
+            let identities = IdentityStore(source: source)
+            try await identities.migrate()
+            let now = Date(timeIntervalSince1970: 1_800_000_000)
+            for index in 0..<(KeyTextSearch.denseAbove + 10) {
+                var key = VirtualKey(
+                    id: String(format: "key-%05d", index), hash: String(format: "%064d", index), display: "sk-…",
+                    createdAt: now.addingTimeInterval(Double(index)))
+                key.alias = index % 1000 == 0 ? "rare \(index)" : "common \(index)"
+                try await identities.keys.insert(key)
+            }
+            let (rareIndexed, commonIndexed) = try await source.withDatabase { db in
+                (
+                    try await KeyTextSearch.usesIndex(db, pattern: LikeSearch.containing("rare")),
+                    try await KeyTextSearch.usesIndex(db, pattern: LikeSearch.containing("common"))
+                )
+            }
+            #expect(rareIndexed && !commonIndexed)
+            var search = KeySearch()
+            search.text = "COMMON"
+            search.limit = 3
+            let (dense, denseTotal) = try await identities.keys.find(search, now: now)
+            #expect(dense.map(\.id) == ["key-05009", "key-05008", "key-05007"] && denseTotal == KeyTextSearch.denseAbove + 10 - 6)
+            search.text = "rare"
+            let (rare, rareTotal) = try await identities.keys.find(search, now: now)
+            #expect(rare.map(\.id) == ["key-05000", "key-04000", "key-03000"] && rareTotal == 6)
         }
     }
 }

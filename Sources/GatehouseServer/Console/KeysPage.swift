@@ -38,9 +38,9 @@ struct KeysPage: Sendable {
         search.teamID = teamID
         search.status = value("status").flatMap(KeySearch.Status.init(rawValue:))
         search.limit = Self.pageSize
-        let total = try await management.keys.count(search)
         search.after = value("after").flatMap(KeySearch.Cursor.init(text:))
-        let keys = try await management.withSpend(try await management.keys.search(search))
+        let (page, total) = try await management.keys.find(search)
+        let keys = try await management.withSpend(page)
         let filters: [(String, String?)] = [
             ("q", search.text), ("team", value("team")), ("user", value("user")), ("status", search.status?.rawValue),
         ]
