@@ -14,12 +14,26 @@ first = session.get(base + "/ui/keys", timeout=30)
 first.raise_for_status()
 assert f"{keys + 2} keys" in first.text, "the page counts every key"
 later = re.search(r'href="(/ui/keys\?after=[^"]+)"', first.text).group(1).replace("&amp;", "&")
+# A piece of one key's id: the kind of text people search for.
+fragment = re.search(r'<div class="mono muted">key_([0-9a-f]{24})</div>', first.text).group(1)[4:12]
+chat = session.post(
+    base + "/v1/chat/completions", json={"model": "mock-gpt", "messages": [{"role": "user", "content": "hi"}]},
+    headers={"authorization": f"Bearer {master_key}"}, timeout=30)
+chat.raise_for_status()
+request_id = chat.headers["x-gatehouse-request-id"]
 pages = [
     ("keys, first page", "/ui/keys"),
     ("keys, the next page (keyset cursor)", later),
-    ("keys, search (a text no alias or id holds: every row looked at)", "/ui/keys?q=zzzz"),
+    ("keys, search for a piece of one key's id (trigram index)", "/ui/keys?q=" + fragment),
+    ("keys, search for a text no alias or id holds (trigram index)", "/ui/keys?q=zzzz"),
+    ("keys, search for a text every key holds (`key`: scanned in creation order)", "/ui/keys?q=key"),
     ("keys, status filter (active)", "/ui/keys?status=active"),
     ("overview (four counts)", "/ui"),
+    ("teams, first page", "/ui/teams"),
+    ("users, first page", "/ui/users"),
+    ("models (last hour's health: one grouped query)", "/ui/models"),
+    ("security (authentication health, lockouts, clients, certificates)", "/ui/security"),
+    ("request explainer", "/ui/requests?id=" + request_id),
 ]
 print(f"| page, {keys:,} keys in the store | median ms | p95 ms |")
 print("|---|---|---|")

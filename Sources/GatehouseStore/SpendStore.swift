@@ -185,9 +185,10 @@ public struct SpendStore: Sendable {
         }
     }
 
-    /// One day's requests: how many, how many failed (status 400 or above), and their spend.
+    /// One day's (or stretch's) requests: how many, how many failed (status 400 or above), and
+    /// their spend.
     public struct Day: Sendable, Equatable {
-        /// Days since 1970-01-01 (UTC).
+        /// Days since 1970-01-01 (UTC), or stretches for `buckets`.
         public var day: Int
         public var requests: Int
         public var errors: Int
@@ -202,9 +203,13 @@ public struct SpendStore: Sendable {
     }
 
     /// Requests, errors and spend by day (UTC), oldest first; days without requests are absent.
-    public func daily(_ filter: Filter) async throws -> [Day] {
+    public func daily(_ filter: Filter) async throws -> [Day] { try await buckets(filter, milliseconds: 86_400_000) }
+
+    /// Requests, errors and spend by stretches of `milliseconds` since 1970 (`day` is the
+    /// stretch's number), oldest first; stretches without requests are absent.
+    public func buckets(_ filter: Filter, milliseconds width: Int64) async throws -> [Day] {
         try await source.withDatabase { db in
-            let day = SQLRaw("(started_at_ms / 86400000)")
+            let day = SQLRaw("(started_at_ms / \(max(1, width)))")
             var query = db.select().column(day, as: "day").column(SQLRaw("COUNT(*)"), as: "requests")
                 .column(SQLRaw("CAST(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS BIGINT)"), as: "errors")
                 .column(SQLRaw("CAST(SUM(cost_units) AS BIGINT)"), as: "spend").from(Self.logs)

@@ -296,3 +296,51 @@ def test_users_teams_and_the_audit_trail_are_searched_and_paged_by_the_store(gat
     follow(browser, "Next page →")
     older = browser.find_element(By.CSS_SELECTOR, "main table tbody tr td.mono").text
     assert int(older) < int(newest) and "before=" in browser.current_url and "action=team.new" in browser.current_url
+
+
+def test_a_model_list_is_all_these_or_none_and_says_so(gatehouse, browser):
+    api(gatehouse, "/team/new", {"team_id": "quiet", "team_alias": "Quiet"})
+    key = api(gatehouse, "/key/generate", {"team_id": "quiet", "key_alias": "quiet-key"})["key"]
+    client = OpenAI(base_url=gatehouse.base_url + "/v1", api_key=key, max_retries=0)
+    assert client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "all"}], max_tokens=5).choices
+    sign_in(browser, gatehouse, "admin", gatehouse.master_key)
+    browser.get(gatehouse.base_url + "/ui/teams/quiet/edit")
+    assert browser.find_element(By.CSS_SELECTOR, "input[name=models_mode][value=all]").is_selected()
+    browser.find_element(By.CSS_SELECTOR, "input[name=models_mode][value=none]").click()
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    wait_for_text(browser, "Saved.")
+    assert "Models: No models." in browser.find_element(By.TAG_NAME, "main").text
+    import openai
+
+    try:
+        client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "none"}], max_tokens=5)
+        raise AssertionError("a key of a team with no models used one")
+    except (openai.PermissionDeniedError, openai.AuthenticationError, openai.BadRequestError, openai.NotFoundError):
+        pass
+    browser.get(gatehouse.base_url + "/ui/teams/quiet/edit")
+    assert browser.find_element(By.CSS_SELECTOR, "input[name=models_mode][value=none]").is_selected()
+    browser.find_element(By.CSS_SELECTOR, "input[name=models_mode][value=these]").click()
+    browser.find_element(By.NAME, "models").send_keys("mock-gpt")
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    wait_for_text(browser, "Saved.")
+    assert info(gatehouse, "/team/info?team_id=quiet")["team_info"]["models"] == ["mock-gpt"]
+    assert client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "these"}], max_tokens=5).choices
+
+
+def test_the_overview_looks_back_an_hour_a_day_or_thirty_days(gatehouse, browser):
+    key = api(gatehouse, "/key/generate", {"team_id": "lab", "user_id": "rita", "key_alias": "overview-probe"})["key"]
+    client = OpenAI(base_url=gatehouse.base_url + "/v1", api_key=key, max_retries=0)
+    client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "now"}], max_tokens=5)
+    sign_in(browser, gatehouse, "admin", gatehouse.master_key)
+    for range_name, title, bars in (("hour", "The last hour", 12), ("day", "The last 24 hours", 24), ("month", "The last 30 days", 30)):
+        deadline = time.time() + 10
+        while True:
+            browser.get(gatehouse.base_url + "/ui?range=" + range_name)
+            requests_now = int(browser.find_element(By.XPATH, "//div[@class='label' and text()='Requests']/following-sibling::div").text)
+            if requests_now > 0 or time.time() > deadline:
+                break
+            time.sleep(0.3)
+        assert title in browser.find_element(By.TAG_NAME, "main").text and requests_now > 0
+        assert len(browser.find_elements(By.CSS_SELECTOR, "svg.chart")[0].find_elements(By.CSS_SELECTOR, "g")) == bars
+        assert "lab" in browser.find_element(By.XPATH, "//h2[text()='Top teams']/following-sibling::table[1]").text
+    shot(browser, "console-25-overview-last-hour")

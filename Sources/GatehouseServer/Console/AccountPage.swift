@@ -36,7 +36,7 @@ struct AccountPage: Sendable {
                 <div class="stat"><div class="label">Your keys</div><div class="value"><a href="ui/keys?user=\(HTML.escape(FormEncoding.encode(userID)))">\(keys)</a></div></div>
                 </div>
                 <div class="card"><p>Email: \(HTML.escape(user.email ?? "none")). Teams: \(teamList.isEmpty ? "none" : teamList.joined(separator: ", ")).
-                Models: \(HTML.escape(user.models.isEmpty ? "all the models your teams and organization allow" : user.models.joined(separator: ", "))).</p></div>
+                Models: \(HTML.escape(ModelAccess.describe(user.models, all: "all the models your teams and organization allow"))).</p></div>
                 """
             body += try await console.limitsPanel.chain(user: userID, organization: user.organizationID)
         } else {

@@ -45,7 +45,10 @@ struct Console: Sendable {
             }
             return asset
         }
-        router.get("/ui") { request, context in await self.page(request, context) { try await OverviewPage(console: self).show($0) } }
+        router.get("/ui") { request, context in
+            let range = request.uri.queryParameters.get("range").flatMap(OverviewPage.Range.init(rawValue:)) ?? .month
+            return await self.page(request, context) { try await OverviewPage(console: self).show($0, range: range) }
+        }
         router.get("/ui/keys") { request, context in await self.page(request, context) { try await keys.list(request, $0) } }
         router.get("/ui/keys/new") { request, context in await self.page(request, context) { try await keys.form($0) } }
         router.post("/ui/keys/new") { request, context in await self.form(request, context) { try await keys.create($0, $1, context) } }

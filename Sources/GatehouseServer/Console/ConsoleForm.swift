@@ -38,14 +38,16 @@ enum ConsoleForm {
             """
     }
 
-    /// The "all models" / "these models" choice, the effective set said in words.
+    /// The "all models" / "these models" / "no models" choice, the effective set said in words.
     static func models(values: [String: String], error: FieldError?, all: String) -> String {
-        let these = values["models_mode"] == "these"
+        let mode = values["models_mode"] ?? "all"
         let invalid = error?.field == "models"
+        func choice(_ value: String, _ label: String) -> String {
+            "<label><input type=\"radio\" name=\"models_mode\" value=\"\(value)\"\(mode == value ? " checked" : "")> \(label)</label>"
+        }
         return """
             <fieldset class="field"><legend>Models</legend>
-            <label><input type="radio" name="models_mode" value="all"\(these ? "" : " checked")> \(all)</label>
-            <label><input type="radio" name="models_mode" value="these"\(these ? " checked" : "")> Only these:</label>
+            \(choice("all", all))\(choice("none", "No models (management routes only)"))\(choice("these", "Only these:"))
             <input name="models" aria-label="Models, separated by commas" value="\(HTML.escape(values["models"] ?? ""))"\
             \(invalid ? " aria-invalid=\"true\"" : "")>\
             \(invalid ? "<div class=\"error\">\(HTML.escape(error?.message ?? ""))</div>" : "")
@@ -95,7 +97,8 @@ enum ConsoleForm {
     /// What an edit form starts with: the object's name, models and limits as typed values.
     static func values(name: (field: String, value: String), models: [String], limits: Limits) -> [String: String] {
         [
-            name.field: name.value, "models_mode": models.isEmpty ? "all" : "these", "models": models.joined(separator: ", "),
+            name.field: name.value, "models_mode": models.isEmpty ? "all" : models == [ModelAccess.none] ? "none" : "these",
+            "models": models == [ModelAccess.none] ? "" : models.joined(separator: ", "),
             "max_budget": limits.maxBudget.map { String($0) } ?? "", "budget_duration": limits.budgetDuration ?? "",
             "rpm_limit": limits.rpmLimit.map(String.init) ?? "", "tpm_limit": limits.tpmLimit.map(String.init) ?? "",
         ]
@@ -105,7 +108,7 @@ enum ConsoleForm {
     /// and "all models" is no model list.
     static func clear(_ names: [String], emptyIn posted: FormBody, _ body: inout JSONValue) {
         for name in names where (posted[name] ?? "").trimmingCharacters(in: .whitespaces).isEmpty { body[name] = .null }
-        if posted["models_mode"] != "these" { body["models"] = [] }
+        if posted["models_mode"] == "all" || posted["models_mode"] == nil { body["models"] = [] }
     }
 
     /// The management body for what a form says: `text` fields as strings when not empty;
@@ -115,6 +118,7 @@ enum ConsoleForm {
         var body: [String: JSONValue] = [:]
         func typed(_ name: String) -> String? { values[name].flatMap { $0.isEmpty ? nil : $0 } }
         for name in text { if let value = typed(name) { body[name] = .string(value) } }
+        if values["models_mode"] == "none" { body["models"] = [.string(ModelAccess.none)] }
         if values["models_mode"] == "these" {
             let models = (values["models"] ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
             guard !models.isEmpty else { throw FieldError(field: "models", message: "Name at least one model, or choose all models.") }

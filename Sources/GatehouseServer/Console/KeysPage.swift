@@ -91,7 +91,7 @@ struct KeysPage: Sendable {
                 status = "<span class=\"badge ok\">Active</span>"
             }
             let owner = [key.userID.map { "user " + $0 }, key.teamID.map { "team " + $0 }].compactMap { $0 }.joined(separator: ", ")
-            let models = key.models.isEmpty ? "All models its owner may use" : key.models.joined(separator: ", ")
+            let models = ModelAccess.describe(key.models, all: "All models its owner may use")
             return """
                 <tr><td>\(HTML.escape(key.alias ?? "—"))<div class="mono muted">\(HTML.escape(key.id))</div></td>
                 <td class="mono">\(HTML.escape(key.display))</td><td>\(HTML.escape(owner.isEmpty ? "—" : owner))</td>

@@ -30,7 +30,7 @@ struct OrganizationsPage: Sendable {
             """
             <tr><td><a href="ui/organizations/\(HTML.escape(FormEncoding.encode(organization.id)))">\(HTML.escape(organization.alias))</a>
             <div class="mono muted">\(HTML.escape(organization.id))</div></td>
-            <td>\(HTML.escape(organization.models.isEmpty ? "All models" : organization.models.joined(separator: ", ")))</td>
+            <td>\(HTML.escape(ModelAccess.describe(organization.models, all: "All models")))</td>
             <td>\(ConsoleText.budget(spend: organization.spend, organization.limits))</td><td>\(ConsoleText.rates(organization.limits))</td></tr>
             """
         }
@@ -52,7 +52,7 @@ struct OrganizationsPage: Sendable {
         let encoded = HTML.escape(FormEncoding.encode(id))
         var body = """
             <div class="card"><p><strong>\(HTML.escape(organization.alias))</strong> <span class="mono muted">\(HTML.escape(organization.id))</span></p>
-            <p>Models: \(HTML.escape(organization.models.isEmpty ? "all models" : organization.models.joined(separator: ", "))).
+            <p>Models: \(HTML.escape(ModelAccess.describe(organization.models, all: "all models"))).
             Spend: \(ConsoleText.budget(spend: organization.spend, organization.limits)).</p>
             \(caller.isAdmin ? "<p><a class=\"button secondary\" href=\"ui/organizations/\(encoded)/edit\">Change name, models and limits</a></p>" : "")</div>
             """

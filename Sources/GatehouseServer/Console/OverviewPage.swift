@@ -11,7 +11,7 @@ struct OverviewPage: Sendable {
     let console: Console
     var management: Management { console.management }
 
-    func show(_ viewer: ConsoleViewer) async throws -> Response {
+    func show(_ viewer: ConsoleViewer, range: Range = .month) async throws -> Response {
         let (userID, teamID) = try await KeyRoutes(management: management).listable(viewer.caller, userID: nil, teamID: nil)
         var search = KeySearch()
         search.userID = userID
@@ -32,7 +32,7 @@ struct OverviewPage: Sendable {
             return "<div class=\"stat\"><div class=\"label\">\(HTML.escape(label))</div><div class=\"value\">\(figure)</div></div>"
         }.joined()
         let body = """
-            <div class="stats">\(stats)</div>\(try await activity(viewer))
+            <div class="stats">\(stats)</div>\(try await activity(viewer, range: range))
             <div class="card"><p>Signed in as <strong>\(HTML.escape(viewer.name))</strong> with the role
             <strong>\(HTML.escape(viewer.principal.role.rawValue))</strong>. The console shows and offers only what this role may do;
             the management API checks the same rules.</p></div>
@@ -40,47 +40,85 @@ struct OverviewPage: Sendable {
         return ConsoleLayout.page("Overview", section: .overview, viewer: viewer, body: body)
     }
 
-    static let days = 30
+    /// The stretches the overview looks back over: its bars' width and how many.
+    enum Range: String, CaseIterable {
+        case hour, day, month
 
-    /// The last 30 days of requests (errors in red) and spend, by day, and the models and keys
-    /// that spent most — everyone's for those who read everything, else the viewer's own.
-    func activity(_ viewer: ConsoleViewer) async throws -> String {
+        var title: String {
+            switch self {
+            case .hour: "The last hour"
+            case .day: "The last 24 hours"
+            case .month: "The last 30 days"
+            }
+        }
+
+        /// Milliseconds per bar and how many bars.
+        var bars: (width: Int64, count: Int) {
+            switch self {
+            case .hour: (300_000, 12)
+            case .day: (3_600_000, 24)
+            case .month: (86_400_000, 30)
+            }
+        }
+
+        var unit: String {
+            switch self {
+            case .hour: "5 minutes"
+            case .day: "hour"
+            case .month: "day"
+            }
+        }
+    }
+
+    /// Requests (errors in red) and spend over the range chosen (the last hour, 24 hours or 30
+    /// days), and the models, keys and teams that spent most — everyone's for those who read
+    /// everything, else the viewer's own.
+    func activity(_ viewer: ConsoleViewer, range: Range) async throws -> String {
         var filter = SpendStore.Filter()
-        let today = Int(Date().timeIntervalSince1970 / 86_400)
-        filter.from = Date(timeIntervalSince1970: Double(today - Self.days + 1) * 86_400)
+        let (width, count) = range.bars
+        let now = Int64(Date().timeIntervalSince1970 * 1000) / width
+        filter.from = Date(timeIntervalSince1970: Double((now - Int64(count) + 1) * width) / 1000)
         if !viewer.caller.readsEverything { filter.userID = viewer.principal.userID ?? "" }
         let store = await management.spend.settled()
-        let byDay = Dictionary(uniqueKeysWithValues: try await store.daily(filter).map { ($0.day, $0) })
-        let days = (today - Self.days + 1...today).map { day in
-            byDay[day] ?? SpendStore.Day(day: day, requests: 0, errors: 0, spend: .zero)
+        let byBar = Dictionary(uniqueKeysWithValues: try await store.buckets(filter, milliseconds: width).map { ($0.day, $0) })
+        let bars = (Int(now) - count + 1...Int(now)).map { bar in
+            byBar[bar] ?? SpendStore.Day(day: bar, requests: 0, errors: 0, spend: .zero)
         }
-        let requests = days.reduce(0) { $0 + $1.requests }
-        let errors = days.reduce(0) { $0 + $1.errors }
-        let spend = days.reduce(USD.zero) { $0 + $1.spend }
-        func label(_ day: Int) -> String { ConsoleText.day(Date(timeIntervalSince1970: Double(day) * 86_400)) }
-        let requestBars = days.map {
+        let requests = bars.reduce(0) { $0 + $1.requests }
+        let errors = bars.reduce(0) { $0 + $1.errors }
+        let spend = bars.reduce(USD.zero) { $0 + $1.spend }
+        func label(_ bar: Int) -> String {
+            let start = Date(timeIntervalSince1970: Double(Int64(bar) * width) / 1000)
+            return range == .month ? ConsoleText.day(start) : ConsoleText.time(start)
+        }
+        let requestBars = bars.map {
             ConsoleChart.Bar(
                 label: label($0.day), value: Double($0.requests), alarm: Double($0.errors), caption: "\($0.requests) requests, \($0.errors) errors")
         }
-        let spendBars = days.map { ConsoleChart.Bar(label: label($0.day), value: $0.spend.dollars, caption: ConsoleText.dollars($0.spend.dollars)) }
+        let spendBars = bars.map { ConsoleChart.Bar(label: label($0.day), value: $0.spend.dollars, caption: ConsoleText.dollars($0.spend.dollars)) }
         let scope = viewer.caller.readsEverything ? "everyone's" : "your own"
+        let choices = Range.allCases.map { option in
+            option == range
+                ? "<span aria-current=\"true\"><strong>\(option.title)</strong></span>"
+                : "<a href=\"ui?range=\(option.rawValue)\">\(option.title)</a>"
+        }.joined(separator: " · ")
         var html = """
-            <h2>The last \(Self.days) days (\(scope))</h2>
+            <h2>\(range.title) (\(scope))</h2><p class="muted">\(choices)</p>
             <div class="stats"><div class="stat"><div class="label">Requests</div><div class="value">\(requests)</div></div>
             <div class="stat"><div class="label">Errors</div><div class="value">\(errors)</div></div>
             <div class="stat"><div class="label">Spend</div><div class="value">\(ConsoleText.dollars(spend.dollars))</div></div></div>
-            <div class="charts"><div class="card"><p><strong>Requests by day</strong> <span class="legend">(errors in red)</span></p>
-            \(ConsoleChart.bars(requestBars, title: "Requests by day over the last \(Self.days) days"))</div>
-            <div class="card"><p><strong>Spend by day</strong></p>\(ConsoleChart.bars(spendBars, title: "Spend by day over the last \(Self.days) days"))</div></div>
+            <div class="charts"><div class="card"><p><strong>Requests by \(range.unit)</strong> <span class="legend">(errors in red)</span></p>
+            \(ConsoleChart.bars(requestBars, title: "Requests by \(range.unit), \(range.title.lowercased())"))</div>
+            <div class="card"><p><strong>Spend by \(range.unit)</strong></p>\(ConsoleChart.bars(spendBars, title: "Spend by \(range.unit), \(range.title.lowercased())"))</div></div>
             """
-        for (column, title) in [("model", "Top models"), ("key_alias", "Top keys")] {
+        for (column, title) in [("model", "Top models"), ("key_alias", "Top keys"), ("team_id", "Top teams")] {
             let top = try await store.spend(by: column, filter, limit: 5)
             guard !top.isEmpty else { continue }
             let rows = top.map { line in
                 "<tr><td>\(HTML.escape(line.group ?? "—"))</td><td>\(line.requests)</td><td>\(line.tokens)</td><td>\(ConsoleText.dollars(line.spend.dollars))</td></tr>"
             }.joined()
             html += """
-                <h2>\(title)</h2><table><thead><tr><th scope="col">\(column == "model" ? "Model" : "Key alias")</th><th scope="col">Requests</th>
+                <h2>\(title)</h2><table><thead><tr><th scope="col">\(["model": "Model", "key_alias": "Key alias"][column] ?? "Team")</th><th scope="col">Requests</th>
                 <th scope="col">Tokens</th><th scope="col">Spend</th></tr></thead><tbody>\(rows)</tbody></table>
                 """
         }

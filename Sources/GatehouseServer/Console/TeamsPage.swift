@@ -55,7 +55,7 @@ struct TeamsPage: Sendable {
                     <tr><td><a href="ui/teams/\(HTML.escape(FormEncoding.encode(team.id)))">\(HTML.escape(team.alias ?? team.id))</a>
                     <div class="mono muted">\(HTML.escape(team.id))</div></td>
                     <td>\(team.members.count)\(admins.isEmpty ? "" : " <span class=\"muted\">(admins: \(HTML.escape(admins.joined(separator: ", "))))</span>")</td>
-                    <td>\(HTML.escape(team.models.isEmpty ? "All models" : team.models.joined(separator: ", ")))</td>
+                    <td>\(HTML.escape(ModelAccess.describe(team.models, all: "All models")))</td>
                     <td>\(ConsoleText.budget(spend: team.spend, team.limits))</td><td>\(ConsoleText.rates(team.limits))</td>
                     <td>\(team.blocked ? "<span class=\"badge blocked\">Blocked</span>" : "<span class=\"badge ok\">Active</span>")</td></tr>
                     """
@@ -92,7 +92,7 @@ struct TeamsPage: Sendable {
         }.joined()
         var body = """
             <div class="card"><p><strong>\(HTML.escape(team.alias ?? team.id))</strong> <span class="mono muted">\(HTML.escape(team.id))</span></p>
-            <p>Models: \(HTML.escape(team.models.isEmpty ? "all models" : team.models.joined(separator: ", "))). Spend:
+            <p>Models: \(HTML.escape(ModelAccess.describe(team.models, all: "all models"))). Spend:
             \(ConsoleText.budget(spend: team.spend, team.limits)). Rate limits: \(ConsoleText.rates(team.limits)).</p>
             \(caller.isAdmin ? "<p><a class=\"button secondary\" href=\"ui/teams/\(encoded)/edit\">Change name, models and limits</a></p>" : "")</div>
             """

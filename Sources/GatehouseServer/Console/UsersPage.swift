@@ -84,7 +84,7 @@ struct UsersPage: Sendable {
             <div class="card"><p><strong>\(HTML.escape(user.alias ?? user.id))</strong> <span class="mono muted">\(HTML.escape(user.id))</span>
             · \(HTML.escape(user.role.rawValue)) · \(HTML.escape(user.email ?? "no email"))</p>
             <p>Teams: \(teamLinks.isEmpty ? "none" : teamLinks.joined(separator: ", ")). Organization: \(HTML.escape(user.organizationID ?? "none")).
-            Models: \(HTML.escape(user.models.isEmpty ? "all their teams and organization allow" : user.models.joined(separator: ", "))).
+            Models: \(HTML.escape(ModelAccess.describe(user.models, all: "all their teams and organization allow"))).
             Keys: <a href="ui/keys?user=\(encoded)">\(keys)</a>. Spend: \(ConsoleText.budget(spend: user.spend, user.limits)).</p>
             \(viewer.caller.isAdmin ? "<p><a class=\"button secondary\" href=\"ui/users/\(encoded)/edit\">Change name, models and limits</a></p>" : "")</div>
             """

@@ -152,6 +152,8 @@ struct ManagementCaller {
         guard !list.isEmpty else { return false }
         func allowed(_ model: String) -> Bool { ModelAccess.allows(bound, model: model, accessGroups: router.accessGroups(of: model)) }
         return list.allSatisfy { entry in
+            // "No models" reaches nothing: within any bound.
+            if entry == ModelAccess.none { return true }
             let models = router.models(inAccessGroup: entry)
             return models.isEmpty ? allowed(entry) : models.allSatisfy(allowed)
         }
