@@ -13,7 +13,8 @@ session.post(base + "/login", json={"username": "admin", "password": master_key}
 first = session.get(base + "/ui/keys", timeout=30)
 first.raise_for_status()
 assert f"{keys + 2} keys" in first.text, "the page counts every key"
-later = re.search(r'href="(/ui/keys\?after=[^"]+)"', first.text).group(1).replace("&amp;", "&")
+# Links are relative to the page's <base> (the server's root).
+later = "/" + re.search(r'href="(ui/keys\?after=[^"]+)"', first.text).group(1).replace("&amp;", "&")
 # A piece of one key's id: the kind of text people search for.
 fragment = re.search(r'<div class="mono muted">key_([0-9a-f]{24})</div>', first.text).group(1)[4:12]
 chat = session.post(
