@@ -94,6 +94,7 @@ struct TeamsPage: Sendable {
             <div class="card"><p><strong>\(HTML.escape(team.alias ?? team.id))</strong> <span class="mono muted">\(HTML.escape(team.id))</span></p>
             <p>Models: \(HTML.escape(ModelAccess.describe(team.models, all: "all models"))). Spend:
             \(ConsoleText.budget(spend: team.spend, team.limits)). Rate limits: \(ConsoleText.rates(team.limits)).</p>
+            <p><a href="ui/keys?team=\(encoded)">The team's keys</a></p>
             \(caller.isAdmin ? "<p><a class=\"button secondary\" href=\"ui/teams/\(encoded)/edit\">Change name, models and limits</a></p>" : "")</div>
             """
         body += try await console.limitsPanel.chain(team: id, organization: team.organizationID)
