@@ -3,15 +3,21 @@ public import GatehouseCore
 public import GatehouseStore
 
 /// API keys issued through the management API, checked against the in-memory `IdentityCache`: no
-/// database call on the request path. A generated-shape key with a bad checksum is refused before
-/// any lookup; blocked and expired keys are refused at once (expiry to the second).
+/// database call on the request path while every key is held; with a bounded cache, one indexed
+/// lookup the first time a key is used (`KeyLookup`). A generated-shape key with a bad checksum is
+/// refused before any lookup; blocked and expired keys are refused at once (expiry to the second).
 public struct VirtualKeyAuthenticator: Authenticator {
-    let cache: IdentityCache
+    let keys: KeyLookup
     let now: @Sendable () -> Date
 
-    public init(cache: IdentityCache, now: @escaping @Sendable () -> Date = Date.init) {
-        self.cache = cache
+    public init(keys: KeyLookup, now: @escaping @Sendable () -> Date = Date.init) {
+        self.keys = keys
         self.now = now
+    }
+
+    /// Every key held by the cache.
+    public init(cache: IdentityCache, now: @escaping @Sendable () -> Date = Date.init) {
+        self.init(keys: KeyLookup(cache: cache, store: nil), now: now)
     }
 
     public func authenticate(_ credential: PresentedCredential) async throws -> Principal? {
@@ -19,7 +25,8 @@ public struct VirtualKeyAuthenticator: Authenticator {
         if APIKeyFormat.isGeneratedShape(secret), !APIKeyFormat.hasValidChecksum(secret) {
             throw GatewayError.unauthorized("Invalid API key.")
         }
-        guard secret.utf8.count >= APIKeyFormat.minimumImportedLength, let resolved = cache.resolve(credential.digest) else {
+        guard secret.utf8.count >= APIKeyFormat.minimumImportedLength, let resolved = try await keys.resolve(credential.digest, at: now())
+        else {
             return nil
         }
         let key = resolved.grant

@@ -70,6 +70,11 @@ public final class IdentityCache: Sendable {
         var deleted: [IdentityChange: Date] = [:]
         var revokedTokens: Set<String> = []
         var loaded = false
+        /// With a bounded cache: when each held key was last used (a tick), and the digests the
+        /// store did not hold, with until when they are remembered as unknown.
+        var lastUse: [KeyDigest: UInt64] = [:]
+        var tick: UInt64 = 0
+        var unknown: [KeyDigest: Double] = [:]
 
         /// Whether a record read with this `updatedAt` is older than what the cache already holds
         /// (a poll that read it before a change this instance has applied since). The store keeps
@@ -94,8 +99,11 @@ public final class IdentityCache: Sendable {
         }
 
         mutating func put(_ key: VirtualKey) {
+            // A bounded cache keeps a changed key's place in the order of use.
+            let used = digestByID[key.id].flatMap { lastUse[$0] }
             remove(keyID: key.id)
             guard let digest = KeyDigest(hex: key.hash) else { return }
+            if let used { lastUse[digest] = used }
             keyLimits[key.id] = LimitSubject(level: .key, id: key.id, limits: key.limits)
             keyBudgets[key.id] = key.budgetID
             byDigest[digest] = KeyGrant(key)
@@ -111,8 +119,26 @@ public final class IdentityCache: Sendable {
         mutating func remove(keyID: String) {
             keyLimits[keyID] = nil
             keyBudgets[keyID] = nil
-            if let digest = digestByID.removeValue(forKey: keyID) { byDigest[digest] = nil }
-            if let digest = previousDigestByID.removeValue(forKey: keyID) { byDigest[digest] = nil }
+            if let digest = digestByID.removeValue(forKey: keyID) {
+                byDigest[digest] = nil
+                lastUse[digest] = nil
+            }
+            if let digest = previousDigestByID.removeValue(forKey: keyID) {
+                byDigest[digest] = nil
+                lastUse[digest] = nil
+            }
+        }
+
+        /// Forgets the least recently used keys until at most 90% of `capacity` are held.
+        mutating func evict(toFit capacity: Int) {
+            guard digestByID.count > capacity else { return }
+            let keep = capacity * 9 / 10
+            let oldest = lastUse.sorted { $0.value < $1.value }
+            var index = 0
+            while digestByID.count > keep, index < oldest.count {
+                if let id = byDigest[oldest[index].key]?.id { remove(keyID: id) }
+                index += 1
+            }
         }
 
         mutating func put(_ user: User) {
@@ -220,14 +246,20 @@ public final class IdentityCache: Sendable {
         for listener in modelListeners.withLock({ $0 }) { await listener() }
     }
 
-    public init() {}
+    /// At most this many keys are held, the most recently used (`key_cache_size`); nil: every key.
+    public let keyCapacity: Int?
+
+    public init(keyCapacity: Int? = nil) {
+        self.keyCapacity = keyCapacity
+    }
 
     /// Replaces the whole cache with the store's contents, keys read page by page so that a large
-    /// store is never held twice in memory.
+    /// store is never held twice in memory. With a bounded cache no key is loaded: each comes on
+    /// first use.
     public func reload(from store: IdentityStore, pageSize: Int = 5000) async throws {
         var fresh = Index()
         var after: String?
-        while true {
+        while keyCapacity == nil {
             let page = try await store.keys.page(after: after, limit: pageSize)
             for key in page { fresh.put(key) }
             guard let last = page.last, page.count == pageSize else { break }
@@ -248,7 +280,50 @@ public final class IdentityCache: Sendable {
 
     /// The key with this digest, with what its user, team and organization add to it.
     public func resolve(_ digest: KeyDigest) -> ResolvedKey? {
-        index.withLock { $0.resolve(digest) }
+        guard keyCapacity != nil else { return index.withLock { $0.resolve(digest) } }
+        return index.withLock { index in
+            guard let resolved = index.resolve(digest) else { return nil }
+            index.tick &+= 1
+            index.lastUse[digest] = index.tick
+            return resolved
+        }
+    }
+
+    /// Whether the store was found not to hold this digest a short while ago (bounded cache).
+    public func isKnownUnknown(_ digest: KeyDigest, at now: Date) -> Bool {
+        index.withLock { index in
+            guard let until = index.unknown[digest] else { return false }
+            if until > now.timeIntervalSince1970 { return true }
+            index.unknown[digest] = nil
+            return false
+        }
+    }
+
+    /// Remembers that the store does not hold this digest, until `until`. Bounded like the keys:
+    /// past the capacity, the entries that have run out go, then all.
+    public func rememberUnknown(_ digest: KeyDigest, until: Date) {
+        let capacity = max(keyCapacity ?? 0, 1000)
+        index.withLock { index in
+            if index.unknown.count >= capacity {
+                let now = Date().timeIntervalSince1970
+                index.unknown = index.unknown.filter { $0.value > now }
+                if index.unknown.count >= capacity { index.unknown.removeAll(keepingCapacity: true) }
+            }
+            index.unknown[digest] = until.timeIntervalSince1970
+        }
+    }
+
+    /// A key read from the store on first use (bounded cache): held from now on, the least
+    /// recently used forgotten past the capacity. A key deleted since it was read stays out.
+    public func admit(_ key: VirtualKey) {
+        index.withLock { index in
+            guard !index.isStale(.key(key.id), key.updatedAt) else { return }
+            index.put(key)
+            index.tick &+= 1
+            if let digest = index.digestByID[key.id] { index.lastUse[digest] = index.tick }
+            if let previous = index.previousDigestByID[key.id] { index.lastUse[previous] = index.tick }
+            if let keyCapacity { index.evict(toFit: keyCapacity) }
+        }
     }
 
     /// The key with this id (for a token whose claim names a key).
@@ -264,7 +339,17 @@ public final class IdentityCache: Sendable {
 
     // Each put ignores a record older than the one held: changes reach the cache from this
     // instance's routes and from the feed, and a feed read can predate a route's write.
-    public func put(_ key: VirtualKey) { index.withLock { if !$0.isStale(.key(key.id), key.updatedAt) { $0.put(key) } } }
+    /// A key written or reported changed. A bounded cache updates it only if it holds it (else
+    /// the next use reads it), and forgets that its digests were unknown.
+    public func put(_ key: VirtualKey) {
+        index.withLock { index in
+            if keyCapacity != nil {
+                for digest in [key.hash, key.previousHash].compactMap({ $0.flatMap(KeyDigest.init(hex:)) }) { index.unknown[digest] = nil }
+                guard index.digestByID[key.id] != nil else { return }
+            }
+            if !index.isStale(.key(key.id), key.updatedAt) { index.put(key) }
+        }
+    }
     public func put(_ user: User) { index.withLock { if !$0.isStale(.user(user.id), user.updatedAt) { $0.put(user) } } }
     public func put(_ team: Team) { index.withLock { if !$0.isStale(.team(team.id), team.updatedAt) { $0.put(team) } } }
     public func put(_ organization: Organization) {
@@ -320,7 +405,8 @@ public final class IdentityCache: Sendable {
         }
     }
 
-    public var count: Int { index.withLock { $0.byDigest.count } }
+    /// How many keys are held (grace-period digests not counted).
+    public var count: Int { index.withLock { $0.digestByID.count } }
 
     /// Whether the first full load has happened.
     public var isLoaded: Bool { index.withLock { $0.loaded } }

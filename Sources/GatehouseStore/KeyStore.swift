@@ -27,6 +27,11 @@ public struct KeyStore: Sendable {
 
     public func key(hash: String) async throws -> VirtualKey? { try await table.fetch(where: [("hash", hash)], limit: 1).first }
 
+    /// The key whose replaced secret (regenerated with a grace period) has this hash.
+    public func key(previousHash hash: String) async throws -> VirtualKey? {
+        try await table.fetch(where: [("previous_hash", hash)], limit: 1).first
+    }
+
     /// Keys with an alias (aliases need not be unique), at most `limit` of them.
     public func keys(alias: String, limit: Int) async throws -> [VirtualKey] {
         try await table.fetch(where: [("alias", alias)], limit: limit)

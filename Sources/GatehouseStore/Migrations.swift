@@ -341,6 +341,11 @@ public enum Migrations {
                 try await KeyTextSearch.postgresIndexes(db)
             }
         },
+        // A bounded key cache reads a key it does not hold by its hash, or by its replaced hash
+        // while a regeneration's grace period lasts.
+        Migration(version: 21, name: "keys by previous hash") { db in
+            try await db.create(index: "gatehouse_keys_previous_hash").on("gatehouse_keys").column("previous_hash").run()
+        },
     ]
 
     /// Every migration's version, in order.

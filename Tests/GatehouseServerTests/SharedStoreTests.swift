@@ -35,6 +35,34 @@ struct SharedStoreTests {
         }
     }
 
+    /// With `key_cache_size` on both: a key created on one is used on the other (read on first
+    /// use, though the other had just found it unknown), then blocked and deleted on the first —
+    /// refused on the other within the bound, as with every key held.
+    @Test func aBoundedCacheReadsAKeyOnFirstUseAndLosesItWhenRevokedElsewhere() async throws {
+        var config = GatehouseConfig.embeddedDefault
+        config.server.identity.keyCacheSize = 100
+        try await withTwoInstances(config) { a, b, _, _ in
+            let created = try await a.post("/key/generate", [:])
+            let raw = try #require(created.json?["key"]?.stringValue)
+            let token = try #require(created.json?["token"]?.stringValue)
+            let headers: HTTPFields = [.authorization: "Bearer \(raw)"]
+            let accepted = try await Self.elapsedUntil {
+                try await b.post("/v1/chat/completions", chat("mock-gpt"), headers: headers).status == .ok
+            }
+            #expect(accepted < Self.propagationBound)
+            _ = try await a.post("/key/block", ["key": .string(token)])
+            let refused = try await Self.elapsedUntil {
+                try await b.post("/v1/chat/completions", chat("mock-gpt"), headers: headers).status == .unauthorized
+            }
+            #expect(refused < Self.propagationBound)
+            _ = try await a.post("/key/delete", ["keys": [.string(token)]])
+            #expect(try await b.post("/v1/chat/completions", chat("mock-gpt"), headers: headers).status == .unauthorized)
+            // A random key with a valid shape: refused, and remembered as unknown.
+            let stranger: HTTPFields = [.authorization: "Bearer sk-not-a-key-of-this-gateway-0123456789"]
+            #expect(try await b.post("/v1/chat/completions", chat("mock-gpt"), headers: stranger).status == .unauthorized)
+        }
+    }
+
     /// How long a change may take to reach the other instance in these tests: milliseconds on a
     /// quiet machine (LISTEN/NOTIFY; a tenth of a second for exchanged lockouts); a loaded one
     /// once passed two seconds.

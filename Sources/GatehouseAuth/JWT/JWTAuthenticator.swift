@@ -18,6 +18,8 @@ public struct JWTAuthenticator: Authenticator {
     let foreign = ExpiringCache<Bool>()
     let provisioner: (any TokenProvisioner)?
     let now: @Sendable () -> Date
+    /// Where a bounded key cache reads a key a token names that it does not hold.
+    public var keys: KeyLookup?
 
     public init(
         issuers: [JWTIssuerKeys], cache: IdentityCache, provisioner: (any TokenProvisioner)? = nil, now: @escaping @Sendable () -> Date = Date.init
@@ -32,7 +34,7 @@ public struct JWTAuthenticator: Authenticator {
         guard CompactJWT.looksLikeJWT(credential.secret) else { return nil }
         let clock = now()
         if let (identity, issuer) = verified.get(credential.digest, at: clock) {
-            return try principal(identity, issuer: issuer, at: clock)
+            return try await principal(identity, issuer: issuer, at: clock)
         }
         if foreign.get(credential.digest, at: clock) != nil { return nil }
         let verifiedNow: (TokenIdentity, JWTIssuerKeys)?
@@ -48,7 +50,7 @@ public struct JWTAuthenticator: Authenticator {
         try await identity.provision(issuer.settings.mapping, with: provisioner)
         let until = (identity.expiresAt ?? clock).addingTimeInterval(issuer.settings.leewaySeconds)
         verified.put(credential.digest, (identity, issuer), until: until)
-        return try principal(identity, issuer: issuer, at: clock)
+        return try await principal(identity, issuer: issuer, at: clock)
     }
 
     /// - Returns: nil when the token names no configured issuer (an introspection endpoint may
@@ -62,7 +64,9 @@ public struct JWTAuthenticator: Authenticator {
         return (identity, issuer)
     }
 
-    func principal(_ identity: TokenIdentity, issuer: JWTIssuerKeys, at now: Date) throws -> Principal {
-        try identity.principal(method: .jwt, source: issuer.settings.name, sourceModels: issuer.settings.mapping.models, cache: cache, now: now)
+    func principal(_ identity: TokenIdentity, issuer: JWTIssuerKeys, at now: Date) async throws -> Principal {
+        if let keyID = identity.keyID { _ = try await keys?.resolve(keyID: keyID) }
+        return try identity.principal(
+            method: .jwt, source: issuer.settings.name, sourceModels: issuer.settings.mapping.models, cache: cache, now: now)
     }
 }

@@ -17,6 +17,8 @@ public struct IntrospectionAuthenticator: Authenticator {
     public var cacheLookups: (hits: Int, misses: Int) { answers.lookups }
     let provisioner: (any TokenProvisioner)?
     let now: @Sendable () -> Date
+    /// Where a bounded key cache reads a key a token names that it does not hold.
+    public var keys: KeyLookup?
     static let maximumTokenLength = 4096
 
     public init(
@@ -37,7 +39,7 @@ public struct IntrospectionAuthenticator: Authenticator {
         let clock = now()
         if let (identity, index) = answers.get(credential.digest, at: clock) {
             guard let identity else { throw GatewayError.unauthorized("Invalid token: the token is not active.") }
-            return try principal(identity, endpoints[index], at: clock)
+            return try await principal(identity, endpoints[index], at: clock)
         }
         for (index, endpoint) in endpoints.enumerated() {
             let answer = try await introspect(token, at: endpoint)
@@ -51,7 +53,7 @@ public struct IntrospectionAuthenticator: Authenticator {
             try await identity.provision(endpoint.mapping, with: provisioner)
             let until = min(identity.expiresAt ?? .distantFuture, clock.addingTimeInterval(endpoint.cacheSeconds))
             answers.put(credential.digest, (identity, index), until: until)
-            return try principal(identity, endpoint, at: clock)
+            return try await principal(identity, endpoint, at: clock)
         }
         let longest = endpoints.map(\.cacheSeconds).max() ?? 0
         answers.put(credential.digest, (nil, 0), until: clock.addingTimeInterval(longest))
@@ -90,7 +92,8 @@ public struct IntrospectionAuthenticator: Authenticator {
         return try endpoint.mapping.identity(from: answer, expiresAt: expiresAt, fallbackUser: "client_id")
     }
 
-    func principal(_ identity: TokenIdentity, _ endpoint: IntrospectionSettings, at now: Date) throws -> Principal {
-        try identity.principal(method: .oauth, source: endpoint.name, sourceModels: endpoint.mapping.models, cache: cache, now: now)
+    func principal(_ identity: TokenIdentity, _ endpoint: IntrospectionSettings, at now: Date) async throws -> Principal {
+        if let keyID = identity.keyID { _ = try await keys?.resolve(keyID: keyID) }
+        return try identity.principal(method: .oauth, source: endpoint.name, sourceModels: endpoint.mapping.models, cache: cache, now: now)
     }
 }

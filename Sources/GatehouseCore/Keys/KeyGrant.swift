@@ -31,6 +31,14 @@ public struct KeyDigest: Hashable, Sendable {
         self.words = (words[0], words[1], words[2], words[3])
     }
 
+    /// The lower-case hex form the store keeps (`APIKeyFormat.hash`), for a lookup by hash.
+    public var hex: String {
+        [words.0, words.1, words.2, words.3].map { word in
+            let text = String(word, radix: 16)
+            return String(repeating: "0", count: 16 - text.count) + text
+        }.joined()
+    }
+
     public static func == (lhs: KeyDigest, rhs: KeyDigest) -> Bool {
         lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2 && lhs.words.3 == rhs.words.3
     }

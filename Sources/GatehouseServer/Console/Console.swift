@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseAuth
 import GatehouseCore
+import GatehouseStore
 import HTTPTypes
 import Hummingbird
 
@@ -28,7 +29,9 @@ struct Console: Sendable {
     let handshakes: ClientCertificates?
     /// Whose sessions may be used from where (`admin_session_allowed_ips`).
     let authentication: Authentication
-    var limitsPanel: LimitsPanel { LimitsPanel(spend: management.spend, cache: management.cache) }
+    var limitsPanel: LimitsPanel {
+        LimitsPanel(spend: management.spend, cache: management.cache, keys: KeyLookup(cache: management.cache, store: management.keys))
+    }
 
     func register(on router: some RouterMethods<GatewayRequestContext>) {
         let keys = KeysPage(console: self)

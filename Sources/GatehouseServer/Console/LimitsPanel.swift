@@ -10,6 +10,8 @@ import GatehouseStore
 struct LimitsPanel {
     let spend: SpendLookup
     let cache: IdentityCache
+    /// A key's chain, read from the store when a bounded cache does not hold the key.
+    let keys: KeyLookup
 
     /// A key's chain: the key, its user, the user within its team, its team and organization.
     func key(_ id: String) async throws -> String {
@@ -21,8 +23,8 @@ struct LimitsPanel {
         try await Self.render(spend.standing(of: chainSubjects(user: user, team: team, organization: organization)))
     }
 
-    func keySubjects(_ id: String) -> [LimitSubject] {
-        guard let resolved = cache.resolve(keyID: id) else { return [] }
+    func keySubjects(_ id: String) async throws -> [LimitSubject] {
+        guard let resolved = try await keys.resolve(keyID: id) else { return [] }
         let grant = resolved.grant
         var named: [(LimitLevel, String)] = [(.key, grant.id)]
         if let user = grant.userID { named.append((.user, user)) }

@@ -33,7 +33,7 @@ struct RequestPage: Sendable {
         body += summary(record)
         let panel = console.limitsPanel
         var subjects =
-            record.keyID.map { panel.keySubjects($0) }
+            try await record.keyID.asyncMap { try await panel.keySubjects($0) }
             ?? panel.chainSubjects(user: record.userID, team: record.teamID, organization: record.organizationID)
         // The levels of the request's own chain, as the row names them (a key may have moved since).
         let named: [(LimitLevel, String?)] = [

@@ -20,6 +20,10 @@ public struct IdentitySettings: Sendable, Equatable {
     /// Routes (paths, `prefix/*`, or groups such as `management_routes`) and what they ask of a
     /// client certificate; the first matching entry applies, other routes take any credential.
     public var certificateRoutes: [CertificateRoute] = []
+    /// At most this many keys held in memory, loaded on first use (nil: every key, loaded at start).
+    public var keyCacheSize: Int?
+    /// How long a well-formed key the store does not hold is remembered as unknown (bounded cache only).
+    public var unknownKeySeconds: Double = 30
 
     public struct CertificateRoute: Sendable, Equatable {
         public var route: String
@@ -49,6 +53,22 @@ extension IdentitySettings {
             title: "Identity",
             summary: "Keys in URLs, Gatehouse's own OAuth tokens ([oauth.md](oauth.md)), client certificates ([mtls.md](mtls.md)).",
             keys: [
+                .value(
+                    "key_cache_size", \.identity.keyCacheSize,
+                    meaning: "Hold at most this many API keys in memory, the most recently used: a key not held costs one indexed "
+                        + "lookup in the store on first use, then is served from memory; start-up loads no keys, so it takes seconds "
+                        + "whatever the store holds. Unset, every key is loaded at start and no request reads the store "
+                        + "([scale.md](scale.md)).",
+                    default: "none (every key)", example: "1000000"
+                ) { node, path, reader in
+                    try reader.int(node, at: path, range: 100...1_000_000_000)
+                },
+                .number(
+                    "unknown_key_seconds", \.identity.unknownKeySeconds,
+                    meaning: "With `key_cache_size`: how long a well-formed key the store does not hold is remembered as unknown, so "
+                        + "that random keys cannot make every request a store lookup. A key created meanwhile is known at once (the "
+                        + "change feed clears it).",
+                    example: "10"),
                 .flag(
                     "allow_key_in_query", \.identity.allowKeyInQuery,
                     meaning: "Accept an API key in the URL of model routes (`?key=`, `?api_key=`, `?api-key=`, as Gemini clients send "

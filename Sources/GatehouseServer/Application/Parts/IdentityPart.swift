@@ -34,7 +34,8 @@ struct IdentityPart {
     ) throws {
         let settings = config.server
         store = IdentityStore(source: connection.source)
-        cache = IdentityCache()
+        cache = IdentityCache(keyCapacity: settings.identity.keyCacheSize)
+        let keys = KeyLookup(cache: cache, store: store.keys, unknownSeconds: settings.identity.unknownKeySeconds)
         feed = connection.changeFeed(cache: cache, logger: logger)
         signingKeys = SigningKeyRing(store: store.oauth, masterKey: masterKey, settings: settings.identity.oauth)
         let listener = settings.listener
@@ -45,11 +46,15 @@ struct IdentityPart {
             let identityProviders = IdentityProviderClient { kind, succeeded in metrics.identityProvider(kind, ok: succeeded) }
             let issuers = try config.jwtIssuers.map { try JWTIssuerKeys(settings: $0, fetcher: identityProviders) }
             let provisioner = DirectoryProvisioner(store: store, cache: cache, feed: feed)
-            jwt = issuers.isEmpty ? nil : JWTAuthenticator(issuers: issuers, cache: cache, provisioner: provisioner)
-            introspection =
+            var jwt = issuers.isEmpty ? nil : JWTAuthenticator(issuers: issuers, cache: cache, provisioner: provisioner)
+            jwt?.keys = keys
+            self.jwt = jwt
+            var introspection =
                 config.introspection.isEmpty
                 ? nil
                 : IntrospectionAuthenticator(endpoints: config.introspection, http: identityProviders, cache: cache, provisioner: provisioner)
+            introspection?.keys = keys
+            self.introspection = introspection
             singleSignOn = try config.sso.map { try OIDCRelyingParty(settings: $0, http: identityProviders, now: clock) }
             issuerKeys = issuers + singleSignOn.map(\.keys)
             jwksRefresher = JWKSRefresher(issuers: issuerKeys, fetcher: identityProviders, logger: logger)
@@ -65,7 +70,7 @@ struct IdentityPart {
         // as foreign, so neither parses them again), and before introspection, which must never
         // be sent them.
         let chain: [(any Authenticator)?] = [
-            MasterKeyAuthenticator(masterKey: masterKey), VirtualKeyAuthenticator(cache: cache, now: clock), jwt, ownTokens, introspection,
+            MasterKeyAuthenticator(masterKey: masterKey), VirtualKeyAuthenticator(keys: keys, now: clock), jwt, ownTokens, introspection,
         ]
         sessions = SessionAuthenticator(
             store: store.logins, cache: cache, lifetime: settings.sessions.lifetimeSeconds, idleTimeout: settings.sessions.idleSeconds,
