@@ -5,7 +5,7 @@ from pathlib import Path
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -32,8 +32,9 @@ def shot(driver, name):
 
 def wait_for_text(driver, text, timeout=15):
     try:
-        # The page may be replaced while it is read (a form posted, a redirect followed).
-        WebDriverWait(driver, timeout, ignored_exceptions=[StaleElementReferenceException]).until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "body"), text))
+        # The page may be replaced while it is read (a form posted, a redirect followed): a stale
+        # element, or a node that no longer belongs to the document, is read again.
+        WebDriverWait(driver, timeout, ignored_exceptions=[WebDriverException]).until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "body"), text))
     except Exception:
         shot(driver, "failed")
         raise AssertionError(f"{text!r} not on {driver.current_url}: {driver.find_element(By.TAG_NAME, 'body').text[:500]}")

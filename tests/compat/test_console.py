@@ -13,7 +13,7 @@ from openai import OpenAI
 from selenium.webdriver.common.by import By
 
 from gatehouse_process import Gatehouse
-from headless import shot, wait_for_text
+from headless import follow, shot, wait_for_text
 
 CONFIG = """
 model_list:
@@ -74,10 +74,10 @@ def test_an_admin_creates_a_key_uses_it_blocks_it_and_signs_out(gatehouse, brows
     sign_in(browser, gatehouse, "admin", gatehouse.master_key)
     shot(browser, "console-1-overview")
 
-    browser.find_element(By.LINK_TEXT, "Keys").click()
+    follow(browser, "Keys")
     wait_for_text(browser, "ivan-laptop")
     shot(browser, "console-2-keys")
-    browser.find_element(By.LINK_TEXT, "New key").click()
+    follow(browser, "New key")
     browser.find_element(By.NAME, "key_alias").send_keys("ci-pipeline")
     browser.find_element(By.CSS_SELECTOR, "input[name=models_mode][value=these]").click()
     browser.find_element(By.NAME, "models").send_keys("mock-gpt")
@@ -158,7 +158,7 @@ def test_an_admin_builds_a_team_a_user_and_their_key_and_reads_the_trail(gatehou
     browser.get(gatehouse.base_url + "/ui/teams")
     assert "of $10.00 per 30d" in browser.find_element(By.TAG_NAME, "table").text
 
-    browser.find_element(By.LINK_TEXT, "Overview").click()
+    follow(browser, "Overview")
     wait_for_text(browser, "Top models")
     assert "mock-gpt" in browser.find_element(By.XPATH, "//h2[text()='Top models']/following-sibling::table[1]").text
     assert "una-key" in browser.find_element(By.XPATH, "//h2[text()='Top keys']/following-sibling::table[1]").text
@@ -166,12 +166,12 @@ def test_an_admin_builds_a_team_a_user_and_their_key_and_reads_the_trail(gatehou
     assert any(float(bar.get_attribute("height")) > 0 for bar in bars)
     shot(browser, "console-14-overview-with-activity")
 
-    browser.find_element(By.LINK_TEXT, "Audit trail").click()
+    follow(browser, "Audit trail")
     body = browser.find_element(By.TAG_NAME, "body").text
     for action in ("team.new", "user.new", "team.member_add", "key.generate"):
         assert action in body, action
     assert PASSWORD not in browser.page_source and key not in browser.page_source
-    browser.find_element(By.LINK_TEXT, "Verify the chain").click()
+    follow(browser, "Verify the chain")
     wait_for_text(browser, "The chain is intact")
     shot(browser, "console-13-audit")
 
@@ -181,7 +181,7 @@ def test_an_admin_lifts_a_lockout_and_manages_an_oauth_client(gatehouse, browser
         requests.post(gatehouse.base_url + "/login", json={"username": "olga", "password": "wrong-password-1"}, timeout=10)
     assert requests.post(gatehouse.base_url + "/login", json={"username": "olga", "password": PASSWORD}, timeout=10).status_code == 429
     sign_in(browser, gatehouse, "admin", gatehouse.master_key)
-    browser.find_element(By.LINK_TEXT, "Security").click()
+    follow(browser, "Security")
     row = browser.find_element(By.XPATH, "//tr[td[contains(., 'olga')]]")
     row.find_element(By.XPATH, ".//button[text()='Lift']").click()
     wait_for_text(browser, "The block is lifted.")
@@ -243,7 +243,7 @@ def test_spend_by_any_grouping_over_a_range_and_as_csv(gatehouse, browser):
         model="mock-gpt", messages=[{"role": "user", "content": "spend something"}]
     )
     sign_in(browser, gatehouse, "admin", gatehouse.master_key)
-    browser.find_element(By.LINK_TEXT, "Spend").click()
+    follow(browser, "Spend")
     wait_for_text(browser, "Spend by day")
     assert "mock-gpt" in browser.find_element(By.TAG_NAME, "table").text
     browser.find_element(By.CSS_SELECTOR, "select[name=by] option[value=key_alias]").click()
@@ -298,7 +298,7 @@ def test_an_internal_user_sees_only_their_own_keys(gatehouse, browser):
     for path in ("/ui/users", "/ui/audit"):
         assert requests.get(gatehouse.base_url + path, cookies=cookies(browser), timeout=10).status_code == 403
     # Their account: role, spend, keys, and how to point their tools at the gateway.
-    browser.find_element(By.LINK_TEXT, "My account").click()
+    follow(browser, "My account")
     wait_for_text(browser, "Use the gateway")
     text = browser.find_element(By.TAG_NAME, "body").text
     assert "internal_user" in text and f'base_url="{gatehouse.base_url}/v1"' in text and f"ANTHROPIC_BASE_URL={gatehouse.base_url}" in text

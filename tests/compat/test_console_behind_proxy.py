@@ -7,7 +7,7 @@ import requests
 from selenium.webdriver.common.by import By
 
 from gatehouse_process import Gatehouse
-from headless import chromium, shot, wait_for_text
+from headless import chromium, follow, shot, wait_for_text
 from prefix_proxy import PrefixProxy
 from test_mtls import issue
 
@@ -59,13 +59,13 @@ def test_the_console_works_under_a_sub_path_behind_a_tls_proxy(stack, browser):
     assert browser.execute_script("return getComputedStyle(document.querySelector('header.top')).backgroundColor") == "rgb(17, 24, 39)"
     shot(browser, "console-proxy-1-overview")
 
-    browser.find_element(By.LINK_TEXT, "Keys").click()
+    follow(browser, "Keys")
     assert browser.current_url == proxy.base_url + "/ui/keys"
-    browser.find_element(By.LINK_TEXT, "New key").click()
+    follow(browser, "New key")
     browser.find_element(By.NAME, "key_alias").send_keys("behind-the-proxy")
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     wait_for_text(browser, "Key created")
-    browser.find_element(By.LINK_TEXT, "Back to the keys").click()
+    follow(browser, "Back to the keys")
     wait_for_text(browser, "behind-the-proxy")
     row = browser.find_element(By.XPATH, "//tr[td[contains(., 'behind-the-proxy')]]")
     row.find_element(By.XPATH, ".//button[text()='Delete']").click()
@@ -76,7 +76,7 @@ def test_the_console_works_under_a_sub_path_behind_a_tls_proxy(stack, browser):
 
     browser.find_element(By.XPATH, "//header//button[text()='Sign out']").click()
     wait_for_text(browser, "You are signed out")
-    browser.find_element(By.LINK_TEXT, "Sign in again").click()
+    follow(browser, "Sign in again")
     assert browser.current_url == proxy.base_url + "/login"
     # Every request the browser made went through the prefix: no doubled prefix, nothing outside it.
     # (The browser's own request for /favicon.ico, at the host's root, is not the console's.)
