@@ -129,15 +129,20 @@ public final class IdentityCache: Sendable {
             }
         }
 
-        /// Forgets the least recently used keys until at most 90% of `capacity` are held.
+        /// Forgets the least recently used keys until at most 90% of `capacity` are held. No sort
+        /// (this runs under the cache's lock, which every request takes): each pass forgets the
+        /// keys last used in the oldest tenth of the span of use, then the next tenth, until
+        /// enough are gone — one pass over the held keys when use is spread evenly.
         mutating func evict(toFit capacity: Int) {
-            guard digestByID.count > capacity else { return }
+            guard digestByID.count > capacity, let oldest = lastUse.values.min() else { return }
             let keep = capacity * 9 / 10
-            let oldest = lastUse.sorted { $0.value < $1.value }
-            var index = 0
-            while digestByID.count > keep, index < oldest.count {
-                if let id = byDigest[oldest[index].key]?.id { remove(keyID: id) }
-                index += 1
+            let span = max(tick - oldest, 1)
+            var tenth: UInt64 = 1
+            while digestByID.count > keep, tenth <= 10 {
+                let cutoff = oldest + span * tenth / 10
+                let stale = lastUse.compactMap { digest, used in used < cutoff ? byDigest[digest]?.id : nil }
+                for id in stale where digestByID.count > keep { remove(keyID: id) }
+                tenth += 1
             }
         }
 

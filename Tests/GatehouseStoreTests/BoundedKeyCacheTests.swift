@@ -109,4 +109,17 @@ struct BoundedKeyCacheTests {
             #expect(try await Self.found(lookup, KeyDigest(key: "sk-bounded-cache-test-new-secret")) == "key-9")
         }
     }
+
+    /// At a thousand keys, eviction keeps what was used lately and holds the count within the
+    /// capacity — without sorting (a pass per tenth of the span of use).
+    @Test func evictionKeepsTheRecentlyUsedAtScale() {
+        let cache = IdentityCache(keyCapacity: 1000)
+        for index in 0..<1000 { cache.admit(Self.key(index)) }
+        for index in 0..<100 { _ = cache.resolve(Self.digest(index)) }  // used again: the most recent
+        for index in 1000..<1100 { cache.admit(Self.key(index)) }
+        #expect(cache.count <= 1000 && cache.count >= 900)
+        #expect((0..<100).allSatisfy { cache.resolve(Self.digest($0)) != nil }, "recently used keys stay")
+        #expect((1000..<1100).allSatisfy { cache.resolve(Self.digest($0)) != nil }, "just admitted keys stay")
+        #expect((100..<200).contains { cache.resolve(Self.digest($0)) == nil }, "the least recently used went")
+    }
 }
