@@ -13,22 +13,7 @@ import Testing
 struct SharedStoreTests {
     @Test func aKeyChangedOnOneInstanceHoldsOnTheOtherWithinASecond() async throws {
         try await withTwoInstances { a, b, _, _ in
-            let created = try await a.post("/key/generate", [:])
-            let raw = try #require(created.json?["key"]?.stringValue)
-            let token = try #require(created.json?["token"]?.stringValue)
-            let headers: HTTPFields = [.authorization: "Bearer \(raw)"]
-
-            let accepted = try await Self.elapsedUntil {
-                try await b.post("/v1/chat/completions", chat("mock-gpt"), headers: headers).status == .ok
-            }
-            #expect(accepted < Self.propagationBound)
-
-            _ = try await a.post("/key/block", ["key": .string(token)])
-            let refused = try await Self.elapsedUntil {
-                try await b.post("/v1/chat/completions", chat("mock-gpt"), headers: headers).status == .unauthorized
-            }
-            #expect(refused < Self.propagationBound)
-
+            let token = try await Self.createdOnAUsedOnBThenBlockedOnA(a, b).token
             _ = try await b.post("/key/delete", ["keys": [.string(token)]])
             let gone = try await Self.elapsedUntil { try await a.get("/key/info?key=\(token)").status == .notFound }
             #expect(gone < Self.propagationBound)
@@ -42,25 +27,34 @@ struct SharedStoreTests {
         var config = GatehouseConfig.embeddedDefault
         config.server.identity.keyCacheSize = 100
         try await withTwoInstances(config) { a, b, _, _ in
-            let created = try await a.post("/key/generate", [:])
-            let raw = try #require(created.json?["key"]?.stringValue)
-            let token = try #require(created.json?["token"]?.stringValue)
-            let headers: HTTPFields = [.authorization: "Bearer \(raw)"]
-            let accepted = try await Self.elapsedUntil {
-                try await b.post("/v1/chat/completions", chat("mock-gpt"), headers: headers).status == .ok
-            }
-            #expect(accepted < Self.propagationBound)
-            _ = try await a.post("/key/block", ["key": .string(token)])
-            let refused = try await Self.elapsedUntil {
-                try await b.post("/v1/chat/completions", chat("mock-gpt"), headers: headers).status == .unauthorized
-            }
-            #expect(refused < Self.propagationBound)
+            let (token, headers) = try await Self.createdOnAUsedOnBThenBlockedOnA(a, b)
             _ = try await a.post("/key/delete", ["keys": [.string(token)]])
             #expect(try await b.post("/v1/chat/completions", chat("mock-gpt"), headers: headers).status == .unauthorized)
             // A random key with a valid shape: refused, and remembered as unknown.
             let stranger: HTTPFields = [.authorization: "Bearer sk-not-a-key-of-this-gateway-0123456789"]
             #expect(try await b.post("/v1/chat/completions", chat("mock-gpt"), headers: stranger).status == .unauthorized)
         }
+    }
+
+    /// A key generated on `a`, used on `b` (within the bound), blocked on `a` and refused on `b`
+    /// (within the bound). - Returns: its token (key id) and the headers that present it.
+    static func createdOnAUsedOnBThenBlockedOnA(
+        _ a: any TestClientProtocol, _ b: any TestClientProtocol
+    ) async throws
+        -> (token: String, headers: HTTPFields)
+    {
+        let created = try await a.post("/key/generate", [:])
+        let raw = try #require(created.json?["key"]?.stringValue)
+        let token = try #require(created.json?["token"]?.stringValue)
+        let headers: HTTPFields = [.authorization: "Bearer \(raw)"]
+        let accepted = try await elapsedUntil { try await b.post("/v1/chat/completions", chat("mock-gpt"), headers: headers).status == .ok }
+        #expect(accepted < propagationBound)
+        _ = try await a.post("/key/block", ["key": .string(token)])
+        let refused = try await elapsedUntil {
+            try await b.post("/v1/chat/completions", chat("mock-gpt"), headers: headers).status == .unauthorized
+        }
+        #expect(refused < propagationBound)
+        return (token, headers)
     }
 
     /// How long a change may take to reach the other instance in these tests: milliseconds on a
