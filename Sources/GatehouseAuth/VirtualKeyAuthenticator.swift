@@ -25,7 +25,9 @@ public struct VirtualKeyAuthenticator: Authenticator {
         if APIKeyFormat.isGeneratedShape(secret), !APIKeyFormat.hasValidChecksum(secret) {
             throw GatewayError.unauthorized("Invalid API key.")
         }
-        guard secret.utf8.count >= APIKeyFormat.minimumImportedLength, let resolved = try await keys.resolve(credential.digest, at: now())
+        // A JWT is never a key: a bounded cache does not ask the store about one.
+        guard secret.utf8.count >= APIKeyFormat.minimumImportedLength,
+            let resolved = try await keys.resolve(credential.digest, at: now(), fromStore: !CompactJWT.looksLikeJWT(secret))
         else {
             return nil
         }

@@ -20,10 +20,12 @@ public struct KeyLookup: Sendable {
     }
 
     /// The key with this digest (its current secret, or a replaced one within its grace period).
+    /// - Parameter fromStore: whether a bounded cache may ask the store (false for a secret that
+    ///   cannot be a key, such as a JWT, which would otherwise cost a lookup per token).
     /// - Throws: `GatewayError.unavailable` when the store cannot be read (fail closed).
-    public func resolve(_ digest: KeyDigest, at now: Date) async throws -> ResolvedKey? {
+    public func resolve(_ digest: KeyDigest, at now: Date, fromStore: Bool = true) async throws -> ResolvedKey? {
         if let resolved = cache.resolve(digest) { return resolved }
-        guard let store, !cache.isKnownUnknown(digest, at: now) else { return nil }
+        guard let store, fromStore, !cache.isKnownUnknown(digest, at: now) else { return nil }
         let found: VirtualKey?
         do {
             let current = try await store.key(hash: digest.hex)
@@ -37,6 +39,13 @@ public struct KeyLookup: Sendable {
         }
         cache.admit(found)
         return cache.resolve(digest)
+    }
+
+    /// Makes sure a bounded cache holds the key with this id (a token whose claim names a key),
+    /// so that the principal can be built from the cache; nothing to do when every key is held.
+    public func hold(keyID: String) async throws {
+        guard store != nil else { return }
+        _ = try await resolve(keyID: keyID)
     }
 
     /// The key with this id (a token whose claim names a key), read from the store when a

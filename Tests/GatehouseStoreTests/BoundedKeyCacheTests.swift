@@ -122,4 +122,16 @@ struct BoundedKeyCacheTests {
         #expect((1000..<1100).allSatisfy { cache.resolve(Self.digest($0)) != nil }, "just admitted keys stay")
         #expect((100..<200).contains { cache.resolve(Self.digest($0)) == nil }, "the least recently used went")
     }
+
+    /// A secret that cannot be a key (a JWT) is not looked up in the store, nor remembered as
+    /// unknown; a token naming a key makes the cache hold it.
+    @Test(arguments: StoreKind.allCases)
+    func onlyWhatMayBeAKeyIsLookedUpAndATokensKeyIsHeld(kind: StoreKind) async throws {
+        try await withCache(kind, keys: 2, capacity: 100) { _, cache, lookup in
+            #expect(try await lookup.resolve(Self.digest(0), at: Self.now, fromStore: false) == nil)
+            #expect(!cache.isKnownUnknown(Self.digest(0), at: Self.now) && cache.count == 0)
+            try await lookup.hold(keyID: "key-1")
+            #expect(cache.resolve(Self.digest(1))?.grant.id == "key-1")
+        }
+    }
 }

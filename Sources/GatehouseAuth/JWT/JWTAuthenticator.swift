@@ -65,7 +65,7 @@ public struct JWTAuthenticator: Authenticator {
     }
 
     func principal(_ identity: TokenIdentity, issuer: JWTIssuerKeys, at now: Date) async throws -> Principal {
-        if let keyID = identity.keyID { _ = try await keys?.resolve(keyID: keyID) }
+        if let keyID = identity.keyID { try await keys?.hold(keyID: keyID) }
         return try identity.principal(
             method: .jwt, source: issuer.settings.name, sourceModels: issuer.settings.mapping.models, cache: cache, now: now)
     }

@@ -24,7 +24,7 @@ public final class JWTIssuerKeys: Sendable {
         public var configuredKeys: Int
         public var fetchedKeys: Int
         public var fetchedAt: Date?
-        /// The last fetch that failed, when it came after the last that succeeded.
+        /// The last fetch that failed, when none has succeeded since.
         public var failedAt: Date?
         /// Whether the fetched keys are past `jwks_max_age_seconds` (no longer used).
         public var expired: Bool
@@ -36,7 +36,7 @@ public final class JWTIssuerKeys: Sendable {
             Freshness(
                 issuer: settings.issuer, name: settings.name, fetches: hasRemoteKeys, configuredKeys: inline.count,
                 fetchedKeys: state.fetched.count, fetchedAt: state.fetchedAt,
-                failedAt: state.failedAt.flatMap { failed in state.fetchedAt.map { failed > $0 } ?? true ? failed : nil },
+                failedAt: state.failedAt,
                 expired: hasRemoteKeys && state.fetchedAt.map { at.timeIntervalSince($0) > settings.jwksMaxAgeSeconds } ?? true)
         }
     }
@@ -142,6 +142,7 @@ public final class JWTIssuerKeys: Sendable {
         state.withLock { state in
             state.fetched = keys
             state.fetchedAt = at
+            state.failedAt = nil
         }
     }
 

@@ -93,7 +93,7 @@ public struct IntrospectionAuthenticator: Authenticator {
     }
 
     func principal(_ identity: TokenIdentity, _ endpoint: IntrospectionSettings, at now: Date) async throws -> Principal {
-        if let keyID = identity.keyID { _ = try await keys?.resolve(keyID: keyID) }
+        if let keyID = identity.keyID { try await keys?.hold(keyID: keyID) }
         return try identity.principal(method: .oauth, source: endpoint.name, sourceModels: endpoint.mapping.models, cache: cache, now: now)
     }
 }

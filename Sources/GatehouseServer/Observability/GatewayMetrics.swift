@@ -236,7 +236,8 @@ final class GatewayMetrics: Sendable {
                 labels[String(pair[..<equals])] = String(value)
             }
             let number = line[line.index(after: close)...].split(separator: " ").first.map(String.init) ?? ""
-            guard let method = labels["method"], let outcome = labels["outcome"], let reason = labels["reason"], let count = Double(number)
+            guard let method = labels["method"], let outcome = labels["outcome"], let reason = labels["reason"], let count = Double(number),
+                count.isFinite, count >= 0, count < 1e18
             else { continue }
             found.append(Attempts(method: method, outcome: outcome, reason: reason, count: Int(count)))
         }
