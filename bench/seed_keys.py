@@ -3,7 +3,10 @@ is printed, so the benchmark can authenticate with a key that sits among N other
 are printed, both of a user, a team and an organization that each restrict models, so every
 request walks the whole chain (key → team → organization): the first has no limits, the second
 has request, token, concurrency and budget limits too high to refuse, so that its requests pass
-every limiter and the budget ledger as a real deployment's would."""
+every limiter and the budget ledger as a real deployment's would. With `--aliases`, every seeded key
+has an alias of 26 bytes too (`customer-0000001 production`), as keys named for their owner do.
+
+Usage: python3 bench/seed_keys.py STORE.sqlite COUNT [--aliases]"""
 import hashlib
 import secrets
 import sqlite3
@@ -12,13 +15,14 @@ import sys
 import time
 
 path, count = sys.argv[1], int(sys.argv[2])
+aliases = "--aliases" in sys.argv[3:]
 alphabet = string.digits + string.ascii_uppercase + string.ascii_lowercase
 now = int(time.time() * 1000)
 
 
-def row(raw, models="[]", user=None, team=None, organization=None, rpm=None, tpm=None, parallel=None, budget=None):
+def row(raw, models="[]", user=None, team=None, organization=None, rpm=None, tpm=None, parallel=None, budget=None, alias=None):
     return (
-        "key_" + secrets.token_hex(12), hashlib.sha256(raw.encode()).hexdigest(), "sk-…" + raw[-4:], None, models, "{}",
+        "key_" + secrets.token_hex(12), hashlib.sha256(raw.encode()).hexdigest(), "sk-…" + raw[-4:], alias, models, "{}",
         user, team, organization, budget, None, rpm, tpm, parallel, "[]", 0, None, now, now, 0.0,
     )
 
@@ -30,7 +34,10 @@ columns = (
 db = sqlite3.connect(path)
 db.executemany(
     f"INSERT INTO gatehouse_keys ({columns}) VALUES ({', '.join('?' * 20)})",
-    (row("sk-bench-" + "".join(secrets.choice(alphabet) for _ in range(40))) for _ in range(count)),
+    (
+        row("sk-bench-" + "".join(secrets.choice(alphabet) for _ in range(40)), alias=f"customer-{n:07d} production" if aliases else None)
+        for n in range(count)
+    ),
 )
 # Imported-style keys (no checksum needed): long enough, starting with sk-.
 known = "sk-bench-known-" + "".join(secrets.choice(alphabet) for _ in range(40))

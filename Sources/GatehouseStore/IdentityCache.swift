@@ -51,12 +51,11 @@ public final class IdentityCache: Sendable {
     }
 
     private struct Index {
-        var byDigest: [KeyDigest: KeyGrant] = [:]
-        var digestByID: [String: KeyDigest] = [:]
+        /// Every held key by digest and id (keys rotated with a grace period by their replaced
+        /// digest too, until then).
+        var keys = KeyTable()
         /// Limits of the keys that have any (most have none: no room taken for them).
         var keyLimits: [String: LimitSubject] = [:]
-        /// Keys rotated with a grace period: the replaced key's digest, still accepted until then.
-        var previousDigestByID: [String: KeyDigest] = [:]
         var users: [String: UserGrant] = [:]
         var teams: [String: TeamGrant] = [:]
         var organizations: [String: OrganizationGrant] = [:]
@@ -70,9 +69,8 @@ public final class IdentityCache: Sendable {
         var deleted: [IdentityChange: Date] = [:]
         var revokedTokens: Set<String> = []
         var loaded = false
-        /// With a bounded cache: when each held key was last used (a tick), and the digests the
-        /// store did not hold, with until when they are remembered as unknown.
-        var lastUse: [KeyDigest: UInt64] = [:]
+        /// With a bounded cache: the tick of the last use (the keys keep theirs), and the digests
+        /// the store did not hold, with until when they are remembered as unknown.
         var tick: UInt64 = 0
         var unknown: [KeyDigest: Double] = [:]
 
@@ -84,7 +82,7 @@ public final class IdentityCache: Sendable {
             if let deletedAt = deleted[ref], updatedAt <= deletedAt { return true }
             let current: Date? =
                 switch ref {
-                case .key(let id): digestByID[id].flatMap { byDigest[$0]?.updatedAt }
+                case .key(let id): keys.updatedAt(ofID: id)
                 case .user(let id): users[id]?.updatedAt
                 case .team(let id): teams[id]?.updatedAt
                 case .organization(let id): organizations[id]?.updatedAt
@@ -100,33 +98,19 @@ public final class IdentityCache: Sendable {
 
         mutating func put(_ key: VirtualKey) {
             // A bounded cache keeps a changed key's place in the order of use.
-            let used = digestByID[key.id].flatMap { lastUse[$0] }
+            let used = keys.lastUse(ofID: key.id)
             remove(keyID: key.id)
             guard let digest = KeyDigest(hex: key.hash) else { return }
-            if let used { lastUse[digest] = used }
             keyLimits[key.id] = LimitSubject(level: .key, id: key.id, limits: key.limits)
             keyBudgets[key.id] = key.budgetID
-            byDigest[digest] = KeyGrant(key)
-            digestByID[key.id] = digest
-            if let previous = key.previousHash.flatMap(KeyDigest.init(hex:)), let until = key.previousValidUntil {
-                var grant = KeyGrant(key)
-                grant.expiresAt = min(until, key.expiresAt ?? until)
-                byDigest[previous] = grant
-                previousDigestByID[key.id] = previous
-            }
+            let previous = key.previousHash.flatMap(KeyDigest.init(hex:)).flatMap { digest in key.previousValidUntil.map { (digest, $0) } }
+            keys.insert(KeyGrant(key), digest: digest, previous: previous, lastUse: used ?? 0)
         }
 
         mutating func remove(keyID: String) {
             keyLimits[keyID] = nil
             keyBudgets[keyID] = nil
-            if let digest = digestByID.removeValue(forKey: keyID) {
-                byDigest[digest] = nil
-                lastUse[digest] = nil
-            }
-            if let digest = previousDigestByID.removeValue(forKey: keyID) {
-                byDigest[digest] = nil
-                lastUse[digest] = nil
-            }
+            keys.remove(id: keyID)
         }
 
         /// Forgets the least recently used keys until at most 90% of `capacity` are held. No sort
@@ -134,14 +118,13 @@ public final class IdentityCache: Sendable {
         /// keys last used in the oldest tenth of the span of use, then the next tenth, until
         /// enough are gone — one pass over the held keys when use is spread evenly.
         mutating func evict(toFit capacity: Int) {
-            guard digestByID.count > capacity, let oldest = lastUse.values.min() else { return }
+            guard keys.count > capacity, let oldest = keys.oldestUse else { return }
             let keep = capacity * 9 / 10
             let span = max(tick - oldest, 1)
             var tenth: UInt64 = 1
-            while digestByID.count > keep, tenth <= 10 {
+            while keys.count > keep, tenth <= 10 {
                 let cutoff = oldest + span * tenth / 10
-                let stale = lastUse.compactMap { digest, used in used < cutoff ? byDigest[digest]?.id : nil }
-                for id in stale where digestByID.count > keep { remove(keyID: id) }
+                for id in keys.ids(usedBefore: cutoff) where keys.count > keep { remove(keyID: id) }
                 tenth += 1
             }
         }
@@ -175,7 +158,11 @@ public final class IdentityCache: Sendable {
         }
 
         func resolve(_ digest: KeyDigest) -> ResolvedKey? {
-            guard let grant = byDigest[digest] else { return nil }
+            keys.slot(of: digest).map { resolve(slot: $0) }
+        }
+
+        func resolve(slot: Int32) -> ResolvedKey {
+            let grant = keys.grant(at: slot)
             var resolved = ResolvedKey(grant: grant)
             if let role = grant.userID.flatMap({ users[$0] })?.role { resolved.role = role }
             let chain = chain(userID: grant.userID, teamID: grant.teamID, organizationID: grant.organizationID)
@@ -280,6 +267,9 @@ public final class IdentityCache: Sendable {
         fresh.revokedTokens = Set(try await store.oauth.revokedTokens(at: Date()))
         fresh.loaded = true
         index.withLock { $0 = fresh }
+        // The pages read and the index replaced leave the allocator holding free memory it would
+        // keep for good: give it back.
+        FreeMemory.returnToSystem()
         await modelsChanged()
     }
 
@@ -287,10 +277,10 @@ public final class IdentityCache: Sendable {
     public func resolve(_ digest: KeyDigest) -> ResolvedKey? {
         guard keyCapacity != nil else { return index.withLock { $0.resolve(digest) } }
         return index.withLock { index in
-            guard let resolved = index.resolve(digest) else { return nil }
+            guard let slot = index.keys.slot(of: digest) else { return nil }
             index.tick &+= 1
-            index.lastUse[digest] = index.tick
-            return resolved
+            index.keys.touch(slot: slot, tick: index.tick)
+            return index.resolve(slot: slot)
         }
     }
 
@@ -325,15 +315,14 @@ public final class IdentityCache: Sendable {
             guard !index.isStale(.key(key.id), key.updatedAt) else { return }
             index.put(key)
             index.tick &+= 1
-            if let digest = index.digestByID[key.id] { index.lastUse[digest] = index.tick }
-            if let previous = index.previousDigestByID[key.id] { index.lastUse[previous] = index.tick }
+            if let slot = index.keys.slot(ofID: key.id) { index.keys.touch(slot: slot, tick: index.tick) }
             if let keyCapacity { index.evict(toFit: keyCapacity) }
         }
     }
 
     /// The key with this id (for a token whose claim names a key).
     public func resolve(keyID: String) -> ResolvedKey? {
-        index.withLock { index in index.digestByID[keyID].flatMap { index.resolve($0) } }
+        index.withLock { index in index.keys.slot(ofID: keyID).map { index.resolve(slot: $0) } }
     }
 
     /// The model lists that bound a credential of this user, team and organization, and whether
@@ -350,7 +339,7 @@ public final class IdentityCache: Sendable {
         index.withLock { index in
             if keyCapacity != nil {
                 for digest in [key.hash, key.previousHash].compactMap({ $0.flatMap(KeyDigest.init(hex:)) }) { index.unknown[digest] = nil }
-                guard index.digestByID[key.id] != nil else { return }
+                guard index.keys.slot(ofID: key.id) != nil else { return }
             }
             if !index.isStale(.key(key.id), key.updatedAt) { index.put(key) }
         }
@@ -411,7 +400,7 @@ public final class IdentityCache: Sendable {
     }
 
     /// How many keys are held (grace-period digests not counted).
-    public var count: Int { index.withLock { $0.digestByID.count } }
+    public var count: Int { index.withLock { $0.keys.count } }
 
     /// Whether the first full load has happened.
     public var isLoaded: Bool { index.withLock { $0.loaded } }

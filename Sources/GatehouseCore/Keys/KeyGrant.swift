@@ -82,6 +82,22 @@ public struct KeyGrant: Sendable, Equatable {
         updatedAt = key.updatedAt
     }
 
+    public init(
+        id: String, alias: String?, userID: String?, teamID: String?, organizationID: String?, models: [String], allowedRoutes: [String],
+        blocked: Bool, expiresAt: Date?, updatedAt: Date
+    ) {
+        self.id = id
+        self.alias = alias
+        self.userID = userID
+        self.teamID = teamID
+        self.organizationID = organizationID
+        self.models = models
+        self.allowedRoutes = allowedRoutes
+        self.blocked = blocked
+        self.expiresAt = expiresAt
+        self.updatedAt = updatedAt
+    }
+
     public func isExpired(at now: Date) -> Bool {
         expiresAt.map { $0 <= now } ?? false
     }
