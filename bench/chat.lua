@@ -1,10 +1,12 @@
--- wrk script: POST a small chat completion. MODEL, STREAM and KEY come from the environment.
+-- wrk script: POST a small chat completion. MODEL, STREAM, KEY and (optional) MAX_TOKENS come
+-- from the environment.
 local model = os.getenv("MODEL") or "bench"
 local stream = os.getenv("STREAM") == "1"
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 if os.getenv("KEY") then wrk.headers["Authorization"] = "Bearer " .. os.getenv("KEY") end
-wrk.body = '{"model":"' .. model .. '","stream":' .. tostring(stream) ..
+local max_tokens = os.getenv("MAX_TOKENS") and (',"max_tokens":' .. os.getenv("MAX_TOKENS")) or ""
+wrk.body = '{"model":"' .. model .. '","stream":' .. tostring(stream) .. max_tokens ..
     ',"messages":[{"role":"user","content":"Say hello in one short sentence."}]}'
 
 function done(summary, latency, requests)

@@ -37,11 +37,11 @@ extension SpendStore {
 
     /// One row's values, in `logColumns` order.
     static func sqliteValues(_ record: SpendRecord) -> [SQLiteData] {
-        func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
+        func text(_ value: String?) -> SQLiteData { value.map { .text(storableText($0)) } ?? .null }
         return [
-            .text(record.requestID), .integer(Int(Column.milliseconds(record.startedAt))), .text(record.principalID), .text(record.method),
+            text(record.requestID), .integer(Int(Column.milliseconds(record.startedAt))), text(record.principalID), text(record.method),
             text(record.keyID), text(record.userID), text(record.teamID), text(record.organizationID), text(record.endUser),
-            .text(record.model), text(record.deployment), .integer(record.usage.promptTokens), .integer(record.usage.completionTokens),
+            text(record.model), text(record.deployment), .integer(record.usage.promptTokens), .integer(record.usage.completionTokens),
             .integer(record.usageEstimated ? 1 : 0), .integer(Int(record.cost.units)), .integer(record.status), .integer(record.latencyMs),
             .integer(record.stream ? 1 : 0), text(record.responseID), text(record.keyAlias),
         ]

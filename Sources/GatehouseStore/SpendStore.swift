@@ -44,10 +44,11 @@ public struct SpendStore: Sendable {
     /// The rows and the totals they add to, inside the caller's transaction.
     static func write(_ records: [SpendRecord], in db: any SQLDatabase) async throws {
         let sums = sums(records)
-        for batch in stride(from: 0, to: records.count, by: 500) {
-            var insert = db.insert(into: logs).columns(logColumns)
-            for record in records[batch..<min(batch + 500, records.count)] { insert = insert.values(values(record)) }
-            try await insert.run()
+        for batch in stride(from: 0, to: records.count, by: 5000) {
+            let rows = postgresRows(records[batch..<min(batch + 5000, records.count)])
+            try await db.raw(
+                "INSERT INTO \(unsafeRaw: logs) (\(unsafeRaw: logColumns.joined(separator: ", "))) SELECT \(unsafeRaw: logColumns.joined(separator: ", ")) FROM json_to_recordset(\(bind: rows)::json) AS r(\(unsafeRaw: postgresRowTypes))"
+            ).run()
         }
         // In a fixed order, so that concurrent writers lock the same rows in the same order.
         for (charge, sum) in sums.sorted(by: { ($0.key.account, $0.key.periodStart) < ($1.key.account, $1.key.periodStart) }) {
@@ -237,17 +238,6 @@ public struct SpendStore: Sendable {
         "deployment", "prompt_tokens", "completion_tokens", "usage_estimated", "cost_units", "status", "latency_ms", "stream", "response_id",
         "key_alias",
     ]
-
-    static func values(_ record: SpendRecord) -> [any SQLExpression] {
-        [
-            SQLBind(record.requestID), SQLBind(Column.milliseconds(record.startedAt)), SQLBind(record.principalID), SQLBind(record.method),
-            SQLBind(record.keyID), SQLBind(record.userID), SQLBind(record.teamID), SQLBind(record.organizationID), SQLBind(record.endUser),
-            SQLBind(record.model), SQLBind(record.deployment), SQLBind(Int64(record.usage.promptTokens)),
-            SQLBind(Int64(record.usage.completionTokens)), Column.bool(record.usageEstimated), SQLBind(record.cost.units),
-            SQLBind(Int64(record.status)), SQLBind(Int64(record.latencyMs)), Column.bool(record.stream), SQLBind(record.responseID),
-            SQLBind(record.keyAlias),
-        ]
-    }
 
     static func record(_ row: any SQLRow) throws -> SpendRecord {
         var record = SpendRecord(

@@ -53,6 +53,49 @@ struct SpendStoreTests {
         }
     }
 
+    /// Every field read back as written, across more rows than one statement takes, with texts
+    /// that quoting must not break: quotes, backslashes, JSON and SQL syntax, non-ASCII, and a NUL
+    /// (which no PostgreSQL text holds and SQLite cuts a text at: stored as U+FFFD, so the batch
+    /// still lands and the text is whole).
+    @Test(arguments: StoreKind.allCases)
+    func everyFieldSurvivesALargeBatchWhateverItsText(kind: StoreKind) async throws {
+        try await StoreFixture.withSource(kind) { source in
+            _ = try await source.withDatabase { try await Migrations.migrate($0) }
+            let store = SpendStore(source: source)
+            let texts = [
+                "plain", "it's \"quoted\"", "back\\slash", "{\"json\": [1]}", "'); DROP TABLE gatehouse_keys; --", "ünïcødé ✓", "nul\u{0}inside",
+            ]
+            let batch = (0..<6_001).map { index in
+                var row = record(
+                    "q\(index)", key: "k\(index % 3)", team: index % 2 == 0 ? "t" : nil, cost: "0.0000001", at: 1_790_000_000 + Double(index))
+                row.endUser = index % 5 == 0 ? nil : texts[index % texts.count]
+                row.keyAlias = texts[(index + 1) % texts.count]
+                row.responseID = index % 4 == 0 ? nil : "chatcmpl-\(index)"
+                row.usageEstimated = index % 2 == 1
+                row.stream = index % 3 == 1
+                row.status = index % 7 == 0 ? 500 : 200
+                row.latencyMs = index
+                return row
+            }
+            try await store.write(batch)
+            var read: [SpendRecord] = []
+            while read.count < batch.count {
+                read += try await store.records(.init(), limit: 1000, offset: read.count)
+            }
+            let expected = batch.map { row in
+                var row = row.withoutCharges
+                row.endUser = row.endUser?.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
+                row.keyAlias = row.keyAlias?.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
+                return row
+            }
+            let differing = zip(read.sorted { $0.latencyMs < $1.latencyMs }, expected).filter { $0.0 != $0.1 }
+            #expect(read.count == expected.count)
+            #expect(differing.isEmpty, "\(differing.count) rows differ, the first: \(String(describing: differing.first))")
+            #expect(try await store.totals(of: [.init(account: "team:t", periodStart: 1_789_000_000_000)]).values.first == USD(units: 1000 * 3001))
+            #expect(try await KeyStore(source: source).count() == 0)
+        }
+    }
+
     @Test(arguments: StoreKind.allCases)
     func aFailedBatchWritesNothing(kind: StoreKind) async throws {
         try await StoreFixture.withSource(kind) { source in
