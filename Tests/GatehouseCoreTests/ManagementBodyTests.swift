@@ -28,6 +28,21 @@ struct ManagementBodyTests {
         #expect(cleared.alias == nil && cleared.limits.budgetDuration == nil && cleared.limits.rpmLimit == nil && cleared.limits.maxBudget == 5)
     }
 
+    /// No store holds a NUL in a text (PostgreSQL refuses it, SQLite cuts the text): a body with
+    /// one anywhere — a value, a list, deep in `metadata`, a name — is a 400 naming the field.
+    @Test func aNULCharacterAnywhereIsRefusedNamingTheField() throws {
+        let bodies: [(JSONValue, String?)] = [
+            (["key_alias": "al\u{0}ias"], "key_alias"), (["models": ["gpt-4o", "x\u{0}"]], "models"),
+            (["metadata": ["deep": ["list": ["\u{0}"]]]], "metadata"), (["metadata": ["na\u{0}me": 1]], "metadata"),
+            (["us\u{0}er_id": "u"], nil),
+        ]
+        for (body, field) in bodies {
+            let error = try #require(throws: GatewayError.self) { try ManagementBody(body) }
+            #expect(error.status == 400 && error.param == field && error.message.contains("NUL"))
+        }
+        #expect(throws: Never.self) { try ManagementBody(["key_alias": "fine \u{1} too", "metadata": ["a": "ünï"]]) }
+    }
+
     @Test func theFieldsStatesAreDistinct() throws {
         let body = try ManagementBody(["a": "x", "b": nil])
         #expect(try body.string("a") == .value("x"))

@@ -132,6 +132,25 @@ struct SessionLoginTests {
         }
     }
 
+    @Test func aNULInAUsernameABodyAnAddressOrAFormIsA400() async throws {
+        try await withGatehouse(config) { client, _ in
+            let response = try await login(client, "ada\u{0}", "not the password at all")
+            #expect(response.status == .badRequest && response.json?["error"]?["param"] == "username")
+            let keyed = try await client.post("/key/generate", ["key_alias": "al\u{0}ias"])
+            #expect(keyed.status == .badRequest && keyed.json?["error"]?["param"] == "key_alias")
+            // In an address (a key looked up by a query parameter) and in a form.
+            let info = try await client.get("/key/info?key=sk-%00")
+            #expect(info.status == .badRequest && info.json?["error"]?["message"]?.stringValue?.contains("NUL") == true)
+            #expect(try await client.get("/key/info?key=sk-%2500").status != .badRequest)
+            let form = try await client.execute(
+                uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "username=ada%00&password=x")
+            ) { $0 }
+            #expect(form.status == .badRequest)
+            #expect(form.headers[.setCookie] == nil)
+        }
+    }
+
     @Test func guessingAPasswordFromOneAddressLocksOnlyThatAddressOut() async throws {
         try await withGatehouse(config) { client, _ in
             try await createUser(client, "ada")

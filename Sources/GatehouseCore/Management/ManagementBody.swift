@@ -5,9 +5,25 @@ import Foundation
 public struct ManagementBody: Sendable {
     public let body: JSONValue
 
+    /// - Throws: 400 for a body that is not an object, or whose field holds a NUL character
+    ///   anywhere (PostgreSQL can store no text with one and SQLite cuts a text at it: refused here,
+    ///   named, rather than failing in the store).
     public init(_ body: JSONValue) throws {
-        guard case .object = body else { throw GatewayError.badRequest("Request body must be a JSON object.") }
+        guard case .object(let fields) = body else { throw GatewayError.badRequest("Request body must be a JSON object.") }
+        for (name, value) in fields where name.utf8.contains(0) || Self.holdsNUL(value) {
+            let shown = name.utf8.contains(0) ? "A field name" : "`\(name)`"
+            throw GatewayError.badRequest("\(shown) may not contain a NUL character.", param: name.utf8.contains(0) ? nil : name)
+        }
         self.body = body
+    }
+
+    private static func holdsNUL(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): text.utf8.contains(0)
+        case .array(let items): items.contains(where: holdsNUL)
+        case .object(let fields): fields.contains { $0.key.utf8.contains(0) || holdsNUL($0.value) }
+        case .null, .bool, .number: false
+        }
     }
 
     /// A body as it arrived. - Parameter emptyAllowed: whether no bytes at all read as `{}`.

@@ -6,11 +6,16 @@ import Logging
 import NIOHTTP1
 
 /// Every error leaves as a JSON envelope with the right status: OpenAI's shape, or Anthropic's on
-/// `/v1/messages`. Nothing falls through to a bodyless 500, and no internal detail leaks.
+/// `/v1/messages`. Nothing falls through to a bodyless 500, and no internal detail leaks. An
+/// address holding an encoded NUL (`%00`) is refused here, before any route: no store can hold a
+/// NUL in a text, and a query parameter with one would otherwise fail in the store as a 500.
 public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if Self.holdsEncodedNUL(request.uri.string) {
+            return Self.render(.badRequest("The address may not contain a NUL character (`%00`)."), for: request)
+        }
         do {
             return try await next(request, context)
         } catch let error as GatewayError {
@@ -32,6 +37,19 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
             context.logger.error("unhandled error", metadata: ["error.type": "\(type(of: error))"])
             return Self.render(.internalError(), for: request)
         }
+    }
+
+    static func holdsEncodedNUL(_ address: String) -> Bool {
+        var zeros = -1  // -1: not after a `%`; else how many `0`s followed it
+        for byte in address.utf8 {
+            switch (byte, zeros) {
+            case (UInt8(ascii: "%"), _): zeros = 0
+            case (UInt8(ascii: "0"), 0): zeros = 1
+            case (UInt8(ascii: "0"), 1): return true
+            default: zeros = -1
+            }
+        }
+        return false
     }
 
     static func translate(_ status: HTTPResponse.Status, message body: String?) -> GatewayError {

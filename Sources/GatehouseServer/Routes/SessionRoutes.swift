@@ -207,6 +207,10 @@ struct SessionRoutes: Sendable {
             (username, password) = (json["username"]?.stringValue, json["password"]?.stringValue)
         }
         guard let username, !username.isEmpty else { throw GatewayError.invalidRequest("`username` is required.", param: "username") }
+        // No stored name holds one (PostgreSQL text cannot): refused before the store is asked.
+        guard !username.utf8.contains(0) else {
+            throw GatewayError.invalidRequest("`username` may not contain a NUL character.", param: "username")
+        }
         guard let password, !password.isEmpty else { throw GatewayError.invalidRequest("`password` is required.", param: "password") }
         return (username, password, form)
     }

@@ -37,8 +37,10 @@ struct FormBody {
         self.fields = fields
     }
 
+    /// A name or value, or nil when it is not well encoded or holds a NUL (which no store holds).
     static func decode(_ bytes: some Collection<UInt8>) -> String? {
-        String(decoding: bytes.map { $0 == UInt8(ascii: "+") ? UInt8(ascii: " ") : $0 }, as: UTF8.self).removingPercentEncoding
+        let text = String(decoding: bytes.map { $0 == UInt8(ascii: "+") ? UInt8(ascii: " ") : $0 }, as: UTF8.self).removingPercentEncoding
+        return text?.utf8.contains(0) == true ? nil : text
     }
 
     subscript(name: String) -> String? { fields[name] }
