@@ -44,8 +44,8 @@ public struct SpendStore: Sendable {
     /// The rows and the totals they add to, inside the caller's transaction.
     static func write(_ records: [SpendRecord], in db: any SQLDatabase) async throws {
         let sums = sums(records)
-        for batch in stride(from: 0, to: records.count, by: 5000) {
-            let rows = postgresRows(records[batch..<min(batch + 5000, records.count)])
+        for batch in stride(from: 0, to: records.count, by: 1000) {
+            let rows = postgresRows(records[batch..<min(batch + 1000, records.count)])
             try await db.raw(
                 "INSERT INTO \(unsafeRaw: logs) (\(unsafeRaw: logColumns.joined(separator: ", "))) SELECT \(unsafeRaw: logColumns.joined(separator: ", ")) FROM json_to_recordset(\(bind: rows)::json) AS r(\(unsafeRaw: postgresRowTypes))"
             ).run()
