@@ -23,47 +23,27 @@ extension SpendStore {
         var json = JSONWriter(capacity: records.count * 512)
         json.raw("[")
         for record in records {
-            if json.bytes.count > 1 { json.raw(",") }
-            json.raw("{\"request_id\":")
-            json.text(record.requestID)
-            json.raw(",\"started_at_ms\":")
-            json.integer(Int(Column.milliseconds(record.startedAt)))
-            json.raw(",\"principal_id\":")
-            json.text(record.principalID)
-            json.raw(",\"method\":")
-            json.text(record.method)
-            json.raw(",\"key_id\":")
-            json.text(record.keyID)
-            json.raw(",\"user_id\":")
-            json.text(record.userID)
-            json.raw(",\"team_id\":")
-            json.text(record.teamID)
-            json.raw(",\"organization_id\":")
-            json.text(record.organizationID)
-            json.raw(",\"end_user\":")
-            json.text(record.endUser)
-            json.raw(",\"model\":")
-            json.text(record.model)
-            json.raw(",\"deployment\":")
-            json.text(record.deployment)
-            json.raw(",\"prompt_tokens\":")
-            json.integer(record.usage.promptTokens)
-            json.raw(",\"completion_tokens\":")
-            json.integer(record.usage.completionTokens)
-            json.raw(",\"usage_estimated\":")
-            json.integer(record.usageEstimated ? 1 : 0)
-            json.raw(",\"cost_units\":")
-            json.integer(Int(record.cost.units))
-            json.raw(",\"status\":")
-            json.integer(record.status)
-            json.raw(",\"latency_ms\":")
-            json.integer(record.latencyMs)
-            json.raw(",\"stream\":")
-            json.integer(record.stream ? 1 : 0)
-            json.raw(",\"response_id\":")
-            json.text(record.responseID)
-            json.raw(",\"key_alias\":")
-            json.text(record.keyAlias)
+            json.raw(json.bytes.count > 1 ? ",{" : "{")
+            json.text("request_id", record.requestID, first: true)
+            json.number("started_at_ms", Int(Column.milliseconds(record.startedAt)))
+            json.text("principal_id", record.principalID)
+            json.text("method", record.method)
+            json.text("key_id", record.keyID)
+            json.text("user_id", record.userID)
+            json.text("team_id", record.teamID)
+            json.text("organization_id", record.organizationID)
+            json.text("end_user", record.endUser)
+            json.text("model", record.model)
+            json.text("deployment", record.deployment)
+            json.number("prompt_tokens", record.usage.promptTokens)
+            json.number("completion_tokens", record.usage.completionTokens)
+            json.number("usage_estimated", record.usageEstimated ? 1 : 0)
+            json.number("cost_units", Int(record.cost.units))
+            json.number("status", record.status)
+            json.number("latency_ms", record.latencyMs)
+            json.number("stream", record.stream ? 1 : 0)
+            json.text("response_id", record.responseID)
+            json.text("key_alias", record.keyAlias)
             json.raw("}")
         }
         json.raw("]")
@@ -72,9 +52,22 @@ extension SpendStore {
 }
 
 extension JSONWriter {
-    /// A text column's value: null, or the string as stored.
-    fileprivate mutating func text(_ value: String?) {
+    /// `,"name":` (no comma for the first field).
+    fileprivate mutating func name(_ name: StaticString, first: Bool) {
+        raw(first ? "\"" : ",\"")
+        raw(name)
+        raw("\":")
+    }
+
+    /// A text column: null, or the string as stored.
+    fileprivate mutating func text(_ name: StaticString, _ value: String?, first: Bool = false) {
+        self.name(name, first: first)
         guard let value else { return raw("null") }
         string(SpendStore.storableText(value))
+    }
+
+    fileprivate mutating func number(_ name: StaticString, _ value: Int) {
+        self.name(name, first: false)
+        integer(value)
     }
 }
