@@ -66,6 +66,8 @@ struct KeyTableTests {
         table.touch(slot: table.slot(ofID: "key_1")!, tick: 9)
         #expect(table.ids(usedBefore: 9).isEmpty)
         #expect(table.ids(usedBefore: 10) == ["key_1"])
+        table.touch(slot: table.slot(of: replaced)!, tick: 12)
+        #expect(table.ids(usedBefore: 12).isEmpty && table.lastUse(ofID: "key_1") == 12)
         let removed = table.remove(id: "key_1")
         #expect(removed)
         #expect(table.slot(of: current) == nil && table.slot(of: replaced) == nil && table.count == 0)

@@ -71,10 +71,13 @@ struct KeyTable: Sendable {
 
     private func lastUse(at slot: Int32) -> UInt64 { Int(slot) < uses.count ? uses[Int(slot)] : 0 }
 
-    /// Marks a key (and its replaced digest) used at `tick`.
+    /// Marks a key used at `tick`, through either of its digests: both records get the tick.
     mutating func touch(slot: Int32, tick: UInt64) {
         setUse(tick, at: slot)
         if let replaced = replacedOf[slot] { setUse(tick, at: replaced) }
+        if records[Int(slot)].flags.contains(.replaced), let owner = replacedOf.first(where: { $0.value == slot })?.key {
+            setUse(tick, at: owner)
+        }
     }
 
     private mutating func setUse(_ tick: UInt64, at slot: Int32) {
