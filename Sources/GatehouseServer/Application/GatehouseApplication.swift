@@ -80,10 +80,10 @@ public enum GatehouseApplication {
             alerts: metering.alerts, sessionAuthenticator: identity.sessions, passwords: identity.passwords,
             deploymentHealth: DeploymentHealthChecks(router: upstream.router), models: models, singleSignOn: identity.singleSignOn,
             flowSeal: SecretSeal(saltKey: saltKey, purpose: "gatehouse sso sign-in v1"), issuerKeys: identity.issuerKeys)
-        let listen = { (tls: TLSSettings?) in
+        let listen = { (tls: TLSSettings?, dataPlane: DataPlane?) in
             try Listener(
                 tls: tls, bounds: settings.listener, certificates: identity.certificates?.handshakes, reloadOnHangup: reloadOnHangup,
-                audit: records.audit, metrics: metrics, logger: logger)
+                audit: records.audit, metrics: metrics, logger: logger, dataPlane: dataPlane)
         }
 
         let router = routes.router()
@@ -91,13 +91,22 @@ public enum GatehouseApplication {
         // The management API on its own listener when one is configured, else beside the models.
         var managementApp: App?
         if let listener = settings.listener.management {
-            managementApp = try managementApplication(listener, socket: listen(listener.tls), routes: routes, cache: cache, logger: logger)
+            managementApp = try managementApplication(listener, socket: listen(listener.tls, nil), routes: routes, cache: cache, logger: logger)
         } else {
             routes.addManagement(to: router, tls: settings.listener.tls != nil)
         }
-        let socket = try listen(settings.listener.tls)
+        // One responder for both servers on the listener: Hummingbird's, and the data plane's
+        // for the model routes.
+        let responder = router.buildResponder()
+        let dataPlane = DataPlane(
+            responder: { request, channel in
+                try await responder.respond(to: request, context: GatewayRequestContext(source: .init(channel: channel, logger: logger)))
+            },
+            maxBodyBytes: settings.listener.maxRequestBodyBytes, bodyTimeout: .seconds(fractional: settings.listener.clientBodyTimeout),
+            idleTimeout: .seconds(fractional: settings.listener.clientIdleTimeout))
+        let socket = try listen(settings.listener.tls, dataPlane)
         var app = Application(
-            router: router,
+            responder: responder,
             server: socket.server,
             configuration: .init(address: .hostname(settings.listener.host, port: settings.listener.port), serverName: nil, reuseAddress: true),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.listener.port) },

@@ -5,7 +5,8 @@ import Logging
 
 /// How one listening socket serves: HTTP/1.1 with the configured limits, over TLS when it has
 /// certificate files (reloadable, and recording each connection's client certificate when it asks
-/// for one).
+/// for one). With a data plane, the model routes are answered below Hummingbird's server (see
+/// `DataPlaneHandler`), which then also keeps the idle timeout for both.
 struct Listener {
     let server: HTTPServerBuilder
     /// The TLS files' watcher, a service to run beside the server.
@@ -13,7 +14,7 @@ struct Listener {
 
     init(
         tls settings: TLSSettings?, bounds listener: ListenerSettings, certificates: ClientCertificates?, reloadOnHangup: Bool, audit: Audit,
-        metrics: GatewayMetrics, logger: Logger
+        metrics: GatewayMetrics, logger: Logger, dataPlane: DataPlane? = nil
     ) throws {
         let tls = try settings.map {
             try ServerTLSContext(
@@ -22,8 +23,8 @@ struct Listener {
         }
         let capture = settings.map { $0.clientAuth != .off } == true ? certificates : nil
         let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [HeaderLimitResponder()] + (capture.map { [$0.capture()] } ?? []),
-            idleTimeout: .seconds(fractional: listener.clientIdleTimeout),
+            additionalChannelHandlers: [HeaderLimitResponder()] + (capture.map { [$0.capture()] } ?? []) + (dataPlane.map { [$0.handler()] } ?? []),
+            idleTimeout: dataPlane == nil ? .seconds(fractional: listener.clientIdleTimeout) : nil,
             httpDecoderConfiguration: .init(
                 maxHeaderFieldSize: listener.maxHeaderBytes,
                 maxHeaderListSize: listener.maxHeaderBytes,

@@ -37,12 +37,19 @@ public struct ProxyRoutes: Sendable {
         self.metering = metering
     }
 
+    /// The routes with a JSON body bounded by `max_request_body_bytes`, each under `/v1/` and `/`.
+    static let jsonRoutes: [(String, Endpoint)] = [
+        ("chat/completions", .chatCompletions), ("completions", .completions), ("embeddings", .embeddings), ("messages", .messages),
+        ("moderations", .moderations), ("images/generations", .imageGenerations), ("audio/speech", .audioSpeech),
+    ]
+    /// The same under the Azure OpenAI SDK's `/openai/deployments/{deployment}/`.
+    static let azureRoutes: [(String, Endpoint)] = [
+        ("chat/completions", .chatCompletions), ("completions", .completions), ("embeddings", .embeddings),
+        ("images/generations", .imageGenerations), ("audio/speech", .audioSpeech),
+    ]
+
     public func register(on router: some RouterMethods<AuthenticatedContext>) {
-        let routes: [(String, Endpoint)] = [
-            ("chat/completions", .chatCompletions), ("completions", .completions), ("embeddings", .embeddings), ("messages", .messages),
-            ("moderations", .moderations), ("images/generations", .imageGenerations), ("audio/speech", .audioSpeech),
-        ]
-        for (path, endpoint) in routes {
+        for (path, endpoint) in Self.jsonRoutes {
             for prefix in ["/v1/", "/"] {
                 router.post(RouterPath(prefix + path)) { request, context in
                     try await self.handle(endpoint, request: request, context: context)
@@ -52,11 +59,7 @@ public struct ProxyRoutes: Sendable {
         // The Azure OpenAI SDK names the model (its "deployment") in the path and may leave it out
         // of the body; its `api-version` query is accepted and not forwarded (each Azure
         // deployment in the configuration has its own).
-        let azure: [(String, Endpoint)] = [
-            ("chat/completions", .chatCompletions), ("completions", .completions), ("embeddings", .embeddings),
-            ("images/generations", .imageGenerations), ("audio/speech", .audioSpeech),
-        ]
-        for (path, endpoint) in azure {
+        for (path, endpoint) in Self.azureRoutes {
             router.post(RouterPath("/openai/deployments/{deployment}/" + path)) { request, context in
                 try await self.handle(endpoint, request: request, context: context, model: context.parameters.get("deployment"))
             }

@@ -1,0 +1,271 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOHTTPTypes
+
+/// Takes the model routes' requests off the connection below Hummingbird's server: it reads the
+/// head and the body on the event loop (bounded in size and in time), hands the whole request to
+/// the router's own responder — the same middleware and routes every other request passes, so
+/// there is one implementation of each rule — and writes the answer straight to the connection:
+/// a complete body in one flush, a stream chunk by chunk, each written before the next is asked
+/// for. Every other request passes on to Hummingbird untouched.
+///
+/// Because two servers now share a connection, this handler keeps its order and its lifetime:
+/// a request that arrives while an answer is outstanding (pipelining) waits, unread, until that
+/// answer has ended, whichever side gives it; the idle timeout counts both sides' requests; a
+/// shutdown lets an answer in progress finish, then closes.
+final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private enum Reading {
+        /// Between requests.
+        case idle
+        /// Reading a request Hummingbird answers.
+        case passing
+        /// Reading a request answered here.
+        case collecting(HTTPRequest, ByteBuffer)
+        /// A request answered here has been read (or refused); whatever more of it arrives is dropped.
+        case answering
+        /// The connection closes once the answer is out: nothing more is read.
+        case closing
+    }
+
+    private let plane: DataPlane
+    private var reading = Reading.idle
+    /// Answers not yet ended, on both sides.
+    private var outstanding = 0
+    /// Parts that arrived while an answer was outstanding, in order, and whether a read waits on them.
+    private var pending = CircularBuffer<HTTPRequestPart>()
+    private var readHeld = false
+    private var closeAfterAnswer = false
+    private var answer: Task<Void, Never>?
+    private var bodyDeadline: Scheduled<Void>?
+    private var idleCheck: Scheduled<Void>?
+    private var lastActivity = NIODeadline.now()
+
+    init(plane: DataPlane) {
+        self.plane = plane
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastActivity = .now()
+        let part = unwrapInboundIn(data)
+        if !pending.isEmpty {
+            pending.append(part)
+        } else if case .head = part, outstanding > 0 {
+            pending.append(part)
+        } else {
+            take(part, context: context)
+        }
+    }
+
+    private func take(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+        switch (reading, part) {
+        case (.idle, .head(let head)):
+            outstanding += 1
+            guard DataPlaneRoutes.takes(head) else {
+                reading = .passing
+                context.fireChannelRead(wrapInboundOut(part))
+                return
+            }
+            if Self.asksToClose(head) { closeAfterAnswer = true }
+            let length = head.headerFields[.contentLength].flatMap(Int.init)
+            if let length, length > plane.maxBodyBytes {
+                refuse(head, context: context)
+                return
+            }
+            reading = .collecting(head, context.channel.allocator.buffer(capacity: min(max(length ?? 0, 0), plane.maxBodyBytes)))
+            // A client trickling its body must not hold a connection forever.
+            bodyDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: plane.bodyTimeout) { context.close(promise: nil) }
+        case (.passing, _):
+            if case .end = part { reading = .idle }
+            context.fireChannelRead(wrapInboundOut(part))
+        case (.collecting(let head, var body), .body(let chunk)):
+            reading = .answering  // the buffer is not shared while it grows
+            guard body.readableBytes + chunk.readableBytes <= plane.maxBodyBytes else {
+                refuse(head, context: context)
+                return
+            }
+            body.writeImmutableBuffer(chunk)
+            reading = .collecting(head, body)
+        case (.collecting(let head, let body), .end):
+            bodyDeadline?.cancel()
+            reading = .answering
+            respond(to: Request(head: head, body: RequestBody(buffer: body)), context: context)
+        case (.answering, _), (.closing, _):
+            break
+        case (.idle, _), (.collecting, .head):
+            // Not HTTP as NIO's decoder delivers it: end the connection rather than guess.
+            context.close(promise: nil)
+        }
+    }
+
+    /// A body past the limit: the router answers it (413, after authentication, as every route
+    /// does) from a body that refuses to be read, and the connection closes, the rest unread.
+    private func refuse(_ head: HTTPRequest, context: ChannelHandlerContext) {
+        bodyDeadline?.cancel()
+        closeAfterAnswer = true
+        reading = .answering
+        respond(to: Request(head: head, body: RequestBody(asyncSequence: OverLimitBody())), context: context)
+    }
+
+    private func respond(to request: Request, context: ChannelHandlerContext) {
+        let sink = AnswerSink(handler: self, context: context)
+        let plane = self.plane
+        let channel = context.channel
+        answer = Task {
+            do {
+                let response = try await plane.responder(request, channel)
+                try await sink.send(response)
+            } catch {
+                // Cancelled (the client left) or the connection failed while writing: nobody to answer.
+                sink.abandon()
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        answer?.cancel()
+        answer = nil
+        bodyDeadline?.cancel()
+        idleCheck?.cancel()
+        pending.removeAll()
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        // Requests not yet begun are dropped (the client may retry them elsewhere); one of ours in
+        // progress finishes, then the connection closes; Hummingbird's are its own to finish.
+        pending.removeAll()
+        switch reading {
+        case .collecting, .answering: closeAfterAnswer = true
+        case .idle, .passing, .closing: context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    // MARK: Outbound (Hummingbird's answers pass here; ours are written from this handler)
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        context.write(data, promise: promise)
+        if case .end = unwrapOutboundIn(data) { answerEnded(context: context) }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if pending.isEmpty { context.read() } else { readHeld = true }
+    }
+
+    // MARK: Answers (on the event loop)
+
+    func writeHead(_ head: HTTPResponse, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        context.writeAndFlush(wrapOutboundOut(.head(finished(head))))
+    }
+
+    func writeBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        context.writeAndFlush(wrapOutboundOut(.body(buffer)))
+    }
+
+    /// A complete answer: head, body and end in one flush.
+    func writeWhole(_ head: HTTPResponse, body: ByteBuffer?, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(.head(finished(head))), promise: nil)
+        if let body, body.readableBytes > 0 { context.write(wrapOutboundOut(.body(body)), promise: nil) }
+        writeEnd(context: context)
+    }
+
+    func writeEnd(context: ChannelHandlerContext) {
+        answer = nil
+        reading = closeAfterAnswer ? .closing : .idle
+        let end = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if closeAfterAnswer {
+            end.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else {
+            answerEnded(context: context)
+        }
+    }
+
+    func abandon(context: ChannelHandlerContext) {
+        answer = nil
+        reading = .closing
+        context.close(promise: nil)
+    }
+
+    private func finished(_ head: HTTPResponse) -> HTTPResponse {
+        var head = head
+        head.headerFields[.date] = HTTPDate.now()
+        if closeAfterAnswer { head.headerFields[.connection] = "close" }
+        return head
+    }
+
+    /// An answer (either side's) has ended: the next request, if one waits, may begin.
+    private func answerEnded(context: ChannelHandlerContext) {
+        lastActivity = .now()
+        outstanding -= 1
+        guard outstanding == 0, !pending.isEmpty else { return }
+        // Not from inside the write that ended the answer: the parts go round the pipeline again.
+        context.eventLoop.assumeIsolated().execute { self.resume(context: context) }
+    }
+
+    private func resume(context: ChannelHandlerContext) {
+        // Hummingbird's side takes what it was given when a read completes.
+        defer { context.fireChannelReadComplete() }
+        while let part = pending.first {
+            if case .head = part, outstanding > 0 { return }
+            pending.removeFirst()
+            take(part, context: context)
+        }
+        if readHeld {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    // MARK: Idle connections (Hummingbird's own timeout is off: it would not see our requests)
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { scheduleIdleCheck(context: context, in: plane.idleTimeout) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if idleCheck == nil { scheduleIdleCheck(context: context, in: plane.idleTimeout) }
+        context.fireChannelActive()
+    }
+
+    private func scheduleIdleCheck(context: ChannelHandlerContext, in delay: TimeAmount?) {
+        guard let delay else { return }
+        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            guard let timeout = self.plane.idleTimeout else { return }
+            let idleFor = NIODeadline.now() - self.lastActivity
+            if self.outstanding > 0 || !self.pending.isEmpty {
+                self.scheduleIdleCheck(context: context, in: timeout)
+            } else if idleFor >= timeout {
+                context.close(promise: nil)
+            } else {
+                self.scheduleIdleCheck(context: context, in: timeout - idleFor)
+            }
+        }
+    }
+
+    static func asksToClose(_ head: HTTPRequest) -> Bool {
+        head.headerFields[values: .connection].contains { value in
+            value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "close" }
+        }
+    }
+}
+
+/// A body past the limit, which refuses to be read: the route answers 413 as it does for any.
+private struct OverLimitBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    struct AsyncIterator: AsyncIteratorProtocol {
+        mutating func next() async throws -> ByteBuffer? { throw HTTPError(.contentTooLarge) }
+    }
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator() }
+}

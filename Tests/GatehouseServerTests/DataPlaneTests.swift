@@ -1,0 +1,252 @@
+import Foundation
+import GatehouseCore
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import NIOSSL
+import Synchronization
+import Testing
+import X509
+
+@testable import GatehouseServer
+
+/// The model routes are answered below Hummingbird's server (`DataPlaneHandler`), everything
+/// else by Hummingbird, on the same connections: these tests speak raw HTTP/1.1 to see what a
+/// connection carries.
+@Suite("Model routes below the router")
+struct DataPlaneTests {
+    static let chatBody = #"{"model":"mock-gpt","messages":[{"role":"user","content":"Hi"}]}"#
+    static let streamBody = #"{"model":"mock-gpt","messages":[{"role":"user","content":"Hi"}],"stream":true}"#
+
+    @Test func aModelRouteAndAManagementRouteShareOneKeepAliveConnection() async throws {
+        try await withGatehouse(.embeddedDefault) { _, port in
+            let connection = try await RawConnection.open(port: port)
+            let requests = [
+                RawConnection.post("/v1/chat/completions", Self.chatBody), RawConnection.get("/key/list"),
+                RawConnection.post("/chat/completions", Self.streamBody), RawConnection.post("/key/generate", "{}"),
+                RawConnection.post("/v1/chat/completions", Self.chatBody),
+            ]
+            for (index, request) in requests.enumerated() {
+                try await connection.send(request)
+                let answers = try await connection.answers(index + 1)
+                try #require(answers.count == index + 1, "answer \(index) arrived on the same connection")
+            }
+            let answers = try await connection.answers(requests.count)
+            Self.expectInOrder(answers)
+            #expect(!connection.isClosed)
+            await connection.close()
+        }
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrderWhicheverSideAnswersThem() async throws {
+        try await withGatehouse(.embeddedDefault) { _, port in
+            let connection = try await RawConnection.open(port: port)
+            // Five requests in one write: each waits, unread, until the one before is answered.
+            try await connection.send(
+                RawConnection.post("/v1/chat/completions", Self.chatBody) + RawConnection.get("/key/list")
+                    + RawConnection.post("/chat/completions", Self.streamBody) + RawConnection.post("/key/generate", "{}")
+                    + RawConnection.post("/v1/chat/completions", Self.chatBody))
+            let answers = try await connection.answers(5)
+            try #require(answers.count == 5)
+            Self.expectInOrder(answers)
+            // Twenty model requests back to back, then one more on the same connection.
+            try await connection.send(String(repeating: RawConnection.post("/v1/embeddings", #"{"model":"mock-gpt","input":"a"}"#), count: 20))
+            let more = try await connection.answers(25)
+            #expect(more.count == 25 && more.dropFirst(5).allSatisfy { $0.status == 200 && $0.body.contains("embedding") })
+            await connection.close()
+        }
+    }
+
+    /// The answers to: chat, key list, streamed chat, key generation, chat.
+    static func expectInOrder(_ answers: [RawAnswer]) {
+        guard answers.count == 5 else { return }
+        #expect(answers[0].status == 200 && answers[0].body.contains("\"chat.completion\""))
+        #expect(answers[1].status == 200 && answers[1].body.contains("\"keys\""))
+        #expect(answers[2].status == 200 && answers[2].chunked && answers[2].body.contains("data: [DONE]"))
+        #expect(answers[2].header("content-type") == "text/event-stream")
+        #expect(answers[3].status == 200 && answers[3].body.contains("\"key\""))
+        #expect(answers[4].status == 200 && answers[4].body.contains("\"chat.completion\""))
+        #expect(answers.allSatisfy { $0.header("date") != nil })
+    }
+
+    @Test func overMutualTLSACertificateActsOnTheModelRouteOnTheConnectionThatBoundIt() async throws {
+        let pki = try TestPKI.make()
+        let spiffe = "spiffe://acme.test/ns/prod/sa/plane"
+        let good = try pki.issue("good", commonName: "plane", names: [.uniformResourceIdentifier(spiffe)])
+        var config = GatehouseConfig.embeddedDefault
+        var tls = TLSSettings(certificateFile: pki.serverCertificateFile, keyFile: pki.serverKeyFile)
+        tls.clientAuth = .required
+        tls.clientCAFile = pki.caFile
+        config.server.listener.tls = tls
+        config.server.identity.clientCertificateIdentity = .sanURI
+        var clientTLS = TLSConfiguration.makeClientConfiguration()
+        clientTLS.trustRoots = .file(pki.caFile)
+        clientTLS.certificateVerification = .noHostnameVerification
+        clientTLS.certificateChain = try NIOSSLCertificate.fromPEMFile(good.certificate).map { .certificate($0) }
+        clientTLS.privateKey = .privateKey(try NIOSSLPrivateKey(file: good.key, format: .pem))
+        let client = clientTLS
+        try await withGatehouse(config) { _, port in
+            let connection = try await RawConnection.open(port: port, tls: client)
+            let noKey = [String]()
+            // Not bound yet: the certificate alone is refused on the model route.
+            try await connection.send(RawConnection.post("/v1/chat/completions", Self.chatBody, headers: noKey))
+            var answers = try await connection.answers(1)
+            #expect(answers.first?.status == 403)
+            try await connection.send(RawConnection.post("/key/generate", #"{"models":["mock-gpt"]}"#))
+            answers = try await connection.answers(2)
+            let keyID = try #require(answers.count == 2 ? (try? JSONCoding.decode(Array(answers[1].body.utf8)))?["token"]?.stringValue : nil)
+            // Bound through management, then used on the model route, pipelined on the same connection.
+            try await connection.send(
+                RawConnection.post("/certificate/bind", #"{"identity":"san_uri:\#(spiffe)","key_id":"\#(keyID)"}"#)
+                    + RawConnection.post("/v1/chat/completions", Self.chatBody, headers: noKey) + RawConnection.get("/key/list"))
+            answers = try await connection.answers(5)
+            try #require(answers.count == 5)
+            #expect(answers[2].status == 200)
+            #expect(answers[3].status == 200 && answers[3].body.contains("\"chat.completion\""))
+            #expect(answers[4].status == 200 && answers[4].body.contains("\"keys\""))
+            #expect(!connection.isClosed)
+            await connection.close()
+        }
+    }
+
+    @Test func bodiesPastTheLimitAre413AndTheConnectionCloses() async throws {
+        var config = GatehouseConfig.embeddedDefault
+        config.server.listener.maxRequestBodyBytes = 2048
+        try await withGatehouse(config) { _, port in
+            // Announced by Content-Length: answered before the body is read.
+            let announced = try await RawConnection.open(port: port)
+            try await announced.send(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\nAuthorization: Bearer \(TestKeys.master)\r\nContent-Length: 100000\r\n\r\n{")
+            let refused = try await announced.answers(1)
+            #expect(refused.first?.status == 413)
+            #expect(refused.first?.body.contains("request_too_large") == true)
+            #expect(refused.first?.header("connection") == "close")
+            #expect(try await announced.closedByServer(within: .seconds(5)))
+
+            // Chunked: refused once the chunks pass the limit.
+            let chunked = try await RawConnection.open(port: port)
+            let chunk = String(repeating: "x", count: 1000)
+            try await chunked.send(
+                "POST /v1/messages HTTP/1.1\r\nHost: g\r\nAuthorization: Bearer \(TestKeys.master)\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + String(repeating: "3e8\r\n\(chunk)\r\n", count: 3))
+            let chunkedAnswer = try await chunked.answers(1)
+            #expect(chunkedAnswer.first?.status == 413)
+            // `/v1/messages` answers in Anthropic's envelope.
+            #expect(chunkedAnswer.first?.body.contains("\"type\":\"error\"") == true)
+            #expect(try await chunked.closedByServer(within: .seconds(5)))
+
+            // Within the limit, chunked, and asking to close: answered, then closed.
+            let closing = try await RawConnection.open(port: port)
+            let body = Self.chatBody
+            try await closing.send(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\nAuthorization: Bearer \(TestKeys.master)\r\nTransfer-Encoding: chunked\r\n"
+                    + "Connection: close\r\n\r\n" + String(body.utf8.count, radix: 16) + "\r\n" + body + "\r\n0\r\n\r\n")
+            let answered = try await closing.answers(1)
+            #expect(answered.first?.status == 200)
+            #expect(answered.first?.header("connection") == "close")
+            #expect(try await closing.closedByServer(within: .seconds(5)))
+
+            // Past the limit without a credential: 401 first, as on every route.
+            let stranger = try await RawConnection.open(port: port)
+            try await stranger.send("POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\nContent-Length: 100000\r\n\r\n{")
+            #expect(try await stranger.answers(1).first?.status == 401)
+            await stranger.close()
+        }
+    }
+
+    @Test func aClientLeavingMidBodyOrMidAnswerSendsNothingOnAndCancelsTheUpstream() async throws {
+        let upstreamEnded = Mutex<ContinuousClock.Instant?>(nil)
+        let upstream = RecordingUpstream { _, _ in
+            // A slow complete answer: spaces (valid before JSON) for five seconds, then the completion.
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init { writer in
+                    do {
+                        for _ in 0..<100 {
+                            try await writer.write(ByteBuffer(string: " "))
+                            try await Task.sleep(for: .milliseconds(50))
+                        }
+                        try await writer.write(ByteBuffer(bytes: JSONCoding.encode(RecordingUpstream.chatCompletion("late"))))
+                        try await writer.finish(nil)
+                    } catch {
+                        upstreamEnded.withLock { $0 = .now }
+                        throw error
+                    }
+                })
+        }
+        try await upstream.run { upstreamPort in
+            try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: upstreamPort)])) { client, port in
+                let body = #"{"model":"gpt","messages":[{"role":"user","content":"Hi"}]}"#
+                // Half a body, then gone: nothing reaches the upstream.
+                let halfway = try await RawConnection.open(port: port)
+                try await halfway.send(
+                    "POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\nAuthorization: Bearer \(TestKeys.master)\r\n"
+                        + "Content-Length: \(body.utf8.count)\r\n\r\n" + body.prefix(20))
+                try await Task.sleep(for: .milliseconds(200))
+                await halfway.close()
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(upstream.requests.isEmpty)
+
+                // Gone while the upstream is still answering: its request is ended, not left to run.
+                let waiting = try await RawConnection.open(port: port)
+                try await waiting.send(RawConnection.post("/v1/chat/completions", body))
+                _ = await eventually { upstream.requests.count == 1 }
+                try await Task.sleep(for: .milliseconds(300))
+                let left = ContinuousClock.now
+                await waiting.close()
+                _ = await eventually { upstreamEnded.withLock { $0 } != nil }
+                let ended = try #require(upstreamEnded.withLock { $0 })
+                #expect(ended - left < .seconds(3))
+                // The gateway goes on serving.
+                #expect(try await client.get("/v1/models").status == .ok)
+            }
+        }
+    }
+
+    @Test func anIdleConnectionIsClosedButOneWaitingOnAnAnswerIsNot() async throws {
+        let upstream = RecordingUpstream { _, _ in
+            try await Task.sleep(for: .milliseconds(2500))
+            return RecordingUpstream.json(RecordingUpstream.chatCompletion("slow"))
+        }
+        try await upstream.run { upstreamPort in
+            var config = GatehouseConfig(models: [deployment("gpt", port: upstreamPort)])
+            config.server.listener.clientIdleTimeout = 1
+            try await withGatehouse(config) { _, port in
+                // Waiting 2.5 s on its answer, past the 1 s idle timeout: answered.
+                let waiting = try await RawConnection.open(port: port)
+                try await waiting.send(RawConnection.post("/v1/chat/completions", #"{"model":"gpt","messages":[{"role":"user","content":"Hi"}]}"#))
+                let answers = try await waiting.answers(1, within: .seconds(10))
+                #expect(answers.first?.status == 200)
+                // Then idle: closed after about a second.
+                let idleSince = ContinuousClock.now
+                #expect(try await waiting.closedByServer(within: .seconds(5)))
+                let idle = ContinuousClock.now - idleSince
+                #expect(idle >= .milliseconds(700) && idle < .seconds(4))
+            }
+        }
+    }
+}
+
+@Suite("The data plane's routes")
+struct DataPlaneRoutesTests {
+    @Test func theJSONModelRoutesAreTakenAndNothingElse() {
+        func takes(_ method: HTTPRequest.Method, _ path: String) -> Bool {
+            DataPlaneRoutes.takes(HTTPRequest(method: method, scheme: nil, authority: nil, path: path))
+        }
+        for path in [
+            "/v1/chat/completions", "/chat/completions", "/v1/completions", "/v1/embeddings", "/embeddings", "/v1/messages", "/messages",
+            "/v1/moderations", "/v1/images/generations", "/audio/speech", "/v1/chat/completions?key=x", "/openai/deployments/gpt-4o/chat/completions",
+            "/openai/deployments/d/embeddings?api-version=2024-06-01",
+        ] {
+            #expect(takes(.post, path), "\(path)")
+        }
+        for (method, path) in [
+            (HTTPRequest.Method.get, "/v1/chat/completions"), (.post, "/v1/audio/transcriptions"), (.post, "/v1/responses"),
+            (.post, "/v1/messages/count_tokens"), (.post, "/key/generate"), (.post, "/openai/deployments//chat/completions"),
+            (.post, "/openai/deployments/d/messages"), (.post, "/v1/chat/completions/"), (.post, "/v2/chat/completions"),
+        ] {
+            #expect(!takes(method, path), "\(method) \(path)")
+        }
+    }
+}
