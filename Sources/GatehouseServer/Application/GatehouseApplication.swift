@@ -100,7 +100,9 @@ public enum GatehouseApplication {
         let responder = router.buildResponder()
         let dataPlane = DataPlane(
             responder: { request, channel in
-                try await responder.respond(to: request, context: GatewayRequestContext(source: .init(channel: channel, logger: logger)))
+                var context = GatewayRequestContext(source: .init(channel: channel, logger: logger))
+                context.bodyInMemory = true
+                return try await responder.respond(to: request, context: context)
             },
             maxBodyBytes: settings.listener.maxRequestBodyBytes, bodyTimeout: .seconds(fractional: settings.listener.clientBodyTimeout),
             idleTimeout: .seconds(fractional: settings.listener.clientIdleTimeout))

@@ -31,6 +31,9 @@ public struct GatewayRequestContext: ConnectionContext {
     public var requestStart: ContinuousClock.Instant?
     /// This request's access log line in the making (nil: no access log).
     var accessNote: AccessNote?
+    /// Whether the body was read before the request was handed on (the data plane reads it whole,
+    /// within its own deadline): the routes need not bound the time reading it takes.
+    var bodyInMemory = false
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -49,6 +52,7 @@ public struct AuthenticatedContext: ChildRequestContext, ConnectionContext {
     public let forwardedClient: String?
     public let requestStart: ContinuousClock.Instant?
     let accessNote: AccessNote?
+    let bodyInMemory: Bool
 
     public init(context: GatewayRequestContext) throws {
         guard let principal = context.principal else { throw GatewayError.unauthorized("This route needs a credential.") }
@@ -58,5 +62,6 @@ public struct AuthenticatedContext: ChildRequestContext, ConnectionContext {
         self.forwardedClient = context.forwardedClient
         self.requestStart = context.requestStart
         self.accessNote = context.accessNote
+        self.bodyInMemory = context.bodyInMemory
     }
 }

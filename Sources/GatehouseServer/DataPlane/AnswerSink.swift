@@ -2,8 +2,8 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Where the task answering a data-plane request writes its answer: each call hops once to the
-/// connection's event loop. A body whose length is known is gathered and written whole with its
+/// Where the task answering a data-plane request writes its answer, on the connection's event
+/// loop (where the task normally runs already; else each call hops there once). A body whose length is known is gathered and written whole with its
 /// head (one hop, one flush); any other is streamed, its head at once and each chunk written to
 /// the socket before the next is taken (back-pressure from a slow client reaches the upstream).
 struct AnswerSink: Sendable {
@@ -24,26 +24,45 @@ struct AnswerSink: Sendable {
         if response.body.contentLength != nil {
             try await response.body.write(WholeBody(sink: self, head: head))
         } else {
-            try await eventLoop.flatSubmit { [parts] in parts.value.handler.writeHead(head, context: parts.value.context) }.get()
+            try await written { $0.handler.writeHead(head, context: $0.context) }
             try await response.body.write(StreamedBody(sink: self))
         }
     }
 
     fileprivate func whole(_ head: HTTPResponse, body: ByteBuffer?) {
-        eventLoop.execute { [parts] in parts.value.handler.writeWhole(head, body: body, context: parts.value.context) }
+        onLoop { $0.handler.writeWhole(head, body: body, context: $0.context) }
     }
 
     fileprivate func chunk(_ buffer: ByteBuffer) async throws {
-        try await eventLoop.flatSubmit { [parts] in parts.value.handler.writeBody(buffer, context: parts.value.context) }.get()
+        try await written { $0.handler.writeBody(buffer, context: $0.context) }
     }
 
     fileprivate func end() {
-        eventLoop.execute { [parts] in parts.value.handler.writeEnd(context: parts.value.context) }
+        onLoop { $0.handler.writeEnd(context: $0.context) }
     }
 
     /// Closes the connection: the answer cannot be given.
     func abandon() {
-        eventLoop.execute { [parts] in parts.value.handler.abandon(context: parts.value.context) }
+        onLoop { $0.handler.abandon(context: $0.context) }
+    }
+
+    /// Runs `body` on the connection's loop: at once when the task is on it already (the usual
+    /// case: a task started from an event loop stays on it), else as a job there.
+    private func onLoop(_ body: @escaping @Sendable (Parts) -> Void) {
+        if eventLoop.inEventLoop {
+            body(parts.value)
+        } else {
+            eventLoop.execute { [parts] in body(parts.value) }
+        }
+    }
+
+    /// Runs `write` on the connection's loop and waits until what it wrote is on the socket.
+    private func written(_ write: @escaping @Sendable (Parts) -> EventLoopFuture<Void>) async throws {
+        if eventLoop.inEventLoop {
+            try await write(parts.value).get()
+        } else {
+            try await eventLoop.flatSubmit { [parts] in write(parts.value) }.get()
+        }
     }
 }
 

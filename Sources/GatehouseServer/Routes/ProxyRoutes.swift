@@ -173,10 +173,16 @@ public struct ProxyRoutes: Sendable {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw GatewayError.payloadTooLarge(limit: limit)
         }
-        // A client trickling its body byte by byte must not hold a connection and a task forever.
+        // A client trickling its body byte by byte must not hold a connection and a task forever
+        // (the data plane has read it already, within the same deadline).
+        if context.bodyInMemory { return try await collect(request, upTo: limit) }
         let channel = context.channel
         let deadline = channel.eventLoop.scheduleTask(in: bodyTimeout) { channel.close(promise: nil) }
         defer { deadline.cancel() }
+        return try await collect(request, upTo: limit)
+    }
+
+    private func collect(_ request: Request, upTo limit: Int) async throws -> ByteBuffer {
         do {
             return try await request.body.collect(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {

@@ -80,7 +80,7 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
     {
         let loop = channel.eventLoop
         let promise = loop.makePromise(of: HTTPResponseHead.self)
-        let started = loop.submit { () -> UnsafeTransfer<UpstreamConnectionHandler.Producer>? in
+        let start = { @Sendable () -> UnsafeTransfer<UpstreamConnectionHandler.Producer>? in
             // A pooled connection the upstream closed since it was taken has no handler left:
             // that is a close before the response (retried once on a new connection).
             guard let handler = try? channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self) else {
@@ -92,11 +92,16 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
             return UnsafeTransfer(handler.makeBody(demand: demand))
         }
         let transfer: UnsafeTransfer<UpstreamConnectionHandler.Producer>?
-        do {
-            transfer = try await started.get()
-        } catch {
-            promise.fail(error)  // the loop is gone: the task never ran
-            throw error
+        if loop.inEventLoop {
+            // The request's task runs on the connection's loop (the usual case): no hop.
+            transfer = start()
+        } else {
+            do {
+                transfer = try await loop.submit(start).get()
+            } catch {
+                promise.fail(error)  // the loop is gone: the task never ran
+                throw error
+            }
         }
         guard let bodySequence = transfer?.value else { throw UpstreamConnectionHandler.Failure.closedBeforeResponse }
         let responseHead = try await withTaskCancellationHandler {
