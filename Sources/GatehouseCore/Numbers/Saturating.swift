@@ -2,7 +2,9 @@
 /// range, and every such value here can come from outside (a body, a token claim, an upstream's
 /// usage, a configuration file): a trap would stop the whole gateway for one request.
 extension FixedWidthInteger {
-    /// `value` rounded toward zero, held at the type's ends; NaN is 0.
+    /// `value` rounded toward zero, held at the type's ends; NaN is 0. Inlinable: specialised where
+    /// it is called, not the generic conversion at run time (it is on every request's path).
+    @inlinable
     public init(saturating value: Double) {
         if value.isNaN {
             self = 0

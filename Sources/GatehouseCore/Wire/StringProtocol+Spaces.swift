@@ -1,9 +1,18 @@
 extension StringProtocol {
-    /// Without leading and trailing spaces and tabs (header values, list elements).
+    /// Without leading and trailing spaces and tabs (header values, list elements). Works on the
+    /// UTF-8 bytes (spaces and tabs are ASCII) in one pass, specialised where it is called.
+    @inlinable
     public var trimmingSpaces: String {
-        var view = self[...]
-        while view.first == " " || view.first == "\t" { view = view.dropFirst() }
-        while view.last == " " || view.last == "\t" { view = view.dropLast() }
-        return String(view)
+        let bytes = utf8
+        var start = bytes.startIndex
+        while start < bytes.endIndex, bytes[start] == 0x20 || bytes[start] == 0x09 { start = bytes.index(after: start) }
+        var end = start
+        var index = start
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            index = bytes.index(after: index)
+            if byte != 0x20, byte != 0x09 { end = index }
+        }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
     }
 }

@@ -117,7 +117,8 @@ extension ListenerSettings {
                     meaning: "Seconds a client has to send its whole request body; a client trickling it is disconnected.", example: "10"),
                 .number(
                     "client_idle_timeout", \.listener.clientIdleTimeout, minimum: 1,
-                    meaning: "Seconds before an idle client connection is closed.", example: "30"),
+                    meaning: "Seconds before an idle client connection is closed (one waiting on an answer, or receiving a stream, is not idle).",
+                    example: "30"),
                 .number(
                     "shutdown_grace_seconds", \.listener.shutdownGraceSeconds,
                     meaning: "On SIGTERM/SIGINT: stop accepting, let requests and streams in flight finish for up to this long, then "
