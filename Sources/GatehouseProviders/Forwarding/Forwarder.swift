@@ -24,8 +24,10 @@ public struct Forwarder: Sendable {
         onStreamEnd: @escaping @Sendable (StreamEnd, Deployment) -> Void = { _, _ in }
     ) async throws -> ForwardResult {
         try await router.run(model: request.model, region: request.region, mayUse: mayUse) { adapter in
-            let upstreamRequest = try adapter.makeRequest(
+            var upstreamRequest = try adapter.makeRequest(
                 request.endpoint, body: request.body, stream: request.stream, anthropic: request.anthropic, multipart: request.multipart)
+            let streams = request.stream && request.endpoint.streams
+            if !streams { upstreamRequest.wholeBodyLimit = maxResponseBytes }
             let deployment = adapter.deployment
             let total = deployment.timeout ?? settings.requestTimeout
             let timeouts = UpstreamTimeouts(
@@ -41,7 +43,7 @@ public struct Forwarder: Sendable {
             guard (200..<300).contains(response.status) else {
                 throw try await failure(response, deployment: deployment)
             }
-            if request.stream, request.endpoint.streams {
+            if streams {
                 var translator = adapter.streamTranslator(request.endpoint, clientModel: request.model, clientWantsUsage: request.clientWantsUsage)
                 if let shape = request.responses { translator = ComposedStreamTranslator(translator, then: ChatToResponsesStream(shape: shape)) }
                 let stream = TranslatedEventStream(

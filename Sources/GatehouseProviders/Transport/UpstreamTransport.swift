@@ -7,6 +7,9 @@ public struct UpstreamRequest: Sendable {
     public var method: String
     public var headers: [(String, String)]
     public var body: ByteBuffer
+    /// Set when the caller wants the whole response body at once (not a stream), at most this
+    /// many bytes: a transport may gather it itself rather than hand out a sequence of chunks.
+    public var wholeBodyLimit: Int?
 
     public init(url: String, method: String = "POST", headers: [(String, String)], body: ByteBuffer) {
         self.url = url

@@ -9,8 +9,9 @@ import Synchronization
 /// `UpstreamTransport` on SwiftNIO's HTTP/1.1 codec, built to keep a request on one event loop:
 /// keep-alive connections are pooled per event loop and the loop serving the calling task is
 /// used, request head and body go out in a single flush, and the body streams back with
-/// back-pressure. Dropping the body before its end closes the connection, which cancels the
-/// upstream request.
+/// back-pressure (or, when the caller wants it whole, is gathered on the connection's loop and
+/// handed over at its end). Dropping the body before its end closes the connection, which cancels
+/// the upstream request.
 public final class NIOHTTPTransport: UpstreamTransport, Service {
     private struct PoolKey: Hashable {
         var loop: ObjectIdentifier
@@ -62,7 +63,7 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
             // The retry takes a new connection: the pooled ones are likely just as stale.
             let (channel, reused) = try await connection(to: target.origin, on: loop, fromPool: attempt == 0)
             do {
-                let response = try await exchange(on: channel, head: head, body: request.body, timeouts: timeouts)
+                let response = try await exchange(on: channel, head: head, body: request.body, timeouts: timeouts, whole: request.wholeBodyLimit)
                 return response
             } catch UpstreamConnectionHandler.Failure.closedBeforeResponse where reused && attempt == 0 && !Task.isCancelled {
                 continue
@@ -73,25 +74,36 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
         throw TransportError(.connect, "upstream closed the connection")
     }
 
+    /// - Parameter whole: gather the body on the connection's loop, at most this many bytes, and
+    ///   answer with it whole; nil: stream it.
     private func exchange(
-        on channel: any Channel, head: HTTPRequestHead, body: ByteBuffer, timeouts: UpstreamTimeouts
+        on channel: any Channel, head: HTTPRequestHead, body: ByteBuffer, timeouts: UpstreamTimeouts, whole: Int?
     ) async throws
         -> UpstreamResponse
     {
         let loop = channel.eventLoop
         let promise = loop.makePromise(of: HTTPResponseHead.self)
-        let start = { @Sendable () -> UnsafeTransfer<UpstreamConnectionHandler.Producer>? in
+        let wholeBody = whole.map { limit in
+            UpstreamConnectionHandler.WholeBody(promise: loop.makePromise(of: ByteBuffer.self), limit: limit, total: timeouts.total)
+        }
+        // nil: the connection is gone; a nil producer: the body is gathered whole.
+        let start = { @Sendable () -> UnsafeTransfer<UpstreamConnectionHandler.Producer?>? in
             // A pooled connection the upstream closed since it was taken has no handler left:
             // that is a close before the response (retried once on a new connection).
             guard let handler = try? channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self) else {
                 promise.fail(UpstreamConnectionHandler.Failure.closedBeforeResponse)
+                wholeBody?.promise.fail(UpstreamConnectionHandler.Failure.closedBeforeResponse)
                 return nil
+            }
+            if let wholeBody {
+                handler.start(head: head, body: body, promise: promise, firstByteTimeout: timeouts.firstByte, whole: wholeBody)
+                return UnsafeTransfer(nil)
             }
             let demand = BodyDemand(handler: handler, eventLoop: loop)
             handler.start(head: head, body: body, promise: promise, firstByteTimeout: timeouts.firstByte)
             return UnsafeTransfer(handler.makeBody(demand: demand))
         }
-        let transfer: UnsafeTransfer<UpstreamConnectionHandler.Producer>?
+        let transfer: UnsafeTransfer<UpstreamConnectionHandler.Producer?>?
         if loop.inEventLoop {
             // The request's task runs on the connection's loop (the usual case): no hop.
             transfer = start()
@@ -100,19 +112,25 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
                 transfer = try await loop.submit(start).get()
             } catch {
                 promise.fail(error)  // the loop is gone: the task never ran
+                wholeBody?.promise.fail(error)
                 throw error
             }
         }
-        guard let bodySequence = transfer?.value else { throw UpstreamConnectionHandler.Failure.closedBeforeResponse }
+        guard let transfer else { throw UpstreamConnectionHandler.Failure.closedBeforeResponse }
+        // Whole: the head's promise is kept until the body has all arrived.
         let responseHead = try await withTaskCancellationHandler {
             try await promise.futureResult.get()
         } onCancel: {
             channel.close(promise: nil)
         }
+        let headers = responseHead.headers.map { ($0.name, $0.value) }
+        guard let bodySequence = transfer.value else {
+            let bytes = try await wholeBody!.promise.futureResult.get()
+            return UpstreamResponse(status: Int(responseHead.status.code), headers: headers, body: .bytes(bytes))
+        }
         let deadline = NIODeadline.now() + timeouts.total
         return UpstreamResponse(
-            status: Int(responseHead.status.code),
-            headers: responseHead.headers.map { ($0.name, $0.value) },
+            status: Int(responseHead.status.code), headers: headers,
             body: UpstreamBody(DeadlineBoundSequence(base: bodySequence, deadline: deadline))
         )
     }

@@ -3,8 +3,9 @@ import NIOHTTP1
 
 /// Drives one request/response exchange at a time on a keep-alive upstream connection: hands the
 /// response head to a promise, streams the body into an async sequence with back-pressure
-/// (reading from the socket only when the consumer wants more), and decides at the end whether
-/// the connection can serve another request.
+/// (reading from the socket only when the consumer wants more) — or, for a caller that wants the
+/// whole body, gathers it here and hands head and body over at the end —, and decides at the end
+/// whether the connection can serve another request.
 final class UpstreamConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = HTTPClientRequestPart
@@ -20,12 +21,26 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         case closedBeforeResponse
         case firstByteTimeout
         case idleTimeout
+        /// A whole body did not arrive within the total timeout.
+        case totalTimeout
+        /// A whole body passed its limit.
+        case bodyTooLarge(Int)
         case other(any Error)
+    }
+
+    /// A body gathered here: at most `limit` bytes within `total` of the head.
+    struct WholeBody {
+        let promise: EventLoopPromise<ByteBuffer>
+        let limit: Int
+        let total: TimeAmount
+        var body: ByteBuffer?
     }
 
     private struct Exchange {
         var head: EventLoopPromise<HTTPResponseHead>
         var source: Producer.Source?
+        var whole: WholeBody?
+        var responseHead: HTTPResponseHead?
         var receivedAnything = false
         var keepAlive = true
         var timeout: Scheduled<Void>?
@@ -44,15 +59,20 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     /// Starts an exchange: writes head, body and end with a single flush.
+    /// - Parameter whole: the body is gathered here, and `promise` (the head) and the body's
+    ///   promise are kept until it has all arrived; nil: the body is streamed (`makeBody`).
     func start(
-        head: HTTPRequestHead, body: ByteBuffer, promise: EventLoopPromise<HTTPResponseHead>, firstByteTimeout: TimeAmount
+        head: HTTPRequestHead, body: ByteBuffer, promise: EventLoopPromise<HTTPResponseHead>, firstByteTimeout: TimeAmount,
+        whole: WholeBody? = nil
     ) {
         guard let context, context.channel.isActive else {
             promise.fail(Failure.closedBeforeResponse)
+            whole?.promise.fail(Failure.closedBeforeResponse)
             return
         }
         exchangeID &+= 1
         var exchange = Exchange(head: promise)
+        exchange.whole = whole
         exchange.timeout = context.eventLoop.scheduleTask(in: firstByteTimeout) { [weak self] in
             self?.fail(Failure.firstByteTimeout)
         }
@@ -86,14 +106,40 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
             exchange.timeout?.cancel()
             exchange.timeout = nil
             exchange.keepAlive = head.isKeepAlive
-            self.exchange = exchange
-            exchange.head.succeed(head)
+            if let whole = exchange.whole {
+                exchange.responseHead = head
+                exchange.timeout = context.eventLoop.scheduleTask(in: whole.total) { [weak self] in self?.fail(Failure.totalTimeout) }
+                self.exchange = exchange
+            } else {
+                self.exchange = exchange
+                exchange.head.succeed(head)
+            }
         case .body(let buffer):
+            if var whole = exchange.whole {
+                // Held by nothing else while it grows (no copy on write).
+                self.exchange = nil
+                exchange.whole = nil
+                guard (whole.body?.readableBytes ?? 0) + buffer.readableBytes <= whole.limit else {
+                    exchange.whole = whole
+                    self.exchange = exchange
+                    fail(Failure.bodyTooLarge(whole.limit))
+                    return
+                }
+                if whole.body == nil { whole.body = buffer } else { whole.body!.writeImmutableBuffer(buffer) }
+                exchange.whole = whole
+                self.exchange = exchange
+                return
+            }
             self.exchange = exchange
             if exchange.source?.yield(buffer) == .stopProducing { wantsMore = false }
         case .end:
             self.exchange = nil
             exchange.source?.finish()
+            if let whole = exchange.whole, let head = exchange.responseHead {
+                exchange.timeout?.cancel()
+                exchange.head.succeed(head)
+                whole.promise.succeed(whole.body ?? ByteBuffer())
+            }
             if exchange.keepAlive {
                 onReusable?()
             } else {
@@ -169,6 +215,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
             error = failure
         }
         exchange.head.fail(error)
+        exchange.whole?.promise.fail(error)
         exchange.source?.finish(Self.transportError(error))
         context?.close(promise: nil)
     }
@@ -177,6 +224,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         switch error {
         case Failure.idleTimeout: return TransportError(.timeout, "upstream went silent past the idle timeout")
         case Failure.firstByteTimeout: return TransportError(.timeout, "upstream timed out before responding")
+        case Failure.totalTimeout: return TransportError(.timeout, "upstream response did not end within the timeout")
+        case Failure.bodyTooLarge(let limit): return TransportError(.bodyTooLarge, "upstream response exceeds \(limit) bytes")
         case Failure.closedBeforeResponse: return TransportError(.connect, "upstream closed the connection")
         case Failure.other(let error): return error is CancellationError ? error : TransportError(.other, "\(error)")
         default: return error
