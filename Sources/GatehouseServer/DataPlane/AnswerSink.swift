@@ -3,9 +3,10 @@ import Hummingbird
 import NIOCore
 
 /// Where the task answering a data-plane request writes its answer, on the connection's event
-/// loop (where the task normally runs already; else each call hops there once). A body whose length is known is gathered and written whole with its
-/// head (one hop, one flush); any other is streamed, its head at once and each chunk written to
-/// the socket before the next is taken (back-pressure from a slow client reaches the upstream).
+/// loop (where the task normally runs already; else each call hops there once). A body whose
+/// length is known is gathered and written whole with its head (one flush); any other is streamed,
+/// its head at once and each chunk written to the socket before the next is taken (back-pressure
+/// from a slow client reaches the upstream).
 struct AnswerSink: Sendable {
     private struct Parts {
         let handler: DataPlaneHandler
