@@ -249,4 +249,14 @@ struct DataPlaneRoutesTests {
             #expect(!takes(method, path), "\(method) \(path)")
         }
     }
+
+    @Test func connectionCloseIsFoundAmongTheHeadersValues() {
+        func asks(_ values: [String]) -> Bool {
+            var head = HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/v1/chat/completions")
+            for value in values { head.headerFields.append(HTTPField(name: .connection, value: value)) }
+            return DataPlaneHandler.asksToClose(head)
+        }
+        #expect(asks(["close"]) && asks(["keep-alive, Close"]) && asks(["keep-alive", " close "]))
+        #expect(!asks([]) && !asks(["keep-alive"]) && !asks(["closed, upgrade"]))
+    }
 }

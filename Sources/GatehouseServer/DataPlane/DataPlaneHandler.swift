@@ -1,4 +1,4 @@
-import Foundation
+import GatehouseCore
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -254,10 +254,10 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Whether the request's `Connection` header (its values joined) names `close`.
     static func asksToClose(_ head: HTTPRequest) -> Bool {
-        head.headerFields[values: .connection].contains { value in
-            value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "close" }
-        }
+        guard let value = head.headerFields[.connection] else { return false }
+        return value.split(separator: ",").contains { $0.trimmingSpaces.lowercased() == "close" }
     }
 }
 
