@@ -48,6 +48,8 @@ struct UpstreamConnectionHandlerTests {
             handler.start(head: Self.request, body: ByteBuffer(string: "{}"), promise: promise, firstByteTimeout: firstByteTimeout)
             return Transfer(value: (promise.futureResult, handler.makeBody(demand: demand)))
         }
+        // The request is flushed once the loop's current work is done (see `start`).
+        await channel.testingEventLoop.run()
         return started.value
     }
 
@@ -55,13 +57,15 @@ struct UpstreamConnectionHandlerTests {
     func startWhole(
         on channel: NIOAsyncTestingChannel, limit: Int = 1 << 20, total: TimeAmount = .seconds(30)
     ) async throws -> (head: EventLoopFuture<HTTPResponseHead>, body: EventLoopFuture<ByteBuffer>) {
-        try await channel.testingEventLoop.executeInContext {
+        let started = try await channel.testingEventLoop.executeInContext {
             let handler = try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self)
             let promise = channel.eventLoop.makePromise(of: HTTPResponseHead.self)
             let whole = UpstreamConnectionHandler.WholeBody(promise: channel.eventLoop.makePromise(), limit: limit, total: total)
             handler.start(head: Self.request, body: ByteBuffer(string: "{}"), promise: promise, firstByteTimeout: .seconds(30), whole: whole)
             return (promise.futureResult, whole.promise.futureResult)
         }
+        await channel.testingEventLoop.run()
+        return started
     }
 
     @Test func aWholeBodyIsHandedOverWithItsHeadAtItsEnd() async throws {

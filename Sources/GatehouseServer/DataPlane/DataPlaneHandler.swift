@@ -1,4 +1,5 @@
 import GatehouseCore
+import GatehouseProviders
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -43,6 +44,8 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var readHeld = false
     private var closeAfterAnswer = false
     private var answer: Task<Void, Never>?
+    /// The connection's loop as the answers' task executor (see `LoopTaskExecutor`).
+    private var executor: LoopTaskExecutor?
     private var bodyDeadline: Scheduled<Void>?
     private var idleCheck: Scheduled<Void>?
     private var lastActivity = NIODeadline.now()
@@ -119,7 +122,9 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let sink = AnswerSink(handler: self, context: context)
         let plane = self.plane
         let channel = context.channel
-        answer = Task {
+        let executor = self.executor ?? LoopTaskExecutor(loop: context.eventLoop)
+        self.executor = executor
+        answer = Task(executorPreference: executor) {
             do {
                 let response = try await plane.responder(request, channel)
                 try await sink.send(response)
@@ -184,7 +189,8 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func writeEnd(context: ChannelHandlerContext) {
         answer = nil
         reading = closeAfterAnswer ? .closing : .idle
-        let end = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        let end = context.write(wrapOutboundOut(.end(nil)))
+        context.flushAfterQueuedWork()
         if closeAfterAnswer {
             end.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         } else {

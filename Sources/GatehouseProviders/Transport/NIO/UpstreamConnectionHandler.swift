@@ -58,7 +58,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
-    /// Starts an exchange: writes head, body and end with a single flush.
+    /// Starts an exchange: writes head, body and end with a single flush (`flushAfterQueuedWork`).
     /// - Parameter whole: the body is gathered here, and `promise` (the head) and the body's
     ///   promise are kept until it has all arrived; nil: the body is streamed (`makeBody`).
     func start(
@@ -80,7 +80,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         wantsMore = true
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.write(wrapOutboundOut(.end(nil)), promise: nil)
+        context.flushAfterQueuedWork()
         context.read()
     }
 
