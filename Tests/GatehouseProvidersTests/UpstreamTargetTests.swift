@@ -14,9 +14,17 @@ struct UpstreamTargetTests {
         let ipv6 = try #require(UpstreamTarget(url: "http://[::1]:9/v1"))
         #expect(ipv6.host == "::1" && ipv6.port == 9)
         #expect(UpstreamTarget(url: "http://host")?.target == "/")
+        #expect(UpstreamTarget(url: "http://host?a=1")?.target == "/?a=1")
+        let upper = try #require(UpstreamTarget(url: "HTTPS://Host.Example/v1"))
+        #expect(upper.tls && upper.host == "Host.Example" && upper.port == 443 && upper.target == "/v1")
+        #expect(UpstreamTarget(url: "http://hôst.example:8080/ü?q=é")?.target == "/ü?q=é")
     }
 
-    @Test(arguments: ["ftp://x/", "http://", "http://user@host/", "http://host:99999/", "http://host:abc/", "nonsense"])
+    @Test(arguments: [
+        "ftp://x/", "http://", "http://user@host/", "http://host:99999/", "http://host:abc/", "nonsense", "http:/host/", "http:x://host/",
+        "httpx://host/",
+        "http://[::1/", "http://[::1]x/", "http://:80/",
+    ])
     func refusesWhatItCannotConnectTo(url: String) {
         #expect(UpstreamTarget(url: url) == nil)
     }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Where a request goes, split from its URL once: scheme, host, port and the request target.
 struct UpstreamTarget: Hashable, Sendable {
     var tls: Bool
@@ -22,35 +20,48 @@ struct UpstreamTarget: Hashable, Sendable {
         }
     }
 
+    /// Parsed on the URL's UTF-8 bytes (it is split for every upstream request): the scheme,
+    /// `//`, an authority without credentials, then path and query.
     init?(url: String) {
-        let scheme: Substring
-        guard let schemeEnd = url.range(of: "://") else { return nil }
-        scheme = url[..<schemeEnd.lowerBound]
-        switch scheme.lowercased() {
-        case "http": tls = false
-        case "https": tls = true
-        default: return nil
+        let bytes = url.utf8
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let scheme = url.utf8[..<colon]
+        if Self.isScheme(scheme, "http") {
+            tls = false
+        } else if Self.isScheme(scheme, "https") {
+            tls = true
+        } else {
+            return nil
         }
-        let rest = url[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
-        let authority = rest[..<authorityEnd]
-        guard !authority.isEmpty, !authority.contains("@") else { return nil }
-        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
-            host = String(authority[authority.index(after: authority.startIndex)..<close])
-            let after = authority[authority.index(after: close)...]
-            guard after.isEmpty || after.hasPrefix(":") else { return nil }
+        guard url.utf8[colon...].starts(with: "://".utf8) else { return nil }
+        let authorityStart = bytes.index(colon, offsetBy: 3)
+        let authorityEnd =
+            bytes[authorityStart...].firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }) ?? bytes.endIndex
+        let authority = url[authorityStart..<authorityEnd]
+        guard !authority.isEmpty, !authority.utf8.contains(UInt8(ascii: "@")) else { return nil }
+        if authority.utf8.first == UInt8(ascii: "[") {
+            guard let close = authority.utf8.firstIndex(of: UInt8(ascii: "]")) else { return nil }
+            host = String(authority[authority.utf8.index(after: authority.startIndex)..<close])
+            let after = authority[authority.utf8.index(after: close)...]
+            guard after.isEmpty || after.utf8.first == UInt8(ascii: ":") else { return nil }
             guard let parsed = after.isEmpty ? (tls ? 443 : 80) : Int(after.dropFirst()) else { return nil }
             port = parsed
-        } else if let colon = authority.lastIndex(of: ":") {
-            host = String(authority[..<colon])
-            guard let parsed = Int(authority[authority.index(after: colon)...]) else { return nil }
+        } else if let portColon = authority.utf8.lastIndex(of: UInt8(ascii: ":")) {
+            host = String(authority[..<portColon])
+            guard let parsed = Int(authority[authority.utf8.index(after: portColon)...]) else { return nil }
             port = parsed
         } else {
             host = String(authority)
             port = tls ? 443 : 80
         }
         guard (1...65535).contains(port), !host.isEmpty else { return nil }
-        let path = rest[authorityEnd...]
-        target = path.isEmpty ? "/" : (path.hasPrefix("?") ? "/" + path : String(path))
+        let path = url[authorityEnd...]
+        target = path.isEmpty ? "/" : (path.utf8.first == UInt8(ascii: "?") ? "/" + path : String(path))
+    }
+
+    /// Whether `text` is the lowercase ASCII `scheme`, in any case.
+    private static func isScheme(_ text: Substring.UTF8View, _ scheme: StaticString) -> Bool {
+        let name = UnsafeBufferPointer(start: scheme.utf8Start, count: scheme.utf8CodeUnitCount)
+        return text.elementsEqual(name) { $0 | 0x20 == $1 }
     }
 }
