@@ -230,20 +230,21 @@ struct DataPlaneTests {
 
 @Suite("The data plane's routes")
 struct DataPlaneRoutesTests {
-    @Test func theJSONModelRoutesAreTakenAndNothingElse() {
+    @Test func theJSONBodiedModelRoutesAreTakenAndNothingElse() {
         func takes(_ method: HTTPRequest.Method, _ path: String) -> Bool {
             DataPlaneRoutes.takes(HTTPRequest(method: method, scheme: nil, authority: nil, path: path))
         }
         for path in [
             "/v1/chat/completions", "/chat/completions", "/v1/completions", "/v1/embeddings", "/embeddings", "/v1/messages", "/messages",
             "/v1/moderations", "/v1/images/generations", "/audio/speech", "/v1/chat/completions?key=x", "/openai/deployments/gpt-4o/chat/completions",
-            "/openai/deployments/d/embeddings?api-version=2024-06-01",
+            "/openai/deployments/d/embeddings?api-version=2024-06-01", "/v1/responses", "/responses", "/v1/messages/count_tokens",
+            "/messages/count_tokens",
         ] {
             #expect(takes(.post, path), "\(path)")
         }
         for (method, path) in [
-            (HTTPRequest.Method.get, "/v1/chat/completions"), (.post, "/v1/audio/transcriptions"), (.post, "/v1/responses"),
-            (.post, "/v1/messages/count_tokens"), (.post, "/key/generate"), (.post, "/openai/deployments//chat/completions"),
+            (HTTPRequest.Method.get, "/v1/chat/completions"), (.post, "/v1/audio/transcriptions"), (.get, "/v1/responses/resp_1"),
+            (.post, "/v1/responses/resp_1/cancel"), (.post, "/key/generate"), (.post, "/openai/deployments//chat/completions"),
             (.post, "/openai/deployments/d/messages"), (.post, "/v1/chat/completions/"), (.post, "/v2/chat/completions"),
         ] {
             #expect(!takes(method, path), "\(method) \(path)")

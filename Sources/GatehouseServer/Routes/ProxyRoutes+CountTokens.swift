@@ -11,7 +11,7 @@ import NIOCore
 extension ProxyRoutes {
     func registerCountTokens(on router: some RouterMethods<AuthenticatedContext>) {
         for prefix in ["/v1/", "/"] {
-            router.post(RouterPath(prefix + "messages/count_tokens")) { request, context in
+            router.post(RouterPath(prefix + Self.countTokensPath)) { request, context in
                 try await countTokens(request: request, context: context)
             }
         }

@@ -12,7 +12,7 @@ import Hummingbird
 extension ProxyRoutes {
     func registerResponses(on router: some RouterMethods<AuthenticatedContext>) {
         for prefix in ["/v1/", "/"] {
-            router.post(RouterPath(prefix + "responses")) { request, context in try await self.createResponse(request, context) }
+            router.post(RouterPath(prefix + Self.responsesPath)) { request, context in try await self.createResponse(request, context) }
             router.get(RouterPath(prefix + "responses/{id}")) { _, context in
                 Response.json(try self.storedResponse(context).response)
             }

@@ -42,6 +42,10 @@ public struct ProxyRoutes: Sendable {
         ("chat/completions", .chatCompletions), ("completions", .completions), ("embeddings", .embeddings), ("messages", .messages),
         ("moderations", .moderations), ("images/generations", .imageGenerations), ("audio/speech", .audioSpeech),
     ]
+    /// The other routes whose request is one JSON body within `max_request_body_bytes`, served by
+    /// their own handlers: OpenAI's Responses API and Anthropic's token count.
+    static let responsesPath = "responses"
+    static let countTokensPath = "messages/count_tokens"
     /// The same under the Azure OpenAI SDK's `/openai/deployments/{deployment}/`.
     static let azureRoutes: [(String, Endpoint)] = [
         ("chat/completions", .chatCompletions), ("completions", .completions), ("embeddings", .embeddings),
