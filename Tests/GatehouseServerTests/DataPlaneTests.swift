@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOPosix
 import NIOSSL
 import Synchronization
 import Testing
@@ -204,6 +205,60 @@ struct DataPlaneTests {
         }
     }
 
+    /// A client that stops reading a stream holds the upstream back: chunks are taken without
+    /// waiting only while the connection takes writes, so what Gatehouse holds stays bounded;
+    /// once the client reads again, the whole stream arrives.
+    @Test func aClientThatStopsReadingAStreamHoldsTheUpstreamBack() async throws {
+        let sent = Mutex(0)
+        let eventCount = 10_000
+        let event = RecordingUpstream.openAIChunks([String(repeating: "x", count: 8000)], usage: false)[0]
+        let upstream = RecordingUpstream { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/event-stream"],
+                body: .init { writer in
+                    // 80 MB if nothing held it back.
+                    for _ in 0..<eventCount {
+                        try await writer.write(ByteBuffer(string: event))
+                        sent.withLock { $0 += 1 }
+                    }
+                    try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                    try await writer.finish(nil)
+                })
+        }
+        try await upstream.run { upstreamPort in
+            try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: upstreamPort)])) { _, port in
+                let received = ByteCounter()
+                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .channelOption(.autoRead, value: false)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(received) }
+                    }
+                    .connect(host: "127.0.0.1", port: port).get()
+                let body = #"{"model":"gpt","messages":[{"role":"user","content":"Hi"}],"stream":true}"#
+                try await channel.writeAndFlush(ByteBuffer(string: RawConnection.post("/v1/chat/completions", body)))
+                _ = await eventually { sent.withLock { $0 } > 50 }
+                // Socket buffers fill, then the upstream's writes wait.
+                var held = sent.withLock { $0 }
+                for _ in 0..<40 {
+                    try await Task.sleep(for: .milliseconds(250))
+                    let now = sent.withLock { $0 }
+                    if now == held { break }
+                    held = now
+                }
+                try await Task.sleep(for: .seconds(1))
+                #expect(sent.withLock { $0 } == held, "the upstream went on while the client read nothing")
+                #expect(held < eventCount / 2)
+                // Reading again, the client gets it all.
+                try await channel.setOption(.autoRead, value: true).get()
+                channel.read()
+                #expect(await eventually(timeout: .seconds(30)) { received.endsWithDone })
+                #expect(sent.withLock { $0 } == eventCount)
+                #expect(received.bytes > eventCount * 8000)
+                try await channel.close()
+            }
+        }
+    }
+
     @Test func anIdleConnectionIsClosedButOneWaitingOnAnAnswerIsNot() async throws {
         let upstream = RecordingUpstream { _, _ in
             try await Task.sleep(for: .milliseconds(2500))
@@ -259,5 +314,22 @@ struct DataPlaneRoutesTests {
         }
         #expect(asks(["close"]) && asks(["keep-alive, Close"]) && asks(["keep-alive", " close "]))
         #expect(!asks([]) && !asks(["keep-alive"]) && !asks(["closed, upgrade"]))
+    }
+}
+
+/// Counts what a connection receives, and whether it has seen a stream's `[DONE]`.
+private final class ByteCounter: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    private let state = Mutex((bytes: 0, tail: ""))
+
+    var bytes: Int { state.withLock { $0.bytes } }
+    var endsWithDone: Bool { state.withLock { $0.tail.contains("data: [DONE]") } }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        state.withLock { state in
+            state.bytes += buffer.readableBytes
+            state.tail = String((state.tail + String(buffer: buffer)).suffix(64))
+        }
     }
 }

@@ -4,9 +4,10 @@ import NIOCore
 
 /// Where the task answering a data-plane request writes its answer, on the connection's event
 /// loop (where the task normally runs already; else each call hops there once). A body whose
-/// length is known is gathered and written whole with its head (one flush); any other is streamed,
-/// its head at once and each chunk written to the socket before the next is taken (back-pressure
-/// from a slow client reaches the upstream).
+/// length is known is gathered and written whole with its head (one flush); any other is streamed:
+/// head and chunks are flushed at the end of the loop's pass that produced them, and the next
+/// chunk is taken at once while the connection takes writes, else once the last one is on the
+/// socket (back-pressure from a slow client reaches the upstream).
 struct AnswerSink: Sendable {
     private struct Parts {
         let handler: DataPlaneHandler
@@ -25,7 +26,7 @@ struct AnswerSink: Sendable {
         if response.body.contentLength != nil {
             try await response.body.write(WholeBody(sink: self, head: head))
         } else {
-            try await written { $0.handler.writeHead(head, context: $0.context) }
+            onLoop { $0.handler.writeHead(head, context: $0.context) }
             try await response.body.write(StreamedBody(sink: self))
         }
     }
@@ -57,12 +58,12 @@ struct AnswerSink: Sendable {
         }
     }
 
-    /// Runs `write` on the connection's loop and waits until what it wrote is on the socket.
-    private func written(_ write: @escaping @Sendable (Parts) -> EventLoopFuture<Void>) async throws {
+    /// Runs `write` on the connection's loop and waits for what it returns, if anything.
+    private func written(_ write: @escaping @Sendable (Parts) -> EventLoopFuture<Void>?) async throws {
         if eventLoop.inEventLoop {
-            try await write(parts.value).get()
+            try await write(parts.value)?.get()
         } else {
-            try await eventLoop.flatSubmit { [parts] in write(parts.value) }.get()
+            try await eventLoop.flatSubmit { [parts, eventLoop] in write(parts.value) ?? eventLoop.makeSucceededVoidFuture() }.get()
         }
     }
 }

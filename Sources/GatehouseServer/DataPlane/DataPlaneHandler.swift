@@ -44,6 +44,8 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var readHeld = false
     private var closeAfterAnswer = false
     private var answer: Task<Void, Never>?
+    /// The end of the last answer written here: complete once it is on the socket.
+    private var lastEnd: EventLoopFuture<Void>?
     /// The connection's loop as the answers' task executor (see `LoopTaskExecutor`).
     private var executor: LoopTaskExecutor?
     private var bodyDeadline: Scheduled<Void>?
@@ -154,7 +156,12 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         pending.removeAll()
         switch reading {
         case .collecting, .answering: closeAfterAnswer = true
-        case .idle, .passing, .closing: context.fireUserInboundEventTriggered(event)
+        case .idle, .passing, .closing:
+            // Hummingbird closes a connection it sees idle: not before our last answer, whose
+            // flush may still be waiting for the loop's pass, is on the socket.
+            guard let lastEnd else { return context.fireUserInboundEventTriggered(event) }
+            context.flush()
+            lastEnd.assumeIsolated().whenComplete { _ in context.fireUserInboundEventTriggered(event) }
         }
     }
 
@@ -171,12 +178,21 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Answers (on the event loop)
 
-    func writeHead(_ head: HTTPResponse, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
-        context.writeAndFlush(wrapOutboundOut(.head(finished(head))))
+    /// A streamed answer's head: it leaves with the first chunk when that is already at hand
+    /// (one write, one wake-up of the client), else at the end of the loop's current pass.
+    func writeHead(_ head: HTTPResponse, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(.head(finished(head))), promise: nil)
+        context.flushAfterQueuedWork()
     }
 
-    func writeBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
-        context.writeAndFlush(wrapOutboundOut(.body(buffer)))
+    /// A streamed chunk, flushed at the end of the loop's current pass (with any chunk and end
+    /// that follow in it). - Returns: what to wait for before the next chunk — nothing while the
+    /// connection takes writes, the write itself once its buffer is past the high-water mark
+    /// (back-pressure from a slow client reaches the upstream).
+    func writeBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) -> EventLoopFuture<Void>? {
+        let written = context.write(wrapOutboundOut(.body(buffer)))
+        context.flushAfterQueuedWork()
+        return context.channel.isWritable ? nil : written
     }
 
     /// A complete answer: head, body and end in one flush.
@@ -191,6 +207,7 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         reading = closeAfterAnswer ? .closing : .idle
         let end = context.write(wrapOutboundOut(.end(nil)))
         context.flushAfterQueuedWork()
+        lastEnd = end
         if closeAfterAnswer {
             end.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         } else {

@@ -1,0 +1,83 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOEmbedded
+import NIOHTTPTypes
+import Testing
+
+@testable import GatehouseServer
+
+/// `DataPlaneHandler` alone, on a test channel: what reaches the socket around a shutdown.
+@Suite("The data plane's handler")
+struct DataPlaneHandlerTests {
+    /// A shutdown arriving between an answer's last write and its (deferred) flush: the answer
+    /// still reaches the client before Hummingbird closes the connection — with and without
+    /// `Connection: close`.
+    @Test(arguments: [false, true])
+    func anAnswerIsOnTheSocketBeforeAShutdownClosesTheConnection(clientAsksToClose: Bool) async throws {
+        let plane = DataPlane(
+            responder: { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "answer"))) },
+            maxBodyBytes: 1024, bodyTimeout: .seconds(30), idleTimeout: nil)
+        let channel = NIOAsyncTestingChannel()
+        let wire = Wire()
+        try await channel.pipeline.addHandlers([QuiesceOnEnd(wire: wire), plane.handler(), CloseOnQuiesce(wire: wire)])
+        var head = HTTPRequest(method: .post, scheme: nil, authority: "g", path: "/v1/chat/completions")
+        if clientAsksToClose { head.headerFields[.connection] = "close" }
+        try await channel.writeInbound(HTTPRequestPart.head(head))
+        try await channel.writeInbound(HTTPRequestPart.end(nil))
+        for _ in 0..<10 { await channel.testingEventLoop.run() }
+
+        var parts: [HTTPResponsePart] = []
+        while let part = try await channel.readOutbound(as: HTTPResponsePart.self) { parts.append(part) }
+        #expect(parts.count == 3, "head, body and end on the socket")
+        if case .head(let response)? = parts.first { #expect(response.status == .ok) }
+        if case .end? = parts.last {} else { Issue.record("no end") }
+        #expect(!channel.isActive)
+        #expect(wire.endFlushedAtClose == true, "the connection was closed with the answer's end not yet flushed")
+    }
+}
+
+/// What the test handlers saw, in order.
+private final class Wire {
+    var endWritten = false
+    var endFlushed = false
+    var endFlushedAtClose: Bool?
+}
+
+/// Fires a shutdown's quiesce event in the loop's next task after an answer's end is written:
+/// before the flush that the handler leaves for the end of the loop's pass.
+private final class QuiesceOnEnd: ChannelOutboundHandler {
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+    let wire: Wire
+
+    init(wire: Wire) { self.wire = wire }
+
+    func flush(context: ChannelHandlerContext) {
+        if wire.endWritten { wire.endFlushed = true }
+        context.flush()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let isEnd = if case .end = unwrapOutboundIn(data) { true } else { false }
+        context.write(data, promise: promise)
+        guard isEnd else { return }
+        wire.endWritten = true
+        let pipeline = context.pipeline
+        context.eventLoop.assumeIsolated().execute { pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
+    }
+}
+
+/// Stands in for Hummingbird's connection handling: closes at once when told to quiesce.
+private final class CloseOnQuiesce: ChannelInboundHandler {
+    typealias InboundIn = HTTPRequestPart
+    let wire: Wire
+
+    init(wire: Wire) { self.wire = wire }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else { return }
+        wire.endFlushedAtClose = wire.endFlushed
+        context.close(promise: nil)
+    }
+}
