@@ -94,8 +94,6 @@ struct AudioLiveTests {
 
     @Test func badUploadsAreRefusedClearly() async throws {
         try await withGatehouse(Self.config) { client, _ in
-            let tooLarge = try await transcribe(client, Self.form([("model", "mock-whisper")], fileBytes: 250_000))
-            #expect(tooLarge.status == .contentTooLarge)
             let json = try await transcribe(client, ByteBuffer(string: "{\"model\": \"mock-whisper\"}"), contentType: "application/json")
             #expect(json.status == .badRequest && json.json?["error"]?["message"]?.stringValue?.contains("multipart/form-data") == true)
             let noFile = try await transcribe(client, Self.form([("model", "mock-whisper")], fileBytes: 0))
@@ -111,6 +109,35 @@ struct AudioLiveTests {
             #expect(streamed.status == .badRequest && streamed.json?["error"]?["param"] == "stream")
             // The process is still serving.
             #expect(try await transcribe(client, Self.form([("model", "mock-whisper")])).status == .ok)
+            // Refused with `Connection: close` (the test client's connection is not used again).
+            let tooLarge = try await transcribe(client, Self.form([("model", "mock-whisper")], fileBytes: 250_000))
+            #expect(tooLarge.status == .contentTooLarge && tooLarge.headers[.connection] == "close")
+        }
+    }
+
+    /// An upload is bounded by `max_audio_request_bytes`, a JSON body by `max_request_body_bytes`,
+    /// whichever is larger, on the listener that serves both.
+    @Test func uploadsAndJSONBodiesHaveTheirOwnBounds() async throws {
+        var config = Self.config
+        config.server.listener.maxRequestBodyBytes = 100_000
+        try await withGatehouse(config) { client, _ in
+            let upload = try await transcribe(client, Self.form([("model", "mock-whisper")], fileBytes: 150_000))
+            #expect(upload.status == .ok)
+            let azure = try await transcribe(client, Self.form([], fileBytes: 150_000), path: "/openai/deployments/mock-whisper/audio/transcriptions")
+            #expect(azure.status == .ok)
+            let small = try await client.post("/v1/chat/completions", ["model": "mock-gpt", "messages": [["role": "user", "content": "hi"]]])
+            #expect(small.status == .ok)
+        }
+        // Each refusal closes its connection (`Connection: close`): one live Gatehouse each.
+        try await withGatehouse(config) { client, _ in
+            let tooLarge = try await transcribe(client, Self.form([("model", "mock-whisper")], fileBytes: 210_000))
+            #expect(tooLarge.status == .contentTooLarge && tooLarge.json?["error"]?["message"] != nil)
+        }
+        try await withGatehouse(config) { client, _ in
+            let padding = String(repeating: "a", count: 150_000)
+            let chat = try await client.post(
+                "/v1/chat/completions", ["model": "mock-gpt", "messages": [["role": "user", "content": .string(padding)]]])
+            #expect(chat.status == .contentTooLarge)
         }
     }
 }

@@ -17,7 +17,7 @@ struct DataPlaneHandlerTests {
     func anAnswerIsOnTheSocketBeforeAShutdownClosesTheConnection(clientAsksToClose: Bool) async throws {
         let plane = DataPlane(
             responder: { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "answer"))) },
-            maxBodyBytes: 1024, bodyTimeout: .seconds(30), idleTimeout: nil)
+            maxBodyBytes: 1024, maxAudioBytes: 1024, bodyTimeout: .seconds(30), idleTimeout: nil)
         let channel = NIOAsyncTestingChannel()
         let wire = Wire()
         try await channel.pipeline.addHandlers([QuiesceOnEnd(wire: wire), plane.handler(), CloseOnQuiesce(wire: wire)])

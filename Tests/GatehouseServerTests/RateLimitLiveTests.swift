@@ -49,7 +49,9 @@ struct RateLimitLiveTests {
     @Test func parallelRequestsHoldASlotUntilTheirResponseIsDone() async throws {
         var config = GatehouseConfig.embeddedDefault
         var slow = Deployment.mock(modelName: "slow")
-        slow.mock.latencyMs = 400
+        // Long enough that six requests overlap even on a machine busy with the rest of the suite
+        // (at 400 ms, one once started after another had finished).
+        slow.mock.latencyMs = 2000
         config.models.append(slow)
         try await withGatehouse(config) { client, port in
             let created = try await client.post("/key/generate", ["max_parallel_requests": 2])

@@ -104,7 +104,8 @@ public enum GatehouseApplication {
                 context.bodyInMemory = true
                 return try await responder.respond(to: request, context: context)
             },
-            maxBodyBytes: settings.listener.maxRequestBodyBytes, bodyTimeout: .seconds(fractional: settings.listener.clientBodyTimeout),
+            maxBodyBytes: settings.listener.maxRequestBodyBytes, maxAudioBytes: settings.listener.maxAudioRequestBytes,
+            bodyTimeout: .seconds(fractional: settings.listener.clientBodyTimeout),
             idleTimeout: .seconds(fractional: settings.listener.clientIdleTimeout))
         let socket = try listen(settings.listener.tls, dataPlane)
         var app = Application(

@@ -27,13 +27,23 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case idle
         /// Reading a request Hummingbird answers.
         case passing
-        /// Reading a request answered here.
-        case collecting(HTTPRequest, ByteBuffer)
-        /// A request answered here has been read (or refused); whatever more of it arrives is dropped.
+        /// Reading a request answered here, whose body may grow to `limit`.
+        case collecting(HTTPRequest, ByteBuffer, limit: Int)
+        /// A request answered here has been read; whatever more arrives is dropped.
         case answering
+        /// A body past its limit, refused: the rest of it is read and dropped, so that the client,
+        /// still sending, reads the refusal instead of a reset connection. Once answered, the
+        /// connection closes when the body ends or the client falls silent (`lingerTimeout`).
+        case discarding(answered: Bool)
         /// The connection closes once the answer is out: nothing more is read.
         case closing
     }
+
+    /// The most a request's body buffer reserves before its bytes arrive.
+    static let initialBodyCapacity = 256 * 1024
+    /// How long a refused body's sender may fall silent before the connection closes (nginx's
+    /// `lingering_timeout`); `client_body_timeout` bounds the whole.
+    static let lingerTimeout = TimeAmount.seconds(1)
 
     private let plane: DataPlane
     private var reading = Reading.idle
@@ -74,36 +84,44 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch (reading, part) {
         case (.idle, .head(let head)):
             outstanding += 1
-            guard DataPlaneRoutes.takes(head) else {
+            guard let route = DataPlaneRoutes.route(of: head) else {
                 reading = .passing
                 context.fireChannelRead(wrapInboundOut(part))
                 return
             }
             if Self.asksToClose(head) { closeAfterAnswer = true }
+            // A client trickling its body (or the rest of a refused one) must not hold a connection forever.
+            bodyDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: plane.bodyTimeout) { context.close(promise: nil) }
+            let limit = plane.bodyLimit(route)
             let length = head.headerFields[.contentLength].flatMap(Int.init)
-            if let length, length > plane.maxBodyBytes {
+            if let length, length > limit {
                 refuse(head, context: context)
                 return
             }
-            reading = .collecting(head, context.channel.allocator.buffer(capacity: min(max(length ?? 0, 0), plane.maxBodyBytes)))
-            // A client trickling its body must not hold a connection forever.
-            bodyDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: plane.bodyTimeout) { context.close(promise: nil) }
+            // Sized for the declared length, but what an unauthenticated client merely declares
+            // reserves no more than `initialBodyCapacity`: past that the buffer grows as bytes arrive.
+            let capacity = min(max(length ?? 0, 0), Self.initialBodyCapacity)
+            reading = .collecting(head, context.channel.allocator.buffer(capacity: capacity), limit: limit)
         case (.passing, _):
             if case .end = part { reading = .idle }
             context.fireChannelRead(wrapInboundOut(part))
-        case (.collecting(let head, var body), .body(let chunk)):
+        case (.collecting(let head, var body, let limit), .body(let chunk)):
             reading = .answering  // the buffer is not shared while it grows
-            guard body.readableBytes + chunk.readableBytes <= plane.maxBodyBytes else {
+            guard body.readableBytes + chunk.readableBytes <= limit else {
                 refuse(head, context: context)
                 return
             }
             body.writeImmutableBuffer(chunk)
-            reading = .collecting(head, body)
-        case (.collecting(let head, let body), .end):
+            reading = .collecting(head, body, limit: limit)
+        case (.collecting(let head, let body, _), .end):
             bodyDeadline?.cancel()
             reading = .answering
             respond(to: Request(head: head, body: RequestBody(buffer: body)), context: context)
-        case (.answering, _), (.closing, _):
+        case (.discarding(let answered), .end):
+            bodyDeadline?.cancel()
+            reading = answered ? .closing : .answering
+            if answered { closeOnceAnswered(context: context) }
+        case (.answering, _), (.closing, _), (.discarding, _):
             break
         case (.idle, _), (.collecting, .head):
             // Not HTTP as NIO's decoder delivers it: end the connection rather than guess.
@@ -112,11 +130,11 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// A body past the limit: the router answers it (413, after authentication, as every route
-    /// does) from a body that refuses to be read, and the connection closes, the rest unread.
+    /// does) from a body that refuses to be read, and the connection closes once the rest has been
+    /// dropped (see `discarding`) — within `client_body_timeout`, whose deadline still runs.
     private func refuse(_ head: HTTPRequest, context: ChannelHandlerContext) {
-        bodyDeadline?.cancel()
         closeAfterAnswer = true
-        reading = .answering
+        reading = .discarding(answered: false)
         respond(to: Request(head: head, body: RequestBody(asyncSequence: OverLimitBody())), context: context)
     }
 
@@ -155,7 +173,10 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // progress finishes, then the connection closes; Hummingbird's are its own to finish.
         pending.removeAll()
         switch reading {
-        case .collecting, .answering: closeAfterAnswer = true
+        case .discarding(answered: true):
+            reading = .closing
+            closeOnceAnswered(context: context)
+        case .collecting, .answering, .discarding(answered: false): closeAfterAnswer = true
         case .idle, .passing, .closing:
             // Hummingbird closes a connection it sees idle: not before our last answer, whose
             // flush may still be waiting for the loop's pass, is on the socket.
@@ -204,14 +225,38 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func writeEnd(context: ChannelHandlerContext) {
         answer = nil
-        reading = closeAfterAnswer ? .closing : .idle
+        let refusedBodyUnread: Bool
+        if case .discarding = reading { refusedBodyUnread = true } else { refusedBodyUnread = false }
+        reading = refusedBodyUnread ? .discarding(answered: true) : closeAfterAnswer ? .closing : .idle
         let end = context.write(wrapOutboundOut(.end(nil)))
         context.flushAfterQueuedWork()
         lastEnd = end
-        if closeAfterAnswer {
-            end.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        if refusedBodyUnread {
+            lastActivity = .now()
+            scheduleLingerCheck(context: context)
+        } else if closeAfterAnswer {
+            closeOnceAnswered(context: context)
         } else {
             answerEnded(context: context)
+        }
+    }
+
+    /// Closes the connection once the last answer is on the socket.
+    private func closeOnceAnswered(context: ChannelHandlerContext) {
+        guard let lastEnd else { return context.close(promise: nil) }
+        lastEnd.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    /// While a refused body is still arriving: closes once its sender has been silent for `lingerTimeout`.
+    private func scheduleLingerCheck(context: ChannelHandlerContext) {
+        context.eventLoop.assumeIsolated().scheduleTask(in: Self.lingerTimeout) {
+            guard case .discarding = self.reading else { return }
+            if NIODeadline.now() - self.lastActivity >= Self.lingerTimeout {
+                self.reading = .closing
+                self.closeOnceAnswered(context: context)
+            } else {
+                self.scheduleLingerCheck(context: context)
+            }
         }
     }
 

@@ -8,9 +8,9 @@ extension ProxyRoutes {
     /// and sent on with the model renamed. `/v1/audio/speech` is a JSON request (`register`).
     func registerAudio(on router: some RouterMethods<AuthenticatedContext>) {
         for prefix in ["/v1/", "/"] {
-            router.post(RouterPath(prefix + "audio/transcriptions")) { request, context in try await self.transcribe(request, context, model: nil) }
+            router.post(RouterPath(prefix + Self.transcriptionsPath)) { request, context in try await self.transcribe(request, context, model: nil) }
         }
-        router.post("/openai/deployments/{deployment}/audio/transcriptions") { request, context in
+        router.post(RouterPath("/openai/deployments/{deployment}/" + Self.transcriptionsPath)) { request, context in
             try await self.transcribe(request, context, model: context.parameters.get("deployment"))
         }
     }

@@ -46,6 +46,8 @@ public struct ProxyRoutes: Sendable {
     /// their own handlers: OpenAI's Responses API and Anthropic's token count.
     static let responsesPath = "responses"
     static let countTokensPath = "messages/count_tokens"
+    /// The audio upload route, bounded by `max_audio_request_bytes` (`registerAudio`).
+    static let transcriptionsPath = "audio/transcriptions"
     /// The same under the Azure OpenAI SDK's `/openai/deployments/{deployment}/`.
     static let azureRoutes: [(String, Endpoint)] = [
         ("chat/completions", .chatCompletions), ("completions", .completions), ("embeddings", .embeddings),

@@ -103,7 +103,9 @@ extension ListenerSettings {
                 },
                 .int(
                     "max_request_body_bytes", \.listener.maxRequestBodyBytes, in: 1024...(1 << 30),
-                    meaning: "Larger bodies get 413 before more is buffered.", example: "1048576"),
+                    meaning:
+                        "Larger bodies get 413 before more is buffered; the rest is read and dropped (so a client still sending sees the 413), then the connection closes.",
+                    example: "1048576"),
                 .int(
                     "max_audio_request_bytes", \.listener.maxAudioRequestBytes, in: 1024...(1 << 30),
                     meaning: "Larger audio uploads (`/v1/audio/transcriptions`, multipart) get 413 before more is buffered.",
