@@ -61,6 +61,8 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var bodyDeadline: Scheduled<Void>?
     private var idleCheck: Scheduled<Void>?
     private var lastActivity = NIODeadline.now()
+    /// Whether a flush is queued for the end of the loop's pass (one serves every write before it).
+    private var flushQueued = false
 
     init(plane: DataPlane) {
         self.plane = plane
@@ -203,17 +205,18 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// (one write, one wake-up of the client), else at the end of the loop's current pass.
     func writeHead(_ head: HTTPResponse, context: ChannelHandlerContext) {
         context.write(wrapOutboundOut(.head(finished(head))), promise: nil)
-        context.flushAfterQueuedWork()
+        flushAfterQueuedWork(context: context)
     }
 
     /// A streamed chunk, flushed at the end of the loop's current pass (with any chunk and end
     /// that follow in it). - Returns: what to wait for before the next chunk — nothing while the
     /// connection takes writes, the write itself once its buffer is past the high-water mark
-    /// (back-pressure from a slow client reaches the upstream).
+    /// (back-pressure from a slow client reaches the upstream) or the connection has closed (its
+    /// failure ends the answer, and with it the upstream request, at once).
     func writeBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) -> EventLoopFuture<Void>? {
         let written = context.write(wrapOutboundOut(.body(buffer)))
-        context.flushAfterQueuedWork()
-        return context.channel.isWritable ? nil : written
+        flushAfterQueuedWork(context: context)
+        return context.channel.isWritable && context.channel.isActive ? nil : written
     }
 
     /// A complete answer: head, body and end in one flush.
@@ -229,7 +232,7 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if case .discarding = reading { refusedBodyUnread = true } else { refusedBodyUnread = false }
         reading = refusedBodyUnread ? .discarding(answered: true) : closeAfterAnswer ? .closing : .idle
         let end = context.write(wrapOutboundOut(.end(nil)))
-        context.flushAfterQueuedWork()
+        flushAfterQueuedWork(context: context)
         lastEnd = end
         if refusedBodyUnread {
             lastActivity = .now()
@@ -264,6 +267,16 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         answer = nil
         reading = .closing
         context.close(promise: nil)
+    }
+
+    /// `ChannelHandlerContext.flushAfterQueuedWork`, queued once for any number of writes.
+    private func flushAfterQueuedWork(context: ChannelHandlerContext) {
+        guard !flushQueued else { return }
+        flushQueued = true
+        context.eventLoop.assumeIsolated().execute {
+            self.flushQueued = false
+            context.flush()
+        }
     }
 
     private func finished(_ head: HTTPResponse) -> HTTPResponse {
