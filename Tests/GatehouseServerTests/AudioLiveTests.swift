@@ -116,7 +116,7 @@ struct AudioLiveTests {
     }
 
     /// An upload is bounded by `max_audio_request_bytes`, a JSON body by `max_request_body_bytes`,
-    /// whichever is larger, on the listener that serves both.
+    /// each by its own whichever is larger, on the listener that serves both.
     @Test func uploadsAndJSONBodiesHaveTheirOwnBounds() async throws {
         var config = Self.config
         config.server.listener.maxRequestBodyBytes = 100_000
