@@ -53,10 +53,10 @@ public struct PresentedCredential: Sendable, Equatable {
             guard let raw = header(name) else { continue }
             var value = raw.trimmingSpaces
             if name == "authorization" {
-                guard value.count >= 7, value.prefix(7).lowercased() == "bearer " else {
+                guard let token = bearerToken(value) else {
                     throw GatewayError.unauthorized("Authorization header must use the Bearer scheme.")
                 }
-                value = String(value.dropFirst(7)).trimmingSpaces
+                value = token
             }
             guard !value.isEmpty else { throw GatewayError.unauthorized("Empty credential in the `\(name)` header.") }
             if let found, found != value {
@@ -65,5 +65,15 @@ public struct PresentedCredential: Sendable, Equatable {
             found = value
         }
         return found.map(PresentedCredential.init(secret:))
+    }
+
+    /// What follows `Bearer ` (the scheme in any case), spaces trimmed; nil for another scheme.
+    static func bearerToken(_ value: String) -> String? {
+        let scheme = "bearer ".utf8
+        let bytes = value.utf8
+        guard bytes.count >= scheme.count else { return nil }
+        let lowered = bytes.lazy.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+        guard lowered.starts(with: scheme) else { return nil }
+        return value[bytes.index(bytes.startIndex, offsetBy: scheme.count)...].trimmingSpaces
     }
 }

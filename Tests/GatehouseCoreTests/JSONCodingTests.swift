@@ -80,4 +80,34 @@ struct JSONCodingTests {
         #expect(JSONCoding.encodeString(["n": 3]) == #"{"n":3}"#)
         #expect(JSONCoding.encodeString(["s": "\u{1}"]) == #"{"s":"\u0001"}"#)
     }
+
+    /// Reading a few members of a top-level object builds only those, and refuses exactly what
+    /// the whole parse refuses: the skipped members are checked as strictly.
+    @Test func keepingAFewMembersAcceptsAndRefusesAsTheWholeParseDoes() throws {
+        let names = ["id", "usage"]
+        let valid = [
+            #" {"id": "c-1", "choices": [{"message": {"content": "h\u00e9 \"x\" é 😀", "n": [1, -2.5e3, true, null]}}], "usage": {"total_tokens": 3}} "#,
+            #"{"choices": [], "x": {}, "y": [[], {"a": {"b": []}}]}"#, #"{}"#, #"[1, {"id": 2}]"#, #""s""#, "12",
+        ]
+        for text in valid {
+            let whole = try parse(text)
+            let kept = try JSONCoding.decode(Array(text.utf8), keeping: names)
+            if case .object(let members) = whole {
+                #expect(kept == .object(members.filter { names.contains($0.key) }))
+            } else {
+                #expect(kept == whole)
+            }
+        }
+        let skippedButInvalid = [
+            #"{"id": 1, "x": [1,]}"#, #"{"x": {"a" 1}, "id": 1}"#, "{\"x\": \"a\u{1}b\"}", #"{"x": "\q"}"#, #"{"x": "\ud800"}"#,
+            #"{"x": 01}"#, #"{"x": tru}"#, #"{"x": "abc}"#, #"{"x": [1 2]}"#, #"{"x": {1: 2}}"#, #"{"x": 1} {}"#, #"{"x": 1,}"#,
+            #"{"x": "# + String(repeating: "[", count: 200) + String(repeating: "]", count: 200) + "}",
+        ]
+        for text in skippedButInvalid {
+            #expect(throws: JSONCoding.InvalidJSON.self) { try parse(text) }
+            #expect(throws: JSONCoding.InvalidJSON.self) { try JSONCoding.decode(Array(text.utf8), keeping: names) }
+        }
+        let invalidUTF8: [UInt8] = Array(#"{"x": ""#.utf8) + [0xFF, 0xFE] + Array(#"", "id": 1}"#.utf8)
+        #expect(throws: JSONCoding.InvalidJSON.self) { try JSONCoding.decode(invalidUTF8, keeping: names) }
+    }
 }

@@ -216,6 +216,34 @@ struct UpstreamConnectionHandlerTests {
         try await channel.closeFuture.get()
     }
 
+    /// The connection has one timer for its exchanges' deadlines: a later exchange with an
+    /// earlier deadline than the timer's still fails on time, and one with a later deadline is
+    /// not cut short when the timer fires for an earlier one.
+    @Test(arguments: [(answered: 30, waiting: 2), (answered: 1, waiting: 10)])
+    func eachExchangeOnAConnectionKeepsItsOwnDeadline(answered: Int64, waiting: Int64) async throws {
+        let (channel, reusable) = try await connected()
+        // Answered at once: the timer stays armed at its first-byte deadline.
+        let (firstHead, firstBody) = try await start(on: channel, firstByteTimeout: .seconds(answered))
+        try await channel.writeInbound(responseHead(.ok))
+        try await channel.writeInbound(HTTPClientResponsePart.end(nil))
+        _ = try await firstHead.get()
+        for try await _ in firstBody {}
+        #expect(reusable.value == 1)
+
+        let (head, body) = try await start(on: channel, firstByteTimeout: .seconds(waiting))
+        defer { withExtendedLifetime(body) {} }
+        await channel.testingEventLoop.advanceTime(by: .seconds(waiting) - .milliseconds(100))
+        #expect(channel.isActive)
+        await channel.testingEventLoop.advanceTime(by: .milliseconds(100))
+        await #expect {
+            _ = try await head.get()
+        } throws: { error in
+            if case UpstreamConnectionHandler.Failure.firstByteTimeout = error { return true }
+            return false
+        }
+        try await channel.closeFuture.get()
+    }
+
     @Test func aLateSignalFromAFinishedBodyCannotTouchTheNextExchange() async throws {
         let (channel, reusable) = try await connected()
         let (firstHead, firstBody) = try await start(on: channel)

@@ -41,6 +41,21 @@ struct AuthenticationTests {
         }
     }
 
+    /// The scheme's name in any case, and spaces around the token, as RFC 9110 allows.
+    @Test(arguments: ["Bearer", "bearer", "BEARER", "bEaReR"], ["", "  ", "\t"])
+    func theBearerSchemeIsReadInAnyCase(scheme: String, spaces: String) async throws {
+        try await withGatehouse(config) { client, _ in
+            let value = scheme + " " + spaces + TestKeys.master + spaces
+            let response = try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: [.authorization: value])
+            #expect(response.status == .ok)
+            for wrong in ["\(scheme)\(TestKeys.master)", "\(scheme)\t\(TestKeys.master)", "Bearerx \(TestKeys.master)", "Beare"] {
+                let refused = try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: [.authorization: wrong])
+                #expect(refused.status == .unauthorized)
+                #expect(refused.json?["error"]?["message"] == "Authorization header must use the Bearer scheme.")
+            }
+        }
+    }
+
     @Test func twoDifferentCredentialsAreRefusedEvenIfOneIsValid() async throws {
         try await withGatehouse(config) { client, _ in
             let response = try await client.post(

@@ -118,15 +118,31 @@ struct RequestBoundsTests {
 
 @Suite("Slow clients")
 struct SlowClientTests {
-    @Test func aClientTricklingItsBodyIsDisconnectedAtTheDeadline() async throws {
+    /// How a slow client begins: its body's deadline runs from the head, however the body comes.
+    enum Start: String, CaseIterable {
+        /// The head and the body's first byte in one write, then a byte every 100 ms.
+        case trickling
+        /// The head alone, then nothing (the deadline is armed with no body byte in sight).
+        case headAlone
+        /// A body declared past the limit (refused at once), whose rest trickles in: the rest is
+        /// read and dropped, but not for longer than the deadline.
+        case refusedAndTrickling
+    }
+
+    @Test(arguments: Start.allCases)
+    func aClientTricklingItsBodyIsDisconnectedAtTheDeadline(_ start: Start) async throws {
         var config = GatehouseConfig.embeddedDefault
         config.server.listener.clientBodyTimeout = 0.5
+        config.server.listener.maxRequestBodyBytes = 1000
         try await withGatehouse(config) { client, port in
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
-            let head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestKeys.master)\r\nContent-Length: 500\r\n\r\n{"
-            try await channel.writeAndFlush(ByteBuffer(string: head))
+            let length = start == .refusedAndTrickling ? 5000 : 500
+            let head =
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestKeys.master)\r\nContent-Length: \(length)\r\n\r\n"
+            try await channel.writeAndFlush(ByteBuffer(string: start == .headAlone ? head : head + "{"))
             let started = ContinuousClock.now
             let trickle = Task {
+                guard start != .headAlone else { return }
                 for _ in 0..<50 {
                     try await Task.sleep(for: .milliseconds(100))
                     try await channel.writeAndFlush(ByteBuffer(string: " "))

@@ -14,6 +14,17 @@ public enum JSONCoding {
         }
     }
 
+    /// `decode`, building only the named members of a top-level object (the rest is validated,
+    /// not built): for reading a few fields of a body that is passed on as it is.
+    public static func decode(_ bytes: some Collection<UInt8>, keeping names: [String]) throws -> JSONValue {
+        do {
+            if let value = try bytes.withContiguousStorageIfAvailable({ try JSONParser.parse($0, keeping: names) }) { return value }
+            return try Array(bytes).withUnsafeBufferPointer { try JSONParser.parse($0, keeping: names) }
+        } catch let failure as JSONParser.Failure {
+            throw InvalidJSON(description: failure.description)
+        }
+    }
+
     public static func encode(_ value: JSONValue) -> [UInt8] {
         var writer = JSONWriter()
         writer.write(value)

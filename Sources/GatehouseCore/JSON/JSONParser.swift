@@ -26,6 +26,19 @@ struct JSONParser {
         return value
     }
 
+    /// `parse`, except that of a top-level object only the members named in `names` are built:
+    /// the rest is checked as strictly but skipped (no strings, arrays or dictionaries made), which
+    /// is what reading a few fields of a large body costs. Any other value is parsed whole.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, keeping names: [String]) throws -> JSONValue {
+        var parser = JSONParser(bytes)
+        parser.skipWhitespace()
+        let object = parser.index < bytes.count && bytes[parser.index] == UInt8(ascii: "{")
+        let value = try object ? parser.parseObject(keeping: names) : parser.parseValue()
+        parser.skipWhitespace()
+        guard parser.index == bytes.count else { throw parser.fail("unexpected data after the JSON value") }
+        return value
+    }
+
     private func fail(_ message: String) -> Failure { Failure(message: message, offset: index) }
 
     private mutating func skipWhitespace() {
@@ -72,7 +85,8 @@ struct JSONParser {
         guard depth <= Self.maximumDepth else { throw fail("nesting deeper than \(Self.maximumDepth)") }
     }
 
-    private mutating func parseObject() throws -> JSONValue {
+    /// - Parameter names: when given, only these members are built; the others are skipped.
+    private mutating func parseObject(keeping names: [String]? = nil) throws -> JSONValue {
         try enter()
         defer { depth -= 1 }
         index += 1
@@ -91,7 +105,11 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
             skipWhitespace()
-            object[key] = try parseValue()
+            if let names, !names.contains(key) {
+                try skipValue()
+            } else {
+                object[key] = try parseValue()
+            }
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of input") }
             switch bytes[index] {
@@ -127,6 +145,69 @@ struct JSONParser {
             default: throw fail("expected ',' or ']'")
             }
         }
+    }
+
+    /// Checks a value as `parseValue` does, building nothing of it.
+    private mutating func skipValue() throws {
+        guard index < bytes.count else { throw fail("unexpected end of input") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): try skipContainer(closedBy: UInt8(ascii: "}"), keyed: true)
+        case UInt8(ascii: "["): try skipContainer(closedBy: UInt8(ascii: "]"), keyed: false)
+        case UInt8(ascii: "\""): try skipString()
+        default: _ = try parseValue()  // literals and numbers allocate nothing
+        }
+    }
+
+    /// An object's members (`keyed`) or an array's elements, skipped.
+    private mutating func skipContainer(closedBy close: UInt8, keyed: Bool) throws {
+        try enter()
+        defer { depth -= 1 }
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == close {
+            index += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            if keyed {
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                try skipString()
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                index += 1
+                skipWhitespace()
+            }
+            try skipValue()
+            skipWhitespace()
+            guard index < bytes.count else { throw fail("unexpected end of input") }
+            switch bytes[index] {
+            case UInt8(ascii: ","): index += 1
+            case close:
+                index += 1
+                return
+            default: throw fail(keyed ? "expected ',' or '}'" : "expected ',' or ']'")
+            }
+        }
+    }
+
+    /// A string of plain ASCII skipped in place; one with escapes or other bytes is checked by
+    /// `parseString` (escapes and UTF-8 are validated there, once).
+    private mutating func skipString() throws {
+        let start = index
+        index += 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return
+            }
+            if byte == UInt8(ascii: "\\") || byte >= 0x80 { break }
+            guard byte >= 0x20 else { throw fail("control character in string") }
+            index += 1
+        }
+        index = start
+        _ = try parseString()
     }
 
     private mutating func parseString() throws -> String {

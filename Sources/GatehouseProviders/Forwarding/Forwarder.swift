@@ -58,7 +58,14 @@ public struct Forwarder: Sendable {
                 let usage = AudioUsage.of(request.endpoint, body: request.body, answer: bytes.readableBytesView, contentType: type)
                 return .complete(body: bytes, usage: usage, deployment: deployment, responseID: nil, contentType: type)
             }
-            guard let json = try? JSONCoding.decode(bytes.readableBytesView) else {
+            // Same dialect: the upstream's bytes are handed on untouched rather than re-encoded,
+            // so of them only what is read (usage, the id) is built.
+            let passedOn =
+                request.responses == nil && adapter.upstreamDialect == request.endpoint.clientDialect && request.endpoint != .imageGenerations
+            let parsed =
+                passedOn
+                ? try? JSONCoding.decode(bytes.readableBytesView, keeping: ["id", "usage"]) : try? JSONCoding.decode(bytes.readableBytesView)
+            guard let json = parsed else {
                 throw AttemptFailure(.status(502), message: "upstream answered with a body that is not JSON")
             }
             let (translated, usage) = adapter.translateResponse(request.endpoint, body: json, clientModel: request.model)
@@ -66,7 +73,6 @@ public struct Forwarder: Sendable {
                 let response = ChatToResponses.response(translated, shape: shape)
                 return .complete(body: ByteBuffer(bytes: JSONCoding.encode(response)), usage: usage, deployment: deployment, responseID: shape.id)
             }
-            // Same dialect: hand the upstream's bytes on untouched rather than re-encoding them.
             let body = adapter.upstreamDialect == request.endpoint.clientDialect ? bytes : ByteBuffer(bytes: JSONCoding.encode(translated))
             return .complete(body: body, usage: usage, deployment: deployment, responseID: ResponseID.of(translated["id"]))
         }

@@ -58,6 +58,8 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var lastEnd: EventLoopFuture<Void>?
     /// The connection's loop as the answers' task executor (see `LoopTaskExecutor`).
     private var executor: LoopTaskExecutor?
+    /// When the head of the request being read arrived, and the deadline for its body, once armed.
+    private var bodyStarted: NIODeadline?
     private var bodyDeadline: Scheduled<Void>?
     private var idleCheck: Scheduled<Void>?
     private var lastActivity = NIODeadline.now()
@@ -92,10 +94,9 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             if Self.asksToClose(head) { closeAfterAnswer = true }
-            // A client trickling its body (or the rest of a refused one) must not hold a connection forever.
-            bodyDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: plane.bodyTimeout) { context.close(promise: nil) }
+            bodyStarted = context.eventLoop.now
             let limit = plane.bodyLimit(route)
-            let length = head.headerFields[.contentLength].flatMap(Int.init)
+            let length = head.headerFields.value(of: .contentLength).flatMap(Int.init)
             if let length, length > limit {
                 refuse(head, context: context)
                 return
@@ -116,11 +117,11 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
             body.writeImmutableBuffer(chunk)
             reading = .collecting(head, body, limit: limit)
         case (.collecting(let head, let body, _), .end):
-            bodyDeadline?.cancel()
+            bodyEnded()
             reading = .answering
             respond(to: Request(head: head, body: RequestBody(buffer: body)), context: context)
         case (.discarding(let answered), .end):
-            bodyDeadline?.cancel()
+            bodyEnded()
             reading = answered ? .closing : .answering
             if answered { closeOnceAnswered(context: context) }
         case (.answering, _), (.closing, _), (.discarding, _):
@@ -157,10 +158,32 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        armBodyDeadline(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    /// A client trickling its body (or the rest of a refused one) must not hold a connection
+    /// forever: it has until `client_body_timeout` after the head. Armed when a read completes
+    /// with the body still arriving, not at the head: most bodies come with their head and need
+    /// no timer at all.
+    private func armBodyDeadline(context: ChannelHandlerContext) {
+        guard bodyDeadline == nil, let bodyStarted else { return }
+        bodyDeadline = context.eventLoop.assumeIsolated().scheduleTask(deadline: bodyStarted + plane.bodyTimeout) {
+            context.close(promise: nil)
+        }
+    }
+
+    private func bodyEnded() {
+        bodyStarted = nil
+        bodyDeadline?.cancel()
+        bodyDeadline = nil
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         answer?.cancel()
         answer = nil
-        bodyDeadline?.cancel()
+        bodyEnded()
         idleCheck?.cancel()
         pending.removeAll()
         context.fireChannelInactive()
@@ -297,7 +320,10 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func resume(context: ChannelHandlerContext) {
         // Hummingbird's side takes what it was given when a read completes.
-        defer { context.fireChannelReadComplete() }
+        defer {
+            armBodyDeadline(context: context)
+            context.fireChannelReadComplete()
+        }
         while let part = pending.first {
             if case .head = part, outstanding > 0 { return }
             pending.removeFirst()
@@ -337,7 +363,7 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Whether the request's `Connection` header (its values joined) names `close`.
     static func asksToClose(_ head: HTTPRequest) -> Bool {
-        guard let value = head.headerFields[.connection] else { return false }
+        guard let value = head.headerFields.value(of: .connection) else { return false }
         return value.split(separator: ",").contains { $0.trimmingSpaces.lowercased() == "close" }
     }
 }

@@ -17,11 +17,10 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     let recorder: AuthenticationRecorder?
     /// The session cookie on this listener (nil: sessions not accepted).
     let cookie: SessionCookie?
-    /// Parsed once: building an `HTTPField.Name` validates the string, which is work per request otherwise.
-    static let headerNames = Dictionary(
-        uniqueKeysWithValues: PresentedCredential.keyHeaders.compactMap { name in
-            HTTPField.Name(name).map { (name, $0) }
-        })
+    /// Parsed once: building an `HTTPField.Name` validates the string, which is work per request
+    /// otherwise. In `PresentedCredential.keyHeaders`' order; looked up by a scan, which for five
+    /// short names costs less than hashing the name.
+    static let headerNames = PresentedCredential.keyHeaders.compactMap { HTTPField.Name($0) }
 
     /// - Parameter queryPolicy: what a key in the URL means on the routes behind this middleware.
     init(
@@ -45,7 +44,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
         do {
             let parameters = request.uri.query == nil ? nil : request.uri.queryParameters
             credentials.secret = try PresentedCredential.extract(
-                header: { name in Self.headerNames[name].flatMap { request.headers[$0] } },
+                header: { name in Self.headerNames.first { $0.canonicalName == name }.flatMap { request.headers.value(of: $0) } },
                 parameter: parameters.map { parameters in { name in parameters.get(name) } },
                 policy: queryPolicy
             )

@@ -176,7 +176,7 @@ public struct ProxyRoutes: Sendable {
 
     /// The request's whole body, at most `limit` bytes (413 past it), within the body timeout.
     func collect(_ request: Request, context: AuthenticatedContext, limit: Int) async throws -> ByteBuffer {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+        if let length = request.headers.value(of: .contentLength).flatMap(Int.init), length > limit {
             throw GatewayError.payloadTooLarge(limit: limit)
         }
         // A client trickling its body byte by byte must not hold a connection and a task forever

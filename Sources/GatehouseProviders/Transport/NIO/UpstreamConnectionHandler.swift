@@ -43,10 +43,15 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         var responseHead: HTTPResponseHead?
         var receivedAnything = false
         var keepAlive = true
-        var timeout: Scheduled<Void>?
+        /// When the exchange times out, and how it fails then.
+        var deadline: (at: NIODeadline, failure: Failure)?
     }
 
     private var exchange: Exchange?
+    /// The connection's one timer for its exchanges' deadlines, armed at `at`. An exchange only
+    /// sets its deadline; the timer is re-armed when it fires before the current deadline or an
+    /// earlier deadline comes, so a request schedules and cancels nothing of its own.
+    private var timer: (at: NIODeadline, task: Scheduled<Void>)?
     /// Identifies the current exchange, so that a late signal from a finished body cannot touch the next one.
     private(set) var exchangeID: UInt64 = 0
     private var context: ChannelHandlerContext?
@@ -73,10 +78,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         exchangeID &+= 1
         var exchange = Exchange(head: promise)
         exchange.whole = whole
-        exchange.timeout = context.eventLoop.scheduleTask(in: firstByteTimeout) { [weak self] in
-            self?.fail(Failure.firstByteTimeout)
-        }
         self.exchange = exchange
+        setDeadline(context.eventLoop.now + firstByteTimeout, failing: .firstByteTimeout, context: context)
         wantsMore = true
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
@@ -104,13 +107,12 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         exchange.receivedAnything = true
         switch unwrapInboundIn(data) {
         case .head(let head):
-            exchange.timeout?.cancel()
-            exchange.timeout = nil
+            exchange.deadline = nil
             exchange.keepAlive = head.isKeepAlive
             if let whole = exchange.whole {
                 exchange.responseHead = head
-                exchange.timeout = context.eventLoop.scheduleTask(in: whole.total) { [weak self] in self?.fail(Failure.totalTimeout) }
                 self.exchange = exchange
+                setDeadline(context.eventLoop.now + whole.total, failing: .totalTimeout, context: context)
             } else {
                 self.exchange = exchange
                 exchange.head.succeed(head)
@@ -137,7 +139,6 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
             self.exchange = nil
             exchange.source?.finish()
             if let whole = exchange.whole, let head = exchange.responseHead {
-                exchange.timeout?.cancel()
                 exchange.head.succeed(head)
                 whole.promise.succeed(whole.body ?? ByteBuffer())
             }
@@ -202,13 +203,40 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         fail(Failure.closedBeforeResponse)
+        timer?.task.cancel()
+        timer = nil
         context.fireChannelInactive()
+    }
+
+    /// The current exchange fails with `failure` unless it moves on before `deadline`.
+    private func setDeadline(_ deadline: NIODeadline, failing failure: Failure, context: ChannelHandlerContext) {
+        exchange?.deadline = (deadline, failure)
+        if let timer, timer.at <= deadline { return }
+        timer?.task.cancel()
+        armTimer(at: deadline, context: context)
+    }
+
+    private func armTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] () -> Void in
+            self?.timerFired(context: context)
+        }
+        timer = (deadline, task)
+    }
+
+    /// Fails the exchange whose deadline has passed; else waits for the current deadline, if any.
+    private func timerFired(context: ChannelHandlerContext) {
+        timer = nil
+        guard let deadline = exchange?.deadline else { return }
+        if deadline.at <= context.eventLoop.now {
+            fail(deadline.failure)
+        } else {
+            armTimer(at: deadline.at, context: context)
+        }
     }
 
     private func fail(_ failure: Failure) {
         guard let exchange else { return }
         self.exchange = nil
-        exchange.timeout?.cancel()
         let error: any Error
         if case .closedBeforeResponse = failure, exchange.receivedAnything {
             error = TransportError(.other, "upstream closed the connection mid-response")
