@@ -3,8 +3,9 @@ public import GatehouseCore
 public import NIOCore
 
 /// Speaks one deployment's wire format: where a call goes, with which credential, and how the
-/// client's dialect (OpenAI or Anthropic) maps to the upstream's and back.
-public struct ProviderAdapter: Sendable {
+/// client's dialect (OpenAI or Anthropic) maps to the upstream's and back. Immutable, and a
+/// class: it travels with every attempt, where copying a deployment's fields each time showed.
+public final class ProviderAdapter: Sendable {
     public let deployment: Deployment
     public let transport: any UpstreamTransport
 
