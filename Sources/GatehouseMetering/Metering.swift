@@ -7,8 +7,9 @@ import Synchronization
 
 /// Everything a model request is measured against before it is sent and billed with after it
 /// ends: requests in flight, budgets (reserve-then-settle), request and token windows, and the
-/// spend record. Admission takes all of them or none.
-public struct Metering: Sendable {
+/// spend record. Admission takes all of them or none. Immutable, and a class: every metered
+/// request keeps it, one reference rather than a copy of its twenty fields.
+public final class Metering: Sendable {
     let limiter: RateLimiter
     let concurrency: ConcurrencyLimiter
     let ledger: BudgetLedger
@@ -37,7 +38,7 @@ public struct Metering: Sendable {
     public let prices: PriceTable
     let now: @Sendable () -> Date
     /// Told of refusals, billed requests and soft budgets crossed (metrics, alerts).
-    public var observer: (any MeteringObserver)?
+    public let observer: (any MeteringObserver)?
 
     /// - Parameters:
     ///   - holdSeconds: how long a shared hold outlives its request if this instance dies
@@ -46,9 +47,10 @@ public struct Metering: Sendable {
     ///   - sync: the exchange of rate-limit counts with other instances (PostgreSQL).
     public init(
         router: ModelRouter, settings: MeteringSettings, holdSeconds: Double, ledger: BudgetLedger, limiter: RateLimiter, writer: SpendWriter?,
-        settlements: Settlements, shared: SharedBudgets?, sync: RateUsageSync?, logger: Logger,
+        settlements: Settlements, shared: SharedBudgets?, sync: RateUsageSync?, logger: Logger, observer: (any MeteringObserver)? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.observer = observer
         self.limiter = limiter
         self.concurrency = ConcurrencyLimiter()
         self.ledger = ledger

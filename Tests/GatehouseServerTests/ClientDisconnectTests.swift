@@ -11,6 +11,7 @@ struct ClientDisconnectTests {
     @Test(arguments: UpstreamSettings.Client.allCases)
     func abandoningAStreamCancelsTheUpstreamRequest(client: UpstreamSettings.Client) async throws {
         let upstreamStopped = Mutex<ContinuousClock.Instant?>(nil)
+        let firstChunkRead = Flag()
         let upstream = RecordingUpstream { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/event-stream"],
@@ -38,9 +39,14 @@ struct ClientDisconnectTests {
                     let response = try await client.execute(request, timeout: .seconds(10))
                     var iterator = response.body.makeAsyncIterator()
                     _ = try await iterator.next()
+                    firstChunkRead.set()
                     try await Task.sleep(for: .seconds(30))
                 }
-                try await Task.sleep(for: .milliseconds(300))
+                // The stream is under way (on a loaded machine that can take longer than the
+                // fixed 300 ms this once waited, and a request cancelled before it was sent
+                // never reaches the upstream at all).
+                #expect(await eventually { firstChunkRead.isSet })
+                try await Task.sleep(for: .milliseconds(100))
                 let abandoned = ContinuousClock.now
                 reader.cancel()
                 _ = await reader.result
@@ -53,4 +59,11 @@ struct ClientDisconnectTests {
             }
         }
     }
+}
+
+/// Set once, from any task.
+private final class Flag: Sendable {
+    private let state = Mutex(false)
+    var isSet: Bool { state.withLock { $0 } }
+    func set() { state.withLock { $0 = true } }
 }

@@ -29,16 +29,17 @@ struct UpstreamConnectionLimitTests {
         }
     }
 
+    /// Timeouts are generous: under the full suite the delayed upstream once stayed silent past 5 s.
     static func send(_ transport: NIOHTTPTransport, port: Int) async throws -> Int {
         let request = UpstreamRequest(url: "http://127.0.0.1:\(port)/v1/x", headers: [], body: ByteBuffer(string: "{}"))
-        let response = try await transport.send(request, timeouts: UpstreamTimeouts(firstByte: .seconds(5), total: .seconds(5)))
+        let response = try await transport.send(request, timeouts: UpstreamTimeouts(firstByte: .seconds(30), total: .seconds(30)))
         _ = try await response.body.collect(upTo: 1024)
         return response.status
     }
 
     @Test func requestsPastTheBoundWaitForAConnectionAndAllAreServed() async throws {
         let gauge = Gauge()
-        let transport = try NIOHTTPTransport(connectTimeout: .seconds(5), idleTimeout: .seconds(5), maxConnectionsPerOrigin: 2)
+        let transport = try NIOHTTPTransport(connectTimeout: .seconds(5), idleTimeout: .seconds(30), maxConnectionsPerOrigin: 2)
         try await gauge.upstream(delay: .milliseconds(100)).run { port in
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<8 { group.addTask { try await Self.send(transport, port: port) } }
@@ -51,7 +52,7 @@ struct UpstreamConnectionLimitTests {
 
     @Test func aRequestThatWaitsLongerThanTheConnectTimeoutFailsAsAConnectionError() async throws {
         let gauge = Gauge()
-        let transport = try NIOHTTPTransport(connectTimeout: .milliseconds(200), idleTimeout: .seconds(5), maxConnectionsPerOrigin: 1)
+        let transport = try NIOHTTPTransport(connectTimeout: .milliseconds(200), idleTimeout: .seconds(30), maxConnectionsPerOrigin: 1)
         try await gauge.upstream(delay: .milliseconds(1500)).run { port in
             let first = Task { try await Self.send(transport, port: port) }
             try await Task.sleep(for: .milliseconds(100))

@@ -44,11 +44,10 @@ struct MeteringPart {
                 source: connection.source, limiter: limiter, interval: .milliseconds(Int64(saturating: settings.rateLimitSyncSeconds * 1000)),
                 logger: logger, ready: ready)
             : nil
-        var metering = Metering(
+        metering = Metering(
             router: router, settings: settings, holdSeconds: holdSeconds, ledger: ledger, limiter: limiter, writer: spendWriter,
-            settlements: settlements, shared: sharedBudgets, sync: rateSync, logger: logger)
-        metering.observer = MeteringEvents(metrics: metrics, alerts: alerts)
-        self.metering = metering
+            settlements: settlements, shared: sharedBudgets, sync: rateSync, logger: logger,
+            observer: MeteringEvents(metrics: metrics, alerts: alerts))
     }
 
     /// Stopped in reverse: alerts, the exchange, the settlements (whose failures become spend
