@@ -348,7 +348,8 @@ private final class ByteCounter: ChannelInboundHandler, Sendable {
         let buffer = unwrapInboundIn(data)
         state.withLock { state in
             state.bytes += buffer.readableBytes
-            state.tail = String((state.tail + String(buffer: buffer)).suffix(64))
+            // Only the end matters: the buffer's last bytes, not all of it made a string.
+            state.tail = String((state.tail + String(decoding: buffer.readableBytesView.suffix(64), as: UTF8.self)).suffix(64))
         }
     }
 }

@@ -108,7 +108,8 @@ extension ListenerSettings {
                     example: "1048576"),
                 .int(
                     "max_audio_request_bytes", \.listener.maxAudioRequestBytes, in: 1024...(1 << 30),
-                    meaning: "Larger audio uploads (`/v1/audio/transcriptions`, multipart) get 413 before more is buffered.",
+                    meaning:
+                        "Larger audio uploads (`/v1/audio/transcriptions`, multipart) get 413 before more is buffered; the rest is read and dropped, then the connection closes, as for `max_request_body_bytes`.",
                     example: "26214400"),
                 .int(
                     "max_header_bytes", \.listener.maxHeaderBytes, in: 1024...(1 << 20), meaning: "Larger request headers (one or all) get 431.",
