@@ -132,24 +132,30 @@ public struct ProxyRoutes: Sendable {
 
     static func response(to exchange: Exchange) -> Response {
         let metered = exchange.metered
-        var headers: HTTPFields
+        // Each name is new here: appended, not looked up and replaced as the subscript does.
+        var headers = HTTPFields()
+        headers.reserveCapacity(8)
+        func add(_ name: HTTPField.Name, _ value: String) { headers.append(HTTPField(name: name, value: value)) }
         switch exchange.result {
         case .complete(let body, _, let deployment, _, let contentType):
-            headers = [.contentType: contentType, .gatehouseDeployment: deployment.id]
+            add(.contentType, contentType)
+            add(.gatehouseDeployment, deployment.id)
             if let cost = exchange.cost {
                 let text = cost.description
-                headers[.gatehouseResponseCost] = text
-                headers[.litellmResponseCost] = text
+                add(.gatehouseResponseCost, text)
+                add(.litellmResponseCost, text)
             }
-            headers[.gatehouseRequestID] = metered.requestID
+            add(.gatehouseRequestID, metered.requestID)
             if let decision = metered.decision { RateLimitHeaders.apply(decision, to: &headers) }
-            if let lowered = metered.loweredMaxTokens { headers[.gatehouseMaxTokens] = String(lowered) }
+            if let lowered = metered.loweredMaxTokens { add(.gatehouseMaxTokens, String(lowered)) }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
         case .stream(let events, let deployment):
-            headers = [.contentType: "text/event-stream", .cacheControl: "no-cache", .gatehouseDeployment: deployment.id]
-            headers[.gatehouseRequestID] = metered.requestID
+            add(.contentType, "text/event-stream")
+            add(.cacheControl, "no-cache")
+            add(.gatehouseDeployment, deployment.id)
+            add(.gatehouseRequestID, metered.requestID)
             if let decision = metered.decision { RateLimitHeaders.apply(decision, to: &headers) }
-            if let lowered = metered.loweredMaxTokens { headers[.gatehouseMaxTokens] = String(lowered) }
+            if let lowered = metered.loweredMaxTokens { add(.gatehouseMaxTokens, String(lowered)) }
             return Response(status: .ok, headers: headers, body: .init(asyncSequence: events))
         }
     }
