@@ -36,6 +36,13 @@ struct SSEParserTests {
         #expect(throws: SSEParser.TooLarge.self) { try parser.feed(Array("data: 0123456789012345678901234567890".utf8)) }
     }
 
+    @Test func encodesEachLineOfDataOnItsOwn() {
+        #expect(SSEEvent(data: #"{"a":"é 😀"}"#).encoded == "data: {\"a\":\"é 😀\"}\n\n")
+        #expect(SSEEvent(event: "ping", data: "a\n\nb\n").encoded == "event: ping\ndata: a\ndata: \ndata: b\ndata: \n\n")
+        #expect(SSEEvent(data: "").encoded == "data: \n\n")
+        #expect(SSEEvent(data: "e\u{301}\n👍🏽").encoded == "data: e\u{301}\ndata: 👍🏽\n\n")
+    }
+
     @Test func encodingRoundTrips() throws {
         var parser = SSEParser()
         let event = SSEEvent(event: "x", data: "a\nb")

@@ -170,6 +170,8 @@ struct UsageDetectionTests {
         (#"{"choices":[{"delta":{"content":"x"}}],"usage":null}"#, false),
         (#"{"choices":[{"delta":{"content":"\"usage\" is a word"}}]}"#, false),
         (#"{"choices":[{"delta":{"content":"usage"}}]}"#, false),
+        // Cut short where the scan looks past the key: nothing is read beyond the end.
+        (#"{"x":"a","usage""#, false), (#"{"x":"a","usage" :"#, false), (#""usage""#, false), ("", false),
     ])
     func findsUsageObjectsOnly(data: String, expected: Bool) {
         var translator = OpenAIStreamPassthrough(clientWantsUsage: false)

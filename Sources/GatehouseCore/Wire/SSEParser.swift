@@ -11,9 +11,16 @@ public struct SSEEvent: Sendable, Equatable {
     /// The event in wire form, ending with the blank line.
     public var encoded: String {
         var text = ""
-        if let event { text += "event: \(event)\n" }
-        for line in data.split(separator: "\n", omittingEmptySubsequences: false) {
-            text += "data: \(line)\n"
+        text.reserveCapacity(data.utf8.count + (event?.utf8.count ?? 0) + 16)
+        if let event { text += "event: " + event + "\n" }
+        // Lines are split on the newline byte: a split on `Character`s walks grapheme clusters,
+        // which was a tenth of a streamed request's CPU. A JSON payload has no raw newline at all.
+        if !data.utf8.contains(UInt8(ascii: "\n")) {
+            text += "data: " + data + "\n"
+        } else {
+            for line in data.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+                text += "data: " + Substring(line) + "\n"
+            }
         }
         return text + "\n"
     }

@@ -18,7 +18,7 @@ public struct OpenAIStreamPassthrough: StreamTranslator {
 
     public mutating func translate(_ event: SSEEvent) -> [SSEEvent] {
         // Only a chunk carrying a usage object needs parsing; the rest go out untouched.
-        guard Self.hasUsageObject(event.data), let chunk = try? JSONCoding.decode(Array(event.data.utf8)) else { return [event] }
+        guard Self.hasUsageObject(event.data), let chunk = try? JSONCoding.decode(event.data.utf8) else { return [event] }
         if let found = Usage(openAI: chunk["usage"]) {
             usage = found
             if !clientWantsUsage, chunk["choices"]?.arrayValue?.isEmpty ?? true { return [] }
@@ -30,17 +30,24 @@ public struct OpenAIStreamPassthrough: StreamTranslator {
 
     /// Whether `"usage"` is followed by an object (not `null`), found with a byte scan instead of a parse.
     static func hasUsageObject(_ data: String) -> Bool {
-        let key = Array(#""usage""#.utf8)
-        var utf8 = data.utf8[...]
-        while let start = utf8.firstIndex(of: key[0]) {
-            let rest = utf8[start...]
-            if rest.starts(with: key) {
-                var after = rest.dropFirst(key.count).drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-                guard after.first == UInt8(ascii: ":") else { return false }
-                after = after.dropFirst().drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-                if after.first == UInt8(ascii: "{") { return true }
+        data.utf8.withContiguousStorageIfAvailable(hasUsageObject) ?? Array(data.utf8).withUnsafeBufferPointer(hasUsageObject)
+    }
+
+    private static func hasUsageObject(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let key = #""usage""#.utf8
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        var index = 0
+        while index + key.count < bytes.count {
+            defer { index += 1 }
+            guard bytes[index] == UInt8(ascii: "\""), UnsafeBufferPointer(rebasing: bytes[index..<index + key.count]).elementsEqual(key) else {
+                continue
             }
-            utf8 = rest.dropFirst()
+            var after = index + key.count
+            while after < bytes.count, isSpace(bytes[after]) { after += 1 }
+            guard after < bytes.count, bytes[after] == UInt8(ascii: ":") else { return false }
+            after += 1
+            while after < bytes.count, isSpace(bytes[after]) { after += 1 }
+            if after < bytes.count, bytes[after] == UInt8(ascii: "{") { return true }
         }
         return false
     }
@@ -55,7 +62,7 @@ public struct AnthropicStreamPassthrough: StreamTranslator {
 
     public mutating func translate(_ event: SSEEvent) -> [SSEEvent] {
         guard event.event == "message_start" || event.event == "message_delta",
-            let payload = try? JSONCoding.decode(Array(event.data.utf8))
+            let payload = try? JSONCoding.decode(event.data.utf8)
         else { return [event] }
         if let start = Usage(anthropic: payload["message"]?["usage"]) {
             usage = start
