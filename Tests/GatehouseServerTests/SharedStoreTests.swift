@@ -113,7 +113,8 @@ struct SharedStoreTests {
             let created = try await a.post("/key/generate", ["max_budget": 0.03])
             let key = try #require(created.json?["key"]?.stringValue)
             let id = try #require(created.json?["token"]?.stringValue)
-            _ = try await Self.elapsedUntil { try await b.get("/key/info?key=\(id)").status == .ok }
+            // Until B authenticates the key itself (an admin's `/key/info` reads the store, which has it sooner).
+            _ = try await Self.elapsedUntil { try await b.get("/v1/models", headers: bearer(key)).status == .ok }
             async let fromA = concurrently(25, port: portA, key: key, body: BudgetLiveTests.request())
             async let fromB = concurrently(25, port: portB, key: key, body: BudgetLiveTests.request())
             let statuses = try await (fromA + fromB).map(\.0)
@@ -134,7 +135,8 @@ struct SharedStoreTests {
             let created = try await a.post("/key/generate", ["max_budget": 0.05, "budget_admission": "fit"])
             let key = try #require(created.json?["key"]?.stringValue)
             let id = try #require(created.json?["token"]?.stringValue)
-            _ = try await Self.elapsedUntil { try await b.get("/key/info?key=\(id)").status == .ok }
+            // Until B authenticates the key itself (an admin's `/key/info` reads the store, which has it sooner).
+            _ = try await Self.elapsedUntil { try await b.get("/v1/models", headers: bearer(key)).status == .ok }
             var body = BudgetLiveTests.request()
             body["max_tokens"] = 100
             async let fromA = concurrently(10, port: portA, key: key, body: body)
@@ -196,8 +198,8 @@ struct SharedStoreTests {
         try await withTwoInstances(config) { a, b, _, _ in
             let created = try await a.post("/key/generate", ["rpm_limit": 20])
             let key = try #require(created.json?["key"]?.stringValue)
-            let id = try #require(created.json?["token"]?.stringValue)
-            _ = try await Self.elapsedUntil { try await b.get("/key/info?key=\(id)").status == .ok }
+            // Until B authenticates the key itself (an admin's `/key/info` reads the store, which has it sooner).
+            _ = try await Self.elapsedUntil { try await b.get("/v1/models", headers: bearer(key)).status == .ok }
             var admittedByA = 0
             for _ in 0..<12 where try await a.post("/v1/chat/completions", chat("mock-gpt"), headers: bearer(key)).status == .ok {
                 admittedByA += 1

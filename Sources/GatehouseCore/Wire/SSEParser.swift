@@ -15,7 +15,8 @@ public struct SSEEvent: Sendable, Equatable {
         if let event { text += "event: " + event + "\n" }
         // Lines are split on the newline byte: a split on `Character`s walks grapheme clusters,
         // which was a tenth of a streamed request's CPU. A JSON payload has no raw newline at all.
-        if !data.utf8.contains(UInt8(ascii: "\n")) {
+        let newline = UInt8(ascii: "\n")
+        if data.utf8.withContiguousStorageIfAvailable({ !$0.contains(newline) }) ?? !data.utf8.contains(newline) {
             text += "data: " + data + "\n"
         } else {
             for line in data.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {

@@ -33,15 +33,17 @@ public struct OpenAIStreamPassthrough: StreamTranslator {
         data.utf8.withContiguousStorageIfAvailable(hasUsageObject) ?? Array(data.utf8).withUnsafeBufferPointer(hasUsageObject)
     }
 
+    private static let usageKey = Array(#""usage""#.utf8)
+
     private static func hasUsageObject(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let key = #""usage""#.utf8
+        let key = usageKey
         func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
         var index = 0
         while index + key.count < bytes.count {
             defer { index += 1 }
-            guard bytes[index] == UInt8(ascii: "\""), UnsafeBufferPointer(rebasing: bytes[index..<index + key.count]).elementsEqual(key) else {
-                continue
-            }
+            guard bytes[index] == UInt8(ascii: "\""), bytes[index + 1] == UInt8(ascii: "u"),
+                (2..<key.count).allSatisfy({ bytes[index + $0] == key[$0] })
+            else { continue }
             var after = index + key.count
             while after < bytes.count, isSpace(bytes[after]) { after += 1 }
             guard after < bytes.count, bytes[after] == UInt8(ascii: ":") else { return false }

@@ -98,56 +98,57 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard var exchange else {
+        guard exchange != nil else {
             // Bytes nobody asked for (on an idle pooled connection): the connection's framing can
             // no longer be trusted.
             context.close(promise: nil)
             return
         }
-        exchange.receivedAnything = true
+        // The exchange is changed where it is: a copy of it per chunk (its promise, sequence
+        // source and head) showed in streaming profiles.
+        exchange!.receivedAnything = true
         switch unwrapInboundIn(data) {
         case .head(let head):
-            exchange.deadline = nil
-            exchange.keepAlive = head.isKeepAlive
-            if let whole = exchange.whole {
-                exchange.responseHead = head
-                self.exchange = exchange
-                setDeadline(context.eventLoop.now + whole.total, failing: .totalTimeout, context: context)
+            exchange!.deadline = nil
+            exchange!.keepAlive = head.isKeepAlive
+            if let total = exchange!.whole?.total {
+                exchange!.responseHead = head
+                setDeadline(context.eventLoop.now + total, failing: .totalTimeout, context: context)
             } else {
-                self.exchange = exchange
-                exchange.head.succeed(head)
+                let promise = exchange!.head
+                promise.succeed(head)
             }
         case .body(let buffer):
-            if var whole = exchange.whole {
-                // Held by nothing else while it grows (no copy on write).
-                self.exchange = nil
-                exchange.whole = nil
-                guard (whole.body?.readableBytes ?? 0) + buffer.readableBytes <= whole.limit else {
-                    exchange.whole = whole
-                    self.exchange = exchange
-                    fail(Failure.bodyTooLarge(whole.limit))
-                    return
-                }
-                if whole.body == nil { whole.body = buffer } else { whole.body!.writeImmutableBuffer(buffer) }
-                exchange.whole = whole
-                self.exchange = exchange
-                return
-            }
-            self.exchange = exchange
-            if exchange.source?.yield(buffer) == .stopProducing { wantsMore = false }
+            if exchange!.whole != nil { return gather(buffer) }
+            if exchange!.source?.yield(buffer) == .stopProducing { wantsMore = false }
         case .end:
-            self.exchange = nil
-            exchange.source?.finish()
-            if let whole = exchange.whole, let head = exchange.responseHead {
-                exchange.head.succeed(head)
+            let ended = exchange!
+            exchange = nil
+            ended.source?.finish()
+            if let whole = ended.whole, let head = ended.responseHead {
+                ended.head.succeed(head)
                 whole.promise.succeed(whole.body ?? ByteBuffer())
             }
-            if exchange.keepAlive {
+            if ended.keepAlive {
                 onReusable?()
             } else {
                 context.close(promise: nil)
             }
         }
+    }
+
+    /// A chunk of a body gathered whole.
+    private func gather(_ buffer: ByteBuffer) {
+        guard var whole = exchange?.whole else { return }
+        // Held by nothing else while it grows (no copy on write).
+        exchange!.whole = nil
+        guard (whole.body?.readableBytes ?? 0) + buffer.readableBytes <= whole.limit else {
+            exchange!.whole = whole
+            fail(Failure.bodyTooLarge(whole.limit))
+            return
+        }
+        if whole.body == nil { whole.body = buffer } else { whole.body!.writeImmutableBuffer(buffer) }
+        exchange!.whole = whole
     }
 
     /// With auto-read off, the next read is asked for here: at once while the consumer wants more
