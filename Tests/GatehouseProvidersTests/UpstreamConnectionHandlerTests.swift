@@ -204,9 +204,17 @@ struct UpstreamConnectionHandlerTests {
         let (head, body) = try await start(on: channel, firstByteTimeout: .seconds(5))
         // A consumer that dropped the body would end the exchange itself: keep it.
         defer { withExtendedLifetime(body) {} }
-        await channel.testingEventLoop.advanceTime(by: .seconds(4))
+        try await expectFirstByteTimeout(head, on: channel, after: .seconds(5))
+    }
+
+    /// The exchange is still waiting until just before `timeout`, and then fails with the first-byte
+    /// timeout and closes its connection.
+    func expectFirstByteTimeout(
+        _ head: EventLoopFuture<HTTPResponseHead>, on channel: NIOAsyncTestingChannel, after timeout: TimeAmount
+    ) async throws {
+        await channel.testingEventLoop.advanceTime(by: timeout - .milliseconds(100))
         #expect(channel.isActive)
-        await channel.testingEventLoop.advanceTime(by: .seconds(1))
+        await channel.testingEventLoop.advanceTime(by: .milliseconds(100))
         await #expect {
             _ = try await head.get()
         } throws: { error in
@@ -232,16 +240,7 @@ struct UpstreamConnectionHandlerTests {
 
         let (head, body) = try await start(on: channel, firstByteTimeout: .seconds(waiting))
         defer { withExtendedLifetime(body) {} }
-        await channel.testingEventLoop.advanceTime(by: .seconds(waiting) - .milliseconds(100))
-        #expect(channel.isActive)
-        await channel.testingEventLoop.advanceTime(by: .milliseconds(100))
-        await #expect {
-            _ = try await head.get()
-        } throws: { error in
-            if case UpstreamConnectionHandler.Failure.firstByteTimeout = error { return true }
-            return false
-        }
-        try await channel.closeFuture.get()
+        try await expectFirstByteTimeout(head, on: channel, after: .seconds(waiting))
     }
 
     @Test func aLateSignalFromAFinishedBodyCannotTouchTheNextExchange() async throws {
