@@ -19,7 +19,7 @@ public struct SSEEvent: Sendable, Equatable {
         if data.utf8.withContiguousStorageIfAvailable({ !$0.contains(newline) }) ?? !data.utf8.contains(newline) {
             text += "data: " + data + "\n"
         } else {
-            for line in data.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            for line in data.utf8.split(separator: newline, omittingEmptySubsequences: false) {
                 text += "data: " + Substring(line) + "\n"
             }
         }

@@ -118,6 +118,17 @@ public final class ProviderAdapter: Sendable {
         return headers
     }
 
+    /// The members of an answer that `translateResponse` reads, and the `id`, when the answer
+    /// is passed on to the client as it came (same dialect): only these need building. Nil: the
+    /// answer is translated, and all of it is read. Kept beside `translateResponse`: the two agree.
+    public func membersRead(_ endpoint: Endpoint) -> [String]? {
+        switch (endpoint.clientDialect, upstreamDialect) {
+        case (.openAI, .openAI): endpoint == .imageGenerations ? nil : ["id", "usage"]
+        case (.anthropic, .anthropic): ["id", "usage"]
+        case (.openAI, .anthropic), (.anthropic, .openAI): nil
+        }
+    }
+
     /// A complete upstream answer in the client's dialect, and its usage.
     public func translateResponse(_ endpoint: Endpoint, body: JSONValue, clientModel: String) -> (JSONValue, Usage?) {
         switch (endpoint.clientDialect, upstreamDialect) {

@@ -58,13 +58,13 @@ public struct Forwarder: Sendable {
                 let usage = AudioUsage.of(request.endpoint, body: request.body, answer: bytes.readableBytesView, contentType: type)
                 return .complete(body: bytes, usage: usage, deployment: deployment, responseID: nil, contentType: type)
             }
-            // Same dialect: the upstream's bytes are handed on untouched rather than re-encoded,
-            // so of them only what is read (usage, the id) is built.
-            let passedOn =
-                request.responses == nil && adapter.upstreamDialect == request.endpoint.clientDialect && request.endpoint != .imageGenerations
+            // An answer handed on as it came is built only as far as it is read.
             let parsed =
-                passedOn
-                ? try? JSONCoding.decode(bytes.readableBytesView, keeping: ["id", "usage"]) : try? JSONCoding.decode(bytes.readableBytesView)
+                if let names = request.responses == nil ? adapter.membersRead(request.endpoint) : nil {
+                    try? JSONCoding.decode(bytes.readableBytesView, keeping: names)
+                } else {
+                    try? JSONCoding.decode(bytes.readableBytesView)
+                }
             guard let json = parsed else {
                 throw AttemptFailure(.status(502), message: "upstream answered with a body that is not JSON")
             }

@@ -136,8 +136,9 @@ public struct ProxyRoutes: Sendable {
         var headers = HTTPFields()
         headers.reserveCapacity(8)
         func add(_ name: HTTPField.Name, _ value: String) { headers.append(HTTPField(name: name, value: value)) }
+        let body: ResponseBody
         switch exchange.result {
-        case .complete(let body, _, let deployment, _, let contentType):
+        case .complete(let bytes, _, let deployment, _, let contentType):
             add(.contentType, contentType)
             add(.gatehouseDeployment, deployment.id)
             if let cost = exchange.cost {
@@ -145,19 +146,17 @@ public struct ProxyRoutes: Sendable {
                 add(.gatehouseResponseCost, text)
                 add(.litellmResponseCost, text)
             }
-            add(.gatehouseRequestID, metered.requestID)
-            if let decision = metered.decision { RateLimitHeaders.apply(decision, to: &headers) }
-            if let lowered = metered.loweredMaxTokens { add(.gatehouseMaxTokens, String(lowered)) }
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+            body = .init(byteBuffer: bytes)
         case .stream(let events, let deployment):
             add(.contentType, "text/event-stream")
             add(.cacheControl, "no-cache")
             add(.gatehouseDeployment, deployment.id)
-            add(.gatehouseRequestID, metered.requestID)
-            if let decision = metered.decision { RateLimitHeaders.apply(decision, to: &headers) }
-            if let lowered = metered.loweredMaxTokens { add(.gatehouseMaxTokens, String(lowered)) }
-            return Response(status: .ok, headers: headers, body: .init(asyncSequence: events))
+            body = .init(asyncSequence: events)
         }
+        add(.gatehouseRequestID, metered.requestID)
+        if let decision = metered.decision { RateLimitHeaders.apply(decision, to: &headers) }
+        if let lowered = metered.loweredMaxTokens { add(.gatehouseMaxTokens, String(lowered)) }
+        return Response(status: .ok, headers: headers, body: body)
     }
 
     /// Reads and checks the body: size, JSON, model, fields that would redirect the upstream.
