@@ -84,7 +84,7 @@ struct DeadlineBoundSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sen
         let deadline: NIODeadline
 
         mutating func next() async throws -> ByteBuffer? {
-            guard let chunk = try await base.next() else { return nil }
+            guard let chunk = try await base.next(isolation: #isolation) else { return nil }
             guard NIODeadline.now() < deadline else {
                 throw TransportError(.timeout, "upstream response exceeded the total timeout")
             }

@@ -21,7 +21,7 @@ public struct UpstreamBody: AsyncSequence, Sendable {
         init(_ base: any AsyncIteratorProtocol) { self.base = base }
 
         public mutating func next() async throws -> ByteBuffer? {
-            try await base.next() as? ByteBuffer
+            try await base.next(isolation: #isolation) as? ByteBuffer
         }
     }
 

@@ -7,7 +7,9 @@ struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let log: AccessLog
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    @concurrent func handle(
+        _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
+    ) async throws -> Response {
         var context = context
         let note = AccessNote(
             log: log,

@@ -20,7 +20,9 @@ struct ClientAddressMiddleware: RouterMiddleware {
         self.allowed = allowed
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    @concurrent func handle(
+        _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
+    ) async throws -> Response {
         var context = context
         if !trustedProxies.isEmpty, let peer = context.channel.remoteAddress?.ipAddress {
             let values = request.headers[values: headerName]
@@ -44,7 +46,9 @@ struct AddressAllowlistMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let allowed: AddressAllowlist
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    @concurrent func handle(
+        _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
+    ) async throws -> Response {
         try allowed.check(context)
         return try await next(request, context)
     }

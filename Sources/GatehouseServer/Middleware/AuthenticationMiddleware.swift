@@ -34,7 +34,9 @@ public struct AuthenticationMiddleware: RouterMiddleware {
         self.cookie = cookie
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    @concurrent public func handle(
+        _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
+    ) async throws -> Response {
         var context = context
         // The route, never the raw path: `/key/{key}/regenerate` may name a key by itself.
         let path = context.endpointPath ?? request.uri.path

@@ -12,7 +12,9 @@ import NIOHTTP1
 public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    @concurrent public func handle(
+        _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
+    ) async throws -> Response {
         if Self.holdsEncodedNUL(request.uri.string) {
             return Self.render(.badRequest("The address may not contain a NUL character (`%00`)."), for: request)
         }

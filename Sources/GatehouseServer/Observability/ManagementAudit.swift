@@ -8,7 +8,9 @@ struct ManagementAuditMiddleware: RouterMiddleware {
     typealias Context = AuthenticatedContext
     let audit: Audit
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    @concurrent func handle(
+        _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
+    ) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as GatewayError where error.status == 403 && request.method != .get {
