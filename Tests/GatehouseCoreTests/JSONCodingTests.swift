@@ -110,4 +110,35 @@ struct JSONCodingTests {
         let invalidUTF8: [UInt8] = Array(#"{"x": ""#.utf8) + [0xFF, 0xFE] + Array(#"", "id": 1}"#.utf8)
         #expect(throws: JSONCoding.InvalidJSON.self) { try JSONCoding.decode(invalidUTF8, keeping: names) }
     }
+
+    /// An object written with changes is the object changed: members replaced, added and left out,
+    /// the rest as they were; a value that is not an object is written as it is.
+    @Test func anObjectWrittenWithChangesIsTheObjectChanged() throws {
+        let body = try parse(#"{"model":"client","messages":[{"role":"user","content":"hé \"x\""}],"stream":true,"n":1}"#)
+        let changes: [(name: String, value: JSONValue?)] = [
+            ("model", "upstream"), ("stream_options", ["include_usage": true]), ("n", nil), ("absent", nil),
+        ]
+        var expected = body
+        expected["model"] = "upstream"
+        expected["stream_options"] = ["include_usage": true]
+        expected["n"] = nil
+        #expect(try parse(String(decoding: JSONCoding.encode(body, changing: changes), as: UTF8.self)) == expected)
+        #expect(try parse(String(decoding: JSONCoding.encode(body, changing: []), as: UTF8.self)) == body)
+        #expect(JSONCoding.encode(["a", 1], changing: changes) == JSONCoding.encode(["a", 1]))
+        #expect(JSONCoding.encode([:], changing: [("model", nil)]) == Array("{}".utf8))
+    }
+
+    /// Setting a member changes that value only: a copy made before keeps what it had.
+    @Test func settingAMemberLeavesCopiesAlone() {
+        let original: JSONValue = ["a": 1, "b": ["c": 2]]
+        var copy = original
+        copy["a"] = 3
+        copy["d"] = "new"
+        copy["b"] = nil
+        #expect(original == ["a": 1, "b": ["c": 2]])
+        #expect(copy == ["a": 3, "d": "new"])
+        var notAnObject: JSONValue = [1, 2]
+        notAnObject["a"] = 1
+        #expect(notAnObject == [1, 2])
+    }
 }

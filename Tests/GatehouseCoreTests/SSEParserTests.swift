@@ -48,4 +48,27 @@ struct SSEParserTests {
         let event = SSEEvent(event: "x", data: "a\nb")
         #expect(try parser.feed(Array(event.encoded.utf8)) == [event])
     }
+
+    /// The pieces `encode` hands out make the same bytes as `encoded`, and the size hint is exact
+    /// for data without a newline (the buffer it reserves is not regrown).
+    @Test func encodingInPiecesMakesTheSameBytes() {
+        let events = [
+            SSEEvent(data: #"{"a":"é 😀"}"#), SSEEvent(event: "ping", data: "a\n\nb\n"), SSEEvent(data: ""),
+            SSEEvent(event: "message_start", data: #"{"type":"message_start"}"#),
+        ]
+        for event in events {
+            var bytes: [UInt8] = []
+            event.encode { bytes += $0.utf8 }
+            #expect(bytes == Array(event.encoded.utf8))
+            if !event.data.contains("\n") { #expect(event.encodedSizeHint == bytes.count) }
+        }
+    }
+
+    /// A field is `data` or `event` exactly: other names, other cases and longer names are ignored,
+    /// and a bare `data` line is data with an empty value (the SSE rules).
+    @Test func fieldsAreMatchedByTheirWholeName() throws {
+        var parser = SSEParser()
+        let text = "Data: a\ndatax: b\ndat: c\nid: 7\nretry: 10\nEVENT: d\nevent:e\ndata:v\n\ndata\n\n"
+        #expect(try parser.feed(Array(text.utf8)) == [SSEEvent(event: "e", data: "v"), SSEEvent(data: "")])
+    }
 }

@@ -31,6 +31,15 @@ public enum JSONCoding {
         return writer.bytes
     }
 
+    /// `value` with some top-level members changed (see `JSONWriter.write(_:changing:)`), written
+    /// without copying the object; a value that is not an object is written as it is.
+    public static func encode(_ value: JSONValue, changing changes: [(name: String, value: JSONValue?)]) -> [UInt8] {
+        guard case .object(let object) = value else { return encode(value) }
+        var writer = JSONWriter()
+        writer.write(object, changing: changes)
+        return writer.bytes
+    }
+
     public static func encodeString(_ value: JSONValue) -> String {
         String(decoding: encode(value), as: UTF8.self)
     }

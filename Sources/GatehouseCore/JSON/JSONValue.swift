@@ -15,6 +15,9 @@ public enum JSONValue: Sendable, Hashable {
         }
         set {
             guard case .object(var object) = self else { return }
+            // Emptied first, so that the dictionary has one owner and changes in place: else
+            // every member set copies the whole object.
+            self = .null
             object[key] = newValue
             self = .object(object)
         }

@@ -63,6 +63,32 @@ public struct JSONWriter {
         }
     }
 
+    /// Writes `object` with some of its members changed, without copying it: a change with a
+    /// value replaces the member of that name (or adds it), one without leaves it out. Names in
+    /// `changes` are distinct.
+    public mutating func write(_ object: [String: JSONValue], changing changes: [(name: String, value: JSONValue?)]) {
+        bytes.append(UInt8(ascii: "{"))
+        var first = true
+        func member(_ key: String, _ value: JSONValue) {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            writeString(key)
+            bytes.append(UInt8(ascii: ":"))
+            write(value)
+        }
+        for (key, element) in object {
+            if let change = changes.first(where: { $0.name == key }) {
+                if let value = change.value { member(key, value) }
+            } else {
+                member(key, element)
+            }
+        }
+        for change in changes where object[change.name] == nil {
+            if let value = change.value { member(change.name, value) }
+        }
+        bytes.append(UInt8(ascii: "}"))
+    }
+
     private mutating func append(_ literal: StaticString) {
         literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }

@@ -9,9 +9,14 @@ public final class ProviderAdapter: Sendable {
     public let deployment: Deployment
     public let transport: any UpstreamTransport
 
+    /// The upstream request's headers when the client sent no Anthropic version or betas (made
+    /// once, not for every request).
+    private let defaultHeaders: [(String, String)]
+
     public init(deployment: Deployment, transport: any UpstreamTransport) {
         self.deployment = deployment
         self.transport = transport
+        self.defaultHeaders = Self.headers(of: deployment, anthropic: AnthropicHeaders())
     }
 
     /// The same deployment asking its upstream for `upstreamModel` (a pattern's match).
@@ -43,11 +48,18 @@ public final class ProviderAdapter: Sendable {
                 url: url(for: endpoint), headers: headers, body: ByteBuffer(bytes: form.encoded(setting: "model", to: deployment.upstreamModel)))
         }
         let body = deployment.requestDefaults.isEmpty ? body : RequestDefaults.apply(deployment.requestDefaults, to: body, endpoint: endpoint)
-        var upstreamBody: JSONValue
+        // The client's body is written with its changes, not copied to make them (it is still
+        // held by the caller: each change would copy the whole object).
+        let upstreamBody: JSONValue
+        var changes: [(name: String, value: JSONValue?)] = []
+        func change(_ name: String, to value: JSONValue?) {
+            changes.removeAll { $0.name == name }
+            changes.append((name, value))
+        }
         switch (endpoint.clientDialect, upstreamDialect) {
         case (.openAI, .openAI), (.anthropic, .anthropic):
             upstreamBody = body
-            upstreamBody["model"] = .string(deployment.upstreamModel)
+            change("model", to: .string(deployment.upstreamModel))
         case (.openAI, .anthropic):
             guard endpoint == .chatCompletions else {
                 throw GatewayError.invalidRequest(
@@ -61,11 +73,12 @@ public final class ProviderAdapter: Sendable {
         if stream, upstreamDialect == .openAI {
             var options = upstreamBody["stream_options"] ?? [:]
             options["include_usage"] = true
-            upstreamBody["stream_options"] = options
+            change("stream_options", to: options)
         }
-        if deployment.provider == .azure { upstreamBody["model"] = nil }
+        if deployment.provider == .azure { change("model", to: nil) }
         return UpstreamRequest(
-            url: url(for: endpoint), headers: headers(anthropic: anthropic), body: ByteBuffer(bytes: JSONCoding.encode(upstreamBody)))
+            url: url(for: endpoint), headers: headers(anthropic: anthropic),
+            body: ByteBuffer(bytes: JSONCoding.encode(upstreamBody, changing: changes)))
     }
 
     /// Anthropic's `/v1/messages/count_tokens` for this deployment's model, or nil when the
@@ -103,6 +116,11 @@ public final class ProviderAdapter: Sendable {
     }
 
     func headers(anthropic: AnthropicHeaders = .init()) -> [(String, String)] {
+        guard deployment.provider == .anthropic, anthropic.version != nil || !anthropic.betas.isEmpty else { return defaultHeaders }
+        return Self.headers(of: deployment, anthropic: anthropic)
+    }
+
+    private static func headers(of deployment: Deployment, anthropic: AnthropicHeaders) -> [(String, String)] {
         var headers: [(String, String)] = [("content-type", "application/json"), ("accept", "application/json, text/event-stream")]
         switch deployment.provider {
         case .azure:

@@ -72,10 +72,10 @@ public struct TranslatedEventStream: AsyncSequence, Sendable {
         }
 
         private mutating func encode(_ events: [SSEEvent]) -> ByteBuffer {
-            var buffer = ByteBuffer()
+            var buffer = ByteBufferAllocator().buffer(capacity: events.reduce(0) { $0 + $1.encodedSizeHint })
             for event in events {
                 responseID.look(at: event)
-                buffer.writeString(event.encoded)
+                event.encode { buffer.writeSubstring($0) }
             }
             return buffer
         }

@@ -202,10 +202,9 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
     private func release(_ channel: any Channel, key: PoolKey) {
         if let originLimit, originLimit.handOver(channel, origin: key.origin) { return }
         let kept = idle.withLock { pool -> Bool in
-            var channels = pool[key] ?? []
-            guard channels.count < maxIdlePerOrigin else { return false }
-            channels.append(channel)
-            pool[key] = channels
+            // Appended in place: a copy taken out and written back would copy the whole list.
+            guard pool[key, default: []].count < maxIdlePerOrigin else { return false }
+            pool[key, default: []].append(channel)
             return true
         }
         if !kept { channel.close(promise: nil) }

@@ -1,0 +1,41 @@
+import GatehouseCore
+import Testing
+
+@testable import GatehouseProviders
+
+/// The headers an upstream request carries: the deployment's credential in its provider's header,
+/// Anthropic's version and betas as the client sent them (else the default version), and the
+/// deployment's extra headers, in one order whatever the client sent.
+@Suite("Upstream request headers")
+struct UpstreamHeadersTests {
+    private func adapter(_ provider: Deployment.Provider) -> ProviderAdapter {
+        var deployment = Deployment(id: "d", modelName: "m", provider: provider, upstreamModel: "up")
+        deployment.apiKey = "sk-up"
+        deployment.extraHeaders = ["x-b": "2", "x-a": "1"]
+        return ProviderAdapter(
+            deployment: deployment,
+            transport: MockUpstream(model: "m", settings: Deployment(id: "d", modelName: "m", provider: .mock, upstreamModel: "m").mock))
+    }
+
+    private func names(_ headers: [(String, String)]) -> [String] { headers.map { "\($0.0)=\($0.1)" } }
+
+    @Test func anthropicGetsTheClientsVersionAndBetasOrTheDefault() {
+        let adapter = adapter(.anthropic)
+        let fixed = ["content-type=application/json", "accept=application/json, text/event-stream", "x-api-key=sk-up"]
+        #expect(names(adapter.headers()) == fixed + ["anthropic-version=2023-06-01", "x-a=1", "x-b=2"])
+        #expect(
+            names(adapter.headers(anthropic: AnthropicHeaders(version: "2024-01-01"))) == fixed + ["anthropic-version=2024-01-01", "x-a=1", "x-b=2"])
+        #expect(
+            names(adapter.headers(anthropic: AnthropicHeaders(betas: ["b1", "b2"])))
+                == fixed + ["anthropic-version=2023-06-01", "anthropic-beta=b1,b2", "x-a=1", "x-b=2"])
+        // Asked again without them: the default, not what the last client sent.
+        #expect(names(adapter.headers()) == fixed + ["anthropic-version=2023-06-01", "x-a=1", "x-b=2"])
+    }
+
+    @Test func openAIAndAzureIgnoreAnthropicsHeaders() {
+        let sent = AnthropicHeaders(version: "2024-01-01", betas: ["b1"])
+        let fixed = ["content-type=application/json", "accept=application/json, text/event-stream"]
+        #expect(names(adapter(.openai).headers(anthropic: sent)) == fixed + ["authorization=Bearer sk-up", "x-a=1", "x-b=2"])
+        #expect(names(adapter(.azure).headers(anthropic: sent)) == fixed + ["api-key=sk-up", "x-a=1", "x-b=2"])
+    }
+}
