@@ -109,6 +109,35 @@ struct StreamTranslationTests {
         #expect(shown.translate(usageChunk) == [usageChunk])
     }
 
+    /// A chunk with usage that still carries choices is the client's to see, asked or not; an
+    /// invalid one passes untouched and counts nothing.
+    @Test func openAIPassthroughReadsUsageBesideChoices() {
+        let both = SSEEvent(
+            data: #"{"id":"c","choices":[{"delta":{"content":"hi"}}],"usage":{"prompt_tokens":4,"completion_tokens":1},"x":[1,{"y":null}]}"#)
+        var translator = OpenAIStreamPassthrough(clientWantsUsage: false)
+        #expect(translator.translate(both) == [both])
+        #expect(translator.usage == Usage(promptTokens: 4, completionTokens: 1))
+        let invalid = SSEEvent(data: #"{"choices":[],"usage":{"prompt_tokens":4},"x":tru}"#)
+        var other = OpenAIStreamPassthrough(clientWantsUsage: false)
+        #expect(other.translate(invalid) == [invalid])
+        #expect(other.usage == nil)
+    }
+
+    /// Anthropic to Anthropic: events pass untouched; input tokens come from `message_start`,
+    /// output tokens from the last `message_delta`.
+    @Test func anthropicPassthroughReadsUsageFromStartAndDelta() {
+        var translator = AnthropicStreamPassthrough()
+        let events = [
+            SSEEvent(
+                event: "message_start",
+                data: #"{"type":"message_start","message":{"id":"msg_1","content":[],"usage":{"input_tokens":12,"output_tokens":1}}}"#),
+            SSEEvent(event: "content_block_delta", data: #"{"type":"content_block_delta","usage":{"output_tokens":99}}"#),
+            SSEEvent(event: "message_delta", data: #"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":5}}"#),
+        ]
+        for event in events { #expect(translator.translate(event) == [event]) }
+        #expect(translator.usage == Usage(promptTokens: 12, completionTokens: 5))
+    }
+
     @Test func anthropicStreamBecomesChatChunks() throws {
         var translator = AnthropicToChatStream(model: "claude", clientWantsUsage: true, created: 1)
         var out: [SSEEvent] = []

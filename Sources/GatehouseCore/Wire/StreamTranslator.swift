@@ -17,8 +17,11 @@ public struct OpenAIStreamPassthrough: StreamTranslator {
     }
 
     public mutating func translate(_ event: SSEEvent) -> [SSEEvent] {
-        // Only a chunk carrying a usage object needs parsing; the rest go out untouched.
-        guard Self.hasUsageObject(event.data), let chunk = try? JSONCoding.decode(event.data.utf8) else { return [event] }
+        // Only a chunk carrying a usage object needs parsing, and of it only what is read here;
+        // the rest go out untouched.
+        guard Self.hasUsageObject(event.data), let chunk = try? JSONCoding.decode(event.data.utf8, keeping: ["usage", "choices"]) else {
+            return [event]
+        }
         if let found = Usage(openAI: chunk["usage"]) {
             usage = found
             if !clientWantsUsage, chunk["choices"]?.arrayValue?.isEmpty ?? true { return [] }
@@ -64,7 +67,7 @@ public struct AnthropicStreamPassthrough: StreamTranslator {
 
     public mutating func translate(_ event: SSEEvent) -> [SSEEvent] {
         guard event.event == "message_start" || event.event == "message_delta",
-            let payload = try? JSONCoding.decode(event.data.utf8)
+            let payload = try? JSONCoding.decode(event.data.utf8, keeping: ["message", "usage"])
         else { return [event] }
         if let start = Usage(anthropic: payload["message"]?["usage"]) {
             usage = start
