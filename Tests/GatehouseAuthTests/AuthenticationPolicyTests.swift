@@ -139,6 +139,37 @@ struct AuthenticationPolicyTests {
         }
     }
 
+    /// The client's address is formatted only when a network bound applies to the principal:
+    /// the common request reads it not at all, a bounded one once.
+    @Test func theAddressIsReadOnlyWhereANetworkBoundApplies() async throws {
+        try await withFixture { f in
+            var reads = 0
+            func address() -> String? {
+                reads += 1
+                return "10.1.2.3"
+            }
+            var principal = Principal(id: "key_x", method: .apiKey, role: .internalUser)
+            #expect(f.authentication.refusal(of: principal, path: "/v1/chat/completions", address: address()) == nil)
+            #expect(reads == 0)
+            var limits = Limits()
+            limits.allowedIPs = [try #require(IPNetwork("10.0.0.0/8"))]
+            principal.limitSubjects = [
+                LimitSubject(id: "team:ops", level: .team, limits: limits), LimitSubject(id: "org:o", level: .organization, limits: limits),
+            ]
+            #expect(f.authentication.refusal(of: principal, path: "/v1/chat/completions", address: address()) == nil)
+            #expect(reads == 1)
+            var authentication = f.authentication
+            authentication.adminSessionNetworks = [try #require(IPNetwork("10.9.0.0/16"))]
+            #expect(
+                authentication.refusal(of: Principal(id: "session:ada", method: .session, role: .proxyAdmin), path: "/key/list", address: address())
+                    == .adminSession)
+            #expect(reads == 2)
+            #expect(
+                authentication.refusal(of: Principal(id: "key_y", method: .apiKey, role: .proxyAdmin), path: "/key/list", address: address()) == nil)
+            #expect(reads == 2)
+        }
+    }
+
     @Test func aProxyAdminsSessionIsHeldToItsOwnNetworks() async throws {
         try await withFixture { f in
             var authentication = f.authentication

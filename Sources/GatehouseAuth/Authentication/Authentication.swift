@@ -65,10 +65,13 @@ public struct Authentication: Sendable {
     /// Whether a session of a proxy admin or viewer may be used from `address`: always, unless
     /// `admin_session_allowed_ips` names networks and none holds it. Other principals pass.
     public func mayUseAdminSession(_ principal: Principal, from address: String?) -> Bool {
-        guard !adminSessionNetworks.isEmpty, principal.method == .session, [.proxyAdmin, .proxyAdminViewer].contains(principal.role) else {
-            return true
-        }
+        guard adminSessionNetworksApply(to: principal) else { return true }
         return address.map { address in adminSessionNetworks.contains { $0.contains(address) } } ?? false
+    }
+
+    /// Whether `admin_session_networks` bounds where this principal may come from.
+    private func adminSessionNetworksApply(to principal: Principal) -> Bool {
+        !adminSessionNetworks.isEmpty && principal.method == .session && [.proxyAdmin, .proxyAdminViewer].contains(principal.role)
     }
 
     /// What kind of credential a failed authentication tried, from its shape (the secret itself
@@ -100,11 +103,15 @@ public struct Authentication: Sendable {
 
     /// The route class check, then each level's allowed networks.
     /// - Returns: nil when the principal may go on.
-    public func refusal(of principal: Principal, path: String, address: String?) -> Refusal? {
+    /// - Parameter address: read only when some network bound applies (formatting it is work).
+    public func refusal(of principal: Principal, path: String, address readAddress: @autoclosure () -> String?) -> Refusal? {
         guard RouteAccess.allows(principal.allowedRoutes, path: path) else { return .route }
+        // No address work at all when no network bounds the principal (the common case).
+        let restricted = principal.limitSubjects.contains { !$0.limits.allowedIPs.isEmpty }
+        guard restricted || adminSessionNetworksApply(to: principal) else { return nil }
+        let address = readAddress()
         if !mayUseAdminSession(principal, from: address) { return .adminSession }
-        // No address work at all when no level restricts networks (the common case).
-        guard principal.limitSubjects.contains(where: { !$0.limits.allowedIPs.isEmpty }) else { return nil }
+        guard restricted else { return nil }
         let refused = principal.limitSubjects.first { subject in
             !subject.limits.allowedIPs.isEmpty && !(address.map { address in subject.limits.allowedIPs.contains { $0.contains(address) } } ?? false)
         }
