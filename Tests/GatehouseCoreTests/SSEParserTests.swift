@@ -49,17 +49,19 @@ struct SSEParserTests {
         #expect(try parser.feed(Array(event.encoded.utf8)) == [event])
     }
 
-    /// The pieces `encode` hands out make the same bytes as `encoded`, and the size hint is exact
-    /// for data without a newline (the buffer it reserves is not regrown).
-    @Test func encodingInPiecesMakesTheSameBytes() {
-        let events = [
-            SSEEvent(data: #"{"a":"é 😀"}"#), SSEEvent(event: "ping", data: "a\n\nb\n"), SSEEvent(data: ""),
-            SSEEvent(event: "message_start", data: #"{"type":"message_start"}"#),
+    /// The pieces `encode` hands out (what goes straight into an answer's buffer) make the wire
+    /// form, and the size hint is exact for data without a newline (the buffer is not regrown).
+    @Test func encodingInPiecesMakesTheWireForm() {
+        let cases: [(SSEEvent, String)] = [
+            (SSEEvent(data: #"{"a":"é 😀"}"#), "data: {\"a\":\"é 😀\"}\n\n"),
+            (SSEEvent(event: "ping", data: "a\n\nb\n"), "event: ping\ndata: a\ndata: \ndata: b\ndata: \n\n"),
+            (SSEEvent(data: ""), "data: \n\n"),
+            (SSEEvent(event: "message_start", data: #"{"type":"message_start"}"#), "event: message_start\ndata: {\"type\":\"message_start\"}\n\n"),
         ]
-        for event in events {
+        for (event, wire) in cases {
             var bytes: [UInt8] = []
             event.encode { bytes += $0.utf8 }
-            #expect(bytes == Array(event.encoded.utf8))
+            #expect(bytes == Array(wire.utf8))
             if !event.data.contains("\n") { #expect(event.encodedSizeHint == bytes.count) }
         }
     }

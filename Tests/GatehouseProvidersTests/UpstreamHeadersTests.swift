@@ -17,25 +17,25 @@ struct UpstreamHeadersTests {
             transport: MockUpstream(model: "m", settings: Deployment(id: "d", modelName: "m", provider: .mock, upstreamModel: "m").mock))
     }
 
-    private func names(_ headers: [(String, String)]) -> [String] { headers.map { "\($0.0)=\($0.1)" } }
+    private func pairs(_ headers: [(String, String)]) -> [String] { headers.map { "\($0.0)=\($0.1)" } }
 
     @Test func anthropicGetsTheClientsVersionAndBetasOrTheDefault() {
         let adapter = adapter(.anthropic)
         let fixed = ["content-type=application/json", "accept=application/json, text/event-stream", "x-api-key=sk-up"]
-        #expect(names(adapter.headers()) == fixed + ["anthropic-version=2023-06-01", "x-a=1", "x-b=2"])
+        #expect(pairs(adapter.headers()) == fixed + ["anthropic-version=2023-06-01", "x-a=1", "x-b=2"])
         #expect(
-            names(adapter.headers(anthropic: AnthropicHeaders(version: "2024-01-01"))) == fixed + ["anthropic-version=2024-01-01", "x-a=1", "x-b=2"])
+            pairs(adapter.headers(anthropic: AnthropicHeaders(version: "2024-01-01"))) == fixed + ["anthropic-version=2024-01-01", "x-a=1", "x-b=2"])
         #expect(
-            names(adapter.headers(anthropic: AnthropicHeaders(betas: ["b1", "b2"])))
+            pairs(adapter.headers(anthropic: AnthropicHeaders(betas: ["b1", "b2"])))
                 == fixed + ["anthropic-version=2023-06-01", "anthropic-beta=b1,b2", "x-a=1", "x-b=2"])
         // Asked again without them: the default, not what the last client sent.
-        #expect(names(adapter.headers()) == fixed + ["anthropic-version=2023-06-01", "x-a=1", "x-b=2"])
+        #expect(pairs(adapter.headers()) == fixed + ["anthropic-version=2023-06-01", "x-a=1", "x-b=2"])
     }
 
     @Test func openAIAndAzureIgnoreAnthropicsHeaders() {
         let sent = AnthropicHeaders(version: "2024-01-01", betas: ["b1"])
         let fixed = ["content-type=application/json", "accept=application/json, text/event-stream"]
-        #expect(names(adapter(.openai).headers(anthropic: sent)) == fixed + ["authorization=Bearer sk-up", "x-a=1", "x-b=2"])
-        #expect(names(adapter(.azure).headers(anthropic: sent)) == fixed + ["api-key=sk-up", "x-a=1", "x-b=2"])
+        #expect(pairs(adapter(.openai).headers(anthropic: sent)) == fixed + ["authorization=Bearer sk-up", "x-a=1", "x-b=2"])
+        #expect(pairs(adapter(.azure).headers(anthropic: sent)) == fixed + ["api-key=sk-up", "x-a=1", "x-b=2"])
     }
 }
