@@ -81,6 +81,43 @@ struct JSONCodingTests {
         #expect(JSONCoding.encodeString(["s": "\u{1}"]) == #"{"s":"\u0001"}"#)
     }
 
+    /// Every ASCII byte written as JSON wants it, alone, at the ends of a run and between runs,
+    /// from a string and from a substring that starts inside its string.
+    @Test func stringsAreEscapedExactly() {
+        func expected(_ text: String) -> String {
+            var out: [UInt8] = [0x22]
+            for byte in text.utf8 {
+                switch byte {
+                case 0x22: out += Array(#"\""#.utf8)
+                case 0x5C: out += Array(#"\\"#.utf8)
+                case 0x0A: out += Array(#"\n"#.utf8)
+                case 0x0D: out += Array(#"\r"#.utf8)
+                case 0x09: out += Array(#"\t"#.utf8)
+                case 0x00..<0x20: out += Array(("\\u00" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16)).utf8)
+                default: out.append(byte)
+                }
+            }
+            return String(decoding: out + [0x22], as: UTF8.self)
+        }
+        func written(_ text: some StringProtocol) -> String {
+            var writer = JSONWriter()
+            writer.string(text)
+            return String(decoding: writer.bytes, as: UTF8.self)
+        }
+        for byte in UInt8(0)..<0x80 {
+            let one = String(UnicodeScalar(byte))
+            #expect(written(one) == expected(one))
+            #expect(written("ab" + one + "cd") == expected("ab" + one + "cd"))
+        }
+        #expect(written("\u{0}\"\\") == #""\u0000\"\\""#)
+        #expect(written("") == #""""#)
+        #expect(written("é 😀 plain") == "\"é 😀 plain\"")
+        let text = "skip this: keep \"this\" \u{1f}\nand é"
+        let substring = text[text.index(text.startIndex, offsetBy: 11)...]
+        #expect(written(substring) == expected(String(substring)))
+        #expect(written(substring) == #""keep \"this\" \u001f\nand é""#)
+    }
+
     /// Reading a few members of a top-level object builds only those, and refuses exactly what
     /// the whole parse refuses: the skipped members are checked as strictly.
     @Test func keepingAFewMembersAcceptsAndRefusesAsTheWholeParseDoes() throws {
