@@ -17,43 +17,105 @@ public struct Principal: Sendable, Equatable {
         case internalUserViewer = "internal_user_viewer"
     }
 
+    /// Shared by the copies (`SharedFields`): the request path copies its principal into each
+    /// step that keeps it (the request's context, its admission, its billing).
+    private var shared: SharedFields<Fields>
+
+    struct Fields: Sendable, Equatable {
+        var id: String
+        var method: Method
+        var role: Role
+        var keyID: String?
+        var keyAlias: String?
+        var userID: String?
+        var teamID: String?
+        var organizationID: String?
+        var allowedModels: [String]
+        var inheritedModels: [ModelBound] = []
+        var modelAliases: [String: String] = [:]
+        var allowedRoutes: [String] = []
+        var limits: Limits = Limits()
+        var limitSubjects: [LimitSubject] = []
+    }
+
     /// Stable identifier safe to log: a key id, never the key.
-    public var id: String
-    public var method: Method
-    public var role: Role
+    public var id: String {
+        get { shared.fields.id }
+        _modify { yield &SharedFields.unique(&shared).fields.id }
+    }
+    public var method: Method {
+        get { shared.fields.method }
+        _modify { yield &SharedFields.unique(&shared).fields.method }
+    }
+    public var role: Role {
+        get { shared.fields.role }
+        _modify { yield &SharedFields.unique(&shared).fields.role }
+    }
     /// The virtual key the principal acts as (its spend is the key's), if any.
-    public var keyID: String?
+    public var keyID: String? {
+        get { shared.fields.keyID }
+        _modify { yield &SharedFields.unique(&shared).fields.keyID }
+    }
     /// That key's alias (for metrics an operator opted in to by alias).
-    public var keyAlias: String?
-    public var userID: String?
-    public var teamID: String?
-    public var organizationID: String?
+    public var keyAlias: String? {
+        get { shared.fields.keyAlias }
+        _modify { yield &SharedFields.unique(&shared).fields.keyAlias }
+    }
+    public var userID: String? {
+        get { shared.fields.userID }
+        _modify { yield &SharedFields.unique(&shared).fields.userID }
+    }
+    public var teamID: String? {
+        get { shared.fields.teamID }
+        _modify { yield &SharedFields.unique(&shared).fields.teamID }
+    }
+    public var organizationID: String? {
+        get { shared.fields.organizationID }
+        _modify { yield &SharedFields.unique(&shared).fields.organizationID }
+    }
     /// Model names, wildcards or access groups this principal may use; empty: every model.
-    public var allowedModels: [String]
+    public var allowedModels: [String] {
+        get { shared.fields.allowedModels }
+        _modify { yield &SharedFields.unique(&shared).fields.allowedModels }
+    }
     /// The non-empty model lists of the levels above the credential (user or team, then
     /// organization): a model must be admitted by each of them too.
-    public var inheritedModels: [ModelBound] = []
+    public var inheritedModels: [ModelBound] {
+        get { shared.fields.inheritedModels }
+        _modify { yield &SharedFields.unique(&shared).fields.inheritedModels }
+    }
     /// Names this principal may ask for in place of a model (its team's `model_aliases`).
-    public var modelAliases: [String: String] = [:]
+    public var modelAliases: [String: String] {
+        get { shared.fields.modelAliases }
+        _modify { yield &SharedFields.unique(&shared).fields.modelAliases }
+    }
     /// Paths or route groups this principal may call; empty: every route its role allows.
-    public var allowedRoutes: [String] = []
+    public var allowedRoutes: [String] {
+        get { shared.fields.allowedRoutes }
+        _modify { yield &SharedFields.unique(&shared).fields.allowedRoutes }
+    }
     /// Limits the credential itself carries (a token's limit claims, an OAuth client's); those
     /// of the key, user, team and organization are in `limitSubjects`.
-    public var limits = Limits()
+    public var limits: Limits {
+        get { shared.fields.limits }
+        _modify { yield &SharedFields.unique(&shared).fields.limits }
+    }
     /// Every level of the chain that has limits; a request must pass each of them.
-    public var limitSubjects: [LimitSubject] = []
+    public var limitSubjects: [LimitSubject] {
+        get { shared.fields.limitSubjects }
+        _modify { yield &SharedFields.unique(&shared).fields.limitSubjects }
+    }
 
     public init(
         id: String, method: Method, role: Role, userID: String? = nil, teamID: String? = nil, organizationID: String? = nil,
         allowedModels: [String] = []
     ) {
-        self.id = id
-        self.method = method
-        self.role = role
-        self.userID = userID
-        self.teamID = teamID
-        self.organizationID = organizationID
-        self.allowedModels = allowedModels
+        shared = SharedFields(
+            Fields(id: id, method: method, role: role, userID: userID, teamID: teamID, organizationID: organizationID, allowedModels: allowedModels))
+    }
+
+    public static func == (left: Principal, right: Principal) -> Bool {
+        left.shared === right.shared || left.shared.fields == right.shared.fields
     }
 
     public static let master = Principal(id: "master", method: .masterKey, role: .proxyAdmin)

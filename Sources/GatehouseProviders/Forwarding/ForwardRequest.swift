@@ -4,31 +4,69 @@ public import NIOCore
 
 /// A client's request, validated and ready to route.
 public struct ForwardRequest: Sendable {
-    public var endpoint: Endpoint
+    /// Shared by the copies (`SharedFields`): admission, billing and forwarding each keep one.
+    private var shared: SharedFields<Fields>
+
+    struct Fields: Sendable {
+        var endpoint: Endpoint
+        var model: String
+        var body: JSONValue
+        var stream: Bool
+        var clientWantsUsage: Bool
+        var anthropic: AnthropicHeaders = AnthropicHeaders()
+        var responses: ResponsesShape?
+        var region: String?
+        var multipart: MultipartForm?
+    }
+
+    public var endpoint: Endpoint {
+        get { shared.fields.endpoint }
+        _modify { yield &SharedFields.unique(&shared).fields.endpoint }
+    }
     /// The public model name the client asked for.
-    public var model: String
-    public var body: JSONValue
-    public var stream: Bool
+    public var model: String {
+        get { shared.fields.model }
+        _modify { yield &SharedFields.unique(&shared).fields.model }
+    }
+    public var body: JSONValue {
+        get { shared.fields.body }
+        _modify { yield &SharedFields.unique(&shared).fields.body }
+    }
+    public var stream: Bool {
+        get { shared.fields.stream }
+        _modify { yield &SharedFields.unique(&shared).fields.stream }
+    }
     /// `stream_options.include_usage`: whether the client itself wants the usage chunk.
-    public var clientWantsUsage: Bool
+    public var clientWantsUsage: Bool {
+        get { shared.fields.clientWantsUsage }
+        _modify { yield &SharedFields.unique(&shared).fields.clientWantsUsage }
+    }
     /// The client's Anthropic API version and betas (`anthropic-version`, `anthropic-beta`),
     /// passed on to Anthropic deployments: Claude Code and the Anthropic SDK depend on them.
-    public var anthropic = AnthropicHeaders()
+    public var anthropic: AnthropicHeaders {
+        get { shared.fields.anthropic }
+        _modify { yield &SharedFields.unique(&shared).fields.anthropic }
+    }
     /// Set for `/v1/responses`: the request is a chat completion (translated from the Responses
     /// API) whose answer goes back in the Responses API's shape.
-    public var responses: ResponsesShape?
+    public var responses: ResponsesShape? {
+        get { shared.fields.responses }
+        _modify { yield &SharedFields.unique(&shared).fields.responses }
+    }
     /// Only deployments with this `region_name` may serve the request (an end user's
     /// `allowed_model_region`); nil: any.
-    public var region: String?
+    public var region: String? {
+        get { shared.fields.region }
+        _modify { yield &SharedFields.unique(&shared).fields.region }
+    }
     /// A transcription's upload as sent (`body` holds its text fields).
-    public var multipart: MultipartForm?
+    public var multipart: MultipartForm? {
+        get { shared.fields.multipart }
+        _modify { yield &SharedFields.unique(&shared).fields.multipart }
+    }
 
     public init(endpoint: Endpoint, model: String, body: JSONValue, stream: Bool, clientWantsUsage: Bool) {
-        self.endpoint = endpoint
-        self.model = model
-        self.body = body
-        self.stream = stream
-        self.clientWantsUsage = clientWantsUsage
+        shared = SharedFields(Fields(endpoint: endpoint, model: model, body: body, stream: stream, clientWantsUsage: clientWantsUsage))
     }
 }
 

@@ -6,7 +6,7 @@ import Synchronization
 public final class ModelRouter: Sendable {
     /// The models and how they are routed: replaced whole when the configuration is reloaded, read
     /// once per request (a request keeps the table it started with).
-    struct Table: Sendable {
+    final class Table: Sendable {
         let settings: RouterSettings
         /// Deployments by public model name (patterns included, under their own text).
         let adapters: [String: [ProviderAdapter]]

@@ -51,7 +51,10 @@ public struct GatewayRequestContext: ConnectionContext {
 /// does not run is refused (401) rather than served without identity.
 public struct AuthenticatedContext: ChildRequestContext, ConnectionContext {
     public var coreContext: CoreRequestContextStorage
-    public var principal: Principal { caller.principal }
+    /// Lent, not copied: a read of one of its members (`context.principal.id`) copies that member only.
+    public var principal: Principal {
+        _read { yield caller.principal }
+    }
     private let caller: SharedPrincipal
     public let channel: any Channel
     public let forwardedClient: String?

@@ -7,13 +7,21 @@ import GatehouseStore
 /// method, the reason the client was given, the address, and which credential when Gatehouse
 /// knows it (a blocked or expired key's id) or its display form (`sk-…abcd`) — never the
 /// credential itself.
-struct AuthenticationRecorder: Sendable {
+final class AuthenticationRecorder: Sendable {
     let audit: Audit
     let metrics: GatewayMetrics
     let cache: IdentityCache
     let lockouts: Lockouts
     /// Where alerts go when failures cross the threshold (`alert_webhook_url`).
     let alerts: AlertWebhook?
+
+    init(audit: Audit, metrics: GatewayMetrics, cache: IdentityCache, lockouts: Lockouts, alerts: AlertWebhook?) {
+        self.audit = audit
+        self.metrics = metrics
+        self.cache = cache
+        self.lockouts = lockouts
+        self.alerts = alerts
+    }
 
     /// Refuses (429) a client whose address is blocked, before its credential is even looked at.
     func refuseIfBlocked(address: @autoclosure () -> String?) throws {
