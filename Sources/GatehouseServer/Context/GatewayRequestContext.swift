@@ -20,12 +20,9 @@ extension ConnectionContext {
 /// (health, sign-in, the OAuth endpoints). Routes that need one take `AuthenticatedContext`.
 public struct GatewayRequestContext: ConnectionContext {
     public var coreContext: CoreRequestContextStorage
-    /// Set by `AuthenticationMiddleware`, read only to make the `AuthenticatedContext`.
-    var principal: Principal? {
-        get { caller?.principal }
-        set { caller = newValue.map(SharedPrincipal.init) }
-    }
-    fileprivate var caller: SharedPrincipal?
+    /// Set by `AuthenticationMiddleware`, read only to make the `AuthenticatedContext`. (A copy of
+    /// a `Principal` is one reference: the contexts copied at each middleware step hold it as it is.)
+    var principal: Principal?
     public let channel: any Channel
     public var forwardedClient: String?
     /// The path prefix a trusted proxy serves Gatehouse under (`X-Forwarded-Prefix`, set by
@@ -41,7 +38,6 @@ public struct GatewayRequestContext: ConnectionContext {
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.caller = nil
         self.channel = source.channel
     }
 }
@@ -51,11 +47,7 @@ public struct GatewayRequestContext: ConnectionContext {
 /// does not run is refused (401) rather than served without identity.
 public struct AuthenticatedContext: ChildRequestContext, ConnectionContext {
     public var coreContext: CoreRequestContextStorage
-    /// Lent, not copied: a read of one of its members (`context.principal.id`) copies that member only.
-    public var principal: Principal {
-        _read { yield caller.principal }
-    }
-    private let caller: SharedPrincipal
+    public let principal: Principal
     public let channel: any Channel
     public let forwardedClient: String?
     public let requestStart: ContinuousClock.Instant?
@@ -63,24 +55,13 @@ public struct AuthenticatedContext: ChildRequestContext, ConnectionContext {
     let bodyInMemory: Bool
 
     public init(context: GatewayRequestContext) throws {
-        guard let caller = context.caller else { throw GatewayError.unauthorized("This route needs a credential.") }
+        guard let principal = context.principal else { throw GatewayError.unauthorized("This route needs a credential.") }
         self.coreContext = context.coreContext
-        self.caller = caller
+        self.principal = principal
         self.channel = context.channel
         self.forwardedClient = context.forwardedClient
         self.requestStart = context.requestStart
         self.accessNote = context.accessNote
         self.bodyInMemory = context.bodyInMemory
-    }
-}
-
-/// The principal as the contexts hold it: shared, not copied. A context is copied at each step
-/// of the middleware chain, and a `Principal` is a dozen strings and arrays — a dozen retains and
-/// releases a copy where one reference is one.
-final class SharedPrincipal: Sendable {
-    let principal: Principal
-
-    init(_ principal: Principal) {
-        self.principal = principal
     }
 }
