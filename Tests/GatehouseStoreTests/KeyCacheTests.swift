@@ -14,6 +14,13 @@ struct KeyCacheTests {
         #expect(KeyDigest(key: raw) == KeyDigest(hex: APIKeyFormat.hash(raw)))
         #expect(KeyDigest(key: raw) != KeyDigest(key: raw + "x"))
         #expect(KeyDigest(hex: "zz") == nil)
+        // SHA-256's own test vectors (FIPS 180-2), and keys of other lengths and scripts.
+        #expect(KeyDigest(key: "abc").hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(KeyDigest(key: "").hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        for other in ["k", "sk-é🔑", String(repeating: "x", count: 1000), String(raw.dropFirst(3))] {
+            #expect(KeyDigest(key: other) == KeyDigest(hex: APIKeyFormat.hash(other)))
+            #expect(KeyDigest(hex: KeyDigest(key: other).hex) == KeyDigest(key: other))
+        }
     }
 
     @Test func putReplaceAndRemove() {

@@ -7,11 +7,15 @@ public struct KeyDigest: Hashable, Sendable {
     let words: (UInt64, UInt64, UInt64, UInt64)
 
     /// The digest of a presented key.
+    /// Hashed from the key's own bytes and read into four words, with nothing allocated: this runs
+    /// for every request that presents a key.
     public init(key: String) {
-        let digest = SHA256.hash(data: Array(key.utf8))
-        var words: [UInt64] = [0, 0, 0, 0]
-        for (index, byte) in digest.enumerated() { words[index / 8] = words[index / 8] << 8 | UInt64(byte) }
-        self.words = (words[0], words[1], words[2], words[3])
+        var text = key
+        let digest = text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+        words = digest.withUnsafeBytes { bytes in
+            func word(_ index: Int) -> UInt64 { UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)) }
+            return (word(0), word(1), word(2), word(3))
+        }
     }
 
     /// From the stored lower-case hex form (`APIKeyFormat.hash`).
