@@ -26,7 +26,9 @@ struct SharedFieldsTests {
         #expect(copy == original)
     }
 
-    @Test func aValueNoOtherSharesIsChangedInPlace() {
+    /// A thousand changes to one value, then a copy taken and the value changed again: the copy
+    /// keeps what it was given.
+    @Test func manyChangesThenACopyThatStaysAsItWas() {
         var principal = Principal(id: "p", method: .jwt, role: .internalUser)
         for index in 0..<1000 { principal.allowedModels.append("model-\(index)") }
         #expect(principal.allowedModels.count == 1000)

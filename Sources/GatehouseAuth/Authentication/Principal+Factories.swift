@@ -13,12 +13,12 @@ extension Principal {
         self.init(
             id: id, method: method, role: key.role, userID: grant.userID, teamID: grant.teamID, organizationID: grant.organizationID,
             allowedModels: grant.models)
-        self.keyID = grant.id
-        self.keyAlias = grant.alias
-        self.inheritedModels = bounds + key.inheritedModels
-        self.modelAliases = key.modelAliases
-        self.allowedRoutes = grant.allowedRoutes
-        self.limitSubjects = key.limitSubjects
+        keyID = grant.id
+        keyAlias = grant.alias
+        inheritedModels = bounds + key.inheritedModels
+        modelAliases = key.modelAliases
+        allowedRoutes = grant.allowedRoutes
+        limitSubjects = key.limitSubjects
     }
 
     /// A principal standing in the directory: `chain` (its user, team and organization) bounds
@@ -31,15 +31,15 @@ extension Principal {
         models: [String] = [], chain: Chain, bounds: [ModelBound] = []
     ) {
         self.init(id: id, method: method, role: role, userID: userID, teamID: teamID, organizationID: organizationID, allowedModels: models)
-        self.inheritedModels = bounds + chain.models
-        self.modelAliases = chain.modelAliases
-        self.limitSubjects = chain.limits
+        inheritedModels = bounds + chain.models
+        modelAliases = chain.modelAliases
+        limitSubjects = chain.limits
     }
 
     /// Adds the limits the credential itself carries (a token's claims, an OAuth client's), checked
     /// before those of the levels above it.
     public mutating func carry(_ limits: Limits, as level: LimitLevel, id: String) {
         self.limits = limits
-        if let subject = LimitSubject(level: level, id: id, limits: limits) { self.limitSubjects.insert(subject, at: 0) }
+        if let subject = LimitSubject(level: level, id: id, limits: limits) { limitSubjects.insert(subject, at: 0) }
     }
 }

@@ -113,11 +113,10 @@ public struct JSONWriter {
     /// text is mostly such a run), each byte that does is escaped.
     private mutating func writeString(_ string: some StringProtocol) {
         bytes.append(UInt8(ascii: "\""))
-        let copied: Void? = string.utf8.withContiguousStorageIfAvailable { writeEscaping($0) }
-        if copied == nil {
-            for byte in string.utf8 {
-                if Self.needsEscape(byte) { writeEscape(byte) } else { bytes.append(byte) }
-            }
+        if string.utf8.withContiguousStorageIfAvailable({ writeEscaping($0) }) == nil {
+            // Not stored contiguously (never so for a native string): made so, then written alike.
+            var copy = String(string)
+            copy.withUTF8 { writeEscaping($0) }
         }
         bytes.append(UInt8(ascii: "\""))
     }
