@@ -169,13 +169,16 @@ public final class Metering: Sendable {
     /// with the budget period its limits set), and any other level with a budget of its own.
     static func accounts(of principal: Principal) -> [LimitSubject] {
         var accounts = principal.limitSubjects.filter { $0.maxBudget != nil && !LimitLevel.chain.contains($0.level) }
-        let chain: [(LimitLevel, String?)] = [
-            (.key, principal.keyID), (.user, principal.userID), (.team, principal.teamID), (.organization, principal.organizationID),
-        ]
-        for case (let level, let id?) in chain {
+        // Level by level, not through an array of the four (one more allocation a request).
+        func chain(_ level: LimitLevel, _ id: String?) {
+            guard let id else { return }
             accounts.append(
                 principal.limitSubjects.first { $0.level == level } ?? LimitSubject(id: level.subject(id), level: level, limits: Limits()))
         }
+        chain(.key, principal.keyID)
+        chain(.user, principal.userID)
+        chain(.team, principal.teamID)
+        chain(.organization, principal.organizationID)
         return accounts
     }
 

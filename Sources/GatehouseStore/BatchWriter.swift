@@ -31,8 +31,11 @@ public final class BatchWriter<Record: Sendable>: Service, Sendable {
         self.write = write
     }
 
-    public func record(_ record: Record) {
-        pending.withLock { $0.append(record) }
+    /// - Parameter record: taken, and moved into the queue: a copy would retain each of its
+    ///   fields once more, and release them again, per request.
+    public func record(_ record: consuming Record) {
+        var taken: Record? = consume record
+        pending.withLock { $0.append(taken.take()!) }
     }
 
     /// Records waiting to be written.

@@ -69,6 +69,14 @@ struct DataPlaneTests {
         #expect(answers[3].status == 200 && answers[3].body.contains("\"key\""))
         #expect(answers[4].status == 200 && answers[4].body.contains("\"chat.completion\""))
         #expect(answers.allSatisfy { $0.header("date") != nil })
+        // Each field once: the date added by the data plane, the length set by the route.
+        for answer in answers {
+            for name in ["date", "content-length", "content-type"] {
+                #expect(answer.headers.filter { $0.0.lowercased() == name }.count <= 1, "\(name) twice")
+            }
+        }
+        #expect(answers[0].header("content-length") == String(answers[0].body.utf8.count))
+        #expect(answers[2].header("content-length") == nil)
     }
 
     @Test func overMutualTLSACertificateActsOnTheModelRouteOnTheConnectionThatBoundIt() async throws {

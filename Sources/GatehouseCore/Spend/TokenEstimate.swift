@@ -31,8 +31,11 @@ public struct TokenEstimate: Sendable, Equatable {
             // Images are billed as units of "completion" at `output_cost_per_image`: one an image.
             completion = Self.choices(in: body)
         case .chatCompletions, .completions, .messages:
-            let fields = Self.completionFields.compactMap { body[$0]?.doubleValue }
-            let maximum = fields.isEmpty ? defaultMaxTokens : Int(saturating: fields.max()!.rounded(.up))
+            var largest: Double?
+            for name in Self.completionFields {
+                if let value = body[name]?.doubleValue { largest = max(largest ?? value, value) }
+            }
+            let maximum = largest.map { Int(saturating: $0.rounded(.up)) } ?? defaultMaxTokens
             completion = InputBounds.clamp(maximum, to: InputBounds.tokens) * Self.choices(in: body)
         case .audioSpeech:
             // Billed by the input's characters (at most its bytes), as "prompt" units.
@@ -86,6 +89,8 @@ public struct TokenEstimate: Sendable, Equatable {
 
     /// The request fields that bound a completion's length, in any dialect.
     public static let completionFields = ["max_tokens", "max_completion_tokens"]
+    /// The fields `invalidField` checks (made once: a new array on every request before).
+    static let countedFields = completionFields + ["n"]
     /// The most completions (`n`) one request may ask for.
     public static let maxChoices = 128
 
@@ -99,7 +104,7 @@ public struct TokenEstimate: Sendable, Equatable {
     /// while upstreams read them as "no limit" (Ollama) or fall back to the other field (vLLM).
     /// - Returns: the name of the first field that is not, or nil.
     public static func invalidField(in body: JSONValue) -> (name: String, bound: Int)? {
-        for name in completionFields + ["n"] {
+        for name in countedFields {
             guard let value = body[name], !value.isNull else { continue }
             let bound = name == "n" ? maxChoices : InputBounds.tokens
             guard let number = value.intValue, number >= 1, number <= bound else { return (name, bound) }

@@ -3,6 +3,12 @@ extension StringProtocol {
     /// UTF-8 bytes (spaces and tabs are ASCII) in one pass, specialised where it is called.
     @inlinable
     public var trimmingSpaces: String {
+        String(decoding: utf8[spaceTrimmedRange], as: UTF8.self)
+    }
+
+    /// The UTF-8 bytes between leading and trailing spaces and tabs.
+    @inlinable
+    var spaceTrimmedRange: Range<UTF8View.Index> {
         let bytes = utf8
         var start = bytes.startIndex
         while start < bytes.endIndex, bytes[start] == 0x20 || bytes[start] == 0x09 { start = bytes.index(after: start) }
@@ -13,6 +19,16 @@ extension StringProtocol {
             index = bytes.index(after: index)
             if byte != 0x20, byte != 0x09 { end = index }
         }
-        return String(decoding: bytes[start..<end], as: UTF8.self)
+        return start..<end
+    }
+}
+
+extension String {
+    /// The same, sharing the string's storage when there is nothing to trim (a header value
+    /// nearly always): no copy.
+    @inlinable
+    public var trimmingSpaces: String {
+        let range = spaceTrimmedRange
+        return range == utf8.startIndex..<utf8.endIndex ? self : String(decoding: utf8[range], as: UTF8.self)
     }
 }

@@ -21,7 +21,11 @@ struct AnswerSink: Sendable {
         eventLoop = context.eventLoop
     }
 
-    func send(_ response: Response) async throws {
+    /// - Parameter response: taken, not copied: the `Date` field is added to its own fields, which
+    ///   a copy still held elsewhere would make a copy of (every field retained again).
+    func send(_ response: consuming Response) async throws {
+        var response = response
+        response.headers[.date] = HTTPDate.now()
         let head = response.head
         if response.body.contentLength != nil {
             try await response.body.write(WholeBody(sink: self, head: head))

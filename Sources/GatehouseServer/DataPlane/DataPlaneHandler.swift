@@ -150,7 +150,7 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         answer = Task(executorPreference: executor) {
             do {
                 let response = try await plane.responder(request, channel)
-                try await sink.send(response)
+                try await sink.send(consume response)
             } catch {
                 // Cancelled (the client left) or the connection failed while writing: nobody to answer.
                 sink.abandon()
@@ -302,10 +302,12 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// The head as written: with `Connection: close` when the connection ends after it. (Its
+    /// `Date` was set by `AnswerSink.send`, where the fields are not shared.)
     private func finished(_ head: HTTPResponse) -> HTTPResponse {
+        guard closeAfterAnswer else { return head }
         var head = head
-        head.headerFields[.date] = HTTPDate.now()
-        if closeAfterAnswer { head.headerFields[.connection] = "close" }
+        head.headerFields[.connection] = "close"
         return head
     }
 

@@ -11,7 +11,8 @@ import Synchronization
 final class GatewayMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let factory: PrometheusMetricsFactory
-    private let models: Mutex<Set<String>>
+    /// The model names that get their own label, and each labelled model's series.
+    private let models: Mutex<ModelLabels>
     let keyAliases: Set<String>
     /// Off (`metrics: false`): nothing is counted at all.
     let enabled: Bool
@@ -32,7 +33,7 @@ final class GatewayMetrics: Sendable {
         ]
         self.factory = factory
         overhead = CoreMetrics.Timer(label: "gatehouse_overhead_seconds", dimensions: [], factory: factory)
-        self.models = Mutex(models)
+        self.models = Mutex(ModelLabels(names: models))
         self.keyAliases = keyAliases
     }
 
@@ -41,10 +42,14 @@ final class GatewayMetrics: Sendable {
         caches.withLock { $0.append((name, lookups)) }
     }
 
-    func model(_ name: String) -> String { models.withLock { $0.contains(name) } ? name : "other" }
-
-    /// The model names that get their own label (a reloaded configuration's).
-    func label(models names: Set<String>) { models.withLock { $0 = names } }
+    /// The model names that get their own label (a reloaded configuration's). A name no longer
+    /// listed is counted as `other` from now on.
+    func label(models names: Set<String>) {
+        models.withLock { labels in
+            labels.names = names
+            labels.series = labels.series.filter { names.contains($0.key) || $0.key == ModelLabels.other }
+        }
+    }
 
     /// Every HTTP request: by the route it reached and its status.
     func request(route: String?, status: Int, duration: Duration) {
@@ -57,8 +62,9 @@ final class GatewayMetrics: Sendable {
     /// A model request ended: its status, tokens, cost; by alias when the key is listed.
     func modelRequest(model: String, status: Int, promptTokens: Int, completionTokens: Int, cost: USD, keyAlias: String?) {
         guard enabled else { return }
-        let series = modelSeries(self.model(model))
-        counter("gatehouse_model_requests_total", ("model", series.model), ("status", String(status))).increment()
+        let series = modelSeries(model, status: status)
+        let requests = status == 200 ? series.ok : nil
+        (requests ?? counter("gatehouse_model_requests_total", ("model", series.model), ("status", String(status)))).increment()
         if promptTokens > 0 { series.promptTokens.increment(by: promptTokens) }
         if completionTokens > 0 { series.completionTokens.increment(by: completionTokens) }
         if cost.units > 0 { series.cost.increment(by: Double(cost.units) / Double(USD.unitsPerDollar)) }
@@ -70,12 +76,16 @@ final class GatewayMetrics: Sendable {
     /// Time to the upstream's answer (its head, for a stream) and Gatehouse's own time before it.
     func upstream(model: String, upstream: Duration, overhead elapsed: Duration) {
         guard enabled else { return }
-        modelSeries(self.model(model)).upstream.recordNanoseconds(Self.nanoseconds(upstream))
+        modelSeries(model).upstream.recordNanoseconds(Self.nanoseconds(upstream))
         overhead.recordNanoseconds(Self.nanoseconds(max(.zero, elapsed)))
     }
 
     func authentication(method: AuthMethod, outcome: String, reason: String) {
         guard enabled else { return }
+        if outcome == "success", reason == "none" {
+            success(method).increment()
+            return
+        }
         counter("gatehouse_auth_attempts_total", ("method", method.rawValue), ("outcome", outcome), ("reason", reason)).increment()
     }
 
@@ -128,13 +138,24 @@ final class GatewayMetrics: Sendable {
         let duration: CoreMetrics.Timer
     }
 
-    /// What every model request records of its model (besides its status): one lookup.
+    /// What every model request records of its model: one lookup.
     private struct ModelSeries {
         let model: String
         let promptTokens: CoreMetrics.Counter
         let completionTokens: CoreMetrics.Counter
         let cost: FloatingPointCounter
         let upstream: CoreMetrics.Timer
+        /// Its requests answered 200, made at the first (other statuses: `counter`).
+        var ok: CoreMetrics.Counter?
+    }
+
+    /// Which models are labelled by name, and the series of each seen so far: a model request
+    /// finds its series with one lookup under one lock. Only labelled names and `other` are keys,
+    /// so a client's model names cannot grow it.
+    private struct ModelLabels {
+        static let other = "other"
+        var names: Set<String>
+        var series: [String: ModelSeries] = [:]
     }
 
     private struct RouteStatus: Hashable {
@@ -143,9 +164,11 @@ final class GatewayMetrics: Sendable {
     }
 
     private let requests = Mutex<[RouteStatus: RequestSeries]>([:])
-    private let modelSeries = Mutex<[String: ModelSeries]>([:])
     private let durations = Mutex<[String: CoreMetrics.Timer]>([:])
     private let overhead: CoreMetrics.Timer
+    /// `gatehouse_auth_attempts_total` for each method's successes, found by the method rather
+    /// than by its three labels' values (made at a method's first success).
+    private let successes = Mutex<[AuthMethod: CoreMetrics.Counter]>([:])
 
     private func counter(_ name: String, _ a: (String, String), _ b: (String, String)? = nil, _ c: (String, String)? = nil) -> CoreMetrics.Counter {
         let series = Series(name: name, values: (a.1, b?.1 ?? "", c?.1 ?? ""))
@@ -177,20 +200,39 @@ final class GatewayMetrics: Sendable {
         }
     }
 
-    private func modelSeries(_ model: String) -> ModelSeries {
-        modelSeries.withLock { all in
-            if let series = all[model] { return series }
-            let series = ModelSeries(
-                model: model,
-                promptTokens: CoreMetrics.Counter(
-                    label: "gatehouse_tokens_total", dimensions: [("model", model), ("type", "prompt")], factory: factory),
-                completionTokens: CoreMetrics.Counter(
-                    label: "gatehouse_tokens_total", dimensions: [("model", model), ("type", "completion")], factory: factory),
-                cost: FloatingPointCounter(label: "gatehouse_cost_usd_total", dimensions: [("model", model)], factory: factory),
-                upstream: CoreMetrics.Timer(label: "gatehouse_upstream_duration_seconds", dimensions: [("model", model)], factory: factory))
-            all[model] = series
+    /// The series `name` is counted under (its own when labelled, else `other`); with `status`
+    /// 200, its `ok` counter made if it was not yet.
+    private func modelSeries(_ name: String, status: Int? = nil) -> ModelSeries {
+        models.withLock { labels in
+            let label = labels.series[name] != nil || labels.names.contains(name) ? name : ModelLabels.other
+            if let series = labels.series[label], status != 200 || series.ok != nil { return series }
+            var series = labels.series[label] ?? makeModelSeries(label)
+            if status == 200 {
+                series.ok = CoreMetrics.Counter(
+                    label: "gatehouse_model_requests_total", dimensions: [("model", label), ("status", "200")], factory: factory)
+            }
+            labels.series[label] = series
             return series
         }
+    }
+
+    private func success(_ method: AuthMethod) -> CoreMetrics.Counter {
+        successes.withLock { counters in
+            if let counter = counters[method] { return counter }
+            let counter = counter("gatehouse_auth_attempts_total", ("method", method.rawValue), ("outcome", "success"), ("reason", "none"))
+            counters[method] = counter
+            return counter
+        }
+    }
+
+    private func makeModelSeries(_ model: String) -> ModelSeries {
+        ModelSeries(
+            model: model,
+            promptTokens: CoreMetrics.Counter(label: "gatehouse_tokens_total", dimensions: [("model", model), ("type", "prompt")], factory: factory),
+            completionTokens: CoreMetrics.Counter(
+                label: "gatehouse_tokens_total", dimensions: [("model", model), ("type", "completion")], factory: factory),
+            cost: FloatingPointCounter(label: "gatehouse_cost_usd_total", dimensions: [("model", model)], factory: factory),
+            upstream: CoreMetrics.Timer(label: "gatehouse_upstream_duration_seconds", dimensions: [("model", model)], factory: factory))
     }
 
     /// The Prometheus text exposition.

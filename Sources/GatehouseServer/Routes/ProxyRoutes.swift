@@ -140,6 +140,8 @@ public struct ProxyRoutes: Sendable {
         switch exchange.result {
         case .complete(let bytes, _, let deployment, _, let contentType):
             add(.contentType, contentType)
+            // Here rather than by `Response.init`, whose change would copy every field first.
+            add(.contentLength, String(bytes.readableBytes))
             add(.gatehouseDeployment, deployment.id)
             if let cost = exchange.cost {
                 let text = cost.description
