@@ -204,7 +204,9 @@ final class GatewayMetrics: Sendable {
     /// 200, its `ok` counter made if it was not yet.
     private func modelSeries(_ name: String, status: Int? = nil) -> ModelSeries {
         models.withLock { labels in
-            let label = labels.series[name] != nil || labels.names.contains(name) ? name : ModelLabels.other
+            // A labelled model seen before (nearly every request): one lookup.
+            if let series = labels.series[name], status != 200 || series.ok != nil { return series }
+            let label = labels.names.contains(name) ? name : ModelLabels.other
             if let series = labels.series[label], status != 200 || series.ok != nil { return series }
             var series = labels.series[label] ?? makeModelSeries(label)
             if status == 200 {
