@@ -45,9 +45,9 @@ struct GatewayMetricsLabelTests {
 
     @Test func authenticationSuccessesAndFailuresAreCountedApart() {
         let metrics = GatewayMetrics(models: [], keyAliases: [])
-        for _ in 0..<2 { metrics.authentication(method: .apiKey, outcome: "success", reason: "none") }
-        metrics.authentication(method: .jwt, outcome: "success", reason: "none")
-        metrics.authentication(method: .apiKey, outcome: "failure", reason: "invalid")
+        for _ in 0..<2 { metrics.authenticated(.apiKey) }
+        metrics.authenticated(.jwt)
+        metrics.authenticationFailed(.apiKey, reason: "invalid")
         let attempts = metrics.authenticationAttempts()
         #expect(attempts.contains(.init(method: "api_key", outcome: "success", reason: "none", count: 2)))
         #expect(attempts.contains(.init(method: "jwt", outcome: "success", reason: "none", count: 1)))

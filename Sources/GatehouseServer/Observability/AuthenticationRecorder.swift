@@ -66,7 +66,7 @@ final class AuthenticationRecorder: Sendable {
     ///   - pair: the lockout subject of the credential at this address.
     func failedSecret(method: AuthMethod, object: ObjectRef?, pair: String, reason: String, address: String?) {
         let now = Date()
-        metrics.authentication(method: method, outcome: "failure", reason: "invalid")
+        metrics.authenticationFailed(method, reason: "invalid")
         audit.record(
             AuditEvent(
                 action: .authFailure, actor: "anonymous", object: object?.description, outcome: .failure, address: address,
@@ -95,12 +95,12 @@ final class AuthenticationRecorder: Sendable {
     }
 
     func succeeded(_ principal: Principal) {
-        metrics.authentication(method: AuthMethod(principal.method), outcome: "success", reason: "none")
+        metrics.authenticated(AuthMethod(principal.method))
     }
 
     /// - Parameter method: what kind of credential was tried (`Authentication.method(of:)`).
     func failed(_ error: GatewayError, credentials: Credentials, method: AuthMethod, route: String?, address: String?) {
-        metrics.authentication(method: method, outcome: "failure", reason: GatewayMetrics.reason(error))
+        metrics.authenticationFailed(method, reason: GatewayMetrics.reason(error))
         var details: JSONValue = ["method": .string(method.rawValue), "reason": .string(error.message)]
         details["route"] = .string(route ?? "unmatched")
         var object: ObjectRef?

@@ -80,13 +80,16 @@ final class GatewayMetrics: Sendable {
         overhead.recordNanoseconds(Self.nanoseconds(max(.zero, elapsed)))
     }
 
-    func authentication(method: AuthMethod, outcome: String, reason: String) {
+    /// A credential of `method` was accepted (`outcome="success"`, `reason="none"`).
+    func authenticated(_ method: AuthMethod) {
         guard enabled else { return }
-        if outcome == "success", reason == "none" {
-            success(method).increment()
-            return
-        }
-        counter("gatehouse_auth_attempts_total", ("method", method.rawValue), ("outcome", outcome), ("reason", reason)).increment()
+        success(method).increment()
+    }
+
+    /// A credential of `method` was refused, for `reason` (a category, never the message).
+    func authenticationFailed(_ method: AuthMethod, reason: String) {
+        guard enabled else { return }
+        counter("gatehouse_auth_attempts_total", ("method", method.rawValue), ("outcome", "failure"), ("reason", reason)).increment()
     }
 
     /// A request refused by a limit: `rate`, `budget`, `concurrency`; at which level.

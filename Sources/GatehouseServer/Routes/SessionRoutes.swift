@@ -88,7 +88,7 @@ struct SessionRoutes: Sendable {
         // A new session id at every sign-in: a session the browser already held ends here.
         if let old = sessions.cookie.token(in: request.headers) { _ = try? await sessions.authenticator.end(old) }
         let (token, session) = try await sessions.authenticator.start(userID: user.id, address: address)
-        recorder.metrics.authentication(method: .password, outcome: "success", reason: "none")
+        recorder.metrics.authenticated(.password)
         recorder.audit.record(
             AuditEvent(action: .authLogin, actor: ObjectRef.user(user.id).description, about: .user(user.id), outcome: .success, address: address))
         return started(session, role: user.role, token: token)
@@ -99,7 +99,7 @@ struct SessionRoutes: Sendable {
         recorder.lockouts.credentials.recordSuccess(pair)
         if let old = sessions.cookie.token(in: request.headers) { _ = try? await sessions.authenticator.end(old) }
         let (token, session) = try await sessions.authenticator.start(userID: master.sessionUserID, address: address)
-        recorder.metrics.authentication(method: .password, outcome: "success", reason: "none")
+        recorder.metrics.authenticated(.password)
         recorder.audit.record(
             AuditEvent(action: .authLogin, actor: Principal.master.id, outcome: .success, address: address, details: ["as": "master_key"]))
         return started(session, role: .proxyAdmin, token: token)

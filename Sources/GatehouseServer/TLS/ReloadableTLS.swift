@@ -62,7 +62,7 @@ final class ServerTLSContext: Service, Sendable {
             context: loaded.context,
             customVerificationCallback: verifier.callback { subject, reason in
                 logger.info("client certificate refused", metadata: ["subject": "\(subject)", "reason": "\(reason)"])
-                metrics?.authentication(method: .clientCertificate, outcome: "failure", reason: "certificate")
+                metrics?.authenticationFailed(.clientCertificate, reason: "certificate")
                 audit?.record(
                     AuditEvent(
                         action: .authFailure, actor: "anonymous", outcome: .failure, address: peer,

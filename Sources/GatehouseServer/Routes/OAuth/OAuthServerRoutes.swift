@@ -219,7 +219,7 @@ public struct OAuthServerRoutes: Sendable {
             return .refused(OAuthResponse.error("invalid_client", "Client authentication failed.", status: .unauthorized))
         }
         lockouts.credentials.recordSuccess(subject)
-        metrics.authentication(method: .clientSecret, outcome: "success", reason: "none")
+        metrics.authenticated(.clientSecret)
         return .authenticated(form, client)
     }
 }

@@ -102,7 +102,7 @@ struct SSORoutes: Sendable {
             details["role_before"] = .string(before.rawValue)
             details["role_after"] = .string(user.role.rawValue)
         }
-        recorder.metrics.authentication(method: .sso, outcome: "success", reason: "none")
+        recorder.metrics.authenticated(.sso)
         recorder.metrics.personFlow("sso", "signed_in")
         recorder.audit.record(
             AuditEvent(
@@ -138,7 +138,7 @@ struct SSORoutes: Sendable {
 
     /// A page saying what failed (fail closed: no session), audited and counted.
     func failed(_ reason: String, provider: String, address: String?, status: HTTPResponse.Status = .badRequest, prefix: String) -> Response {
-        recorder.metrics.authentication(method: .sso, outcome: "failure", reason: "sso")
+        recorder.metrics.authenticationFailed(.sso, reason: "sso")
         recorder.metrics.personFlow("sso", "failed")
         recorder.audit.record(
             AuditEvent(
