@@ -282,6 +282,35 @@ struct DataPlaneTests {
         }
     }
 
+    /// Answers past what is copied into the head's buffer (`HTTP1Framing.copiedBodyBytes`) leave in
+    /// several writes: a complete one of 200 KB and a stream with a 40 KB event arrive whole, framed
+    /// by their length and by chunks.
+    @Test func largeAnswersArriveWhole() async throws {
+        let text = String(repeating: "0123456789", count: 20_000)
+        let event = String(repeating: "y", count: 40_000)
+        let upstream = RecordingUpstream { request, _ in
+            request.body?["stream"]?.boolValue == true
+                ? RecordingUpstream.stream(RecordingUpstream.openAIChunks([event, "z"], usage: true))
+                : RecordingUpstream.json(RecordingUpstream.chatCompletion(text))
+        }
+        try await upstream.run { upstreamPort in
+            try await withGatehouse(GatehouseConfig(models: [deployment("gpt", port: upstreamPort)])) { _, port in
+                let connection = try await RawConnection.open(port: port)
+                try await connection.send(
+                    RawConnection.post("/v1/chat/completions", #"{"model":"gpt","messages":[{"role":"user","content":"Hi"}]}"#)
+                        + RawConnection.post("/v1/chat/completions", #"{"model":"gpt","messages":[{"role":"user","content":"Hi"}],"stream":true}"#))
+                let answers = try await connection.answers(2)
+                try #require(answers.count == 2)
+                #expect(answers[0].status == 200 && answers[0].body.contains(text))
+                #expect(answers[0].header("content-length") == String(answers[0].body.utf8.count))
+                #expect(answers[1].status == 200 && answers[1].chunked && answers[1].header("content-length") == nil)
+                #expect(answers[1].body.contains(event) && answers[1].body.hasSuffix("data: [DONE]\n\n"))
+                #expect(!connection.isClosed)
+                await connection.close()
+            }
+        }
+    }
+
     @Test func anIdleConnectionIsClosedButOneWaitingOnAnAnswerIsNot() async throws {
         let upstream = RecordingUpstream { _, _ in
             try await Task.sleep(for: .milliseconds(2500))

@@ -3,6 +3,7 @@ import GatehouseProviders
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 
 /// Takes the model routes' requests off the connection below Hummingbird's server: it reads the
@@ -10,7 +11,8 @@ import NIOHTTPTypes
 /// the router's own responder — the same middleware and routes every other request passes, so
 /// there is one implementation of each rule — and writes the answer straight to the connection:
 /// a complete body in one flush, a stream chunk by chunk, each written before the next is asked
-/// for. Every other request passes on to Hummingbird untouched.
+/// for. Every other request passes on to Hummingbird untouched. Its answers are written as bytes
+/// (`HTTP1Framing`) from the place of NIO's response encoder in the pipeline, below it.
 ///
 /// Because two servers now share a connection, this handler keeps its order and its lifetime:
 /// a request that arrives while an answer is outstanding (pipelining) waits, unread, until that
@@ -65,6 +67,12 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var lastActivity = NIODeadline.now()
     /// Whether a flush is queued for the end of the loop's pass (one serves every write before it).
     private var flushQueued = false
+    /// NIO's HTTP/1.1 response encoder's place in the pipeline, found when this handler is added:
+    /// our answers' bytes are written from there (TLS, when there is one, still below); nil once
+    /// the connection has closed.
+    private var wire: ChannelHandlerContext?
+    /// Whether the streamed answer being written has a body, sent in chunks.
+    private var chunked = false
 
     init(plane: DataPlane) {
         self.plane = plane
@@ -186,6 +194,7 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         bodyEnded()
         idleCheck?.cancel()
         pending.removeAll()
+        wire = nil
         context.fireChannelInactive()
     }
 
@@ -227,7 +236,10 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A streamed answer's head: it leaves with the first chunk when that is already at hand
     /// (one write, one wake-up of the client), else at the end of the loop's current pass.
     func writeHead(_ head: HTTPResponse, context: ChannelHandlerContext) {
-        context.write(wrapOutboundOut(.head(finished(head))), promise: nil)
+        chunked = HTTP1Framing.hasBody(head.status)
+        var bytes = context.channel.allocator.buffer(capacity: Self.headCapacity)
+        HTTP1Framing.writeHead(finished(head), length: .chunked, into: &bytes)
+        emit(bytes, context: context)
         flushAfterQueuedWork(context: context)
     }
 
@@ -237,26 +249,72 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// (back-pressure from a slow client reaches the upstream) or the connection has closed (its
     /// failure ends the answer, and with it the upstream request, at once).
     func writeBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) -> EventLoopFuture<Void>? {
-        let written = context.write(wrapOutboundOut(.body(buffer)))
+        guard chunked, buffer.readableBytes > 0 else { return nil }
+        let written: EventLoopFuture<Void>
+        if buffer.readableBytes <= HTTP1Framing.copiedBodyBytes {
+            var bytes = context.channel.allocator.buffer(capacity: buffer.readableBytes + HTTP1Framing.chunkFramingBytes)
+            HTTP1Framing.writeChunk(buffer, into: &bytes)
+            written = emit(bytes, context: context)
+        } else {
+            var size = context.channel.allocator.buffer(capacity: HTTP1Framing.chunkFramingBytes)
+            HTTP1Framing.writeChunkSize(buffer.readableBytes, into: &size)
+            emit(size, context: context)
+            emit(buffer, context: context)
+            written = emit(context.channel.allocator.buffer(staticString: HTTP1Framing.chunkEnd), context: context)
+        }
         flushAfterQueuedWork(context: context)
         return context.channel.isWritable && context.channel.isActive ? nil : written
     }
 
-    /// A complete answer: head, body and end in one flush.
+    /// A complete answer: head and body in one write (two for a large body), one flush.
     func writeWhole(_ head: HTTPResponse, body: ByteBuffer?, context: ChannelHandlerContext) {
-        context.write(wrapOutboundOut(.head(finished(head))), promise: nil)
-        if let body, body.readableBytes > 0 { context.write(wrapOutboundOut(.body(body)), promise: nil) }
-        writeEnd(context: context)
+        let count = HTTP1Framing.hasBody(head.status) ? body?.readableBytes ?? 0 : 0
+        let copied = count <= HTTP1Framing.copiedBodyBytes
+        var bytes = context.channel.allocator.buffer(capacity: Self.headCapacity + (copied ? count : 0))
+        HTTP1Framing.writeHead(finished(head), length: .fixed(count), into: &bytes)
+        let last: EventLoopFuture<Void>
+        if let body, count > 0, !copied {
+            emit(bytes, context: context)
+            last = emit(body, context: context)
+        } else {
+            if let body, count > 0 { bytes.writeImmutableBuffer(body) }
+            last = emit(bytes, context: context)
+        }
+        ended(last, context: context)
     }
 
+    /// A streamed answer's end: the last chunk.
     func writeEnd(context: ChannelHandlerContext) {
+        // Without a body an empty write still gives the answer's end its place on the socket.
+        let bytes = context.channel.allocator.buffer(staticString: chunked ? HTTP1Framing.lastChunk : "")
+        chunked = false
+        ended(emit(bytes, context: context), context: context)
+    }
+
+    /// What a head's buffer reserves: a status line and a dozen fields.
+    static let headCapacity = 512
+
+    /// Writes an answer's bytes below NIO's response encoder. - Returns: the write, complete once
+    /// on the socket. Without the encoder (the connection has closed) the answer cannot be given:
+    /// the connection closes.
+    @discardableResult
+    private func emit(_ bytes: ByteBuffer, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        guard let wire else {
+            context.close(promise: nil)
+            return context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+        }
+        return wire.write(NIOAny(bytes))
+    }
+
+    /// An answer has been written up to its end, `last`: the next request may be read, or the
+    /// connection closes once `last` is on the socket.
+    private func ended(_ last: EventLoopFuture<Void>, context: ChannelHandlerContext) {
         answer = nil
         let refusedBodyUnread: Bool
         if case .discarding = reading { refusedBodyUnread = true } else { refusedBodyUnread = false }
         reading = refusedBodyUnread ? .discarding(answered: true) : closeAfterAnswer ? .closing : .idle
-        let end = context.write(wrapOutboundOut(.end(nil)))
         flushAfterQueuedWork(context: context)
-        lastEnd = end
+        lastEnd = last
         if refusedBodyUnread {
             lastActivity = .now()
             scheduleLingerCheck(context: context)
@@ -340,7 +398,12 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Idle connections (Hummingbird's own timeout is off: it would not see our requests)
 
     func handlerAdded(context: ChannelHandlerContext) {
+        wire = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
         if context.channel.isActive { scheduleIdleCheck(context: context, in: plane.idleTimeout) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        wire = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
