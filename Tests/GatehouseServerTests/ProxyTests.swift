@@ -288,3 +288,30 @@ struct HTTPSUpstreamTests {
         }
     }
 }
+
+@Suite("The upstream request's framing")
+struct UpstreamFramingTests {
+    /// A deployment's `extra_headers` cannot frame the request or name its host: the transport
+    /// sets one `Content-Length` (the body's) and the upstream's `Host`, whatever they say; the
+    /// other extra headers pass.
+    @Test(arguments: UpstreamSettings.Client.allCases)
+    func extraHeadersCannotFrameTheRequestOrNameItsHost(client: UpstreamSettings.Client) async throws {
+        let upstream = RecordingUpstream { _, _ in RecordingUpstream.json(RecordingUpstream.chatCompletion("framed")) }
+        try await upstream.run { port in
+            var framed = deployment("gpt", port: port)
+            framed.extraHeaders = [
+                "Content-Length": "5", "transfer-encoding": "chunked", "Host": "elsewhere.example", "Connection": "close", "X-Team": "search",
+            ]
+            try await withGatehouse(GatehouseConfig(models: [framed]), client: client) { client, _ in
+                let response = try await client.post("/v1/chat/completions", chat("gpt"))
+                #expect(response.status == .ok)
+                let received = try #require(upstream.requests.first)
+                #expect(received.headers[values: .contentLength] == [String(received.text.utf8.count)])
+                #expect(received.header("transfer-encoding") == nil)
+                #expect(received.authority == "127.0.0.1:\(port)")
+                #expect(received.header("connection") == nil)
+                #expect(received.header("x-team") == "search")
+            }
+        }
+    }
+}

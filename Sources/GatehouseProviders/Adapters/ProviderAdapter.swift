@@ -132,9 +132,16 @@ public final class ProviderAdapter: Sendable {
         case .openai, .mock:
             if let key = deployment.apiKey { headers.append(("authorization", "Bearer \(key)")) }
         }
-        for (name, value) in deployment.extraHeaders.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
+        for (name, value) in deployment.extraHeaders.sorted(by: { $0.key < $1.key }) where !reservedHeaders.contains(name.lowercased()) {
+            headers.append((name, value))
+        }
         return headers
     }
+
+    /// Headers a deployment's `extra_headers` cannot set: the transport frames the request and
+    /// names the host itself, and a second length or a chunked encoding beside it would let the
+    /// upstream read the body differently from how it was sent.
+    static let reservedHeaders: Set<String> = ["host", "content-length", "transfer-encoding", "connection", "te", "upgrade", "keep-alive"]
 
     /// The members of an answer that `translateResponse` reads, and the `id`, when the answer
     /// is passed on to the client as it came (same dialect): only these need building. Nil: the

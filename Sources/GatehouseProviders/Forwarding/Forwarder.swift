@@ -1,6 +1,7 @@
 import Foundation
 public import GatehouseCore
 import NIOCore
+import NIOHTTP1
 
 /// Sends a client's request upstream through the router and brings the answer back in the
 /// client's dialect.
@@ -54,7 +55,7 @@ public struct Forwarder: Sendable {
             }
             let bytes = try await collect(response.body)
             if request.endpoint == .audioSpeech || request.endpoint == .audioTranscriptions {
-                let type = Self.audioContentType(response.headers.first { $0.0.lowercased() == "content-type" }?.1)
+                let type = Self.audioContentType(response.headers.first(name: "content-type"))
                 let usage = AudioUsage.of(request.endpoint, body: request.body, answer: bytes.readableBytesView, contentType: type)
                 return .complete(body: bytes, usage: usage, deployment: deployment, responseID: nil, contentType: type)
             }

@@ -1,5 +1,6 @@
 public import GatehouseCore
 public import NIOCore
+import NIOHTTP1
 import Synchronization
 
 /// The built-in `mock/…` provider: an in-process OpenAI-compatible server, so the mock runs through
@@ -34,7 +35,7 @@ public struct MockUpstream: UpstreamTransport {
         if request.url.hasSuffix("/audio/speech") {
             // Not audio: the input back, behind a marker, as the bytes a speech upstream sends.
             let bytes = ByteBuffer(string: "MOCK-AUDIO:" + (body["input"]?.stringValue ?? ""))
-            return UpstreamResponse(status: 200, headers: [("content-type", "audio/mpeg")], body: .bytes(bytes))
+            return UpstreamResponse(status: 200, headers: ["content-type": "audio/mpeg"], body: .bytes(bytes))
         }
         if request.url.hasSuffix("/images/generations") {
             let count = min(max(1, body["n"]?.intValue ?? 1), 10)
@@ -52,7 +53,7 @@ public struct MockUpstream: UpstreamTransport {
             let includeUsage = settings.reportsUsage && body["stream_options"]?["include_usage"]?.boolValue == true
             let events = streamEvents(id: id, reply: reply, usage: includeUsage ? usage : nil, chat: isChat)
             return UpstreamResponse(
-                status: 200, headers: [("content-type", "text/event-stream")],
+                status: 200, headers: ["content-type": "text/event-stream"],
                 body: UpstreamBody(PacedSequence(items: events, delayMs: settings.chunkDelayMs))
             )
         }
@@ -77,7 +78,7 @@ public struct MockUpstream: UpstreamTransport {
         }
         let text = "mock transcript of \(form.fileBytes) bytes"
         if form.value("response_format") == "text" {
-            return UpstreamResponse(status: 200, headers: [("content-type", "text/plain")], body: .bytes(ByteBuffer(string: text)))
+            return UpstreamResponse(status: 200, headers: ["content-type": "text/plain"], body: .bytes(ByteBuffer(string: text)))
         }
         let seconds = max(1, form.fileBytes / 16_000)
         return Self.json(status: 200, ["text": .string(text), "usage": ["type": "duration", "seconds": JSONValue(seconds)]])
@@ -159,7 +160,7 @@ public struct MockUpstream: UpstreamTransport {
 
     static func json(status: Int, _ value: JSONValue) -> UpstreamResponse {
         UpstreamResponse(
-            status: status, headers: [("content-type", "application/json")],
+            status: status, headers: ["content-type": "application/json"],
             body: .bytes(ByteBuffer(bytes: JSONCoding.encode(value)))
         )
     }

@@ -61,7 +61,7 @@ public final class HTTPClientTransport: UpstreamTransport, Service {
         let deadline = NIODeadline.now() + timeouts.total
         return UpstreamResponse(
             status: Int(response.status.code),
-            headers: response.headers.map { ($0.name, $0.value) },
+            headers: response.headers,
             body: UpstreamBody(DeadlineBoundSequence(base: response.body, deadline: deadline))
         )
     }

@@ -1,4 +1,5 @@
 public import NIOCore
+public import NIOHTTP1
 
 /// One request to an upstream provider, fully formed: URL, headers (with the deployment's own
 /// credential), body.
@@ -23,13 +24,14 @@ public struct UpstreamRequest: Sendable {
     }
 }
 
-/// The upstream's answer: status and headers at once, the body as it arrives.
+/// The upstream's answer: status and headers at once, the body as it arrives. The headers are
+/// SwiftNIO's, as both transports receive them (rarely read: not converted for every answer).
 public struct UpstreamResponse: Sendable {
     public var status: Int
-    public var headers: [(String, String)]
+    public var headers: HTTPHeaders
     public var body: UpstreamBody
 
-    public init(status: Int, headers: [(String, String)], body: UpstreamBody) {
+    public init(status: Int, headers: HTTPHeaders, body: UpstreamBody) {
         self.status = status
         self.headers = headers
         self.body = body

@@ -18,6 +18,8 @@ struct RecordedRequest: Sendable {
     var body: JSONValue?
     /// The body as it arrived, byte for byte.
     var text = ""
+    /// The `Host` it was sent to (HTTP types keep it apart from the header fields).
+    var authority: String?
 
     func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { headers[$0] } }
 }
@@ -68,7 +70,7 @@ final class RecordingUpstream: Sendable {
         let bytes = try await request.body.collect(upTo: 16 * 1024 * 1024)
         let record = RecordedRequest(
             method: request.method.rawValue, path: request.uri.description, headers: request.headers,
-            body: try? JSONCoding.decode(bytes.readableBytesView), text: String(buffer: bytes)
+            body: try? JSONCoding.decode(bytes.readableBytesView), text: String(buffer: bytes), authority: request.head.authority
         )
         let index = recorded.withLock { list in
             list.append(record)

@@ -46,6 +46,16 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
         self.tlsContext = try NIOSSLContext(configuration: tls)
     }
 
+    /// NIO's request encoder leaves the head's framing fields alone: `send` sets `Content-Length`
+    /// and `Host` itself, and a deployment's own headers never carry them (`ProviderAdapter`). Left
+    /// to frame the head, the encoder looked for `Transfer-Encoding` to remove and, the fields
+    /// being shared, copied them all for every request.
+    private static let encoder = {
+        var configuration = HTTPRequestEncoder.Configuration()
+        configuration.automaticallySetFramingHeaders = false
+        return configuration
+    }()
+
     public func send(_ request: UpstreamRequest, timeouts: UpstreamTimeouts) async throws -> UpstreamResponse {
         guard let target = UpstreamTarget(url: request.url) else {
             throw TransportError(.other, "invalid upstream URL")
@@ -123,7 +133,7 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
         } onCancel: {
             channel.close(promise: nil)
         }
-        let headers = responseHead.headers.map { ($0.name, $0.value) }
+        let headers = responseHead.headers
         guard let bodySequence = transfer.value else {
             let bytes = try await wholeBody!.promise.futureResult.get()
             return UpstreamResponse(status: Int(responseHead.status.code), headers: headers, body: .bytes(bytes))
@@ -172,7 +182,7 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
                     if let tlsContext {
                         try sync.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: origin.host.isIPAddress ? nil : origin.host))
                     }
-                    try sync.addHTTPClientHandlers()
+                    try sync.addHTTPClientHandlers(encoderConfiguration: Self.encoder)
                     try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                     try sync.addHandler(UpstreamConnectionHandler())
                 }
