@@ -23,6 +23,8 @@ struct DataPlaneHandlerTests {
         let wire = Wire()
         // As in the server: NIO's encoder between the socket and the handler, which writes below it.
         try await channel.pipeline.addHandlers([QuiesceOnEnd(wire: wire), HTTPResponseEncoder(), plane.handler(), CloseOnQuiesce(wire: wire)])
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1))
+        try #require(channel.isActive)
         var head = HTTPRequest(method: .post, scheme: nil, authority: "g", path: "/v1/chat/completions")
         if clientAsksToClose { head.headerFields[.connection] = "close" }
         try await channel.writeInbound(HTTPRequestPart.head(head))
@@ -35,6 +37,23 @@ struct DataPlaneHandlerTests {
         #expect(sent.hasSuffix("\r\ncontent-length: 6\r\n\r\nanswer"), "the whole answer on the socket: \(sent)")
         #expect(!channel.isActive)
         #expect(wire.endFlushedAtClose == true, "the connection was closed with the answer's end not yet flushed")
+    }
+
+    /// With no HTTP/1.1 encoder to write below, an answer cannot be given: the connection closes
+    /// rather than leave the client waiting, and nothing is written.
+    @Test func withoutTheEncoderTheConnectionClosesRatherThanHang() async throws {
+        let plane = DataPlane(
+            responder: { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "answer"))) },
+            maxBodyBytes: 1024, maxAudioBytes: 1024, bodyTimeout: .seconds(30), idleTimeout: nil)
+        let channel = NIOAsyncTestingChannel()
+        try await channel.pipeline.addHandler(plane.handler())
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1))
+        try #require(channel.isActive)
+        try await channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .post, scheme: nil, authority: "g", path: "/v1/chat/completions")))
+        try await channel.writeInbound(HTTPRequestPart.end(nil))
+        for _ in 0..<10 { await channel.testingEventLoop.run() }
+        #expect(!channel.isActive)
+        #expect(try await channel.readOutbound(as: ByteBuffer.self) == nil)
     }
 }
 
