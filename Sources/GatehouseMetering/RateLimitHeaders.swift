@@ -13,9 +13,16 @@ public enum RateLimitHeaders {
         (decision.requests.map { Array(zip(requestNames, values($0))) } ?? []) + (decision.tokens.map { Array(zip(tokenNames, values($0))) } ?? [])
     }
 
-    public static func apply(_ decision: RateLimiter.Decision, to headers: inout HTTPFields) {
-        if let window = decision.requests { for (name, value) in zip(requestFields, values(window)) { headers[name] = value } }
-        if let window = decision.tokens { for (name, value) in zip(tokenFields, values(window)) { headers[name] = value } }
+    /// Adds the headers to an answer's fields, which must not hold any of them yet (appended,
+    /// not looked up and replaced: an answer's fields are built anew, after the upstream's).
+    public static func append(_ decision: RateLimiter.Decision, to headers: inout HTTPFields) {
+        func add(_ names: [HTTPField.Name], _ window: RateLimiter.Window) {
+            headers.append(HTTPField(name: names[0], value: String(window.limit)))
+            headers.append(HTTPField(name: names[1], value: String(window.remaining)))
+            headers.append(HTTPField(name: names[2], value: duration(window.reset)))
+        }
+        if let window = decision.requests { add(requestFields, window) }
+        if let window = decision.tokens { add(tokenFields, window) }
     }
 
     static func values(_ window: RateLimiter.Window) -> [String] {

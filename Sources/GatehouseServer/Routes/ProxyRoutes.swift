@@ -156,7 +156,7 @@ public struct ProxyRoutes: Sendable {
             body = .init(asyncSequence: events)
         }
         add(.gatehouseRequestID, metered.requestID)
-        if let decision = metered.decision { RateLimitHeaders.apply(decision, to: &headers) }
+        if let decision = metered.decision { RateLimitHeaders.append(decision, to: &headers) }
         if let lowered = metered.loweredMaxTokens { add(.gatehouseMaxTokens, String(lowered)) }
         return Response(status: .ok, headers: headers, body: body)
     }
