@@ -42,7 +42,7 @@ public final class BatchWriter<Record: Sendable>: Service, Sendable {
     public var backlog: Int { pending.withLock { $0.count } }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        while Task.serviceGoesOn {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
             // Bounded like every store call here: a flush still waiting at the deadline keeps its
             // batch (written later, or put back), and the loop goes on to shutdown.

@@ -42,7 +42,7 @@ public final class RateUsageSync: Service, Sendable {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        while Task.serviceGoesOn {
             do {
                 // Bounded: a pool waiting for a database that is gone must not hold up shutdown.
                 if ready() { try await withDeadline(seconds: 5) { try await self.exchange(now: Date()) } }

@@ -23,4 +23,23 @@ struct BatchWriterTests {
         #expect(written.withLock { $0 } == [1])
         _ = await periodic.value
     }
+
+    /// A service group cancels its services, without a graceful shutdown, when one fails: the
+    /// writer then writes what is pending and returns, rather than loop on a sleep that ends at
+    /// once (which kept a core busy until the process ended).
+    @Test(.timeLimit(.minutes(1))) func aCancelledWriterWritesWhatIsPendingAndReturns() async throws {
+        let written = Mutex<[Int]>([])
+        let writer = BatchWriter<Int>(name: "test", interval: .seconds(60), logger: Logger(label: "test")) { batch in
+            written.withLock { $0 += batch }
+        }
+        let running = Task { try await writer.run() }
+        writer.record(1)
+        writer.record(2)
+        let cancelled = ContinuousClock.now
+        running.cancel()
+        try await running.value
+        #expect(ContinuousClock.now - cancelled < .seconds(2))
+        #expect(written.withLock { $0 } == [1, 2])
+        #expect(writer.backlog == 0)
+    }
 }

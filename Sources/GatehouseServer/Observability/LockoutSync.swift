@@ -27,7 +27,7 @@ final class LockoutSync: Service, Sendable {
     }
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        while Task.serviceGoesOn {
             do {
                 if ready() { try await withDeadline(seconds: 5) { try await self.exchange() } }
             } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseStore
 import HummingbirdCore
 import Logging
 import NIOCore
@@ -104,7 +105,7 @@ final class ServerTLSContext: Service, Sendable {
                 }
             }
             group.addTask {
-                while !Task.isShuttingDownGracefully {
+                while Task.serviceGoesOn {
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.checkInterval) }
                     self.reload()
                 }

@@ -7,7 +7,20 @@ import NIOHTTP1
 /// after another): status, `Retry-After`, `x-ratelimit-remaining-requests`.
 func concurrently(_ count: Int, port: Int, key: String, body: JSONValue) async throws -> [(UInt, String?, String?)] {
     let http = HTTPClient(eventLoopGroupProvider: .singleton)
-    let results = try await withThrowingTaskGroup(of: (UInt, String?, String?).self) { group in
+    // Shut down on every path: a client dropped without it stops the whole test process.
+    let results: [(UInt, String?, String?)]
+    do {
+        results = try await requests(count, http: http, port: port, key: key, body: body)
+    } catch {
+        try? await http.shutdown()
+        throw error
+    }
+    try await http.shutdown()
+    return results
+}
+
+private func requests(_ count: Int, http: HTTPClient, port: Int, key: String, body: JSONValue) async throws -> [(UInt, String?, String?)] {
+    try await withThrowingTaskGroup(of: (UInt, String?, String?).self) { group in
         for _ in 0..<count {
             group.addTask {
                 var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/chat/completions")
@@ -24,6 +37,4 @@ func concurrently(_ count: Int, port: Int, key: String, body: JSONValue) async t
         }
         return try await group.reduce(into: []) { $0.append($1) }
     }
-    try await http.shutdown()
-    return results
 }
