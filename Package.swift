@@ -181,6 +181,7 @@ let package = Package(
             name: "GatehouseMeteringTests",
             dependencies: [
                 "GatehouseMetering",
+                "GatehouseAuth",
                 "GatehouseCore",
                 "GatehouseProviders",
                 "GatehouseStore",

@@ -169,6 +169,12 @@ public final class Metering: Sendable {
     /// with the budget period its limits set), and any other level with a budget of its own.
     static func accounts(of principal: Principal) -> [LimitSubject] {
         var accounts = principal.limitSubjects.filter { $0.maxBudget != nil && !LimitLevel.chain.contains($0.level) }
+        // A key's chain, as the identity cache built it once: the same subjects as below.
+        if let chain = principal.accounts {
+            if accounts.isEmpty { return chain }
+            accounts += chain
+            return accounts
+        }
         // Level by level, not through an array of the four (one more allocation a request).
         func chain(_ level: LimitLevel, _ id: String?) {
             guard let id else { return }

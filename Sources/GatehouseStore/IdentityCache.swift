@@ -13,6 +13,8 @@ public final class IdentityCache: Sendable {
         var organizationID: String?
         /// Built once here, so that requests assemble their limit chain without building strings.
         var limits: LimitSubject?
+        /// The account its spend is charged to: `limits`, or a subject without limits.
+        var account: LimitSubject
         var updatedAt: Date
     }
 
@@ -21,6 +23,7 @@ public final class IdentityCache: Sendable {
         var organizationID: String?
         var blocked: Bool
         var limits: LimitSubject?
+        var account: LimitSubject
         var updatedAt: Date
         /// Members with limits or models of their own in this team.
         var members: [String: MemberGrant] = [:]
@@ -36,6 +39,7 @@ public final class IdentityCache: Sendable {
     private struct OrganizationGrant {
         var models: [String]
         var limits: LimitSubject?
+        var account: LimitSubject
         var updatedAt: Date
     }
 
@@ -130,14 +134,16 @@ public final class IdentityCache: Sendable {
         }
 
         mutating func put(_ user: User) {
+            let account = LimitSubject(id: LimitLevel.user.subject(user.id), level: .user, limits: user.limits)
             users[user.id] = UserGrant(
-                role: user.role, models: user.models, organizationID: user.organizationID,
-                limits: LimitSubject(level: .user, id: user.id, limits: user.limits), updatedAt: user.updatedAt)
+                role: user.role, models: user.models, organizationID: user.organizationID, limits: user.limits.isEmpty ? nil : account,
+                account: account, updatedAt: user.updatedAt)
         }
         mutating func put(_ team: Team) {
+            let account = LimitSubject(id: LimitLevel.team.subject(team.id), level: .team, limits: team.limits)
             var grant = TeamGrant(
-                models: team.models, organizationID: team.organizationID, blocked: team.blocked,
-                limits: LimitSubject(level: .team, id: team.id, limits: team.limits), updatedAt: team.updatedAt)
+                models: team.models, organizationID: team.organizationID, blocked: team.blocked, limits: team.limits.isEmpty ? nil : account,
+                account: account, updatedAt: team.updatedAt)
             grant.modelAliases = team.modelAliases
             for member in team.members where member.boundsJSON != nil {
                 grant.members[member.userID] = MemberGrant(
@@ -147,8 +153,9 @@ public final class IdentityCache: Sendable {
             teams[team.id] = grant
         }
         mutating func put(_ organization: Organization) {
+            let account = LimitSubject(id: LimitLevel.organization.subject(organization.id), level: .organization, limits: organization.limits)
             organizations[organization.id] = OrganizationGrant(
-                models: organization.models, limits: LimitSubject(level: .organization, id: organization.id, limits: organization.limits),
+                models: organization.models, limits: organization.limits.isEmpty ? nil : account, account: account,
                 updatedAt: organization.updatedAt)
         }
         mutating func put(_ client: OAuthClient) {
@@ -167,14 +174,39 @@ public final class IdentityCache: Sendable {
             if let role = grant.userID.flatMap({ users[$0] })?.role { resolved.role = role }
             let chain = chain(userID: grant.userID, teamID: grant.teamID, organizationID: grant.organizationID)
             (resolved.inheritedModels, resolved.teamBlocked, resolved.modelAliases) = (chain.models, chain.teamBlocked, chain.modelAliases)
-            resolved.limitSubjects = chain.limits
             let own = keyLimits[grant.id]
             // No lookup by key id on the request path unless some key has a budget.
             let budgetID = keyBudgets.isEmpty ? nil : keyBudgets[grant.id]
-            if let limits = withBudget(own, level: .key, id: grant.id, budgetID: budgetID) {
-                resolved.limitSubjects.insert(limits, at: 0)
+            let keyLimits = withBudget(own, level: .key, id: grant.id, budgetID: budgetID)
+            if let keyLimits {
+                resolved.limitSubjects.reserveCapacity(chain.limits.count + 1)
+                resolved.limitSubjects.append(keyLimits)
+                resolved.limitSubjects += chain.limits
+            } else {
+                resolved.limitSubjects = chain.limits
             }
+            resolved.accounts = accounts(of: grant, keyLimits: keyLimits)
             return resolved
+        }
+
+        /// What a key's requests are charged to (`Metering.accounts(of:)` derives the same for a
+        /// principal without them): the key, and the user, team and organization it names, each
+        /// the subject that carries the level's limits, built when the level was loaded.
+        func accounts(of grant: KeyGrant, keyLimits: LimitSubject?) -> [LimitSubject] {
+            var accounts: [LimitSubject] = []
+            accounts.reserveCapacity(4)
+            accounts.append(keyLimits ?? LimitSubject(id: LimitLevel.key.subject(grant.id), level: .key, limits: Limits()))
+            if let id = grant.userID {
+                accounts.append(users[id]?.account ?? LimitSubject(id: LimitLevel.user.subject(id), level: .user, limits: Limits()))
+            }
+            if let id = grant.teamID {
+                accounts.append(teams[id]?.account ?? LimitSubject(id: LimitLevel.team.subject(id), level: .team, limits: Limits()))
+            }
+            if let id = grant.organizationID {
+                accounts.append(
+                    organizations[id]?.account ?? LimitSubject(id: LimitLevel.organization.subject(id), level: .organization, limits: Limits()))
+            }
+            return accounts
         }
 
         /// A level's limits under its shared budget: the budget's where it sets them (so an
@@ -439,6 +471,8 @@ public struct ResolvedKey: Sendable {
     public var modelAliases: [String: String] = [:]
     /// The key's limits (when it has any), then its user's, team's and organization's.
     public var limitSubjects: [LimitSubject] = []
+    /// The accounts its spend is charged to: the key, its user, team and organization.
+    public var accounts: [LimitSubject] = []
 
     init(grant: KeyGrant) {
         self.grant = grant

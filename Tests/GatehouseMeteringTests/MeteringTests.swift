@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseAuth
 import GatehouseCore
 import GatehouseProviders
 import GatehouseStore
@@ -51,6 +52,59 @@ struct MeteringTests {
             throw error
         }
         try await source.close()
+    }
+
+    /// A key's accounts come built from the identity cache; they must be exactly those the
+    /// metering derives from the principal's ids and limits, whatever each level sets.
+    @Test func aKeysPrebuiltAccountsAreTheOnesDerivedFromItsChain() throws {
+        let cache = IdentityCache()
+        var user = User(id: "u", createdAt: Date())
+        user.limits = Limits(maxBudget: 5)
+        cache.put(user)
+        cache.put(Team(id: "t", createdAt: Date()))
+        var organization = Organization(id: "o", alias: "o")
+        organization.limits = Limits(rpmLimit: 10)
+        cache.put(organization)
+        var budget = Budget(id: "b")
+        budget.limits = Limits(maxBudget: 1)
+        cache.put(budget)
+        func key(_ raw: String, user: String?, team: String?, organization: String?, limits: Limits = Limits(), budget: String? = nil) -> KeyDigest {
+            var key = VirtualKey(id: VirtualKey.newID(), hash: APIKeyFormat.hash(raw), display: APIKeyFormat.display(raw))
+            (key.userID, key.teamID, key.organizationID, key.limits, key.budgetID) = (user, team, organization, limits, budget)
+            cache.put(key)
+            return KeyDigest(key: raw)
+        }
+        let keys = [
+            key(APIKeyFormat.generate(), user: "u", team: "t", organization: "o"),
+            key(APIKeyFormat.generate(), user: "u", team: "t", organization: "o", limits: Limits(maxBudget: 2, rpmLimit: 3)),
+            key(APIKeyFormat.generate(), user: nil, team: "t", organization: nil, budget: "b"),
+            // Levels the cache does not hold (removed, or not loaded yet).
+            key(APIKeyFormat.generate(), user: "gone", team: "gone", organization: "gone"),
+        ]
+        for digest in keys {
+            let resolved = try #require(cache.resolve(digest))
+            let principal = Principal(id: resolved.grant.id, method: .apiKey, actingAs: resolved)
+            var derived = principal
+            derived.accounts = nil
+            #expect(principal.accounts != nil)
+            #expect(Metering.accounts(of: principal) == Metering.accounts(of: derived))
+            // Changing what the accounts follow from drops the built list: a user removed, or
+            // limits a token carries (charged first, before the chain).
+            var changed = principal
+            changed.userID = nil
+            #expect(changed.accounts == nil)
+            #expect(Metering.accounts(of: changed).allSatisfy { $0.level != .user })
+            var carrying = principal
+            carrying.carry(Limits(maxBudget: 3), as: .token, id: "claims")
+            #expect(carrying.accounts == nil)
+            #expect(Metering.accounts(of: carrying) == [carrying.limitSubjects[0]] + Metering.accounts(of: principal))
+        }
+        let first = try #require(cache.resolve(keys[0]))
+        #expect(first.accounts.map(\.id) == ["key:\(first.grant.id)", "user:u", "team:t", "organization:o"])
+        #expect(first.accounts.map(\.maxBudget) == [nil, USD(dollars: 5), nil, nil])
+        // A key under a shared budget is charged with the budget's limits.
+        let shared = try #require(cache.resolve(keys[2]))
+        #expect(shared.accounts.first?.maxBudget == USD(dollars: 1))
     }
 
     @Test func aBudgetAdmitsWhatItAffordsAndEachRequestIsBilledOnce() async throws {

@@ -19,6 +19,7 @@ extension Principal {
         modelAliases = key.modelAliases
         allowedRoutes = grant.allowedRoutes
         limitSubjects = key.limitSubjects
+        accounts = key.accounts
     }
 
     /// A principal standing in the directory: `chain` (its user, team and organization) bounds

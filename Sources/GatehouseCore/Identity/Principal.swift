@@ -36,6 +36,7 @@ public struct Principal: Sendable, Equatable {
         var allowedRoutes: [String] = []
         var limits: Limits = Limits()
         var limitSubjects: [LimitSubject] = []
+        var accounts: [LimitSubject]?
     }
 
     /// Stable identifier safe to log: a key id, never the key.
@@ -54,7 +55,11 @@ public struct Principal: Sendable, Equatable {
     /// The virtual key the principal acts as (its spend is the key's), if any.
     public var keyID: String? {
         get { shared.fields.keyID }
-        _modify { yield &SharedFields.unique(&shared).fields.keyID }
+        _modify {
+            let fields = SharedFields.unique(&shared)
+            yield &fields.fields.keyID
+            fields.fields.accounts = nil
+        }
     }
     /// That key's alias (for metrics an operator opted in to by alias).
     public var keyAlias: String? {
@@ -63,15 +68,27 @@ public struct Principal: Sendable, Equatable {
     }
     public var userID: String? {
         get { shared.fields.userID }
-        _modify { yield &SharedFields.unique(&shared).fields.userID }
+        _modify {
+            let fields = SharedFields.unique(&shared)
+            yield &fields.fields.userID
+            fields.fields.accounts = nil
+        }
     }
     public var teamID: String? {
         get { shared.fields.teamID }
-        _modify { yield &SharedFields.unique(&shared).fields.teamID }
+        _modify {
+            let fields = SharedFields.unique(&shared)
+            yield &fields.fields.teamID
+            fields.fields.accounts = nil
+        }
     }
     public var organizationID: String? {
         get { shared.fields.organizationID }
-        _modify { yield &SharedFields.unique(&shared).fields.organizationID }
+        _modify {
+            let fields = SharedFields.unique(&shared)
+            yield &fields.fields.organizationID
+            fields.fields.accounts = nil
+        }
     }
     /// Model names, wildcards or access groups this principal may use; empty: every model.
     public var allowedModels: [String] {
@@ -103,7 +120,20 @@ public struct Principal: Sendable, Equatable {
     /// Every level of the chain that has limits; a request must pass each of them.
     public var limitSubjects: [LimitSubject] {
         get { shared.fields.limitSubjects }
-        _modify { yield &SharedFields.unique(&shared).fields.limitSubjects }
+        _modify {
+            let fields = SharedFields.unique(&shared)
+            yield &fields.fields.limitSubjects
+            fields.fields.accounts = nil
+        }
+    }
+
+    /// The accounts of the chain its spend is charged to (its key, user, team and organization,
+    /// those it names), as the identity cache built them once, so that a request does not build
+    /// them again; nil: the metering derives them from the ids and `limitSubjects`. Setting any of
+    /// those afterwards drops this list, so it cannot disagree with them.
+    public var accounts: [LimitSubject]? {
+        get { shared.fields.accounts }
+        _modify { yield &SharedFields.unique(&shared).fields.accounts }
     }
 
     public init(

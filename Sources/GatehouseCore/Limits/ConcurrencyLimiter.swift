@@ -11,22 +11,24 @@ public final class ConcurrencyLimiter: Sendable {
     /// Takes a slot at every level with a limit, or none. - Returns: the slot (nil when no level
     /// limits concurrency), or the level that refused with its limit.
     public func acquire(_ subjects: [LimitSubject]) -> Result<ConcurrencySlot?, Refusal> {
-        let limited = subjects.compactMap { subject in subject.limits.maxParallelRequests.map { (subject, $0) } }
-        guard !limited.isEmpty else { return .success(nil) }
+        guard subjects.contains(where: { $0.limits.maxParallelRequests != nil }) else { return .success(nil) }
         return inFlight.withLock { inFlight in
-            if let (subject, limit) = limited.first(where: { inFlight[$0.0.id, default: 0] >= $0.1 }) {
-                return .failure(Refusal(level: subject.level, limit: limit))
+            for subject in subjects {
+                if let limit = subject.limits.maxParallelRequests, inFlight[subject.id, default: 0] >= limit {
+                    return .failure(Refusal(level: subject.level, limit: limit))
+                }
             }
-            for (subject, _) in limited { inFlight[subject.id, default: 0] += 1 }
-            return .success(ConcurrencySlot(limiter: self, ids: limited.map(\.0.id)))
+            for subject in subjects where subject.limits.maxParallelRequests != nil { inFlight[subject.id, default: 0] += 1 }
+            // The slot keeps the request's own list (no copy) and releases its limited subjects.
+            return .success(ConcurrencySlot(limiter: self, subjects: subjects))
         }
     }
 
-    func release(_ ids: [String]) {
+    func release(_ subjects: [LimitSubject]) {
         inFlight.withLock { inFlight in
-            for id in ids {
-                let left = inFlight[id, default: 1] - 1
-                inFlight[id] = left > 0 ? left : nil
+            for subject in subjects where subject.limits.maxParallelRequests != nil {
+                let left = inFlight[subject.id, default: 1] - 1
+                inFlight[subject.id] = left > 0 ? left : nil
             }
         }
     }
@@ -40,12 +42,13 @@ public final class ConcurrencyLimiter: Sendable {
 /// A held slot: released once, explicitly or when the last reference goes.
 public final class ConcurrencySlot: Sendable {
     let limiter: ConcurrencyLimiter
-    let ids: [String]
+    /// The request's subjects; those with `max_parallel_requests` hold a slot.
+    let subjects: [LimitSubject]
     private let released = Mutex(false)
 
-    init(limiter: ConcurrencyLimiter, ids: [String]) {
+    init(limiter: ConcurrencyLimiter, subjects: [LimitSubject]) {
         self.limiter = limiter
-        self.ids = ids
+        self.subjects = subjects
     }
 
     public func release() {
@@ -53,7 +56,7 @@ public final class ConcurrencySlot: Sendable {
             defer { released = true }
             return !released
         }
-        if first { limiter.release(ids) }
+        if first { limiter.release(subjects) }
     }
 
     deinit { release() }

@@ -19,14 +19,16 @@ public final class BudgetLedger: Sendable {
 
     /// Reserved cost at each budgeted level, returned when the request ends.
     public struct Hold: Sendable {
-        var ids: [String] = []
+        /// The subjects the amount is held at (the caller's own list when every one of them
+        /// holds, so that a request's hold allocates nothing).
+        var subjects: [LimitSubject] = []
         public var amount = USD.zero
 
         /// Nothing held.
         public init() {}
 
-        init(ids: [String], amount: USD) {
-            self.ids = ids
+        init(subjects: [LimitSubject], amount: USD) {
+            self.subjects = subjects
             self.amount = amount
         }
     }
@@ -111,19 +113,20 @@ public final class BudgetLedger: Sendable {
     public func reserve(
         _ subjects: [LimitSubject], cost: USD, at now: Date, mode: (LimitSubject) -> BudgetAdmission = { _ in .reserve }
     ) -> Result<Hold, Refusal> {
-        let budgeted = subjects.filter { $0.maxBudget != nil }
-        guard !budgeted.isEmpty else { return .success(Hold()) }
+        guard subjects.contains(where: { $0.maxBudget != nil }) else { return .success(Hold()) }
+        // The caller's list is kept as it is when every subject in it holds (the common case).
+        let holds = { (subject: LimitSubject) in subject.maxBudget != nil && mode(subject) != .spend }
+        let holding = subjects.allSatisfy(holds) ? subjects : subjects.filter(holds)
         let time = now.timeIntervalSince1970
         return accounts.withLock { accounts in
-            for subject in budgeted {
+            for subject in subjects where subject.maxBudget != nil {
                 let account = current(&accounts, subject, at: time)
                 if let refusal = Self.refusal(subject, mode: mode(subject), spent: account.spent, held: account.reserved, cost: cost) {
                     return .failure(refusal)
                 }
             }
-            let holding = budgeted.filter { mode($0) != .spend }
             for subject in holding { accounts[subject.id]!.reserved += cost }
-            return .success(Hold(ids: holding.map(\.id), amount: cost))
+            return .success(Hold(subjects: holding, amount: cost))
         }
     }
 
@@ -143,8 +146,9 @@ public final class BudgetLedger: Sendable {
     public func settle(_ hold: Hold, cost: USD, subjects: [LimitSubject], at now: Date) -> Settlement {
         let time = now.timeIntervalSince1970
         return accounts.withLock { accounts in
-            for id in hold.ids { accounts[id]?.reserved -= hold.amount }
+            for subject in hold.subjects { accounts[subject.id]?.reserved -= hold.amount }
             var settlement = Settlement()
+            settlement.charges.reserveCapacity(subjects.count)
             for subject in subjects {
                 var account = current(&accounts, subject, at: time)
                 account.spent += cost
