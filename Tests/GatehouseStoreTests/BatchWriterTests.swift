@@ -35,10 +35,9 @@ struct BatchWriterTests {
         let running = Task { try await writer.run() }
         writer.record(1)
         writer.record(2)
-        let cancelled = ContinuousClock.now
         running.cancel()
+        // Returns at all: before, it never did (the time limit above ends the test then).
         try await running.value
-        #expect(ContinuousClock.now - cancelled < .seconds(2))
         #expect(written.withLock { $0 } == [1, 2])
         #expect(writer.backlog == 0)
     }
