@@ -179,7 +179,7 @@ public final class Metering: Sendable {
         func chain(_ level: LimitLevel, _ id: String?) {
             guard let id else { return }
             accounts.append(
-                principal.limitSubjects.first { $0.level == level } ?? LimitSubject(id: level.subject(id), level: level, limits: Limits()))
+                principal.limitSubjects.first { $0.level == level } ?? LimitSubject.account(level, id))
         }
         chain(.key, principal.keyID)
         chain(.user, principal.userID)

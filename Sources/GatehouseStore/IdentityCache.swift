@@ -195,16 +195,16 @@ public final class IdentityCache: Sendable {
         func accounts(of grant: KeyGrant, keyLimits: LimitSubject?) -> [LimitSubject] {
             var accounts: [LimitSubject] = []
             accounts.reserveCapacity(4)
-            accounts.append(keyLimits ?? LimitSubject(id: LimitLevel.key.subject(grant.id), level: .key, limits: Limits()))
+            accounts.append(keyLimits ?? LimitSubject.account(.key, grant.id))
             if let id = grant.userID {
-                accounts.append(users[id]?.account ?? LimitSubject(id: LimitLevel.user.subject(id), level: .user, limits: Limits()))
+                accounts.append(users[id]?.account ?? LimitSubject.account(.user, id))
             }
             if let id = grant.teamID {
-                accounts.append(teams[id]?.account ?? LimitSubject(id: LimitLevel.team.subject(id), level: .team, limits: Limits()))
+                accounts.append(teams[id]?.account ?? LimitSubject.account(.team, id))
             }
             if let id = grant.organizationID {
                 accounts.append(
-                    organizations[id]?.account ?? LimitSubject(id: LimitLevel.organization.subject(id), level: .organization, limits: Limits()))
+                    organizations[id]?.account ?? LimitSubject.account(.organization, id))
             }
             return accounts
         }
@@ -223,7 +223,7 @@ public final class IdentityCache: Sendable {
                 id: id, blocked: endUser.blocked, models: endUser.models, allowedModelRegion: endUser.allowedModelRegion,
                 defaultModel: endUser.defaultModel,
                 limits: withBudget(nil, level: .endUser, id: id, budgetID: endUser.budgetID)
-                    ?? LimitSubject(id: LimitLevel.endUser.subject(id), level: .endUser, limits: Limits()))
+                    ?? LimitSubject.account(.endUser, id))
         }
 
         /// The model lists above a key: its team's (or, for a personal key, its user's), then its

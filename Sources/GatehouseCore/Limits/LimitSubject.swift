@@ -53,6 +53,12 @@ public struct LimitSubject: Sendable, Equatable {
             || (left.id == right.id && left.level == right.level && left.limits == right.limits && left.isPerModel == right.isPerModel)
     }
 
+    /// One level's object as an account without limits (`team:team_1`): what its spend is
+    /// charged to when the level sets no limits.
+    public static func account(_ level: LimitLevel, _ id: String) -> LimitSubject {
+        LimitSubject(id: level.subject(id), level: level, limits: Limits())
+    }
+
     /// The subject of one level's object (`team`, `team_1`), or nil when it has no limits.
     public init?(level: LimitLevel, id: String, limits: Limits) {
         guard !limits.isEmpty else { return nil }

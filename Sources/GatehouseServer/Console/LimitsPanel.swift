@@ -50,7 +50,7 @@ struct LimitsPanel {
     /// other level with limits (a member's own within the team, a shared budget's).
     static func rows(_ named: [(LimitLevel, String)], _ subjects: [LimitSubject]) -> [LimitSubject] {
         var rows = named.map { level, id in
-            subjects.first { $0.level == level } ?? LimitSubject(id: level.subject(id), level: level, limits: Limits())
+            subjects.first { $0.level == level } ?? LimitSubject.account(level, id)
         }
         for subject in subjects where !rows.contains(where: { $0.id == subject.id }) {
             let position = subject.level == .teamMember ? rows.firstIndex { $0.level == .team } ?? rows.endIndex : rows.endIndex
