@@ -49,6 +49,12 @@ public final class BatchWriter<Record: Sendable>: Service, Sendable {
             _ = try? await withDeadline(seconds: 10) { await self.flush() }
         }
         // Shutdown: keep trying for up to `finalAttemptSeconds` rather than lose what was billed.
+        // In a task of its own: cancelled, this one's waits would end at once, and its deadlines
+        // before the write they bound.
+        await Task { await self.writeRemaining() }.value
+    }
+
+    private func writeRemaining() async {
         let deadline = ContinuousClock.now + .milliseconds(Int(saturating: finalAttemptSeconds * 1000))
         var attempt = 0
         while ContinuousClock.now < deadline {

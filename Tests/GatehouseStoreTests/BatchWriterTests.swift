@@ -41,4 +41,23 @@ struct BatchWriterTests {
         #expect(written.withLock { $0 } == [1, 2])
         #expect(writer.backlog == 0)
     }
+
+    /// A cancelled writer whose store keeps failing waits between its last attempts, as at a
+    /// graceful shutdown. Before, run in the cancelled task, its waits ended at once and it retried
+    /// in a tight loop until `finalAttemptSeconds` ran out: thousands of attempts in a second.
+    @Test(.timeLimit(.minutes(1))) func aCancelledWriterWaitsBetweenItsLastAttempts() async throws {
+        struct Unreachable: Error {}
+        let attempts = Mutex(0)
+        let writer = BatchWriter<Int>(name: "test", interval: .seconds(60), finalAttemptSeconds: 1, logger: Logger(label: "test")) { _ in
+            attempts.withLock { $0 += 1 }
+            throw Unreachable()
+        }
+        let running = Task { try await writer.run() }
+        writer.record(1)
+        running.cancel()
+        try await running.value
+        // Waits of 100, 200, 300 and 400 ms fit in the second: five attempts, a few more at most.
+        #expect(attempts.withLock { $0 } <= 10)
+        #expect(writer.backlog == 1)
+    }
 }
