@@ -31,10 +31,10 @@ public struct VirtualKeyAuthenticator: Authenticator {
         else {
             return nil
         }
-        let key = resolved.grant
-        if key.blocked { throw GatewayError.unauthorized("This API key is blocked.") }
-        if key.isExpired(at: now()) { throw GatewayError.unauthorized("This API key has expired.") }
+        // Read in place: a copy of the grant would retain each of its fields once more.
+        if resolved.grant.blocked { throw GatewayError.unauthorized("This API key is blocked.") }
+        if resolved.grant.isExpired(at: now()) { throw GatewayError.unauthorized("This API key has expired.") }
         if resolved.teamBlocked { throw GatewayError.unauthorized("This API key's team is blocked.") }
-        return Principal(id: key.id, method: .apiKey, actingAs: resolved)
+        return Principal(id: resolved.grant.id, method: .apiKey, actingAs: resolved)
     }
 }

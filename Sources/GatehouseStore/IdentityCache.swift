@@ -7,27 +7,55 @@ import Synchronization
 /// are applied as they are written (and as other processes report them), so they hold from the
 /// very next request.
 public final class IdentityCache: Sendable {
-    private struct UserGrant {
-        var role: Principal.Role
-        var models: [String]
-        var organizationID: String?
+    // The levels' grants are immutable objects, replaced whole when a level changes: a request
+    // that looks one up takes one reference, not a copy of each of its fields.
+    private final class UserGrant: Sendable {
+        let role: Principal.Role
+        let models: [String]
+        let organizationID: String?
         /// Built once here, so that requests assemble their limit chain without building strings.
-        var limits: LimitSubject?
+        let limits: LimitSubject?
         /// The account its spend is charged to: `limits`, or a subject without limits.
-        var account: LimitSubject
-        var updatedAt: Date
+        let account: LimitSubject
+        let updatedAt: Date
+
+        init(_ user: User) {
+            role = user.role
+            models = user.models
+            organizationID = user.organizationID
+            account = LimitSubject(id: LimitLevel.user.subject(user.id), level: .user, limits: user.limits)
+            limits = user.limits.isEmpty ? nil : account
+            updatedAt = user.updatedAt
+        }
     }
 
-    private struct TeamGrant {
-        var models: [String]
-        var organizationID: String?
-        var blocked: Bool
-        var limits: LimitSubject?
-        var account: LimitSubject
-        var updatedAt: Date
+    private final class TeamGrant: Sendable {
+        let models: [String]
+        let organizationID: String?
+        let blocked: Bool
+        let limits: LimitSubject?
+        let account: LimitSubject
+        let updatedAt: Date
         /// Members with limits or models of their own in this team.
-        var members: [String: MemberGrant] = [:]
-        var modelAliases: [String: String] = [:]
+        let members: [String: MemberGrant]
+        let modelAliases: [String: String]
+
+        init(_ team: Team) {
+            models = team.models
+            organizationID = team.organizationID
+            blocked = team.blocked
+            account = LimitSubject(id: LimitLevel.team.subject(team.id), level: .team, limits: team.limits)
+            limits = team.limits.isEmpty ? nil : account
+            updatedAt = team.updatedAt
+            var members: [String: MemberGrant] = [:]
+            for member in team.members where member.boundsJSON != nil {
+                members[member.userID] = MemberGrant(
+                    limits: LimitSubject(level: .teamMember, id: team.id + "/" + member.userID, limits: member.limits), models: member.models,
+                    budgetID: member.budgetID)
+            }
+            self.members = members
+            modelAliases = team.modelAliases
+        }
     }
 
     private struct MemberGrant {
@@ -36,11 +64,18 @@ public final class IdentityCache: Sendable {
         var budgetID: String?
     }
 
-    private struct OrganizationGrant {
-        var models: [String]
-        var limits: LimitSubject?
-        var account: LimitSubject
-        var updatedAt: Date
+    private final class OrganizationGrant: Sendable {
+        let models: [String]
+        let limits: LimitSubject?
+        let account: LimitSubject
+        let updatedAt: Date
+
+        init(_ organization: Organization) {
+            models = organization.models
+            account = LimitSubject(id: LimitLevel.organization.subject(organization.id), level: .organization, limits: organization.limits)
+            limits = organization.limits.isEmpty ? nil : account
+            updatedAt = organization.updatedAt
+        }
     }
 
     /// What the request path needs of an OAuth client of Gatehouse's own authorization server.
@@ -133,31 +168,9 @@ public final class IdentityCache: Sendable {
             }
         }
 
-        mutating func put(_ user: User) {
-            let account = LimitSubject(id: LimitLevel.user.subject(user.id), level: .user, limits: user.limits)
-            users[user.id] = UserGrant(
-                role: user.role, models: user.models, organizationID: user.organizationID, limits: user.limits.isEmpty ? nil : account,
-                account: account, updatedAt: user.updatedAt)
-        }
-        mutating func put(_ team: Team) {
-            let account = LimitSubject(id: LimitLevel.team.subject(team.id), level: .team, limits: team.limits)
-            var grant = TeamGrant(
-                models: team.models, organizationID: team.organizationID, blocked: team.blocked, limits: team.limits.isEmpty ? nil : account,
-                account: account, updatedAt: team.updatedAt)
-            grant.modelAliases = team.modelAliases
-            for member in team.members where member.boundsJSON != nil {
-                grant.members[member.userID] = MemberGrant(
-                    limits: LimitSubject(level: .teamMember, id: team.id + "/" + member.userID, limits: member.limits), models: member.models,
-                    budgetID: member.budgetID)
-            }
-            teams[team.id] = grant
-        }
-        mutating func put(_ organization: Organization) {
-            let account = LimitSubject(id: LimitLevel.organization.subject(organization.id), level: .organization, limits: organization.limits)
-            organizations[organization.id] = OrganizationGrant(
-                models: organization.models, limits: organization.limits.isEmpty ? nil : account, account: account,
-                updatedAt: organization.updatedAt)
-        }
+        mutating func put(_ user: User) { users[user.id] = UserGrant(user) }
+        mutating func put(_ team: Team) { teams[team.id] = TeamGrant(team) }
+        mutating func put(_ organization: Organization) { organizations[organization.id] = OrganizationGrant(organization) }
         mutating func put(_ client: OAuthClient) {
             clients[client.id] = ClientGrant(
                 models: client.models, userID: client.userID, teamID: client.teamID, organizationID: client.organizationID, blocked: client.blocked,
@@ -168,45 +181,32 @@ public final class IdentityCache: Sendable {
             keys.slot(of: digest).map { resolve(slot: $0) }
         }
 
+        /// Each level above the key is looked up once, for its role, its chain and its account.
         func resolve(slot: Int32) -> ResolvedKey {
-            let grant = keys.grant(at: slot)
-            var resolved = ResolvedKey(grant: grant)
-            if let role = grant.userID.flatMap({ users[$0] })?.role { resolved.role = role }
-            let chain = chain(userID: grant.userID, teamID: grant.teamID, organizationID: grant.organizationID)
-            (resolved.inheritedModels, resolved.teamBlocked, resolved.modelAliases) = (chain.models, chain.teamBlocked, chain.modelAliases)
-            let own = keyLimits[grant.id]
+            // The grant is read in place in `resolved`: a copy would retain each of its fields.
+            var resolved = ResolvedKey(grant: keys.grant(at: slot))
+            let (keyID, userID, teamID, organizationID) = (
+                resolved.grant.id, resolved.grant.userID, resolved.grant.teamID, resolved.grant.organizationID
+            )
+            let user = userID.flatMap { users[$0] }
+            let team = teamID.flatMap { teams[$0] }
+            let organization = organizationID.flatMap { organizations[$0] }
+            if let role = user?.role { resolved.role = role }
             // No lookup by key id on the request path unless some key has a budget.
-            let budgetID = keyBudgets.isEmpty ? nil : keyBudgets[grant.id]
-            let keyLimits = withBudget(own, level: .key, id: grant.id, budgetID: budgetID)
-            if let keyLimits {
-                resolved.limitSubjects.reserveCapacity(chain.limits.count + 1)
-                resolved.limitSubjects.append(keyLimits)
-                resolved.limitSubjects += chain.limits
-            } else {
-                resolved.limitSubjects = chain.limits
+            let budgetID = keyBudgets.isEmpty ? nil : keyBudgets[keyID]
+            let keyLimits = withBudget(keyLimits[keyID], level: .key, id: keyID, budgetID: budgetID)
+            let chain = chain(
+                from: keyLimits, userID: userID, user: user, teamID: teamID, team: team, organizationID: organizationID, organization: organization)
+            (resolved.inheritedModels, resolved.teamBlocked, resolved.modelAliases) = (chain.models, chain.teamBlocked, chain.modelAliases)
+            resolved.limitSubjects = chain.limits
+            resolved.accounts.reserveCapacity(4)
+            resolved.accounts.append(keyLimits ?? LimitSubject.account(.key, keyID))
+            if let userID { resolved.accounts.append(user?.account ?? LimitSubject.account(.user, userID)) }
+            if let teamID { resolved.accounts.append(team?.account ?? LimitSubject.account(.team, teamID)) }
+            if let organizationID {
+                resolved.accounts.append(organization?.account ?? LimitSubject.account(.organization, organizationID))
             }
-            resolved.accounts = accounts(of: grant, keyLimits: keyLimits)
             return resolved
-        }
-
-        /// What a key's requests are charged to (`Metering.accounts(of:)` derives the same for a
-        /// principal without them): the key, and the user, team and organization it names, each
-        /// the subject that carries the level's limits, built when the level was loaded.
-        func accounts(of grant: KeyGrant, keyLimits: LimitSubject?) -> [LimitSubject] {
-            var accounts: [LimitSubject] = []
-            accounts.reserveCapacity(4)
-            accounts.append(keyLimits ?? LimitSubject.account(.key, grant.id))
-            if let id = grant.userID {
-                accounts.append(users[id]?.account ?? LimitSubject.account(.user, id))
-            }
-            if let id = grant.teamID {
-                accounts.append(teams[id]?.account ?? LimitSubject.account(.team, id))
-            }
-            if let id = grant.organizationID {
-                accounts.append(
-                    organizations[id]?.account ?? LimitSubject.account(.organization, id))
-            }
-            return accounts
         }
 
         /// A level's limits under its shared budget: the budget's where it sets them (so an
@@ -229,12 +229,24 @@ public final class IdentityCache: Sendable {
         /// The model lists above a key: its team's (or, for a personal key, its user's), then its
         /// organization's; and whether its team is blocked.
         func chain(userID: String?, teamID: String?, organizationID: String?) -> Chain {
+            chain(
+                from: nil, userID: userID, user: userID.flatMap { users[$0] }, teamID: teamID, team: teamID.flatMap { teams[$0] },
+                organizationID: organizationID, organization: organizationID.flatMap { organizations[$0] })
+        }
+
+        /// The chain of levels the caller has looked up (`organization` is the one
+        /// `organizationID` names), its limits after `first`'s. Without an organization named, the
+        /// team's (or the user's) is followed.
+        private func chain(
+            from first: LimitSubject?, userID: String?, user: UserGrant?, teamID: String?, team: TeamGrant?, organizationID: String?,
+            organization: OrganizationGrant?
+        ) -> Chain {
             var chain = Chain()
-            var organizationID = organizationID
-            let user = userID.flatMap { users[$0] }
+            if let first { chain.limits.append(first) }
             if let limits = user?.limits { chain.limits.append(limits) }
+            var followed: String?
             if let teamID {
-                if let team = teams[teamID] {
+                if let team {
                     chain.teamBlocked = team.blocked
                     chain.modelAliases = team.modelAliases
                     if !team.models.isEmpty { chain.models.append(ModelBound(.team, team.models)) }
@@ -245,13 +257,14 @@ public final class IdentityCache: Sendable {
                         if let limits { chain.limits.append(limits) }
                     }
                     if let limits = team.limits { chain.limits.append(limits) }
-                    organizationID = organizationID ?? team.organizationID
+                    followed = team.organizationID
                 }
             } else if let user {
                 if !user.models.isEmpty { chain.models.append(ModelBound(.user, user.models)) }
-                organizationID = organizationID ?? user.organizationID
+                followed = user.organizationID
             }
-            if let organizationID, let organization = organizations[organizationID] {
+            let organization = organizationID == nil ? followed.flatMap { organizations[$0] } : organization
+            if let organization {
                 if !organization.models.isEmpty { chain.models.append(ModelBound(.organization, organization.models)) }
                 if let limits = organization.limits { chain.limits.append(limits) }
             }

@@ -56,7 +56,7 @@ struct SpendStoreTests {
     /// Every field read back as written, across more rows than one statement takes, with texts
     /// that quoting must not break: quotes, backslashes, JSON and SQL syntax, non-ASCII, and a NUL
     /// (which no PostgreSQL text holds and SQLite cuts a text at: stored as U+FFFD, so the batch
-    /// still lands and the text is whole).
+    /// still lands and the text is whole), in a short text and in one held outside the string.
     @Test(arguments: StoreKind.allCases)
     func everyFieldSurvivesALargeBatchWhateverItsText(kind: StoreKind) async throws {
         try await StoreFixture.withSource(kind) { source in
@@ -64,6 +64,7 @@ struct SpendStoreTests {
             let store = SpendStore(source: source)
             let texts = [
                 "plain", "it's \"quoted\"", "back\\slash", "{\"json\": [1]}", "'); DROP TABLE gatehouse_keys; --", "ünïcødé ✓", "nul\u{0}inside",
+                "a text longer than a small string, with a nul near its end\u{0}.",
             ]
             let batch = (0..<6_001).map { index in
                 var row = record(

@@ -9,15 +9,16 @@ extension Principal {
     /// limits of the key and every level above it.
     /// - Parameter bounds: model lists the credential adds to the key's (a token source's).
     public init(id: String, method: Method, actingAs key: ResolvedKey, bounds: [ModelBound] = []) {
-        let grant = key.grant
+        // Each field read through `key.grant`: a local copy of the grant would retain all of its
+        // fields once more, per request.
         self.init(
-            id: id, method: method, role: key.role, userID: grant.userID, teamID: grant.teamID, organizationID: grant.organizationID,
-            allowedModels: grant.models)
-        keyID = grant.id
-        keyAlias = grant.alias
-        inheritedModels = bounds + key.inheritedModels
+            id: id, method: method, role: key.role, userID: key.grant.userID, teamID: key.grant.teamID,
+            organizationID: key.grant.organizationID, allowedModels: key.grant.models)
+        keyID = key.grant.id
+        keyAlias = key.grant.alias
+        inheritedModels = bounds.isEmpty ? key.inheritedModels : bounds + key.inheritedModels
         modelAliases = key.modelAliases
-        allowedRoutes = grant.allowedRoutes
+        allowedRoutes = key.grant.allowedRoutes
         limitSubjects = key.limitSubjects
         accounts = key.accounts
     }

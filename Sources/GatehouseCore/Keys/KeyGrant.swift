@@ -86,6 +86,9 @@ public struct KeyGrant: Sendable, Equatable {
         updatedAt = key.updatedAt
     }
 
+    /// Inlinable: built per request by the key table, in another module, where a call copied the
+    /// whole grant once more.
+    @inlinable
     public init(
         id: String, alias: String?, userID: String?, teamID: String?, organizationID: String?, models: [String], allowedRoutes: [String],
         blocked: Bool, expiresAt: Date?, updatedAt: Date
