@@ -43,6 +43,7 @@ final class RecordingUpstream: Sendable {
         let router = Router()
         router.on("**", method: .post) { request, context in try await self.answer(request, context: context) }
         router.on("**", method: .get) { request, context in try await self.answer(request, context: context) }
+        router.on("**", method: .head) { request, context in try await self.answer(request, context: context) }
         var logger = Logger(label: "upstream")
         logger.logLevel = .warning
         let idle: TimeAmount? = idleTimeout.map { duration in

@@ -46,25 +46,12 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
         self.tlsContext = try NIOSSLContext(configuration: tls)
     }
 
-    /// NIO's request encoder leaves the head's framing fields alone: `send` sets `Content-Length`
-    /// and `Host` itself, and a deployment's own headers never carry them (`ProviderAdapter`). Left
-    /// to frame the head, the encoder looked for `Transfer-Encoding` to remove and, the fields
-    /// being shared, copied them all for every request.
-    private static let encoder = {
-        var configuration = HTTPRequestEncoder.Configuration()
-        configuration.automaticallySetFramingHeaders = false
-        return configuration
-    }()
-
     public func send(_ request: UpstreamRequest, timeouts: UpstreamTimeouts) async throws -> UpstreamResponse {
         guard let target = UpstreamTarget(url: request.url) else {
             throw TransportError(.other, "invalid upstream URL")
         }
-        var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method), uri: target.target)
-        head.headers.reserveCapacity(request.headers.count + 3)
-        head.headers.add(name: "host", value: target.origin.authority)
-        for (name, value) in request.headers { head.headers.add(name: name, value: value) }
-        head.headers.add(name: "content-length", value: String(request.body.readableBytes))
+        let head = UpstreamRequestFraming.decoderHead(method: request.method)
+        let bytes = try UpstreamRequestFraming.frame(method: request.method, target: target, headers: request.headers, body: request.body)
 
         let loop = group.any()
         // A pooled connection may have been closed by the upstream since its last use; that shows
@@ -73,7 +60,7 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
             // The retry takes a new connection: the pooled ones are likely just as stale.
             let (channel, reused) = try await connection(to: target.origin, on: loop, fromPool: attempt == 0)
             do {
-                let response = try await exchange(on: channel, head: head, body: request.body, timeouts: timeouts, whole: request.wholeBodyLimit)
+                let response = try await exchange(on: channel, head: head, bytes: bytes, timeouts: timeouts, whole: request.wholeBodyLimit)
                 return response
             } catch UpstreamConnectionHandler.Failure.closedBeforeResponse where reused && attempt == 0 && !Task.isCancelled {
                 continue
@@ -84,10 +71,12 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
         throw TransportError(.connect, "upstream closed the connection")
     }
 
-    /// - Parameter whole: gather the body on the connection's loop, at most this many bytes, and
-    ///   answer with it whole; nil: stream it.
+    /// - Parameters:
+    ///   - head: what the response decoder is told of the request; `bytes`: the request, framed.
+    ///   - whole: gather the body on the connection's loop, at most this many bytes, and answer
+    ///     with it whole; nil: stream it.
     private func exchange(
-        on channel: any Channel, head: HTTPRequestHead, body: ByteBuffer, timeouts: UpstreamTimeouts, whole: Int?
+        on channel: any Channel, head: HTTPRequestHead, bytes: ByteBuffer, timeouts: UpstreamTimeouts, whole: Int?
     ) async throws
         -> UpstreamResponse
     {
@@ -106,11 +95,11 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
                 return nil
             }
             if let wholeBody {
-                handler.start(head: head, body: body, promise: promise, firstByteTimeout: timeouts.firstByte, whole: wholeBody)
+                handler.start(head: head, bytes: bytes, promise: promise, firstByteTimeout: timeouts.firstByte, whole: wholeBody)
                 return UnsafeTransfer(nil)
             }
             let demand = BodyDemand(handler: handler, eventLoop: loop)
-            handler.start(head: head, body: body, promise: promise, firstByteTimeout: timeouts.firstByte)
+            handler.start(head: head, bytes: bytes, promise: promise, firstByteTimeout: timeouts.firstByte)
             return UnsafeTransfer(handler.makeBody(demand: demand))
         }
         let transfer: UnsafeTransfer<UpstreamConnectionHandler.Producer?>?
@@ -182,7 +171,10 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
                     if let tlsContext {
                         try sync.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: origin.host.isIPAddress ? nil : origin.host))
                     }
-                    try sync.addHTTPClientHandlers(encoderConfiguration: Self.encoder)
+                    // NIO's client handlers but its encoder and validator: requests come framed
+                    // and checked (`UpstreamRequestFraming`).
+                    try sync.addHandler(UpstreamRequestWriter())
+                    try sync.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
                     try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                     try sync.addHandler(UpstreamConnectionHandler())
                 }

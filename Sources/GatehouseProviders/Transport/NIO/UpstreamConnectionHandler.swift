@@ -63,11 +63,14 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
-    /// Starts an exchange: writes head, body and end with a single flush (`flushAfterQueuedWork`).
-    /// - Parameter whole: the body is gathered here, and `promise` (the head) and the body's
-    ///   promise are kept until it has all arrived; nil: the body is streamed (`makeBody`).
+    /// Starts an exchange: writes the request with a single flush (`flushAfterQueuedWork`).
+    /// - Parameters:
+    ///   - head: for the response decoder, which keeps its method (not written).
+    ///   - bytes: the request, framed (`UpstreamRequestFraming`).
+    ///   - whole: the body is gathered here, and `promise` (the head) and the body's promise are
+    ///     kept until it has all arrived; nil: the body is streamed (`makeBody`).
     func start(
-        head: HTTPRequestHead, body: ByteBuffer, promise: EventLoopPromise<HTTPResponseHead>, firstByteTimeout: TimeAmount,
+        head: HTTPRequestHead, bytes: ByteBuffer, promise: EventLoopPromise<HTTPResponseHead>, firstByteTimeout: TimeAmount,
         whole: WholeBody? = nil
     ) {
         guard let context, context.channel.isActive else {
@@ -82,8 +85,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         setDeadline(context.eventLoop.now + firstByteTimeout, failing: .firstByteTimeout, context: context)
         wantsMore = true
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        context.write(wrapOutboundOut(.end(nil)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
         context.flushAfterQueuedWork()
         context.read()
     }
