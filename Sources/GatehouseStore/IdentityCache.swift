@@ -7,13 +7,20 @@ import Synchronization
 /// are applied as they are written (and as other processes report them), so they hold from the
 /// very next request.
 public final class IdentityCache: Sendable {
+    /// A level's account (what its spend is charged to), and the same subject as its limits when
+    /// it has any: built once, so that requests assemble their chain without building strings.
+    private static func levelSubjects(_ level: LimitLevel, _ id: String, _ limits: Limits) -> (account: LimitSubject, limits: LimitSubject?) {
+        let account = LimitSubject(id: level.subject(id), level: level, limits: limits)
+        return (account, limits.isEmpty ? nil : account)
+    }
+
     // The levels' grants are immutable objects, replaced whole when a level changes: a request
     // that looks one up takes one reference, not a copy of each of its fields.
     private final class UserGrant: Sendable {
         let role: Principal.Role
         let models: [String]
         let organizationID: String?
-        /// Built once here, so that requests assemble their limit chain without building strings.
+        /// `account` when the user has limits (`levelSubjects`).
         let limits: LimitSubject?
         /// The account its spend is charged to: `limits`, or a subject without limits.
         let account: LimitSubject
@@ -23,8 +30,7 @@ public final class IdentityCache: Sendable {
             role = user.role
             models = user.models
             organizationID = user.organizationID
-            account = LimitSubject(id: LimitLevel.user.subject(user.id), level: .user, limits: user.limits)
-            limits = user.limits.isEmpty ? nil : account
+            (account, limits) = levelSubjects(.user, user.id, user.limits)
             updatedAt = user.updatedAt
         }
     }
@@ -44,8 +50,7 @@ public final class IdentityCache: Sendable {
             models = team.models
             organizationID = team.organizationID
             blocked = team.blocked
-            account = LimitSubject(id: LimitLevel.team.subject(team.id), level: .team, limits: team.limits)
-            limits = team.limits.isEmpty ? nil : account
+            (account, limits) = levelSubjects(.team, team.id, team.limits)
             updatedAt = team.updatedAt
             var members: [String: MemberGrant] = [:]
             for member in team.members where member.boundsJSON != nil {
@@ -72,8 +77,7 @@ public final class IdentityCache: Sendable {
 
         init(_ organization: Organization) {
             models = organization.models
-            account = LimitSubject(id: LimitLevel.organization.subject(organization.id), level: .organization, limits: organization.limits)
-            limits = organization.limits.isEmpty ? nil : account
+            (account, limits) = levelSubjects(.organization, organization.id, organization.limits)
             updatedAt = organization.updatedAt
         }
     }
