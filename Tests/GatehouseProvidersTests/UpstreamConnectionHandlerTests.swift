@@ -68,6 +68,26 @@ struct UpstreamConnectionHandlerTests {
         return started
     }
 
+    /// A pooled connection the upstream closed after it was taken: `start` fails the head, and
+    /// the body made next ends at once. Before, that body's source was dropped unfinished, which
+    /// NIO answers by stopping the process.
+    @Test func aBodyMadeAfterTheConnectionWentAwayEndsAndStopsNothing() async throws {
+        let (channel, _) = try await connected()
+        let handler = try await channel.testingEventLoop.executeInContext {
+            Transfer(value: try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self))
+        }
+        try await channel.close()
+        let started = try await channel.testingEventLoop.executeInContext {
+            let promise = channel.eventLoop.makePromise(of: HTTPResponseHead.self)
+            let demand = BodyDemand(handler: handler.value, eventLoop: channel.eventLoop)
+            handler.value.start(head: Self.request, bytes: ByteBuffer(string: "{}"), promise: promise, firstByteTimeout: .seconds(30))
+            return Transfer(value: (promise.futureResult, handler.value.makeBody(demand: demand)))
+        }
+        await #expect(throws: UpstreamConnectionHandler.Failure.self) { try await started.value.0.get() }
+        var chunks = started.value.1.makeAsyncIterator()
+        #expect(try await chunks.next() == nil)
+    }
+
     @Test func aWholeBodyIsHandedOverWithItsHeadAtItsEnd() async throws {
         let (channel, reusable) = try await connected()
         let (head, body) = try await startWhole(on: channel)

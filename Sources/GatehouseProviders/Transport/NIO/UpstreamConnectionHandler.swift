@@ -95,7 +95,14 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         let made = Producer.makeSequence(
             backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8), finishOnDeinit: false, delegate: demand
         )
-        exchange?.source = made.source
+        if exchange == nil {
+            // `start` found the connection gone (closed by the upstream since it was pooled) and
+            // failed the head: the body ends at once. Dropped unfinished, the source would stop
+            // the whole process.
+            made.source.finish()
+        } else {
+            exchange!.source = made.source
+        }
         return made.sequence
     }
 
