@@ -11,10 +11,17 @@ struct SeveralModelsLiveTests {
         GatehouseConfig(models: ["fast", "other", "slow", "broken"].map { deployment($0, port: port, id: $0) })
     }
 
-    static func upstream() -> RecordingUpstream {
+    /// Holds the slow model's answer until the test opens it.
+    final class Gate: Sendable {
+        private let (opened, opener) = AsyncStream<Void>.makeStream()
+        func wait() async { for await _ in opened {} }
+        func open() { opener.finish() }
+    }
+
+    static func upstream(slow: Gate = Gate()) -> RecordingUpstream {
         RecordingUpstream { request, _ in
             let model = request.body?["model"]?.stringValue ?? ""
-            if model == "up-slow" { try await Task.sleep(for: .seconds(2)) }
+            if model == "up-slow" { await slow.wait() }
             if model == "up-broken" { return RecordingUpstream.json(["error": ["message": "bad request"]], status: .badRequest) }
             return RecordingUpstream.json(RecordingUpstream.chatCompletion("from \(model)", model: model))
         }
@@ -59,16 +66,20 @@ struct SeveralModelsLiveTests {
         }
     }
 
-    @Test func theFastestAnswerWins() async throws {
-        let upstream = Self.upstream()
+    /// The slow model's answer is held until the fast one has come back: no time is measured
+    /// (a loaded machine once took 2.4 s for the fast answer against a slow one of 2 s). A
+    /// Gatehouse that waited for every answer would never answer; the time limit ends the test.
+    @Test(.timeLimit(.minutes(1))) func theFastestAnswerWins() async throws {
+        let slow = Gate()
+        let upstream = Self.upstream(slow: slow)
         try await upstream.run { port in
+            // Opened before the upstream stops: it waits for the slow answer to end.
+            defer { slow.open() }
             try await withGatehouse(Self.config(port: port)) { client, _ in
                 var body = chat("slow,fast")
                 body["fastest_response"] = true
-                let started = ContinuousClock.now
                 let answer = try await client.post("/v1/chat/completions", body)
                 #expect(answer.status == .ok && answer.json?["model"] == "up-fast")
-                #expect(ContinuousClock.now - started < .seconds(2))
                 #expect(upstream.requests.allSatisfy { $0.body?["fastest_response"] == nil })
             }
         }
