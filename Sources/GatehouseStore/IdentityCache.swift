@@ -203,6 +203,8 @@ public final class IdentityCache: Sendable {
                 from: keyLimits, userID: userID, user: user, teamID: teamID, team: team, organizationID: organizationID, organization: organization)
             (resolved.inheritedModels, resolved.teamBlocked, resolved.modelAliases) = (chain.models, chain.teamBlocked, chain.modelAliases)
             resolved.limitSubjects = chain.limits
+            // What its requests are charged to: the key and each level it names, as the level's
+            // account (`Metering.accounts(of:)` derives the same for a principal without them).
             resolved.accounts.reserveCapacity(4)
             resolved.accounts.append(keyLimits ?? LimitSubject.account(.key, keyID))
             if let userID { resolved.accounts.append(user?.account ?? LimitSubject.account(.user, userID)) }
