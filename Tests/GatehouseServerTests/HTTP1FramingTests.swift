@@ -23,6 +23,27 @@ struct HTTP1FramingTests {
                 == "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Gatehouse-Deployment: a b\r\ncontent-length: 5\r\n\r\n")
     }
 
+    /// `Date` and `Connection: close` are written by the framing, in place of any the route set.
+    @Test func theDateAndTheConnectionsEndAreWrittenInPlaceOfTheHeads() {
+        var head = HTTPResponse(status: .ok)
+        head.headerFields[.date] = "Thu, 01 Jan 1970 00:00:00 GMT"
+        head.headerFields[.connection] = "keep-alive"
+        head.headerFields[.contentType] = "application/json"
+        let date = "Sun, 06 Dec 2026 13:00:00 GMT"
+        var closing = ByteBuffer()
+        HTTP1Framing.writeHead(head, length: .fixed(2), date: date, close: true, into: &closing)
+        #expect(
+            String(buffer: closing)
+                == "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\ndate: \(date)\r\nconnection: close\r\ncontent-length: 2\r\n\r\n")
+        // Kept open: the route's `Connection` field goes out as it was, the date is still ours.
+        var open = ByteBuffer()
+        HTTP1Framing.writeHead(head, length: .chunked, date: date, close: false, into: &open)
+        #expect(
+            String(buffer: open)
+                == "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Type: application/json\r\ndate: \(date)\r\ntransfer-encoding: chunked\r\n\r\n"
+        )
+    }
+
     @Test func aStreamedAnswerIsChunked() {
         var head = HTTPResponse(status: .tooManyRequests)
         head.headerFields[.contentLength] = "10"

@@ -21,11 +21,8 @@ struct AnswerSink: Sendable {
         eventLoop = context.eventLoop
     }
 
-    /// - Parameter response: taken, not copied: the `Date` field is added to its own fields, which
-    ///   a copy still held elsewhere would make a copy of (every field retained again).
+    /// The answer's `Date` field is written with its head (`HTTP1Framing`), not added to its fields.
     func send(_ response: consuming Response) async throws {
-        var response = response
-        response.headers[.date] = HTTPDate.now()
         let head = response.head
         if response.body.contentLength != nil {
             try await response.body.write(WholeBody(sink: self, head: head))

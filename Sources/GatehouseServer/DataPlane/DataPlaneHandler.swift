@@ -238,7 +238,7 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func writeHead(_ head: HTTPResponse, context: ChannelHandlerContext) {
         chunked = HTTP1Framing.hasBody(head.status)
         var bytes = context.channel.allocator.buffer(capacity: Self.headCapacity)
-        HTTP1Framing.writeHead(finished(head), length: .chunked, into: &bytes)
+        frame(head, length: .chunked, into: &bytes)
         emit(bytes, context: context)
         flushAfterQueuedWork(context: context)
     }
@@ -271,7 +271,7 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let count = HTTP1Framing.hasBody(head.status) ? body?.readableBytes ?? 0 : 0
         let copied = count <= HTTP1Framing.copiedBodyBytes
         var bytes = context.channel.allocator.buffer(capacity: Self.headCapacity + (copied ? count : 0))
-        HTTP1Framing.writeHead(finished(head), length: .fixed(count), into: &bytes)
+        frame(head, length: .fixed(count), into: &bytes)
         let last: EventLoopFuture<Void>
         if let body, count > 0, !copied {
             emit(bytes, context: context)
@@ -360,13 +360,10 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// The head as written: with `Connection: close` when the connection ends after it. (Its
-    /// `Date` was set by `AnswerSink.send`, where the fields are not shared.)
-    private func finished(_ head: HTTPResponse) -> HTTPResponse {
-        guard closeAfterAnswer else { return head }
-        var head = head
-        head.headerFields[.connection] = "close"
-        return head
+    /// Writes the head as it leaves: with the current `Date`, and with `Connection: close` when the
+    /// connection ends after it.
+    private func frame(_ head: HTTPResponse, length: HTTP1Framing.Length, into bytes: inout ByteBuffer) {
+        HTTP1Framing.writeHead(head, length: length, date: HTTPDate.now(), close: closeAfterAnswer, into: &bytes)
     }
 
     /// An answer (either side's) has ended: the next request, if one waits, may begin.

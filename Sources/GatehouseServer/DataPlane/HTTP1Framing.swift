@@ -10,6 +10,8 @@ import NIOCore
 /// given (swift-http-types admits only legal names and values), and the framing decided here
 /// alone: any `Content-Length` or `Transfer-Encoding` in the head is dropped for the one that
 /// describes the body actually sent; an answer whose status has no body (204, 304) gets neither.
+/// `Date` and `Connection: close`, when given, are written here too, in place of any the head
+/// has: set in the head's fields, each would be a search of every field and a copy of them all.
 enum HTTP1Framing {
     /// How an answer's body follows its head.
     enum Length {
@@ -34,20 +36,34 @@ enum HTTP1Framing {
         status.kind != .informational && status.code != 204 && status.code != 304
     }
 
-    /// Writes the status line and fields, then the framing field for `length` (none when the
-    /// status has no body), then the empty line.
-    static func writeHead(_ head: HTTPResponse, length: Length, into buffer: inout ByteBuffer) {
+    /// Writes the status line and fields, then `Date` and `Connection: close` when given, then the
+    /// framing field for `length` (none when the status has no body), then the empty line.
+    /// - Parameters:
+    ///   - date: the `Date` field's value, in place of any the head has.
+    ///   - close: whether the connection closes after this answer (`Connection: close`, in place of
+    ///     any `Connection` field the head has).
+    static func writeHead(_ head: HTTPResponse, length: Length, date: String? = nil, close: Bool = false, into buffer: inout ByteBuffer) {
         buffer.writeStaticString("HTTP/1.1 ")
         writeStatusCode(head.status.code, into: &buffer)
         buffer.writeInteger(UInt8(ascii: " "))
         buffer.writeString(head.status.reasonPhrase)
         buffer.writeStaticString("\r\n")
-        for field in head.headerFields where field.name != .contentLength && field.name != .transferEncoding {
-            buffer.writeString(field.name.rawName)
+        for field in head.headerFields {
+            let name = field.name
+            if name == .contentLength || name == .transferEncoding || (date != nil && name == .date) || (close && name == .connection) {
+                continue
+            }
+            buffer.writeString(name.rawName)
             buffer.writeStaticString(": ")
             buffer.writeString(field.value)
             buffer.writeStaticString("\r\n")
         }
+        if let date {
+            buffer.writeStaticString("date: ")
+            buffer.writeString(date)
+            buffer.writeStaticString("\r\n")
+        }
+        if close { buffer.writeStaticString("connection: close\r\n") }
         if hasBody(head.status) {
             switch length {
             case .fixed(let count):
