@@ -2,7 +2,7 @@ import Foundation
 public import GatehouseCore
 public import Logging
 public import ServiceLifecycle
-import Synchronization
+public import Synchronization
 
 /// Takes records (spend, audit) from the request path without waiting (an append under a lock)
 /// and writes them in batches. At shutdown — after the server has let in-flight requests finish —
@@ -16,7 +16,10 @@ public final class BatchWriter<Record: Sendable>: Service, Sendable {
     let finalAttemptSeconds: Double
     let logger: Logger
     let write: @Sendable ([Record]) async throws -> Void
-    private let pending = Mutex<[Record]>([])
+    /// Reached from the inlined `record(_:)` and `backlog`: specialized where they are called, for
+    /// the caller's record type, they neither look up the type's metadata at run time nor copy a
+    /// record through its generic witnesses, per request.
+    @usableFromInline let pending = Mutex<[Record]>([])
     /// One flush at a time.
     private let flushing = AsyncLock()
 
@@ -33,13 +36,13 @@ public final class BatchWriter<Record: Sendable>: Service, Sendable {
 
     /// - Parameter record: taken, and moved into the queue: a copy would retain each of its
     ///   fields once more, and release them again, per request.
-    public func record(_ record: consuming Record) {
+    @inlinable public func record(_ record: consuming Record) {
         var taken: Record? = consume record
         pending.withLock { $0.append(taken.take()!) }
     }
 
     /// Records waiting to be written.
-    public var backlog: Int { pending.withLock { $0.count } }
+    @inlinable public var backlog: Int { pending.withLock { $0.count } }
 
     public func run() async throws {
         while Task.serviceGoesOn {
