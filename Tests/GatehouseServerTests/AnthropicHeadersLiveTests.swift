@@ -46,6 +46,11 @@ struct AnthropicHeadersLiveTests {
                 forged[HTTPField.Name("anthropic-beta")!] = nil
                 forged[HTTPField.Name("anthropic-version")!] = "latest"
                 #expect(try await client.post("/v1/messages", Self.message("claude"), headers: forged).status == .badRequest)
+                // Two versions are joined as one value, which is no date: refused, not one of them chosen.
+                forged[HTTPField.Name("anthropic-version")!] = "2023-06-01"
+                forged.append(HTTPField(name: HTTPField.Name("anthropic-version")!, value: "2023-01-01"))
+                let twoVersions = try await client.post("/v1/messages", Self.message("claude"), headers: forged)
+                #expect(twoVersions.status == .badRequest && twoVersions.text.contains("`anthropic-version` is malformed"))
             }
         }
     }

@@ -133,8 +133,10 @@ public struct ProxyRoutes: Sendable {
     static func response(to exchange: Exchange) -> Response {
         let metered = exchange.metered
         // Each name is new here: appended, not looked up and replaced as the subscript does.
+        // Room for the most an answer carries (a priced answer to a key with request and token
+        // windows: 13), so that no append moves them all.
         var headers = HTTPFields()
-        headers.reserveCapacity(8)
+        headers.reserveCapacity(16)
         func add(_ name: HTTPField.Name, _ value: String) { headers.append(HTTPField(name: name, value: value)) }
         let body: ResponseBody
         switch exchange.result {
@@ -256,8 +258,16 @@ public struct ProxyRoutes: Sendable {
 extension ProxyRoutes {
     /// The client's `anthropic-version` and `anthropic-beta`, checked (400 when malformed).
     static func anthropicHeaders(_ request: Request) throws -> AnthropicHeaders {
-        let version = request.headers[.anthropicVersion]
-        let betas = request.headers[values: .anthropicBeta]
+        // One pass over the fields (nearly every request has neither), not one generic lookup each.
+        var version: String?
+        var betas: [String] = []
+        for field in request.headers {
+            if field.name == .anthropicVersion {
+                version = version.map { $0 + ", " + field.value } ?? field.value
+            } else if field.name == .anthropicBeta {
+                betas.append(field.value)
+            }
+        }
         guard version != nil || !betas.isEmpty else { return AnthropicHeaders() }
         switch AnthropicHeaders.parse(version: version, beta: betas) {
         case .success(let headers): return headers
