@@ -17,8 +17,7 @@ public final class BatchWriter<Record: Sendable>: Service, Sendable {
     let logger: Logger
     let write: @Sendable ([Record]) async throws -> Void
     /// Reached from the inlined `record(_:)` and `backlog`: specialized where they are called, for
-    /// the caller's record type, they neither look up the type's metadata at run time nor copy a
-    /// record through its generic witnesses, per request.
+    /// the caller's record type, they do not look up the type's metadata at run time per request.
     @usableFromInline let pending = Mutex<[Record]>([])
     /// One flush at a time.
     private let flushing = AsyncLock()

@@ -11,7 +11,8 @@ import NIOCore
 /// alone: any `Content-Length` or `Transfer-Encoding` in the head is dropped for the one that
 /// describes the body actually sent; an answer whose status has no body (204, 304) gets neither.
 /// `Date` and `Connection: close`, when given, are written here too, in place of any the head
-/// has: set in the head's fields, each would be a search of every field and a copy of them all.
+/// has: set in the head's fields, each would be a search of every field (and, on a head whose
+/// fields are shared, a copy of them all).
 enum HTTP1Framing {
     /// How an answer's body follows its head.
     enum Length {
