@@ -81,57 +81,71 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
         -> UpstreamResponse
     {
         let loop = channel.eventLoop
-        let promise = loop.makePromise(of: HTTPResponseHead.self)
-        let wholeBody = whole.map { limit in
-            UpstreamConnectionHandler.WholeBody(promise: loop.makePromise(of: ByteBuffer.self), limit: limit, total: timeouts.total)
+        if let whole {
+            // One promise for head and body, kept until the body has all arrived.
+            let promise = loop.makePromise(of: UpstreamConnectionHandler.WholeResponse.self)
+            let body = UpstreamConnectionHandler.WholeBody(promise: promise, limit: whole, total: timeouts.total)
+            _ = try await begin(on: channel, head: head, bytes: bytes, firstByteTimeout: timeouts.firstByte, awaiting: .whole(body))
+            let response = try await answer(promise.futureResult, closing: channel)
+            return UpstreamResponse(status: Int(response.head.status.code), headers: response.head.headers, body: .bytes(response.body))
         }
+        let promise = loop.makePromise(of: HTTPResponseHead.self)
+        let bodySequence = try await begin(on: channel, head: head, bytes: bytes, firstByteTimeout: timeouts.firstByte, awaiting: .head(promise))
+        let responseHead = try await answer(promise.futureResult, closing: channel)
+        guard let bodySequence else { throw UpstreamConnectionHandler.Failure.closedBeforeResponse }
+        let deadline = NIODeadline.now() + timeouts.total
+        return UpstreamResponse(
+            status: Int(responseHead.status.code), headers: responseHead.headers,
+            body: UpstreamBody(DeadlineBoundSequence(base: bodySequence, deadline: deadline))
+        )
+    }
+
+    /// Starts the exchange on the connection's loop: at once when the request's task runs there
+    /// (the usual case), else as a job there. - Returns: the streamed body; nil when it is
+    /// gathered whole. - Throws: when the connection is gone (a close before the response).
+    private func begin(
+        on channel: any Channel, head: HTTPRequestHead, bytes: ByteBuffer, firstByteTimeout: TimeAmount,
+        awaiting: UpstreamConnectionHandler.Awaiting
+    ) async throws -> UpstreamConnectionHandler.Producer? {
+        let loop = channel.eventLoop
         // nil: the connection is gone; a nil producer: the body is gathered whole.
         let start = { @Sendable () -> UnsafeTransfer<UpstreamConnectionHandler.Producer?>? in
             // A pooled connection the upstream closed since it was taken has no handler left:
             // that is a close before the response (retried once on a new connection).
             guard let handler = try? channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self) else {
-                promise.fail(UpstreamConnectionHandler.Failure.closedBeforeResponse)
-                wholeBody?.promise.fail(UpstreamConnectionHandler.Failure.closedBeforeResponse)
+                awaiting.fail(UpstreamConnectionHandler.Failure.closedBeforeResponse)
                 return nil
             }
-            if let wholeBody {
-                handler.start(head: head, bytes: bytes, promise: promise, firstByteTimeout: timeouts.firstByte, whole: wholeBody)
+            guard case .head = awaiting else {
+                handler.start(head: head, bytes: bytes, firstByteTimeout: firstByteTimeout, awaiting: awaiting)
                 return UnsafeTransfer(nil)
             }
             let demand = BodyDemand(handler: handler, eventLoop: loop)
-            handler.start(head: head, bytes: bytes, promise: promise, firstByteTimeout: timeouts.firstByte)
+            handler.start(head: head, bytes: bytes, firstByteTimeout: firstByteTimeout, awaiting: awaiting)
             return UnsafeTransfer(handler.makeBody(demand: demand))
         }
         let transfer: UnsafeTransfer<UpstreamConnectionHandler.Producer?>?
         if loop.inEventLoop {
-            // The request's task runs on the connection's loop (the usual case): no hop.
             transfer = start()
         } else {
             do {
                 transfer = try await loop.submit(start).get()
             } catch {
-                promise.fail(error)  // the loop is gone: the task never ran
-                wholeBody?.promise.fail(error)
+                awaiting.fail(error)  // the loop is gone: the task never ran
                 throw error
             }
         }
         guard let transfer else { throw UpstreamConnectionHandler.Failure.closedBeforeResponse }
-        // Whole: the head's promise is kept until the body has all arrived.
-        let responseHead = try await withTaskCancellationHandler {
-            try await promise.futureResult.get()
+        return transfer.value
+    }
+
+    /// Waits for the upstream's answer; a cancelled request closes the connection, which fails it.
+    private func answer<Value: Sendable>(_ future: EventLoopFuture<Value>, closing channel: any Channel) async throws -> Value {
+        try await withTaskCancellationHandler {
+            try await future.get()
         } onCancel: {
             channel.close(promise: nil)
         }
-        let headers = responseHead.headers
-        guard let bodySequence = transfer.value else {
-            let bytes = try await wholeBody!.promise.futureResult.get()
-            return UpstreamResponse(status: Int(responseHead.status.code), headers: headers, body: .bytes(bytes))
-        }
-        let deadline = NIODeadline.now() + timeouts.total
-        return UpstreamResponse(
-            status: Int(responseHead.status.code), headers: headers,
-            body: UpstreamBody(DeadlineBoundSequence(base: bodySequence, deadline: deadline))
-        )
     }
 
     private func connection(to origin: UpstreamTarget.Origin, on loop: any EventLoop, fromPool: Bool) async throws -> (any Channel, Bool) {

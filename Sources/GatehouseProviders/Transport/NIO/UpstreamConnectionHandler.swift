@@ -28,16 +28,37 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         case other(any Error)
     }
 
+    /// A response gathered whole, handed over at its end.
+    struct WholeResponse: Sendable {
+        let head: HTTPResponseHead
+        let body: ByteBuffer
+    }
+
     /// A body gathered here: at most `limit` bytes within `total` of the head.
-    struct WholeBody {
-        let promise: EventLoopPromise<ByteBuffer>
+    struct WholeBody: Sendable {
+        let promise: EventLoopPromise<WholeResponse>
         let limit: Int
         let total: TimeAmount
         var body: ByteBuffer?
     }
 
+    /// What the caller waits for: the response's head (its body is streamed, `makeBody`), or the
+    /// whole response, head and body together (one promise, one wait).
+    enum Awaiting: Sendable {
+        case head(EventLoopPromise<HTTPResponseHead>)
+        case whole(WholeBody)
+
+        func fail(_ error: any Error) {
+            switch self {
+            case .head(let promise): promise.fail(error)
+            case .whole(let whole): whole.promise.fail(error)
+            }
+        }
+    }
+
     private struct Exchange {
-        var head: EventLoopPromise<HTTPResponseHead>
+        /// Set when the body is streamed; `whole` when it is gathered.
+        var head: EventLoopPromise<HTTPResponseHead>?
         var source: Producer.Source?
         var whole: WholeBody?
         var responseHead: HTTPResponseHead?
@@ -67,21 +88,18 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     /// - Parameters:
     ///   - head: for the response decoder, which keeps its method (not written).
     ///   - bytes: the request, framed (`UpstreamRequestFraming`).
-    ///   - whole: the body is gathered here, and `promise` (the head) and the body's promise are
-    ///     kept until it has all arrived; nil: the body is streamed (`makeBody`).
-    func start(
-        head: HTTPRequestHead, bytes: ByteBuffer, promise: EventLoopPromise<HTTPResponseHead>, firstByteTimeout: TimeAmount,
-        whole: WholeBody? = nil
-    ) {
+    ///   - awaiting: the head's promise, the body then streamed (`makeBody`); or the whole
+    ///     response's, kept until the body has all arrived.
+    func start(head: HTTPRequestHead, bytes: ByteBuffer, firstByteTimeout: TimeAmount, awaiting: Awaiting) {
         guard let context, context.channel.isActive else {
-            promise.fail(Failure.closedBeforeResponse)
-            whole?.promise.fail(Failure.closedBeforeResponse)
+            awaiting.fail(Failure.closedBeforeResponse)
             return
         }
         exchangeID &+= 1
-        var exchange = Exchange(head: promise)
-        exchange.whole = whole
-        self.exchange = exchange
+        switch awaiting {
+        case .head(let promise): exchange = Exchange(head: promise)
+        case .whole(let whole): exchange = Exchange(whole: whole)
+        }
         setDeadline(context.eventLoop.now + firstByteTimeout, failing: .firstByteTimeout, context: context)
         wantsMore = true
         context.write(wrapOutboundOut(.head(head)), promise: nil)
@@ -124,8 +142,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
                 exchange!.responseHead = head
                 setDeadline(context.eventLoop.now + total, failing: .totalTimeout, context: context)
             } else {
-                let promise = exchange!.head
-                promise.succeed(head)
+                exchange!.head?.succeed(head)
             }
         case .body(let buffer):
             if exchange!.whole != nil { return gather(buffer) }
@@ -135,8 +152,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
             exchange = nil
             ended.source?.finish()
             if let whole = ended.whole, let head = ended.responseHead {
-                ended.head.succeed(head)
-                whole.promise.succeed(whole.body ?? ByteBuffer())
+                whole.promise.succeed(WholeResponse(head: head, body: whole.body ?? ByteBuffer()))
             }
             if ended.keepAlive {
                 onReusable?()
@@ -253,7 +269,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         } else {
             error = failure
         }
-        exchange.head.fail(error)
+        exchange.head?.fail(error)
         exchange.whole?.promise.fail(error)
         exchange.source?.finish(Self.transportError(error))
         context?.close(promise: nil)
