@@ -56,8 +56,6 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var readHeld = false
     private var closeAfterAnswer = false
     private var answer: Task<Void, Never>?
-    /// The end of the last answer written here: complete once it is on the socket.
-    private var lastEnd: EventLoopFuture<Void>?
     /// The connection's loop as the answers' task executor (see `LoopTaskExecutor`).
     private var executor: LoopTaskExecutor?
     /// When the head of the request being read arrived, and the deadline for its body, once armed.
@@ -214,9 +212,9 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .idle, .passing, .closing:
             // Hummingbird closes a connection it sees idle: not before our last answer, whose
             // flush may still be waiting for the loop's pass, is on the socket.
-            guard let lastEnd else { return context.fireUserInboundEventTriggered(event) }
+            let written = afterWrites(context: context)
             context.flush()
-            lastEnd.assumeIsolated().whenComplete { _ in context.fireUserInboundEventTriggered(event) }
+            written.assumeIsolated().whenComplete { _ in context.fireUserInboundEventTriggered(event) }
         }
     }
 
@@ -250,20 +248,19 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// failure ends the answer, and with it the upstream request, at once).
     func writeBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) -> EventLoopFuture<Void>? {
         guard chunked, buffer.readableBytes > 0 else { return nil }
-        let written: EventLoopFuture<Void>
         if buffer.readableBytes <= HTTP1Framing.copiedBodyBytes {
             var bytes = context.channel.allocator.buffer(capacity: buffer.readableBytes + HTTP1Framing.chunkFramingBytes)
             HTTP1Framing.writeChunk(buffer, into: &bytes)
-            written = emit(bytes, context: context)
+            emit(bytes, context: context)
         } else {
             var size = context.channel.allocator.buffer(capacity: HTTP1Framing.chunkFramingBytes)
             HTTP1Framing.writeChunkSize(buffer.readableBytes, into: &size)
             emit(size, context: context)
             emit(buffer, context: context)
-            written = emit(context.channel.allocator.buffer(staticString: HTTP1Framing.chunkEnd), context: context)
+            emit(context.channel.allocator.buffer(staticString: HTTP1Framing.chunkEnd), context: context)
         }
         flushAfterQueuedWork(context: context)
-        return context.channel.isWritable && context.channel.isActive ? nil : written
+        return context.channel.isWritable && context.channel.isActive ? nil : afterWrites(context: context)
     }
 
     /// A complete answer: head and body in one write (two for a large body), one flush.
@@ -272,49 +269,55 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let copied = count <= HTTP1Framing.copiedBodyBytes
         var bytes = context.channel.allocator.buffer(capacity: Self.headCapacity + (copied ? count : 0))
         frame(head, length: .fixed(count), into: &bytes)
-        let last: EventLoopFuture<Void>
         if let body, count > 0, !copied {
             emit(bytes, context: context)
-            last = emit(body, context: context)
+            emit(body, context: context)
         } else {
             if let body, count > 0 { bytes.writeImmutableBuffer(body) }
-            last = emit(bytes, context: context)
+            emit(bytes, context: context)
         }
-        ended(last, context: context)
+        ended(context: context)
     }
 
     /// A streamed answer's end: the last chunk.
     func writeEnd(context: ChannelHandlerContext) {
-        // Without a body an empty write still gives the answer's end its place on the socket.
-        let bytes = context.channel.allocator.buffer(staticString: chunked ? HTTP1Framing.lastChunk : "")
+        if chunked { emit(context.channel.allocator.buffer(staticString: HTTP1Framing.lastChunk), context: context) }
         chunked = false
-        ended(emit(bytes, context: context), context: context)
+        ended(context: context)
     }
 
     /// What a head's buffer reserves: a status line and a dozen fields.
     static let headCapacity = 512
 
-    /// Writes an answer's bytes below NIO's response encoder. - Returns: the write, complete once
-    /// on the socket. Without the encoder (the connection has closed) the answer cannot be given:
-    /// the connection closes.
-    @discardableResult
-    private func emit(_ bytes: ByteBuffer, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+    /// Writes an answer's bytes below NIO's response encoder, with no promise: nobody waits for a
+    /// write unless it must (`afterWrites`). Without the encoder (the connection has closed) the
+    /// answer cannot be given: the connection closes.
+    private func emit(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
+        guard let wire else { return context.close(promise: nil) }
+        wire.write(NIOAny(bytes), promise: nil)
+    }
+
+    /// Complete once everything written here so far is on the socket (an empty write queued
+    /// behind it, so only those who wait — back-pressure, a close, a shutdown — make a promise);
+    /// failed if the connection closes first.
+    private func afterWrites(context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         guard let wire else {
             context.close(promise: nil)
             return context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
         }
-        return wire.write(NIOAny(bytes))
+        let written = context.eventLoop.makePromise(of: Void.self)
+        wire.write(NIOAny(context.channel.allocator.buffer(capacity: 0)), promise: written)
+        return written.futureResult
     }
 
-    /// An answer has been written up to its end, `last`: the next request may be read, or the
-    /// connection closes once `last` is on the socket.
-    private func ended(_ last: EventLoopFuture<Void>, context: ChannelHandlerContext) {
+    /// An answer has been written up to its end: the next request may be read, or the connection
+    /// closes once the answer is on the socket.
+    private func ended(context: ChannelHandlerContext) {
         answer = nil
         let refusedBodyUnread: Bool
         if case .discarding = reading { refusedBodyUnread = true } else { refusedBodyUnread = false }
         reading = refusedBodyUnread ? .discarding(answered: true) : closeAfterAnswer ? .closing : .idle
         flushAfterQueuedWork(context: context)
-        lastEnd = last
         if refusedBodyUnread {
             lastActivity = .now()
             scheduleLingerCheck(context: context)
@@ -327,8 +330,8 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Closes the connection once the last answer is on the socket.
     private func closeOnceAnswered(context: ChannelHandlerContext) {
-        guard let lastEnd else { return context.close(promise: nil) }
-        lastEnd.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        afterWrites(context: context).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        flushAfterQueuedWork(context: context)
     }
 
     /// While a refused body is still arriving: closes once its sender has been silent for `lingerTimeout`.
