@@ -4,6 +4,7 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import NIOHTTPTypes
+import Synchronization
 import Testing
 
 @testable import GatehouseServer
@@ -54,6 +55,82 @@ struct DataPlaneHandlerTests {
         for _ in 0..<10 { await channel.testingEventLoop.run() }
         #expect(!channel.isActive)
         #expect(try await channel.readOutbound(as: ByteBuffer.self) == nil)
+    }
+
+    /// A streamed answer takes its next chunk at once while the connection takes writes, even with
+    /// none of them on the socket yet; once the connection is past its high-water mark, not before
+    /// the chunk written is on the socket (a slow client holds the upstream back).
+    @Test func aStreamWaitsForTheSocketOnlyWhileTheConnectionIsNotWritable() async throws {
+        let taken = Taken()
+        let plane = DataPlane(
+            responder: { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: "text/event-stream"],
+                    body: ResponseBody { writer in
+                        for chunk in ["one", "two", "three"] {
+                            try await writer.write(ByteBuffer(string: chunk))
+                            taken.add()
+                        }
+                        try await writer.finish(nil)
+                    })
+            },
+            maxBodyBytes: 1024, maxAudioBytes: 1024, bodyTimeout: .seconds(30), idleTimeout: nil)
+        let channel = NIOAsyncTestingChannel()
+        let socket = SlowSocket()
+        try await channel.pipeline.addHandlers([socket, HTTPResponseEncoder(), plane.handler()])
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1))
+        let settle = { for _ in 0..<10 { await channel.testingEventLoop.run() } }
+
+        channel.isWritable = false
+        try await channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .post, scheme: nil, authority: "g", path: "/v1/chat/completions")))
+        try await channel.writeInbound(HTTPRequestPart.end(nil))
+        await settle()
+        #expect(taken.count == 0, "the first chunk is not on the socket: the next must wait")
+        try await channel.testingEventLoop.executeInContext { socket.release(context: try channel.pipeline.syncOperations.context(handler: socket)) }
+        await settle()
+        #expect(taken.count == 1, "one chunk on the socket, one more taken")
+
+        // Writable again: the rest is taken with nothing more on the socket.
+        channel.isWritable = true
+        try await channel.testingEventLoop.executeInContext { socket.release(context: try channel.pipeline.syncOperations.context(handler: socket)) }
+        await settle()
+        #expect(taken.count == 3)
+        try await channel.testingEventLoop.executeInContext { socket.release(context: try channel.pipeline.syncOperations.context(handler: socket)) }
+        await settle()
+        var sent = ""
+        while let bytes = try await channel.readOutbound(as: ByteBuffer.self) { sent += String(buffer: bytes) }
+        #expect(sent.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(sent.hasSuffix("\r\n\r\n3\r\none\r\n3\r\ntwo\r\n5\r\nthree\r\n0\r\n\r\n"), "the whole stream, in order: \(sent)")
+        #expect(channel.isActive)
+    }
+}
+
+/// How many chunks a streamed answer's writer has handed over.
+private final class Taken: Sendable {
+    private let value = Mutex(0)
+    var count: Int { value.withLock { $0 } }
+    func add() { value.withLock { $0 += 1 } }
+}
+
+/// A socket that takes nothing until told: writes (and their promises) are held until `release`.
+/// Used on the channel's loop only.
+private final class SlowSocket: ChannelOutboundHandler, @unchecked Sendable {
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    private var held: [(NIOAny, EventLoopPromise<Void>?)] = []
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        held.append((data, promise))
+    }
+
+    func flush(context: ChannelHandlerContext) {}
+
+    /// Puts what was held on the socket (the testing channel's outbound queue), and completes it.
+    func release(context: ChannelHandlerContext) {
+        let released = held
+        held.removeAll()
+        for (data, promise) in released { context.write(data, promise: promise) }
+        context.flush()
     }
 }
 
