@@ -108,28 +108,15 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
         awaiting: UpstreamConnectionHandler.Awaiting
     ) async throws -> UpstreamConnectionHandler.Producer? {
         let loop = channel.eventLoop
-        // nil: the connection is gone; a nil producer: the body is gathered whole.
-        let start = { @Sendable () -> UnsafeTransfer<UpstreamConnectionHandler.Producer?>? in
-            // A pooled connection the upstream closed since it was taken has no handler left:
-            // that is a close before the response (retried once on a new connection).
-            guard let handler = try? channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self) else {
-                awaiting.fail(UpstreamConnectionHandler.Failure.closedBeforeResponse)
-                return nil
-            }
-            guard case .head = awaiting else {
-                handler.start(head: head, bytes: bytes, firstByteTimeout: firstByteTimeout, awaiting: awaiting)
-                return UnsafeTransfer(nil)
-            }
-            let demand = BodyDemand(handler: handler, eventLoop: loop)
-            handler.start(head: head, bytes: bytes, firstByteTimeout: firstByteTimeout, awaiting: awaiting)
-            return UnsafeTransfer(handler.makeBody(demand: demand))
-        }
         let transfer: UnsafeTransfer<UpstreamConnectionHandler.Producer?>?
         if loop.inEventLoop {
-            transfer = start()
+            // Called, not wrapped in a closure: no closure context to allocate per request.
+            transfer = Self.start(on: channel, head: head, bytes: bytes, firstByteTimeout: firstByteTimeout, awaiting: awaiting)
         } else {
             do {
-                transfer = try await loop.submit(start).get()
+                transfer = try await loop.submit {
+                    Self.start(on: channel, head: head, bytes: bytes, firstByteTimeout: firstByteTimeout, awaiting: awaiting)
+                }.get()
             } catch {
                 awaiting.fail(error)  // the loop is gone: the task never ran
                 throw error
@@ -137,6 +124,27 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
         }
         guard let transfer else { throw UpstreamConnectionHandler.Failure.closedBeforeResponse }
         return transfer.value
+    }
+
+    /// On the connection's loop. - Returns: nil when the connection is gone; a nil producer when
+    /// the body is gathered whole.
+    private static func start(
+        on channel: any Channel, head: HTTPRequestHead, bytes: ByteBuffer, firstByteTimeout: TimeAmount,
+        awaiting: UpstreamConnectionHandler.Awaiting
+    ) -> UnsafeTransfer<UpstreamConnectionHandler.Producer?>? {
+        // A pooled connection the upstream closed since it was taken has no handler left: that is
+        // a close before the response (retried once on a new connection).
+        guard let handler = try? channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self) else {
+            awaiting.fail(UpstreamConnectionHandler.Failure.closedBeforeResponse)
+            return nil
+        }
+        guard case .head = awaiting else {
+            handler.start(head: head, bytes: bytes, firstByteTimeout: firstByteTimeout, awaiting: awaiting)
+            return UnsafeTransfer(nil)
+        }
+        let demand = BodyDemand(handler: handler, eventLoop: channel.eventLoop)
+        handler.start(head: head, bytes: bytes, firstByteTimeout: firstByteTimeout, awaiting: awaiting)
+        return UnsafeTransfer(handler.makeBody(demand: demand))
     }
 
     /// Waits for the upstream's answer; a cancelled request closes the connection, which fails it.
