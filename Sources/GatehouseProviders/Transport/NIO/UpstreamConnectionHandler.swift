@@ -76,13 +76,24 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     /// Identifies the current exchange, so that a late signal from a finished body cannot touch the next one.
     private(set) var exchangeID: UInt64 = 0
     private var context: ChannelHandlerContext?
+    /// Where the framed request is written and flushed from: below NIO's response decoder and the
+    /// idle handler, which have nothing to do with its bytes (the decoder observes the head alone,
+    /// which is written through them). Nil without `UpstreamRequestWriter` in the pipeline.
+    private var wire: ChannelHandlerContext?
     private var readPending = false
     private var wantsMore = true
     /// Called when an exchange has ended with the connection still reusable.
     var onReusable: (() -> Void)?
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        wire = try? context.pipeline.syncOperations.context(handlerType: UpstreamRequestWriter.self)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        wire = nil
+    }
 
     /// Starts an exchange: writes the request with a single flush (`flushAfterQueuedWork`).
     /// - Parameters:
@@ -103,8 +114,13 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         setDeadline(context.eventLoop.now + firstByteTimeout, failing: .firstByteTimeout, context: context)
         wantsMore = true
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
-        context.flushAfterQueuedWork()
+        if let wire {
+            wire.write(NIOAny(IOData.byteBuffer(bytes)), promise: nil)
+            wire.flushAfterQueuedWork()
+        } else {
+            context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
+            context.flushAfterQueuedWork()
+        }
         context.read()
     }
 

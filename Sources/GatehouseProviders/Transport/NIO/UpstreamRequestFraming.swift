@@ -77,9 +77,11 @@ enum UpstreamRequestFraming {
     }
 }
 
-/// Writes an upstream request's framed bytes (`UpstreamRequestFraming`) to the socket. Below the
-/// response decoder: the decoder sees the request's head part, to keep its method, and that part
-/// is not written; neither is the end, the framing having been decided already.
+/// Below the response decoder, where an upstream request's framed bytes (`UpstreamRequestFraming`)
+/// leave for the socket: `UpstreamConnectionHandler` writes them from this handler's place, so they
+/// pass through no handler above; a body part sent down the pipeline is written too. The decoder
+/// sees the request's head part, to keep its method, and that part stops here; so does the end,
+/// the framing having been decided already.
 final class UpstreamRequestWriter: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = IOData
