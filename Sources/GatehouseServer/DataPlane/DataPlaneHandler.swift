@@ -353,13 +353,15 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.close(promise: nil)
     }
 
-    /// `ChannelHandlerContext.flushAfterQueuedWork`, queued once for any number of writes.
+    /// `ChannelHandlerContext.flushAfterQueuedWork`, queued once for any number of writes. The
+    /// flush starts where our answers are written (`wire`): the handlers between here and there
+    /// (HTTP types conversion, request decoder, NIO's encoder) pass a flush on untouched.
     private func flushAfterQueuedWork(context: ChannelHandlerContext) {
         guard !flushQueued else { return }
         flushQueued = true
         context.eventLoop.assumeIsolated().execute {
             self.flushQueued = false
-            context.flush()
+            (self.wire ?? context).flush()
         }
     }
 
