@@ -243,9 +243,9 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// A streamed chunk, flushed at the end of the loop's current pass (with any chunk and end
     /// that follow in it). - Returns: what to wait for before the next chunk — nothing while the
-    /// connection takes writes, the write itself once its buffer is past the high-water mark
-    /// (back-pressure from a slow client reaches the upstream) or the connection has closed (its
-    /// failure ends the answer, and with it the upstream request, at once).
+    /// connection takes writes; once its buffer is past the high-water mark, the writes so far
+    /// reaching the socket (`afterWrites`: back-pressure from a slow client reaches the upstream);
+    /// once it has closed, their failure (which ends the answer, and the upstream request, at once).
     func writeBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) -> EventLoopFuture<Void>? {
         guard chunked, buffer.readableBytes > 0 else { return nil }
         if buffer.readableBytes <= HTTP1Framing.copiedBodyBytes {
