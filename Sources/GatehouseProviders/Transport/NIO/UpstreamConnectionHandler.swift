@@ -81,6 +81,9 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     /// which is written through them). Nil without `UpstreamRequestWriter` in the pipeline.
     private var wire: ChannelHandlerContext?
     private var readPending = false
+    /// A read asked of the socket and not answered yet (its `channelReadComplete` not come): the
+    /// next exchange needs no read of its own then, as a connection idling in the pool has one.
+    private var readAsked = false
     private var wantsMore = true
     /// Called when an exchange has ended with the connection still reusable.
     var onReusable: (() -> Void)?
@@ -121,7 +124,14 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
             context.flushAfterQueuedWork()
         }
-        context.read()
+        if !readAsked { askToRead(context) }
+    }
+
+    /// Asks the socket for a read, from below the response decoder and the idle handler, which
+    /// pass a read on untouched.
+    private func askToRead(_ context: ChannelHandlerContext) {
+        readAsked = true
+        (wire ?? context).read()
     }
 
     /// The response body's sequence, bound to this exchange.
@@ -196,8 +206,9 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     /// body (or while the connection idles in the pool, so a close by the upstream is noticed), or
     /// later, when `resumeReading` is called.
     func channelReadComplete(context: ChannelHandlerContext) {
+        readAsked = false
         if exchange == nil || wantsMore {
-            context.read()
+            askToRead(context)
         } else {
             readPending = true
         }
@@ -206,7 +217,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
 
     func read(context: ChannelHandlerContext) {
         if exchange == nil || wantsMore {
-            context.read()
+            askToRead(context)
         } else {
             readPending = true
         }
@@ -218,7 +229,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         wantsMore = true
         if readPending, let context {
             readPending = false
-            context.read()
+            askToRead(context)
         }
     }
 
