@@ -69,6 +69,10 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// our answers' bytes are written from there (TLS, when there is one, still below); nil once
     /// the connection has closed.
     private var wire: ChannelHandlerContext?
+    /// Where a read is passed on from: `wire`, as the handlers between here and there (NIO's type
+    /// conversion and encoder, the inbound-only ones) pass a read on untouched — unless NIO's
+    /// pipelining assistance, which would hold it, is among them (Hummingbird leaves it out).
+    private var readStart: ChannelHandlerContext?
     /// Whether the streamed answer being written has a body, sent in chunks.
     private var chunked = false
 
@@ -226,7 +230,11 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if pending.isEmpty { context.read() } else { readHeld = true }
+        if pending.isEmpty { askToRead(context) } else { readHeld = true }
+    }
+
+    private func askToRead(_ context: ChannelHandlerContext) {
+        (readStart ?? context).read()
     }
 
     // MARK: Answers (on the event loop)
@@ -393,19 +401,22 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if readHeld {
             readHeld = false
-            context.read()
+            askToRead(context)
         }
     }
 
     // MARK: Idle connections (Hummingbird's own timeout is off: it would not see our requests)
 
     func handlerAdded(context: ChannelHandlerContext) {
-        wire = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+        let pipeline = context.pipeline.syncOperations
+        wire = try? pipeline.context(handlerType: HTTPResponseEncoder.self)
+        readStart = (try? pipeline.context(handlerType: HTTPServerPipelineHandler.self)) == nil ? wire : nil
         if context.channel.isActive { scheduleIdleCheck(context: context, in: plane.idleTimeout) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         wire = nil
+        readStart = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
