@@ -136,20 +136,44 @@ final class GatewayMetrics: Sendable {
     /// the registry (a lock, a search by labels, an allocation) every time.
     private let counters = Mutex<[Series: CoreMetrics.Counter]>([:])
     /// What every request records, by route and status: one lookup.
-    private struct RequestSeries {
+    /// A class, as `ModelSeries`: a lookup then retains one object, not each of its metrics.
+    private final class RequestSeries: Sendable {
         let requests: CoreMetrics.Counter
         let duration: CoreMetrics.Timer
+
+        init(requests: CoreMetrics.Counter, duration: CoreMetrics.Timer) {
+            self.requests = requests
+            self.duration = duration
+        }
     }
 
-    /// What every model request records of its model: one lookup.
-    private struct ModelSeries {
+    /// What every model request records of its model: one lookup (two a request), which retains
+    /// this one object rather than each of its metrics.
+    private final class ModelSeries: Sendable {
         let model: String
         let promptTokens: CoreMetrics.Counter
         let completionTokens: CoreMetrics.Counter
         let cost: FloatingPointCounter
         let upstream: CoreMetrics.Timer
         /// Its requests answered 200, made at the first (other statuses: `counter`).
-        var ok: CoreMetrics.Counter?
+        let ok: CoreMetrics.Counter?
+
+        init(
+            model: String, promptTokens: CoreMetrics.Counter, completionTokens: CoreMetrics.Counter, cost: FloatingPointCounter,
+            upstream: CoreMetrics.Timer, ok: CoreMetrics.Counter? = nil
+        ) {
+            self.model = model
+            self.promptTokens = promptTokens
+            self.completionTokens = completionTokens
+            self.cost = cost
+            self.upstream = upstream
+            self.ok = ok
+        }
+
+        /// The same series with its `ok` counter.
+        func with(ok: CoreMetrics.Counter) -> ModelSeries {
+            ModelSeries(model: model, promptTokens: promptTokens, completionTokens: completionTokens, cost: cost, upstream: upstream, ok: ok)
+        }
     }
 
     /// Which models are labelled by name, and the series of each seen so far: a model request
@@ -213,8 +237,9 @@ final class GatewayMetrics: Sendable {
             if let series = labels.series[label], status != 200 || series.ok != nil { return series }
             var series = labels.series[label] ?? makeModelSeries(label)
             if status == 200 {
-                series.ok = CoreMetrics.Counter(
-                    label: "gatehouse_model_requests_total", dimensions: [("model", label), ("status", "200")], factory: factory)
+                series = series.with(
+                    ok: CoreMetrics.Counter(
+                        label: "gatehouse_model_requests_total", dimensions: [("model", label), ("status", "200")], factory: factory))
             }
             labels.series[label] = series
             return series
