@@ -151,15 +151,17 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         respond(to: Request(head: head, body: RequestBody(asyncSequence: OverLimitBody())), context: context)
     }
 
-    private func respond(to request: Request, context: ChannelHandlerContext) {
+    /// - Parameter request: taken, and moved into the task: a copy would retain each of its
+    ///   parts once more, and release them again, per request.
+    private func respond(to request: consuming Request, context: ChannelHandlerContext) {
         let sink = AnswerSink(handler: self, context: context)
-        let plane = self.plane
+        let responder = plane.responder
         let channel = context.channel
         let executor = self.executor ?? LoopTaskExecutor(loop: context.eventLoop)
         self.executor = executor
-        answer = Task(executorPreference: executor) {
+        answer = Task(executorPreference: executor) { [request = consume request] in
             do {
-                let response = try await plane.responder(request, channel)
+                let response = try await responder(request, channel)
                 try await sink.send(consume response)
             } catch {
                 // Cancelled (the client left) or the connection failed while writing: nobody to answer.
