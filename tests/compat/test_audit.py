@@ -42,7 +42,7 @@ def run_and_stop(tmp_path, generated, failed):
             assert call(gatehouse, "/key/generate", gatehouse.master_key, {"models": ["m"]}) == 200
         for _ in range(failed):
             assert call(gatehouse, "/v1/models", "sk-not-a-key") == 401
-        assert gatehouse.terminate() == 0
+        assert gatehouse.terminate() == 0, gatehouse.stderr[-4000:]
     finally:
         gatehouse.stop()
 

@@ -30,7 +30,7 @@ def test_first_start_generates_a_private_master_key_and_shows_it_once(tmp_path):
         with post(first.base_url + "/v1/chat/completions", key, {"model": "mock-gpt", "messages": [{"role": "user", "content": "hi"}]}) as r:
             assert json.load(r)["choices"][0]["message"]["content"] == "You said: hi"
         assert key not in first.stderr
-        assert first.terminate() == 0
+        assert first.terminate() == 0, first.stderr[-4000:]
     finally:
         first.stop()
 
@@ -105,7 +105,7 @@ def test_sigterm_lets_a_stream_in_flight_finish_then_exits_zero(tmp_path):
     time.sleep(0.4)
     try:
         started = time.time()
-        assert gatehouse.terminate() == 0
+        assert gatehouse.terminate() == 0, gatehouse.stderr[-4000:]
         reader.join(timeout=10)
         events = [line[6:] for line in received["body"].splitlines() if line.startswith("data: ")]
         assert events[-1] == "[DONE]"
@@ -142,7 +142,7 @@ def test_keys_survive_a_restart_and_cli_revocation_reaches_a_running_server(tmp_
         )
         with urllib.request.urlopen(request) as response:
             key = json.load(response)["key"]
-        assert gatehouse.terminate() == 0
+        assert gatehouse.terminate() == 0, gatehouse.stderr[-4000:]
     finally:
         gatehouse.stop()
 
@@ -183,7 +183,7 @@ def test_users_teams_and_organizations_survive_a_restart(tmp_path):
         with post(gatehouse.base_url + "/key/generate", master, {"team_id": "search"}) as response:
             team_key = json.load(response)["key"]
         post(gatehouse.base_url + "/team/block", master, {"team_id": "search"}).close()
-        assert gatehouse.terminate() == 0
+        assert gatehouse.terminate() == 0, gatehouse.stderr[-4000:]
     finally:
         gatehouse.stop()
 

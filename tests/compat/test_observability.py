@@ -55,7 +55,7 @@ def test_json_logs_access_lines_and_audit_stream_hold_ids_not_credentials(tmp_pa
         assert chunks
         wrong = "sk-" + "W" * 49
         assert post(gatehouse, "/v1/chat/completions", wrong, {"model": "priced", "messages": []})[0] == 401
-        assert gatehouse.terminate() == 0
+        assert gatehouse.terminate() == 0, gatehouse.stderr[-4000:]
     finally:
         gatehouse.stop()
 

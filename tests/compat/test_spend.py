@@ -56,7 +56,7 @@ def test_spend_of_a_burst_cut_by_sigterm_is_all_in_the_store_after_restart(tmp_p
         for thread in threads:
             thread.start()
         time.sleep(1.0)
-        assert gatehouse.terminate() == 0
+        assert gatehouse.terminate() == 0, gatehouse.stderr[-4000:]
         stop.set()
         for thread in threads:
             thread.join(timeout=10)
@@ -83,7 +83,7 @@ def test_a_budget_holds_across_a_restart(tmp_path):
         key = created["key"]
         for _ in range(3):
             call(gatehouse, "/v1/chat/completions", key, CHAT)
-        assert gatehouse.terminate() == 0
+        assert gatehouse.terminate() == 0, gatehouse.stderr[-4000:]
     finally:
         gatehouse.stop()
 

@@ -5,7 +5,8 @@ import Logging
 
 /// How one listening socket serves: HTTP/1.1 with the configured limits, over TLS when it has
 /// certificate files (reloadable, and recording each connection's client certificate when it asks
-/// for one). With a data plane, the model routes are answered below Hummingbird's server (see
+/// for one). A connection the closing listener drops is closed cleanly (`ShutdownSafeChannel`).
+/// With a data plane, the model routes are answered below Hummingbird's server (see
 /// `DataPlaneHandler`), which then also keeps the idle timeout for both.
 struct Listener {
     let server: HTTPServerBuilder
@@ -32,6 +33,10 @@ struct Listener {
             )
         )
         self.tls = tls
-        self.server = tls.map { .reloadableTLS(http1, contexts: $0) } ?? .http1(configuration: http1)
+        self.server = HTTPServerBuilder { responder -> any ServerChildChannel in
+            let plain = HTTP1Channel(responder: responder, configuration: http1)
+            guard let tls else { return ShutdownSafeChannel(base: plain) }
+            return ShutdownSafeChannel(base: ReloadableTLSChannel(base: plain, contexts: tls))
+        }
     }
 }

@@ -147,10 +147,3 @@ struct ReloadableTLSChannel<BaseChannel: ServerChildChannel>: ServerChildChannel
 extension ReloadableTLSChannel: HTTPChannelHandler where BaseChannel: HTTPChannelHandler {
     var responder: HTTPChannelHandler.Responder { base.responder }
 }
-
-extension HTTPServerBuilder {
-    /// HTTP/1.1 over TLS whose certificate can be replaced while serving.
-    static func reloadableTLS(_ configuration: HTTP1Channel.Configuration, contexts: ServerTLSContext) -> HTTPServerBuilder {
-        .init { responder in ReloadableTLSChannel(base: HTTP1Channel(responder: responder, configuration: configuration), contexts: contexts) }
-    }
-}
