@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -102,6 +103,35 @@ struct DataPlaneHandlerTests {
         #expect(sent.hasPrefix("HTTP/1.1 200 OK\r\n"))
         #expect(sent.hasSuffix("\r\n\r\n3\r\none\r\n3\r\ntwo\r\n5\r\nthree\r\n0\r\n\r\n"), "the whole stream, in order: \(sent)")
         #expect(channel.isActive)
+    }
+
+    /// A connection's requests are answered in turn by one task (not a task each), which ends when
+    /// the connection closes while it waits for the next.
+    @Test(.timeLimit(.minutes(1)))
+    func oneTaskAnswersAConnectionsRequestsAndEndsWithIt() async throws {
+        let plane = DataPlane(
+            responder: { request, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: request.uri.path))) },
+            maxBodyBytes: 1024, maxAudioBytes: 1024, bodyTimeout: .seconds(30), idleTimeout: nil)
+        let channel = NIOAsyncTestingChannel()
+        // Read on the channel's loop only (`executeInContext`).
+        nonisolated(unsafe) let handler = plane.handler()
+        try await channel.pipeline.addHandlers([HTTPResponseEncoder(), handler])
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1))
+        var tasks: [Task<Void, Never>] = []
+        var sent = ""
+        for path in ["/v1/chat/completions", "/v1/embeddings", "/v1/completions"] {
+            try await channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .post, scheme: nil, authority: "g", path: path)))
+            try await channel.writeInbound(HTTPRequestPart.end(nil))
+            for _ in 0..<10 { await channel.testingEventLoop.run() }
+            while let bytes = try await channel.readOutbound(as: ByteBuffer.self) { sent += String(buffer: bytes) }
+            tasks.append(try #require(try await channel.testingEventLoop.executeInContext { handler.answers }))
+        }
+        let bodies = sent.components(separatedBy: "HTTP/1.1 200 OK\r\n").dropFirst().map { $0.components(separatedBy: "\r\n\r\n").last }
+        #expect(bodies == ["/v1/chat/completions", "/v1/embeddings", "/v1/completions"], "each answered, in order: \(sent)")
+        #expect(Set(tasks).count == 1, "one task for the connection's three requests")
+
+        try await channel.close()
+        await tasks[0].value
     }
 }
 

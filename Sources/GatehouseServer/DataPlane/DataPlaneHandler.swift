@@ -8,8 +8,9 @@ import NIOHTTPTypes
 
 /// Takes the model routes' requests off the connection below Hummingbird's server: it reads the
 /// head and the body on the event loop (bounded in size and in time), hands the whole request to
-/// the router's own responder — the same middleware and routes every other request passes, so
-/// there is one implementation of each rule — and writes the answer straight to the connection:
+/// the connection's answer task (`RequestQueue`), which passes it to the router's own responder —
+/// the same middleware and routes every other request passes, so there is one implementation of
+/// each rule — and writes the answer straight to the connection:
 /// a complete body in one flush, a stream chunk by chunk, each written before the next is asked
 /// for. Every other request passes on to Hummingbird untouched. Its answers are written as bytes
 /// (`HTTP1Framing`) from the place of NIO's response encoder in the pipeline, below it.
@@ -55,9 +56,10 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var pending = CircularBuffer<HTTPRequestPart>()
     private var readHeld = false
     private var closeAfterAnswer = false
-    private var answer: Task<Void, Never>?
-    /// The connection's loop as the answers' task executor (see `LoopTaskExecutor`).
-    private var executor: LoopTaskExecutor?
+    /// The task answering this connection's requests in turn, started with the first, and the
+    /// requests handed to it (see `RequestQueue`).
+    private(set) var answers: Task<Void, Never>?
+    private var requests: RequestQueue?
     /// When the head of the request being read arrived, and the deadline for its body, once armed.
     private var bodyStarted: NIODeadline?
     private var bodyDeadline: Scheduled<Void>?
@@ -151,23 +153,33 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         respond(to: Request(head: head, body: RequestBody(asyncSequence: OverLimitBody())), context: context)
     }
 
-    /// - Parameter request: taken, and moved into the task: a copy would retain each of its
-    ///   parts once more, and release them again, per request.
+    /// - Parameter request: taken, and moved to the connection's answer task: a copy would retain
+    ///   each of its parts once more, and release them again, per request.
     private func respond(to request: consuming Request, context: ChannelHandlerContext) {
+        let requests = self.requests ?? startAnswering(context: context)
+        requests.put(request)
+    }
+
+    /// Starts the task that answers this connection's requests, on the connection's loop as its
+    /// executor (see `LoopTaskExecutor`), until the connection closes.
+    private func startAnswering(context: ChannelHandlerContext) -> RequestQueue {
+        let requests = RequestQueue(eventLoop: context.eventLoop)
         let sink = AnswerSink(handler: self, context: context)
         let responder = plane.responder
         let channel = context.channel
-        let executor = self.executor ?? LoopTaskExecutor(loop: context.eventLoop)
-        self.executor = executor
-        answer = Task(executorPreference: executor) { [request = consume request] in
-            do {
-                let response = try await responder(request, channel)
-                try await sink.send(consume response)
-            } catch {
-                // Cancelled (the client left) or the connection failed while writing: nobody to answer.
-                sink.abandon()
+        answers = Task(executorPreference: LoopTaskExecutor(loop: context.eventLoop)) {
+            while let request = await requests.next() {
+                do {
+                    let response = try await responder(request, channel)
+                    try await sink.send(consume response)
+                } catch {
+                    // Cancelled (the client left) or the connection failed while writing: nobody to answer.
+                    sink.abandon()
+                }
             }
         }
+        self.requests = requests
+        return requests
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -193,8 +205,9 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        answer?.cancel()
-        answer = nil
+        requests?.close()
+        answers?.cancel()
+        answers = nil
         bodyEnded()
         idleCheck?.cancel()
         pending.removeAll()
@@ -323,7 +336,6 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// An answer has been written up to its end: the next request may be read, or the connection
     /// closes once the answer is on the socket.
     private func ended(context: ChannelHandlerContext) {
-        answer = nil
         let refusedBodyUnread: Bool
         if case .discarding = reading { refusedBodyUnread = true } else { refusedBodyUnread = false }
         reading = refusedBodyUnread ? .discarding(answered: true) : closeAfterAnswer ? .closing : .idle
@@ -358,7 +370,6 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func abandon(context: ChannelHandlerContext) {
-        answer = nil
         reading = .closing
         context.close(promise: nil)
     }
@@ -417,6 +428,7 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        requests?.close()
         wire = nil
         readStart = nil
     }
