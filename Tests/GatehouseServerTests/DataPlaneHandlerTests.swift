@@ -105,6 +105,31 @@ struct DataPlaneHandlerTests {
         #expect(channel.isActive)
     }
 
+    /// A route with a fixed path is answered by its own answer when the plane has one, every
+    /// other request by the router's responder.
+    @Test(.timeLimit(.minutes(1)))
+    func aFixedPathIsAnsweredByItsOwnAnswerAndTheRestByTheRouter() async throws {
+        func answering(_ text: String) -> DataPlane.Answer {
+            DataPlane.Answer { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: text))) }
+        }
+        let plane = DataPlane(
+            responder: answering("router").respond, fixed: ["/v1/chat/completions": answering("fixed")], maxBodyBytes: 1024, maxAudioBytes: 1024,
+            bodyTimeout: .seconds(30), idleTimeout: nil)
+        let channel = NIOAsyncTestingChannel()
+        try await channel.pipeline.addHandlers([HTTPResponseEncoder(), plane.handler()])
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1))
+        var sent = ""
+        for path in ["/v1/chat/completions", "/openai/deployments/d/chat/completions", "/v1/embeddings", "/v1/chat/completions?x=1"] {
+            try await channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .post, scheme: nil, authority: "g", path: path)))
+            try await channel.writeInbound(HTTPRequestPart.end(nil))
+            for _ in 0..<10 { await channel.testingEventLoop.run() }
+            while let bytes = try await channel.readOutbound(as: ByteBuffer.self) { sent += String(buffer: bytes) }
+        }
+        let bodies = sent.components(separatedBy: "HTTP/1.1 200 OK\r\n").dropFirst().map { $0.components(separatedBy: "\r\n\r\n").last }
+        #expect(bodies == ["fixed", "router", "router", "fixed"], "\(sent)")
+        try await channel.close()
+    }
+
     /// A connection's requests are answered in turn by one task (not a task each), which ends when
     /// the connection closes while it waits for the next.
     @Test(.timeLimit(.minutes(1)))

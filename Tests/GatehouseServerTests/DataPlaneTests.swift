@@ -362,6 +362,20 @@ struct DataPlaneRoutesTests {
         }
     }
 
+    /// Every route with a fixed path has its own place (its answer is called without the router's
+    /// lookup); Azure's, whose path names a deployment, has none and goes through the router.
+    @Test func fixedPathsHaveAPlaceEachAndAzuresNone() {
+        func match(_ path: String) -> DataPlaneRoutes.Match? {
+            DataPlaneRoutes.match(HTTPRequest(method: .post, scheme: nil, authority: nil, path: path))
+        }
+        let places = DataPlaneRoutes.fixedPaths.map { match($0.path)?.fixed }
+        #expect(places == Array(DataPlaneRoutes.fixedPaths.indices).map { Optional($0) })
+        #expect(DataPlaneRoutes.fixedPaths.allSatisfy { match($0.path)?.route == $0.route && DataPlaneRoutes.isFixed($0.path) })
+        #expect(match("/v1/chat/completions?key=x")?.fixed == places[0])
+        #expect(match("/openai/deployments/d/chat/completions") == DataPlaneRoutes.Match(route: .json, fixed: nil))
+        #expect(!DataPlaneRoutes.isFixed("/openai/deployments/{deployment}/chat/completions") && !DataPlaneRoutes.isFixed("/v1/models"))
+    }
+
     @Test func connectionCloseIsFoundAmongTheHeadersValues() {
         func asks(_ values: [String]) -> Bool {
             var head = HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/v1/chat/completions")

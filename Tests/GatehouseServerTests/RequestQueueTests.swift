@@ -16,8 +16,8 @@ struct RequestQueueTests {
     }
 
     /// Made on its loop, as the data plane's handler makes it.
-    func made() async throws -> RequestQueue {
-        try await loop.submit { [loop] in RequestQueue(eventLoop: loop) }.get()
+    func made() async throws -> RequestQueue<Request> {
+        try await loop.submit { [loop] in RequestQueue<Request>(eventLoop: loop) }.get()
     }
 
     @Test func requestsAreTakenInOrderWhetherTheTaskWaitsOrNot() async throws {

@@ -87,7 +87,7 @@ public enum GatehouseApplication {
         }
 
         let router = routes.router()
-        routes.addGateway(to: router, tls: settings.listener.tls != nil)
+        let fixedRoutes = routes.addGateway(to: router, tls: settings.listener.tls != nil)
         // The management API on its own listener when one is configured, else beside the models.
         var managementApp: App?
         if let listener = settings.listener.management {
@@ -96,14 +96,12 @@ public enum GatehouseApplication {
             routes.addManagement(to: router, tls: settings.listener.tls != nil)
         }
         // One responder for both servers on the listener: Hummingbird's, and the data plane's
-        // for the model routes.
+        // for the model routes (which calls a route with a fixed path without the router's lookup).
         let responder = router.buildResponder()
+        assert(fixedRoutes.count == DataPlaneRoutes.fixedPaths.count, "every fixed model route is answered without the router's lookup")
         let dataPlane = DataPlane(
-            responder: { request, channel in
-                var context = GatewayRequestContext(source: .init(channel: channel, logger: logger))
-                context.bodyInMemory = true
-                return try await responder.respond(to: request, context: context)
-            },
+            responder: DataPlane.answer(with: responder, endpoint: nil, logger: logger).respond,
+            fixed: Dictionary(uniqueKeysWithValues: fixedRoutes.map { ($0, DataPlane.answer(with: $1, endpoint: $0, logger: logger)) }),
             maxBodyBytes: settings.listener.maxRequestBodyBytes, maxAudioBytes: settings.listener.maxAudioRequestBytes,
             bodyTimeout: .seconds(fractional: settings.listener.clientBodyTimeout),
             idleTimeout: .seconds(fractional: settings.listener.clientIdleTimeout))

@@ -79,7 +79,9 @@ struct GatewayRoutes {
 
     /// Model routes and Gatehouse's own authorization server.
     /// - Parameter tls: whether the listener serves HTTPS (for the session cookie).
-    func addGateway(to router: Router<GatewayRequestContext>, tls: Bool) {
+    /// - Returns: the responders of the model routes the data plane answers with a fixed path
+    ///   (see `FixedRoutes`), by path.
+    func addGateway(to router: Router<GatewayRequestContext>, tls: Bool) -> [String: any HTTPResponder<GatewayRequestContext>] {
         OAuthServerRoutes(
             tokens: ownTokens, ring: signingKeys, store: management.store, cache: management.cache, feed: management.feed,
             settings: settings.identity.oauth, certificates: certificates, recorder: recorder
@@ -97,7 +99,8 @@ struct GatewayRoutes {
             ).register(on: router)
         }
         // Model routes and management routes differ only in what `?key=` means.
-        let modelRoutes = authenticated(router.group(), queryPolicy: settings.identity.allowKeyInQuery ? .accept : .refuse, tls: tls)
+        let fixed = FixedRoutes(router: router)
+        let modelRoutes = authenticated(fixed.group(), queryPolicy: settings.identity.allowKeyInQuery ? .accept : .refuse, tls: tls)
         ProxyRoutes(
             forwarder: forwarder, maxBodyBytes: settings.listener.maxRequestBodyBytes, maxAudioBytes: settings.listener.maxAudioRequestBytes,
             bodyTimeout: .seconds(fractional: settings.listener.clientBodyTimeout), metering: metering, metrics: metrics,
@@ -105,6 +108,7 @@ struct GatewayRoutes {
         ).register(on: modelRoutes)
         ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: modelRoutes)
         ModelInfoRoutes(router: modelRouter).register(on: modelRoutes)
+        return fixed.responders
     }
 
     /// Keys, users, teams, organizations, OAuth clients, spend, certificate bindings and the audit

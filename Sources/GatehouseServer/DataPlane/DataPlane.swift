@@ -1,11 +1,24 @@
 import Hummingbird
+import Logging
 import NIOCore
 
-/// What the data plane needs to serve the model routes on a listener: the router's responder
-/// (the one every other request reaches through Hummingbird) and the listener's bounds.
+/// What the data plane needs to serve the model routes on a listener: how to answer them (the
+/// router's middleware and routes, the ones every other request reaches through Hummingbird) and
+/// the listener's bounds.
 struct DataPlane: Sendable {
-    /// Answers a request with the router's middleware and routes.
-    let responder: @Sendable (Request, any Channel) async throws -> Response
+    /// Answers a request on a connection. (A function in a struct: held in an array or a queue,
+    /// a bare function would be wrapped in a thunk, a new object, each time it is stored or read.)
+    struct Answer: Sendable {
+        let respond: @Sendable (Request, any Channel) async throws -> Response
+    }
+    /// A request read whole, and what answers it: handed to the connection's answer task.
+    typealias Job = (request: Request, answer: Answer)
+
+    /// Answers a request with the router: its lookup, then the route's middleware and handler.
+    let responder: Answer
+    /// For each of `DataPlaneRoutes.fixedPaths`, when given: the same route's middleware and
+    /// handler, called without the router's lookup.
+    let fixed: [Answer?]
     /// `max_request_body_bytes`: a JSON body's bound.
     let maxBodyBytes: Int
     /// `max_audio_request_bytes`: an upload's bound.
@@ -15,6 +28,20 @@ struct DataPlane: Sendable {
     /// `client_idle_timeout`: a connection with no request for this long is closed.
     let idleTimeout: TimeAmount?
 
+    /// - Parameter fixed: answers by path, for paths among `DataPlaneRoutes.fixedPaths`; the
+    ///   others are answered by `responder`.
+    init(
+        responder: @escaping @Sendable (Request, any Channel) async throws -> Response, fixed: [String: Answer] = [:], maxBodyBytes: Int,
+        maxAudioBytes: Int, bodyTimeout: TimeAmount, idleTimeout: TimeAmount?
+    ) {
+        self.responder = Answer(respond: responder)
+        self.fixed = DataPlaneRoutes.fixedPaths.map { fixed[$0.path] }
+        self.maxBodyBytes = maxBodyBytes
+        self.maxAudioBytes = maxAudioBytes
+        self.bodyTimeout = bodyTimeout
+        self.idleTimeout = idleTimeout
+    }
+
     /// The most a request to `route` may send.
     func bodyLimit(_ route: DataPlaneRoutes.Route) -> Int {
         switch route {
@@ -23,5 +50,31 @@ struct DataPlane: Sendable {
         }
     }
 
+    /// How to answer a request `match` names.
+    func answer(_ match: DataPlaneRoutes.Match) -> Answer {
+        match.fixed.flatMap { fixed[$0] } ?? responder
+    }
+
     func handler() -> DataPlaneHandler { DataPlaneHandler(plane: self) }
+
+    /// An answer through `responder`, in a context made for the request, whose body has been read
+    /// whole. - Parameter endpoint: the route's path, for a responder that is one route's
+    ///   middleware and handler: set as the router sets it (the metrics' and access log's route,
+    ///   the client-certificate policy's), and an error the route throws is answered as the
+    ///   router answers it.
+    static func answer(
+        with responder: some HTTPResponder<GatewayRequestContext>, endpoint: String?, logger: Logger
+    ) -> Answer {
+        Answer { request, channel in
+            var context = GatewayRequestContext(source: .init(channel: channel, logger: logger))
+            context.bodyInMemory = true
+            guard let endpoint else { return try await responder.respond(to: request, context: context) }
+            context.coreContext.endpointPath.value = endpoint
+            do {
+                return try await responder.respond(to: request, context: context)
+            } catch let error as any HTTPResponseError {
+                return try error.response(from: request, context: context)
+            }
+        }
+    }
 }

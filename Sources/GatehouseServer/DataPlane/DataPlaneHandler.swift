@@ -8,10 +8,11 @@ import NIOHTTPTypes
 
 /// Takes the model routes' requests off the connection below Hummingbird's server: it reads the
 /// head and the body on the event loop (bounded in size and in time), hands the whole request to
-/// the connection's answer task (`RequestQueue`), which passes it to the router's own responder —
+/// the connection's answer task (`RequestQueue`), which passes it to the router's responder —
 /// the same middleware and routes every other request passes, so there is one implementation of
-/// each rule — and writes the answer straight to the connection:
-/// a complete body in one flush, a stream chunk by chunk, each written before the next is asked
+/// each rule; for a route with a fixed path, to the responder the router keeps for it, without
+/// the router's lookup (`FixedRoutes`) — and writes the answer straight to the connection: a
+/// complete body in one flush, a stream chunk by chunk, each written before the next is asked
 /// for. Every other request passes on to Hummingbird untouched. Its answers are written as bytes
 /// (`HTTP1Framing`) from the place of NIO's response encoder in the pipeline, below it.
 ///
@@ -59,7 +60,9 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The task answering this connection's requests in turn, started with the first, and the
     /// requests handed to it (see `RequestQueue`).
     private(set) var answers: Task<Void, Never>?
-    private var requests: RequestQueue?
+    private var requests: RequestQueue<DataPlane.Job>?
+    /// What answers the request being read (`DataPlane.answer`).
+    private var answer: DataPlane.Answer
     /// When the head of the request being read arrived, and the deadline for its body, once armed.
     private var bodyStarted: NIODeadline?
     private var bodyDeadline: Scheduled<Void>?
@@ -80,6 +83,7 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     init(plane: DataPlane) {
         self.plane = plane
+        self.answer = plane.responder
     }
 
     // MARK: Inbound
@@ -100,14 +104,15 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch (reading, part) {
         case (.idle, .head(let head)):
             outstanding += 1
-            guard let route = DataPlaneRoutes.route(of: head) else {
+            guard let match = DataPlaneRoutes.match(head) else {
                 reading = .passing
                 context.fireChannelRead(wrapInboundOut(part))
                 return
             }
             if Self.asksToClose(head) { closeAfterAnswer = true }
             bodyStarted = context.eventLoop.now
-            let limit = plane.bodyLimit(route)
+            answer = plane.answer(match)
+            let limit = plane.bodyLimit(match.route)
             let length = head.headerFields.value(of: .contentLength).flatMap(Int.init)
             if let length, length > limit {
                 refuse(head, context: context)
@@ -157,20 +162,19 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     ///   each of its parts once more, and release them again, per request.
     private func respond(to request: consuming Request, context: ChannelHandlerContext) {
         let requests = self.requests ?? startAnswering(context: context)
-        requests.put(request)
+        requests.put((request, answer))
     }
 
     /// Starts the task that answers this connection's requests, on the connection's loop as its
     /// executor (see `LoopTaskExecutor`), until the connection closes.
-    private func startAnswering(context: ChannelHandlerContext) -> RequestQueue {
-        let requests = RequestQueue(eventLoop: context.eventLoop)
+    private func startAnswering(context: ChannelHandlerContext) -> RequestQueue<DataPlane.Job> {
+        let requests = RequestQueue<DataPlane.Job>(eventLoop: context.eventLoop)
         let sink = AnswerSink(handler: self, context: context)
-        let responder = plane.responder
         let channel = context.channel
         answers = Task(executorPreference: LoopTaskExecutor(loop: context.eventLoop)) {
-            while let request = await requests.next() {
+            while let (request, answer) = await requests.next() {
                 do {
-                    let response = try await responder(request, channel)
+                    let response = try await answer.respond(request, channel)
                     try await sink.send(consume response)
                 } catch {
                     // Cancelled (the client left) or the connection failed while writing: nobody to answer.

@@ -16,21 +16,41 @@ enum DataPlaneRoutes {
         case upload
     }
 
-    private static let routes: [String: Route] = Dictionary(
-        uniqueKeysWithValues: ((ProxyRoutes.jsonRoutes.map(\.0) + [ProxyRoutes.responsesPath, ProxyRoutes.countTokensPath]).map { ($0, Route.json) }
-            + [(ProxyRoutes.transcriptionsPath, Route.upload)]).flatMap { path, route in [("/v1/" + path, route), ("/" + path, route)] })
-    private static let azureRoutes: [String: Route] = Dictionary(
-        uniqueKeysWithValues: ProxyRoutes.azureRoutes.map { path, _ in (path, Route.json) } + [(ProxyRoutes.transcriptionsPath, Route.upload)])
+    /// What a request's head names: its bound, and for a route with a fixed path (not Azure's,
+    /// whose path names a deployment), that path's place in `fixedPaths`.
+    struct Match: Equatable {
+        let route: Route
+        let fixed: Int?
+    }
+
+    /// The routes with a fixed path, each under `/v1/` and `/`: the data plane answers these
+    /// without the router's lookup (`DataPlane.fixed`).
+    static let fixedPaths: [(path: String, route: Route)] =
+        ((ProxyRoutes.jsonRoutes.map(\.0) + [ProxyRoutes.responsesPath, ProxyRoutes.countTokensPath]).map { ($0, Route.json) }
+        + [(ProxyRoutes.transcriptionsPath, Route.upload)]).flatMap { path, route in [("/v1/" + path, route), ("/" + path, route)] }
+    /// Keyed by `Substring`, so that looking up a request's path (the target up to its query)
+    /// makes no `String` of it.
+    private static let fixed: [Substring: Match] = Dictionary(
+        uniqueKeysWithValues: fixedPaths.enumerated().map { index, entry in (entry.path[...], Match(route: entry.route, fixed: index)) })
+    private static let azureRoutes: [Substring: Route] = Dictionary(
+        uniqueKeysWithValues: ProxyRoutes.azureRoutes.map { path, _ in (path[...], Route.json) }
+            + [(ProxyRoutes.transcriptionsPath[...], Route.upload)])
     private static let azurePrefix = "/openai/deployments/"
 
-    /// The route a request's head names, or nil for a request Hummingbird's server answers.
-    static func route(of head: HTTPRequest) -> Route? {
+    /// What a request's head names, or nil for a request Hummingbird's server answers.
+    static func match(_ head: HTTPRequest) -> Match? {
         guard head.method == .post, let target = head.path else { return nil }
         let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
-        if let route = routes[String(path)] { return route }
+        if let match = fixed[path] { return match }
         guard path.hasPrefix(azurePrefix) else { return nil }
         let rest = path.dropFirst(azurePrefix.count)
         guard let slash = rest.firstIndex(of: "/"), slash != rest.startIndex else { return nil }
-        return azureRoutes[String(rest[rest.index(after: slash)...])]
+        return azureRoutes[rest[rest.index(after: slash)...]].map { Match(route: $0, fixed: nil) }
     }
+
+    /// The bound a request's head names, or nil for a request Hummingbird's server answers.
+    static func route(of head: HTTPRequest) -> Route? { match(head)?.route }
+
+    /// Whether the data plane answers `POST` to `path` without the router's lookup.
+    static func isFixed(_ path: String) -> Bool { fixed[path[...]] != nil }
 }

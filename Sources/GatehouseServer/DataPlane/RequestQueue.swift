@@ -1,4 +1,3 @@
-import Hummingbird
 import NIOCore
 
 /// The data-plane requests of one connection, handed from its event loop to the one task that
@@ -12,10 +11,12 @@ import NIOCore
 /// keeps its slabs, a few kilobytes a connection; each request then costs a continuation's
 /// resumption instead. (Hummingbird's server answers its own requests the same way, with a task
 /// a connection.)
-final class RequestQueue: Sendable {
+///
+/// - `Job`: a request and what answers it (`DataPlane.Job`).
+final class RequestQueue<Job: Sendable>: Sendable {
     private final class State {
-        var waiting: UnsafeContinuation<Request?, Never>?
-        var queued = CircularBuffer<Request>()
+        var waiting: UnsafeContinuation<Job?, Never>?
+        var queued = CircularBuffer<Job>()
         var closed = false
     }
 
@@ -27,15 +28,15 @@ final class RequestQueue: Sendable {
         self.eventLoop = eventLoop
     }
 
-    /// On the loop: hands `request` to the task, at once if it is waiting for one.
-    func put(_ request: consuming Request) {
+    /// On the loop: hands `job` to the task, at once if it is waiting for one.
+    func put(_ job: consuming Job) {
         let state = state.value
         guard !state.closed else { return }
         if let waiting = state.waiting {
             state.waiting = nil
-            waiting.resume(returning: request)
+            waiting.resume(returning: job)
         } else {
-            state.queued.append(request)
+            state.queued.append(job)
         }
     }
 
@@ -51,7 +52,7 @@ final class RequestQueue: Sendable {
 
     /// From the task: the next request, or nil once the connection has closed. The task runs on
     /// the connection's loop (its preferred executor), so this normally takes no hop.
-    func next() async -> Request? {
+    func next() async -> Job? {
         await withUnsafeContinuation { continuation in
             if eventLoop.inEventLoop {
                 take(continuation)
@@ -61,7 +62,7 @@ final class RequestQueue: Sendable {
         }
     }
 
-    private func take(_ continuation: UnsafeContinuation<Request?, Never>) {
+    private func take(_ continuation: UnsafeContinuation<Job?, Never>) {
         let state = state.value
         if !state.queued.isEmpty {
             continuation.resume(returning: state.queued.removeFirst())
