@@ -5,6 +5,7 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 import Synchronization
 import Testing
 
@@ -13,6 +14,11 @@ import Testing
 /// `DataPlaneHandler` alone, on a test channel: what reaches the socket around a shutdown.
 @Suite("The data plane's handler")
 struct DataPlaneHandlerTests {
+    /// A `POST` as NIO's HTTP/1.1 decoder reads it.
+    static func post(_ target: String) -> HTTPRequestHead {
+        HTTPRequestHead(version: .http1_1, method: .POST, uri: target, headers: ["Host": "g"])
+    }
+
     /// A shutdown arriving between an answer's last write and its (deferred) flush: the answer
     /// still reaches the client before Hummingbird closes the connection — with and without
     /// `Connection: close`.
@@ -27,10 +33,10 @@ struct DataPlaneHandlerTests {
         try await channel.pipeline.addHandlers([QuiesceOnEnd(wire: wire), HTTPResponseEncoder(), plane.handler(), CloseOnQuiesce(wire: wire)])
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1))
         try #require(channel.isActive)
-        var head = HTTPRequest(method: .post, scheme: nil, authority: "g", path: "/v1/chat/completions")
-        if clientAsksToClose { head.headerFields[.connection] = "close" }
-        try await channel.writeInbound(HTTPRequestPart.head(head))
-        try await channel.writeInbound(HTTPRequestPart.end(nil))
+        var head = Self.post("/v1/chat/completions")
+        if clientAsksToClose { head.headers.add(name: "Connection", value: "close") }
+        try await channel.writeInbound(HTTPServerRequestPart.head(head))
+        try await channel.writeInbound(HTTPServerRequestPart.end(nil))
         for _ in 0..<10 { await channel.testingEventLoop.run() }
 
         var sent = ""
@@ -51,8 +57,8 @@ struct DataPlaneHandlerTests {
         try await channel.pipeline.addHandler(plane.handler())
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1))
         try #require(channel.isActive)
-        try await channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .post, scheme: nil, authority: "g", path: "/v1/chat/completions")))
-        try await channel.writeInbound(HTTPRequestPart.end(nil))
+        try await channel.writeInbound(HTTPServerRequestPart.head(Self.post("/v1/chat/completions")))
+        try await channel.writeInbound(HTTPServerRequestPart.end(nil))
         for _ in 0..<10 { await channel.testingEventLoop.run() }
         #expect(!channel.isActive)
         #expect(try await channel.readOutbound(as: ByteBuffer.self) == nil)
@@ -83,8 +89,8 @@ struct DataPlaneHandlerTests {
         let settle = { for _ in 0..<10 { await channel.testingEventLoop.run() } }
 
         channel.isWritable = false
-        try await channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .post, scheme: nil, authority: "g", path: "/v1/chat/completions")))
-        try await channel.writeInbound(HTTPRequestPart.end(nil))
+        try await channel.writeInbound(HTTPServerRequestPart.head(Self.post("/v1/chat/completions")))
+        try await channel.writeInbound(HTTPServerRequestPart.end(nil))
         await settle()
         #expect(taken.count == 0, "the first chunk is not on the socket: the next must wait")
         try await channel.testingEventLoop.executeInContext { socket.release(context: try channel.pipeline.syncOperations.context(handler: socket)) }
@@ -105,6 +111,22 @@ struct DataPlaneHandlerTests {
         #expect(channel.isActive)
     }
 
+    /// The head the handler makes for its requests is the one NIO's codec makes for Hummingbird's.
+    @Test func aRequestsHeadIsMadeAsNIOsCodecMakesIt() throws {
+        var heads = [Self.post("/v1/chat/completions"), Self.post("/v1/embeddings?api-version=1&x=%20y")]
+        heads.append(HTTPRequestHead(version: .http1_0, method: .POST, uri: "/chat/completions", headers: HTTPHeaders()))
+        heads.append(
+            HTTPRequestHead(
+                version: .http1_1, method: .POST, uri: "//double/v1/chat/completions",
+                headers: [
+                    "Host": "gatehouse.example:8443", "Host": "second", "Cookie": "a=1; b=2", "Cookie": "c=3", "Authorization": "Bearer sk-1",
+                    "X-Empty": "", "Content-Type": "application/json", "x-api-key": "k", "X-API-Key": "k2",
+                ]))
+        for head in heads {
+            #expect(DataPlaneHandler.request(head) == (try HTTPRequest(head, secure: false, splitCookie: false)), "\(head)")
+        }
+    }
+
     /// A route with a fixed path is answered by its own answer when the plane has one, every
     /// other request by the router's responder.
     @Test(.timeLimit(.minutes(1)))
@@ -120,8 +142,8 @@ struct DataPlaneHandlerTests {
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1))
         var sent = ""
         for path in ["/v1/chat/completions", "/openai/deployments/d/chat/completions", "/v1/embeddings", "/v1/chat/completions?x=1"] {
-            try await channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .post, scheme: nil, authority: "g", path: path)))
-            try await channel.writeInbound(HTTPRequestPart.end(nil))
+            try await channel.writeInbound(HTTPServerRequestPart.head(Self.post(path)))
+            try await channel.writeInbound(HTTPServerRequestPart.end(nil))
             for _ in 0..<10 { await channel.testingEventLoop.run() }
             while let bytes = try await channel.readOutbound(as: ByteBuffer.self) { sent += String(buffer: bytes) }
         }
@@ -145,8 +167,8 @@ struct DataPlaneHandlerTests {
         var tasks: [Task<Void, Never>] = []
         var sent = ""
         for path in ["/v1/chat/completions", "/v1/embeddings", "/v1/completions"] {
-            try await channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .post, scheme: nil, authority: "g", path: path)))
-            try await channel.writeInbound(HTTPRequestPart.end(nil))
+            try await channel.writeInbound(HTTPServerRequestPart.head(Self.post(path)))
+            try await channel.writeInbound(HTTPServerRequestPart.end(nil))
             for _ in 0..<10 { await channel.testingEventLoop.run() }
             while let bytes = try await channel.readOutbound(as: ByteBuffer.self) { sent += String(buffer: bytes) }
             tasks.append(try #require(try await channel.testingEventLoop.executeInContext { handler.answers }))

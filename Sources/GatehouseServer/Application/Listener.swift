@@ -2,6 +2,8 @@ import GatehouseCore
 import GatehouseProviders
 import HummingbirdCore
 import Logging
+import NIOCore
+import NIOHTTPTypes
 
 /// How one listening socket serves: HTTP/1.1 with the configured limits, over TLS when it has
 /// certificate files (reloadable, and recording each connection's client certificate when it asks
@@ -24,7 +26,7 @@ struct Listener {
         }
         let capture = settings.map { $0.clientAuth != .off } == true ? certificates : nil
         let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [HeaderLimitResponder()] + (capture.map { [$0.capture()] } ?? []) + (dataPlane.map { [$0.handler()] } ?? []),
+            additionalChannelHandlers: [HeaderLimitResponder()] + (capture.map { [$0.capture()] } ?? []),
             idleTimeout: dataPlane == nil ? .seconds(fractional: listener.clientIdleTimeout) : nil,
             httpDecoderConfiguration: .init(
                 maxHeaderFieldSize: listener.maxHeaderBytes,
@@ -34,9 +36,13 @@ struct Listener {
         )
         self.tls = tls
         self.server = HTTPServerBuilder { responder -> any ServerChildChannel in
+            func served<Channel: ServerChildChannel>(_ channel: Channel) -> any ServerChildChannel
+            where Channel.Value == NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart> {
+                guard let tls else { return ShutdownSafeChannel(base: channel) }
+                return ShutdownSafeChannel(base: ReloadableTLSChannel(base: channel, contexts: tls))
+            }
             let plain = HTTP1Channel(responder: responder, configuration: http1)
-            guard let tls else { return ShutdownSafeChannel(base: plain) }
-            return ShutdownSafeChannel(base: ReloadableTLSChannel(base: plain, contexts: tls))
+            return dataPlane.map { served(DataPlaneChannel(base: plain, plane: $0)) } ?? served(plain)
         }
     }
 }

@@ -4,7 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import NIOHTTP1
-import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 
 /// Takes the model routes' requests off the connection below Hummingbird's server: it reads the
 /// head and the body on the event loop (bounded in size and in time), hands the whole request to
@@ -13,18 +13,21 @@ import NIOHTTPTypes
 /// each rule; for a route with a fixed path, to the responder the router keeps for it, without
 /// the router's lookup (`FixedRoutes`) — and writes the answer straight to the connection: a
 /// complete body in one flush, a stream chunk by chunk, each written before the next is asked
-/// for. Every other request passes on to Hummingbird untouched. Its answers are written as bytes
-/// (`HTTP1Framing`) from the place of NIO's response encoder in the pipeline, below it.
+/// for. Every other request passes on to Hummingbird untouched. It sits right above NIO's
+/// HTTP/1.1 decoder, below the codec that turns NIO's request parts into HTTP types for
+/// Hummingbird (`DataPlaneChannel`), and makes its own requests' heads (`request(_:)`). Its
+/// answers are written as bytes (`HTTP1Framing`) from the place of NIO's response encoder in the
+/// pipeline, below it.
 ///
 /// Because two servers now share a connection, this handler keeps its order and its lifetime:
 /// a request that arrives while an answer is outstanding (pipelining) waits, unread, until that
 /// answer has ended, whichever side gives it; the idle timeout counts both sides' requests; a
 /// shutdown lets an answer in progress finish, then closes.
 final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private enum Reading {
         /// Between requests.
@@ -54,7 +57,7 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Answers not yet ended, on both sides.
     private var outstanding = 0
     /// Parts that arrived while an answer was outstanding, in order, and whether a read waits on them.
-    private var pending = CircularBuffer<HTTPRequestPart>()
+    private var pending = CircularBuffer<HTTPServerRequestPart>()
     private var readHeld = false
     private var closeAfterAnswer = false
     /// The task answering this connection's requests in turn, started with the first, and the
@@ -74,8 +77,8 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// our answers' bytes are written from there (TLS, when there is one, still below); nil once
     /// the connection has closed.
     private var wire: ChannelHandlerContext?
-    /// Where a read is passed on from: `wire`, as the handlers between here and there (NIO's type
-    /// conversion and encoder, the inbound-only ones) pass a read on untouched — unless NIO's
+    /// Where a read is passed on from: `wire`, as the handlers between here and there (NIO's
+    /// request decoder and its encoder) pass a read on untouched — unless NIO's
     /// pipelining assistance, which would hold it, is among them (Hummingbird leaves it out).
     private var readStart: ChannelHandlerContext?
     /// Whether the streamed answer being written has a body, sent in chunks.
@@ -100,15 +103,16 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func take(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+    private func take(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (reading, part) {
-        case (.idle, .head(let head)):
+        case (.idle, .head(let requestLine)):
             outstanding += 1
-            guard let match = DataPlaneRoutes.match(head) else {
+            guard requestLine.method == .POST, let match = DataPlaneRoutes.match(post: requestLine.uri) else {
                 reading = .passing
                 context.fireChannelRead(wrapInboundOut(part))
                 return
             }
+            let head = Self.request(requestLine)
             if Self.asksToClose(head) { closeAfterAnswer = true }
             bodyStarted = context.eventLoop.now
             answer = plane.answer(match)
@@ -243,9 +247,11 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Outbound (Hummingbird's answers pass here; ours are written from this handler)
 
+    /// An answer's end counts only for a request read here: a 431 for a head too large to read
+    /// (`HeaderLimitResponder`, above) answers none.
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         context.write(data, promise: promise)
-        if case .end = unwrapOutboundIn(data) { answerEnded(context: context) }
+        if case .end = unwrapOutboundIn(data), outstanding > 0 { answerEnded(context: context) }
     }
 
     func read(context: ChannelHandlerContext) {
@@ -380,7 +386,7 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// `ChannelHandlerContext.flushAfterQueuedWork`, queued once for any number of writes. The
     /// flush starts where our answers are written (`wire`): the handlers between here and there
-    /// (HTTP types conversion, request decoder, NIO's encoder) pass a flush on untouched.
+    /// (NIO's request decoder and its encoder) pass a flush on untouched.
     private func flushAfterQueuedWork(context: ChannelHandlerContext) {
         guard !flushQueued else { return }
         flushQueued = true
@@ -455,6 +461,17 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 self.scheduleIdleCheck(context: context, in: timeout - idleFor)
             }
         }
+    }
+
+    /// A `POST` in origin form (`DataPlaneRoutes.match(post:)`) as NIO's `HTTP1ToHTTPServerCodec`,
+    /// above this handler, makes it for Hummingbird: the same method, scheme (`http`, as
+    /// Hummingbird asks for it over TLS too), authority, path and fields. Made here, below that
+    /// codec, because its path comes out unchanged for a target in origin form, without the
+    /// `URLComponents` parse the codec spends on every target to find an absolute one.
+    static func request(_ head: HTTPRequestHead) -> HTTPRequest {
+        HTTPRequest(
+            method: .post, scheme: "http", authority: head.headers.first(name: "Host"), path: head.uri,
+            headerFields: HTTPFields(head.headers, splitCookie: false))
     }
 
     /// Whether the request's `Connection` header (its values joined) names `close`.

@@ -40,6 +40,13 @@ enum DataPlaneRoutes {
     /// What a request's head names, or nil for a request Hummingbird's server answers.
     static func match(_ head: HTTPRequest) -> Match? {
         guard head.method == .post, let target = head.path else { return nil }
+        return match(post: target)
+    }
+
+    /// What a `POST` to `target` (as the request line has it) names, or nil for a request
+    /// Hummingbird's server answers. Every route here is in origin form (`/…`): a target in
+    /// absolute form (`http://host/…`) goes to Hummingbird's server, which reads either.
+    static func match(post target: String) -> Match? {
         let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
         if let match = fixed[path] { return match }
         guard path.hasPrefix(azurePrefix) else { return nil }
