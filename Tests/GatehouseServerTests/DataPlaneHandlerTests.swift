@@ -25,7 +25,7 @@ struct DataPlaneHandlerTests {
     @Test(arguments: [false, true])
     func anAnswerIsOnTheSocketBeforeAShutdownClosesTheConnection(clientAsksToClose: Bool) async throws {
         let plane = DataPlane(
-            responder: { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "answer"))) },
+            responder: DataPlane.Answer { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "answer"))) },
             maxBodyBytes: 1024, maxAudioBytes: 1024, bodyTimeout: .seconds(30), idleTimeout: nil)
         let channel = NIOAsyncTestingChannel()
         let wire = Wire()
@@ -51,7 +51,7 @@ struct DataPlaneHandlerTests {
     /// rather than leave the client waiting, and nothing is written.
     @Test func withoutTheEncoderTheConnectionClosesRatherThanHang() async throws {
         let plane = DataPlane(
-            responder: { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "answer"))) },
+            responder: DataPlane.Answer { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "answer"))) },
             maxBodyBytes: 1024, maxAudioBytes: 1024, bodyTimeout: .seconds(30), idleTimeout: nil)
         let channel = NIOAsyncTestingChannel()
         try await channel.pipeline.addHandler(plane.handler())
@@ -70,7 +70,7 @@ struct DataPlaneHandlerTests {
     @Test func aStreamWaitsForTheSocketOnlyWhileTheConnectionIsNotWritable() async throws {
         let taken = Taken()
         let plane = DataPlane(
-            responder: { _, _ in
+            responder: DataPlane.Answer { _, _ in
                 Response(
                     status: .ok, headers: [.contentType: "text/event-stream"],
                     body: ResponseBody { writer in
@@ -135,7 +135,7 @@ struct DataPlaneHandlerTests {
             DataPlane.Answer { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: text))) }
         }
         let plane = DataPlane(
-            responder: answering("router").respond, fixed: ["/v1/chat/completions": answering("fixed")], maxBodyBytes: 1024, maxAudioBytes: 1024,
+            responder: answering("router"), fixed: ["/v1/chat/completions": answering("fixed")], maxBodyBytes: 1024, maxAudioBytes: 1024,
             bodyTimeout: .seconds(30), idleTimeout: nil)
         let channel = NIOAsyncTestingChannel()
         try await channel.pipeline.addHandlers([HTTPResponseEncoder(), plane.handler()])
@@ -157,7 +157,7 @@ struct DataPlaneHandlerTests {
     @Test(.timeLimit(.minutes(1)))
     func oneTaskAnswersAConnectionsRequestsAndEndsWithIt() async throws {
         let plane = DataPlane(
-            responder: { request, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: request.uri.path))) },
+            responder: DataPlane.Answer { request, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: request.uri.path))) },
             maxBodyBytes: 1024, maxAudioBytes: 1024, bodyTimeout: .seconds(30), idleTimeout: nil)
         let channel = NIOAsyncTestingChannel()
         // Read on the channel's loop only (`executeInContext`).

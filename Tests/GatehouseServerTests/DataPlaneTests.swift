@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import Synchronization
@@ -36,6 +37,21 @@ struct DataPlaneTests {
             let answers = try await connection.answers(requests.count)
             Self.expectInOrder(answers)
             #expect(!connection.isClosed)
+            await connection.close()
+        }
+    }
+
+    /// A model route in absolute form is not taken below the router: Hummingbird's server reads
+    /// it and answers it as it would in origin form, on the same connection as the data plane's.
+    @Test func aModelRouteInAbsoluteFormIsAnsweredByHummingbird() async throws {
+        try await withGatehouse(.embeddedDefault) { _, port in
+            let connection = try await RawConnection.open(port: port)
+            try await connection.send(
+                RawConnection.post("http://127.0.0.1:\(port)/v1/chat/completions", Self.chatBody)
+                    + RawConnection.post("/v1/chat/completions", Self.chatBody))
+            let answers = try await connection.answers(2)
+            try #require(answers.count == 2)
+            #expect(answers.allSatisfy { $0.status == 200 && $0.body.contains("chat.completion") }, "\(answers.map(\.body))")
             await connection.close()
         }
     }
@@ -338,8 +354,8 @@ struct DataPlaneTests {
 @Suite("The data plane's routes")
 struct DataPlaneRoutesTests {
     @Test func theModelRoutesReadWholeAreTakenWithTheirBoundAndNothingElse() {
-        func route(_ method: HTTPRequest.Method, _ path: String) -> DataPlaneRoutes.Route? {
-            DataPlaneRoutes.route(of: HTTPRequest(method: method, scheme: nil, authority: nil, path: path))
+        func route(_ method: HTTPMethod, _ path: String) -> DataPlaneRoutes.Route? {
+            DataPlaneRoutes.match(method, path)?.route
         }
         for path in [
             "/v1/chat/completions", "/chat/completions", "/v1/completions", "/v1/embeddings", "/embeddings", "/v1/messages", "/messages",
@@ -347,16 +363,16 @@ struct DataPlaneRoutesTests {
             "/openai/deployments/d/embeddings?api-version=2024-06-01", "/v1/responses", "/responses", "/v1/messages/count_tokens",
             "/messages/count_tokens",
         ] {
-            #expect(route(.post, path) == .json, "\(path)")
+            #expect(route(.POST, path) == .json, "\(path)")
         }
         for path in ["/v1/audio/transcriptions", "/audio/transcriptions", "/openai/deployments/whisper/audio/transcriptions?api-version=1"] {
-            #expect(route(.post, path) == .upload, "\(path)")
+            #expect(route(.POST, path) == .upload, "\(path)")
         }
         for (method, path) in [
-            (HTTPRequest.Method.get, "/v1/chat/completions"), (.get, "/v1/audio/transcriptions"), (.get, "/v1/responses/resp_1"),
-            (.post, "/v1/responses/resp_1/cancel"), (.post, "/key/generate"), (.post, "/openai/deployments//chat/completions"),
-            (.post, "/openai/deployments/d/messages"), (.post, "/v1/chat/completions/"), (.post, "/v2/chat/completions"),
-            (.post, "/openai/deployments/d/responses"),
+            (HTTPMethod.GET, "/v1/chat/completions"), (.GET, "/v1/audio/transcriptions"), (.GET, "/v1/responses/resp_1"),
+            (.PUT, "/v1/chat/completions"), (.POST, "/v1/responses/resp_1/cancel"), (.POST, "/key/generate"),
+            (.POST, "/openai/deployments//chat/completions"), (.POST, "/openai/deployments/d/messages"), (.POST, "/v1/chat/completions/"),
+            (.POST, "/v2/chat/completions"), (.POST, "/openai/deployments/d/responses"), (.POST, "http://gatehouse/v1/chat/completions"),
         ] {
             #expect(route(method, path) == nil, "\(method) \(path)")
         }
@@ -366,7 +382,7 @@ struct DataPlaneRoutesTests {
     /// lookup); Azure's, whose path names a deployment, has none and goes through the router.
     @Test func fixedPathsHaveAPlaceEachAndAzuresNone() {
         func match(_ path: String) -> DataPlaneRoutes.Match? {
-            DataPlaneRoutes.match(HTTPRequest(method: .post, scheme: nil, authority: nil, path: path))
+            DataPlaneRoutes.match(.POST, path)
         }
         let places = DataPlaneRoutes.fixedPaths.map { match($0.path)?.fixed }
         #expect(places == Array(DataPlaneRoutes.fixedPaths.indices).map { Optional($0) })

@@ -100,7 +100,7 @@ public enum GatehouseApplication {
         let responder = router.buildResponder()
         assert(fixedRoutes.count == DataPlaneRoutes.fixedPaths.count, "every fixed model route is answered without the router's lookup")
         let dataPlane = DataPlane(
-            responder: DataPlane.answer(with: responder, endpoint: nil, logger: logger).respond,
+            responder: DataPlane.answer(with: responder, endpoint: nil, logger: logger),
             fixed: Dictionary(uniqueKeysWithValues: fixedRoutes.map { ($0, DataPlane.answer(with: $1, endpoint: $0, logger: logger)) }),
             maxBodyBytes: settings.listener.maxRequestBodyBytes, maxAudioBytes: settings.listener.maxAudioRequestBytes,
             bodyTimeout: .seconds(fractional: settings.listener.clientBodyTimeout),

@@ -31,10 +31,10 @@ struct DataPlane: Sendable {
     /// - Parameter fixed: answers by path, for paths among `DataPlaneRoutes.fixedPaths`; the
     ///   others are answered by `responder`.
     init(
-        responder: @escaping @Sendable (Request, any Channel) async throws -> Response, fixed: [String: Answer] = [:], maxBodyBytes: Int,
-        maxAudioBytes: Int, bodyTimeout: TimeAmount, idleTimeout: TimeAmount?
+        responder: Answer, fixed: [String: Answer] = [:], maxBodyBytes: Int, maxAudioBytes: Int, bodyTimeout: TimeAmount,
+        idleTimeout: TimeAmount?
     ) {
-        self.responder = Answer(respond: responder)
+        self.responder = responder
         self.fixed = DataPlaneRoutes.fixedPaths.map { fixed[$0.path] }
         self.maxBodyBytes = maxBodyBytes
         self.maxAudioBytes = maxAudioBytes

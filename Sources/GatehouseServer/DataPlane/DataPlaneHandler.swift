@@ -107,7 +107,7 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch (reading, part) {
         case (.idle, .head(let requestLine)):
             outstanding += 1
-            guard requestLine.method == .POST, let match = DataPlaneRoutes.match(post: requestLine.uri) else {
+            guard let match = DataPlaneRoutes.match(requestLine.method, requestLine.uri) else {
                 reading = .passing
                 context.fireChannelRead(wrapInboundOut(part))
                 return
@@ -463,7 +463,7 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// A `POST` in origin form (`DataPlaneRoutes.match(post:)`) as NIO's `HTTP1ToHTTPServerCodec`,
+    /// A `POST` in origin form (`DataPlaneRoutes.match`) as NIO's `HTTP1ToHTTPServerCodec`,
     /// above this handler, makes it for Hummingbird: the same method, scheme (`http`, as
     /// Hummingbird asks for it over TLS too), authority, path and fields. Made here, below that
     /// codec, because its path comes out unchanged for a target in origin form, without the

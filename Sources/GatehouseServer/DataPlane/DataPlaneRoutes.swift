@@ -1,4 +1,4 @@
-import HTTPTypes
+import NIOHTTP1
 
 /// Which requests the data plane takes from the connection, and with which bound: `POST` to a
 /// model route whose body is one JSON document within `max_request_body_bytes`
@@ -37,16 +37,11 @@ enum DataPlaneRoutes {
             + [(ProxyRoutes.transcriptionsPath[...], Route.upload)])
     private static let azurePrefix = "/openai/deployments/"
 
-    /// What a request's head names, or nil for a request Hummingbird's server answers.
-    static func match(_ head: HTTPRequest) -> Match? {
-        guard head.method == .post, let target = head.path else { return nil }
-        return match(post: target)
-    }
-
-    /// What a `POST` to `target` (as the request line has it) names, or nil for a request
-    /// Hummingbird's server answers. Every route here is in origin form (`/…`): a target in
-    /// absolute form (`http://host/…`) goes to Hummingbird's server, which reads either.
-    static func match(post target: String) -> Match? {
+    /// What a request line names, or nil for a request Hummingbird's server answers. Every route
+    /// here is in origin form (`/…`): a target in absolute form (`http://host/…`) goes to
+    /// Hummingbird's server, which reads either.
+    static func match(_ method: HTTPMethod, _ target: String) -> Match? {
+        guard method == .POST else { return nil }
         let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
         if let match = fixed[path] { return match }
         guard path.hasPrefix(azurePrefix) else { return nil }
@@ -54,9 +49,6 @@ enum DataPlaneRoutes {
         guard let slash = rest.firstIndex(of: "/"), slash != rest.startIndex else { return nil }
         return azureRoutes[rest[rest.index(after: slash)...]].map { Match(route: $0, fixed: nil) }
     }
-
-    /// The bound a request's head names, or nil for a request Hummingbird's server answers.
-    static func route(of head: HTTPRequest) -> Route? { match(head)?.route }
 
     /// Whether the data plane answers `POST` to `path` without the router's lookup.
     static func isFixed(_ path: String) -> Bool { fixed[path[...]] != nil }
