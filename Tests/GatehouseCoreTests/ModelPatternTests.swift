@@ -37,6 +37,33 @@ struct ModelPatternTests {
         #expect(ModelPattern("*").captures(String(repeating: "x", count: ModelPattern.maxNameLength + 1)) == nil)
     }
 
+    /// The check a key's model list makes on every request, without building the pattern,
+    /// decides as the captures do: every pattern over `a`, `b` and `*` up to five long, against
+    /// every name over `a` and `b` up to six long, and names past the length bound.
+    @Test func matchingWithoutCapturesDecidesAsCapturesDo() {
+        func words(_ alphabet: [String], upTo length: Int) -> [String] {
+            var all = [""]
+            var last = [""]
+            for _ in 0..<length {
+                last = last.flatMap { word in alphabet.map { word + $0 } }
+                all += last
+            }
+            return all
+        }
+        let names = words(["a", "b"], upTo: 6)
+        var disagreements: [String] = []
+        for pattern in words(["a", "b", "*"], upTo: 5) {
+            for name in names where ModelPattern.matches(pattern, name) != (ModelPattern(pattern).captures(name) != nil) {
+                disagreements.append("\(pattern) ~ \(name)")
+            }
+        }
+        #expect(disagreements.isEmpty)
+        #expect(ModelPattern.matches("bench-*", "bench-stream") && !ModelPattern.matches("bench-*", "bench"))
+        #expect(ModelPattern.matches("modèle/*", "modèle/été") && !ModelPattern.matches("modèle/*", "model/x"))
+        let long = String(repeating: "a", count: ModelPattern.maxNameLength + 1)
+        #expect(!ModelPattern.matches("*", long) && ModelPattern.matches("*", String(long.dropFirst())))
+    }
+
     @Test func moreSpecificPatternsComeFirst() {
         let sorted = ["*", "openai/*", "openai/gpt-4*"].map(ModelPattern.init).sorted(by: ModelPattern.moreSpecific).map(\.text)
         #expect(sorted == ["openai/gpt-4*", "openai/*", "*"])

@@ -15,7 +15,7 @@ public enum ModelAccess {
         guard !allowed.isEmpty else { return true }
         for entry in allowed {
             if entry == model || entry == "*" || accessGroups.contains(entry) { return true }
-            if ModelPattern.isPattern(entry), ModelPattern(entry).matches(model) { return true }
+            if ModelPattern.isPattern(entry), ModelPattern.matches(entry, model) { return true }
         }
         return false
     }

@@ -19,7 +19,16 @@ public struct ModelPattern: Sendable, Equatable {
     /// Whether `text` has a `*` in it.
     public static func isPattern(_ text: String) -> Bool { text.utf8.contains(UInt8(ascii: "*")) }
 
-    public func matches(_ name: String) -> Bool { captures(name) != nil }
+    public func matches(_ name: String) -> Bool { Self.matches(text, name) }
+
+    /// Whether `pattern` matches the whole of `name`, as `ModelPattern(pattern).captures(name)`
+    /// would find, without building the pattern or the captures: a key's model list is checked
+    /// on every request, at each level above the key too.
+    public static func matches(_ pattern: String, _ name: String) -> Bool {
+        var pattern = pattern
+        var name = name
+        return pattern.withUTF8 { pattern in name.withUTF8 { name in globMatches(pattern, name) } }
+    }
 
     /// What each `*` matched, in order, when the whole of `name` matches; else nil.
     public func captures(_ name: String) -> [String]? {
@@ -63,6 +72,32 @@ public struct ModelPattern: Sendable, Equatable {
             result += part
         }
         return result
+    }
+
+    /// The classic wildcard scan: a mismatch after a star goes back to that star, which takes one
+    /// byte more; only the latest star is ever returned to. Bounded by the name's length times
+    /// the pattern's, and names longer than `maxNameLength` never match.
+    private static func globMatches(_ pattern: UnsafeBufferPointer<UInt8>, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard name.count <= maxNameLength else { return false }
+        let star = UInt8(ascii: "*")
+        var (p, n) = (0, 0)
+        var lastStar: (pattern: Int, name: Int)?
+        while n < name.count {
+            if p < pattern.count, pattern[p] == star {
+                lastStar = (p, n)
+                p += 1
+            } else if p < pattern.count, pattern[p] == name[n] {
+                p += 1
+                n += 1
+            } else if let back = lastStar {
+                lastStar = (back.pattern, back.name + 1)
+                (p, n) = (back.pattern + 1, back.name + 1)
+            } else {
+                return false
+            }
+        }
+        while p < pattern.count, pattern[p] == star { p += 1 }
+        return p == pattern.count
     }
 
     /// Whether `bytes` is matched by stars between `pieces` (a star before each piece, and one

@@ -124,7 +124,7 @@ struct ResponseID {
         var index = 0
         while index + key.count < bytes.count {
             defer { index += 1 }
-            guard bytes[index] == key[0], Array(bytes[index..<index + key.count]) == key else { continue }
+            guard bytes[index] == key[0], bytes[index..<index + key.count].elementsEqual(key) else { continue }
             var cursor = index + key.count
             while cursor < bytes.count, bytes[cursor] == UInt8(ascii: " ") { cursor += 1 }
             guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: ":") else { continue }
