@@ -36,6 +36,24 @@ struct SSEParserTests {
         #expect(throws: SSEParser.TooLarge.self) { try parser.feed(Array("data: 0123456789012345678901234567890".utf8)) }
     }
 
+    /// A stream feeds one array for all its chunks: each chunk's events are appended.
+    @Test func feedingIntoAnArrayAppends() throws {
+        var parser = SSEParser()
+        var events = [SSEEvent(data: "kept")]
+        try parser.feed(Array("data: a\n\nda".utf8), into: &events)
+        try parser.feed(Array("ta: b\n\n".utf8), into: &events)
+        #expect(events == [SSEEvent(data: "kept"), SSEEvent(data: "a"), SSEEvent(data: "b")])
+    }
+
+    /// An upstream that never ends its event, in short lines, is cut off too.
+    @Test func anEventOfManyShortLinesIsBoundedToo() throws {
+        var parser = SSEParser(maxEventBytes: 16)
+        #expect(try parser.feed(Array("data: 0123\ndata: 4567\n".utf8)).isEmpty)
+        #expect(throws: SSEParser.TooLarge.self) { try parser.feed(Array("data: 89ab\ndata: cdef\n".utf8)) }
+        var lines = SSEParser(maxEventBytes: 16)
+        #expect(try lines.feed(Array("data: a\ndata:\ndata: b\n\n".utf8)) == [SSEEvent(data: "a\n\nb")])
+    }
+
     @Test func encodesEachLineOfDataOnItsOwn() {
         #expect(SSEEvent(data: #"{"a":"é 😀"}"#).encoded == "data: {\"a\":\"é 😀\"}\n\n")
         #expect(SSEEvent(event: "ping", data: "a\n\nb\n").encoded == "event: ping\ndata: a\ndata: \ndata: b\ndata: \n\n")

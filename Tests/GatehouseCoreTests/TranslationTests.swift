@@ -109,6 +109,29 @@ struct StreamTranslationTests {
         #expect(shown.translate(usageChunk) == [usageChunk])
     }
 
+    /// The stream's path appends to the events it already holds, as each translator's
+    /// `translate(_:)` returns them: the passthroughs' own and the default alike.
+    @Test func translatingIntoAnArrayAppendsWhatTranslateReturns() {
+        let earlier = SSEEvent(data: "earlier")
+        let usageChunk = SSEEvent(data: #"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2}}"#)
+        let content = SSEEvent(data: #"{"id":"c","choices":[{"index":0,"delta":{"content":"hi"}}],"usage":null}"#)
+        let start = SSEEvent(event: "message_start", data: #"{"type":"message_start","message":{"usage":{"input_tokens":7}}}"#)
+        func check(_ make: () -> any StreamTranslator, _ events: [SSEEvent]) {
+            var returning = make()
+            var appending = make()
+            for event in events {
+                var into = [earlier]
+                appending.translate(event, into: &into)
+                #expect(into == [earlier] + returning.translate(event))
+            }
+            #expect(appending.usage == returning.usage)
+        }
+        check({ OpenAIStreamPassthrough(clientWantsUsage: false) }, [content, usageChunk])
+        check({ OpenAIStreamPassthrough(clientWantsUsage: true) }, [content, usageChunk])
+        check({ AnthropicStreamPassthrough() }, [start, SSEEvent(event: "ping", data: "{}")])
+        check({ ChatToAnthropicStream(model: "m") }, [content, usageChunk])
+    }
+
     /// A chunk with usage that still carries choices is the client's to see, asked or not; an
     /// invalid one passes untouched and counts nothing.
     @Test func openAIPassthroughReadsUsageBesideChoices() {

@@ -45,14 +45,16 @@ public struct SSEEvent: Sendable, Equatable {
 }
 
 /// Incremental SSE parser: feed it bytes as they arrive, take whole events out.
-/// Bounded: a single event larger than `maxEventBytes` is an error rather than unbounded growth.
+/// Bounded: a single event larger than `maxEventBytes` (in one line or in many) is an error rather
+/// than unbounded growth.
 public struct SSEParser: Sendable {
     public struct TooLarge: Error {}
 
     private var pending: [UInt8] = []
     private var event: String?
-    private var data: [String] = []
-    private var hasData = false
+    /// The event's data lines so far, joined by newlines: one string, not an array of lines, for
+    /// the one line nearly every event has.
+    private var data: String?
     private let maxEventBytes: Int
 
     public init(maxEventBytes: Int = 4 * 1024 * 1024) {
@@ -60,8 +62,14 @@ public struct SSEParser: Sendable {
     }
 
     public mutating func feed(_ bytes: some Sequence<UInt8>) throws -> [SSEEvent] {
-        pending.append(contentsOf: bytes)
         var events: [SSEEvent] = []
+        try feed(bytes, into: &events)
+        return events
+    }
+
+    /// Appends the events `bytes` completes to `events` (a stream keeps one array for all its chunks).
+    public mutating func feed(_ bytes: some Sequence<UInt8>, into events: inout [SSEEvent]) throws {
+        pending.append(contentsOf: bytes)
         var lineStart = 0
         var index = 0
         while index < pending.count {
@@ -77,8 +85,8 @@ public struct SSEParser: Sendable {
             index += 1
         }
         pending.removeFirst(lineStart)
-        if pending.count > maxEventBytes { throw TooLarge() }
-        return events
+        // The event being read: its data lines so far and the line not yet ended.
+        if pending.count + (data?.utf8.count ?? 0) > maxEventBytes { throw TooLarge() }
     }
 
     /// Whatever complete event is left when the stream ends without a final blank line.
@@ -95,11 +103,10 @@ public struct SSEParser: Sendable {
         if line.isEmpty {
             defer {
                 event = nil
-                data = []
-                hasData = false
+                data = nil
             }
-            guard hasData else { return nil }
-            return SSEEvent(event: event, data: data.count == 1 ? data[0] : data.joined(separator: "\n"))
+            guard let data else { return nil }
+            return SSEEvent(event: event, data: data)
         }
         if line.first == UInt8(ascii: ":") { return nil }
         let colon = line.firstIndex(of: UInt8(ascii: ":"))
@@ -108,8 +115,8 @@ public struct SSEParser: Sendable {
         if value.first == UInt8(ascii: " ") { value = value.dropFirst() }
         // The field's name is matched on its bytes: no string is made for a line's name.
         if field.elementsEqual("data".utf8) {
-            data.append(String(decoding: value, as: UTF8.self))
-            hasData = true
+            let line = String(decoding: value, as: UTF8.self)
+            if data == nil { data = line } else { data? += "\n" + line }
         } else if field.elementsEqual("event".utf8) {
             event = String(decoding: value, as: UTF8.self)
         }

@@ -1,9 +1,16 @@
 /// Turns upstream SSE events into the events the client should see, and notes the usage.
 public protocol StreamTranslator: Sendable {
     mutating func translate(_ event: SSEEvent) -> [SSEEvent]
+    /// Appends what `event` becomes to `events`: the stream's path, which keeps one array for
+    /// all its chunks rather than one for each event (by default, `translate(_:)`'s).
+    mutating func translate(_ event: SSEEvent, into events: inout [SSEEvent])
     /// Events owed to the client when the upstream stream has ended.
     mutating func finish() -> [SSEEvent]
     var usage: Usage? { get }
+}
+
+extension StreamTranslator {
+    public mutating func translate(_ event: SSEEvent, into events: inout [SSEEvent]) { events += translate(event) }
 }
 
 /// OpenAI upstream, OpenAI client: events pass through unchanged, except the usage-only chunk
@@ -17,16 +24,23 @@ public struct OpenAIStreamPassthrough: StreamTranslator {
     }
 
     public mutating func translate(_ event: SSEEvent) -> [SSEEvent] {
+        var events: [SSEEvent] = []
+        translate(event, into: &events)
+        return events
+    }
+
+    public mutating func translate(_ event: SSEEvent, into events: inout [SSEEvent]) {
         // Only a chunk carrying a usage object needs parsing, and of it only what is read here;
         // the rest go out untouched.
         guard Self.hasUsageObject(event.data), let chunk = try? JSONCoding.decode(event.data.utf8, keeping: ["usage", "choices"]) else {
-            return [event]
+            events.append(event)
+            return
         }
         if let found = Usage(openAI: chunk["usage"]) {
             usage = found
-            if !clientWantsUsage, chunk["choices"]?.arrayValue?.isEmpty ?? true { return [] }
+            if !clientWantsUsage, chunk["choices"]?.arrayValue?.isEmpty ?? true { return }
         }
-        return [event]
+        events.append(event)
     }
 
     public mutating func finish() -> [SSEEvent] { [] }
@@ -66,15 +80,21 @@ public struct AnthropicStreamPassthrough: StreamTranslator {
     public init() {}
 
     public mutating func translate(_ event: SSEEvent) -> [SSEEvent] {
+        var events: [SSEEvent] = []
+        translate(event, into: &events)
+        return events
+    }
+
+    public mutating func translate(_ event: SSEEvent, into events: inout [SSEEvent]) {
+        events.append(event)
         guard event.event == "message_start" || event.event == "message_delta",
             let payload = try? JSONCoding.decode(event.data.utf8, keeping: ["message", "usage"])
-        else { return [event] }
+        else { return }
         if let start = Usage(anthropic: payload["message"]?["usage"]) {
             usage = start
         } else if let output = payload["usage"]?["output_tokens"]?.intValue {
             usage = Usage(promptTokens: usage?.promptTokens ?? 0, completionTokens: output)
         }
-        return [event]
     }
 
     public mutating func finish() -> [SSEEvent] { [] }

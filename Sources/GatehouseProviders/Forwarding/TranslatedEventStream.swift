@@ -29,6 +29,9 @@ public struct TranslatedEventStream: AsyncSequence, Sendable {
         var done = false
         /// The response's `id`, read from the first events the client gets.
         var responseID = ResponseID()
+        /// A chunk's events as parsed and as translated: kept from chunk to chunk, emptied each time.
+        var parsed: [SSEEvent] = []
+        var translated: [SSEEvent] = []
 
         init(upstream: UpstreamBody.AsyncIterator, translator: any StreamTranslator, clientDialect: Dialect, report: StreamReport) {
             self.upstream = upstream
@@ -58,15 +61,17 @@ public struct TranslatedEventStream: AsyncSequence, Sendable {
                     report.finish(StreamEnd(usage: translator.usage, completed: true, responseID: responseID.value))
                     return events.isEmpty ? nil : encode(events)
                 }
-                let events: [SSEEvent]
+                parsed.removeAll(keepingCapacity: true)
+                translated.removeAll(keepingCapacity: true)
                 do {
-                    events = try parser.feed(chunk.readableBytesView).flatMap { translator.translate($0) }
+                    try parser.feed(chunk.readableBytesView, into: &parsed)
                 } catch {
                     done = true
                     report.finish(StreamEnd(usage: translator.usage, completed: false, responseID: responseID.value))
                     return encode([errorEvent("Upstream sent an oversized event.")])
                 }
-                if !events.isEmpty { return encode(events) }
+                for event in parsed { translator.translate(event, into: &translated) }
+                if !translated.isEmpty { return encode(translated) }
             }
             return nil
         }
