@@ -19,6 +19,10 @@ struct ResponseIDTests {
         }
         let long = #"{"id":""# + String(repeating: "x", count: 300) + #""}"#
         #expect(ResponseID.first(in: long.utf8) == nil)
+        // Only the first 4 KiB of an event are looked at.
+        let padding = String(repeating: " ", count: 4090)
+        #expect(ResponseID.first(in: (padding + #"{"id":"x"}"#).utf8) == nil)
+        #expect(ResponseID.first(in: (String(padding.dropFirst(10)) + #"{"id":"x"}"#).utf8) == "x")
     }
 
     @Test func aStreamLooksAtThreeEventsAtMost() {

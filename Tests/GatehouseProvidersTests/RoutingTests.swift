@@ -1,5 +1,6 @@
 import GatehouseCore
 import GatehouseProviders
+import Synchronization
 import Testing
 
 @Suite("Routing decisions")
@@ -41,6 +42,30 @@ struct RoutingTests {
         let fallback = Deployment.mock(modelName: "f").with(id: "f0")
         let attempts = DeploymentOrder.attempts(primary: Array(deployments.prefix(2)), retries: 2, fallbacks: [[fallback]])
         #expect(attempts.map(\.id) == ["d0", "d1", "d0", "f0"])
+    }
+
+    /// A deployment tried again waits (the backoff, doubled each attempt); another one is tried
+    /// at once. Every attempt here fails: one deployment, the other, then the first again, the
+    /// only attempt that waits.
+    @Test func onlyADeploymentTriedAgainWaits() async {
+        let waits = Mutex<[Duration]>([])
+        var settings = RouterSettings()
+        settings.strategy = .roundRobin
+        settings.numRetries = 2
+        settings.retryBackoff = 0.05
+        settings.allowedFails = 100
+        let adapters = deployments.prefix(2).map { ProviderAdapter(deployment: $0, transport: MockUpstream(model: "m", settings: $0.mock)) }
+        let router = ModelRouter(adapters: adapters, settings: settings, sleep: { wait in waits.withLock { $0.append(wait) } })
+        let tried = Mutex<[String]>([])
+        await #expect(throws: GatewayError.self) {
+            try await router.run(model: "m") { adapter -> Int in
+                tried.withLock { $0.append(adapter.deployment.id) }
+                throw AttemptFailure(.status(503), message: "down")
+            }
+        }
+        let order = tried.withLock { $0 }
+        #expect(order.count == 3 && order[0] != order[1] && order[2] == order[0])
+        #expect(waits.withLock { $0 } == [.milliseconds(200)])
     }
 }
 

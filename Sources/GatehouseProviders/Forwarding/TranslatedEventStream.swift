@@ -38,6 +38,9 @@ public struct TranslatedEventStream: AsyncSequence, Sendable {
             self.translator = translator
             self.clientDialect = clientDialect
             self.report = report
+            // Room for a chunk's events, so that the arrays do not grow event by event.
+            parsed.reserveCapacity(16)
+            translated.reserveCapacity(16)
         }
 
         public mutating func next() async throws -> ByteBuffer? {
@@ -122,10 +125,16 @@ struct ResponseID {
         value = Self.first(in: event.data.utf8)
     }
 
+    private static let idKey = Array(#""id""#.utf8)
+
     /// The string value of the first `"id"` key in JSON text, when it is plain (no escapes).
     static func first(in text: String.UTF8View) -> String? {
-        let bytes = Array(text.prefix(4096))
-        let key = Array(#""id""#.utf8)
+        text.withContiguousStorageIfAvailable { first(in: $0) } ?? Array(text).withUnsafeBufferPointer { first(in: $0) }
+    }
+
+    private static func first(in all: UnsafeBufferPointer<UInt8>) -> String? {
+        let bytes = UnsafeBufferPointer(rebasing: all.prefix(4096))
+        let key = idKey
         var index = 0
         while index + key.count < bytes.count {
             defer { index += 1 }

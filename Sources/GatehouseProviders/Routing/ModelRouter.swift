@@ -196,11 +196,12 @@ public final class ModelRouter: Sendable {
         guard table.resolve(model) != nil else { throw GatewayError.modelNotFound(model) }
         let settings = table.settings
         let plan = self.plan(for: model, in: table, region: region, mayUse: mayUse)
-        var tried: Set<String> = []
         var lastFailure: AttemptFailure?
         for (index, adapter) in plan.enumerated() {
             let id = adapter.deployment.id
-            if !tried.insert(id).inserted {
+            // A plan is a few attempts long: looked through, not hashed into a set, which the
+            // first attempt (nearly always the only one) would allocate.
+            if plan[..<index].contains(where: { $0.deployment.id == id }) {
                 // Same deployment again: back off exponentially. A different one is tried at once.
                 let delay = settings.retryBackoff * Double(1 << min(index, 6))
                 try await sleep(.milliseconds(Int(saturating: min(delay, 5) * 1000)))
