@@ -37,10 +37,16 @@ struct ModelPatternTests {
         #expect(ModelPattern("*").captures(String(repeating: "x", count: ModelPattern.maxNameLength + 1)) == nil)
     }
 
-    /// The check a key's model list makes on every request, without building the pattern,
-    /// decides as the captures do: every pattern over `a`, `b` and `*` up to five long, against
-    /// every name over `a` and `b` up to six long, and names past the length bound.
-    @Test func matchingWithoutCapturesDecidesAsCapturesDo() {
+    /// Matching and captures against a reference written the plainest way (each star tries every
+    /// length): every pattern over `a`, `b` and `*` up to five long, against every name over `a`
+    /// and `b` up to six long. Where it matches, the captures put back into the pattern give the
+    /// name again.
+    @Test func matchingAndCapturesDecideAsTheReferenceDoes() {
+        func reference(_ pattern: Substring, _ name: Substring) -> Bool {
+            guard let first = pattern.first else { return name.isEmpty }
+            if first == "*" { return (0...name.count).contains { reference(pattern.dropFirst(), name.dropFirst($0)) } }
+            return name.first == first && reference(pattern.dropFirst(), name.dropFirst())
+        }
         func words(_ alphabet: [String], upTo length: Int) -> [String] {
             var all = [""]
             var last = [""]
@@ -52,14 +58,22 @@ struct ModelPatternTests {
         }
         let names = words(["a", "b"], upTo: 6)
         var disagreements: [String] = []
-        for pattern in words(["a", "b", "*"], upTo: 5) {
-            for name in names where ModelPattern.matches(pattern, name) != (ModelPattern(pattern).captures(name) != nil) {
-                disagreements.append("\(pattern) ~ \(name)")
+        for text in words(["a", "b", "*"], upTo: 5) {
+            let pattern = ModelPattern(text)
+            for name in names {
+                let expected = reference(text[...], name[...])
+                let captures = pattern.captures(name)
+                if ModelPattern.matches(text, name) != expected || (captures != nil) != expected {
+                    disagreements.append("\(text) ~ \(name)")
+                } else if let captures, captures.count != pattern.stars || ModelPattern.substitute(captures, into: text, name: "") != name {
+                    disagreements.append("\(text) ~ \(name): \(captures)")
+                }
             }
         }
         #expect(disagreements.isEmpty)
         #expect(ModelPattern.matches("bench-*", "bench-stream") && !ModelPattern.matches("bench-*", "bench"))
         #expect(ModelPattern.matches("modèle/*", "modèle/été") && !ModelPattern.matches("modèle/*", "model/x"))
+        #expect(ModelPattern("modèle/*").captures("modèle/été") == ["été"])
         let long = String(repeating: "a", count: ModelPattern.maxNameLength + 1)
         #expect(!ModelPattern.matches("*", long) && ModelPattern.matches("*", String(long.dropFirst())))
     }

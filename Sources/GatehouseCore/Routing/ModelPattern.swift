@@ -32,20 +32,27 @@ public struct ModelPattern: Sendable, Equatable {
 
     /// What each `*` matched, in order, when the whole of `name` matches; else nil.
     public func captures(_ name: String) -> [String]? {
-        let bytes = Array(name.utf8)
-        guard bytes.count <= Self.maxNameLength, bytes.starts(with: pieces[0]) else { return nil }
-        guard pieces.count > 1 else { return bytes.count == pieces[0].count ? [] : nil }
+        var text = text
+        var name = name
+        return text.withUTF8 { pattern in name.withUTF8 { name in captures(pattern, name) } }
+    }
+
+    private func captures(_ pattern: UnsafeBufferPointer<UInt8>, _ bytes: UnsafeBufferPointer<UInt8>) -> [String]? {
+        // A name that does not match costs no allocation; one that does has a split to find.
+        guard Self.globMatches(pattern, bytes) else { return nil }
         var start = pieces[0].count
+        // Where, in the pattern, the star before the current piece is.
+        var star = pieces[0].count
         var captured: [String] = []
-        for index in 1..<pieces.count {
-            let piece = pieces[index]
-            let rest = pieces[(index + 1)...]
+        for piece in pieces.dropFirst() {
+            let afterPiece = star + 1 + piece.count
+            let rest = UnsafeBufferPointer(rebasing: pattern[afterPiece...])
             // The star before `piece` takes the longest run after which the rest still matches.
             var found: Int?
             var position = bytes.count - piece.count
             while position >= start {
                 if bytes[position..<(position + piece.count)].elementsEqual(piece),
-                    Self.globMatches(bytes[(position + piece.count)...], rest)
+                    Self.globMatches(rest, UnsafeBufferPointer(rebasing: bytes[(position + piece.count)...]))
                 {
                     found = position
                     break
@@ -55,9 +62,9 @@ public struct ModelPattern: Sendable, Equatable {
             guard let at = found else { return nil }
             captured.append(String(decoding: bytes[start..<at], as: UTF8.self))
             start = at + piece.count
-            if rest.isEmpty { return start == bytes.count ? captured : nil }
+            star = afterPiece
         }
-        return nil
+        return captured
     }
 
     /// `target` with its stars replaced by `captures` in order (LiteLLM's rule: when the pattern
@@ -98,35 +105,6 @@ public struct ModelPattern: Sendable, Equatable {
         }
         while p < pattern.count, pattern[p] == star { p += 1 }
         return p == pattern.count
-    }
-
-    /// Whether `bytes` is matched by stars between `pieces` (a star before each piece, and one
-    /// after the last): the classic linear scan that backtracks only to the latest star.
-    private static func globMatches(_ bytes: ArraySlice<UInt8>, _ pieces: ArraySlice<[UInt8]>) -> Bool {
-        guard !pieces.isEmpty else { return bytes.isEmpty }
-        // Pattern: * p1 * p2 * … * pn (the trailing `*` absent: pn must end the name).
-        var position = bytes.startIndex
-        for (offset, piece) in pieces.enumerated() {
-            let isLast = offset == pieces.count - 1
-            if isLast {
-                guard bytes.endIndex - position >= piece.count else { return false }
-                return bytes[(bytes.endIndex - piece.count)...].elementsEqual(piece)
-            }
-            // Leftmost occurrence: leaves the most room for what follows.
-            guard let found = firstIndex(of: piece, in: bytes, from: position) else { return false }
-            position = found + piece.count
-        }
-        return true
-    }
-
-    private static func firstIndex(of piece: [UInt8], in bytes: ArraySlice<UInt8>, from start: Int) -> Int? {
-        guard !piece.isEmpty else { return start }
-        var position = start
-        while position + piece.count <= bytes.endIndex {
-            if bytes[position..<(position + piece.count)].elementsEqual(piece) { return position }
-            position += 1
-        }
-        return nil
     }
 
     /// LiteLLM's order among patterns that match: the longer pattern first, then the one with
