@@ -10,7 +10,6 @@ import Testing
 /// at a time, reuse only after a whole keep-alive response, and every way a connection can end.
 @Suite("Upstream connection handler")
 struct UpstreamConnectionHandlerTests {
-    typealias Producer = UpstreamConnectionHandler.Producer
     /// Carries the body sequence out of the event loop, as the transport does.
     struct Transfer<Value>: @unchecked Sendable { let value: Value }
 
@@ -23,10 +22,24 @@ struct UpstreamConnectionHandlerTests {
         func add() { count.add(1, ordering: .relaxed) }
     }
 
-    /// A connected channel with the handler, and its reuse count.
-    func connected() async throws -> (NIOAsyncTestingChannel, Reuses) {
+    /// Counts the reads the handler asks of the socket.
+    final class ReadCounter: ChannelOutboundHandler, Sendable {
+        typealias OutboundIn = Any
+        private let count = Atomic(0)
+        var value: Int { count.load(ordering: .relaxed) }
+
+        func read(context: ChannelHandlerContext) {
+            count.add(1, ordering: .relaxed)
+            context.read()
+        }
+    }
+
+    /// A connected channel with the handler, and its reuse count. - Parameter reads: counts the
+    /// reads the handler asks for.
+    func connected(reads: ReadCounter? = nil) async throws -> (NIOAsyncTestingChannel, Reuses) {
         let reusable = Reuses()
         let channel = try await NIOAsyncTestingChannel { channel in
+            if let reads { try channel.pipeline.syncOperations.addHandler(reads) }
             let handler = UpstreamConnectionHandler()
             handler.onReusable = { reusable.add() }
             try channel.pipeline.syncOperations.addHandler(handler)
@@ -39,14 +52,14 @@ struct UpstreamConnectionHandlerTests {
     func start(
         on channel: NIOAsyncTestingChannel, firstByteTimeout: TimeAmount = .seconds(30)
     ) async throws -> (
-        head: EventLoopFuture<HTTPResponseHead>, body: Producer
+        head: EventLoopFuture<HTTPResponseHead>, body: UpstreamBody
     ) {
         let started = try await channel.testingEventLoop.executeInContext {
             let handler = try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self)
             let promise = channel.eventLoop.makePromise(of: HTTPResponseHead.self)
-            let demand = BodyDemand(handler: handler, eventLoop: channel.eventLoop)
             handler.start(head: Self.request, bytes: ByteBuffer(string: "{}"), firstByteTimeout: firstByteTimeout, awaiting: .head(promise))
-            return Transfer(value: (promise.futureResult, handler.makeBody(demand: demand)))
+            let body = UpstreamBody.streamed(handler.makeBody(on: channel.eventLoop), deadline: .distantFuture)
+            return Transfer(value: (promise.futureResult, body))
         }
         // The request is flushed once the loop's current work is done (see `start`).
         await channel.testingEventLoop.run()
@@ -68,8 +81,8 @@ struct UpstreamConnectionHandlerTests {
     }
 
     /// A pooled connection the upstream closed after it was taken: `start` fails the head, and
-    /// the body made next ends at once. Before, that body's source was dropped unfinished, which
-    /// NIO answers by stopping the process.
+    /// the body made next ends at once. (With NIO's sequence producer, that body's source was
+    /// dropped unfinished, which NIO answered by stopping the process.)
     @Test func aBodyMadeAfterTheConnectionWentAwayEndsAndStopsNothing() async throws {
         let (channel, _) = try await connected()
         let handler = try await channel.testingEventLoop.executeInContext {
@@ -78,9 +91,9 @@ struct UpstreamConnectionHandlerTests {
         try await channel.close()
         let started = try await channel.testingEventLoop.executeInContext {
             let promise = channel.eventLoop.makePromise(of: HTTPResponseHead.self)
-            let demand = BodyDemand(handler: handler.value, eventLoop: channel.eventLoop)
             handler.value.start(head: Self.request, bytes: ByteBuffer(string: "{}"), firstByteTimeout: .seconds(30), awaiting: .head(promise))
-            return Transfer(value: (promise.futureResult, handler.value.makeBody(demand: demand)))
+            let body = UpstreamBody.streamed(handler.value.makeBody(on: channel.eventLoop), deadline: .distantFuture)
+            return Transfer(value: (promise.futureResult, body))
         }
         await #expect(throws: UpstreamConnectionHandler.Failure.self) { try await started.value.0.get() }
         var chunks = started.value.1.makeAsyncIterator()
@@ -278,5 +291,101 @@ struct UpstreamConnectionHandlerTests {
         try await channel.writeInbound(responseHead(.created))
         #expect(try await secondHead.get().status == .created)
         _ = try await channel.finish()
+    }
+
+    /// Back-pressure: with eight chunks unread the handler stops asking the socket for more, and
+    /// asks again once the reader has brought them down to two; the body arrives whole and in order.
+    @Test func theHandlerStopsReadingWhileEightChunksWaitUnreadAndReadsAgainAtTwo() async throws {
+        let reads = ReadCounter()
+        let (channel, reusable) = try await connected(reads: reads)
+        let (head, body) = try await start(on: channel)
+        try await channel.writeInbound(responseHead(.ok))
+        #expect(try await head.get().status == .ok)
+        for index in 0..<7 { try await channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: "\(index),"))) }
+        let beforeTheEighth = reads.value
+        try await channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: "7,")))
+        // The eighth chunk's read completes without asking for another.
+        #expect(reads.value == beforeTheEighth)
+        var chunks = body.makeAsyncIterator()
+        var received = ""
+        for _ in 0..<5 { received += String(buffer: try #require(try await chunks.next())) }
+        #expect(reads.value == beforeTheEighth, "three chunks still wait: not yet")
+        received += String(buffer: try #require(try await chunks.next()))
+        #expect(reads.value == beforeTheEighth + 1, "down to two: the socket is read again")
+        for index in 8..<10 { try await channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: "\(index),"))) }
+        try await channel.writeInbound(HTTPClientResponsePart.end(nil))
+        while let chunk = try await chunks.next() { received += String(buffer: chunk) }
+        #expect(received == (0..<10).map { "\($0)," }.joined())
+        #expect(reusable.value == 1)
+        _ = try await channel.finish()
+    }
+
+    /// A reader that lets go of the body before its end (the client went away) ends the upstream
+    /// request: the connection closes and is not reused.
+    @Test func aBodyDroppedBeforeItsEndClosesTheConnection() async throws {
+        let (channel, reusable) = try await connected()
+        var started: (head: EventLoopFuture<HTTPResponseHead>, body: UpstreamBody)? = try await start(on: channel)
+        try await channel.writeInbound(responseHead(.ok))
+        try await channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: "partial")))
+        var chunks: UpstreamBody.AsyncIterator? = started?.body.makeAsyncIterator()
+        #expect(String(buffer: try #require(try await chunks?.next())) == "partial")
+        #expect(channel.isActive)
+        started = nil
+        chunks = nil
+        try await channel.closeFuture.get()
+        #expect(reusable.value == 0)
+    }
+
+    /// A reader waiting for a chunk whose task is cancelled gets `CancellationError`, and the
+    /// upstream request ends with it.
+    @Test func cancellingAWaitingReaderEndsTheBodyAndClosesTheConnection() async throws {
+        let (channel, _) = try await connected()
+        let (head, body) = try await start(on: channel)
+        try await channel.writeInbound(responseHead(.ok))
+        _ = try await head.get()
+        let reader = Task {
+            var chunks = body.makeAsyncIterator()
+            return try await chunks.next()
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        reader.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await reader.value }
+        try await channel.closeFuture.get()
+    }
+
+    /// A body's end that arrives while chunks still wait unread comes after them; an error after
+    /// them too.
+    @Test func theEndAndAnErrorComeAfterTheChunksStillUnread() async throws {
+        let (channel, _) = try await connected()
+        let (head, body) = try await start(on: channel)
+        try await channel.writeInbound(responseHead(.ok))
+        _ = try await head.get()
+        try await channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: "one,")))
+        try await channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: "two")))
+        try await channel.close()
+        var chunks = body.makeAsyncIterator()
+        #expect(String(buffer: try #require(try await chunks.next())) == "one,")
+        #expect(String(buffer: try #require(try await chunks.next())) == "two")
+        await #expect(throws: TransportError.self) { _ = try await chunks.next() }
+    }
+
+    /// A streamed body past the attempt's total deadline fails at its next chunk.
+    @Test func aStreamedBodyPastItsDeadlineFails() async throws {
+        let (channel, _) = try await connected()
+        let started = try await channel.testingEventLoop.executeInContext {
+            let handler = try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self)
+            let promise = channel.eventLoop.makePromise(of: HTTPResponseHead.self)
+            handler.start(head: Self.request, bytes: ByteBuffer(string: "{}"), firstByteTimeout: .seconds(30), awaiting: .head(promise))
+            // Already past.
+            return Transfer(value: UpstreamBody.streamed(handler.makeBody(on: channel.eventLoop), deadline: .now() - .seconds(1)))
+        }
+        try await channel.writeInbound(responseHead(.ok))
+        try await channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: "late")))
+        var chunks = started.value.makeAsyncIterator()
+        await #expect {
+            _ = try await chunks.next()
+        } throws: { error in
+            (error as? TransportError)?.kind == .timeout
+        }
     }
 }

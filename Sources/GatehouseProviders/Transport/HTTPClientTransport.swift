@@ -85,12 +85,19 @@ struct DeadlineBoundSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sen
 
         mutating func next() async throws -> ByteBuffer? {
             guard let chunk = try await base.next(isolation: #isolation) else { return nil }
-            guard NIODeadline.now() < deadline else {
-                throw TransportError(.timeout, "upstream response exceeded the total timeout")
-            }
+            try TransportError.checkTotal(deadline)
             return chunk
         }
     }
 
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), deadline: deadline) }
+}
+
+extension TransportError {
+    /// After a chunk of a body has arrived: fails once the attempt's total `deadline` has passed.
+    static func checkTotal(_ deadline: NIODeadline) throws {
+        guard NIODeadline.now() < deadline else {
+            throw TransportError(.timeout, "upstream response exceeded the total timeout")
+        }
+    }
 }

@@ -2,54 +2,84 @@ public import NIOCore
 
 /// A response body as an async sequence of buffers, whatever transport produced it.
 /// Dropping the iterator before the end cancels the upstream request.
+///
+/// The bodies Gatehouse's own transport makes — one buffer gathered whole, or a stream from an
+/// upstream connection — are held as they are; any other sequence behind a function that makes
+/// its iterator. (Held behind that function, each body cost a closure's context and an iterator
+/// boxed as an existential, and each chunk a dynamic cast.)
 public struct UpstreamBody: AsyncSequence, Sendable {
     public typealias Element = ByteBuffer
-    private let make: @Sendable () -> AsyncIterator
+
+    private enum Source: Sendable {
+        case bytes(ByteBuffer)
+        /// A stream from `NIOHTTPTransport`, ended with an error once `deadline` has passed.
+        case streamed(StreamedUpstreamBody.Reader, deadline: NIODeadline)
+        case sequence(@Sendable () -> any AsyncIteratorProtocol)
+    }
+    private let source: Source
 
     public init<Base: AsyncSequence & Sendable>(_ base: Base) where Base.Element == ByteBuffer {
-        self.make = { AsyncIterator(base.makeAsyncIterator()) }
+        source = .sequence { base.makeAsyncIterator() }
+    }
+
+    private init(source: Source) {
+        self.source = source
     }
 
     public static func bytes(_ buffer: ByteBuffer) -> UpstreamBody {
-        UpstreamBody(CollectionOfOne(buffer).async)
+        UpstreamBody(source: .bytes(buffer))
     }
 
-    public func makeAsyncIterator() -> AsyncIterator { make() }
+    static func streamed(_ reader: StreamedUpstreamBody.Reader, deadline: NIODeadline) -> UpstreamBody {
+        UpstreamBody(source: .streamed(reader, deadline: deadline))
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        switch source {
+        case .bytes(let buffer): AsyncIterator(.bytes(buffer))
+        case .streamed(let reader, let deadline): AsyncIterator(.streamed(reader, deadline: deadline))
+        case .sequence(let make): AsyncIterator(.sequence(make()))
+        }
+    }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        private var base: any AsyncIteratorProtocol
-        init(_ base: any AsyncIteratorProtocol) { self.base = base }
+        fileprivate enum State {
+            case bytes(ByteBuffer?)
+            case streamed(StreamedUpstreamBody.Reader, deadline: NIODeadline)
+            case sequence(any AsyncIteratorProtocol)
+        }
+        private var state: State
+
+        fileprivate init(_ state: State) {
+            self.state = state
+        }
 
         public mutating func next() async throws -> ByteBuffer? {
-            try await base.next(isolation: #isolation) as? ByteBuffer
+            switch state {
+            case .bytes(let buffer):
+                state = .bytes(nil)
+                return buffer
+            case .streamed(let reader, let deadline):
+                guard let chunk = try await reader.body.next() else { return nil }
+                try TransportError.checkTotal(deadline)
+                return chunk
+            case .sequence(var base):
+                defer { state = .sequence(base) }
+                return try await base.next(isolation: #isolation) as? ByteBuffer
+            }
         }
     }
 
-    /// The whole body, refusing more than `limit` bytes.
+    /// The whole body, refusing more than `limit` bytes. A body of one buffer is that buffer, not
+    /// a copy.
     public func collect(upTo limit: Int) async throws -> ByteBuffer {
-        var result = ByteBuffer()
+        var result: ByteBuffer?
         for try await chunk in self {
-            guard result.readableBytes + chunk.readableBytes <= limit else {
+            guard (result?.readableBytes ?? 0) + chunk.readableBytes <= limit else {
                 throw TransportError(.bodyTooLarge, "upstream response exceeds \(limit) bytes")
             }
-            var chunk = chunk
-            result.writeBuffer(&chunk)
+            if result == nil { result = chunk } else { result!.writeImmutableBuffer(chunk) }
         }
-        return result
+        return result ?? ByteBuffer()
     }
-}
-
-/// A synchronous sequence seen as an async one (for bodies already in memory).
-struct SyncAsyncSequence<Base: Sequence & Sendable>: AsyncSequence, Sendable {
-    typealias Element = Base.Element
-    let base: Base
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var base: Base.Iterator
-        mutating func next() async -> Base.Element? { base.next() }
-    }
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeIterator()) }
-}
-
-extension Sequence where Self: Sendable {
-    var async: SyncAsyncSequence<Self> { SyncAsyncSequence(base: self) }
 }

@@ -90,14 +90,11 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
             return UpstreamResponse(status: Int(response.head.status.code), headers: response.head.headers, body: .bytes(response.body))
         }
         let promise = loop.makePromise(of: HTTPResponseHead.self)
-        let bodySequence = try await begin(on: channel, head: head, bytes: bytes, firstByteTimeout: timeouts.firstByte, awaiting: .head(promise))
+        let body = try await begin(on: channel, head: head, bytes: bytes, firstByteTimeout: timeouts.firstByte, awaiting: .head(promise))
         let responseHead = try await answer(promise.futureResult, closing: channel)
-        guard let bodySequence else { throw UpstreamConnectionHandler.Failure.closedBeforeResponse }
-        let deadline = NIODeadline.now() + timeouts.total
+        guard let body else { throw UpstreamConnectionHandler.Failure.closedBeforeResponse }
         return UpstreamResponse(
-            status: Int(responseHead.status.code), headers: responseHead.headers,
-            body: UpstreamBody(DeadlineBoundSequence(base: bodySequence, deadline: deadline))
-        )
+            status: Int(responseHead.status.code), headers: responseHead.headers, body: .streamed(body, deadline: .now() + timeouts.total))
     }
 
     /// Starts the exchange on the connection's loop: at once when the request's task runs there
@@ -106,9 +103,9 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
     private func begin(
         on channel: any Channel, head: HTTPRequestHead, bytes: ByteBuffer, firstByteTimeout: TimeAmount,
         awaiting: UpstreamConnectionHandler.Awaiting
-    ) async throws -> UpstreamConnectionHandler.Producer? {
+    ) async throws -> StreamedUpstreamBody.Reader? {
         let loop = channel.eventLoop
-        let transfer: UnsafeTransfer<UpstreamConnectionHandler.Producer?>?
+        let transfer: UnsafeTransfer<StreamedUpstreamBody.Reader?>?
         if loop.inEventLoop {
             // Called, not wrapped in a closure: no closure context to allocate per request.
             transfer = Self.start(on: channel, head: head, bytes: bytes, firstByteTimeout: firstByteTimeout, awaiting: awaiting)
@@ -126,12 +123,12 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
         return transfer.value
     }
 
-    /// On the connection's loop. - Returns: nil when the connection is gone; a nil producer when
-    /// the body is gathered whole.
+    /// On the connection's loop. - Returns: nil when the connection is gone; a nil body when it
+    /// is gathered whole.
     private static func start(
         on channel: any Channel, head: HTTPRequestHead, bytes: ByteBuffer, firstByteTimeout: TimeAmount,
         awaiting: UpstreamConnectionHandler.Awaiting
-    ) -> UnsafeTransfer<UpstreamConnectionHandler.Producer?>? {
+    ) -> UnsafeTransfer<StreamedUpstreamBody.Reader?>? {
         // A pooled connection the upstream closed since it was taken has no handler left: that is
         // a close before the response (retried once on a new connection).
         guard let handler = try? channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self) else {
@@ -142,9 +139,8 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
             handler.start(head: head, bytes: bytes, firstByteTimeout: firstByteTimeout, awaiting: awaiting)
             return UnsafeTransfer(nil)
         }
-        let demand = BodyDemand(handler: handler, eventLoop: channel.eventLoop)
         handler.start(head: head, bytes: bytes, firstByteTimeout: firstByteTimeout, awaiting: awaiting)
-        return UnsafeTransfer(handler.makeBody(demand: demand))
+        return UnsafeTransfer(handler.makeBody(on: channel.eventLoop))
     }
 
     /// Waits for the upstream's answer; a cancelled request closes the connection, which fails it.

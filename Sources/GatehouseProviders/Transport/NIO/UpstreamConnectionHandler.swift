@@ -11,10 +11,6 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
 
-    typealias Producer = NIOThrowingAsyncSequenceProducer<
-        ByteBuffer, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, BodyDemand
-    >
-
     /// Why an exchange ended before a response head.
     enum Failure: Error {
         /// The connection closed before any byte of the response: safe to retry on a fresh one.
@@ -59,7 +55,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     private struct Exchange {
         /// Set when the body is streamed; `whole` when it is gathered.
         var head: EventLoopPromise<HTTPResponseHead>?
-        var source: Producer.Source?
+        var body: StreamedUpstreamBody?
         var whole: WholeBody?
         var responseHead: HTTPResponseHead?
         var receivedAnything = false
@@ -134,20 +130,18 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         (wire ?? context).read()
     }
 
-    /// The response body's sequence, bound to this exchange.
-    func makeBody(demand: BodyDemand) -> Producer {
-        let made = Producer.makeSequence(
-            backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8), finishOnDeinit: false, delegate: demand
-        )
+    /// The response body, bound to the exchange `start` began: called right after it, on the
+    /// connection's loop, `eventLoop`.
+    func makeBody(on eventLoop: any EventLoop) -> StreamedUpstreamBody.Reader {
+        let body = StreamedUpstreamBody(handler: self, exchange: exchangeID, eventLoop: eventLoop)
         if exchange == nil {
             // `start` found the connection gone (closed by the upstream since it was pooled) and
-            // failed the head: the body ends at once. Dropped unfinished, the source would stop
-            // the whole process.
-            made.source.finish()
+            // failed the head: the body ends at once.
+            body.finish()
         } else {
-            exchange!.source = made.source
+            exchange!.body = body
         }
-        return made.sequence
+        return StreamedUpstreamBody.Reader(body)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -172,11 +166,11 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
             }
         case .body(let buffer):
             if exchange!.whole != nil { return gather(buffer) }
-            if exchange!.source?.yield(buffer) == .stopProducing { wantsMore = false }
+            if exchange!.body?.yield(buffer) == false { wantsMore = false }
         case .end:
             let ended = exchange!
             exchange = nil
-            ended.source?.finish()
+            ended.body?.finish()
             if let whole = ended.whole, let head = ended.responseHead {
                 whole.promise.succeed(WholeResponse(head: head, body: whole.body ?? ByteBuffer()))
             }
@@ -298,7 +292,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         }
         exchange.head?.fail(error)
         exchange.whole?.promise.fail(error)
-        exchange.source?.finish(Self.transportError(error))
+        exchange.body?.finish(Self.transportError(error))
         context?.close(promise: nil)
     }
 
@@ -311,29 +305,6 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         case Failure.closedBeforeResponse: return TransportError(.connect, "upstream closed the connection")
         case Failure.other(let error): return error is CancellationError ? error : TransportError(.other, "\(error)")
         default: return error
-        }
-    }
-}
-
-/// The body consumer's side of back-pressure, and its going away.
-final class BodyDemand: NIOAsyncSequenceProducerDelegate {
-    private let handler: NIOLoopBound<UpstreamConnectionHandler>
-    private let exchange: UInt64
-
-    /// Must be created on the connection's event loop, for the exchange about to start.
-    init(handler: UpstreamConnectionHandler, eventLoop: any EventLoop) {
-        self.handler = NIOLoopBound(handler, eventLoop: eventLoop)
-        self.exchange = handler.exchangeID &+ 1
-    }
-
-    func produceMore() {
-        handler.eventLoop.execute { self.handler.value.resumeReading(exchange: self.exchange) }
-    }
-
-    /// Called when the consumer is done with the body: at its end, or when it dropped it early.
-    func didTerminate() {
-        handler.eventLoop.execute {
-            self.handler.value.abandon(exchange: self.exchange)
         }
     }
 }
