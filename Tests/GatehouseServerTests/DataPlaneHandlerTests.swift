@@ -25,7 +25,7 @@ struct DataPlaneHandlerTests {
     @Test(arguments: [false, true])
     func anAnswerIsOnTheSocketBeforeAShutdownClosesTheConnection(clientAsksToClose: Bool) async throws {
         let plane = DataPlane(
-            responder: DataPlane.Answer { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "answer"))) },
+            responder: DataPlane.Answer { _, _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "answer"))) },
             maxBodyBytes: 1024, maxAudioBytes: 1024, bodyTimeout: .seconds(30), idleTimeout: nil)
         let channel = NIOAsyncTestingChannel()
         let wire = Wire()
@@ -51,7 +51,7 @@ struct DataPlaneHandlerTests {
     /// rather than leave the client waiting, and nothing is written.
     @Test func withoutTheEncoderTheConnectionClosesRatherThanHang() async throws {
         let plane = DataPlane(
-            responder: DataPlane.Answer { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "answer"))) },
+            responder: DataPlane.Answer { _, _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "answer"))) },
             maxBodyBytes: 1024, maxAudioBytes: 1024, bodyTimeout: .seconds(30), idleTimeout: nil)
         let channel = NIOAsyncTestingChannel()
         try await channel.pipeline.addHandler(plane.handler())
@@ -70,7 +70,7 @@ struct DataPlaneHandlerTests {
     @Test func aStreamWaitsForTheSocketOnlyWhileTheConnectionIsNotWritable() async throws {
         let taken = Taken()
         let plane = DataPlane(
-            responder: DataPlane.Answer { _, _ in
+            responder: DataPlane.Answer { _, _, _ in
                 Response(
                     status: .ok, headers: [.contentType: "text/event-stream"],
                     body: ResponseBody { writer in
@@ -111,6 +111,42 @@ struct DataPlaneHandlerTests {
         #expect(channel.isActive)
     }
 
+    /// The answer gets the body the handler read, whole, to use as it is; a body refused past its
+    /// bound is not handed over (the route answers 413 reading the request's own body).
+    @Test func theAnswerGetsTheBodyReadWholeAndNoneOfARefusedOne() async throws {
+        let bodies = Mutex<[String?]>([])
+        let plane = DataPlane(
+            responder: DataPlane.Answer { request, body, _ in
+                bodies.withLock { $0.append(body.map { String(buffer: $0) }) }
+                let status: HTTPResponse.Status
+                do {
+                    _ = try await request.body.collect(upTo: 1024)
+                    status = .ok
+                } catch {
+                    status = .contentTooLarge
+                }
+                return Response(status: status, body: ResponseBody(byteBuffer: ByteBuffer(string: "answer")))
+            },
+            maxBodyBytes: 16, maxAudioBytes: 16, bodyTimeout: .seconds(30), idleTimeout: nil)
+        let channel = NIOAsyncTestingChannel()
+        try await channel.pipeline.addHandlers([HTTPResponseEncoder(), plane.handler()])
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1))
+        try await channel.writeInbound(HTTPServerRequestPart.head(Self.post("/v1/chat/completions")))
+        try await channel.writeInbound(HTTPServerRequestPart.body(ByteBuffer(string: "{\"a\":")))
+        try await channel.writeInbound(HTTPServerRequestPart.body(ByteBuffer(string: "1}")))
+        try await channel.writeInbound(HTTPServerRequestPart.end(nil))
+        for _ in 0..<10 { await channel.testingEventLoop.run() }
+        #expect(bodies.withLock { $0 } == [#"{"a":1}"#])
+        try await channel.writeInbound(HTTPServerRequestPart.head(Self.post("/v1/chat/completions")))
+        try await channel.writeInbound(HTTPServerRequestPart.body(ByteBuffer(string: String(repeating: "x", count: 17))))
+        for _ in 0..<10 { await channel.testingEventLoop.run() }
+        #expect(bodies.withLock { $0 } == [#"{"a":1}"#, nil])
+        var sent = ""
+        while let bytes = try await channel.readOutbound(as: ByteBuffer.self) { sent += String(buffer: bytes) }
+        #expect(sent.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(sent.contains("HTTP/1.1 413 "), "the refused body's request read its own body and failed: \(sent)")
+    }
+
     /// The head the handler makes for its requests is the one NIO's codec makes for Hummingbird's.
     @Test func aRequestsHeadIsMadeAsNIOsCodecMakesIt() throws {
         var heads = [Self.post("/v1/chat/completions"), Self.post("/v1/embeddings?api-version=1&x=%20y")]
@@ -132,7 +168,7 @@ struct DataPlaneHandlerTests {
     @Test(.timeLimit(.minutes(1)))
     func aFixedPathIsAnsweredByItsOwnAnswerAndTheRestByTheRouter() async throws {
         func answering(_ text: String) -> DataPlane.Answer {
-            DataPlane.Answer { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: text))) }
+            DataPlane.Answer { _, _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: text))) }
         }
         let plane = DataPlane(
             responder: answering("router"), fixed: ["/v1/chat/completions": answering("fixed")], maxBodyBytes: 1024, maxAudioBytes: 1024,
@@ -157,7 +193,8 @@ struct DataPlaneHandlerTests {
     @Test(.timeLimit(.minutes(1)))
     func oneTaskAnswersAConnectionsRequestsAndEndsWithIt() async throws {
         let plane = DataPlane(
-            responder: DataPlane.Answer { request, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: request.uri.path))) },
+            responder: DataPlane.Answer { request, _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: request.uri.path)))
+            },
             maxBodyBytes: 1024, maxAudioBytes: 1024, bodyTimeout: .seconds(30), idleTimeout: nil)
         let channel = NIOAsyncTestingChannel()
         // Read on the channel's loop only (`executeInContext`).

@@ -71,15 +71,21 @@ public struct UpstreamBody: AsyncSequence, Sendable {
     }
 
     /// The whole body, refusing more than `limit` bytes. A body of one buffer is that buffer, not
-    /// a copy.
+    /// a copy; one gathered whole is returned without iterating it.
     public func collect(upTo limit: Int) async throws -> ByteBuffer {
+        if case .bytes(let buffer) = source {
+            guard buffer.readableBytes <= limit else { throw Self.tooLarge(limit) }
+            return buffer
+        }
         var result: ByteBuffer?
         for try await chunk in self {
-            guard (result?.readableBytes ?? 0) + chunk.readableBytes <= limit else {
-                throw TransportError(.bodyTooLarge, "upstream response exceeds \(limit) bytes")
-            }
+            guard (result?.readableBytes ?? 0) + chunk.readableBytes <= limit else { throw Self.tooLarge(limit) }
             if result == nil { result = chunk } else { result!.writeImmutableBuffer(chunk) }
         }
         return result ?? ByteBuffer()
+    }
+
+    private static func tooLarge(_ limit: Int) -> TransportError {
+        TransportError(.bodyTooLarge, "upstream response exceeds \(limit) bytes")
     }
 }

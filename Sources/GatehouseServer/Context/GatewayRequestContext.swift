@@ -32,9 +32,10 @@ public struct GatewayRequestContext: ConnectionContext {
     public var requestStart: ContinuousClock.Instant?
     /// This request's access log line in the making (nil: no access log).
     var accessNote: AccessNote?
-    /// Whether the body was read before the request was handed on (the data plane reads it whole,
-    /// within its own deadline): the routes need not bound the time reading it takes.
-    var bodyInMemory = false
+    /// The body, when it was read whole before the request was handed on (the data plane reads
+    /// it within its own deadline): the routes take it from here, without bounding the time
+    /// reading it takes or iterating the request's body for it.
+    var bodyRead: ByteBuffer?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -52,7 +53,7 @@ public struct AuthenticatedContext: ChildRequestContext, ConnectionContext {
     public let forwardedClient: String?
     public let requestStart: ContinuousClock.Instant?
     let accessNote: AccessNote?
-    let bodyInMemory: Bool
+    let bodyRead: ByteBuffer?
 
     public init(context: GatewayRequestContext) throws {
         guard let principal = context.principal else { throw GatewayError.unauthorized("This route needs a credential.") }
@@ -62,6 +63,6 @@ public struct AuthenticatedContext: ChildRequestContext, ConnectionContext {
         self.forwardedClient = context.forwardedClient
         self.requestStart = context.requestStart
         self.accessNote = context.accessNote
-        self.bodyInMemory = context.bodyInMemory
+        self.bodyRead = context.bodyRead
     }
 }

@@ -9,10 +9,12 @@ struct DataPlane: Sendable {
     /// Answers a request on a connection. (A function in a struct: held in an array or a queue,
     /// a bare function would be wrapped in a thunk, a new object, each time it is stored or read.)
     struct Answer: Sendable {
-        let respond: @Sendable (Request, any Channel) async throws -> Response
+        /// The request, its body when it was read whole (a refused body was not), and the connection.
+        let respond: @Sendable (Request, ByteBuffer?, any Channel) async throws -> Response
     }
-    /// A request read whole, and what answers it: handed to the connection's answer task.
-    typealias Job = (request: Request, answer: Answer)
+    /// A request read whole (its body, unless refused), and what answers it: handed to the
+    /// connection's answer task.
+    typealias Job = (request: Request, body: ByteBuffer?, answer: Answer)
 
     /// Answers a request with the router: its lookup, then the route's middleware and handler.
     let responder: Answer
@@ -58,16 +60,16 @@ struct DataPlane: Sendable {
     func handler() -> DataPlaneHandler { DataPlaneHandler(plane: self) }
 
     /// An answer through `responder`, in a context made for the request, whose body has been read
-    /// whole. - Parameter endpoint: the route's path, for a responder that is one route's
+    /// whole (or refused). - Parameter endpoint: the route's path, for a responder that is one route's
     ///   middleware and handler: set as the router sets it (the metrics' and access log's route,
     ///   the client-certificate policy's), and an error the route throws is answered as the
     ///   router answers it.
     static func answer(
         with responder: some HTTPResponder<GatewayRequestContext>, endpoint: String?, logger: Logger
     ) -> Answer {
-        Answer { request, channel in
+        Answer { request, body, channel in
             var context = GatewayRequestContext(source: .init(channel: channel, logger: logger))
-            context.bodyInMemory = true
+            context.bodyRead = body
             guard let endpoint else { return try await responder.respond(to: request, context: context) }
             context.coreContext.endpointPath.value = endpoint
             do {

@@ -140,7 +140,7 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case (.collecting(let head, let body, _), .end):
             bodyEnded()
             reading = .answering
-            respond(to: Request(head: head, body: RequestBody(buffer: body)), context: context)
+            respond(to: Request(head: head, body: RequestBody(buffer: body)), body: body, context: context)
         case (.discarding(let answered), .end):
             bodyEnded()
             reading = answered ? .closing : .answering
@@ -159,14 +159,14 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func refuse(_ head: HTTPRequest, context: ChannelHandlerContext) {
         closeAfterAnswer = true
         reading = .discarding(answered: false)
-        respond(to: Request(head: head, body: RequestBody(asyncSequence: OverLimitBody())), context: context)
+        respond(to: Request(head: head, body: RequestBody(asyncSequence: OverLimitBody())), body: nil, context: context)
     }
 
     /// - Parameter request: taken, and moved to the connection's answer task: a copy would retain
     ///   each of its parts once more, and release them again, per request.
-    private func respond(to request: consuming Request, context: ChannelHandlerContext) {
+    private func respond(to request: consuming Request, body: ByteBuffer?, context: ChannelHandlerContext) {
         let requests = self.requests ?? startAnswering(context: context)
-        requests.put((request, answer))
+        requests.put((request, body, answer))
     }
 
     /// Starts the task that answers this connection's requests, on the connection's loop as its
@@ -176,9 +176,9 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let sink = AnswerSink(handler: self, context: context)
         let channel = context.channel
         answers = Task(executorPreference: LoopTaskExecutor(loop: context.eventLoop)) {
-            while let (request, answer) = await requests.next() {
+            while let (request, body, answer) = await requests.next() {
                 do {
-                    let response = try await answer.respond(request, channel)
+                    let response = try await answer.respond(request, body, channel)
                     try await sink.send(consume response)
                 } catch {
                     // Cancelled (the client left) or the connection failed while writing: nobody to answer.

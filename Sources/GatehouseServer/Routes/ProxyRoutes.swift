@@ -188,9 +188,12 @@ public struct ProxyRoutes: Sendable {
         if let length = request.headers.value(of: .contentLength).flatMap(Int.init), length > limit {
             throw GatewayError.payloadTooLarge(limit: limit)
         }
-        // A client trickling its body byte by byte must not hold a connection and a task forever
-        // (the data plane has read it already, within the same deadline).
-        if context.bodyInMemory { return try await collect(request, upTo: limit) }
+        // Read already by the data plane, within the same deadline.
+        if let body = context.bodyRead {
+            guard body.readableBytes <= limit else { throw GatewayError.payloadTooLarge(limit: limit) }
+            return body
+        }
+        // A client trickling its body byte by byte must not hold a connection and a task forever.
         let channel = context.channel
         let deadline = channel.eventLoop.scheduleTask(in: bodyTimeout) { channel.close(promise: nil) }
         defer { deadline.cancel() }
