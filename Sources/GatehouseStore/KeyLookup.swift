@@ -23,7 +23,11 @@ public struct KeyLookup: Sendable {
     /// - Parameter fromStore: whether a bounded cache may ask the store (false for a secret that
     ///   cannot be a key, such as a JWT, which would otherwise cost a lookup per token).
     /// - Throws: `GatewayError.unavailable` when the store cannot be read (fail closed).
-    public func resolve(_ digest: KeyDigest, at now: Date, fromStore: Bool = true) async throws -> ResolvedKey? {
+    ///
+    /// Runs where its caller runs (`nonisolated(nonsending)`; this module is not built with that
+    /// default): it is called for every request with a key, nearly always answered from memory,
+    /// and a hop to the generic executor and back cost two executor switches each time.
+    nonisolated(nonsending) public func resolve(_ digest: KeyDigest, at now: Date, fromStore: Bool = true) async throws -> ResolvedKey? {
         if let resolved = cache.resolve(digest) { return resolved }
         guard let store, fromStore, !cache.isKnownUnknown(digest, at: now) else { return nil }
         let found: VirtualKey?
