@@ -247,15 +247,20 @@ struct DataPlaneTests {
     /// A client that stops reading a stream holds the upstream back: chunks are taken without
     /// waiting only while the connection takes writes, so what Gatehouse holds stays bounded;
     /// once the client reads again, the whole stream arrives.
+    ///
+    /// What is held also counts the kernel's socket buffers, which grow as the kernel sees fit:
+    /// up to `tcp_rmem`'s and `tcp_wmem`'s most on each side (here 32 MiB and 4 MiB, over 70 MB in
+    /// all). The client's receive buffer is fixed, and the stream is twice as long as what the
+    /// rest could hold, so that a stream held back is told apart from one that was not.
     @Test func aClientThatStopsReadingAStreamHoldsTheUpstreamBack() async throws {
         let sent = Mutex(0)
-        let eventCount = 10_000
+        let eventCount = 20_000
         let event = RecordingUpstream.openAIChunks([String(repeating: "x", count: 8000)], usage: false)[0]
         let upstream = RecordingUpstream { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/event-stream"],
                 body: .init { writer in
-                    // 80 MB if nothing held it back.
+                    // 160 MB if nothing held it back.
                     for _ in 0..<eventCount {
                         try await writer.write(ByteBuffer(string: event))
                         sent.withLock { $0 += 1 }
@@ -269,6 +274,7 @@ struct DataPlaneTests {
                 let received = ByteCounter()
                 let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                     .channelOption(.autoRead, value: false)
+                    .channelOption(.socketOption(.so_rcvbuf), value: 128 * 1024)
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(received) }
                     }
@@ -290,7 +296,7 @@ struct DataPlaneTests {
                 // Reading again, the client gets it all.
                 try await channel.setOption(.autoRead, value: true).get()
                 channel.read()
-                #expect(await eventually(timeout: .seconds(30)) { received.endsWithDone })
+                #expect(await eventually(timeout: .seconds(60)) { received.endsWithDone })
                 #expect(sent.withLock { $0 } == eventCount)
                 #expect(received.bytes > eventCount * 8000)
                 try await channel.close()
