@@ -64,6 +64,8 @@ public struct UpstreamBody: AsyncSequence, Sendable {
                 try TransportError.checkTotal(deadline)
                 return chunk
             case .sequence(var base):
+                // Held here alone while it moves on: an iterator held twice is copied to be changed.
+                state = .bytes(nil)
                 defer { state = .sequence(base) }
                 return try await base.next(isolation: #isolation) as? ByteBuffer
             }
