@@ -2,31 +2,25 @@ import Foundation
 import GatehouseCore
 import HTTPTypes
 import HummingbirdTesting
-import NIOCore
-import NIOPosix
 import Testing
+
+@testable import GatehouseServer
 
 @Suite("A management listener of its own")
 struct ManagementListenerTests {
-    /// A port nothing listens on now (the kernel's pick, released at once).
-    func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = try #require(channel.localAddress?.port)
-        try await channel.close()
-        return port
-    }
-
     @Test func managementIsServedOnlyOnItsListenerWithItsOwnTLSPolicy() async throws {
         let pki = try TestPKI.make()
         let admin = try pki.issue("admin", commonName: "admin")
-        let managementPort = try await freePort()
         var config = GatehouseConfig.embeddedDefault
         var tls = TLSSettings(certificateFile: pki.serverCertificateFile, keyFile: pki.serverKeyFile)
         tls.clientAuth = .required
         tls.clientCAFile = pki.caFile
-        config.server.listener.management = ManagementListenerSettings(host: "127.0.0.1", port: managementPort, tls: tls)
+        // The kernel's pick, read back once it listens: a port found free and released first
+        // could be taken by another test before Gatehouse binds it.
+        config.server.listener.management = ManagementListenerSettings(host: "127.0.0.1", port: 0, tls: tls)
+        let inspection = Inspection()
 
-        try await withGatehouse(config) { client, _ in
+        try await withGatehouse(config, inspection: inspection) { client, _ in
             // The main listener (plain HTTP) serves models, not management.
             #expect(try await client.get("/health/liveliness").status == .ok)
             #expect(try await client.get("/v1/models").status == .ok)
@@ -34,11 +28,12 @@ struct ManagementListenerTests {
             #expect(elsewhere.status == .notFound && elsewhere.json?["error"] != nil)
             #expect(try await client.get("/key/list").status == .notFound)
 
-            // The management listener: HTTPS, and only for clients with a certificate.
+            // The management listener: HTTPS, and only for clients with a certificate. It opens
+            // beside the main listener, once the store is ready.
+            #expect(await eventually { inspection.managementPort != nil })
+            let managementPort = try #require(inspection.managementPort)
             try await MutualTLSTests().withClients(port: managementPort, pki: pki, [admin, nil]) { clients in
                 let (management, anonymous) = (clients[0], clients[1])
-                // It opens beside the main listener, once the store is ready.
-                _ = await eventually { (try? await management.post("/health/liveliness", nil).status) == 200 }
                 let generated = try await management.post("/key/generate", ["models": ["mock-gpt"]], key: TestKeys.master)
                 #expect(generated.status == 200)
                 let key = try #require(generated.json?["key"]?.stringValue)

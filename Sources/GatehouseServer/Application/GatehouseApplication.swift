@@ -91,7 +91,8 @@ public enum GatehouseApplication {
         // The management API on its own listener when one is configured, else beside the models.
         var managementApp: App?
         if let listener = settings.listener.management {
-            managementApp = try managementApplication(listener, socket: listen(listener.tls, nil), routes: routes, cache: cache, logger: logger)
+            managementApp = try managementApplication(
+                listener, socket: listen(listener.tls, nil), routes: routes, cache: cache, inspection: inspection, logger: logger)
         } else {
             routes.addManagement(to: router, tls: settings.listener.tls != nil)
         }
@@ -146,7 +147,8 @@ public enum GatehouseApplication {
     /// The management API (and health checks) alone on a second listener, opening once the main
     /// listener's start-up (migrations, the identity cache) is done.
     private static func managementApplication(
-        _ listener: ManagementListenerSettings, socket: Listener, routes: GatewayRoutes, cache: IdentityCache, logger: Logger
+        _ listener: ManagementListenerSettings, socket: Listener, routes: GatewayRoutes, cache: IdentityCache, inspection: Inspection?,
+        logger: Logger
     ) -> App {
         let router = routes.router()
         routes.addManagement(to: router, tls: listener.tls != nil)
@@ -155,6 +157,7 @@ public enum GatehouseApplication {
             configuration: .init(address: .hostname(listener.host, port: listener.port), serverName: nil, reuseAddress: true),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? listener.port
+                inspection?.managementListening(on: port)
                 logger.info("management API listening on \(listener.tls == nil ? "http" : "https")://\(listener.host):\(port)")
             },
             logger: logger)

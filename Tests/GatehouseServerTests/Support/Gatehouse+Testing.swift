@@ -21,7 +21,7 @@ enum TestKeys {
 /// Everything it logged, audited, answered with an error or counted is scanned for credentials.
 func withGatehouse<T: Sendable>(
     _ config: GatehouseConfig, client upstreamClient: UpstreamSettings.Client = .nio, store: StoreConnection? = nil,
-    clock: TestClock? = nil, _ test: @Sendable (any TestClientProtocol, Int) async throws -> T
+    clock: TestClock? = nil, inspection: Inspection = Inspection(), _ test: @Sendable (any TestClientProtocol, Int) async throws -> T
 ) async throws -> T {
     var config = config
     config.server.upstream.client = upstreamClient
@@ -39,7 +39,6 @@ func withGatehouse<T: Sendable>(
     } else {
         connection = try await StoreConnection.inMemory(logger: logger)
     }
-    let inspection = Inspection()
     let errorBodies = ErrorBodies()
     let app = try GatehouseApplication.make(
         config: config, masterKey: TestKeys.master, store: connection, logger: logger, inspection: inspection,
