@@ -44,6 +44,12 @@ public struct TranslatedEventStream: AsyncSequence, Sendable {
         }
 
         public mutating func next() async throws -> ByteBuffer? {
+            try await next(isolation: #isolation)
+        }
+
+        /// What `for try await` calls (Hummingbird's response body does): written out, not the
+        /// standard library's default, which hops to the generic executor and back around `next()`.
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> ByteBuffer? {
             while !done {
                 let chunk: ByteBuffer?
                 do {
