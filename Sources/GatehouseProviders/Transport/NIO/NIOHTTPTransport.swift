@@ -105,13 +105,13 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
         awaiting: UpstreamConnectionHandler.Awaiting
     ) async throws -> StreamedUpstreamBody.Reader? {
         let loop = channel.eventLoop
-        let transfer: UnsafeTransfer<StreamedUpstreamBody.Reader?>?
+        let started: Started?
         if loop.inEventLoop {
             // Called, not wrapped in a closure: no closure context to allocate per request.
-            transfer = Self.start(on: channel, head: head, bytes: bytes, firstByteTimeout: firstByteTimeout, awaiting: awaiting)
+            started = Self.start(on: channel, head: head, bytes: bytes, firstByteTimeout: firstByteTimeout, awaiting: awaiting)
         } else {
             do {
-                transfer = try await loop.submit {
+                started = try await loop.submit {
                     Self.start(on: channel, head: head, bytes: bytes, firstByteTimeout: firstByteTimeout, awaiting: awaiting)
                 }.get()
             } catch {
@@ -119,16 +119,24 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
                 throw error
             }
         }
-        guard let transfer else { throw UpstreamConnectionHandler.Failure.closedBeforeResponse }
-        return transfer.value
+        switch started {
+        case nil: throw UpstreamConnectionHandler.Failure.closedBeforeResponse
+        case .whole?: return nil
+        case .streamed(let body)?: return body
+        }
     }
 
-    /// On the connection's loop. - Returns: nil when the connection is gone; a nil body when it
-    /// is gathered whole.
+    /// An exchange begun: its body gathered whole, or streamed to this reader.
+    private enum Started: Sendable {
+        case whole
+        case streamed(StreamedUpstreamBody.Reader)
+    }
+
+    /// On the connection's loop. - Returns: nil when the connection is gone.
     private static func start(
         on channel: any Channel, head: HTTPRequestHead, bytes: ByteBuffer, firstByteTimeout: TimeAmount,
         awaiting: UpstreamConnectionHandler.Awaiting
-    ) -> UnsafeTransfer<StreamedUpstreamBody.Reader?>? {
+    ) -> Started? {
         // A pooled connection the upstream closed since it was taken has no handler left: that is
         // a close before the response (retried once on a new connection).
         guard let handler = try? channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self) else {
@@ -137,10 +145,10 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
         }
         guard case .head = awaiting else {
             handler.start(head: head, bytes: bytes, firstByteTimeout: firstByteTimeout, awaiting: awaiting)
-            return UnsafeTransfer(nil)
+            return .whole
         }
         handler.start(head: head, bytes: bytes, firstByteTimeout: firstByteTimeout, awaiting: awaiting)
-        return UnsafeTransfer(handler.makeBody(on: channel.eventLoop))
+        return .streamed(handler.makeBody(on: channel.eventLoop))
     }
 
     /// Waits for the upstream's answer; a cancelled request closes the connection, which fails it.
@@ -238,13 +246,6 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
         }
         for channel in channels { channel.close(promise: nil) }
     }
-}
-
-/// Moves a value across an isolation boundary where the caller guarantees it is safe (a handler
-/// created on its loop, handed to code that only touches it through that loop).
-struct UnsafeTransfer<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 extension String {

@@ -118,10 +118,13 @@ final class StreamedUpstreamBody: @unchecked Sendable {
     /// On the loop: the reader is gone or cancelled before the end. The upstream request is
     /// ended (its connection closed) and a waiting read gets `error`.
     private func abandon(throwing error: any Error) {
-        chunks.removeAll()
-        if end == nil { handler.abandon(exchange: exchange) }
+        let open = end == nil
         // Even after the end: a read that follows gets the error, not an end it did not reach.
+        // Marked before the handler hears of it, so the failure it reports back is not taken
+        // for the body's.
         end = .abandoned
+        chunks.removeAll()
+        if open { handler.abandon(exchange: exchange) }
         guard let waiting else { return }
         self.waiting = nil
         waiting.resume(throwing: error)
@@ -139,14 +142,10 @@ final class StreamedUpstreamBody: @unchecked Sendable {
         deinit {
             let body = body
             if body.eventLoop.inEventLoop {
-                body.readerGone()
+                body.abandon(throwing: CancellationError())
             } else {
-                body.eventLoop.execute { body.readerGone() }
+                body.eventLoop.execute { body.abandon(throwing: CancellationError()) }
             }
         }
-    }
-
-    private func readerGone() {
-        abandon(throwing: CancellationError())
     }
 }
