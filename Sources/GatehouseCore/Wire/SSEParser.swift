@@ -48,7 +48,9 @@ public struct SSEEvent: Sendable, Equatable {
 /// Bounded: a single event larger than `maxEventBytes` (in one line or in many) is an error rather
 /// than unbounded growth.
 public struct SSEParser: Sendable {
-    public struct TooLarge: Error {}
+    public struct TooLarge: Error {
+        public init() {}
+    }
 
     private var pending: [UInt8] = []
     private var event: String?
@@ -57,7 +59,10 @@ public struct SSEParser: Sendable {
     private var data: String?
     private let maxEventBytes: Int
 
-    public init(maxEventBytes: Int = 4 * 1024 * 1024) {
+    /// The largest event a stream may send.
+    public static let defaultMaxEventBytes = 4 * 1024 * 1024
+
+    public init(maxEventBytes: Int = defaultMaxEventBytes) {
         self.maxEventBytes = maxEventBytes
     }
 

@@ -23,6 +23,8 @@ public struct TranslatedEventStream: AsyncSequence, Sendable {
     public struct AsyncIterator: AsyncIteratorProtocol {
         var upstream: UpstreamBody.AsyncIterator
         var translator: any StreamTranslator
+        /// Splits the upstream's chunks into events; those the translator must read go through the parser.
+        var framer = SSEEventFramer()
         var parser = SSEParser()
         let clientDialect: Dialect
         let report: StreamReport
@@ -64,34 +66,59 @@ public struct TranslatedEventStream: AsyncSequence, Sendable {
                 }
                 guard let chunk else {
                     done = true
+                    // An event the upstream did not close is read as the parser reads it.
+                    parsed.removeAll(keepingCapacity: true)
+                    if let rest = framer.finish() { try? parser.feed(rest.readableBytesView, into: &parsed) }
+                    if let last = parser.finish() { parsed.append(last) }
                     var events: [SSEEvent] = []
-                    if let last = parser.finish() { events += translator.translate(last) }
+                    for event in parsed { translator.translate(event, into: &events) }
                     events += translator.finish()
                     report.finish(StreamEnd(usage: translator.usage, completed: true, responseID: responseID.value))
-                    return events.isEmpty ? nil : encode(events)
+                    if events.isEmpty { return nil }
+                    var buffer = ByteBufferAllocator().buffer(capacity: events.reduce(0) { $0 + $1.encodedSizeHint })
+                    encode(events, into: &buffer)
+                    return buffer
                 }
-                parsed.removeAll(keepingCapacity: true)
-                translated.removeAll(keepingCapacity: true)
+                framer.feed(chunk)
+                // What the client gets of this chunk: sized for it when its first event is written.
+                var out = ByteBuffer()
                 do {
-                    try parser.feed(chunk.readableBytesView, into: &parsed)
+                    while let event = try framer.nextEvent() {
+                        if event.withUnsafeReadableBytes({ translator.passesUnread($0) }) {
+                            event.withUnsafeReadableBytes { responseID.look(atSent: $0) }
+                            if out.capacity == 0 { out.reserveCapacity(chunk.readableBytes) }
+                            out.writeImmutableBuffer(event)
+                            continue
+                        }
+                        parsed.removeAll(keepingCapacity: true)
+                        translated.removeAll(keepingCapacity: true)
+                        try parser.feed(event.readableBytesView, into: &parsed)
+                        for event in parsed { translator.translate(event, into: &translated) }
+                        if translated.isEmpty { continue }
+                        if out.capacity == 0 { out.reserveCapacity(chunk.readableBytes + translated.reduce(0) { $0 + $1.encodedSizeHint }) }
+                        encode(translated, into: &out)
+                    }
                 } catch {
                     done = true
                     report.finish(StreamEnd(usage: translator.usage, completed: false, responseID: responseID.value))
                     return encode([errorEvent("Upstream sent an oversized event.")])
                 }
-                for event in parsed { translator.translate(event, into: &translated) }
-                if !translated.isEmpty { return encode(translated) }
+                if out.readableBytes > 0 { return out }
             }
             return nil
         }
 
         private mutating func encode(_ events: [SSEEvent]) -> ByteBuffer {
             var buffer = ByteBufferAllocator().buffer(capacity: events.reduce(0) { $0 + $1.encodedSizeHint })
+            encode(events, into: &buffer)
+            return buffer
+        }
+
+        private mutating func encode(_ events: [SSEEvent], into buffer: inout ByteBuffer) {
             for event in events {
                 responseID.look(at: event)
                 event.encode { buffer.writeSubstring($0) }
             }
-            return buffer
         }
 
         private func errorEvent(_ message: String) -> SSEEvent {
@@ -129,6 +156,13 @@ struct ResponseID {
         guard value == nil, looked < 3 else { return }
         looked += 1
         value = Self.first(in: event.data.utf8)
+    }
+
+    /// The same, in an event's bytes as the upstream sent them.
+    mutating func look(atSent event: UnsafeRawBufferPointer) {
+        guard value == nil, looked < 3 else { return }
+        looked += 1
+        value = Self.first(in: UnsafeBufferPointer(start: event.baseAddress?.assumingMemoryBound(to: UInt8.self), count: event.count))
     }
 
     private static let idKey = Array(#""id""#.utf8)
