@@ -127,6 +127,14 @@ struct SSEEventFramerTests {
         #expect(asked.end?.usage == Usage(promptTokens: 3, completionTokens: 2))
     }
 
+    /// A parsed event ending in a lone CR is not held back for an LF: the events after it, passed
+    /// unread, do not overtake it.
+    @Test func eventsKeepTheirOrderWhateverTheirLineEnds() async throws {
+        let usage = "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}\r\r"
+        let ended = try await Self.stream([usage + "data: [DONE]\n\n"], clientWantsUsage: true)
+        #expect(ended.sent == "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}\n\ndata: [DONE]\n\n")
+    }
+
     @Test func anEventTheUpstreamDidNotCloseIsReadAtTheEnd() async throws {
         let ended = try await Self.stream(
             [

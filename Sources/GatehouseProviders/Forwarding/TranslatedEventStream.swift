@@ -93,6 +93,8 @@ public struct TranslatedEventStream: AsyncSequence, Sendable {
                         parsed.removeAll(keepingCapacity: true)
                         translated.removeAll(keepingCapacity: true)
                         try parser.feed(event.readableBytesView, into: &parsed)
+                        // The event is whole: one ending in a lone CR is not held for an LF.
+                        if let last = parser.finish() { parsed.append(last) }
                         for event in parsed { translator.translate(event, into: &translated) }
                         if translated.isEmpty { continue }
                         if out.capacity == 0 { out.reserveCapacity(chunk.readableBytes + translated.reduce(0) { $0 + $1.encodedSizeHint }) }
