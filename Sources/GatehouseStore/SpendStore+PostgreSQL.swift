@@ -28,29 +28,9 @@ extension SpendStore {
     static func postgresRows(_ records: ArraySlice<SpendRecord>) -> String {
         var json = JSONWriter(capacity: records.count * 512)
         json.raw("[")
-        for record in records {
-            json.raw(json.bytes.count > 1 ? ",{" : "{")
-            json.text("request_id", record.requestID, first: true)
-            json.number("started_at_ms", Int(Column.milliseconds(record.startedAt)))
-            json.text("principal_id", record.principalID)
-            json.text("method", record.method)
-            json.text("key_id", record.keyID)
-            json.text("user_id", record.userID)
-            json.text("team_id", record.teamID)
-            json.text("organization_id", record.organizationID)
-            json.text("end_user", record.endUser)
-            json.text("model", record.model)
-            json.text("deployment", record.deployment)
-            json.number("prompt_tokens", record.usage.promptTokens)
-            json.number("completion_tokens", record.usage.completionTokens)
-            json.number("usage_estimated", record.usageEstimated ? 1 : 0)
-            json.number("cost_units", Int(record.cost.units))
-            json.number("status", record.status)
-            json.number("latency_ms", record.latencyMs)
-            json.number("stream", record.stream ? 1 : 0)
-            json.text("response_id", record.responseID)
-            json.text("key_alias", record.keyAlias)
-            json.raw("}")
+        // Each record read in place, not copied (a copy retains each of its texts).
+        for index in records.indices {
+            json.row(records[index])
         }
         json.raw("]")
         return String(decoding: json.bytes, as: UTF8.self)
@@ -58,6 +38,32 @@ extension SpendStore {
 }
 
 extension JSONWriter {
+    /// One spend row as a JSON object, after a comma unless it is the array's first.
+    fileprivate mutating func row(_ record: borrowing SpendRecord) {
+        raw(bytes.count > 1 ? ",{" : "{")
+        text("request_id", record.requestID, first: true)
+        number("started_at_ms", Int(Column.milliseconds(record.startedAt)))
+        text("principal_id", record.principalID)
+        text("method", record.method)
+        text("key_id", record.keyID)
+        text("user_id", record.userID)
+        text("team_id", record.teamID)
+        text("organization_id", record.organizationID)
+        text("end_user", record.endUser)
+        text("model", record.model)
+        text("deployment", record.deployment)
+        number("prompt_tokens", record.usage.promptTokens)
+        number("completion_tokens", record.usage.completionTokens)
+        number("usage_estimated", record.usageEstimated ? 1 : 0)
+        number("cost_units", Int(record.cost.units))
+        number("status", record.status)
+        number("latency_ms", record.latencyMs)
+        number("stream", record.stream ? 1 : 0)
+        text("response_id", record.responseID)
+        text("key_alias", record.keyAlias)
+        raw("}")
+    }
+
     /// `,"name":` (no comma for the first field).
     fileprivate mutating func name(_ name: StaticString, first: Bool) {
         raw(first ? "\"" : ",\"")

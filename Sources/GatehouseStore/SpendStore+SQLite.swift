@@ -13,7 +13,8 @@ extension SpendStore {
             let batch = records[start..<min(start + 500, records.count)]
             var binds: [SQLiteData] = []
             binds.reserveCapacity(batch.count * logColumns.count)
-            for record in batch { binds += sqliteValues(record) }
+            // Each record read in place: a copy would retain each of its texts, and release them again.
+            for index in batch.indices { appendSQLiteValues(of: batch[index], to: &binds) }
             statements.append((insert + Array(repeating: row, count: batch.count).joined(separator: ", "), binds))
         }
         let upsert = """
@@ -35,15 +36,28 @@ extension SpendStore {
         return statements
     }
 
-    /// One row's values, in `logColumns` order.
-    static func sqliteValues(_ record: SpendRecord) -> [SQLiteData] {
+    /// One row's values, in `logColumns` order, appended where they are bound.
+    static func appendSQLiteValues(of record: borrowing SpendRecord, to binds: inout [SQLiteData]) {
         func text(_ value: String?) -> SQLiteData { value.map { .text(storableText($0)) } ?? .null }
-        return [
-            text(record.requestID), .integer(Int(Column.milliseconds(record.startedAt))), text(record.principalID), text(record.method),
-            text(record.keyID), text(record.userID), text(record.teamID), text(record.organizationID), text(record.endUser),
-            text(record.model), text(record.deployment), .integer(record.usage.promptTokens), .integer(record.usage.completionTokens),
-            .integer(record.usageEstimated ? 1 : 0), .integer(Int(record.cost.units)), .integer(record.status), .integer(record.latencyMs),
-            .integer(record.stream ? 1 : 0), text(record.responseID), text(record.keyAlias),
-        ]
+        binds.append(text(record.requestID))
+        binds.append(.integer(Int(Column.milliseconds(record.startedAt))))
+        binds.append(text(record.principalID))
+        binds.append(text(record.method))
+        binds.append(text(record.keyID))
+        binds.append(text(record.userID))
+        binds.append(text(record.teamID))
+        binds.append(text(record.organizationID))
+        binds.append(text(record.endUser))
+        binds.append(text(record.model))
+        binds.append(text(record.deployment))
+        binds.append(.integer(record.usage.promptTokens))
+        binds.append(.integer(record.usage.completionTokens))
+        binds.append(.integer(record.usageEstimated ? 1 : 0))
+        binds.append(.integer(Int(record.cost.units)))
+        binds.append(.integer(record.status))
+        binds.append(.integer(record.latencyMs))
+        binds.append(.integer(record.stream ? 1 : 0))
+        binds.append(text(record.responseID))
+        binds.append(text(record.keyAlias))
     }
 }

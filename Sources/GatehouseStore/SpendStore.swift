@@ -35,15 +35,17 @@ public struct SpendStore: Sendable {
     /// What the records add to each account's total in each period.
     static func sums(_ records: [SpendRecord]) -> Sums {
         var sums: Sums = [:]
-        for record in records {
-            for charge in record.charges {
-                var sum = sums[charge] ?? (0, 0, 0, 0)
-                sum.cost += record.cost.units
+        // Each record read in place, not copied (a copy retains each of its texts).
+        for index in records.indices {
+            let (cost, usage) = (records[index].cost.units, records[index].usage)
+            func add(to sum: inout (cost: Int64, requests: Int64, prompt: Int64, completion: Int64)) {
+                sum.cost += cost
                 sum.requests += 1
-                sum.prompt += Int64(record.usage.promptTokens)
-                sum.completion += Int64(record.usage.completionTokens)
-                sums[charge] = sum
+                sum.prompt += Int64(usage.promptTokens)
+                sum.completion += Int64(usage.completionTokens)
             }
+            // One lookup a charge: the sum is changed where it is kept.
+            for charge in records[index].charges { add(to: &sums[charge, default: (0, 0, 0, 0)]) }
         }
         return sums
     }
