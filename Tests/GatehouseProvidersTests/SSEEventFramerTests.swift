@@ -152,5 +152,9 @@ struct SSEEventFramerTests {
         #expect(ended.sent.hasPrefix("data: {\"choices\":[]}\n\n"))
         #expect(ended.sent.contains("oversized event"))
         #expect(ended.end?.completed == false)
+        // An event before it in the same chunk still reaches the client, before the error.
+        let together = try await Self.stream(["data: {\"choices\":[]}\n\n" + huge], clientWantsUsage: false)
+        #expect(together.sent.hasPrefix("data: {\"choices\":[]}\n\n"))
+        #expect(together.sent.contains("oversized event"))
     }
 }

@@ -74,10 +74,7 @@ public struct TranslatedEventStream: AsyncSequence, Sendable {
                     for event in parsed { translator.translate(event, into: &events) }
                     events += translator.finish()
                     report.finish(StreamEnd(usage: translator.usage, completed: true, responseID: responseID.value))
-                    if events.isEmpty { return nil }
-                    var buffer = ByteBufferAllocator().buffer(capacity: events.reduce(0) { $0 + $1.encodedSizeHint })
-                    encode(events, into: &buffer)
-                    return buffer
+                    return events.isEmpty ? nil : encode(events)
                 }
                 framer.feed(chunk)
                 // What the client gets of this chunk: sized for it when its first event is written.
@@ -101,9 +98,11 @@ public struct TranslatedEventStream: AsyncSequence, Sendable {
                         encode(translated, into: &out)
                     }
                 } catch {
+                    // The events before it in the chunk still go out, then the error.
                     done = true
                     report.finish(StreamEnd(usage: translator.usage, completed: false, responseID: responseID.value))
-                    return encode([errorEvent("Upstream sent an oversized event.")])
+                    encode([errorEvent("Upstream sent an oversized event.")], into: &out)
+                    return out
                 }
                 if out.readableBytes > 0 { return out }
             }
