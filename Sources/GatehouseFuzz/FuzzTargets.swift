@@ -6,7 +6,8 @@ import GatehouseCore
 /// Everything that parses bytes or numbers from outside, run on one input: a model request's
 /// body (as the proxy routes check it, in every dialect), a management body (applied to every
 /// record type), a token (split, its header and claims checked and mapped) and the small
-/// parsers (durations, periods, networks, forwarded addresses, SSE). No input may trap.
+/// parsers (durations, periods, networks, forwarded addresses, SSE, as parsed and as passed on).
+/// No input may trap.
 enum FuzzTargets {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
@@ -28,6 +29,7 @@ enum FuzzTargets {
         var parser = SSEParser()
         _ = try? parser.feed(bytes)
         _ = parser.finish()
+        sentEvents(bytes)
         _ = try? CompactJWT(text)
         multipart(bytes)
         guard let json = try? JSONCoding.decode(bytes) else { return }
@@ -35,6 +37,24 @@ enum FuzzTargets {
         modelRequest(json, size: bytes.count)
         managementBody(json)
         claims(json)
+    }
+
+    /// The same bytes as an upstream's SSE body passed on as sent: split into whole events (each
+    /// within the bytes, none empty, together a prefix of them) and each asked whether it passes
+    /// unread, as both pass-through translators ask.
+    static func sentEvents(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { all in
+            var scan = SSEFraming.Scan()
+            var start = 0
+            while let length = SSEFraming.firstEventLength(in: UnsafeRawBufferPointer(rebasing: all[start...]), scan: &scan) {
+                precondition(length > 0 && start + length <= all.count, "an event outside the bytes")
+                let event = UnsafeRawBufferPointer(rebasing: all[start..<start + length])
+                _ = OpenAIStreamPassthrough(clientWantsUsage: false).passesUnread(event)
+                _ = AnthropicStreamPassthrough().passesUnread(event)
+                start += length
+            }
+            precondition(start + scan.scanned <= all.count, "a scan past the bytes")
+        }
     }
 
     /// A transcription upload, read with the boundary its first line names, rewritten as the
