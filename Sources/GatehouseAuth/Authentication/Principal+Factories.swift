@@ -12,15 +12,10 @@ extension Principal {
         // Each field read through `key.grant`: a local copy of the grant would retain all of its
         // fields once more, per request.
         self.init(
-            id: id, method: method, role: key.role, userID: key.grant.userID, teamID: key.grant.teamID,
-            organizationID: key.grant.organizationID, allowedModels: key.grant.models)
-        keyID = key.grant.id
-        keyAlias = key.grant.alias
-        inheritedModels = bounds.isEmpty ? key.inheritedModels : bounds + key.inheritedModels
-        modelAliases = key.modelAliases
-        allowedRoutes = key.grant.allowedRoutes
-        limitSubjects = key.limitSubjects
-        accounts = key.accounts
+            id: id, method: method, role: key.role, keyID: key.grant.id, keyAlias: key.grant.alias, userID: key.grant.userID,
+            teamID: key.grant.teamID, organizationID: key.grant.organizationID, allowedModels: key.grant.models,
+            inheritedModels: bounds.isEmpty ? key.inheritedModels : bounds + key.inheritedModels, modelAliases: key.modelAliases,
+            allowedRoutes: key.grant.allowedRoutes, limitSubjects: key.limitSubjects, accounts: key.accounts)
     }
 
     /// A principal standing in the directory: `chain` (its user, team and organization) bounds
@@ -32,10 +27,10 @@ extension Principal {
         id: String, method: Method, role: Role, userID: String?, teamID: String? = nil, organizationID: String? = nil,
         models: [String] = [], chain: Chain, bounds: [ModelBound] = []
     ) {
-        self.init(id: id, method: method, role: role, userID: userID, teamID: teamID, organizationID: organizationID, allowedModels: models)
-        inheritedModels = bounds + chain.models
-        modelAliases = chain.modelAliases
-        limitSubjects = chain.limits
+        self.init(
+            id: id, method: method, role: role, keyID: nil, keyAlias: nil, userID: userID, teamID: teamID, organizationID: organizationID,
+            allowedModels: models, inheritedModels: bounds + chain.models, modelAliases: chain.modelAliases, allowedRoutes: [],
+            limitSubjects: chain.limits, accounts: nil)
     }
 
     /// Adds the limits the credential itself carries (a token's claims, an OAuth client's), checked

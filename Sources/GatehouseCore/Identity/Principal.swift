@@ -144,6 +144,21 @@ public struct Principal: Sendable, Equatable {
             Fields(id: id, method: method, role: role, userID: userID, teamID: teamID, organizationID: organizationID, allowedModels: allowedModels))
     }
 
+    /// Every field a key or a directory chain gives a principal, set at once: set one by one from
+    /// another module, each is a `_modify` coroutine whose frame is allocated on the heap (seven
+    /// allocations a request for a key). `accounts`: as in `accounts`, nil to have them derived.
+    public init(
+        id: String, method: Method, role: Role, keyID: String?, keyAlias: String?, userID: String?, teamID: String?, organizationID: String?,
+        allowedModels: [String], inheritedModels: [ModelBound], modelAliases: [String: String], allowedRoutes: [String],
+        limitSubjects: [LimitSubject], accounts: [LimitSubject]?
+    ) {
+        shared = SharedFields(
+            Fields(
+                id: id, method: method, role: role, keyID: keyID, keyAlias: keyAlias, userID: userID, teamID: teamID,
+                organizationID: organizationID, allowedModels: allowedModels, inheritedModels: inheritedModels, modelAliases: modelAliases,
+                allowedRoutes: allowedRoutes, limitSubjects: limitSubjects, accounts: accounts))
+    }
+
     public static func == (left: Principal, right: Principal) -> Bool {
         left.shared === right.shared || left.shared.fields == right.shared.fields
     }
