@@ -153,17 +153,17 @@ struct ResponseID {
         value = known
     }
 
-    mutating func look(at event: SSEEvent) {
-        guard value == nil, looked < 3 else { return }
-        looked += 1
-        value = Self.first(in: event.data.utf8)
-    }
+    mutating func look(at event: SSEEvent) { look { Self.first(in: event.data.utf8) } }
 
     /// The same, in an event's bytes as the upstream sent them.
     mutating func look(atSent event: UnsafeRawBufferPointer) {
+        look { Self.first(in: UnsafeBufferPointer(start: event.baseAddress?.assumingMemoryBound(to: UInt8.self), count: event.count)) }
+    }
+
+    private mutating func look(_ read: () -> String?) {
         guard value == nil, looked < 3 else { return }
         looked += 1
-        value = Self.first(in: UnsafeBufferPointer(start: event.baseAddress?.assumingMemoryBound(to: UInt8.self), count: event.count))
+        value = read()
     }
 
     private static let idKey = Array(#""id""#.utf8)
