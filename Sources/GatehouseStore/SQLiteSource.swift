@@ -57,23 +57,33 @@ public final class SQLiteSource: SQLConnectionSource, Service {
         }
     }
 
-    /// Runs raw statements with their values in one transaction: for bulk writes, where SQLKit's
-    /// per-value encoding would cost more than SQLite itself.
-    func execute(inTransaction statements: [(sql: String, binds: [SQLiteData])]) async throws {
+    /// Runs `body` on the thread pool with the connection's own `sqlite3` handle, when no other
+    /// caller has the connection: for bulk writes, which prepare a statement once and run it per
+    /// row (`SQLitePrepared`), where SQLiteNIO prepares a statement for each call.
+    ///
+    /// SQLiteNIO keeps the handle internal; it is read here by reflection, at each call (so that
+    /// a closed connection is seen as closed: `close()` takes the same turn). A SQLiteNIO whose
+    /// connection no longer holds it there fails every bulk write with this error, and the store
+    /// tests with it.
+    func withHandle<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         try await turn.withLock {
-            try await self.connection.query("BEGIN IMMEDIATE", []) { _ in }
-            do {
-                for (sql, binds) in statements { try await self.connection.query(sql, binds) { _ in } }
-                try await self.connection.query("COMMIT", []) { _ in }
-            } catch {
-                try? await self.connection.query("ROLLBACK", []) { _ in }
-                throw error
+            guard let handle = Mirror(reflecting: connection).descendant("handle", "raw") as? OpaquePointer else {
+                throw SQLiteCallError.noHandle
             }
+            let db = UncheckedHandle(raw: handle)
+            return try await NIOThreadPool.singleton.runIfActive { try body(db.raw) }
         }
     }
 
+    /// The handle, taken to the thread pool: used there by one caller at a time (the turn).
+    private struct UncheckedHandle: @unchecked Sendable {
+        let raw: OpaquePointer
+    }
+
+    /// Closes the connection once the caller before has finished with it (a bulk write holds its
+    /// handle until then).
     public func close() async throws {
-        try await connection.close()
+        try await turn.withLock { try await connection.close() }
     }
 
     public func run() async throws {

@@ -63,7 +63,7 @@ struct SpendStoreTests {
             _ = try await source.withDatabase { try await Migrations.migrate($0) }
             let store = SpendStore(source: source)
             let texts = [
-                "plain", "it's \"quoted\"", "back\\slash", "{\"json\": [1]}", "'); DROP TABLE gatehouse_keys; --", "ünïcødé ✓", "nul\u{0}inside",
+                "plain", "", "it's \"quoted\"", "back\\slash", "{\"json\": [1]}", "'); DROP TABLE gatehouse_keys; --", "ünïcødé ✓", "nul\u{0}inside",
                 "a text longer than a small string, with a nul near its end\u{0}.",
             ]
             let batch = (0..<6_001).map { index in
@@ -112,6 +112,18 @@ struct SpendStoreTests {
             let all = try await store.totals()
             #expect(all.count == 1 && all[0].spend == USD(dollars: 1))
         }
+    }
+
+    /// SQLite's batches are written on the connection's own handle: once the connection is
+    /// closed, a batch fails (and stays pending in the writer) rather than use a freed handle.
+    @Test func aBatchAfterTheSQLiteConnectionClosedFailsCleanly() async throws {
+        let source = try await SQLiteSource.inMemory(logger: StoreFixture.logger)
+        _ = try await source.withDatabase { try await Migrations.migrate($0) }
+        let store = SpendStore(source: source)
+        try await store.write([record("before", key: "a", cost: "1")])
+        #expect(try await store.total(.init()) == USD(dollars: 1))
+        try await source.close()
+        await #expect(throws: (any Error).self) { try await store.write([record("after", key: "a", cost: "1")]) }
     }
 }
 
