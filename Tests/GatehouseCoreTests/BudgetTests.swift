@@ -13,7 +13,7 @@ struct BudgetTests {
         #expect(total == USD(Decimal(string: "0.0025")!))
         #expect(total.description == "0.0025")
         #expect(USD(dollars: 10.1).description == "10.1")
-        for text in ["0", "3", "0.0000000001", "-0.25", "123.4560000001", "922337203.6854775807"] {
+        for text in ["0", "3", "0.0000000001", "-0.25", "123.4560000001", "922337203.6854775807", "-922337203.6854775808", "10", "-7", "0.1"] {
             #expect(USD(Decimal(string: text)!).description == text)
         }
         // Finer than 10⁻¹⁰ dollar rounds to the nearest unit.

@@ -35,22 +35,38 @@ public struct USD: Sendable, Hashable, Comparable, AdditiveArithmetic, CustomStr
     /// The double nearest to the exact amount (what JSON answers carry as `spend`).
     public var dollars: Double { Double(description) ?? NSDecimalNumber(decimal: decimal).doubleValue }
 
-    /// Plain decimal notation: `0.0000125`, `3` (integer formatting: it is written into every
-    /// priced response's headers).
+    /// Plain decimal notation: `0.0000125`, `3`. Written digit by digit into one buffer, from
+    /// the end: it is written into every priced response's headers.
     public var description: String {
-        let magnitude = units.magnitude
-        let whole = magnitude / UInt64(Self.unitsPerDollar)
-        var fraction = magnitude % UInt64(Self.unitsPerDollar)
-        var text = (units < 0 ? "-" : "") + String(whole)
-        guard fraction > 0 else { return text }
-        var digits = 10
-        while fraction % 10 == 0 {
-            fraction /= 10
-            digits -= 1
+        // At most a sign, 10 whole digits, the point and 10 fraction digits.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+            var start = buffer.count
+            func put(_ byte: UInt8) {
+                start -= 1
+                buffer[start] = byte
+            }
+            let magnitude = units.magnitude
+            var whole = magnitude / UInt64(Self.unitsPerDollar)
+            var fraction = magnitude % UInt64(Self.unitsPerDollar)
+            if fraction > 0 {
+                var digits = 10
+                while fraction % 10 == 0 {
+                    fraction /= 10
+                    digits -= 1
+                }
+                for _ in 0..<digits {
+                    put(UInt8(ascii: "0") + UInt8(fraction % 10))
+                    fraction /= 10
+                }
+                put(UInt8(ascii: "."))
+            }
+            repeat {
+                put(UInt8(ascii: "0") + UInt8(whole % 10))
+                whole /= 10
+            } while whole > 0
+            if units < 0 { put(UInt8(ascii: "-")) }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[start...]), as: UTF8.self)
         }
-        let tail = String(fraction)
-        text += "." + String(repeating: "0", count: digits - tail.count) + tail
-        return text
     }
 
     public static func + (lhs: USD, rhs: USD) -> USD {
