@@ -49,14 +49,14 @@ enum HTTP1Framing {
         buffer.writeInteger(UInt8(ascii: " "))
         buffer.writeString(head.status.reasonPhrase)
         buffer.writeStaticString("\r\n")
-        for field in head.headerFields {
-            let name = field.name
-            if name == .contentLength || name == .transferEncoding || (date != nil && name == .date) || (close && name == .connection) {
-                continue
-            }
-            buffer.writeString(name.rawName)
+        // By position, each part read where it lies: a field taken whole (as a loop over the
+        // fields takes it) is copied, each of its texts retained and released again.
+        let fields = head.headerFields
+        for index in fields.indices {
+            if skipped(fields[index].name, date: date != nil, close: close) { continue }
+            buffer.writeString(fields[index].name.rawName)
             buffer.writeStaticString(": ")
-            buffer.writeString(field.value)
+            buffer.writeString(fields[index].value)
             buffer.writeStaticString("\r\n")
         }
         if let date {
@@ -76,6 +76,12 @@ enum HTTP1Framing {
             }
         }
         buffer.writeStaticString("\r\n")
+    }
+
+    /// Whether a field of the head is left out: the framing fields (decided here), and `Date` and
+    /// `Connection` when they are written here.
+    private static func skipped(_ name: borrowing HTTPField.Name, date: Bool, close: Bool) -> Bool {
+        name == .contentLength || name == .transferEncoding || (date && name == .date) || (close && name == .connection)
     }
 
     /// One chunk of a chunked body: its size in hexadecimal, the bytes, the line end. An empty
