@@ -28,7 +28,9 @@ public struct GatewayRequestContext: ConnectionContext {
     /// The path prefix a trusted proxy serves Gatehouse under (`X-Forwarded-Prefix`, set by
     /// `ClientAddressMiddleware`), for the links of Gatehouse's own pages.
     public var forwardedPrefix: String?
-    /// When the request began (set by `MetricsMiddleware`).
+    /// When the request began: when its context was made (by the router as the head arrives, by
+    /// the data plane once the body is read). Read by `MetricsMiddleware`, which then need not
+    /// copy the context to set it.
     public var requestStart: ContinuousClock.Instant?
     /// This request's access log line in the making (nil: no access log).
     var accessNote: AccessNote?
@@ -40,6 +42,7 @@ public struct GatewayRequestContext: ConnectionContext {
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.channel = source.channel
+        self.requestStart = .now
     }
 }
 

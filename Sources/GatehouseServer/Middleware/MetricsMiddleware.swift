@@ -11,9 +11,9 @@ struct MetricsMiddleware: RouterMiddleware {
     @concurrent func handle(
         _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
     ) async throws -> Response {
-        var context = context
-        let start = ContinuousClock.now
-        context.requestStart = start
+        // Read, not set: a context passed on changed is a copy of it (each of its references
+        // retained, and released again).
+        let start = context.requestStart ?? .now
         do {
             let response = try await next(request, context)
             metrics.request(route: context.endpointPath, status: Int(response.status.code), duration: .now - start)
