@@ -1,6 +1,7 @@
 import Foundation
 public import GatehouseCore
 public import Logging
+import NIOPosix
 public import ServiceLifecycle
 public import Synchronization
 
@@ -77,13 +78,17 @@ public final class BatchWriter<Record: Sendable>: Service, Sendable {
     }
 
     private func writePending() async -> Bool {
-        let batch = pending.withLock { pending in
+        var batch = pending.withLock { pending in
             defer { pending.removeAll(keepingCapacity: true) }
             return pending
         }
         guard !batch.isEmpty else { return true }
         do {
             try await write(batch)
+            // Freed on the thread pool, without waiting for it: this task runs on an event loop,
+            // where releasing thousands of records (each of their texts) held up its requests.
+            let written = Written(consume batch)
+            NIOThreadPool.singleton.submit { _ in written.free() }
             return true
         } catch {
             // Put them back in front of anything recorded since, for the next attempt.
@@ -92,6 +97,15 @@ public final class BatchWriter<Record: Sendable>: Service, Sendable {
             return false
         }
     }
+}
+
+/// A written batch, handed to where it is freed.
+private final class Written<Record: Sendable>: Sendable {
+    private let records: Mutex<[Record]>
+
+    init(_ records: consuming [Record]) { self.records = Mutex(records) }
+
+    func free() { records.withLock { $0 = [] } }
 }
 
 public typealias SpendWriter = BatchWriter<SpendRecord>
