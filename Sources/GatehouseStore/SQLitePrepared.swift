@@ -23,8 +23,9 @@ struct SQLiteCallError: Error, CustomStringConvertible {
 }
 
 /// One statement prepared on a connection's own handle, then bound and run once per row: a bulk
-/// write prepares it once, where a statement through SQLiteNIO is prepared for each call and a
-/// multi-row `INSERT` of 500 rows is parsed and compiled anew (10,000 placeholders) every time.
+/// write prepares it once, where SQLiteNIO prepares a statement for each call (the spend writer
+/// used to send multi-row `INSERT`s of 500 rows, 10,000 placeholders, parsed and compiled anew
+/// for every batch).
 /// Only for a caller that holds the connection alone (`SQLiteSource.withHandle`), on a thread
 /// that may block.
 struct SQLitePrepared: ~Copyable {

@@ -1,10 +1,10 @@
 import GatehouseCore
 
 extension SpendStore {
-    static let sqliteInsert =
+    private static let sqliteInsert =
         "INSERT INTO \(logs) (\(logColumns.joined(separator: ", "))) VALUES ("
         + Array(repeating: "?", count: logColumns.count).joined(separator: ", ") + ")"
-    static let sqliteUpsert = """
+    private static let sqliteUpsert = """
         INSERT INTO \(totals) (account, period_start_ms, spend_units, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, ?, ?) \
         ON CONFLICT (account, period_start_ms) DO UPDATE SET spend_units = spend_units + excluded.spend_units, \
         requests = requests + excluded.requests, prompt_tokens = prompt_tokens + excluded.prompt_tokens, \
