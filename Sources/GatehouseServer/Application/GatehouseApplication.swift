@@ -101,8 +101,11 @@ public enum GatehouseApplication {
         let responder = router.buildResponder()
         assert(fixedRoutes.count == DataPlaneRoutes.fixedPaths.count, "every fixed model route is answered without the router's lookup")
         let dataPlane = DataPlane(
-            responder: DataPlane.answer(with: responder, endpoint: nil, logger: logger),
-            fixed: Dictionary(uniqueKeysWithValues: fixedRoutes.map { ($0, DataPlane.answer(with: $1, endpoint: $0, logger: logger)) }),
+            responder: DataPlane.answer(endpoint: nil, logger: logger) { try await responder.respond(to: $0, context: $1) },
+            fixed: Dictionary(
+                uniqueKeysWithValues: fixedRoutes.map { path, chain in
+                    (path, DataPlane.answer(endpoint: path, logger: logger) { try await chain.respond(to: $0, context: $1) })
+                }),
             maxBodyBytes: settings.listener.maxRequestBodyBytes, maxAudioBytes: settings.listener.maxAudioRequestBytes,
             bodyTimeout: .seconds(fractional: settings.listener.clientBodyTimeout),
             idleTimeout: .seconds(fractional: settings.listener.clientIdleTimeout))

@@ -48,11 +48,13 @@ struct GatewayRoutes {
     func authenticated(
         _ group: RouterGroup<GatewayRequestContext>, queryPolicy: PresentedCredential.QueryPolicy, tls: Bool
     ) -> RouterGroup<AuthenticatedContext> {
-        group.add(
-            middleware: AuthenticationMiddleware(
-                authentication: authentication, queryPolicy: queryPolicy, certificates: certificates, recorder: recorder,
-                cookie: sessions(tls: tls).cookie)
-        ).group(context: AuthenticatedContext.self)
+        group.add(middleware: authenticationMiddleware(queryPolicy: queryPolicy, tls: tls)).group(context: AuthenticatedContext.self)
+    }
+
+    func authenticationMiddleware(queryPolicy: PresentedCredential.QueryPolicy, tls: Bool) -> AuthenticationMiddleware {
+        AuthenticationMiddleware(
+            authentication: authentication, queryPolicy: queryPolicy, certificates: certificates, recorder: recorder,
+            cookie: sessions(tls: tls).cookie)
     }
 
     /// Sessions on a listener: the cookie is `Secure` over HTTPS unless configured otherwise.
@@ -65,23 +67,32 @@ struct GatewayRoutes {
     /// A router with the error envelope and health checks, which every listener answers.
     func router() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
-        if let accessLog { router.middlewares.add(AccessLogMiddleware(log: accessLog)) }
-        if metrics.enabled { router.middlewares.add(MetricsMiddleware(metrics: metrics)) }
-        router.middlewares.add(ErrorEnvelopeMiddleware())
-        let allowed = AddressAllowlist(settings.network.allowedIPs, scope: "gateway", audit: audit)
-        if !settings.network.trustedProxies.isEmpty || allowed != nil {
-            router.middlewares.add(
-                ClientAddressMiddleware(trustedProxies: settings.network.trustedProxies, header: settings.network.forwardedHeader, allowed: allowed))
-        }
+        for middleware in listenerMiddleware() { router.middlewares.add(middleware.routerMiddleware) }
         health.register(on: router)
         return router
     }
 
+    /// The middleware of every request on a listener, outermost first: the router's (`router()`),
+    /// and so the start of each model route's chain on the data plane (`FixedRoutes`).
+    func listenerMiddleware() -> [any DirectMiddleware<GatewayRequestContext>] {
+        var middleware: [any DirectMiddleware<GatewayRequestContext>] = []
+        if let accessLog { middleware.append(AccessLogMiddleware(log: accessLog)) }
+        if metrics.enabled { middleware.append(MetricsMiddleware(metrics: metrics)) }
+        middleware.append(ErrorEnvelopeMiddleware())
+        let allowed = AddressAllowlist(settings.network.allowedIPs, scope: "gateway", audit: audit)
+        if !settings.network.trustedProxies.isEmpty || allowed != nil {
+            middleware.append(
+                ClientAddressMiddleware(trustedProxies: settings.network.trustedProxies, header: settings.network.forwardedHeader, allowed: allowed))
+        }
+        return middleware
+    }
+
     /// Model routes and Gatehouse's own authorization server.
     /// - Parameter tls: whether the listener serves HTTPS (for the session cookie).
-    /// - Returns: the responders of the model routes the data plane answers with a fixed path
-    ///   (see `FixedRoutes`), by path.
-    func addGateway(to router: Router<GatewayRequestContext>, tls: Bool) -> [String: any HTTPResponder<GatewayRequestContext>] {
+    /// - Parameter router: made by `router()`.
+    /// - Returns: how the data plane answers each model route with a fixed path (see
+    ///   `FixedRoutes`), by path.
+    func addGateway(to router: Router<GatewayRequestContext>, tls: Bool) -> [String: ModelRouteChain] {
         OAuthServerRoutes(
             tokens: ownTokens, ring: signingKeys, store: management.store, cache: management.cache, feed: management.feed,
             settings: settings.identity.oauth, certificates: certificates, recorder: recorder
@@ -99,8 +110,10 @@ struct GatewayRoutes {
             ).register(on: router)
         }
         // Model routes and management routes differ only in what `?key=` means.
-        let fixed = FixedRoutes(router: router)
-        let modelRoutes = authenticated(fixed.group(), queryPolicy: settings.identity.allowKeyInQuery ? .accept : .refuse, tls: tls)
+        let authentication = authenticationMiddleware(queryPolicy: settings.identity.allowKeyInQuery ? .accept : .refuse, tls: tls)
+        let modelRoutes = FixedRoutes(
+            group: router.group().add(middleware: authentication).group(context: AuthenticatedContext.self),
+            middlewares: listenerMiddleware() + [authentication])
         ProxyRoutes(
             forwarder: forwarder, maxBodyBytes: settings.listener.maxRequestBodyBytes, maxAudioBytes: settings.listener.maxAudioRequestBytes,
             bodyTimeout: .seconds(fractional: settings.listener.clientBodyTimeout), metering: metering, metrics: metrics,
@@ -108,7 +121,7 @@ struct GatewayRoutes {
         ).register(on: modelRoutes)
         ModelRoutes(router: modelRouter, created: Int(Date().timeIntervalSince1970)).register(on: modelRoutes)
         ModelInfoRoutes(router: modelRouter).register(on: modelRoutes)
-        return fixed.responders
+        return modelRoutes.chains
     }
 
     /// Keys, users, teams, organizations, OAuth clients, spend, certificate bindings and the audit

@@ -18,7 +18,7 @@ extension ConnectionContext {
 
 /// Per-request state: set by the middleware pipeline, read by the routes that need no caller
 /// (health, sign-in, the OAuth endpoints). Routes that need one take `AuthenticatedContext`.
-public struct GatewayRequestContext: ConnectionContext {
+public struct GatewayRequestContext: ConnectionContext, Sendable {
     public var coreContext: CoreRequestContextStorage
     /// Set by `AuthenticationMiddleware`, read only to make the `AuthenticatedContext`. (A copy of
     /// a `Principal` is one reference: the contexts copied at each middleware step hold it as it is.)

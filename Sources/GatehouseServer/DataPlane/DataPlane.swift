@@ -59,21 +59,25 @@ struct DataPlane: Sendable {
 
     func handler() -> DataPlaneHandler { DataPlaneHandler(plane: self) }
 
-    /// An answer through `responder`, in a context made for the request, whose body has been read
-    /// whole (or refused). - Parameter endpoint: the route's path, for a responder that is one route's
-    ///   middleware and handler: set as the router sets it (the metrics' and access log's route,
-    ///   the client-certificate policy's), and an error the route throws is answered as the
-    ///   router answers it.
+    /// An answer through `respond`, in a context made for the request, whose body has been read
+    /// whole (or refused).
+    /// - Parameters:
+    ///   - endpoint: the route's path, for a `respond` that is one route's middleware and handler
+    ///     (a `ModelRouteChain`): set as the router sets it (the metrics' and access log's route,
+    ///     the client-certificate policy's), and an error the route throws is answered as the
+    ///     router answers it.
+    ///   - respond: the router's responder, or a route's chain; called on the answer task's
+    ///     executor (`nonisolated(nonsending)`).
     static func answer(
-        with responder: some HTTPResponder<GatewayRequestContext>, endpoint: String?, logger: Logger
+        endpoint: String?, logger: Logger, respond: @escaping @Sendable (Request, GatewayRequestContext) async throws -> Response
     ) -> Answer {
         Answer { request, body, channel in
             var context = GatewayRequestContext(source: .init(channel: channel, logger: logger))
             context.bodyRead = body
-            guard let endpoint else { return try await responder.respond(to: request, context: context) }
+            guard let endpoint else { return try await respond(request, context) }
             context.coreContext.endpointPath.value = endpoint
             do {
-                return try await responder.respond(to: request, context: context)
+                return try await respond(request, context)
             } catch let error as any HTTPResponseError {
                 return try error.response(from: request, context: context)
             }

@@ -3,13 +3,11 @@ import Hummingbird
 
 /// Outermost when `access_log` is set: starts each request's access note and writes its line
 /// when the response head goes out (model requests write theirs when they end).
-struct AccessLogMiddleware: RouterMiddleware {
+struct AccessLogMiddleware: DirectMiddleware {
     typealias Context = GatewayRequestContext
     let log: AccessLog
 
-    @concurrent func handle(
-        _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
-    ) async throws -> Response {
+    func run(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let note = AccessNote(
             log: log,

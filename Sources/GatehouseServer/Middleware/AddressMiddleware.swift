@@ -4,7 +4,7 @@ import Hummingbird
 
 /// First for every request when proxies are trusted or addresses restricted: the client's address
 /// (read past trusted proxies only) and whether it may call Gatehouse at all (`allowed_ips`).
-struct ClientAddressMiddleware: RouterMiddleware {
+struct ClientAddressMiddleware: DirectMiddleware {
     typealias Context = GatewayRequestContext
     let trustedProxies: [IPNetwork]
     /// The one header trusted proxies write the client's address in.
@@ -20,9 +20,7 @@ struct ClientAddressMiddleware: RouterMiddleware {
         self.allowed = allowed
     }
 
-    @concurrent func handle(
-        _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
-    ) async throws -> Response {
+    func run(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if !trustedProxies.isEmpty, let peer = context.channel.remoteAddress?.ipAddress {
             let values = request.headers[values: headerName]

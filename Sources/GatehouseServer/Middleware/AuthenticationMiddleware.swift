@@ -7,7 +7,7 @@ public import Hummingbird
 /// session cookie), lets GatehouseAuth's `Authentication` decide who it is and whether it may
 /// call this route from here, and records the outcome — or answers 401/403 before the body is
 /// read and before anything goes upstream. Routes behind it take an `AuthenticatedContext`.
-public struct AuthenticationMiddleware: RouterMiddleware {
+public struct AuthenticationMiddleware: DirectMiddleware {
     public typealias Context = GatewayRequestContext
     let authentication: Authentication
     let queryPolicy: PresentedCredential.QueryPolicy
@@ -34,9 +34,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
         self.cookie = cookie
     }
 
-    @concurrent public func handle(
-        _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
-    ) async throws -> Response {
+    public func run(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         // The route, never the raw path: `/key/{key}/regenerate` may name a key by itself.
         let path = context.endpointPath ?? request.uri.path

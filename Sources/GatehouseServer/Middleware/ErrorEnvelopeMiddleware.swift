@@ -9,12 +9,10 @@ import NIOHTTP1
 /// `/v1/messages`. Nothing falls through to a bodyless 500, and no internal detail leaks. An
 /// address holding an encoded NUL (`%00`) is refused here, before any route: no store can hold a
 /// NUL in a text, and a query parameter with one would otherwise fail in the store as a 500.
-public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
+public struct ErrorEnvelopeMiddleware<Context: RequestContext & Sendable>: DirectMiddleware {
     public init() {}
 
-    @concurrent public func handle(
-        _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
-    ) async throws -> Response {
+    public func run(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if Self.holdsEncodedNUL(request.uri.string) {
             return Self.render(.badRequest("The address may not contain a NUL character (`%00`)."), for: request)
         }

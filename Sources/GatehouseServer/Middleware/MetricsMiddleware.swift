@@ -4,13 +4,11 @@ import Hummingbird
 /// Outermost on every route: when the request began (for Gatehouse's own time around the
 /// upstream call), and each request counted by the route it reached and its status, timed to its
 /// response head.
-struct MetricsMiddleware: RouterMiddleware {
+struct MetricsMiddleware: DirectMiddleware {
     typealias Context = GatewayRequestContext
     let metrics: GatewayMetrics
 
-    @concurrent func handle(
-        _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
-    ) async throws -> Response {
+    func run(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // Read, not set: a context passed on changed is a copy of it (each of its references
         // retained, and released again).
         let start = context.requestStart ?? .now
