@@ -120,7 +120,7 @@ public final class BudgetLedger: Sendable {
         let time = now.timeIntervalSince1970
         return accounts.withLock { accounts in
             for subject in subjects where subject.maxBudget != nil {
-                let account = current(&accounts, subject, at: time)
+                let account = accounts.values[place(&accounts, subject, at: time)]
                 if let refusal = Self.refusal(subject, mode: mode(subject), spent: account.spent, held: account.reserved, cost: cost) {
                     return .failure(refusal)
                 }
@@ -136,7 +136,7 @@ public final class BudgetLedger: Sendable {
         let time = now.timeIntervalSince1970
         return accounts.withLock { accounts in
             subjects.filter { $0.maxBudget != nil && mode($0) != .spend }.map { subject in
-                let account = current(&accounts, subject, at: time)
+                let account = accounts.values[place(&accounts, subject, at: time)]
                 return max(.zero, subject.maxBudget! - account.spent - account.reserved)
             }.min()
         }
@@ -150,13 +150,14 @@ public final class BudgetLedger: Sendable {
             var settlement = Settlement()
             settlement.charges.reserveCapacity(subjects.count)
             for subject in subjects {
-                var account = current(&accounts, subject, at: time)
-                account.spent += cost
+                // Changed where it lies: one lookup of the subject's id.
+                let place = place(&accounts, subject, at: time)
+                accounts.values[place].spent += cost
+                let account = accounts.values[place]
                 if let soft = subject.softBudget, !account.softAlerted, account.spent >= soft {
-                    account.softAlerted = true
+                    accounts.values[place].softAlerted = true
                     settlement.softBudgetCrossed.append((subject, account.spent))
                 }
-                accounts[subject.id] = account
                 settlement.charges.append(Charge(account: subject.id, periodStart: Self.milliseconds(account.periodStart)))
             }
             return settlement
@@ -179,18 +180,28 @@ public final class BudgetLedger: Sendable {
 
     /// What the subject has spent in its current period, as this instance has counted it.
     public func spent(_ subject: LimitSubject, at now: Date) -> USD {
-        accounts.withLock { current(&$0, subject, at: now.timeIntervalSince1970).spent }
+        accounts.withLock { accounts in accounts.values[place(&accounts, subject, at: now.timeIntervalSince1970)].spent }
     }
 
-    /// The subject's account, moved to the period containing `time` if its period has ended
-    /// (spend starts again from zero; reservations of requests in flight carry over).
-    private func current(_ accounts: inout [String: Account], _ subject: LimitSubject, at time: Double) -> Account {
-        if let account = accounts[subject.id] {
-            let inPeriod =
-                subject.period == nil
-                ? account.periodStart == 0 : account.periodStart < account.periodEnd && time >= account.periodStart && time < account.periodEnd
-            if inPeriod { return account }
+    /// Where the subject's account lies in `accounts` (made if it has none), moved to the period
+    /// containing `time` if its period has ended (spend starts again from zero; reservations of
+    /// requests in flight carry over). The callers read and change the account there: each
+    /// lookup by id hashes the id again.
+    private func place(_ accounts: inout [String: Account], _ subject: LimitSubject, at time: Double) -> [String: Account].Index {
+        guard let index = accounts.index(forKey: subject.id) else {
+            accounts[subject.id] = fresh(subject, at: time, after: nil)
+            return accounts.index(forKey: subject.id)!
         }
+        let account = accounts.values[index]
+        let inPeriod =
+            subject.period == nil
+            ? account.periodStart == 0 : account.periodStart < account.periodEnd && time >= account.periodStart && time < account.periodEnd
+        if !inPeriod { accounts.values[index] = fresh(subject, at: time, after: account) }
+        return index
+    }
+
+    /// The subject's account for the period containing `time`, after `old` (its account until now).
+    private func fresh(_ subject: LimitSubject, at time: Double, after old: Account?) -> Account {
         var fresh: Account
         if let period = subject.period {
             let (start, end) = period.period(containing: Date(timeIntervalSince1970: time), calendar: calendar)
@@ -198,7 +209,7 @@ public final class BudgetLedger: Sendable {
         } else {
             fresh = Account(periodStart: 0, periodEnd: 0)
         }
-        if let old = accounts[subject.id] {
+        if let old {
             fresh.reserved = old.reserved
             // Loaded from the store with the start of its period only: the same period still.
             if old.periodStart == fresh.periodStart {
@@ -207,7 +218,6 @@ public final class BudgetLedger: Sendable {
                 fresh.softAlerted = old.softAlerted || subject.softBudget.map { old.spent >= $0 } ?? false
             }
         }
-        accounts[subject.id] = fresh
         return fresh
     }
 }
