@@ -27,8 +27,12 @@ struct AddressPolicyTests {
             #expect(try await client.get("/v1/models", headers: from("10.1.2.3, 203.0.113.9")).status == .forbidden)
             // Without a forwarded address the client is the proxy, which is not allowed.
             #expect(try await client.get("/v1/models", headers: from(nil)).status == .forbidden)
+            // A model route, which the data plane answers through its own chain of the same middleware.
+            #expect(try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: from("10.1.2.3")).status == .ok)
+            let refusedModel = try await client.post("/v1/chat/completions", chat("mock-gpt"), headers: from("203.0.113.9"))
+            #expect(refusedModel.status == .forbidden && refusedModel.json?["error"]?["message"] == "Requests from this address are not allowed.")
             let denied = try await client.get("/audit?action=network.denied", headers: from("10.1.2.3"))
-            #expect(denied.json?["total"] == 3)
+            #expect(denied.json?["total"] == 4)
         }
         // The same header from a peer that is not a trusted proxy is ignored.
         config.server.network.trustedProxies = [IPNetwork("10.0.0.0/8")!]

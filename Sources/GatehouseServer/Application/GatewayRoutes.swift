@@ -48,7 +48,11 @@ struct GatewayRoutes {
     func authenticated(
         _ group: RouterGroup<GatewayRequestContext>, queryPolicy: PresentedCredential.QueryPolicy, tls: Bool
     ) -> RouterGroup<AuthenticatedContext> {
-        group.add(middleware: authenticationMiddleware(queryPolicy: queryPolicy, tls: tls)).group(context: AuthenticatedContext.self)
+        authenticated(group, by: authenticationMiddleware(queryPolicy: queryPolicy, tls: tls))
+    }
+
+    func authenticated(_ group: RouterGroup<GatewayRequestContext>, by middleware: AuthenticationMiddleware) -> RouterGroup<AuthenticatedContext> {
+        group.add(middleware: middleware).group(context: AuthenticatedContext.self)
     }
 
     func authenticationMiddleware(queryPolicy: PresentedCredential.QueryPolicy, tls: Bool) -> AuthenticationMiddleware {
@@ -112,7 +116,7 @@ struct GatewayRoutes {
         // Model routes and management routes differ only in what `?key=` means.
         let authentication = authenticationMiddleware(queryPolicy: settings.identity.allowKeyInQuery ? .accept : .refuse, tls: tls)
         let modelRoutes = FixedRoutes(
-            group: router.group().add(middleware: authentication).group(context: AuthenticatedContext.self),
+            group: authenticated(router.group(), by: authentication),
             middlewares: listenerMiddleware() + [authentication])
         ProxyRoutes(
             forwarder: forwarder, maxBodyBytes: settings.listener.maxRequestBodyBytes, maxAudioBytes: settings.listener.maxAudioRequestBytes,
