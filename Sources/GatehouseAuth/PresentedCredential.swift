@@ -30,12 +30,12 @@ public struct PresentedCredential: Sendable, Equatable {
         case accept
     }
 
-    /// The headers' credential, merged with one from the URL as `policy` says.
+    /// The key headers' credential, merged with one from the URL as `policy` says.
     /// - Parameter parameter: looks up a query parameter by name; nil when the URL has no query.
     public static func extract(
-        header: (String) -> String?, parameter: ((String) -> String?)?, policy: QueryPolicy
+        _ values: KeyHeaderValues, parameter: ((String) -> String?)?, policy: QueryPolicy
     ) throws(GatewayError) -> PresentedCredential? {
-        let fromHeaders = try extract(header: header)
+        let fromHeaders = try extract(values)
         guard policy != .ignore, let parameter, let value = keyParameters.lazy.compactMap(parameter).first else { return fromHeaders }
         guard policy == .accept else {
             throw GatewayError.unauthorized("API keys in the URL are refused; send the key in the Authorization header.")
@@ -46,19 +46,20 @@ public struct PresentedCredential: Sendable, Equatable {
         return fromHeaders ?? PresentedCredential(secret: value)
     }
 
-    /// - Parameter header: looks up a header value by lower-case name.
-    public static func extract(header: (String) -> String?) throws(GatewayError) -> PresentedCredential? {
+    /// The credential in the values of `keyHeaders`' fields, gathered in one pass over a request's
+    /// fields (`KeyHeaderValues.add`).
+    public static func extract(_ values: KeyHeaderValues) throws(GatewayError) -> PresentedCredential? {
         var found: String?
-        for name in keyHeaders {
-            guard let raw = header(name) else { continue }
+        for position in keyHeaders.indices {
+            guard let raw = values[position] else { continue }
             var value = raw.trimmingSpaces
-            if name == "authorization" {
+            if position == KeyHeaderValues.authorization {
                 guard let token = bearerToken(value) else {
                     throw GatewayError.unauthorized("Authorization header must use the Bearer scheme.")
                 }
                 value = token
             }
-            guard !value.isEmpty else { throw GatewayError.unauthorized("Empty credential in the `\(name)` header.") }
+            guard !value.isEmpty else { throw GatewayError.unauthorized("Empty credential in the `\(keyHeaders[position])` header.") }
             if let found, found != value {
                 throw GatewayError.unauthorized("The request carries two different credentials.")
             }
@@ -68,12 +69,73 @@ public struct PresentedCredential: Sendable, Equatable {
     }
 
     /// What follows `Bearer ` (the scheme in any case), spaces trimmed; nil for another scheme.
+    /// Read on the value's bytes: this runs for every request that presents a key.
     static func bearerToken(_ value: String) -> String? {
-        let scheme = "bearer ".utf8
-        let bytes = value.utf8
-        guard bytes.count >= scheme.count else { return nil }
-        let lowered = bytes.lazy.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
-        guard lowered.starts(with: scheme) else { return nil }
-        return value[bytes.index(bytes.startIndex, offsetBy: scheme.count)...].trimmingSpaces
+        var value = value
+        return value.withUTF8 { bytes -> String? in
+            let scheme: StaticString = "bearer "
+            guard bytes.count >= scheme.utf8CodeUnitCount else { return nil }
+            for index in 0..<scheme.utf8CodeUnitCount {
+                let byte = bytes[index]
+                // ASCII letters lowered; the space is compared as it is.
+                guard (0x41...0x5A).contains(byte) ? byte | 0x20 == scheme.utf8Start[index] : byte == scheme.utf8Start[index] else {
+                    return nil
+                }
+            }
+            var start = scheme.utf8CodeUnitCount
+            var end = bytes.count
+            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        }
+    }
+}
+
+/// The values of a request's `keyHeaders` fields, by position in `PresentedCredential.keyHeaders`,
+/// held without an allocation. Several fields of one name are joined with `, `, as HTTP joins
+/// them (and as `HTTPFields`' subscript reads them).
+public struct KeyHeaderValues: Sendable {
+    private var values: (String?, String?, String?, String?, String?) = (nil, nil, nil, nil, nil)
+    /// `authorization`'s position, whose value carries a scheme.
+    static let authorization = 1
+
+    public init() {}
+
+    /// The position in `PresentedCredential.keyHeaders` of a lower-case field name; nil for a
+    /// name that is none of them (told apart by length first: most fields are not keys).
+    public static func position(of name: String) -> Int? {
+        switch name.utf8.count {
+        case 17: name == "x-litellm-api-key" ? 0 : nil
+        case 13: name == "authorization" ? 1 : nil
+        case 7: name == "api-key" ? 2 : nil
+        case 9: name == "x-api-key" ? 3 : nil
+        case 14: name == "x-goog-api-key" ? 4 : nil
+        default: nil
+        }
+    }
+
+    public mutating func add(_ value: String, at position: Int) {
+        self[position] = self[position].map { $0 + ", " + value } ?? value
+    }
+
+    subscript(position: Int) -> String? {
+        get {
+            switch position {
+            case 0: values.0
+            case 1: values.1
+            case 2: values.2
+            case 3: values.3
+            default: values.4
+            }
+        }
+        set {
+            switch position {
+            case 0: values.0 = newValue
+            case 1: values.1 = newValue
+            case 2: values.2 = newValue
+            case 3: values.3 = newValue
+            default: values.4 = newValue
+            }
+        }
     }
 }

@@ -17,10 +17,6 @@ public struct AuthenticationMiddleware: DirectMiddleware {
     let recorder: AuthenticationRecorder?
     /// The session cookie on this listener (nil: sessions not accepted).
     let cookie: SessionCookie?
-    /// Parsed once: building an `HTTPField.Name` validates the string, which is work per request
-    /// otherwise. In `PresentedCredential.keyHeaders`' order; looked up by a scan, which for five
-    /// short names costs less than hashing the name.
-    static let headerNames = PresentedCredential.keyHeaders.compactMap { HTTPField.Name($0) }
 
     /// - Parameter queryPolicy: what a key in the URL means on the routes behind this middleware.
     init(
@@ -34,6 +30,17 @@ public struct AuthenticationMiddleware: DirectMiddleware {
         self.cookie = cookie
     }
 
+    /// The request's key headers, gathered in one pass over its fields (not a scan of them for
+    /// each of the five names).
+    static func keyHeaderValues(_ fields: HTTPFields) -> KeyHeaderValues {
+        var values = KeyHeaderValues()
+        for index in fields.indices {
+            let name = fields[index].name.canonicalName
+            if let position = KeyHeaderValues.position(of: name) { values.add(fields[index].value, at: position) }
+        }
+        return values
+    }
+
     public func run(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         // The route, never the raw path: `/key/{key}/regenerate` may name a key by itself.
@@ -44,10 +51,8 @@ public struct AuthenticationMiddleware: DirectMiddleware {
         do {
             let parameters = request.uri.query == nil ? nil : request.uri.queryParameters
             credentials.secret = try PresentedCredential.extract(
-                header: { name in Self.headerNames.first { $0.canonicalName == name }.flatMap { request.headers.value(of: $0) } },
-                parameter: parameters.map { parameters in { name in parameters.get(name) } },
-                policy: queryPolicy
-            )
+                Self.keyHeaderValues(request.headers), parameter: parameters.map { parameters in { name in parameters.get(name) } },
+                policy: queryPolicy)
             if credentials.mayUseSession, let cookie { credentials.session = cookie.token(in: request.headers) }
             principal = try await authentication.authenticate(credentials, path: path)
         } catch let error as GatewayError {
