@@ -46,6 +46,36 @@ struct UpstreamRequestFramingTests {
         }
     }
 
+    @Test func aKeptStartFramesThePostAsFramingItWholeDoesAndBadTargetsAreRefusedEachTime() throws {
+        let targets = UpstreamTargets(limit: 2)
+        let url = "http://upstream.test:8080/v1/chat/completions?api-version=1"
+        let post = UpstreamRequest(url: url, headers: [("authorization", "Bearer sk-up")], body: ByteBuffer(string: "{}"))
+        let entry = try #require(targets.entry(for: url))
+        let whole = try UpstreamRequestFraming.frame(method: "POST", target: entry.target, headers: post.headers, body: post.body)
+        #expect(try targets.frame(post, to: entry) == whole)
+        #expect(try targets.frame(post, to: try #require(targets.entry(for: url))) == whole)  // kept: the same bytes
+        // Another method is framed whole, with its own request line.
+        var get = post
+        get.method = "GET"
+        #expect(String(buffer: try targets.frame(get, to: entry)).hasPrefix("GET /v1/chat/completions?api-version=1 HTTP/1.1\r\n"))
+        // A field that could end the head is refused after a kept start too.
+        var injected = post
+        injected.headers = [("x-note", "one\r\nx-injected: 1")]
+        #expect(throws: TransportError.self) { try targets.frame(injected, to: entry) }
+        // A target that could split the request line has no kept start, and is refused every time.
+        let bad = try #require(targets.entry(for: "http://upstream.test/v1/x y"))
+        #expect(bad.postStart == nil)
+        #expect(throws: TransportError.self) {
+            try targets.frame(UpstreamRequest(url: "http://upstream.test/v1/x y", headers: [], body: ByteBuffer()), to: bad)
+        }
+        // Not a URL: nothing kept.
+        #expect(targets.entry(for: "ftp://upstream.test/x") == nil)
+        #expect(targets.count == 2)
+        // Past the bound the table starts again.
+        _ = targets.entry(for: "http://upstream.test/v1/third")
+        #expect(targets.count == 1)
+    }
+
     @Test func aRealUpstreamReceivesTheRequestAsMeantOnOneConnectionAfterAnother() async throws {
         let upstream = RecordingUpstream { _, _ in RecordingUpstream.json(["ok": true]) }
         let transport = try NIOHTTPTransport(connectTimeout: .seconds(5), idleTimeout: .seconds(30))

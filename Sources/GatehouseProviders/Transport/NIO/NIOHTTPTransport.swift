@@ -26,6 +26,8 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
     private let idle = Mutex<[PoolKey: [any Channel]]>([:])
     /// The bound on connections open to one origin; nil: none.
     private let originLimit: OriginConnectionLimit?
+    /// The URLs requests go to, parsed once each.
+    let targets = UpstreamTargets()
 
     /// - Parameters:
     ///   - connectTimeout: TCP (and TLS) connection establishment.
@@ -47,11 +49,12 @@ public final class NIOHTTPTransport: UpstreamTransport, Service {
     }
 
     public func send(_ request: UpstreamRequest, timeouts: UpstreamTimeouts) async throws -> UpstreamResponse {
-        guard let target = UpstreamTarget(url: request.url) else {
+        guard let entry = targets.entry(for: request.url) else {
             throw TransportError(.other, "invalid upstream URL")
         }
+        let target = entry.target
         let head = UpstreamRequestFraming.decoderHead(method: request.method)
-        let bytes = try UpstreamRequestFraming.frame(method: request.method, target: target, headers: request.headers, body: request.body)
+        let bytes = try targets.frame(request, to: entry)
 
         let loop = group.any()
         // A pooled connection may have been closed by the upstream since its last use; that shows

@@ -12,22 +12,36 @@ import NIOHTTP1
 enum UpstreamRequestFraming {
     /// The request's bytes, ready for the socket.
     static func frame(method: String, target: UpstreamTarget, headers: [(String, String)], body: ByteBuffer) throws -> ByteBuffer {
+        try frame(start: start(method: method, target: target), headers: headers, body: body)
+    }
+
+    /// The request line and `Host` field, checked: the same for every request to one URL with
+    /// one method, so a caller may keep it (`NIOHTTPTransport` does, for `POST`).
+    static func start(method: String, target: UpstreamTarget) throws -> ByteBuffer {
         guard isToken(method) else { throw TransportError(.other, "invalid upstream request method") }
         guard isRequestTarget(target.target) else { throw TransportError(.other, "invalid upstream request target") }
         let authority = target.origin.authority
-        var size = method.utf8.count + target.target.utf8.count + authority.utf8.count + body.readableBytes + 64
-        for (name, value) in headers {
-            guard isToken(name) else { throw TransportError(.other, "invalid upstream header name") }
-            guard isFieldValue(value) else { throw TransportError(.other, "invalid value of upstream header \(name)") }
-            size += name.utf8.count + value.utf8.count + 4
-        }
-        var buffer = allocator.buffer(capacity: size)
+        var buffer = allocator.buffer(capacity: method.utf8.count + target.target.utf8.count + authority.utf8.count + 24)
         buffer.writeString(method)
         buffer.writeInteger(UInt8(ascii: " "))
         buffer.writeString(target.target)
         buffer.writeStaticString(" HTTP/1.1\r\nhost: ")
         buffer.writeString(authority)
         buffer.writeStaticString("\r\n")
+        return buffer
+    }
+
+    /// The request's bytes after its `start`: the request's own fields, `Content-Length`, the
+    /// empty line and the body.
+    static func frame(start: ByteBuffer, headers: [(String, String)], body: ByteBuffer) throws -> ByteBuffer {
+        var size = start.readableBytes + body.readableBytes + 40
+        for (name, value) in headers {
+            guard isToken(name) else { throw TransportError(.other, "invalid upstream header name") }
+            guard isFieldValue(value) else { throw TransportError(.other, "invalid value of upstream header \(name)") }
+            size += name.utf8.count + value.utf8.count + 4
+        }
+        var buffer = allocator.buffer(capacity: size)
+        buffer.writeImmutableBuffer(start)
         for (name, value) in headers {
             buffer.writeString(name)
             buffer.writeStaticString(": ")
