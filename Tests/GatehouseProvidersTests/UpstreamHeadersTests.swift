@@ -32,6 +32,35 @@ struct UpstreamHeadersTests {
         #expect(pairs(adapter.headers()) == fixed + ["anthropic-version=2023-06-01", "x-a=1", "x-b=2"])
     }
 
+    @Test func bothChatEndpointsGoWhereTheirUpstreamTakesChatAndAPatternsMatchHasItsOwnURL() {
+        func adapter(_ provider: Deployment.Provider, base: String, version: String? = nil) -> ProviderAdapter {
+            var deployment = Deployment(id: "d", modelName: "m", provider: provider, upstreamModel: "up")
+            deployment.apiBase = base
+            deployment.apiVersion = version
+            return ProviderAdapter(
+                deployment: deployment,
+                transport: MockUpstream(model: "m", settings: Deployment(id: "d", modelName: "m", provider: .mock, upstreamModel: "m").mock))
+        }
+        let cases: [(ProviderAdapter, String)] = [
+            (adapter(.openai, base: "http://u.test/v1/"), "http://u.test/v1/chat/completions"),
+            (adapter(.anthropic, base: "http://u.test"), "http://u.test/v1/messages"),
+            (adapter(.anthropic, base: "http://u.test/v1"), "http://u.test/v1/messages"),
+            (
+                adapter(.azure, base: "http://u.test", version: "2024-06-01"),
+                "http://u.test/openai/deployments/up/chat/completions?api-version=2024-06-01"
+            ),
+        ]
+        for (adapter, url) in cases {
+            #expect(adapter.url(for: .chatCompletions) == url && adapter.url(for: .messages) == url)
+            #expect(adapter.url(for: .chatCompletions) == ProviderAdapter.url(for: .chatCompletions, of: adapter.deployment))
+        }
+        #expect(cases[0].0.url(for: .embeddings) == "http://u.test/v1/embeddings")
+        // Azure names the upstream model in the path: a pattern's match asks for its own.
+        #expect(
+            cases[3].0.routed(to: "up-2").url(for: .chatCompletions)
+                == "http://u.test/openai/deployments/up-2/chat/completions?api-version=2024-06-01")
+    }
+
     @Test func openAIAndAzureIgnoreAnthropicsHeaders() {
         let sent = AnthropicHeaders(version: "2024-01-01", betas: ["b1"])
         let fixed = ["content-type=application/json", "accept=application/json, text/event-stream"]

@@ -12,11 +12,15 @@ public final class ProviderAdapter: Sendable {
     /// The upstream request's headers when the client sent no Anthropic version or betas (made
     /// once, not for every request).
     private let defaultHeaders: [(String, String)]
+    /// Where chat requests go (`/v1/chat/completions` and `/v1/messages` alike, the usual call),
+    /// made once, not for every request.
+    private let chatURL: String
 
     public init(deployment: Deployment, transport: any UpstreamTransport) {
         self.deployment = deployment
         self.transport = transport
         self.defaultHeaders = Self.headers(of: deployment, anthropic: AnthropicHeaders())
+        self.chatURL = Self.url(for: .chatCompletions, of: deployment)
     }
 
     /// The same deployment asking its upstream for `upstreamModel` (a pattern's match).
@@ -27,7 +31,9 @@ public final class ProviderAdapter: Sendable {
         return ProviderAdapter(deployment: deployment, transport: transport)
     }
 
-    public var upstreamDialect: Dialect { deployment.provider == .anthropic ? .anthropic : .openAI }
+    public var upstreamDialect: Dialect { Self.dialect(of: deployment) }
+
+    static func dialect(of deployment: Deployment) -> Dialect { deployment.provider == .anthropic ? .anthropic : .openAI }
 
     /// Builds the upstream request. The client's own credentials never appear here: only the
     /// deployment's key does.
@@ -95,9 +101,14 @@ public final class ProviderAdapter: Sendable {
     }
 
     func url(for endpoint: Endpoint) -> String {
+        endpoint == .chatCompletions || endpoint == .messages ? chatURL : Self.url(for: endpoint, of: deployment)
+    }
+
+    /// Both chat endpoints go to one URL: an Anthropic upstream's messages, another's chat completions.
+    static func url(for endpoint: Endpoint, of deployment: Deployment) -> String {
         let base = (deployment.apiBase ?? "").trimmingSuffix("/")
         let path: String
-        switch (upstreamDialect, endpoint) {
+        switch (dialect(of: deployment), endpoint) {
         case (.anthropic, _): return base.hasSuffix("/v1") ? "\(base)/messages" : "\(base)/v1/messages"
         case (_, .embeddings): path = "embeddings"
         case (_, .moderations): path = "moderations"
