@@ -25,10 +25,24 @@ extension StringProtocol {
 
 extension String {
     /// The same, sharing the string's storage when there is nothing to trim (a header value
-    /// nearly always): no copy.
+    /// nearly always): no copy. Read on the contiguous UTF-8 bytes (every native string's), by
+    /// offset rather than by `String.Index`.
     @inlinable
     public var trimmingSpaces: String {
-        let range = spaceTrimmedRange
-        return range == utf8.startIndex..<utf8.endIndex ? self : String(decoding: utf8[range], as: UTF8.self)
+        // nil inside: nothing to trim.
+        let trimmed = utf8.withContiguousStorageIfAvailable { bytes -> String? in
+            var start = 0
+            var end = bytes.count
+            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+            return start == 0 && end == bytes.count ? nil : String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        }
+        switch trimmed {
+        case .some(.some(let text)): return text
+        case .some(.none): return self
+        case .none:
+            let range = spaceTrimmedRange
+            return range == utf8.startIndex..<utf8.endIndex ? self : String(decoding: utf8[range], as: UTF8.self)
+        }
     }
 }
