@@ -158,9 +158,22 @@ struct DataPlaneHandlerTests {
                     "Host": "gatehouse.example:8443", "Host": "second", "Cookie": "a=1; b=2", "Cookie": "c=3", "Authorization": "Bearer sk-1",
                     "X-Empty": "", "Content-Type": "application/json", "x-api-key": "k", "X-API-Key": "k2",
                 ]))
+        // The names the handler knows, in other cases and after a `Host` in capitals; a name that
+        // is not a token, and names as long as a known one that are not it.
+        var known = HTTPHeaders(RequestFields.names.map { ($0.uppercased(), "v-\($0)") })
+        known.add(name: "Bad Name", value: "x")
+        known.add(name: "HOST", value: "second")
+        known.add(name: "hosT", value: "third")
+        known.add(name: "content-typf", value: "y")
+        known.add(name: "authorizatio ", value: "z")
+        heads.append(HTTPRequestHead(version: .http1_1, method: .POST, uri: "/v1/chat/completions", headers: known))
         for head in heads {
             #expect(DataPlaneHandler.request(head) == (try HTTPRequest(head, secure: false, splitCookie: false)), "\(head)")
         }
+        // Of the last head: the first `Host` left out, the two after it kept, `content-typf` kept, the
+        // two names that are not tokens dropped.
+        #expect(DataPlaneHandler.request(heads.last!).headerFields.count == RequestFields.names.count + 2)
+        for name in RequestFields.names { #expect(RequestFields.knownIndex(name.uppercased()) == RequestFields.names.firstIndex(of: name)) }
     }
 
     /// A route with a fixed path is answered by its own answer when the plane has one, every

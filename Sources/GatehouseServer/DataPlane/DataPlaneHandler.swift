@@ -471,7 +471,7 @@ final class DataPlaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     static func request(_ head: HTTPRequestHead) -> HTTPRequest {
         HTTPRequest(
             method: .post, scheme: "http", authority: head.headers.first(name: "Host"), path: head.uri,
-            headerFields: HTTPFields(head.headers, splitCookie: false))
+            headerFields: RequestFields.fields(head.headers))
     }
 
     /// Whether the request's `Connection` header (its values joined) names `close`.
