@@ -69,10 +69,10 @@ public struct PresentedCredential: Sendable, Equatable {
     }
 
     /// What follows `Bearer ` (the scheme in any case), spaces trimmed; nil for another scheme.
-    /// Read on the value's bytes: this runs for every request that presents a key.
+    /// The scheme is read on the value's bytes: this runs for every request that presents a key.
     static func bearerToken(_ value: String) -> String? {
         var value = value
-        return value.withUTF8 { bytes -> String? in
+        let token = value.withUTF8 { bytes -> String? in
             let scheme: StaticString = "bearer "
             guard bytes.count >= scheme.utf8CodeUnitCount else { return nil }
             for index in 0..<scheme.utf8CodeUnitCount {
@@ -82,12 +82,9 @@ public struct PresentedCredential: Sendable, Equatable {
                     return nil
                 }
             }
-            var start = scheme.utf8CodeUnitCount
-            var end = bytes.count
-            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[scheme.utf8CodeUnitCount...]), as: UTF8.self)
         }
+        return token?.trimmingSpaces
     }
 }
 

@@ -36,9 +36,8 @@ struct PresentedCredentialTests {
         for value in ["Bearer sk-1", "bearer sk-1", "BEARER sk-1", "bEaReR \t sk-1\t ", " Bearer sk-1 "] {
             #expect(try credential([("authorization", value)])?.secret == "sk-1")
         }
-        // Not the scheme: another one, the scheme without its space, a letter that lowers to
-        // nothing in it, and bytes that are not ASCII.
-        // "Bearer" and spaces is the scheme alone once the value's own spaces are trimmed.
+        // Not the scheme: another one; the scheme without its space, alone (its spaces trimmed
+        // with the value's), or with a tab for its space; a digit or a Cyrillic letter in it.
         for value in ["Basic sk-1", "Bearersk-1", "Bearer", "Bearer   ", "Bear3r sk-1", "Beаrer sk-1", "Bearer\tsk-1"] {
             #expect(refusal([("authorization", value)]) == "Authorization header must use the Bearer scheme.")
         }
