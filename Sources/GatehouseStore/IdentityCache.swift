@@ -218,9 +218,11 @@ public final class IdentityCache: Sendable {
         /// A level's limits under its shared budget: the budget's where it sets them (so an
         /// owner cannot lift them through the level's own), the level's own elsewhere; nil when
         /// neither sets any.
-        func withBudget(_ own: LimitSubject?, level: LimitLevel, id: String, budgetID: String?) -> LimitSubject? {
+        /// - Parameter id: the level's subject id, made only when a budget applies (a team
+        ///   member's is joined from two ids: a new string on every request otherwise).
+        func withBudget(_ own: LimitSubject?, level: LimitLevel, id: @autoclosure () -> String, budgetID: String?) -> LimitSubject? {
             guard let budgetID, let budget = budgets[budgetID] else { return own }
-            return LimitSubject(level: level, id: id, limits: budget.limits.filled(from: own?.limits ?? Limits()))
+            return LimitSubject(level: level, id: id(), limits: budget.limits.filled(from: own?.limits ?? Limits()))
         }
 
         func endUser(_ id: String) -> ResolvedEndUser? {
@@ -248,31 +250,41 @@ public final class IdentityCache: Sendable {
             organization: OrganizationGrant?
         ) -> Chain {
             var chain = Chain()
-            if let first { chain.limits.append(first) }
-            if let limits = user?.limits { chain.limits.append(limits) }
+            // Room for every level at the first: grown append by append, each list was
+            // allocated again at its second entry.
+            func add(_ limits: LimitSubject) {
+                if chain.limits.isEmpty { chain.limits.reserveCapacity(5) }
+                chain.limits.append(limits)
+            }
+            func add(_ models: ModelBound) {
+                if chain.models.isEmpty { chain.models.reserveCapacity(3) }
+                chain.models.append(models)
+            }
+            if let first { add(first) }
+            if let limits = user?.limits { add(limits) }
             var followed: String?
             if let teamID {
                 if let team {
                     chain.teamBlocked = team.blocked
                     chain.modelAliases = team.modelAliases
-                    if !team.models.isEmpty { chain.models.append(ModelBound(.team, team.models)) }
+                    if !team.models.isEmpty { add(ModelBound(.team, team.models)) }
                     // The user's own bounds in this team, checked before the team's.
                     if let userID, let member = team.members[userID] {
-                        if !member.models.isEmpty { chain.models.append(ModelBound(.teamMember, member.models)) }
+                        if !member.models.isEmpty { add(ModelBound(.teamMember, member.models)) }
                         let limits = withBudget(member.limits, level: .teamMember, id: teamID + "/" + userID, budgetID: member.budgetID)
-                        if let limits { chain.limits.append(limits) }
+                        if let limits { add(limits) }
                     }
-                    if let limits = team.limits { chain.limits.append(limits) }
+                    if let limits = team.limits { add(limits) }
                     followed = team.organizationID
                 }
             } else if let user {
-                if !user.models.isEmpty { chain.models.append(ModelBound(.user, user.models)) }
+                if !user.models.isEmpty { add(ModelBound(.user, user.models)) }
                 followed = user.organizationID
             }
             let organization = organizationID == nil ? followed.flatMap { organizations[$0] } : organization
             if let organization {
-                if !organization.models.isEmpty { chain.models.append(ModelBound(.organization, organization.models)) }
-                if let limits = organization.limits { chain.limits.append(limits) }
+                if !organization.models.isEmpty { add(ModelBound(.organization, organization.models)) }
+                if let limits = organization.limits { add(limits) }
             }
             return chain
         }

@@ -39,6 +39,51 @@ struct KeyCacheTests {
         #expect(cache.count == 0)
     }
 
+    /// A key's chain as a request reads it: each level's limits in order (key, user, the user's
+    /// own bounds in the team, team, organization), a member's shared budget under its own
+    /// subject, each level's models, and the accounts its spend is charged to.
+    @Test func aKeysChainHasEachLevelInOrder() throws {
+        let cache = IdentityCache()
+        var budget = Budget(id: "tight")
+        budget.limits.rpmLimit = 5
+        cache.put(budget)
+        var organization = Organization(id: "o", alias: "o")
+        organization.models = ["gpt-4o"]
+        organization.limits.tpmLimit = 1000
+        cache.put(organization)
+        for name in ["ann", "bob"] {
+            var user = User(id: name)
+            user.limits.maxBudget = 10
+            cache.put(user)
+        }
+        var team = Team(id: "t")
+        team.organizationID = "o"
+        team.models = ["gpt-4o", "gpt-4o-mini"]
+        team.limits.rpmLimit = 100
+        var bob = TeamMember(userID: "bob", role: .user, models: ["gpt-4o"])
+        bob.budgetID = "tight"
+        team.members = [TeamMember(userID: "ann", role: .user), bob]
+        cache.put(team)
+
+        func resolved(_ user: String) throws -> ResolvedKey {
+            let raw = APIKeyFormat.generate()
+            var stored = key(raw)
+            (stored.userID, stored.teamID, stored.organizationID) = (user, "t", "o")
+            stored.limits.rpmLimit = 50
+            cache.put(stored)
+            return try #require(cache.resolve(KeyDigest(key: raw)))
+        }
+        let bobs = try resolved("bob")
+        #expect(bobs.limitSubjects.map(\.id) == ["key:\(bobs.grant.id)", "user:bob", "team_member:t/bob", "team:t", "organization:o"])
+        #expect(bobs.limitSubjects[2].limits.rpmLimit == 5)
+        #expect(bobs.inheritedModels.map(\.level) == [.team, .teamMember, .organization])
+        #expect(bobs.accounts.map(\.id) == ["key:\(bobs.grant.id)", "user:bob", "team:t", "organization:o"])
+        // A member with neither bounds nor a budget of its own adds no level.
+        let anns = try resolved("ann")
+        #expect(anns.limitSubjects.map(\.id) == ["key:\(anns.grant.id)", "user:ann", "team:t", "organization:o"])
+        #expect(anns.inheritedModels.map(\.level) == [.team, .organization])
+    }
+
     @Test(arguments: StoreKind.allCases)
     func reloadReadsEveryPage(kind: StoreKind) async throws {
         try await StoreFixture.withSource(kind) { source in
