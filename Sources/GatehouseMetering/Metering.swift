@@ -108,11 +108,7 @@ public final class Metering: Sendable {
                 status: 429, message: "Too many requests in flight: \(refusal.limit) at once for this \(refusal.level).", type: "rate_limit_error",
                 code: "rate_limit_exceeded", headers: [("Retry-After", "1")])
         }
-        // The accounts kept as they are when each has a budget, or none has: a filtered copy
-        // would be a new array on every request.
-        let budgetedCount = accounts.count { $0.maxBudget != nil }
-        let budgeted =
-            budgetedCount == accounts.count ? accounts : budgetedCount == 0 ? [] : accounts.filter { $0.maxBudget != nil }
+        let budgeted = accounts.filter { $0.maxBudget != nil }
         if unpricedModels == .refuse, !budgeted.isEmpty, prices.isUnpriced(forward.model) {
             slot?.release()
             throw GatewayError.invalidRequest(
