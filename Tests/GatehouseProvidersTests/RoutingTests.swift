@@ -42,6 +42,14 @@ struct RoutingTests {
         let fallback = Deployment.mock(modelName: "f").with(id: "f0")
         let attempts = DeploymentOrder.attempts(primary: Array(deployments.prefix(2)), retries: 2, fallbacks: [[fallback]])
         #expect(attempts.map(\.id) == ["d0", "d1", "d0", "f0"])
+        // As many attempts as deployments, or fewer, or more; with and without fallbacks.
+        let three = Array(deployments.prefix(3))
+        #expect(DeploymentOrder.attempts(primary: three, retries: 2, fallbacks: []).map(\.id) == ["d0", "d1", "d2"])
+        #expect(DeploymentOrder.attempts(primary: three, retries: 0, fallbacks: []).map(\.id) == ["d0"])
+        #expect(DeploymentOrder.attempts(primary: three, retries: -1, fallbacks: []).map(\.id) == ["d0"])
+        #expect(DeploymentOrder.attempts(primary: [three[1]], retries: 2, fallbacks: []).map(\.id) == ["d1", "d1", "d1"])
+        #expect(DeploymentOrder.attempts(primary: [three[1]], retries: 0, fallbacks: [[fallback], []]).map(\.id) == ["d1", "f0"])
+        #expect(DeploymentOrder.attempts(primary: [], retries: 2, fallbacks: [[fallback]]).map(\.id) == ["f0"])
     }
 
     /// A deployment tried again waits (the backoff, doubled each attempt); another one is tried
