@@ -50,8 +50,8 @@ public enum DeploymentOrder {
     public static func attempts<Attempt>(primary: [Attempt], retries: Int, fallbacks: [[Attempt]]) -> [Attempt] {
         guard !primary.isEmpty else { return fallbacks.flatMap { $0 } }
         let count = max(retries + 1, 1)
-        // The usual plan (as many attempts as deployments, no fallback) is the primary list
-        // itself: made again, it was a new array on every request.
+        // A plan of as many attempts as deployments and no fallback is the primary list itself:
+        // made again, it was a new array on every request.
         let first = count == primary.count ? primary : (0..<count).map { primary[$0 % primary.count] }
         return fallbacks.isEmpty ? first : first + fallbacks.flatMap { $0 }
     }
